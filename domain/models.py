@@ -1,0 +1,370 @@
+"""The key-account book as SQLModel tables: the table class *is* the entity.
+
+Teams hold users; every account has exactly one accountable owner (a user) and a
+team; contacts sit in the account's decision chain; interactions (visits, calls…)
+link contacts and may create a task (the next step); deals move through stages with
+a recorded history; goals set a year's target for a user, team or account.
+``Delivery`` is the exactly-once ledger of scheduled messages, ``InboundEvent`` the
+record of platform callbacks already handled, ``AuditEntry`` who changed what.
+
+All timestamps are UTC-aware (``UTCDateTime``); all money is ``Decimal``
+(``MoneyAmount``).  Enumerations are stored as short strings so migrations stay simple.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from domain.types import MoneyAmount, UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(*, nullable: bool = True, index: bool = False, **kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable, index=index, **kw)
+
+
+class Role(StrEnum):
+    rep = "rep"
+    manager = "manager"
+    admin = "admin"
+
+
+class AccountStatus(StrEnum):
+    prospect = "prospect"
+    active = "active"
+    at_risk = "at_risk"
+    churned = "churned"
+
+
+class ContactRole(StrEnum):
+    decision_maker = "decision_maker"
+    influencer = "influencer"
+    champion = "champion"
+    user = "user"
+    procurement = "procurement"
+    blocker = "blocker"
+
+
+class InteractionKind(StrEnum):
+    visit = "visit"
+    call = "call"
+    meeting = "meeting"
+    meal = "meal"
+    message = "message"
+
+
+class DealStage(StrEnum):
+    lead = "lead"
+    qualify = "qualify"
+    proposal = "proposal"
+    negotiation = "negotiation"
+    won = "won"
+    lost = "lost"
+
+
+CLOSED_STAGES = frozenset({DealStage.won.value, DealStage.lost.value})
+
+
+class GoalScope(StrEnum):
+    user = "user"
+    team = "team"
+    account = "account"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+# --- people -------------------------------------------------------------------------
+
+
+class TeamManager(SQLModel, table=True):
+    __tablename__ = "team_manager"
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    user_id: int = Field(foreign_key="kam_user.id", primary_key=True)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    slack_channel: str | None = Field(default=None, max_length=64)
+    wecom_chat_id: str | None = Field(default=None, max_length=64)
+    wecom_webhook: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "kam_user"
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=100)
+    slack_id: str | None = Field(default=None, max_length=32, unique=True)
+    wecom_id: str | None = Field(default=None, max_length=64, unique=True)
+    email: str | None = Field(default=None, max_length=200)
+    role: str = Field(default=Role.rep.value, max_length=16)
+    manager_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    language: str = Field(default="en", max_length=8)
+    active: bool = True
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+# --- accounts -----------------------------------------------------------------------
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    industry: str | None = Field(default=None, max_length=100)
+    owner_id: int = Field(foreign_key="kam_user.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    status: str = Field(default=AccountStatus.active.value, max_length=16)
+    partnership_start: date | None = None
+
+    # tier: computed from the factors below, unless overridden
+    tier: str = Field(default="C", max_length=1)
+    score: float = 0.0
+    score_current: float = 0.0
+    score_potential: float = 0.0
+    score_strategic: float = 0.0
+    score_relationship: float = 0.0
+    tier_override: str | None = Field(default=None, max_length=1)
+    tier_override_reason: str | None = Field(default=None, max_length=500)
+    tier_override_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    tier_override_at: datetime | None = _ts()
+
+    # tier factors (None = not known)
+    annual_revenue: Decimal | None = Field(default=None, sa_type=MoneyAmount)
+    margin_pct: float | None = None
+    payment_days: int | None = None
+    growth_pct: float | None = None
+    cross_sell: int | None = None
+    reference_value: int | None = None
+    brand_value: int | None = None
+    innovation_value: int | None = None
+    years_together: float | None = None
+    executive_contact: bool | None = None
+    payment_record: int | None = None
+    satisfaction: float | None = None
+
+    snoozed_until: date | None = None
+    snooze_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    updated_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+    @property
+    def effective_tier(self) -> str:
+        return self.tier_override or self.tier
+
+
+class AccountAlias(SQLModel, table=True):
+    __tablename__ = "account_alias"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    alias: str = Field(max_length=200, unique=True)
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str = Field(max_length=100)
+    title: str | None = Field(default=None, max_length=100)
+    role: str | None = Field(default=None, max_length=32)
+    birthday_month: int | None = None
+    birthday_day: int | None = None
+    birthday_year: int | None = None
+    birthday_lunar: bool = False
+    birthday_leap_month: bool = False
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+    created_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class Interaction(SQLModel, table=True):
+    __tablename__ = "interaction"
+    __table_args__ = (Index("ix_interaction_account_happened", "account_id", "happened_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    kind: str = Field(default=InteractionKind.visit.value, max_length=16)
+    happened_at: datetime = _ts(nullable=False)
+    notes: str = Field(default="", max_length=4000)
+    author_id: int = Field(foreign_key="kam_user.id", index=True)
+    channel: str = Field(default="console", max_length=16)
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class InteractionContact(SQLModel, table=True):
+    __tablename__ = "interaction_contact"
+    interaction_id: int = Field(foreign_key="interaction.id", primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True, index=True)
+
+
+class Task(SQLModel, table=True):
+    """A next step: what someone owes an account, and by when."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_open_due", "done_at", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    owner_id: int = Field(foreign_key="kam_user.id", index=True)
+    text: str = Field(max_length=1000)
+    due_at: datetime | None = _ts()
+    done_at: datetime | None = _ts()
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class Deal(SQLModel, table=True):
+    __tablename__ = "deal"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str = Field(max_length=200)
+    amount: Decimal = Field(default=Decimal("0"), sa_type=MoneyAmount)
+    currency: str = Field(default="CNY", max_length=3)
+    stage: str = Field(default=DealStage.lead.value, max_length=16, index=True)
+    close_date: date | None = None
+    owner_id: int = Field(foreign_key="kam_user.id", index=True)
+    lost_reason: str | None = Field(default=None, max_length=500)
+    stage_changed_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    closed_at: datetime | None = _ts(index=True)
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    updated_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage not in CLOSED_STAGES
+
+
+class DealStageChange(SQLModel, table=True):
+    __tablename__ = "deal_stage_change"
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deal.id", index=True)
+    from_stage: str | None = Field(default=None, max_length=16)
+    to_stage: str = Field(max_length=16)
+    changed_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    changed_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+
+
+class Goal(SQLModel, table=True):
+    """A year's target for one metric, for a user, a team or an account.
+
+    ``months`` optionally overrides the even monthly split (12 decimal strings).
+    Progress is always computed from the book, never stored.
+    """
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        UniqueConstraint("year", "metric", "scope", "user_id", "team_id", "account_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    metric: str = Field(max_length=32)
+    scope: str = Field(max_length=16)
+    user_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    target: Decimal = Field(sa_type=MoneyAmount)
+    currency: str | None = Field(default=None, max_length=3)
+    months: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    created_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class Reminder(SQLModel, table=True):
+    """A recurring reminder to an account's owner (``/remind``)."""
+
+    __tablename__ = "reminder"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    text: str = Field(max_length=500)
+    every_days: int = 0
+    every_months: int = 0
+    start_date: date
+    next_date: date = Field(index=True)
+    active: bool = True
+    created_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+# --- record keeping -----------------------------------------------------------------
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, from which channel.
+
+    ``request_id`` groups the entries of one command, so ``/undo`` can revert it whole;
+    ``before`` is the row as it was (None for a create), ``after`` as it became.
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_actor_at", "actor_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False, default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    channel: str = Field(default="console", max_length=16)
+    request_id: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=32)
+    entity: str = Field(max_length=32)
+    entity_id: int | None = None
+    account_id: int | None = Field(default=None, index=True)
+    summary: str = Field(default="", max_length=1000)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    undone_at: datetime | None = _ts()
+
+
+class Delivery(SQLModel, table=True):
+    """The exactly-once ledger: one row per message key, claimed before it is sent."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("job", "recipient", "subject", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    recipient: str = Field(max_length=200)
+    subject: str = Field(max_length=200)
+    period: str = Field(max_length=32)
+    status: str = Field(default=DeliveryStatus.pending.value, max_length=16, index=True)
+    attempts: int = 0
+    claimed_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    claimed_by: str = Field(default="", max_length=100)
+    next_attempt_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, max_length=1000)
+
+
+class InboundEvent(SQLModel, table=True):
+    """A platform callback already taken in (Slack event id, WeCom MsgId…)."""
+
+    __tablename__ = "inbound_event"
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    event_key: str = Field(max_length=200)
+    received_at: datetime = _ts(nullable=False, default_factory=utcnow, index=True)
+    __table_args__ = (UniqueConstraint("platform", "event_key"),)
+
+
+class PlatformToken(SQLModel, table=True):
+    """An access token shared by every kam process (e.g. WeCom's), with its expiry."""
+
+    __tablename__ = "platform_token"
+    name: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=2000)
+    expires_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False, default_factory=utcnow)

@@ -1,0 +1,34 @@
+"""One unit of work = one transaction.
+
+Repositories and queries take a ``Session`` and never commit; whoever opens the unit of
+work (a command handler, a scheduled job, the CLI) owns the transaction.  Open one per
+message and per job: sessions are never shared between threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+
+@contextmanager
+def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """Yield a session in one transaction: committed on success, rolled back on error.
+
+    ``write=True`` takes SQLite's write lock up front (``BEGIN IMMEDIATE``), so a
+    read-then-write command never fails half-way with "database is locked".
+    """
+    bind = engine.execution_options(sqlite_immediate=True) if write else engine
+    with Session(bind=bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            if write:
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
