@@ -1,0 +1,190 @@
+"""The ``kam`` command line: demo book, chat from the terminal, import/export, the bot."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from domain.errors import KamError
+from domain.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="kam — key-account management in Slack and WeCom.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+KINDS = ("users", "accounts", "contacts", "deals")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except KamError as exc:
+        typer.echo(f"kam: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _app(**kw):
+    from bot.bootstrap import build_app
+
+    return build_app(_settings(), **kw)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"kam: {message}", err=True)
+    return typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (any kam command also does this on a new database)."""
+    from storage.engine import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    engine = make_engine(_settings().database_url)
+    upgrade(engine)
+    typer.echo(f"database at revision {current_revision(engine)}")
+
+
+@app.command()
+def demo(
+    accounts: Annotated[int, typer.Option(help="Generate a large synthetic book instead")] = 0,
+    interactions: Annotated[int, typer.Option()] = 0,
+    deals: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Fill the database with the sample book (idempotent), or a large synthetic one."""
+    import time
+
+    from storage.demo import generate_large, seed_demo
+    from storage.session import unit_of_work
+
+    kam = _app()
+    started = time.perf_counter()
+    if accounts or interactions or deals:
+        counts = generate_large(
+            kam.engine,
+            accounts=accounts,
+            interactions=interactions,
+            deals=deals,
+            settings=kam.settings,
+        )
+        took = time.perf_counter() - started
+        typer.echo(f"generated {counts} in {took:.1f}s")
+        return
+    with unit_of_work(kam.engine) as session:
+        summary = seed_demo(session, settings=kam.settings)
+    typer.echo(f"demo book: {summary}")
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="The chat message, e.g. '/account Acme'")],
+    as_: Annotated[str, typer.Option("--as", help="The kam user handle to speak as")] = "admin",
+) -> None:
+    """Handle one chat message as a user and print the reply."""
+    from handlers.dispatcher import Incoming
+    from handlers.render.text import render_text
+    from storage import users
+    from storage.session import unit_of_work
+
+    kam = _app()
+    with unit_of_work(kam.engine, write=False) as session:
+        if users.by_handle(session, as_) is None:
+            raise _fail(f"no user with handle {as_!r} (try `kam demo`, or `kam say --as admin`)")
+    reply = kam.dispatcher.handle(Incoming(text=text, actor=as_, platform="console"))
+    typer.echo(render_text(reply))
+
+
+@app.command()
+def console(
+    as_: Annotated[str, typer.Option("--as", help="The kam user handle to speak as")] = "admin",
+) -> None:
+    """An interactive chat with kam in the terminal (line editing and history)."""
+    from bot.console import run_console
+
+    run_console(_app(), as_)
+
+
+@app.command()
+def parse(
+    text: Annotated[str, typer.Argument()],
+    now: Annotated[str | None, typer.Option(help="ISO time to parse relative to")] = None,
+    tz: Annotated[str | None, typer.Option(help="Timezone, e.g. Asia/Shanghai")] = None,
+    as_: Annotated[str, typer.Option("--as")] = "admin",
+) -> None:
+    """Print the parsed command as JSON, without writing anything."""
+    from handlers.dispatcher import Incoming
+
+    kam = _app()
+    zone = ZoneInfo(tz) if tz else None
+    when = datetime.fromisoformat(now) if now else None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=zone or kam.settings.tz)
+    try:
+        spec, cmd = kam.dispatcher.parse_only(
+            Incoming(text=text, actor=as_, platform="console", received_at=when), tz=zone
+        )
+    except KamError as exc:
+        raise _fail(str(exc)) from exc
+    data = cmd.model_dump(mode="json")
+    data["command"] = spec.name
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help="users | accounts | contacts | deals")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+) -> None:
+    """Import a CSV file (UTF-8, with or without BOM); one bad row rejects the whole file."""
+    from storage.csvio import import_csv
+    from storage.session import unit_of_work
+
+    if kind not in KINDS:
+        raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", 2)
+    kam = _app()
+    try:
+        with unit_of_work(kam.engine) as session, file.open("rb") as src:
+            result = import_csv(session, kind, src)
+    except KamError as exc:
+        raise _fail(f"{file}: nothing imported.\n{exc}") from exc
+    typer.echo(f"{file}: {result}")
+
+
+@app.command("export")
+def export(
+    kind: Annotated[str, typer.Argument(help="users | accounts | contacts | deals")],
+    file: Annotated[Path | None, typer.Argument(dir_okay=False)] = None,
+) -> None:
+    """Export to CSV (UTF-8 with BOM, so Excel shows Chinese correctly); stdout by default."""
+    from storage.csvio import export_csv
+    from storage.session import unit_of_work
+
+    if kind not in KINDS:
+        raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", 2)
+    kam = _app()
+    with unit_of_work(kam.engine, write=False) as session:
+        if file is None:
+            n = export_csv(session, kind, sys.stdout)
+        else:
+            with file.open("w", encoding="utf-8", newline="") as out:
+                n = export_csv(session, kind, out)
+    typer.echo(f"exported {n} {kind}", err=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Who may read and change which accounts.
+
+* Anyone reads accounts of the teams they belong to or manage (and their own accounts).
+* A rep changes accounts they own or that belong to their team; a manager those of
+  the teams they manage or belong to; an admin everything.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from domain.errors import Forbidden
+from domain.models import Account, Role, User
+from handlers.i18n import pick
+from storage.users import managed_team_ids, visible_team_ids
+
+
+def can_read(session: Session, actor: User, account: Account) -> bool:
+    if actor.role == Role.admin or account.owner_id == actor.id:
+        return True
+    return account.team_id is not None and account.team_id in visible_team_ids(session, actor)
+
+
+def can_write(session: Session, actor: User, account: Account) -> bool:
+    if actor.role == Role.admin or account.owner_id == actor.id:
+        return True
+    if account.team_id is None:
+        return False
+    if account.team_id == actor.team_id:
+        return True
+    return actor.role == Role.manager and account.team_id in managed_team_ids(session, actor)
+
+
+def require_read(session: Session, actor: User, account: Account, lang: str) -> None:
+    if not can_read(session, actor, account):
+        raise Forbidden(
+            pick(
+                lang,
+                f"{account.name} belongs to another team; you can't see it.",
+                f"{account.name} 属于其他团队，你无权查看。",
+            )
+        )
+
+
+def require_write(session: Session, actor: User, account: Account, lang: str) -> None:
+    if not can_write(session, actor, account):
+        raise Forbidden(
+            pick(
+                lang,
+                f"{account.name} is not your account or your team's; ask its owner or a manager.",
+                f"{account.name} 不是你或你团队的客户，请联系负责人或经理。",
+            )
+        )
+
+
+def is_manager(actor: User) -> bool:
+    return actor.role in (Role.manager, Role.admin)

@@ -1,0 +1,18 @@
+"""Every chat command; importing this package fills the command table."""
+
+from handlers.commands import (  # noqa: F401
+    account,
+    contact,
+    deal,
+    goal,
+    help,
+    log,
+    mine,
+    remind,
+    risks,
+    snooze,
+    tasks,
+    tier,
+    undo,
+    users,
+)

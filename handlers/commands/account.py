@@ -1,0 +1,251 @@
+"""``/account Acme`` (``/客户 华夏重工``): one phone screen about one account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from domain.cadence import contact_status
+from domain.calendar import format_birthday
+from domain.goals import GoalMetric, period_bounds, progress, progress_bar
+from domain.risks import AccountSnapshot, DealSnapshot, Risk, assess, describe
+from domain.tiers import TIER_LABELS
+from handlers.auth import require_read
+from handlers.context import Context, ParseContext
+from handlers.i18n import Catalog
+from handlers.lookup import resolve_account, split_account
+from handlers.registry import command
+from handlers.replies import Action, Field, Reply, Severity
+from handlers.views import clip, fmt_date, fmt_day, fmt_money, label, upcoming_birthdays
+from storage.goals import actuals
+from storage.summary import AccountFacts, account_facts, days_in_stage
+
+BIRTHDAY_DAYS = 14
+
+_ = Catalog(
+    {
+        "tier": {"en": "Tier", "zh": "等级"},
+        "owner": {"en": "Owner", "zh": "负责人"},
+        "contact": {"en": "Last contact", "zh": "上次联系"},
+        "never": {"en": "never — cadence {cadence}d", "zh": "从未联系（周期 {cadence} 天）"},
+        "days_ago": {
+            "en": "{days}d ago / cadence {cadence}d",
+            "zh": "{days} 天前 / 周期 {cadence} 天",
+        },
+        "overdue": {"en": " — {n}d overdue", "zh": "，已超期 {n} 天"},
+        "status": {"en": "Status", "zh": "状态"},
+        "snoozed": {"en": "Snoozed until {date}: {reason}", "zh": "暂停提醒至 {date}：{reason}"},
+        "override": {"en": " (set by hand: {reason})", "zh": "（手动设定：{reason}）"},
+        "dims": {
+            "en": "current {c} · potential {p} · strategic {s} · relationship {r}",
+            "zh": "当前价值 {c} · 潜在价值 {p} · 战略价值 {s} · 关系健康 {r}",
+        },
+        "recent": {"en": "Last interactions", "zh": "最近跟进"},
+        "deals": {"en": "Open deals", "zh": "进行中的商机"},
+        "deal_line": {
+            "en": "{name} · {stage} · {amount} · close {close} · {days}d in stage",
+            "zh": "{name} · {stage} · {amount} · 预计成交 {close} · 本阶段 {days} 天",
+        },
+        "goals": {"en": "Goals {year}", "zh": "{year} 年目标"},
+        "tasks": {"en": "Next steps", "zh": "下一步"},
+        "due": {"en": "due {date}", "zh": "{date} 到期"},
+        "no_due": {"en": "no date", "zh": "无截止日"},
+        "birthdays": {"en": "Birthdays (14 days)", "zh": "生日（14 天内）"},
+        "risks": {"en": "Risks", "zh": "风险"},
+        "log_visit": {"en": "Log visit", "zh": "记录拜访"},
+        "none_yet": {"en": "no interactions yet", "zh": "暂无跟进记录"},
+        "more_tasks": {"en": "…and {n} more", "zh": "……还有 {n} 条"},
+    }
+)
+
+
+class AccountQuery(BaseModel):
+    command: str = "account"
+    account: str
+
+
+def parse_account(args: str, pctx: ParseContext) -> AccountQuery:
+    name, rest = split_account(args, pctx)
+    if rest:  # `/account Acme Corp` with an unknown multi-word name: keep it whole
+        name = f"{name} {rest}".strip()
+    return AccountQuery(account=name)
+
+
+@command(
+    name="account",
+    aliases=("客户", "acct", "a"),
+    summary={"en": "One screen about an account", "zh": "查看客户概况"},
+    usage={"en": "/account NAME", "zh": "/客户 客户名"},
+    example={"en": "/account Acme", "zh": "/客户 华夏重工"},
+    parse=parse_account,
+    slash=True,
+)
+def run_account(ctx: Context, cmd: AccountQuery) -> Reply:
+    account = resolve_account(ctx, cmd.account)
+    require_read(ctx.session, ctx.actor, account, ctx.lang)
+    facts = account_facts(ctx.session, account, year=ctx.now.year)
+    return AccountView(ctx, facts).reply()
+
+
+@dataclass
+class AccountView:
+    ctx: Context
+    facts: AccountFacts
+
+    def reply(self) -> Reply:
+        ctx, f, lang = self.ctx, self.facts, self.ctx.lang
+        a = f.account
+        today = ctx.now.date()
+        status = contact_status(
+            f.last_contact, a.effective_tier, ctx.now, ctx.settings.cadence, ctx.tz
+        )
+        goal_lines, goal_behind = self._goals()
+        risks = assess(self._snapshot(status, goal_behind), ctx.settings.risks, today)
+
+        title = a.name + (f" ({' / '.join(f.aliases)})" if f.aliases else "")
+        reply = Reply(title=title)
+        tier = f"{a.effective_tier} {TIER_LABELS[a.effective_tier][lang]} · {a.score:.0f}"
+        if a.tier_override:
+            tier += _("override", lang, reason=a.tier_override_reason or "—")
+        reply.fields.append(Field(_("tier", lang), tier))
+        owner = f.owner.display_name + (f" · {f.team.name}" if f.team else "")
+        reply.fields.append(Field(_("owner", lang), owner))
+        reply.fields.append(Field(_("contact", lang), self._contact_text(status)))
+        reply.fields.append(Field(_("status", lang), label(a.status, lang)))
+        reply.lines.append(
+            _(
+                "dims",
+                lang,
+                c=f"{a.score_current:.0f}",
+                p=f"{a.score_potential:.0f}",
+                s=f"{a.score_strategic:.0f}",
+                r=f"{a.score_relationship:.0f}",
+            )
+        )
+        if a.snoozed_until and a.snoozed_until >= today:
+            reply.lines.append(
+                _(
+                    "snoozed",
+                    lang,
+                    date=fmt_day(a.snoozed_until, lang),
+                    reason=a.snooze_reason or "—",
+                )
+            )
+        reply.add_section(_("recent", lang), self._recent() or [_("none_yet", lang)])
+        reply.add_section(_("deals", lang), self._deals())
+        reply.add_section(_("goals", lang, year=ctx.now.year), goal_lines)
+        reply.add_section(_("tasks", lang), self._tasks())
+        reply.add_section(_("birthdays", lang), self._birthdays())
+        reply.add_section(_("risks", lang), [self._risk_line(r) for r in risks])
+        reply.actions.append(Action(_("log_visit", lang), f"visit {a.name} ", kind="modal"))
+        if any(r.severity.value == "high" for r in risks):
+            reply.severity = Severity.warning
+        return reply
+
+    def _contact_text(self, status) -> str:
+        lang = self.ctx.lang
+        if status.days_since is None:
+            return _("never", lang, cadence=status.cadence)
+        text = _("days_ago", lang, days=status.days_since, cadence=status.cadence)
+        if status.lapsed:
+            text += _("overdue", lang, n=status.overdue_days)
+        return text
+
+    def _recent(self) -> list[str]:
+        lang, tz = self.ctx.lang, self.ctx.tz
+        out = []
+        for i in self.facts.recent:
+            who = f" · {', '.join(i.contacts)}" if i.contacts else ""
+            note = f" — {clip(i.notes, 60)}" if i.notes else ""
+            out.append(
+                f"{fmt_date(i.happened_at, lang, tz)} {label(i.kind, lang)} · {i.author}{who}{note}"
+            )
+        return out
+
+    def _deals(self) -> list[str]:
+        lang, today, tz = self.ctx.lang, self.ctx.now.date(), self.ctx.tz
+        return [
+            _(
+                "deal_line",
+                lang,
+                name=d.name,
+                stage=label(d.stage, lang),
+                amount=fmt_money(d.amount, d.currency, lang),
+                close=fmt_day(d.close_date, lang),
+                days=days_in_stage(d, today, tz),
+            )
+            for d in self.facts.open_deals
+        ]
+
+    def _goals(self) -> tuple[list[str], bool]:
+        ctx, lang = self.ctx, self.ctx.lang
+        goals = self.facts.goals
+        if not goals:
+            return [], False
+        start, end = period_bounds(ctx.now.year)
+        got = actuals(
+            ctx.session, goals, start=start, end=end, tz=ctx.tz, fx_rates=ctx.settings.fx_rates
+        )
+        lines, behind = [], False
+        for g in goals:
+            metric = GoalMetric(g.metric)
+            p = progress(g.target, got[g.id], start, end, ctx.now.date())
+            behind |= p.status.value == "behind"
+            if metric.is_money:
+                nums = (
+                    f"{fmt_money(p.actual, g.currency or ctx.settings.currency, lang)} / "
+                    + fmt_money(p.target, g.currency or ctx.settings.currency, lang)
+                )
+            else:
+                nums = f"{p.actual:.0f} / {p.target:.0f}"
+            lines.append(f"{metric.label(lang)} {progress_bar(p.percent)} · {nums}")
+        return lines, behind
+
+    def _tasks(self, limit: int = 3) -> list[str]:
+        lang, tz = self.ctx.lang, self.ctx.tz
+        tasks = self.facts.open_tasks
+        out = [
+            f"#{t.id} {clip(t.text, 60)} · "
+            + (_("due", lang, date=fmt_day(t.due_at, lang, tz)) if t.due_at else _("no_due", lang))
+            for t in tasks[:limit]
+        ]
+        if len(tasks) > limit:
+            out.append(_("more_tasks", lang, n=len(tasks) - limit))
+        return out
+
+    def _birthdays(self) -> list[str]:
+        lang = self.ctx.lang
+        return [
+            f"{fmt_date(when, lang)} {c.name}"
+            + (f" ({c.title})" if c.title else "")
+            + f" · {format_birthday(b, lang)}"
+            for when, c, b in upcoming_birthdays(
+                self.facts.contacts, self.ctx.now.date(), BIRTHDAY_DAYS
+            )
+        ]
+
+    def _snapshot(self, status, goal_behind: bool) -> AccountSnapshot:
+        f, today, tz = self.facts, self.ctx.now.date(), self.ctx.tz
+        overdue = sum(1 for t in f.open_tasks if t.due_at is not None and t.due_at < self.ctx.now)
+        return AccountSnapshot(
+            name=f.account.name,
+            tier=f.account.effective_tier,
+            status=f.account.status,
+            contact=status,
+            snoozed_until=f.account.snoozed_until,
+            deals=[
+                DealSnapshot(
+                    d.name, d.stage, d.amount, d.currency, days_in_stage(d, today, tz), d.close_date
+                )
+                for d in f.open_deals
+            ],
+            overdue_tasks=overdue,
+            contacts=len(f.contacts),
+            has_decision_maker=any(c.role == "decision_maker" for c in f.contacts),
+            goal_behind=goal_behind,
+        )
+
+    def _risk_line(self, risk: Risk) -> str:
+        mark = {"high": "●", "medium": "◐", "low": "○"}[risk.severity.value]
+        return f"{mark} {describe(risk, self.ctx.lang)}"

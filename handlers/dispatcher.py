@@ -1,0 +1,252 @@
+"""From one chat message to one reply: the single path every platform goes through.
+
+    Incoming ──► command word ──► CommandSpec ──► parse (typed command) ──► run ──► Reply
+                                    (one unit of work: everything commits or nothing does)
+
+Errors become friendly replies with the command's usage and one correct example; the
+outbox of notifications is sent only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
+
+from domain.errors import Ambiguous, Forbidden, KamError, NotFound, Unavailable
+from domain.models import Team, User
+from domain.settings import Settings
+from handlers import commands  # noqa: F401  (registers every command)
+from handlers.context import Context, Outgoing, ParseContext
+from handlers.i18n import Catalog, pick
+from handlers.notify import Notifier, SendError, team_recipients, user_recipient
+from handlers.parsing.text import normalize
+from handlers.registry import TABLE, CommandSpec
+from handlers.replies import Reply, Severity
+from storage import accounts, users
+from storage.session import unit_of_work
+
+log = logging.getLogger(__name__)
+
+_ = Catalog(
+    {
+        "unknown_user": {
+            "en": "You are not registered in kam yet",
+            "zh": "你还没有加入 kam",
+        },
+        "how_to_join": {
+            "en": "Ask a kam admin to add you, e.g. `/kam user add @you rep team East`.",
+            "zh": "请管理员添加你，例如：/kam user add @你 rep team 华东",
+        },
+        "unknown_command": {"en": "Unknown command “{word}”", "zh": "没有“{word}”这个命令"},
+        "did_you_mean": {"en": "Did you mean: {words}?", "zh": "你是不是想用：{words}？"},
+        "see_help": {
+            "en": "Type /help for the list of commands.",
+            "zh": "输入 /帮助 查看全部命令。",
+        },
+        "usage": {"en": "Usage", "zh": "用法"},
+        "example": {"en": "Example", "zh": "示例"},
+        "not_found": {"en": "Not found", "zh": "没有找到"},
+        "ambiguous": {"en": "Which one?", "zh": "指的是哪一个？"},
+        "closest": {"en": "Closest: {names}", "zh": "最接近的：{names}"},
+        "forbidden": {"en": "Not allowed", "zh": "没有权限"},
+        "invalid": {"en": "Couldn't do that", "zh": "无法执行"},
+        "unavailable": {
+            "en": "kam can't reach its database right now — try again in a minute",
+            "zh": "kam 暂时无法连接数据库，请一分钟后再试",
+        },
+        "nothing_changed": {"en": "Nothing was changed.", "zh": "没有做任何修改。"},
+        "empty": {
+            "en": "Say /help to see what kam can do.",
+            "zh": "输入 /帮助 查看 kam 能做什么。",
+        },
+    }
+)
+
+_LEADING = re.compile(r"^\s*[/／]?\s*(?:kam\s+)?[/／]?", re.IGNORECASE)
+_WORD = re.compile(r"^(\S+?)(?=$|\s|[：:])[：:]?\s*(.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One chat message, platform-neutral.  ``actor`` is the platform's verified id."""
+
+    text: str
+    actor: str
+    platform: str = "console"  # console | slack | wecom
+    channel: str | None = None
+    is_direct: bool = True
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    received_at: datetime | None = None
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """``/kam visit Acme …`` → ``("visit", "Acme …")``; the slash and ``kam`` are optional."""
+    text = _LEADING.sub("", normalize(text), count=1).strip()
+    if not text:
+        return "", ""
+    m = _WORD.match(text)
+    if not m:
+        return text, ""
+    word, rest = m.group(1), m.group(2).strip()
+    # Chinese commands are often typed without a space: 客户华夏重工 → 客户 + 华夏重工
+    if TABLE.find(word) is None:
+        for known in sorted(TABLE.words(), key=len, reverse=True):
+            if not known.isascii() and word.startswith(known):
+                return known, (word[len(known) :] + " " + rest).strip()
+    return word, rest
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        notifier: Notifier | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.notifier = notifier
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    # -- the one entry point ---------------------------------------------------------
+
+    def handle(self, incoming: Incoming) -> Reply:
+        word, args = split_command(incoming.text)
+        spec = TABLE.find(word) if word else TABLE.find("help")
+        lang = self.settings.language if incoming.platform != "wecom" else "zh"
+        outbox: list[Outgoing] = []
+        try:
+            with unit_of_work(self.engine, write=spec.writes if spec else False) as session:
+                actor = users.by_identity(session, incoming.platform, incoming.actor)
+                if actor is None:
+                    return self._unknown_user(lang)
+                lang = actor.language or lang
+                if spec is None:
+                    return self._unknown_command(word, lang)
+                ctx = self._context(session, actor, incoming)
+                reply = self._run(spec, ctx, args if word else "")
+                outbox = ctx.outbox
+        except KamError as exc:
+            return self._error_reply(exc, spec, lang)
+        except (OperationalError, PoolTimeout) as exc:
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return self._error_reply(Unavailable(_("unavailable", lang)), None, lang)
+        self._send_outbox(outbox)
+        return reply
+
+    def parse_only(
+        self, incoming: Incoming, *, tz: ZoneInfo | None = None
+    ) -> tuple[CommandSpec, object]:
+        """Parse without running (``kam parse``): returns the spec and typed command."""
+        word, args = split_command(incoming.text)
+        spec = TABLE.find(word or "help")
+        if spec is None:
+            raise NotFound(f"unknown command {word!r}")
+        with unit_of_work(self.engine, write=False) as session:
+            actor = users.by_identity(session, incoming.platform, incoming.actor)
+            if actor is None:
+                raise NotFound(f"unknown user {incoming.actor!r}")
+            ctx = self._context(session, actor, incoming, tz=tz)
+            return spec, spec.parse(args, ctx.parse)
+
+    # -- pieces ----------------------------------------------------------------------
+
+    def _context(
+        self, session: Session, actor: User, incoming: Incoming, tz: ZoneInfo | None = None
+    ) -> Context:
+        tz = tz or ZoneInfo(actor.timezone or self.settings.timezone)
+        now = (incoming.received_at or self.clock()).astimezone(tz)
+        pctx = ParseContext(
+            now=now,
+            lang=actor.language or self.settings.language,
+            currency=self.settings.currency,
+            settings=self.settings,
+            known_accounts=lambda names: accounts.known_names(session, names),
+        )
+        return Context(
+            session=session,
+            actor=actor,
+            settings=self.settings,
+            now=now,
+            platform=incoming.platform,
+            channel=incoming.channel,
+            request_id=incoming.request_id,
+            parse=pctx,
+        )
+
+    def _run(self, spec: CommandSpec, ctx: Context, args: str) -> Reply:
+        if ctx.actor.role not in spec.roles:
+            roles = ", ".join(sorted(spec.roles))
+            raise Forbidden(
+                pick(
+                    ctx.lang,
+                    f"Only {roles} may use /{spec.name}",
+                    f"只有 {roles} 可以使用 /{spec.name}",
+                )
+            )
+        cmd = spec.parse(args, ctx.parse)
+        return spec.run(ctx, cmd)
+
+    def _send_outbox(self, outbox: list[Outgoing]) -> None:
+        if not outbox or self.notifier is None:
+            return
+        with unit_of_work(self.engine, write=False) as session:
+            for item in outbox:
+                recipients = []
+                if item.user_id is not None and (user := session.get(User, item.user_id)):
+                    recipients.append(user_recipient(user))
+                if item.team_id is not None and (team := session.get(Team, item.team_id)):
+                    recipients.extend(team_recipients(team))
+                for recipient in recipients:
+                    try:
+                        self.notifier.send(recipient, item.reply)
+                    except SendError as exc:
+                        log.warning("notification to %s failed: %s", recipient.key, exc)
+
+    def _unknown_user(self, lang: str) -> Reply:
+        return Reply(
+            title=_("unknown_user", lang),
+            lines=[_("how_to_join", lang), _("nothing_changed", lang)],
+            severity=Severity.warning,
+        )
+
+    def _unknown_command(self, word: str, lang: str) -> Reply:
+        from rapidfuzz import process
+
+        close = [m[0] for m in process.extract(word, TABLE.words(), limit=3, score_cutoff=60)]
+        lines = [_("did_you_mean", lang, words=", ".join("/" + w for w in close))] if close else []
+        lines.append(_("see_help", lang))
+        return Reply(
+            title=_("unknown_command", lang, word=word), lines=lines, severity=Severity.error
+        )
+
+    def _error_reply(self, exc: KamError, spec: CommandSpec | None, lang: str) -> Reply:
+        title = {
+            NotFound: _("not_found", lang),
+            Ambiguous: _("ambiguous", lang),
+            Forbidden: _("forbidden", lang),
+            Unavailable: _("unavailable", lang),
+        }.get(type(exc), _("invalid", lang))
+        lines = [str(exc)] if str(exc) and str(exc) != title else []
+        candidates = getattr(exc, "candidates", None)
+        if candidates:
+            lines.append(_("closest", lang, names=", ".join(candidates)))
+        if exc.hint:
+            lines.append(exc.hint)
+        if spec is not None and not isinstance(exc, Unavailable):
+            lines.append(f"{_('usage', lang)}: {spec.text('usage', lang)}")
+            lines.append(f"{_('example', lang)}: {spec.text('example', lang)}")
+        if not isinstance(exc, Unavailable):
+            lines.append(_("nothing_changed", lang))
+        return Reply(title=title, lines=lines, severity=Severity.error)

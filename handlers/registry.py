@@ -1,0 +1,79 @@
+"""The command table: one declaration per command drives everything about it.
+
+From each ``CommandSpec`` come the parser's lookup (name and aliases, English and
+Chinese), ``/help``, the usage and correct example shown with every error, and the
+Slack manifest's command list.  Command modules register themselves with ``command``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from handlers.context import Context, ParseContext
+    from handlers.replies import Reply
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    aliases: tuple[str, ...]
+    summary: dict[str, str]
+    usage: dict[str, str]
+    example: dict[str, str]
+    parse: Callable[[str, ParseContext], Any]
+    run: Callable[[Context, Any], Reply]
+    writes: bool = False
+    slash: bool = False  # also a Slack short-form slash command (/account, /visit…)
+    roles: frozenset[str] = field(default_factory=lambda: frozenset({"rep", "manager", "admin"}))
+    group: str = "main"  # help groups the commands by this
+
+    def text(self, what: str, lang: str) -> str:
+        forms: dict[str, str] = getattr(self, what)
+        return forms.get(lang) or forms["en"]
+
+
+class CommandTable:
+    def __init__(self) -> None:
+        self._specs: dict[str, CommandSpec] = {}
+        self._lookup: dict[str, str] = {}
+
+    def add(self, spec: CommandSpec) -> CommandSpec:
+        for word in (spec.name, *spec.aliases):
+            key = word.casefold()
+            if key in self._lookup and self._lookup[key] != spec.name:
+                raise ValueError(f"command word {word!r} is taken by {self._lookup[key]!r}")
+            self._lookup[key] = spec.name
+        self._specs[spec.name] = spec
+        return spec
+
+    def find(self, word: str) -> CommandSpec | None:
+        name = self._lookup.get(word.casefold())
+        return self._specs[name] if name else None
+
+    def words(self) -> list[str]:
+        return list(self._lookup)
+
+    def __iter__(self) -> Iterator[CommandSpec]:
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
+TABLE = CommandTable()
+
+
+def command(**kw: Any) -> Callable[[Callable[..., Reply]], Callable[..., Reply]]:
+    """Register the decorated ``run(ctx, cmd)`` function as a command.
+
+    Takes the ``CommandSpec`` fields except ``run``.
+    """
+
+    def register(run: Callable[..., Reply]) -> Callable[..., Reply]:
+        TABLE.add(CommandSpec(run=run, **kw))
+        return run
+
+    return register

@@ -1,0 +1,85 @@
+"""WeCom (企业微信) markdown and text, split to WeCom's byte limits.
+
+Markdown messages may be at most 4096 bytes and text messages 2048 bytes (UTF-8).
+A long reply is split at line boundaries into several messages; a single line longer
+than the limit is split between characters, never inside one.
+"""
+
+from __future__ import annotations
+
+from handlers.render.escape import plain, wecom_markdown
+from handlers.replies import Reply, Severity
+
+MARKDOWN_LIMIT = 4096
+TEXT_LIMIT = 2048
+_COLOR = {Severity.success: "info", Severity.warning: "warning", Severity.error: "warning"}
+
+
+def _markdown_lines(reply: Reply) -> list[str]:
+    title = wecom_markdown(reply.title)
+    color = _COLOR.get(reply.severity)
+    lines = [f'### <font color="{color}">{title}</font>' if color else f"### {title}"]
+    lines += [f"> **{wecom_markdown(f.label)}**：{wecom_markdown(f.value)}" for f in reply.fields]
+    lines += [wecom_markdown(line) for line in reply.lines]
+    for section in reply.sections:
+        lines.append("")
+        if section.title:
+            lines.append(f"**{wecom_markdown(section.title)}**")
+        lines += [wecom_markdown(line) for line in section.lines]
+    if reply.actions:
+        lines.append("")
+        lines += [
+            f"▸ {wecom_markdown(a.label)}：/{wecom_markdown(a.command)}" for a in reply.actions
+        ]
+    if reply.footer:
+        lines.append(f'<font color="comment">{wecom_markdown(reply.footer)}</font>')
+    return lines
+
+
+def _text_lines(reply: Reply) -> list[str]:
+    from handlers.render.text import render_text
+
+    return render_text(reply).split("\n")
+
+
+def split_bytes(lines: list[str], limit: int) -> list[str]:
+    """Join lines into chunks of at most ``limit`` UTF-8 bytes, breaking between lines."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        for piece in _split_long_line(line, limit):
+            cost = len(piece.encode()) + (1 if current else 0)
+            if current and size + cost > limit:
+                chunks.append("\n".join(current))
+                current, size = [], 0
+                cost = len(piece.encode())
+            current.append(piece)
+            size += cost
+    if current:
+        chunks.append("\n".join(current))
+    return [c for c in chunks if c.strip()]
+
+
+def _split_long_line(line: str, limit: int) -> list[str]:
+    if len(line.encode()) <= limit:
+        return [line]
+    pieces, current, size = [], [], 0
+    for ch in line:
+        n = len(ch.encode())
+        if size + n > limit:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(ch)
+        size += n
+    if current:
+        pieces.append("".join(current))
+    return pieces
+
+
+def render_markdown(reply: Reply, limit: int = MARKDOWN_LIMIT) -> list[str]:
+    return split_bytes(_markdown_lines(reply), limit)
+
+
+def render_wecom_text(reply: Reply, limit: int = TEXT_LIMIT) -> list[str]:
+    return split_bytes([plain(line) for line in _text_lines(reply)], limit)

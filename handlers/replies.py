@@ -1,0 +1,74 @@
+"""The reply model: what a command answers, before any platform has shaped it.
+
+Handlers return a ``Reply``, never a string.  All text in it is plain user-facing
+text, *unescaped*: each renderer (plain text, Slack Block Kit, WeCom markdown) escapes
+it for its own platform, so user input can never inject markup or mentions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    info = "info"
+    success = "success"
+    warning = "warning"
+    error = "error"
+
+
+class Visibility(StrEnum):
+    private = "private"  # personal or account data: ephemeral in channels
+    public = "public"
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button: ``command`` is the kam command it runs (or prefills, for ``modal``)."""
+
+    label: str
+    command: str
+    kind: str = "button"  # "button" runs the command; "modal" opens a form prefilled with it
+    style: str | None = None  # "primary" | "danger"
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str | None
+    lines: tuple[str, ...] = ()
+
+
+@dataclass
+class Reply:
+    title: str
+    fields: list[Field] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    footer: str | None = None
+    severity: Severity = Severity.info
+    visibility: Visibility = Visibility.private
+
+    def add_section(self, title: str | None, lines: list[str] | tuple[str, ...]) -> None:
+        if lines:
+            self.sections.append(Section(title, tuple(lines)))
+
+    def plain_lines(self) -> list[str]:
+        """Every line of the reply, in reading order (used for fallbacks and tests)."""
+        out = [self.title]
+        out += [f"{f.label}: {f.value}" for f in self.fields]
+        out += self.lines
+        for s in self.sections:
+            if s.title:
+                out.append(s.title)
+            out += s.lines
+        if self.footer:
+            out.append(self.footer)
+        return out

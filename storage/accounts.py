@@ -1,0 +1,75 @@
+"""Finding accounts by what people type, and the per-account facts several views share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from domain.models import Account, AccountAlias, Interaction
+
+
+def known_names(session: Session, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` are an account name or alias (compared case-insensitively).
+
+    One query however many candidates: the parser asks with every prefix of a message
+    to find where a multi-word account name ends.
+    """
+    wanted = sorted({n.strip().lower() for n in names if n.strip()})
+    if not wanted:
+        return set()
+    found = set(
+        session.exec(select(func.lower(Account.name)).where(func.lower(Account.name).in_(wanted)))
+    )
+    found |= set(
+        session.exec(
+            select(func.lower(AccountAlias.alias)).where(func.lower(AccountAlias.alias).in_(wanted))
+        )
+    )
+    return {name.lower() for name in found}
+
+
+def find_exact(session: Session, text: str) -> Account | None:
+    """An account by exact name or alias, then the same case-insensitively."""
+    text = text.strip()
+    account = session.exec(select(Account).where(Account.name == text)).first()
+    if account:
+        return account
+    account = session.exec(
+        select(Account)
+        .join(AccountAlias, AccountAlias.account_id == Account.id)
+        .where(AccountAlias.alias == text)
+    ).first()
+    if account:
+        return account
+    low = text.lower()
+    return session.exec(
+        select(Account)
+        .outerjoin(AccountAlias, AccountAlias.account_id == Account.id)
+        .where(or_(func.lower(Account.name) == low, func.lower(AccountAlias.alias) == low))
+    ).first()
+
+
+def name_candidates(session: Session) -> list[tuple[int, str, tuple[str, ...]]]:
+    """Every account's id, name and aliases (for fuzzy matching after an exact miss)."""
+    aliases: dict[int, list[str]] = {}
+    for account_id, alias in session.exec(select(AccountAlias.account_id, AccountAlias.alias)):
+        aliases.setdefault(account_id, []).append(alias)
+    return [
+        (account_id, name, tuple(aliases.get(account_id, ())))
+        for account_id, name in session.exec(select(Account.id, Account.name))
+    ]
+
+
+def aliases_of(session: Session, account_id: int) -> list[str]:
+    return list(
+        session.exec(select(AccountAlias.alias).where(AccountAlias.account_id == account_id)).all()
+    )
+
+
+def last_contact(session: Session, account_id: int) -> datetime | None:
+    return session.exec(
+        select(func.max(Interaction.happened_at)).where(Interaction.account_id == account_id)
+    ).first()

@@ -1,0 +1,126 @@
+"""The audit trail, and ``/undo`` built on it.
+
+Every change a command makes is recorded as an ``AuditEntry`` holding the row before
+and after (JSON snapshots).  Entries of one command share its ``request_id``, so undo
+reverts a whole command — newest entry first — from the snapshots alone: a created
+row is deleted, an updated row gets its old values back, a deleted row is re-inserted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import inspect as sa_inspect
+from sqlmodel import Session, SQLModel, select
+
+from domain.models import AuditEntry
+
+
+def snapshot(obj: SQLModel) -> dict[str, Any]:
+    """The row's column values, JSON-safe."""
+    out: dict[str, Any] = {}
+    for col in sa_inspect(type(obj)).columns:
+        value = getattr(obj, col.key)
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        out[col.key] = value
+    return out
+
+
+def _model_for(table: str) -> type[SQLModel]:
+    for mapper in SQLModel._sa_registry.mappers:
+        if mapper.class_.__tablename__ == table:
+            return mapper.class_
+    raise KeyError(table)
+
+
+def _restore(cls: type[SQLModel], data: dict[str, Any]) -> SQLModel:
+    """Rebuild a row object from a snapshot, converting JSON back to column types."""
+    return cls.model_validate(data)
+
+
+def _primary_key(cls: type[SQLModel], data: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(data[c.key] for c in sa_inspect(cls).primary_key)
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    obj: SQLModel,
+    actor_id: int | None,
+    channel: str,
+    request_id: str,
+    before: dict[str, Any] | None = None,
+    account_id: int | None = None,
+    summary: str = "",
+) -> AuditEntry:
+    """Record one change.  Call after ``session.flush()`` so a new row has its id."""
+    if action not in ("create", "update", "delete"):
+        raise ValueError(action)
+    after = None if action == "delete" else snapshot(obj)
+    pk = sa_inspect(obj).identity or ()
+    entry = AuditEntry(
+        actor_id=actor_id,
+        channel=channel,
+        request_id=request_id,
+        action=action,
+        entity=type(obj).__tablename__,
+        entity_id=pk[0] if len(pk) == 1 else None,
+        account_id=account_id,
+        summary=summary[:1000],
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    return entry
+
+
+def last_command(session: Session, *, actor_id: int, since: datetime) -> list[AuditEntry]:
+    """The entries of the actor's most recent, not yet undone, command since ``since``."""
+    latest = session.exec(
+        select(AuditEntry.request_id)
+        .where(
+            AuditEntry.actor_id == actor_id,
+            AuditEntry.at >= since,
+            AuditEntry.undone_at.is_(None),
+            AuditEntry.action != "undo",
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return []
+    request_id = latest
+    return list(
+        session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.request_id == request_id, AuditEntry.undone_at.is_(None))
+            .order_by(AuditEntry.id)
+        ).all()
+    )
+
+
+def revert(session: Session, entries: list[AuditEntry], *, now: datetime) -> None:
+    """Undo the given entries, newest first, and mark them undone."""
+    for entry in sorted(entries, key=lambda e: e.id or 0, reverse=True):
+        cls = _model_for(entry.entity)
+        if entry.action == "create":
+            row = session.get(cls, _primary_key(cls, entry.after or {}))
+            if row is not None:
+                session.delete(row)
+        elif entry.action == "update":
+            row = session.get(cls, _primary_key(cls, entry.before or {}))
+            if row is not None:
+                old = _restore(cls, entry.before or {})
+                for col in sa_inspect(cls).columns:
+                    setattr(row, col.key, getattr(old, col.key))
+        elif entry.action == "delete":
+            session.add(_restore(cls, entry.before or {}))
+        session.flush()
+        entry.undone_at = now
+        session.add(entry)
