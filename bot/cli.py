@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.jobs_cli import jobs_app, scheduler_command
 from domain.errors import KamError
 from domain.settings import Settings, load_settings
 
@@ -22,6 +23,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(jobs_app, name="jobs")
+app.command("scheduler")(scheduler_command)
 
 KINDS = ("users", "accounts", "contacts", "deals")
 
@@ -180,6 +183,34 @@ def export(
             with file.open("w", encoding="utf-8", newline="") as out:
                 n = export_csv(session, kind, out)
     typer.echo(f"exported {n} {kind}", err=True)
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Bind address (KAM_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (KAM_PORT)")] = None,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="Web only (a replica behind a load balancer)")
+    ] = False,
+) -> None:
+    """Run the bot: HTTP server (Slack, WeCom, /healthz) plus the scheduler."""
+    import logging
+
+    from bot.server import run_bot
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    kam = _app()
+    if kam.settings.slack.app_token:
+        from bot.slack.socket_mode import start_socket_mode
+
+        start_socket_mode(kam)
+    run_bot(
+        kam,
+        host=host or kam.settings.host,
+        port=port if port is not None else kam.settings.port,
+        with_scheduler=not no_scheduler,
+        ready=lambda server: typer.echo(f"kam ready on {server.url}", err=True),
+    )
 
 
 def main() -> None:

@@ -1,0 +1,130 @@
+"""``kam run``'s HTTP server: one Starlette app on uvicorn.
+
+    GET  /healthz         200 when the database answers, else 503 with the reason
+    POST /slack/events    Slack (when SLACK_SIGNING_SECRET is set)      — bot/slack
+    GET/POST /wecom/callback  WeCom (when WECOM_* are set)               — bot/wecom
+
+The server shuts down cleanly on SIGTERM (uvicorn's own handling): it stops accepting
+connections, lets in-flight requests finish, then the scheduler is stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import uvicorn
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.bootstrap import App
+
+log = logging.getLogger(__name__)
+
+
+def _platform_routes(kam: App) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    if kam.settings.slack.signing_secret and not kam.settings.slack.app_token:
+        from bot.slack.http import slack_routes
+
+        routes += slack_routes(kam)
+    if kam.settings.wecom.enabled:
+        from bot.wecom.callback import wecom_routes
+
+        routes += wecom_routes(kam)
+    return routes
+
+
+def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Starlette:
+    def healthz(_request: Request) -> JSONResponse:
+        try:
+            with kam.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            reason = f"database unavailable: {type(exc).__name__}"
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    routes += _platform_routes(kam)
+    routes += extra_routes or []
+    return Starlette(routes=routes)
+
+
+class BotServer:
+    """The web server on a socket it binds itself (port 0 picks a free one)."""
+
+    def __init__(self, kam: App, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.kam = kam
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.host, self.port = self.sock.getsockname()[:2]
+        config = uvicorn.Config(
+            create_web_app(kam),
+            log_level="warning",
+            timeout_graceful_shutdown=kam.settings.drain_seconds,
+            access_log=False,
+        )
+        self.server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def serve(self) -> None:
+        """Serve in this thread until SIGTERM/SIGINT (uvicorn installs the handlers)."""
+        self.server.run(sockets=[self.sock])
+
+    def start_in_thread(self, timeout: float = 10.0) -> BotServer:
+        """For tests: serve on a background thread and wait until it is ready."""
+        self.server.config.install_signal_handlers = False  # only the main thread may
+        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
+        self._thread.daemon = True
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("kam server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+        self.sock.close()
+
+
+def run_bot(
+    kam: App,
+    *,
+    host: str,
+    port: int,
+    with_scheduler: bool,
+    ready: Callable[[BotServer], None] | None = None,
+) -> None:
+    """``kam run``: the web server in the foreground, the scheduler beside it."""
+    scheduler = None
+    if with_scheduler:
+        from schedules.scheduler import create_scheduler
+
+        scheduler = create_scheduler(kam.engine, kam.settings, kam.notifier)
+        scheduler.start()
+    server = BotServer(kam, host, port)
+    log.info("kam listening on %s", server.url)
+    if ready:
+        ready(server)
+    try:
+        server.serve()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        kam.engine.dispose()
