@@ -27,8 +27,8 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             yield session
             if write:
                 session.commit()
-            else:
-                session.rollback()
+            # A read-only unit just closes: its transaction ends without expiring the
+            # objects it loaded, so callers can still read them.
         except BaseException:
             session.rollback()
             raise

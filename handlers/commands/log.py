@@ -11,6 +11,7 @@ name after met/with/见了/拜访了 that matches no contact is added as a new o
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import partial
 
@@ -73,6 +74,9 @@ _ = Catalog(
 )
 
 
+_DANGLING_NEXT = re.compile(r"(?:\bnext(?: step)?|下一步)\s*[:：]\s*$", re.IGNORECASE)
+
+
 class LogInteraction(BaseModel):
     command: str
     kind: InteractionKind
@@ -90,6 +94,8 @@ def parse_log(args: str, pctx: ParseContext, *, kind: InteractionKind, name: str
     if when is not None and when.date() > pctx.now.date():
         raise ParseError(_("future", pctx.lang, date=fmt_day(when, pctx.lang)))
     notes, next_text = split_next_step(rest)
+    if next_text is None and _DANGLING_NEXT.search(rest):
+        raise ParseError(_("empty_next", pctx.lang))
     limit = pctx.settings.max_note_chars
     if len(rest) > limit:
         raise ParseError(_("too_long", pctx.lang, n=len(rest), limit=limit))
