@@ -35,7 +35,7 @@ def test_visit_logs_when_who_notes_and_next_step(engine):
         # Friday after Wednesday 2026-11-18 is the 20th, due by the end of the workday
         assert task.due_at.astimezone(SHANGHAI).date() == datetime(2026, 11, 20).date()
         assert task.interaction_id == i.id
-    assert any("Li Wei" == fld.value for fld in reply.fields)
+    assert any(fld.value == "Li Wei" for fld in reply.fields)
 
 
 def test_chinese_visit_links_by_surname_and_honorific(engine):
