@@ -1,0 +1,207 @@
+"""Small text helpers shared by the parsers.
+
+``normalize`` is the first thing every parser does to its input: NFKC (full-width
+digits, letters, ``，：；（）`` become ASCII), control characters removed, runs
+of spaces collapsed.  Text returned as a "rest" by the extractors is normalised text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "cn_to_int",
+    "is_cjk",
+    "join_text",
+    "normalize",
+    "split_next_step",
+    "tokenize_quoted",
+]
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def normalize(text: str) -> str:
+    """NFKC, drop control characters (newlines kept), collapse spaces, strip.
+
+    Tabs and other odd whitespace become single spaces; ``\\r\\n`` becomes ``\\n``.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else " " for ch in text)
+    text = _SPACES.sub(" ", text)
+    text = re.sub(r" ?\n ?", "\n", text)
+    return text.strip()
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK ideograph (the characters Chinese names and words are made of)."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
+def join_text(left: str, right: str) -> str:
+    """Join two pieces of text left over after cutting something out of the middle.
+
+    Chinese needs no space between the pieces; everything else gets one.  Stray
+    separators at the cut (``send proposal , then`` → ``send proposal, then``) and
+    at both ends are tidied away.
+    """
+    left, right = left.rstrip(), right.lstrip()
+    if not left or not right or is_cjk(left[-1]) or is_cjk(right[0]):
+        glue = ""
+    else:
+        glue = " "
+    text = left + glue + right
+    text = re.sub(r"\s+([,.;:!?。，、；：])", r"\1", text)
+    text = re.sub(r"([,;:，、；：])(?=[,;:，、；：.。])", "", text)
+    return text.strip(" \t\n,;:，、；：-—")
+
+
+# ---------------------------------------------------------------------------
+# Chinese numerals
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
+
+
+def cn_to_int(text: str) -> int | None:
+    """Read an integer written in ASCII digits or Chinese numerals; None if it isn't one.
+
+    ``"12"`` → 12, ``"十二"`` → 12, ``"两百"`` → 200, ``"一百零五"`` → 105,
+    ``"一百二十万"`` → 1,200,000, ``"二〇二六"`` → 2026 (digit by digit).
+    """
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if any(
+        ch not in _CN_DIGITS and ch not in _CN_SMALL_UNITS and ch not in _CN_BIG_UNITS
+        for ch in text
+    ):
+        return None
+    if all(ch in _CN_DIGITS for ch in text):
+        if len(text) == 1:
+            return _CN_DIGITS[text]
+        if "两" in text:
+            return None
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total = 0  # everything before the last 亿
+    section = 0  # the part below 万 (or between 万 and 亿)
+    high = 0  # the 万 part of the current 亿 section
+    digit: int | None = None
+    last_small = 10_000
+    last_big = 10**9
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None and digit != 0 and _CN_DIGITS[ch] != 0:
+                return None  # two digits in a row: "一二百"
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_SMALL_UNITS:
+            unit = _CN_SMALL_UNITS[ch]
+            if unit >= last_small:
+                return None  # "十百", "百百"
+            if digit is None:
+                if ch != "十" or section:
+                    return None
+                digit = 1  # "十二" = 12
+            section += digit * unit
+            digit = None
+            last_small = unit
+        else:
+            unit = _CN_BIG_UNITS[ch]
+            if unit >= last_big:
+                return None
+            section += digit or 0
+            digit = None
+            if not section and not high and not total:
+                return None  # a bare "万"
+            if unit == 10_000:
+                high = section * 10_000
+            else:
+                total = (total + high + section) * 100_000_000
+                high = 0
+            section = 0
+            last_small = 10_000
+            last_big = unit
+    return total + high + section + (digit or 0)
+
+
+# ---------------------------------------------------------------------------
+# Next step
+
+_NEXT_STEP = re.compile(
+    r"(?:(?<![A-Za-z])(?:next\s*steps?|next|todo|to-?do|action\s*items?)\s*[:：])"
+    r"|(?:下一步|下步|待办|后续)\s*[:：]",
+    re.IGNORECASE,
+)
+
+
+def split_next_step(text: str) -> tuple[str, str | None]:
+    """Split a visit note at ``next:`` / ``next step:`` / ``todo:`` / ``下一步：``.
+
+    Returns ``(note, next_step)``; ``next_step`` is None when there is no marker or
+    nothing after it.  Only the first marker splits.  Separators at the cut are
+    dropped, sentence-ending punctuation on the note is kept.
+    """
+    m = _NEXT_STEP.search(text)
+    if m is None:
+        return text.strip(), None
+    before = text[: m.start()].rstrip().rstrip(",;，；、").rstrip()
+    after = text[m.end() :].strip()
+    return before, (after or None)
+
+
+# ---------------------------------------------------------------------------
+# Quoted tokens
+
+_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "«": "»"}
+
+
+def tokenize_quoted(text: str) -> list[str]:
+    """Split on whitespace, keeping quoted parts together; never raises.
+
+    Understands ``"..."``, ``“...”``, ``「...」`` and ``『...』``.  Quotes may sit inside
+    a token (``name="Acme Corp"`` → ``name=Acme Corp``).  An unclosed quote takes
+    the rest of the text.  ``""`` gives an empty token.  Apostrophes are not quotes
+    (``O'Brien``).
+    """
+    tokens: list[str] = []
+    buf: list[str] = []
+    in_token = False
+    closing: str | None = None
+    for ch in text:
+        if closing is not None:
+            if ch == closing or (closing == "”" and ch == "“"):
+                closing = None
+            else:
+                buf.append(ch)
+        elif ch in _QUOTES:
+            closing = _QUOTES[ch]
+            in_token = True
+        elif ch.isspace():
+            if in_token:
+                tokens.append("".join(buf))
+                buf = []
+                in_token = False
+        else:
+            buf.append(ch)
+            in_token = True
+    if in_token:
+        tokens.append("".join(buf))
+    return tokens
