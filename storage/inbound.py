@@ -26,7 +26,8 @@ def claim_event(session: Session, platform: str, key: str) -> bool:
         .values(platform=platform, event_key=key[:200], received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["platform", "event_key"])
     )
-    return session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: SQLAlchemy reports -1 rows for an INSERT on psycopg.
+    return session.execute(stmt.returning(InboundEvent.id)).first() is not None
 
 
 def forget_before(session: Session, cutoff: datetime) -> int:
