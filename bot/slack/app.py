@@ -1,0 +1,314 @@
+"""kam as a Slack app: bolt listeners that turn Slack requests into ``Incoming`` messages.
+
+    /kam account Acme · /account Acme     slash commands  ┐
+    DM "visit Acme met Li Wei"            message.im      ├─► Dispatcher.handle ─► Reply
+    "@kam risks" in a channel             app_mention     │        │
+    a button under a reply                block_actions   │        └─► bot.slack.delivery
+    the "Log visit" form                  view_submission ┘            (ephemeral / DM / …)
+    opening kam's Home tab                app_home_opened ─► /mine + /tasks ─► views.publish
+
+Every listener acknowledges at once and does the work afterwards as a bolt *lazy
+listener* on a thread pool, so Slack always gets its answer within 3 seconds however
+slow the command.  ``process_before_response=False`` (the default) suits a long-running
+process; ``True`` (for FaaS-like hosts that freeze after the response) works unchanged,
+because the work is in lazy listeners either way.
+
+Slack redelivers an event it thinks was not acknowledged (``X-Slack-Retry-Num``); the
+event id is claimed in the database first (``storage.inbound.claim_event``), so a
+redelivery — to this process or another replica — is not handled twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App as BoltApp
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.bootstrap import App
+from bot.slack.delivery import Origin, Responder
+from bot.slack.identity import USER_COMMAND, enrich_registered
+from bot.slack.markup import strip_mention, to_plain
+from bot.slack.notifier import SlackNotifier
+from bot.slack.views import (
+    MODAL_CALLBACK,
+    ModalCommand,
+    command_modal,
+    home_view,
+    submitted_text,
+    takes_account,
+)
+from bot.slack.web import make_client
+from domain.errors import InvalidInput
+from handlers.context import ParseContext
+from handlers.dispatcher import Incoming, split_command
+from handlers.i18n import Catalog
+from handlers.lookup import split_account
+from handlers.registry import TABLE
+from handlers.replies import Reply, Severity
+from storage import accounts, users
+from storage.inbound import claim_event
+from storage.session import unit_of_work
+
+log = logging.getLogger(__name__)
+
+MAIN_COMMAND = "/kam"
+HOME_COMMANDS = ("mine", "tasks")
+LISTENER_THREADS = 16
+# Message subtypes that are people talking; edits, joins and bot posts are not.
+_SPOKEN = (None, "file_share", "thread_broadcast")
+
+_ = Catalog(
+    {
+        "crashed": {
+            "en": "Sorry — kam hit an unexpected error",
+            "zh": "抱歉，kam 出现了意外错误",
+        },
+        "crashed_line": {
+            "en": "Nothing was changed. Try again; if it keeps happening, tell your kam admin.",
+            "zh": "没有做任何修改。请重试；如果反复出现，请联系 kam 管理员。",
+        },
+        "no_form": {"en": "Couldn't open the form", "zh": "无法打开表单"},
+        "type_it": {"en": "Type it instead: /{command} …", "zh": "请直接输入：/{command} ……"},
+    }
+)
+
+
+def slash_commands() -> list[str]:
+    """``/kam`` plus every short form the command table marks for Slack."""
+    return [MAIN_COMMAND] + [f"/{spec.name}" for spec in TABLE if spec.slash]
+
+
+def create_bolt_app(
+    kam: App, *, process_before_response: bool = False, client: WebClient | None = None
+) -> BoltApp:
+    """The bolt app for kam (HTTP and Socket Mode alike)."""
+    slack = kam.settings.slack
+    if not slack.bot_token:
+        raise InvalidInput("Slack needs SLACK_BOT_TOKEN (the app's xoxb- token)")
+    client = client or make_client(slack)
+    bolt = BoltApp(
+        client=client,
+        signing_secret=slack.signing_secret or "",  # HTTP only; Socket Mode skips the check
+        process_before_response=process_before_response,
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="kam-slack"),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    SlackAdapter(kam, client).register(bolt)
+    return bolt
+
+
+def _ack(ack) -> None:
+    ack()
+
+
+class SlackAdapter:
+    """Slack payloads in, ``Incoming`` to the dispatcher, the ``Reply`` back out."""
+
+    def __init__(self, kam: App, client: WebClient) -> None:
+        self.kam = kam
+        self.client = client
+        self.notifier = SlackNotifier(client)
+        self.responder = Responder(self.notifier)
+
+    def register(self, bolt: BoltApp) -> None:
+        for name in slash_commands():
+            bolt.command(name)(ack=_ack, lazy=[self.on_slash_command])
+        bolt.event("message")(ack=_ack, lazy=[self.on_message])
+        bolt.event("app_mention")(ack=_ack, lazy=[self.on_mention])
+        bolt.event("app_home_opened")(ack=_ack, lazy=[self.on_home_opened])
+        bolt.action(re.compile(r"^kam_button_\d+$"))(ack=_ack, lazy=[self.on_button])
+        bolt.action(re.compile(r"^kam_modal_\d+$"))(ack=_ack, lazy=[self.on_form_button])
+        bolt.view(MODAL_CALLBACK)(ack=_ack, lazy=[self.on_form_submitted])
+
+    # -- listeners (run after the ack) -----------------------------------------------
+
+    def on_slash_command(self, command: dict[str, Any]) -> None:
+        word = command["command"].lstrip("/")
+        text = to_plain(command.get("text") or "")
+        # /kam carries the command in its text; /account Acme is "account Acme".
+        line = f"{word} {text}" if TABLE.find(word) is not None else text
+        user, channel = command["user_id"], command.get("channel_id")
+        bot_dm = self.notifier.is_dm_with(user, channel)
+        origin = Origin(user, channel, response_url=command.get("response_url"), bot_dm=bot_dm)
+        self.run(line, origin)
+
+    def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
+            return
+        if event.get("subtype") not in _SPOKEN or not self.first_delivery(body):
+            return
+        origin = Origin(
+            event["user"], event["channel"], thread_ts=event.get("thread_ts"), bot_dm=True
+        )
+        self.run(to_plain(event.get("text") or ""), origin)
+
+    def on_mention(self, event: dict[str, Any], body: dict[str, Any], context) -> None:
+        if event.get("bot_id") or not event.get("user") or not self.first_delivery(body):
+            return
+        text = strip_mention(to_plain(event.get("text") or ""), context.bot_user_id)
+        origin = Origin(event["user"], event["channel"], thread_ts=event.get("thread_ts"))
+        self.run(text, origin)
+
+    def on_home_opened(self, event: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        user = event["user"]
+        lang = self.language_of(user)
+        if lang is None:  # not registered: the dispatcher's "how to get added" reply
+            replies = [self.kam.dispatcher.handle(self._incoming("help", user, None))]
+            lang = self.kam.settings.language
+        else:
+            replies = [
+                self.kam.dispatcher.handle(self._incoming(word, user, None))
+                for word in HOME_COMMANDS
+            ]
+        try:
+            self.client.views_publish(user_id=user, view=home_view(replies, lang))
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("could not publish the Home tab of %s: %s", user, exc)
+
+    def on_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        command = _button_command(action)
+        if command:
+            self.run(command, self._origin_of_click(body))
+
+    def on_form_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        command = _button_command(action)
+        if not command:
+            return
+        user, origin = body["user"]["id"], self._origin_of_click(body)
+        lang = self.language_of(user)
+        if lang is None:
+            self.run(command, origin)  # tells them how to get added; changes nothing
+            return
+        form = self.form_for(command, lang)
+        metadata = {
+            "channel": origin.channel,
+            "response_url": origin.response_url,
+            "bot_dm": origin.bot_dm,
+        }
+        try:
+            self.client.views_open(
+                trigger_id=body["trigger_id"], view=command_modal(form, lang, metadata)
+            )
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("views.open for %s failed: %s", user, exc)
+            reply = Reply(
+                title=_("no_form", lang),
+                lines=[_("type_it", lang, command=command.strip())],
+                severity=Severity.warning,
+            )
+            self.responder.answer(origin, reply)
+
+    def on_form_submitted(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        text, metadata = submitted_text(view)
+        origin = Origin(
+            body["user"]["id"],
+            metadata.get("channel"),
+            response_url=metadata.get("response_url"),
+            bot_dm=bool(metadata.get("bot_dm")),
+        )
+        self.run(text, origin)
+
+    # -- the one path ----------------------------------------------------------------
+
+    def run(self, text: str, origin: Origin) -> Reply:
+        """Dispatch one message as its Slack author and answer where they asked."""
+        incoming = self._incoming(text, origin.user, origin.channel, direct=origin.bot_dm)
+        try:
+            reply = self.kam.dispatcher.handle(incoming)
+        except Exception:  # a bug: the transaction rolled back; say so rather than go quiet
+            log.exception("Slack message %s from %s failed", incoming.request_id, origin.user)
+            lang = self.kam.settings.language
+            reply = Reply(
+                title=_("crashed", lang), lines=[_("crashed_line", lang)], severity=Severity.error
+            )
+        self.responder.answer(origin, reply)
+        self._after(incoming, reply)
+        return reply
+
+    def _after(self, incoming: Incoming, reply: Reply) -> None:
+        """Transport-side follow-ups: Slack profiles of newly registered users."""
+        word, args = split_command(incoming.text)
+        spec = TABLE.find(word) if word else None
+        if spec is None or spec.name != USER_COMMAND or reply.severity != Severity.success:
+            return
+        try:
+            enrich_registered(
+                self.kam.engine,
+                self.client,
+                actor_slack_id=incoming.actor,
+                args=args,
+                request_id=incoming.request_id,
+                default_timezone=self.kam.settings.timezone,
+            )
+        except Exception:
+            log.exception("filling Slack profiles after %s failed", incoming.request_id)
+
+    def first_delivery(self, body: dict[str, Any]) -> bool:
+        """Claim the event id; False for a redelivery already taken in."""
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        with unit_of_work(self.kam.engine) as session:
+            fresh = claim_event(session, "slack", event_id)
+        if not fresh:
+            log.info("Slack redelivered event %s; it was already handled", event_id)
+        return fresh
+
+    def form_for(self, command: str, lang: str) -> ModalCommand:
+        """Split a button's ``visit Acme met Li Wei`` into the form's fields."""
+        word, _sep, rest = command.strip().partition(" ")
+        if not takes_account(word):
+            return ModalCommand(word, None, rest.strip())
+        settings = self.kam.settings
+        with unit_of_work(self.kam.engine, write=False) as session:
+            pctx = ParseContext(
+                now=datetime.now(settings.tz),
+                lang=lang,
+                currency=settings.currency,
+                settings=settings,
+                known_accounts=lambda names: accounts.known_names(session, names),
+            )
+            account, details = split_account(rest, pctx, required=False)
+        return ModalCommand(word, account, details)
+
+    def language_of(self, slack_id: str) -> str | None:
+        """The registered user's language, or None for someone kam does not know."""
+        with unit_of_work(self.kam.engine, write=False) as session:
+            user = users.by_identity(session, "slack", slack_id)
+            return (user.language or self.kam.settings.language) if user else None
+
+    def _incoming(
+        self, text: str, user: str, channel: str | None, *, direct: bool = True
+    ) -> Incoming:
+        return Incoming(text=text, actor=user, platform="slack", channel=channel, is_direct=direct)
+
+    def _origin_of_click(self, body: dict[str, Any]) -> Origin:
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
+        response_url = body.get("response_url")
+        if not response_url:  # a button in the Home tab or a modal: answer by DM
+            return Origin(user)
+        return Origin(
+            user, channel, response_url=response_url, bot_dm=self.notifier.is_dm_with(user, channel)
+        )
+
+
+def _button_command(action: dict[str, Any]) -> str | None:
+    try:
+        value = json.loads(action.get("value") or "{}")
+    except json.JSONDecodeError:
+        log.warning("button %s has an unreadable value", action.get("action_id"))
+        return None
+    command = value.get("command") if isinstance(value, dict) else None
+    return command if isinstance(command, str) and command.strip() else None

@@ -1,0 +1,97 @@
+"""``SlackNotifier``: scheduled jobs and command side effects push to Slack through it.
+
+    user recipient     conversations.open(users=U…) ──► chat.postMessage(channel=D…)
+    channel recipient  chat.postMessage(channel=C…)
+
+A long reply goes as several messages (``render_blocks`` splits it to Slack's limits).
+A 429 is retried after ``Retry-After`` by the client (``bot.slack.web``); every other
+failure raises ``SendError`` — with ``retryable`` set when a later try may help — so
+the caller (the delivery ledger) records it and nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.slack.web import make_client, send_error
+from domain.settings import SlackSettings
+from handlers.notify import Recipient, SendError
+from handlers.render.slack import render_blocks
+from handlers.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+class SlackNotifier:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._dm_channels: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: SlackSettings) -> SlackNotifier:
+        if not settings.bot_token:
+            raise ValueError("SlackNotifier needs SLACK_BOT_TOKEN")
+        return cls(make_client(settings))
+
+    # -- the Notifier port -----------------------------------------------------------
+
+    def send(self, recipient: Recipient, reply: Reply) -> None:
+        if recipient.platform != "slack":
+            raise SendError(
+                f"SlackNotifier cannot reach {recipient.platform}:{recipient.address}",
+                retryable=False,
+            )
+        if recipient.kind == "user":
+            channel = self.dm_channel(recipient.address)
+        elif recipient.kind == "channel":
+            channel = recipient.address
+        else:
+            raise SendError(f"Slack has no recipient kind {recipient.kind!r}", retryable=False)
+        self.post(channel, reply, what=f"message to {recipient.key}")
+
+    # -- building blocks, also used to answer people ---------------------------------
+
+    def dm_channel(self, user_id: str) -> str:
+        """The bot's direct-message channel with a user (opened once, then remembered)."""
+        with self._lock:
+            known = self._dm_channels.get(user_id)
+        if known:
+            return known
+        try:
+            response = self.client.conversations_open(users=user_id)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            raise send_error(exc, f"opening a DM with {user_id}") from exc
+        channel = response["channel"]["id"]
+        with self._lock:
+            self._dm_channels[user_id] = channel
+        return channel
+
+    def is_dm_with(self, user_id: str, channel: str | None) -> bool:
+        """Is ``channel`` the bot's own DM with this user (not a DM between two people)?"""
+        if not channel or not channel.startswith("D"):
+            return False
+        try:
+            return self.dm_channel(user_id) == channel
+        except SendError:
+            return False
+
+    def post(
+        self, channel: str, reply: Reply, *, thread_ts: str | None = None, what: str = "message"
+    ) -> None:
+        """chat.postMessage every part of the reply, in order."""
+        messages = render_blocks(reply)
+        for i, message in enumerate(messages):
+            kwargs: dict[str, Any] = dict(channel=channel, **message)
+            if thread_ts:
+                kwargs["thread_ts"] = thread_ts
+            try:
+                self.client.chat_postMessage(**kwargs)
+            except (SlackApiError, SlackClientError, OSError) as exc:
+                part = f" (part {i + 1} of {len(messages)})" if len(messages) > 1 else ""
+                raise send_error(exc, f"{what}{part}") from exc
