@@ -50,6 +50,7 @@ _ = Catalog(
         "goals": {"en": "Goals {year}", "zh": "{year} 年目标"},
         "tasks": {"en": "Next steps", "zh": "下一步"},
         "due": {"en": "due {date}", "zh": "{date} 到期"},
+        "overdue_task": {"en": "overdue {days}d ({date})", "zh": "逾期 {days} 天（{date}）"},
         "no_due": {"en": "no date", "zh": "无截止日"},
         "birthdays": {"en": "Birthdays (14 days)", "zh": "生日（14 天内）"},
         "risks": {"en": "Risks", "zh": "风险"},
@@ -138,7 +139,8 @@ class AccountView:
         reply.add_section(_("tasks", lang), self._tasks())
         reply.add_section(_("birthdays", lang), self._birthdays())
         reply.add_section(_("risks", lang), [self._risk_line(r) for r in risks])
-        reply.actions.append(Action(_("log_visit", lang), f"visit {a.name} ", kind="modal"))
+        visit = "拜访" if lang == "zh" else "visit"
+        reply.actions.append(Action(_("log_visit", lang), f"{visit} {a.name} ", kind="modal"))
         if any(r.severity.value == "high" for r in risks):
             reply.severity = Severity.warning
         return reply
@@ -203,16 +205,22 @@ class AccountView:
         return lines, behind
 
     def _tasks(self, limit: int = 3) -> list[str]:
-        lang, tz = self.ctx.lang, self.ctx.tz
+        lang = self.ctx.lang
         tasks = self.facts.open_tasks
-        out = [
-            f"#{t.id} {clip(t.text, 60)} · "
-            + (_("due", lang, date=fmt_day(t.due_at, lang, tz)) if t.due_at else _("no_due", lang))
-            for t in tasks[:limit]
-        ]
+        out = [f"#{t.id} {clip(t.text, 60)} · {self._due(t)}" for t in tasks[:limit]]
         if len(tasks) > limit:
             out.append(_("more_tasks", lang, n=len(tasks) - limit))
         return out
+
+    def _due(self, task) -> str:
+        lang, tz, now = self.ctx.lang, self.ctx.tz, self.ctx.now
+        if task.due_at is None:
+            return _("no_due", lang)
+        day = fmt_day(task.due_at, lang, tz)
+        late = (now.date() - task.due_at.astimezone(tz).date()).days
+        return (
+            _("overdue_task", lang, days=late, date=day) if late > 0 else _("due", lang, date=day)
+        )
 
     def _birthdays(self) -> list[str]:
         lang = self.ctx.lang
