@@ -75,7 +75,7 @@ class Context:
         summary: str = "",
     ) -> None:
         self.session.flush()
-        audit.record(
+        entry = audit.record(
             self.session,
             action=action,
             obj=obj,
@@ -86,6 +86,7 @@ class Context:
             account_id=account_id,
             summary=summary,
         )
+        entry.at = self.now  # the dispatcher's clock: /undo's time window follows it
 
     def notify_user(self, user_id: int, reply: Reply) -> None:
         if user_id != self.actor.id:
