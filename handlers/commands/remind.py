@@ -1,1 +1,398 @@
-"""(being written)"""
+"""``/remind`` (``/提醒``): recurring reminders about an account, sent to its owner.
+
+    /remind Acme "quarterly business review" every 3 months from 2027-01-15
+    /提醒 华夏重工 "季度回顾" 每3个月 从 2027-01-15
+    /remind Acme renewal check monthly        (quotes are optional; starts today)
+    /remind                                   my reminders (set by me or for my accounts)
+    /remind Acme                              the account's reminders
+    /remind cancel 3                          /提醒 取消 3
+
+Occurrences are counted from the start date (``domain.recurrence``): a reminder
+started on Jan 31 every month falls on Feb 28 and then Mar 31 again.  ``next_date``
+is the first occurrence on or after today; the scheduler sends it to the account's
+owner and moves it on.  One-off things to do belong in a next step (``next:`` in
+``/visit``), so a recurrence is required.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+
+from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
+from domain.models import Reminder, User
+from domain.recurrence import Every, first_on_or_after
+from handlers.auth import can_write, require_read, require_write
+from handlers.context import Context, ParseContext
+from handlers.i18n import Catalog
+from handlers.lookup import resolve_account, split_account
+from handlers.parsing.dates import Span, extract_leading_when, parse_recurrence
+from handlers.parsing.text import normalize
+from handlers.registry import command
+from handlers.replies import Field, Reply, Severity
+from handlers.views import clip, fmt_day
+from storage import audit
+from storage.reminders import ReminderLine, active_for, active_with_text, with_accounts
+
+MAX_TEXT = 500
+MAX_IDS = 20
+
+_ = Catalog(
+    {
+        "what": {
+            "en": 'Remind about what? e.g. /remind Acme "quarterly business review" every 3 months',
+            "zh": '提醒什么事？例如 /提醒 华夏重工 "季度回顾" 每3个月',
+        },
+        "how_often": {
+            "en": "How often? e.g. every 3 months, every 2 weeks, monthly, yearly. "
+            "For a one-off, add a next step to a visit instead (next: …).",
+            "zh": "多久一次？例如 每3个月、每两周、每月、每年。一次性的事项请在拜访记录里写“下一步：”。",
+        },
+        "bad_start": {
+            "en": "I can't read the start date “{text}”; e.g. from 2027-01-15 or from Monday.",
+            "zh": "看不懂开始日期“{text}”，例如 从 2027-01-15 或 从下周一。",
+        },
+        "too_long": {
+            "en": "The reminder text is {n} characters; keep it under {max}.",
+            "zh": "提醒内容有 {n} 个字，请控制在 {max} 字以内。",
+        },
+        "ids_needed": {
+            "en": "Which reminder? e.g. /remind cancel 3 (numbers are in /remind).",
+            "zh": "取消哪条提醒？例如 /提醒 取消 3（编号见 /提醒）。",
+        },
+        "bad_id": {
+            "en": "“{token}” is not a reminder number.",
+            "zh": "“{token}”不是提醒编号。",
+        },
+        "created": {"en": "Reminder #{id} for {account}", "zh": "已设置提醒 #{id}：{account}"},
+        "text": {"en": "About", "zh": "事项"},
+        "every": {"en": "Repeats", "zh": "周期"},
+        "starts": {"en": "Starts", "zh": "开始"},
+        "next": {"en": "Next", "zh": "下次"},
+        "to": {"en": "Goes to", "zh": "提醒对象"},
+        "cancel_hint": {
+            "en": "Stop it any time: /remind cancel {id}",
+            "zh": "随时可取消：/提醒 取消 {id}",
+        },
+        "duplicate": {
+            "en": "{account} already has reminder #{id} “{text}” ({every}); cancel it first "
+            "to change it: /remind cancel {id}",
+            "zh": "{account} 已有提醒 #{id}“{text}”（{every}）；如需修改请先取消：/提醒 取消 {id}",
+        },
+        "mine": {"en": "My reminders ({n})", "zh": "我的提醒（{n} 条）"},
+        "account_list": {"en": "{account} — reminders ({n})", "zh": "{account} 的提醒（{n} 条）"},
+        "none_mine": {"en": "You have no reminders", "zh": "你还没有提醒"},
+        "none_account": {"en": "{account} has no reminders", "zh": "{account} 没有提醒"},
+        "create_hint": {
+            "en": 'Set one: /remind Acme "quarterly business review" every 3 months',
+            "zh": '设置提醒：/提醒 华夏重工 "季度回顾" 每3个月',
+        },
+        "line": {
+            "en": "#{id} {account}{text} · {every} · next {next}",
+            "zh": "#{id} {account}{text} · {every} · 下次 {next}",
+        },
+        "unknown_ids": {
+            "en": "There is no reminder {ids}; /remind lists yours.",
+            "zh": "没有编号为 {ids} 的提醒；发送 /提醒 查看。",
+        },
+        "not_yours": {
+            "en": "Reminder #{id} is about {account}, which is not your account or your team's.",
+            "zh": "提醒 #{id} 属于 {account}，不是你或你团队的客户。",
+        },
+        "cancelled_one": {
+            "en": "Cancelled reminder #{id}: {text}",
+            "zh": "已取消提醒 #{id}：{text}",
+        },
+        "cancelled_many": {"en": "Cancelled {n} reminders", "zh": "已取消 {n} 条提醒"},
+        "already": {"en": "#{id} was already cancelled.", "zh": "#{id} 早已取消。"},
+        "nothing": {"en": "Nothing to cancel", "zh": "没有需要取消的提醒"},
+        "undo_hint": {
+            "en": "Not right? /undo within {minutes} minutes reverts it.",
+            "zh": "有误？{minutes} 分钟内发送 /撤销 可撤回。",
+        },
+    }
+)
+
+LIST_WORDS = {"list", "ls", "列表", "全部"}
+CANCEL_WORDS = {"cancel", "stop", "delete", "remove", "取消", "删除", "停止"}
+_START = re.compile(
+    r"(?:^|\s)(?:from|starting(?:\s+on|\s+from)?|beginning|start(?:ing)?\s+on)\s+"
+    r"|(?:从|自|起始于|开始于)\s*",
+    re.IGNORECASE,
+)
+_START_TAIL = re.compile(r"^\s*(?:开始|起)?\s*$")
+_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
+_ID_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+class RemindCommand(BaseModel):
+    command: str = "remind"
+    action: Literal["create", "list", "cancel"]
+    account: str | None = None
+    text: str | None = None
+    every_days: int = 0
+    every_months: int = 0
+    start_date: date | None = None
+    ids: list[int] = []
+
+
+def describe_every(days: int, months: int, lang: str) -> str:
+    """``every 3 months`` / ``每3个月``, ``every week`` / ``每周``, ``every quarter`` / ``每季度``…"""
+    parts: list[tuple[int, str]] = []  # (count, unit)
+    if months:
+        parts.append((months // 12, "year") if months % 12 == 0 else (months, "month"))
+    if days:
+        parts.append((days // 7, "week") if days % 7 == 0 else (days, "day"))
+    if lang == "zh":
+        if parts == [(3, "month")]:
+            return "每季度"
+        words = {"year": "年", "month": "个月", "week": "周", "day": "天"}
+        text = "".join(
+            (words[u].removeprefix("个") if n == 1 else f"{n}{words[u]}") for n, u in parts
+        )
+        return "每" + text
+    if parts == [(3, "month")]:
+        return "every quarter"
+    return "every " + " and ".join(u if n == 1 else f"{n} {u}s" for n, u in parts)
+
+
+def parse_remind(args: str, pctx: ParseContext) -> RemindCommand:
+    lang = pctx.lang
+    args = normalize(args)
+    words = args.split(" ") if args else []
+    if not words or (len(words) == 1 and words[0].lower() in LIST_WORDS):
+        return RemindCommand(action="list")
+    if words[0].lower() in CANCEL_WORDS:
+        return RemindCommand(action="cancel", ids=_parse_ids(args[len(words[0]) :], lang))
+    account, rest = split_account(args, pctx)
+    if not rest:
+        return RemindCommand(action="list", account=account)
+    text, span, start = _split_reminder(rest, pctx)
+    if not text:
+        raise ParseError(_("what", lang))
+    if len(text) > MAX_TEXT:
+        raise ParseError(_("too_long", lang, n=len(text), max=MAX_TEXT))
+    return RemindCommand(
+        action="create",
+        account=account,
+        text=text,
+        every_days=span.days,
+        every_months=span.months,
+        start_date=start or pctx.now.date(),
+    )
+
+
+def _parse_ids(text: str, lang: str) -> list[int]:
+    tokens = [t for t in _ID_SPLIT.split(text.strip()) if t]
+    if not tokens:
+        raise ParseError(_("ids_needed", lang))
+    ids = []
+    for token in tokens:
+        digits = token.lstrip("#＃")
+        if not (digits.isascii() and digits.isdigit()) or int(digits) == 0:
+            raise ParseError(_("bad_id", lang, token=token))
+        ids.append(int(digits))
+    ids = list(dict.fromkeys(ids))
+    if len(ids) > MAX_IDS:
+        raise ParseError(_("bad_id", lang, token=str(ids[MAX_IDS])))
+    return ids
+
+
+def _split_reminder(rest: str, pctx: ParseContext) -> tuple[str, Span, date | None]:
+    """``"QBR" every 3 months from 2027-01-15`` → (text, step, start date)."""
+    lang = pctx.lang
+    text: str | None = None
+    if rest[0] in _QUOTES:
+        close = rest.find(_QUOTES[rest[0]], 1)
+        if close > 0:
+            text, rest = rest[1:close].strip(), rest[close + 1 :].strip()
+    rest, start, unread = _take_start(rest, pctx)
+    if text is not None:
+        span = _try_recurrence(rest) if rest else None
+        if span is not None:
+            return text, span, start
+    else:  # unquoted: the text runs up to the longest tail that reads as a recurrence
+        if _try_recurrence(rest) is not None:
+            raise ParseError(_("what", lang))
+        words = rest.split(" ")
+        for i in range(1, len(words)):
+            span = _try_recurrence(" ".join(words[i:]))
+            if span is not None:
+                return " ".join(words[:i]).strip(" ,;，；"), span, start
+        for m in re.finditer("每", rest):  # 季度回顾每3个月: no space before 每
+            span = _try_recurrence(rest[m.start() :])
+            if span is not None and m.start() > 0:
+                return rest[: m.start()].strip(" ,;，；"), span, start
+    if unread is not None:
+        raise ParseError(_("bad_start", lang, text=unread))
+    raise ParseError(_("how_often", lang))
+
+
+def _take_start(rest: str, pctx: ParseContext) -> tuple[str, date | None, str | None]:
+    """Cut a trailing ``from DATE`` / ``从 DATE 开始`` (the last one that reads as a date).
+
+    Returns the text before it, the date, and — when a ``from`` was there but its date
+    could not be read — that unread text, for the error message.
+    """
+    unread = None
+    for m in reversed(list(_START.finditer(rest))):
+        tail = rest[m.end() :]
+        when, after = extract_leading_when(tail, now=pctx.now, prefer="future")
+        if when is not None and _START_TAIL.match(after):
+            return rest[: m.start()].strip(), when.date(), None
+        if m.group(0).strip().isascii() or tail[:1].isdigit():
+            unread = unread or tail.strip()
+    return rest, None, unread
+
+
+def _try_recurrence(text: str) -> Span | None:
+    try:
+        span = parse_recurrence(text)
+    except (ParseError, ValueError):
+        return None
+    return span if (span.days or span.months) else None
+
+
+@command(
+    name="remind",
+    aliases=("提醒", "reminder", "reminders"),
+    summary={"en": "Recurring reminders about an account", "zh": "客户的周期提醒"},
+    usage={
+        "en": '/remind ACCOUNT "what" every N days|weeks|months [from DATE] · /remind · '
+        "/remind cancel ID",
+        "zh": '/提醒 客户 "事项" 每N天|周|个月 [从 日期] · /提醒 · /提醒 取消 编号',
+    },
+    example={
+        "en": '/remind Acme "quarterly business review" every 3 months from 2027-01-15',
+        "zh": '/提醒 华夏重工 "季度回顾" 每3个月 从 2027-01-15',
+    },
+    parse=parse_remind,
+    writes=True,
+)
+def run_remind(ctx: Context, cmd: RemindCommand) -> Reply:
+    if cmd.action == "list":
+        return _list(ctx, cmd.account)
+    if cmd.action == "cancel":
+        return _cancel(ctx, cmd.ids)
+    return _create(ctx, cmd)
+
+
+def _create(ctx: Context, cmd: RemindCommand) -> Reply:
+    lang, session = ctx.lang, ctx.session
+    account = resolve_account(ctx, cmd.account or "")
+    require_write(session, ctx.actor, account, lang)
+    assert cmd.text is not None and cmd.start_date is not None
+    every = describe_every(cmd.every_days, cmd.every_months, lang)
+    same = active_with_text(session, account.id, cmd.text)
+    if same is not None:
+        raise InvalidInput(
+            _(
+                "duplicate",
+                lang,
+                account=account.name,
+                id=same.id,
+                text=same.text,
+                every=describe_every(same.every_days, same.every_months, lang),
+            )
+        )
+    step = Every(days=cmd.every_days, months=cmd.every_months)
+    reminder = Reminder(
+        account_id=account.id,
+        text=cmd.text,
+        every_days=cmd.every_days,
+        every_months=cmd.every_months,
+        start_date=cmd.start_date,
+        next_date=first_on_or_after(step, cmd.start_date, ctx.now.date()),
+        created_by_id=ctx.actor.id,
+    )
+    session.add(reminder)
+    ctx.audit("create", reminder, account_id=account.id, summary=f"reminder: {cmd.text}")
+    owner = session.get(User, account.owner_id)
+    reply = Reply(
+        title=_("created", lang, id=reminder.id, account=account.name), severity=Severity.success
+    )
+    reply.fields += [
+        Field(_("text", lang), reminder.text),
+        Field(_("every", lang), every),
+        Field(_("starts", lang), fmt_day(reminder.start_date, lang)),
+        Field(_("next", lang), fmt_day(reminder.next_date, lang)),
+        Field(_("to", lang), owner.display_name if owner else "—"),
+    ]
+    reply.lines.append(_("cancel_hint", lang, id=reminder.id))
+    reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+    return reply
+
+
+def _list(ctx: Context, account_name: str | None) -> Reply:
+    lang = ctx.lang
+    if account_name:
+        account = resolve_account(ctx, account_name)
+        require_read(ctx.session, ctx.actor, account, lang)
+        lines = active_for(ctx.session, account_id=account.id)
+        title = _("account_list", lang, account=account.name, n=len(lines))
+        empty = _("none_account", lang, account=account.name)
+    else:
+        lines = active_for(ctx.session, user_id=ctx.actor.id)
+        title = _("mine", lang, n=len(lines))
+        empty = _("none_mine", lang)
+    if not lines:
+        return Reply(title=empty, lines=[_("create_hint", lang)])
+    shown = [_line(line, lang, with_account=not account_name) for line in lines]
+    return Reply(title=title, lines=shown)
+
+
+def _line(line: ReminderLine, lang: str, *, with_account: bool = True) -> str:
+    r = line.reminder
+    return _(
+        "line",
+        lang,
+        id=r.id,
+        account=f"{line.account_name} · " if with_account else "",
+        text=clip(r.text, 80),
+        every=describe_every(r.every_days, r.every_months, lang),
+        next=fmt_day(r.next_date, lang),
+    )
+
+
+def _cancel(ctx: Context, ids: list[int]) -> Reply:
+    lang, session = ctx.lang, ctx.session
+    found = with_accounts(session, ids)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(_("unknown_ids", lang, ids=", ".join(f"#{i}" for i in missing)))
+    for rid in ids:
+        reminder, account = found[rid]
+        if reminder.created_by_id != ctx.actor.id and not can_write(session, ctx.actor, account):
+            raise Forbidden(_("not_yours", lang, id=rid, account=account.name))
+    cancelled, already = [], []
+    for rid in ids:
+        reminder, account = found[rid]
+        if not reminder.active:
+            already.append(_("already", lang, id=rid))
+            continue
+        before = audit.snapshot(reminder)
+        reminder.active = False
+        session.add(reminder)
+        ctx.audit(
+            "update",
+            reminder,
+            before=before,
+            account_id=account.id,
+            summary=f"reminder cancelled: {reminder.text}",
+        )
+        cancelled.append((reminder, account))
+    if not cancelled:
+        return Reply(title=_("nothing", lang), lines=already)
+    if len(cancelled) == 1:
+        r, _a = cancelled[0]
+        reply = Reply(title=_("cancelled_one", lang, id=r.id, text=clip(r.text, 80)))
+    else:
+        reply = Reply(title=_("cancelled_many", lang, n=len(cancelled)))
+        reply.lines += [_line(ReminderLine(r, a.name, a.owner_id), lang) for r, a in cancelled]
+    reply.severity = Severity.success
+    reply.lines += already
+    reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+    return reply
