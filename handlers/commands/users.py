@@ -1,1 +1,934 @@
-"""(being written)"""
+"""``/user`` (``/用户``, also ``/kam user``): who may use kam, in which team and role.
+
+    /user add @carol rep team East manager @bob lang zh tz America/New_York name "Carol Wu"
+    /user add <@U0123ABC|carol> rep team East        (a Slack mention sets the Slack id)
+    /user list [TEAM | all]        /user @carol        (everyone may read the directory)
+    /user set @carol team 华东      /user set me lang zh
+    /user remove @carol            (deactivates; accounts and history keep their owner)
+    /用户 添加 @zhangsan 销售 团队 华东 企业微信 zhangsan
+
+Who may change whom:
+
+* an admin: anyone and everything; a team named that does not exist yet is created;
+* a manager: adds reps to the teams they manage (the new rep reports to them unless
+  ``manager @who`` says otherwise), and changes or deactivates reps in those teams —
+  never roles, never other managers or admins;
+* anyone: their own display name, language, timezone and email (``/user set me …``).
+
+A new person's language is ``lang`` if given, else Chinese for someone reached only on
+WeCom, else the language of whoever adds them; the timezone defaults to kam's.
+Handles, Slack ids and WeCom ids are unique; a clash is refused naming who holds it.
+Adding a deactivated person again reactivates them.  Nobody deactivates themselves,
+and the last admin can be neither removed nor demoted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import select
+
+from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
+from domain.models import Account, Role, Task, Team, TeamManager, User
+from handlers.context import Context, ParseContext
+from handlers.i18n import Catalog, pick
+from handlers.parsing.text import tokenize_quoted
+from handlers.registry import command
+from handlers.replies import Field, Reply, Severity
+from storage import audit, users
+
+_ = Catalog(
+    {
+        "added": {"en": "Added {name} (@{handle})", "zh": "已添加 {name}（@{handle}）"},
+        "reactivated": {
+            "en": "Welcome back: {name} (@{handle}) is active again",
+            "zh": "{name}（@{handle}）已重新启用",
+        },
+        "updated": {"en": "Updated {name} (@{handle})", "zh": "已更新 {name}（@{handle}）"},
+        "unchanged": {
+            "en": "{name} (@{handle}) already has those settings",
+            "zh": "{name}（@{handle}）的设置没有变化",
+        },
+        "removed": {
+            "en": "Deactivated {name} (@{handle})",
+            "zh": "已停用 {name}（@{handle}）",
+        },
+        "already_inactive": {
+            "en": "{name} (@{handle}) is already deactivated",
+            "zh": "{name}（@{handle}）已是停用状态",
+        },
+        "keeps": {
+            "en": "They still own {accounts} accounts and {tasks} open next steps; "
+            "reassign them so nothing is missed.",
+            "zh": "其名下仍有 {accounts} 个客户和 {tasks} 条未完成待办，请及时转交。",
+        },
+        "role": {"en": "Role", "zh": "角色"},
+        "team": {"en": "Team", "zh": "团队"},
+        "manages": {"en": "Manages", "zh": "管理团队"},
+        "manager": {"en": "Reports to", "zh": "上级"},
+        "language": {"en": "Language", "zh": "语言"},
+        "timezone": {"en": "Timezone", "zh": "时区"},
+        "slack": {"en": "Slack", "zh": "Slack"},
+        "wecom": {"en": "WeCom", "zh": "企业微信"},
+        "email": {"en": "Email", "zh": "邮箱"},
+        "status": {"en": "Status", "zh": "状态"},
+        "inactive": {"en": "deactivated", "zh": "已停用"},
+        "none": {"en": "—", "zh": "—"},
+        "new_team": {"en": "New team {team} created.", "zh": "已新建团队 {team}。"},
+        "undo_hint": {
+            "en": "Not right? /undo within {minutes} minutes reverts it.",
+            "zh": "有误？{minutes} 分钟内发送 /撤销 可撤回。",
+        },
+        "list_title": {"en": "kam users ({n})", "zh": "kam 用户（{n} 人）"},
+        "list_team_title": {"en": "{team} ({n})", "zh": "{team}（{n} 人）"},
+        "no_team": {"en": "No team", "zh": "未分组"},
+        "list_empty": {"en": "No users found", "zh": "没有找到用户"},
+        "list_footer": {
+            "en": "/user @handle for details · /user list all includes deactivated people",
+            "zh": "/用户 @账号 查看详情 · /用户 列表 全部 含已停用人员",
+        },
+        "welcome": {
+            "en": "Welcome to kam, {name}! {actor} added you. Try /tasks or /help.",
+            "zh": "欢迎使用 kam，{name}！{actor} 已为你开通。试试 /待办 或 /帮助。",
+        },
+        # refusals
+        "who": {
+            "en": "Whom? Name them as @handle (or a Slack mention).",
+            "zh": "请指定用户：@账号（或 Slack 提及）。",
+        },
+        "bad_handle": {
+            "en": "“{handle}” can't be a handle: use letters, digits, dots, dashes "
+            "or underscores (at most 64).",
+            "zh": "“{handle}”不能作为账号：只能包含字母、数字、点、横线或下划线（最多 64 个）。",
+        },
+        "unknown_option": {
+            "en": "I don't understand “{word}”. Options: rep/manager/admin, team, manager @who, "
+            "manages, lang, tz, name, slack, wecom, email, handle.",
+            "zh": "看不懂“{word}”。可用选项：销售/经理/管理员、团队、上级 @某人、管理、语言、"
+            "时区、姓名、slack、企业微信、邮箱、账号。",
+        },
+        "needs_value": {"en": "“{word}” needs a value.", "zh": "“{word}”后面需要填写内容。"},
+        "bad_lang": {
+            "en": "Language must be en or zh, not “{value}”.",
+            "zh": "语言只能是 en（英文）或 zh（中文），不能是“{value}”。",
+        },
+        "bad_tz": {
+            "en": "“{value}” is not a timezone; use an IANA name like Asia/Shanghai "
+            "or America/New_York.",
+            "zh": "“{value}”不是有效时区，请使用 Asia/Shanghai、America/New_York 这样的名称。",
+        },
+        "bad_slack": {
+            "en": "“{value}” is not a Slack member id (they look like U0123ABC).",
+            "zh": "“{value}”不是 Slack 成员 ID（形如 U0123ABC）。",
+        },
+        "bad_wecom": {
+            "en": "“{value}” is not a WeCom user id (letters, digits, _ . @ -).",
+            "zh": "“{value}”不是企业微信账号（字母、数字及 _ . @ -）。",
+        },
+        "bad_email": {"en": "“{value}” is not an email address.", "zh": "“{value}”不是邮箱地址。"},
+        "too_long": {
+            "en": "The {what} is too long (at most {n} characters).",
+            "zh": "{what}太长（最多 {n} 个字符）。",
+        },
+        "nothing_to_set": {
+            "en": "What should change? e.g. /user set @carol team East lang zh",
+            "zh": "要修改什么？例如 /用户 设置 @carol 团队 华东 语言 zh",
+        },
+        "unknown_user": {
+            "en": "Nobody called “{who}” uses kam.",
+            "zh": "kam 中没有“{who}”这个用户。",
+        },
+        "unknown_team": {
+            "en": "There is no team “{team}”. Teams: {teams}.",
+            "zh": "没有“{team}”这个团队。现有团队：{teams}。",
+        },
+        "taken_handle": {
+            "en": "The handle @{handle} is taken by {name}{state}.",
+            "zh": "账号 @{handle} 已被 {name}{state} 使用。",
+        },
+        "taken_slack": {
+            "en": "Slack id {value} already belongs to {name} (@{handle})",
+            "zh": "Slack ID {value} 已属于 {name}（@{handle}）",
+        },
+        "taken_wecom": {
+            "en": "WeCom id {value} already belongs to {name} (@{handle})",
+            "zh": "企业微信账号 {value} 已属于 {name}（@{handle}）",
+        },
+        "state_inactive": {"en": " (deactivated)", "zh": "（已停用）"},
+        "exists": {
+            "en": "{name} (@{handle}) is already a kam user; change them with /user set @{handle} …",
+            "zh": "{name}（@{handle}）已是 kam 用户；如需修改请用 /用户 设置 @{handle} …",
+        },
+        "reps_cannot_add": {
+            "en": "Only an admin or a team's manager can add people to kam.",
+            "zh": "只有管理员或团队经理可以添加用户。",
+        },
+        "admins_only": {
+            "en": "Only an admin can {what}.",
+            "zh": "只有管理员可以{what}。",
+        },
+        "what_roles": {"en": "make managers or admins", "zh": "设置经理或管理员"},
+        "manager_team_needed": {
+            "en": "Which team? You manage {teams}: add “team NAME”.",
+            "zh": "加入哪个团队？你管理：{teams}，请写“团队 名称”。",
+        },
+        "not_your_team": {
+            "en": "You don't manage {team}; ask an admin.",
+            "zh": "你不管理 {team}，请联系管理员。",
+        },
+        "not_your_rep": {
+            "en": "{name} is not a rep in a team you manage; ask an admin.",
+            "zh": "{name} 不是你所管理团队的销售，请联系管理员。",
+        },
+        "self_only": {
+            "en": "You can change your own name, language, timezone and email; "
+            "ask a manager or admin for the rest.",
+            "zh": "你只能修改自己的姓名、语言、时区和邮箱，其他请联系经理或管理员。",
+        },
+        "not_self": {
+            "en": "You can't deactivate yourself; ask another admin.",
+            "zh": "不能停用自己，请联系其他管理员。",
+        },
+        "last_admin": {
+            "en": "{name} is the last admin; make someone else admin first.",
+            "zh": "{name} 是最后一位管理员，请先指定其他管理员。",
+        },
+        "own_manager": {
+            "en": "Nobody can report to themselves.",
+            "zh": "不能把自己设为自己的上级。",
+        },
+        "manager_loop": {
+            "en": "{name} already reports (directly or not) to {them}; that would make a loop.",
+            "zh": "{name} 已直接或间接向 {them} 汇报，不能形成循环。",
+        },
+    }
+)
+
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>", re.IGNORECASE)
+HANDLE = re.compile(r"^[\w.\-]{1,64}$")
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+WECOM_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ME_WORDS = {"me", "myself", "我", "自己"}
+SELF_SERVICE = {"display_name", "language", "timezone", "email"}
+
+ROLE_WORDS = {
+    "rep": Role.rep,
+    "销售": Role.rep,
+    "manager": Role.manager,
+    "经理": Role.manager,
+    "admin": Role.admin,
+    "管理员": Role.admin,
+}
+LANG_WORDS = {
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+    "zh": "zh",
+    "cn": "zh",
+    "chinese": "zh",
+    "中文": "zh",
+    "汉语": "zh",
+}
+# option keyword -> field; greedy options take words up to the next keyword
+OPTION_WORDS = {
+    "role": "role",
+    "角色": "role",
+    "team": "team",
+    "团队": "team",
+    "小组": "team",
+    "manages": "manages",
+    "管理": "manages",
+    "lang": "language",
+    "language": "language",
+    "语言": "language",
+    "tz": "timezone",
+    "timezone": "timezone",
+    "时区": "timezone",
+    "name": "display_name",
+    "姓名": "display_name",
+    "名字": "display_name",
+    "slack": "slack_id",
+    "wecom": "wecom_id",
+    "企业微信": "wecom_id",
+    "企微": "wecom_id",
+    "email": "email",
+    "邮箱": "email",
+    "handle": "handle",
+    "账号": "handle",
+    "上级": "manager",
+    "reports-to": "manager",
+}
+GREEDY = {"team", "display_name", "manages"}
+ACTIONS = {
+    "add": "add",
+    "new": "add",
+    "添加": "add",
+    "新增": "add",
+    "list": "list",
+    "ls": "list",
+    "列表": "list",
+    "set": "set",
+    "update": "set",
+    "edit": "set",
+    "设置": "set",
+    "修改": "set",
+    "remove": "remove",
+    "deactivate": "remove",
+    "删除": "remove",
+    "移除": "remove",
+    "停用": "remove",
+    "show": "show",
+    "查看": "show",
+}
+ALL_WORDS = {"all", "全部", "所有"}
+
+
+class UserRef(BaseModel):
+    """Someone named in a message: ``@carol``, ``carol``, ``me`` or a Slack mention."""
+
+    handle: str | None = None
+    slack_id: str | None = None
+    name: str | None = None  # the display part of <@U123|name>
+    me: bool = False
+
+
+class UserOptions(BaseModel):
+    role: Role | None = None
+    team: str | None = None
+    manages: list[str] | None = None
+    manager: UserRef | None = None
+    language: Literal["en", "zh"] | None = None
+    timezone: str | None = None
+    display_name: str | None = None
+    slack_id: str | None = None
+    wecom_id: str | None = None
+    email: str | None = None
+    handle: str | None = None
+
+
+class UserCommand(BaseModel):
+    command: str = "user"
+    action: Literal["add", "list", "set", "remove", "show"]
+    target: UserRef | None = None
+    team: str | None = None  # list: one team
+    include_inactive: bool = False
+    options: UserOptions = UserOptions()
+
+
+# --- user references (also used by /tasks) -----------------------------------------
+
+
+def looks_like_user_ref(text: str) -> bool:
+    text = text.strip()
+    return bool(MENTION.fullmatch(text)) or (
+        text.startswith(("@", "＠")) and len(text) > 1 and " " not in text
+    )
+
+
+def parse_user_ref(text: str, lang: str) -> UserRef:
+    text = text.strip()
+    m = MENTION.fullmatch(text)
+    if m:
+        name = (m.group(2) or "").strip() or None
+        return UserRef(slack_id=m.group(1).upper(), name=name)
+    if text.lower() in ME_WORDS:
+        return UserRef(me=True)
+    handle = text.lstrip("@＠").strip()
+    if not HANDLE.fullmatch(handle):
+        raise ParseError(_("bad_handle", lang, handle=handle or text))
+    return UserRef(handle=handle)
+
+
+def find_user(ctx: Context, ref: UserRef) -> User | None:
+    if ref.me:
+        return ctx.actor
+    if ref.slack_id:
+        user = ctx.session.exec(select(User).where(User.slack_id == ref.slack_id)).first()
+        if user is not None or not ref.handle:
+            return user
+    return users.by_handle(ctx.session, ref.handle or "")
+
+
+def resolve_user(ctx: Context, ref: UserRef) -> User:
+    user = find_user(ctx, ref)
+    if user is not None:
+        return user
+    who = ref.handle or ref.name or ref.slack_id or "?"
+    close = [f"@{u.handle}" for u in users.search(ctx.session, ref.handle or ref.name or "")]
+    raise NotFound(_("unknown_user", ctx.lang, who=who), candidates=close if ref.handle else [])
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    # keep a Slack mention in one piece even if its display part holds spaces
+    return tokenize_quoted(MENTION.sub(lambda m: '"' + m.group(0) + '"', text))
+
+
+@cache
+def _zones_by_lower() -> dict[str, str]:
+    return {z.lower(): z for z in available_timezones()}
+
+
+def _timezone(value: str, lang: str) -> str:
+    try:
+        ZoneInfo(value)
+        return value
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    found = _zones_by_lower().get(value.lower())
+    if found is None:
+        raise ParseError(_("bad_tz", lang, value=value))
+    return found
+
+
+def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> None:
+    if not value:
+        raise ParseError(_("needs_value", lang, word=word))
+    if field == "role":
+        role = ROLE_WORDS.get(value.lower())
+        if role is None:
+            raise ParseError(_("unknown_option", lang, word=value))
+        opts["role"] = role
+    elif field == "language":
+        code = LANG_WORDS.get(value.lower())
+        if code is None:
+            raise ParseError(_("bad_lang", lang, value=value))
+        opts["language"] = code
+    elif field == "timezone":
+        opts["timezone"] = _timezone(value, lang)
+    elif field == "slack_id":
+        m = MENTION.fullmatch(value)
+        slack = (m.group(1) if m else value).upper()
+        if not SLACK_ID.fullmatch(slack):
+            raise ParseError(_("bad_slack", lang, value=value))
+        opts["slack_id"] = slack
+    elif field == "wecom_id":
+        if not WECOM_ID.fullmatch(value):
+            raise ParseError(_("bad_wecom", lang, value=value))
+        opts["wecom_id"] = value
+    elif field == "email":
+        if not EMAIL.fullmatch(value) or len(value) > 200:
+            raise ParseError(_("bad_email", lang, value=value))
+        opts["email"] = value
+    elif field == "handle":
+        handle = value.lstrip("@＠")
+        if not HANDLE.fullmatch(handle) or handle.lower() in ME_WORDS:
+            raise ParseError(_("bad_handle", lang, handle=value))
+        opts["handle"] = handle
+    elif field == "manager":
+        opts["manager"] = parse_user_ref(value, lang)
+    elif field == "manages":
+        opts["manages"] = [t.strip() for t in re.split(r"[,，、]", value) if t.strip()]
+    elif field == "display_name":
+        if len(value) > 100:
+            raise ParseError(_("too_long", lang, what=pick(lang, "name", "姓名"), n=100))
+        opts["display_name"] = value
+    else:  # team
+        if len(value) > 100:
+            raise ParseError(_("too_long", lang, what=pick(lang, "team name", "团队名"), n=100))
+        opts[field] = value
+
+
+def parse_options(tokens: list[str], lang: str) -> UserOptions:
+    """``rep team East manager @bob lang zh …`` → ``UserOptions``."""
+    opts: dict = {}
+    i = 0
+    while i < len(tokens):
+        word = tokens[i]
+        low = word.lower()
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if low in ("manager", "经理") and following and looks_like_user_ref(following):
+            _set_option(opts, "manager", word, following, lang)
+            i += 2
+            continue
+        if low in ROLE_WORDS:
+            opts["role"] = ROLE_WORDS[low]
+            i += 1
+            continue
+        field = OPTION_WORDS.get(low)
+        if field is None:
+            raise ParseError(_("unknown_option", lang, word=word))
+        j = i + 1
+        if field in GREEDY:
+            while j < len(tokens) and not _is_keyword(tokens[j]):
+                j += 1
+        else:
+            j = min(i + 2, len(tokens))
+        _set_option(opts, field, word, " ".join(tokens[i + 1 : j]).strip(), lang)
+        i = j
+    return UserOptions(**opts)
+
+
+def _is_keyword(word: str) -> bool:
+    low = word.lower()
+    return low in OPTION_WORDS or low in ROLE_WORDS
+
+
+def parse_user(args: str, pctx: ParseContext) -> UserCommand:
+    lang = pctx.lang
+    tokens = _tokens(args.strip())
+    if not tokens:
+        return UserCommand(action="list")
+    action = ACTIONS.get(tokens[0].lower())
+    if action is None:
+        if len(tokens) == 1 and (looks_like_user_ref(tokens[0]) or tokens[0].lower() in ME_WORDS):
+            return UserCommand(action="show", target=parse_user_ref(tokens[0], lang))
+        raise ParseError(_("unknown_option", lang, word=tokens[0]))
+    rest = tokens[1:]
+    if action == "list":
+        include_inactive = bool(rest) and rest[-1].lower() in ALL_WORDS
+        if include_inactive:
+            rest = rest[:-1]
+        return UserCommand(
+            action="list", team=" ".join(rest) or None, include_inactive=include_inactive
+        )
+    if not rest:
+        raise ParseError(_("who", lang))
+    target = parse_user_ref(rest[0], lang)
+    if action in ("remove", "show"):
+        if len(rest) > 1:
+            raise ParseError(_("unknown_option", lang, word=rest[1]))
+        return UserCommand(action=action, target=target)
+    options = parse_options(rest[1:], lang)
+    if action == "add" and target.me:
+        raise ParseError(_("who", lang))
+    if action == "set" and not options.model_dump(exclude_none=True):
+        raise ParseError(_("nothing_to_set", lang))
+    return UserCommand(action=action, target=target, options=options)
+
+
+# --- running -------------------------------------------------------------------------
+
+
+@command(
+    name="user",
+    aliases=("用户", "users"),
+    summary={"en": "Add, change and list kam users", "zh": "添加、修改、查看用户"},
+    usage={
+        "en": "/user add|set @handle [rep|manager|admin] [team T] [manager @who] [lang zh] "
+        "[tz ZONE] [name N] [slack ID] [wecom ID] · /user list [TEAM] · /user remove @handle",
+        "zh": "/用户 添加|设置 @账号 [销售|经理|管理员] [团队 名称] [上级 @某人] [语言 zh] "
+        "[时区 名称] [姓名 名字] [slack ID] [企业微信 账号] · /用户 列表 [团队] · /用户 停用 @账号",
+    },
+    example={
+        "en": "/user add @carol rep team East lang en",
+        "zh": "/用户 添加 @zhangsan 销售 团队 华东 企业微信 zhangsan",
+    },
+    parse=parse_user,
+    writes=True,
+    group="admin",
+)
+def run_user(ctx: Context, cmd: UserCommand) -> Reply:
+    if cmd.action == "list":
+        return _list(ctx, cmd)
+    assert cmd.target is not None
+    if cmd.action == "show":
+        user = resolve_user(ctx, cmd.target)
+        return _card(ctx, user, f"{user.display_name} (@{user.handle})")
+    if cmd.action == "add":
+        return _add(ctx, cmd.target, cmd.options)
+    if cmd.action == "set":
+        return _set(ctx, resolve_user(ctx, cmd.target), cmd.options)
+    return _remove(ctx, resolve_user(ctx, cmd.target))
+
+
+@dataclass
+class _Changes:
+    """What a command did besides the user row itself: new teams, who manages what."""
+
+    lines: list[str] = dc_field(default_factory=list)
+    links: bool = False
+
+
+def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
+    lang, session, actor = ctx.lang, ctx.session, ctx.actor
+    if actor.role == Role.rep:
+        raise Forbidden(_("reps_cannot_add", lang))
+    if actor.role != Role.admin and (opts.role not in (None, Role.rep) or opts.manages):
+        raise Forbidden(_("admins_only", lang, what=_("what_roles", lang)))
+    existing = find_user(ctx, ref) or (
+        users.by_handle(session, opts.handle) if opts.handle else None
+    )
+    if existing is not None and existing.active:
+        raise InvalidInput(_("exists", lang, name=existing.display_name, handle=existing.handle))
+    changes = _Changes()
+    team = _team_for_add(ctx, opts, changes)
+
+    if existing is not None:  # adding a deactivated person again brings them back
+        user = existing
+        if actor.role != Role.admin and not _is_managers_rep(ctx, user, team):
+            raise Forbidden(_("not_your_rep", lang, name=user.display_name))
+        before = audit.snapshot(user)
+        user.active = True
+        _apply_fields(ctx, user, opts, team)
+        ctx.audit("update", user, before=before, summary=f"user {user.handle} reactivated")
+        title = _("reactivated", lang, name=user.display_name, handle=user.handle)
+    else:
+        handle = opts.handle or ref.handle or _handle_from(ref)
+        if not HANDLE.fullmatch(handle):
+            raise InvalidInput(_("bad_handle", lang, handle=handle))
+        display = opts.display_name or ref.name or (handle.title() if handle.isascii() else handle)
+        user = User(
+            handle=handle,
+            display_name=display[:100],
+            slack_id=ref.slack_id,
+            # someone reached only on WeCom reads Chinese; otherwise the adder's language
+            language="zh" if opts.wecom_id and not (opts.slack_id or ref.slack_id) else lang,
+            timezone=ctx.settings.timezone,
+            manager_id=actor.id if actor.role == Role.manager else None,
+        )
+        _check_unique(ctx, user, handle=handle, slack_id=ref.slack_id)
+        _apply_fields(ctx, user, opts.model_copy(update={"handle": None}), team)
+        ctx.audit("create", user, summary=f"user {handle} added")
+        title = _("added", lang, name=user.display_name, handle=user.handle)
+    _apply_links(ctx, user, opts, team, changes)
+    ctx.notify_user(
+        user.id,
+        Reply(title=_("welcome", user.language, name=user.display_name, actor=actor.display_name)),
+    )
+    return _card(ctx, user, title, changes.lines, severity=Severity.success, undo=True)
+
+
+def _handle_from(ref: UserRef) -> str:
+    """A handle for someone known only by a Slack mention: its display part, else the id."""
+    if ref.name:
+        candidate = re.sub(r"[^\w.\-]+", ".", ref.name.strip()).strip(".").lower()
+        if candidate and HANDLE.fullmatch(candidate) and candidate not in ME_WORDS:
+            return candidate
+    return (ref.slack_id or "").lower()
+
+
+def _team_for_add(ctx: Context, opts: UserOptions, changes: _Changes) -> Team | None:
+    """The team a new user joins; a manager adding someone names (or implies) one of theirs."""
+    if opts.team is not None:
+        return _team(ctx, opts.team, changes)
+    if ctx.actor.role != Role.manager:
+        return None
+    managed = _managed_teams(ctx)
+    if len(managed) == 1:
+        return managed[0]
+    names = ", ".join(t.name for t in managed) or "—"
+    raise InvalidInput(_("manager_team_needed", ctx.lang, teams=names))
+
+
+def _managed_teams(ctx: Context) -> list[Team]:
+    ids = users.managed_team_ids(ctx.session, ctx.actor)
+    if not ids:
+        return []
+    return list(ctx.session.exec(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+
+
+def _team(ctx: Context, name: str, changes: _Changes) -> Team:
+    """An existing team (case-insensitive); for an admin a missing one is created (audited)."""
+    team = users.team_by_name(ctx.session, name)
+    if team is not None:
+        if ctx.actor.role == Role.manager and team.id not in users.managed_team_ids(
+            ctx.session, ctx.actor
+        ):
+            raise Forbidden(_("not_your_team", ctx.lang, team=team.name))
+        return team
+    if ctx.actor.role != Role.admin:
+        teams = ", ".join(t.name for t in _managed_teams(ctx)) or "—"
+        raise NotFound(_("unknown_team", ctx.lang, team=name, teams=teams))
+    team = Team(name=name)
+    ctx.session.add(team)
+    ctx.audit("create", team, summary=f"team {name} created")
+    changes.lines.append(_("new_team", ctx.lang, team=name))
+    return team
+
+
+def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None) -> None:
+    """Copy the options onto the user row (permission already checked)."""
+    if opts.handle and opts.handle != user.handle:
+        _check_unique(ctx, user, handle=opts.handle)
+        user.handle = opts.handle
+    if opts.slack_id and opts.slack_id != user.slack_id:
+        _check_unique(ctx, user, slack_id=opts.slack_id)
+        user.slack_id = opts.slack_id
+    if opts.wecom_id and opts.wecom_id != user.wecom_id:
+        _check_unique(ctx, user, wecom_id=opts.wecom_id)
+        user.wecom_id = opts.wecom_id
+    for name in ("display_name", "email", "timezone", "language"):
+        value = getattr(opts, name)
+        if value is not None:
+            setattr(user, name, value)
+    if opts.role is not None and opts.role.value != user.role:
+        if user.role == Role.admin:
+            _require_other_admin(ctx, user)
+        user.role = opts.role.value
+    if team is not None:
+        user.team_id = team.id
+    if opts.manager is not None:
+        manager = resolve_user(ctx, opts.manager)
+        _refuse_loop(ctx, user, manager)
+        user.manager_id = manager.id
+    ctx.session.add(user)
+
+
+def _apply_links(
+    ctx: Context, user: User, opts: UserOptions, team: Team | None, changes: _Changes
+) -> None:
+    """Which teams the user manages: ``manages`` sets the list; a manager placed in a team
+    manages it; someone who is no longer a manager or admin manages none."""
+    wanted: set[int] | None = None
+    if user.role == Role.rep:
+        wanted = set()
+    elif opts.manages is not None:
+        wanted = {_team(ctx, name, changes).id for name in opts.manages}
+    elif user.role == Role.manager and team is not None:
+        wanted = users.managed_team_ids(ctx.session, user) | {team.id}
+    if wanted is not None:
+        _set_managed(ctx, user, wanted, changes)
+
+
+def _set_managed(ctx: Context, user: User, wanted: set[int], changes: _Changes) -> None:
+    session = ctx.session
+    current = {
+        link.team_id: link
+        for link in session.exec(select(TeamManager).where(TeamManager.user_id == user.id))
+    }
+    for team_id in sorted(wanted - set(current)):
+        link = TeamManager(team_id=team_id, user_id=user.id)
+        session.add(link)
+        ctx.audit("create", link, summary=f"@{user.handle} manages team {team_id}")
+        changes.links = True
+    for team_id in sorted(set(current) - wanted):
+        link = current[team_id]
+        before = audit.snapshot(link)
+        session.delete(link)
+        ctx.audit("delete", link, before=before, summary=f"@{user.handle} leaves team {team_id}")
+        changes.links = True
+
+
+def _refuse_loop(ctx: Context, user: User, manager: User) -> None:
+    """Nobody reports to themselves, directly or through others."""
+    if manager.id == user.id and user.id is not None:
+        raise InvalidInput(_("own_manager", ctx.lang))
+    if user.id is None:
+        return
+    seen: set[int] = set()
+    current: User | None = manager
+    while current is not None and current.manager_id is not None and current.id not in seen:
+        seen.add(current.id)
+        if current.manager_id == user.id:
+            raise InvalidInput(
+                _("manager_loop", ctx.lang, name=manager.display_name, them=user.display_name)
+            )
+        current = ctx.session.get(User, current.manager_id)
+
+
+def _check_unique(
+    ctx: Context,
+    user: User,
+    *,
+    handle: str | None = None,
+    slack_id: str | None = None,
+    wecom_id: str | None = None,
+) -> None:
+    """Refuse a handle, Slack id or WeCom id someone else already holds, naming them."""
+    lang, session = ctx.lang, ctx.session
+
+    def state(other: User) -> str:
+        return "" if other.active else _("state_inactive", lang)
+
+    if handle:
+        other = users.by_handle(session, handle)
+        if other is not None and other.id != user.id:
+            raise InvalidInput(
+                _("taken_handle", lang, handle=handle, name=other.display_name, state=state(other))
+            )
+    for key, value, column in (
+        ("taken_slack", slack_id, User.slack_id),
+        ("taken_wecom", wecom_id, User.wecom_id),
+    ):
+        if not value:
+            continue
+        other = session.exec(select(User).where(column == value)).first()
+        if other is not None and other.id != user.id:
+            raise InvalidInput(
+                _(key, lang, value=value, name=other.display_name, handle=other.handle)
+                + state(other)
+            )
+
+
+def _require_other_admin(ctx: Context, user: User) -> None:
+    others = ctx.session.exec(
+        select(func.count(User.id)).where(
+            User.role == Role.admin.value, User.active.is_(True), User.id != user.id
+        )
+    ).one()
+    if not others:
+        raise InvalidInput(_("last_admin", ctx.lang, name=user.display_name))
+
+
+def _is_managers_rep(ctx: Context, target: User, new_team: Team | None = None) -> bool:
+    """Is ``target`` a rep the acting manager looks after (by line or by team)?"""
+    if ctx.actor.role != Role.manager or target.role != Role.rep:
+        return False
+    if target.manager_id == ctx.actor.id:
+        return True
+    managed = users.managed_team_ids(ctx.session, ctx.actor)
+    return (target.team_id in managed) or (new_team is not None and new_team.id in managed)
+
+
+def _require_may_change(ctx: Context, target: User, opts: UserOptions) -> None:
+    """Admins change anyone; managers their reps; everyone their own basics."""
+    lang, actor = ctx.lang, ctx.actor
+    if actor.role == Role.admin:
+        return
+    if target.id == actor.id:
+        if set(opts.model_dump(exclude_none=True)) - SELF_SERVICE:
+            raise Forbidden(_("self_only", lang))
+        return
+    if _is_managers_rep(ctx, target):
+        if opts.role not in (None, Role.rep) or opts.manages is not None:
+            raise Forbidden(_("admins_only", lang, what=_("what_roles", lang)))
+        return
+    if actor.role == Role.manager:
+        raise Forbidden(_("not_your_rep", lang, name=target.display_name))
+    raise Forbidden(_("self_only", lang))
+
+
+def _set(ctx: Context, user: User, opts: UserOptions) -> Reply:
+    _require_may_change(ctx, user, opts)
+    changes = _Changes()
+    team = _team(ctx, opts.team, changes) if opts.team is not None else None
+    before = audit.snapshot(user)
+    _apply_fields(ctx, user, opts, team)
+    changed = audit.snapshot(user) != before
+    if changed:
+        ctx.audit("update", user, before=before, summary=f"user {user.handle} updated")
+    _apply_links(ctx, user, opts, team, changes)
+    if not (changed or changes.links or changes.lines):
+        return _card(
+            ctx, user, _("unchanged", ctx.lang, name=user.display_name, handle=user.handle)
+        )
+    title = _("updated", ctx.lang, name=user.display_name, handle=user.handle)
+    return _card(ctx, user, title, changes.lines, severity=Severity.success, undo=True)
+
+
+def _remove(ctx: Context, user: User) -> Reply:
+    lang, session = ctx.lang, ctx.session
+    if user.id == ctx.actor.id:
+        raise InvalidInput(_("not_self", lang))
+    _require_may_change(ctx, user, UserOptions())
+    if not user.active:
+        return _card(
+            ctx, user, _("already_inactive", lang, name=user.display_name, handle=user.handle)
+        )
+    if user.role == Role.admin:
+        _require_other_admin(ctx, user)
+    before = audit.snapshot(user)
+    user.active = False
+    session.add(user)
+    ctx.audit("update", user, before=before, summary=f"user {user.handle} deactivated")
+    _set_managed(ctx, user, set(), _Changes())
+    accounts = session.exec(select(func.count(Account.id)).where(Account.owner_id == user.id)).one()
+    tasks = session.exec(
+        select(func.count(Task.id)).where(Task.owner_id == user.id, Task.done_at.is_(None))
+    ).one()
+    return Reply(
+        title=_("removed", lang, name=user.display_name, handle=user.handle),
+        lines=[_("keeps", lang, accounts=accounts, tasks=tasks)] if accounts or tasks else [],
+        footer=_("undo_hint", lang, minutes=ctx.settings.undo_minutes),
+        severity=Severity.success,
+    )
+
+
+# --- showing -------------------------------------------------------------------------
+
+
+def _card(
+    ctx: Context,
+    user: User,
+    title: str,
+    lines: list[str] | None = None,
+    *,
+    severity: Severity = Severity.info,
+    undo: bool = False,
+) -> Reply:
+    lang, session = ctx.lang, ctx.session
+    none = _("none", lang)
+    team = session.get(Team, user.team_id) if user.team_id else None
+    manager = session.get(User, user.manager_id) if user.manager_id else None
+    managed = session.exec(
+        select(Team.name)
+        .join(TeamManager, TeamManager.team_id == Team.id)
+        .where(TeamManager.user_id == user.id)
+        .order_by(Team.name)
+    ).all()
+    reply = Reply(title=title, severity=severity, lines=list(lines or []))
+    reply.fields += [
+        Field(_("role", lang), _role_label(user.role, lang)),
+        Field(_("team", lang), team.name if team else none),
+    ]
+    if managed:
+        reply.fields.append(Field(_("manages", lang), ", ".join(managed)))
+    reply.fields += [
+        Field(
+            _("manager", lang), f"{manager.display_name} (@{manager.handle})" if manager else none
+        ),
+        Field(_("language", lang), "中文" if user.language == "zh" else "English"),
+        Field(_("timezone", lang), user.timezone),
+        Field(_("slack", lang), user.slack_id or none),
+        Field(_("wecom", lang), user.wecom_id or none),
+    ]
+    if user.email:
+        reply.fields.append(Field(_("email", lang), user.email))
+    if not user.active:
+        reply.fields.append(Field(_("status", lang), _("inactive", lang)))
+    if undo:
+        reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+    return reply
+
+
+def _role_label(role: str, lang: str) -> str:
+    if lang != "zh":
+        return role
+    return {"rep": "销售", "manager": "经理", "admin": "管理员"}.get(role, role)
+
+
+def _list(ctx: Context, cmd: UserCommand) -> Reply:
+    lang, session = ctx.lang, ctx.session
+    query = select(User).order_by(User.handle)
+    team = None
+    if cmd.team:
+        team = users.team_by_name(session, cmd.team)
+        if team is None:
+            names = ", ".join(session.exec(select(Team.name).order_by(Team.name)).all()) or "—"
+            raise NotFound(_("unknown_team", lang, team=cmd.team, teams=names))
+        query = query.where(User.team_id == team.id)
+    if not cmd.include_inactive:
+        query = query.where(User.active.is_(True))
+    people = list(session.exec(query))
+    if not people:
+        return Reply(title=_("list_empty", lang))
+    teams = {t.id: t.name for t in session.exec(select(Team))}
+    by_id = {u.id: u for u in session.exec(select(User))}
+    groups: dict[str, list[str]] = {}
+    for u in people:
+        parts = [f"@{u.handle}", u.display_name, _role_label(u.role, lang)]
+        if u.manager_id and u.manager_id in by_id:
+            parts.append(f"→ {by_id[u.manager_id].display_name}")
+        platforms = [p for p, v in (("Slack", u.slack_id), ("WeCom", u.wecom_id)) if v]
+        if platforms:
+            parts.append("/".join(platforms))
+        if not u.active:
+            parts.append(_("inactive", lang))
+        name = teams.get(u.team_id) if u.team_id else None
+        groups.setdefault(name or _("no_team", lang), []).append(" · ".join(parts))
+    reply = Reply(title=_("list_title", lang, n=len(people)), footer=_("list_footer", lang))
+    for name in sorted(groups, key=lambda n: (n == _("no_team", lang), n)):
+        reply.add_section(_("list_team_title", lang, team=name, n=len(groups[name])), groups[name])
+    return reply
