@@ -1,10 +1,216 @@
-"""`kam jobs …` and `kam scheduler` (being written)."""
+"""``kam jobs list | run | status`` and ``kam scheduler``.
+
+    kam jobs list                          each job, its slot and when it next runs
+    kam jobs run lapse                     run one job now, for everyone, and print what it sent
+    kam jobs run digest --now 2026-11-18T09:05 --dry-run
+                                           print what it would send at that time; send nothing
+    kam jobs run tasks --scheduled         only the recipients whose slot is due right now
+    kam jobs status                        what was sent, what is pending, what failed
+    kam scheduler                          the scheduler alone, without the web server
+
+A run outside the scheduler still goes through the delivery ledger: a message already
+sent today is not sent again (``--dry-run`` shows what would go out).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 import typer
+
+from domain.errors import KamError
+from domain.settings import Settings, load_settings
+from handlers.notify import Notifier, Recipient
+from handlers.render.text import render_text
+from handlers.replies import Reply
 
 jobs_app = typer.Typer(help="Scheduled jobs: list, run once, status.", no_args_is_help=True)
 
 
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except KamError as exc:
+        typer.echo(f"kam: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _header(recipient: Recipient) -> str:
+    return f"── to {recipient.key} ({recipient.platform}:{recipient.address}) ──"
+
+
+class _Printing:
+    """Sends through the app's notifier and prints what went out.
+
+    A console recipient (a user on neither Slack nor WeCom) is served by the printing.
+    """
+
+    def __init__(self, inner: Notifier) -> None:
+        self._inner = inner
+
+    def send(self, recipient: Recipient, reply: Reply) -> None:
+        if recipient.platform != "console":
+            self._inner.send(recipient, reply)
+        typer.echo(_header(recipient))
+        typer.echo(render_text(reply))
+        typer.echo("")
+
+
+def _parse_now(text: str | None, settings: Settings) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        typer.echo(f"kam: --now {text!r} is not an ISO date and time", err=True)
+        raise typer.Exit(2) from exc
+    return when if when.tzinfo else when.replace(tzinfo=settings.tz)
+
+
+@jobs_app.command("list")
+def list_jobs() -> None:
+    """Each job, its slot and when it runs next."""
+    from schedules.scheduler import TICK_MINUTES, job_infos
+
+    settings = _settings()
+    now = datetime.now(UTC)
+    tz = settings.tz
+    for info in job_infos(settings, now):
+        nxt = info.next_slot.astimezone(tz).strftime("%a %Y-%m-%d %H:%M") if info.next_slot else "—"
+        typer.echo(f"{info.name:<12} {info.when}")
+        typer.echo(f"{'':<12} next: {nxt} {settings.timezone} — {info.summary}")
+    typer.echo(
+        f"\nThe scheduler checks every job every {TICK_MINUTES} minutes and sends to each "
+        "recipient once their local time has reached the slot."
+    )
+
+
+@jobs_app.command("run")
+def run_job(
+    name: Annotated[str, typer.Argument(help="Which job: see `kam jobs list`")],
+    now: Annotated[
+        str | None, typer.Option(help="Run as of this ISO time (default: now; naive = kam's zone)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be sent; send nothing")
+    ] = False,
+    scheduled: Annotated[
+        bool,
+        typer.Option(
+            "--scheduled",
+            help="Only recipients whose slot is due at that time, as the scheduler would",
+        ),
+    ] = False,
+) -> None:
+    """Run one job once and print what it sends (or, with --dry-run, would send)."""
+    from bot.bootstrap import build_app
+    from schedules import jobs
+
+    if name not in jobs.JOBS:
+        typer.echo(f"kam: no job {name!r}; jobs are {', '.join(jobs.JOBS)}", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    when = _parse_now(now, settings)
+    kam = build_app(settings)
+    try:
+        report = jobs.run(
+            name,
+            kam.engine,
+            settings,
+            _Printing(kam.notifier),
+            when,
+            dry_run=dry_run,
+            on_demand=not scheduled,
+        )
+        if dry_run:
+            for message in report.messages:
+                typer.echo(_header(message.recipient))
+                typer.echo(render_text(message.reply))
+                typer.echo("")
+        for key, error, retry_at in report.failed:
+            retry = f"; retry after {retry_at.isoformat()}" if retry_at else "; given up"
+            typer.echo(f"failed: {key}: {error}{retry}", err=True)
+        typer.echo(report.summary(), err=True)
+    finally:
+        kam.engine.dispose()
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@jobs_app.command("status")
+def status(
+    days: Annotated[int, typer.Option(help="Look back this many days")] = 7,
+) -> None:
+    """What the jobs sent, what is pending, and what failed (with the error)."""
+    from storage import ledger
+    from storage.engine import make_engine
+    from storage.migrate import ensure_schema
+    from storage.session import unit_of_work
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    now = datetime.now(UTC)
+    stale = timedelta(minutes=settings.schedule.claim_timeout_minutes)
+    tz = settings.tz
+    try:
+        with unit_of_work(engine, write=False) as session:
+            counts = ledger.counts_since(session, now - timedelta(days=days))
+            problems = ledger.problems(session, now=now, stale_after=stale)
+    finally:
+        engine.dispose()
+    typer.echo(f"Last {days} days:")
+    if not counts:
+        typer.echo("  nothing claimed")
+    for c in counts:
+        last = c.last_sent_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if c.last_sent_at else "—"
+        typer.echo(
+            f"  {c.job:<12} sent {c.sent:>5}  pending {c.pending:>3}  failed {c.failed:>3}"
+            f"  last sent {last}"
+        )
+    if not problems:
+        typer.echo("No failed or stuck deliveries.")
+        return
+    typer.echo("\nFailed or stuck:")
+    for d in problems:
+        key = f"{d.job}/{d.recipient}/{d.subject}/{d.period}"
+        if d.status == ledger.PENDING:
+            state = f"pending since {d.claimed_at.astimezone(tz):%Y-%m-%d %H:%M} by {d.claimed_by}"
+        elif d.next_attempt_at is not None:
+            state = f"retry after {d.next_attempt_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        else:
+            state = "given up"
+        typer.echo(f"  {key}  attempts {d.attempts}  {state}")
+        if d.last_error:
+            typer.echo(f"      {d.last_error}")
+
+
 def scheduler_command() -> None:
-    """Run the scheduler alone."""
-    raise typer.Exit(1)
+    """Run the scheduled jobs alone (no web server) until Ctrl-C or SIGTERM."""
+    from bot.bootstrap import build_app
+    from schedules.jobs import JOBS
+    from schedules.scheduler import TICK_MINUTES, create_scheduler
+
+    kam = build_app(_settings())
+    scheduler = create_scheduler(kam.engine, kam.settings, kam.notifier)
+    stop = threading.Event()
+
+    def _stop(signum, _frame) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop)
+    scheduler.start()
+    typer.echo(
+        f"kam scheduler: {len(JOBS)} jobs, checked every {TICK_MINUTES} minutes. Ctrl-C to stop.",
+        err=True,
+    )
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        kam.engine.dispose()
+        typer.echo("kam scheduler: stopped", err=True)

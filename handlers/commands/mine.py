@@ -1,1 +1,194 @@
-"""(being written)"""
+"""``/mine`` (``/我的``): my accounts that need attention today, most urgent first.
+
+    lapsed            past the tier's cadence, most overdue first (planned ones last)
+    due soon          contact due within the next few days
+    next steps        mine, overdue or due today
+    deals at risk     mine, stalled in a stage or past their close date
+    today             contacts' birthdays and partnership anniversaries
+
+The same rules and scans as the scheduled pushes (``handlers.digest``,
+``storage.queries``), for one owner: a fixed handful of statements.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+
+from domain.cadence import contact_status
+from domain.errors import ParseError
+from domain.risks import describe
+from handlers.context import Context, ParseContext
+from handlers.digest import deal_risks, find_lapsed, lapsed_line, log_visit
+from handlers.i18n import Catalog
+from handlers.registry import command
+from handlers.replies import Reply, Severity
+from handlers.views import fmt_date
+from storage import queries
+
+DUE_SOON_DAYS = 3
+MAX_BUTTONS = 5
+
+_ = Catalog(
+    {
+        "title": {"en": "Needs your attention today: {n}", "zh": "今天需要你关注：{n} 项"},
+        "clear": {"en": "Nothing needs your attention today", "zh": "今天没有需要你处理的事项"},
+        "clear_line": {
+            "en": "Every account is within its cadence, no next step is overdue, "
+            "and no deal has stalled.",
+            "zh": "所有客户都在跟进周期内，没有逾期待办，也没有停滞的商机。",
+        },
+        "no_args": {"en": "/mine takes no arguments.", "zh": "/我的 不需要参数。"},
+        "lapsed": {"en": "Lapsed — {n}", "zh": "超期未联系 — {n}"},
+        "due_soon": {"en": "Contact due soon — {n}", "zh": "即将到期 — {n}"},
+        "due_in": {
+            "en": "{name} ({tier}) — contact due in {days} days (cadence {cadence})",
+            "zh": "{name}（{tier}类）— {days} 天内需要联系（周期 {cadence} 天）",
+        },
+        "due_now": {
+            "en": "{name} ({tier}) — contact due today (cadence {cadence})",
+            "zh": "{name}（{tier}类）— 今天需要联系（周期 {cadence} 天）",
+        },
+        "tasks": {"en": "Next steps — {n}", "zh": "待办 — {n}"},
+        "task_overdue": {
+            "en": "#{id} {account} — {text} · due {date} ({days}d overdue)",
+            "zh": "#{id} {account} — {text} · {date} 到期（逾期 {days} 天）",
+        },
+        "task_today": {
+            "en": "#{id} {account} — {text} · due today",
+            "zh": "#{id} {account} — {text} · 今天到期",
+        },
+        "deals": {"en": "Deals at risk — {n}", "zh": "风险商机 — {n}"},
+        "today": {"en": "Today — {n}", "zh": "今天 — {n}"},
+        "birthday": {
+            "en": "{name}{title} at {account} — birthday",
+            "zh": "{account} {name}{title} — 生日",
+        },
+        "anniversary": {
+            "en": "{account} — {years} years of partnership",
+            "zh": "{account} — 合作 {years} 周年",
+        },
+    }
+)
+
+
+class MineQuery(BaseModel):
+    command: str = "mine"
+
+
+def parse_mine(args: str, pctx: ParseContext) -> MineQuery:
+    if args.strip():
+        raise ParseError(_("no_args", pctx.lang))
+    return MineQuery()
+
+
+@command(
+    name="mine",
+    aliases=("我的", "my"),
+    summary={"en": "My accounts that need attention today", "zh": "今天需要我关注的客户"},
+    usage={"en": "/mine", "zh": "/我的"},
+    example={"en": "/mine", "zh": "/我的"},
+    parse=parse_mine,
+    slash=True,
+)
+def run_mine(ctx: Context, cmd: MineQuery) -> Reply:
+    session, lang, tz, now, settings = ctx.session, ctx.lang, ctx.tz, ctx.now, ctx.settings
+    me = [ctx.actor.id]
+    today = now.date()
+    start_of_today = datetime.combine(today, datetime.min.time(), tz)
+    end_of_today = start_of_today + timedelta(days=1)
+
+    rows = queries.account_rows(session, now=now, owner_ids=me)
+    lapsed = find_lapsed(rows, settings=settings, now=now, tz_of=lambda _row: tz)
+    lapsed_ids = {item.account.id for item in lapsed}
+    soon = []
+    for row in rows:
+        if row.id in lapsed_ids or (row.snoozed_until and row.snoozed_until >= today):
+            continue
+        status = contact_status(row.last_contact, row.tier, now, settings.cadence, tz)
+        if status.due_in is not None and status.due_in <= DUE_SOON_DAYS:
+            soon.append((status.due_in, row.name.casefold(), row, status))
+    soon.sort(key=lambda t: (t[0], t[1]))
+
+    tasks = queries.open_tasks_due(session, before=end_of_today, owner_ids=me)
+    limits = settings.risks.stalled_days.values()
+    deals = queries.deals_at_risk(
+        session,
+        stalled_before=now - timedelta(days=min(limits, default=0)),
+        closing_before=today,
+        owner_ids=me,
+    )
+    deal_lines = []
+    for deal in deals:
+        risks = deal_risks(deal, settings, today, tz)
+        if risks:
+            rank = min(r.severity.rank for r in risks)
+            text = ("；" if lang == "zh" else "; ").join(describe(r, lang) for r in risks)
+            deal_lines.append((rank, deal.account_name.casefold(), f"{deal.account_name} — {text}"))
+    deal_lines.sort()
+    birthdays = queries.birthdays_on(session, [today], owner_ids=me)
+    anniversaries = queries.anniversaries_on(session, [today], owner_ids=me)
+
+    total = len(lapsed) + len(soon) + len(tasks) + len(deal_lines)
+    total += len(birthdays) + len(anniversaries)
+    if total == 0:
+        return Reply(
+            title=_("clear", lang), lines=[_("clear_line", lang)], severity=Severity.success
+        )
+
+    reply = Reply(title=_("title", lang, n=total))
+    reply.add_section(
+        _("lapsed", lang, n=len(lapsed)), [lapsed_line(item, lang, tz) for item in lapsed]
+    )
+    reply.add_section(
+        _("due_soon", lang, n=len(soon)),
+        [
+            _("due_now", lang, name=row.name, tier=row.tier, cadence=status.cadence)
+            if due_in == 0
+            else _(
+                "due_in", lang, name=row.name, tier=row.tier, days=due_in, cadence=status.cadence
+            )
+            for due_in, _key, row, status in soon
+        ],
+    )
+    task_lines = []
+    for t in tasks:
+        if t.due_at < start_of_today:
+            days = (today - t.due_at.astimezone(tz).date()).days
+            task_lines.append(
+                _(
+                    "task_overdue",
+                    lang,
+                    id=t.id,
+                    account=t.account_name,
+                    text=t.text,
+                    date=fmt_date(t.due_at, lang, tz),
+                    days=days,
+                )
+            )
+        else:
+            task_lines.append(_("task_today", lang, id=t.id, account=t.account_name, text=t.text))
+    reply.add_section(_("tasks", lang, n=len(tasks)), task_lines)
+    reply.add_section(_("deals", lang, n=len(deal_lines)), [line for *_k, line in deal_lines])
+    today_lines = [
+        _(
+            "birthday",
+            lang,
+            name=row.name,
+            title=(f"（{row.title}）" if lang == "zh" else f" ({row.title})") if row.title else "",
+            account=row.account_name,
+        )
+        for _day, row in birthdays
+    ] + [
+        _("anniversary", lang, account=row.account_name, years=row.years)
+        for _day, row in anniversaries
+    ]
+    reply.add_section(_("today", lang, n=len(today_lines)), today_lines)
+    urgent = [item.account.name for item in lapsed] + [
+        row.name for _due, _key, row, _status in soon
+    ]
+    reply.actions = [log_visit(name, lang) for name in urgent[:MAX_BUTTONS]]
+    if lapsed or any(t.due_at < start_of_today for t in tasks):
+        reply.severity = Severity.warning
+    return reply

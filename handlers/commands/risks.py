@@ -1,1 +1,103 @@
-"""(being written)"""
+"""``/risks [team]`` (``/风险 [团队]``): the risk digest, on demand.
+
+The same digest the team chats get every weekday morning (``handlers.digest``), for
+the teams the asker may see: their own team and the teams they manage (an admin: every
+team), or the one team named.  Managers — of that team — and admins also see what the
+group digest leaves out: each rep's goals behind pace.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from rapidfuzz import process
+from sqlmodel import select
+
+from domain.errors import Forbidden, NotFound
+from domain.models import Role, Team
+from handlers.context import Context, ParseContext
+from handlers.digest import digest_reply, gather_risks
+from handlers.i18n import Catalog
+from handlers.registry import command
+from handlers.replies import Reply, Severity
+from storage import users
+
+LIMIT = 100
+"""Accounts listed per severity and team; the counts always cover them all."""
+
+_ = Catalog(
+    {
+        "no_team": {
+            "en": "You are not in a team yet, so there is no team digest to show.",
+            "zh": "你还没有加入团队，暂无团队风险可看。",
+        },
+        "no_team_hint": {
+            "en": "/mine shows what needs your attention on your own accounts.",
+            "zh": "发送 /我的 查看自己客户需要关注的事项。",
+        },
+        "unknown": {"en": "There is no team “{name}”.", "zh": "没有“{name}”这个团队。"},
+        "not_yours": {
+            "en": "{name} is not your team or a team you manage.",
+            "zh": "{name} 不是你所在或管理的团队。",
+        },
+    }
+)
+
+
+class RisksQuery(BaseModel):
+    command: str = "risks"
+    team: str | None = None
+
+
+def parse_risks(args: str, pctx: ParseContext) -> RisksQuery:
+    return RisksQuery(team=args.strip() or None)
+
+
+@command(
+    name="risks",
+    aliases=("风险", "risk"),
+    summary={"en": "The risk digest of my teams", "zh": "查看团队风险"},
+    usage={"en": "/risks [TEAM]", "zh": "/风险 [团队]"},
+    example={"en": "/risks East", "zh": "/风险 华东"},
+    parse=parse_risks,
+    slash=True,
+)
+def run_risks(ctx: Context, cmd: RisksQuery) -> Reply:
+    session, actor, lang = ctx.session, ctx.actor, ctx.lang
+    is_admin = actor.role == Role.admin
+    visible = users.visible_team_ids(session, actor)
+    managed = users.managed_team_ids(session, actor)
+    if cmd.team:
+        team = users.team_by_name(session, cmd.team)
+        if team is None:
+            names = [t.name for t in session.exec(_all_teams()).all()]
+            raise NotFound(_("unknown", lang, name=cmd.team), candidates=_closest(cmd.team, names))
+        if not is_admin and team.id not in visible:
+            raise Forbidden(_("not_yours", lang, name=team.name))
+        team_ids = {team.id}
+    elif is_admin:
+        team_ids = {t.id for t in session.exec(_all_teams()).all()}
+    else:
+        team_ids = visible
+    if not team_ids:
+        return Reply(
+            title=_("no_team", lang), lines=[_("no_team_hint", lang)], severity=Severity.info
+        )
+    teams = gather_risks(session, settings=ctx.settings, now=ctx.now, team_ids=team_ids)
+    private = {t.team.id for t in teams} if is_admin else managed
+    return digest_reply(
+        teams,
+        lang=lang,
+        today=ctx.now.date(),
+        settings=ctx.settings,
+        private_teams=private,
+        limit=LIMIT,
+        pushed=False,
+    )
+
+
+def _all_teams():
+    return select(Team).order_by(Team.name)
+
+
+def _closest(typed: str, names: list[str]) -> list[str]:
+    return [m[0] for m in process.extract(typed, names, limit=3, score_cutoff=50)]

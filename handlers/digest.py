@@ -1,0 +1,482 @@
+"""What needs attention, worded: lapsed accounts, and the risk digest of a team.
+
+Shared by the scheduled pushes (``schedules.jobs``), ``/mine`` and ``/risks``, so the
+chat answer and the morning message never disagree.
+
+The risk digest of a team lists, grouped by severity, what the domain rules
+(``domain.risks``) find on the team's accounts — lapsed or never-contacted A-tier
+accounts, deals stalled in a stage or past their close date, overdue next steps, A-tier
+accounts with too few contacts or no decision maker, accounts marked at risk — plus the
+goals behind pace.  Who may see what:
+
+* the **group** digest (the team's chat) shows what every member of the team may read
+  anyway: the team's accounts (``handlers.auth``) and the team's own goals;
+* the **private** part — each rep's personal goals behind pace — goes only to the
+  team's managers (and to them and admins through ``/risks``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from domain.cadence import ContactStatus, contact_status
+from domain.goals import GoalMetric, GoalProgress, PaceStatus, period_bounds, progress, progress_bar
+from domain.models import Goal, Team
+from domain.risks import AccountSnapshot, DealSnapshot, Risk, Severity, assess, describe
+from domain.settings import Settings
+from handlers.i18n import Catalog
+from handlers.replies import Action, Field, Reply
+from handlers.replies import Severity as ReplySeverity
+from handlers.views import fmt_date, fmt_money
+from storage import queries
+from storage.goals import actuals
+from storage.queries import AccountRow, AttentionFilter, DealRow, People
+
+GROUP_LIMIT = 20
+"""Accounts listed per severity in a pushed digest; the counts always cover them all."""
+
+_ = Catalog(
+    {
+        "log_visit": {"en": "Log visit: {name}", "zh": "记录拜访：{name}"},
+        "lapsed": {
+            "en": "{name} ({tier}) — {days} days since last contact, cadence {cadence}: "
+            "{overdue} days overdue",
+            "zh": "{name}（{tier}类）— 已 {days} 天未联系（周期 {cadence} 天），超期 {overdue} 天",
+        },
+        "never": {
+            "en": "{name} ({tier}) — never contacted (cadence {cadence} days)",
+            "zh": "{name}（{tier}类）— 从未联系（周期 {cadence} 天）",
+        },
+        "planned": {"en": " · planned {date}: {text}", "zh": " · 已安排 {date}：{text}"},
+        "digest_title": {
+            "en": "Risk digest · {teams} · {date}",
+            "zh": "风险日报 · {teams} · {date}",
+        },
+        "risks_title": {"en": "Risks · {teams} · {date}", "zh": "风险 · {teams} · {date}"},
+        "private_title": {
+            "en": "Risk digest for managers · {teams} · {date}",
+            "zh": "风险日报（经理）· {teams} · {date}",
+        },
+        "all_clear": {
+            "en": "Nothing at risk in {teams} today.",
+            "zh": "{teams} 今天没有需要处理的风险。",
+        },
+        "high": {"en": "High", "zh": "高"},
+        "medium": {"en": "Medium", "zh": "中"},
+        "low": {"en": "Low", "zh": "低"},
+        "severity_title": {"en": "{mark} {severity} — {n}", "zh": "{mark} {severity}风险 — {n}"},
+        "team_severity_title": {
+            "en": "{team} · {mark} {severity} — {n}",
+            "zh": "{team} · {mark} {severity}风险 — {n}",
+        },
+        "more": {
+            "en": "…and {n} more — /risks {team} shows more",
+            "zh": "……还有 {n} 项，发送 /风险 {team} 查看更多",
+        },
+        "more_here": {"en": "…and {n} more", "zh": "……还有 {n} 项"},
+        "owners": {"en": "Owners: {owners}", "zh": "负责人：{owners}"},
+        "team_goals": {"en": "Team goals behind pace", "zh": "团队目标进度落后"},
+        "team_goals_of": {
+            "en": "{team} · team goals behind pace",
+            "zh": "{team} · 团队目标进度落后",
+        },
+        "member_goals": {
+            "en": "Reps' goals behind pace (managers only)",
+            "zh": "个人目标进度落后（仅经理可见）",
+        },
+        "member_goals_of": {
+            "en": "{team} · reps' goals behind pace (managers only)",
+            "zh": "{team} · 个人目标进度落后（仅经理可见）",
+        },
+        "goal_line": {
+            "en": "{metric} {bar} · {nums} · expected {expected}%",
+            "zh": "{metric} {bar} · {nums} · 应达 {expected}%",
+        },
+        "k_at_risk": {"en": "Marked at risk", "zh": "标记为风险"},
+        "k_lapsed": {"en": "Lapsed A-tier", "zh": "A类失联"},
+        "k_stalled": {"en": "Stalled deals", "zh": "停滞商机"},
+        "k_deal_overdue": {"en": "Deals past close date", "zh": "逾期未成交"},
+        "k_tasks": {"en": "Accounts with overdue next steps", "zh": "有逾期待办的客户"},
+        "k_coverage": {"en": "Thin A-tier coverage", "zh": "A类联系人不足"},
+        "k_no_dm": {"en": "No decision maker", "zh": "缺少决策人"},
+        "k_goals": {"en": "Goals behind", "zh": "目标落后"},
+    }
+)
+
+MARKS = {Severity.HIGH: "●", Severity.MEDIUM: "◐", Severity.LOW: "○"}
+
+DIGEST_CODES = {
+    "at_risk": "k_at_risk",
+    "lapsed": "k_lapsed",
+    "never_contacted": "k_lapsed",
+    "deal_stalled": "k_stalled",
+    "deal_overdue": "k_deal_overdue",
+    "tasks_overdue": "k_tasks",
+    "thin_coverage": "k_coverage",
+    "no_decision_maker": "k_no_dm",
+    "goal_behind": "k_goals",
+}
+"""Risk codes the digest reports (lapsed and never contacted for A tier only), and the
+label each is counted under."""
+
+_A_TIER_ONLY = {"lapsed", "never_contacted"}
+
+
+# --- lapsed accounts ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LapsedAccount:
+    account: AccountRow
+    status: ContactStatus
+
+    @property
+    def planned(self) -> bool:
+        """An open next step is due from now on: someone means to act."""
+        return self.account.next_planned is not None
+
+
+def find_lapsed(
+    rows: Iterable[AccountRow],
+    *,
+    settings: Settings,
+    now: datetime,
+    tz_of: Callable[[AccountRow], ZoneInfo],
+) -> list[LapsedAccount]:
+    """The rows past their tier's cadence (not snoozed), most urgent first.
+
+    Days are counted in ``tz_of(row)``, the time zone of whoever is told.  A snooze
+    holds through its last day.
+    """
+    out = []
+    for row in rows:
+        tz = tz_of(row)
+        if row.snoozed_until is not None and row.snoozed_until >= now.astimezone(tz).date():
+            continue
+        status = contact_status(row.last_contact, row.tier, now, settings.cadence, tz)
+        if status.lapsed:
+            out.append(LapsedAccount(row, status))
+    return urgency_order(out)
+
+
+def urgency_order(items: Iterable[LapsedAccount]) -> list[LapsedAccount]:
+    """Nothing planned before planned; then most overdue first; then by name."""
+    return sorted(
+        items, key=lambda i: (i.planned, -i.status.overdue_days, i.account.name.casefold())
+    )
+
+
+def lapsed_line(item: LapsedAccount, lang: str, tz: ZoneInfo) -> str:
+    a, s = item.account, item.status
+    if s.days_since is None:
+        line = _("never", lang, name=a.name, tier=a.tier, cadence=s.cadence)
+    else:
+        line = _(
+            "lapsed",
+            lang,
+            name=a.name,
+            tier=a.tier,
+            days=s.days_since,
+            cadence=s.cadence,
+            overdue=s.overdue_days,
+        )
+    if a.next_planned is not None:
+        line += _(
+            "planned", lang, date=fmt_date(a.next_planned, lang, tz), text=a.planned_text or "—"
+        )
+    return line
+
+
+def log_visit(account_name: str, lang: str) -> Action:
+    """The one-tap button: a form prefilled with ``/visit ACCOUNT``."""
+    return Action(_("log_visit", lang, name=account_name), f"visit {account_name} ", kind="modal")
+
+
+# --- deal rules alone ---------------------------------------------------------------
+
+
+_NEUTRAL_CONTACT = ContactStatus(
+    days_since=0, cadence=1, overdue_days=0, lapsed=False, escalate=False, due_in=1
+)
+
+
+def deal_snapshot(deal: DealRow, today: date, tz: ZoneInfo) -> DealSnapshot:
+    days = max((today - deal.stage_changed_at.astimezone(tz).date()).days, 0)
+    return DealSnapshot(deal.name, deal.stage, deal.amount, deal.currency, days, deal.close_date)
+
+
+def deal_risks(deal: DealRow, settings: Settings, today: date, tz: ZoneInfo) -> list[Risk]:
+    """What the deal rules of ``domain.risks`` say about one deal, on its own."""
+    snapshot = AccountSnapshot(
+        name=deal.account_name,
+        tier="C",
+        status="active",
+        contact=_NEUTRAL_CONTACT,
+        deals=[deal_snapshot(deal, today, tz)],
+        has_decision_maker=True,
+        contacts=settings.risks.min_contacts_a,
+    )
+    return assess(snapshot, settings.risks, today)
+
+
+# --- goals --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalStatus:
+    goal: Goal
+    who: str
+    progress: GoalProgress
+
+    @property
+    def behind(self) -> bool:
+        return self.progress.status is PaceStatus.BEHIND
+
+
+def goal_statuses(
+    session: Session,
+    rows: list[tuple[Goal, str | None, int | None]],
+    *,
+    people: People,
+    settings: Settings,
+    today: date,
+) -> list[GoalStatus]:
+    """Progress of each goal over its year as of ``today`` (actuals set-based)."""
+    goals = [g for g, _, _ in rows]
+    if not goals:
+        return []
+    year = goals[0].year
+    start, end = period_bounds(year)
+    got = actuals(session, goals, start=start, end=end, tz=settings.tz, fx_rates=settings.fx_rates)
+    out = []
+    for goal, account_name, _owner in rows:
+        if goal.scope == "user":
+            who = people.name(goal.user_id)
+        elif goal.scope == "team":
+            team = people.teams.get(goal.team_id)
+            who = team.name if team else "—"
+        else:
+            who = account_name or "—"
+        quantum = GoalMetric(goal.metric).quantum
+        p = progress(goal.target, got.get(goal.id, 0), start, end, today, quantum=quantum)
+        out.append(GoalStatus(goal, who, p))
+    return out
+
+
+def goal_line(gs: GoalStatus, lang: str, settings: Settings, *, who: bool = True) -> str:
+    """``Alice Chen · won revenue ███░░ 30% · ¥3M / ¥10M · expected 88%``."""
+    metric = GoalMetric(gs.goal.metric)
+    p = gs.progress
+    if metric.is_money:
+        currency = gs.goal.currency or settings.currency
+        nums = f"{fmt_money(p.actual, currency, lang)} / {fmt_money(p.target, currency, lang)}"
+    else:
+        nums = f"{p.actual:.0f} / {p.target:.0f}"
+    line = _(
+        "goal_line",
+        lang,
+        metric=metric.label(lang),
+        bar=progress_bar(p.percent),
+        nums=nums,
+        expected=f"{p.expected_percent:.0f}",
+    )
+    return f"{gs.who} · {line}" if who else line
+
+
+# --- the risk digest ----------------------------------------------------------------
+
+
+@dataclass
+class AccountRisks:
+    account: AccountRow
+    owner: str
+    risks: list[Risk]
+
+
+@dataclass
+class TeamRisks:
+    """One team's digest: account risks and team goals for everyone, reps' goals private."""
+
+    team: Team
+    accounts: list[AccountRisks] = field(default_factory=list)
+    team_goals: list[GoalStatus] = field(default_factory=list)
+    member_goals: list[GoalStatus] = field(default_factory=list)
+
+    def is_empty(self, *, private: bool) -> bool:
+        return not (self.accounts or self.team_goals or (private and self.member_goals))
+
+
+def gather_risks(
+    session: Session, *, settings: Settings, now: datetime, team_ids: Collection[int]
+) -> list[TeamRisks]:
+    """The digest of each team in ``team_ids`` (by team name), in a fixed number of
+    statements however large the book: about ten, plus one per goal metric and scope."""
+    tz = settings.tz
+    today = now.astimezone(tz).date()
+    team_ids = sorted(set(team_ids))
+    people = queries.people(session)
+    limits = settings.risks.stalled_days.values()
+    stalled_before = now - timedelta(days=min(limits, default=0))
+    rows = queries.account_rows(
+        session,
+        now=now,
+        team_ids=team_ids,
+        attention=AttentionFilter(now, today, stalled_before, today.year),
+    )
+    deals: dict[int, list[DealRow]] = {}
+    for deal in queries.deals_at_risk(
+        session, stalled_before=stalled_before, closing_before=today, team_ids=team_ids
+    ):
+        deals.setdefault(deal.account_id, []).append(deal)
+    overdue = queries.overdue_task_counts(session, now=now, team_ids=team_ids)
+    cover = queries.coverage(session, team_ids=team_ids)
+    members = [u.id for u in people.users.values() if u.team_id in team_ids]
+    goal_rows = queries.goals_of_year(session, today.year, user_ids=members, team_ids=team_ids)
+    goals = goal_statuses(session, goal_rows, people=people, settings=settings, today=today)
+
+    by_team = {t: TeamRisks(people.teams[t]) for t in team_ids if t in people.teams}
+    behind_accounts: set[int] = set()
+    for gs in goals:
+        if not gs.behind:
+            continue
+        g = gs.goal
+        if g.scope == "account":
+            behind_accounts.add(g.account_id)
+        elif g.scope == "team" and g.team_id in by_team:
+            by_team[g.team_id].team_goals.append(gs)
+        elif g.scope == "user":
+            user = people.users.get(g.user_id)
+            if user is not None and user.team_id in by_team:
+                by_team[user.team_id].member_goals.append(gs)
+
+    for row in rows:
+        team = by_team.get(row.team_id)
+        if team is None:
+            continue
+        contacts, has_dm = cover.get(row.id, (0, False))
+        snapshot = AccountSnapshot(
+            name=row.name,
+            tier=row.tier,
+            status=row.status,
+            contact=contact_status(row.last_contact, row.tier, now, settings.cadence, tz),
+            snoozed_until=row.snoozed_until,
+            deals=[deal_snapshot(d, today, tz) for d in deals.get(row.id, [])],
+            overdue_tasks=overdue.get(row.id, 0),
+            contacts=contacts,
+            has_decision_maker=has_dm,
+            goal_behind=row.id in behind_accounts,
+        )
+        risks = [
+            r
+            for r in assess(snapshot, settings.risks, today)
+            if r.code in DIGEST_CODES and (r.code not in _A_TIER_ONLY or row.tier == "A")
+        ]
+        if risks:
+            team.accounts.append(AccountRisks(row, people.name(row.owner_id), risks))
+    for team in by_team.values():
+        team.accounts.sort(key=lambda a: a.account.name.casefold())
+    return sorted(by_team.values(), key=lambda t: t.team.name)
+
+
+def private_title(teams: list[TeamRisks], lang: str, today: date) -> str:
+    names = ", ".join(t.team.name for t in teams)
+    return _("private_title", lang, teams=names, date=fmt_date(today, lang))
+
+
+def digest_reply(
+    teams: list[TeamRisks],
+    *,
+    lang: str,
+    today: date,
+    settings: Settings,
+    private_teams: Collection[int] = (),
+    limit: int | None = GROUP_LIMIT,
+    pushed: bool = True,
+    title: str | None = None,
+) -> Reply:
+    """The digest of one or more teams as a reply.
+
+    ``private_teams`` are the teams whose reps' goals may be shown (the reader manages
+    them); ``limit`` caps the accounts listed per severity (None: all), the counts
+    always covering everything.
+    """
+    names = ", ".join(t.team.name for t in teams) or "—"
+    key = "digest_title" if pushed else "risks_title"
+    reply = Reply(title=title or _(key, lang, teams=names, date=fmt_date(today, lang)))
+    many = len(teams) > 1
+    joiner = "；" if lang == "zh" else "; "
+    totals: Counter[Severity] = Counter()
+    for team in teams:
+        private = team.team.id in private_teams
+        if team.is_empty(private=private):
+            continue
+        kinds: Counter[str] = Counter()
+        owners: Counter[str] = Counter()
+        by_severity: dict[Severity, list[str]] = {s: [] for s in Severity}
+        for item in team.accounts:
+            owners[item.owner] += 1
+            for kind in set(DIGEST_CODES[r.code] for r in item.risks):
+                kinds[kind] += 1
+            for severity in Severity:
+                mine = [describe(r, lang) for r in item.risks if r.severity is severity]
+                if mine:
+                    line = f"{item.account.name} · {item.owner} — {joiner.join(mine)}"
+                    by_severity[severity].append(line)
+        kinds["k_goals"] += len(team.team_goals) + (len(team.member_goals) if private else 0)
+        summary = " · ".join(
+            f"{_(k, lang)} {kinds[k]}" for k in dict.fromkeys(DIGEST_CODES.values()) if kinds[k]
+        )
+        if summary:
+            reply.lines.append(f"{team.team.name}: {summary}" if many else summary)
+        if owners:
+            owner_text = " · ".join(f"{name} {n}" for name, n in owners.most_common())
+            reply.lines.append(_("owners", lang, owners=owner_text))
+        for severity, lines in by_severity.items():
+            if not lines:
+                continue
+            totals[severity] += len(lines)
+            shown = lines if limit is None else lines[:limit]
+            if len(lines) > len(shown):
+                rest = len(lines) - len(shown)
+                more = _("more", lang, n=rest, team=team.team.name) if pushed else None
+                shown = [*shown, more or _("more_here", lang, n=rest)]
+            key = "team_severity_title" if many else "severity_title"
+            severity_name = _(severity.value, lang)
+            reply.add_section(
+                _(
+                    key,
+                    lang,
+                    team=team.team.name,
+                    mark=MARKS[severity],
+                    severity=severity_name,
+                    n=len(lines),
+                ),
+                shown,
+            )
+        if team.team_goals:
+            heading = _("team_goals_of", lang, team=team.team.name) if many else None
+            reply.add_section(
+                heading or _("team_goals", lang),
+                [goal_line(g, lang, settings) for g in team.team_goals],
+            )
+        if private and team.member_goals:
+            key = "member_goals_of" if many else "member_goals"
+            reply.add_section(
+                _(key, lang, team=team.team.name),
+                [goal_line(g, lang, settings) for g in team.member_goals],
+            )
+    for severity in Severity:
+        if totals[severity]:
+            reply.fields.append(Field(_(severity.value, lang), str(totals[severity])))
+    if not reply.sections:
+        reply.lines.append(_("all_clear", lang, teams=names))
+        reply.severity = ReplySeverity.success
+    elif totals[Severity.HIGH]:
+        reply.severity = ReplySeverity.warning
+    return reply

@@ -1,0 +1,588 @@
+"""Set-based scans of the book for the scheduled pushes, ``/mine`` and ``/risks``.
+
+Every function here runs a fixed number of SQL statements, however many accounts,
+interactions or deals the book holds: one ``GROUP BY`` gives every account's last
+contact, joins bring owners and names along, and filters that only the domain rules
+can decide exactly (calendar days in a time zone, lunar birthdays) are narrowed in
+SQL to a small superset and finished by the caller or below with ``domain``.
+
+Scopes: most scans take ``owner_ids`` and/or ``team_ids`` (None means the whole
+book).  They are applied in SQL; callers pass a handful of ids, never the book.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
+
+from lunardate import LunarDate
+from sqlalchemy import and_, case, extract, false, func, or_
+from sqlmodel import Session, select
+
+from domain.calendar import Birthday, next_anniversary, next_occurrence
+from domain.errors import InvalidInput
+from domain.models import (
+    CLOSED_STAGES,
+    Account,
+    AccountStatus,
+    Contact,
+    ContactRole,
+    Deal,
+    Goal,
+    Interaction,
+    Reminder,
+    Task,
+    Team,
+    TeamManager,
+    User,
+)
+
+EFFECTIVE_TIER = func.coalesce(Account.tier_override, Account.tier)
+CHURNED = AccountStatus.churned.value
+
+
+def _scoped(stmt, owner_col, team_col, owner_ids, team_ids):
+    if owner_ids is not None:
+        stmt = stmt.where(owner_col.in_(sorted(owner_ids)) if owner_ids else false())
+    if team_ids is not None:
+        stmt = stmt.where(team_col.in_(sorted(team_ids)) if team_ids else false())
+    return stmt
+
+
+# --- people -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class People:
+    """Every active user, every team, and who manages whom."""
+
+    users: dict[int, User]
+    teams: dict[int, Team]
+    team_managers: dict[int, list[int]]
+
+    def managers_of(self, user_id: int) -> list[User]:
+        """The user's line manager, else the managers of the user's team (never the user)."""
+        user = self.users.get(user_id)
+        if user is None:
+            return []
+        if user.manager_id is not None:
+            manager = self.users.get(user.manager_id)
+            return [manager] if manager is not None and manager.id != user_id else []
+        ids = self.team_managers.get(user.team_id, []) if user.team_id is not None else []
+        return [self.users[i] for i in ids if i in self.users and i != user_id]
+
+    @cached_property
+    def _managers(self) -> frozenset[int]:
+        direct = {u.manager_id for u in self.users.values() if u.manager_id is not None}
+        return frozenset(direct.union(*self.team_managers.values()))
+
+    def is_manager(self, user_id: int) -> bool:
+        """Whether anyone reports to the user, directly or as manager of their team."""
+        return user_id in self._managers
+
+    def managed_teams(self, user_id: int) -> list[int]:
+        return sorted(t for t, ids in self.team_managers.items() if user_id in ids)
+
+    def name(self, user_id: int | None) -> str:
+        user = self.users.get(user_id) if user_id is not None else None
+        return user.display_name if user is not None else "—"
+
+
+def people(session: Session) -> People:
+    """Three statements: active users, teams, team managers."""
+    users = {u.id: u for u in session.exec(select(User).where(User.active.is_(True)))}
+    teams = {t.id: t for t in session.exec(select(Team))}
+    managers: dict[int, list[int]] = {}
+    for team_id, user_id in session.exec(
+        select(TeamManager.team_id, TeamManager.user_id).order_by(
+            TeamManager.team_id, TeamManager.user_id
+        )
+    ):
+        managers.setdefault(team_id, []).append(user_id)
+    return People(users, teams, managers)
+
+
+# --- accounts and their last contact ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: int
+    name: str
+    tier: str  # effective: the override if any
+    status: str
+    owner_id: int
+    team_id: int | None
+    snoozed_until: date | None
+    last_contact: datetime | None
+    next_planned: datetime | None  # the earliest open next step due from now on
+    planned_text: str | None
+
+
+def account_rows(
+    session: Session,
+    *,
+    now: datetime,
+    owner_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+    quiet_before: datetime | None = None,
+    attention: AttentionFilter | None = None,
+) -> list[AccountRow]:
+    """Accounts (not churned) with their last contact and next planned step.
+
+    ``quiet_before`` keeps only accounts not contacted since then (or never);
+    ``attention`` keeps only accounts some risk rule may flag.  Two statements: the
+    accounts (with both aggregates joined in), and the text of the planned steps.
+    """
+    last = _scoped(
+        select(Interaction.account_id, func.max(Interaction.happened_at).label("last"))
+        .join(Account, Account.id == Interaction.account_id)
+        .group_by(Interaction.account_id),
+        Account.owner_id,
+        Account.team_id,
+        owner_ids,
+        team_ids,
+    ).subquery("last_contact")
+    planned = _scoped(
+        select(Task.account_id, func.min(Task.due_at).label("next_due"))
+        .join(Account, Account.id == Task.account_id)
+        .where(Task.done_at.is_(None), Task.due_at >= now)
+        .group_by(Task.account_id),
+        Account.owner_id,
+        Account.team_id,
+        owner_ids,
+        team_ids,
+    ).subquery("planned")
+    stmt = (
+        select(
+            Account.id,
+            Account.name,
+            EFFECTIVE_TIER,
+            Account.status,
+            Account.owner_id,
+            Account.team_id,
+            Account.snoozed_until,
+            last.c.last,
+            planned.c.next_due,
+        )
+        .outerjoin(last, last.c.account_id == Account.id)
+        .outerjoin(planned, planned.c.account_id == Account.id)
+        .where(Account.status != CHURNED)
+        .order_by(Account.id)
+    )
+    stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, team_ids)
+    if quiet_before is not None:
+        stmt = stmt.where(or_(last.c.last.is_(None), last.c.last < quiet_before))
+    if attention is not None:
+        stmt = stmt.where(attention.condition())
+    rows = session.exec(stmt).all()
+
+    texts: dict[int, str] = {}
+    if any(r[8] is not None for r in rows):
+        first_steps = _scoped(
+            select(Task.account_id, Task.due_at, Task.text)
+            .join(Account, Account.id == Task.account_id)
+            .join(
+                planned,
+                and_(planned.c.account_id == Task.account_id, planned.c.next_due == Task.due_at),
+            )
+            .where(Task.done_at.is_(None))
+            .order_by(Task.id),
+            Account.owner_id,
+            Account.team_id,
+            owner_ids,
+            team_ids,
+        )
+        for account_id, _due, text in session.exec(first_steps):
+            texts.setdefault(account_id, text)
+    return [
+        AccountRow(
+            id=r[0],
+            name=r[1],
+            tier=r[2],
+            status=r[3],
+            owner_id=r[4],
+            team_id=r[5],
+            snoozed_until=r[6],
+            last_contact=r[7],
+            next_planned=r[8],
+            planned_text=texts.get(r[0]),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class AttentionFilter:
+    """Accounts a risk rule may flag: A tier, marked at risk, an overdue step, a deal
+    stalled or past its close date, or a goal of its own."""
+
+    now: datetime
+    today: date
+    stalled_before: datetime
+    year: int
+
+    def condition(self):
+        overdue_task = (
+            select(Task.id)
+            .where(Task.account_id == Account.id, Task.done_at.is_(None), Task.due_at < self.now)
+            .exists()
+        )
+        deal_at_risk = (
+            select(Deal.id)
+            .where(
+                Deal.account_id == Account.id,
+                Deal.stage.not_in(CLOSED_STAGES),
+                or_(Deal.stage_changed_at < self.stalled_before, Deal.close_date < self.today),
+            )
+            .exists()
+        )
+        own_goal = (
+            select(Goal.id).where(Goal.account_id == Account.id, Goal.year == self.year).exists()
+        )
+        return or_(
+            EFFECTIVE_TIER == "A",
+            Account.status == AccountStatus.at_risk.value,
+            overdue_task,
+            deal_at_risk,
+            own_goal,
+        )
+
+
+# --- next steps ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    text: str
+    due_at: datetime
+    owner_id: int
+    account_id: int
+    account_name: str
+    team_id: int | None
+
+
+def open_tasks_due(
+    session: Session,
+    *,
+    before: datetime,
+    owner_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+) -> list[TaskRow]:
+    """Open next steps due before ``before``, earliest first (one statement).
+
+    Owners are the task's; teams the account's.  Pass the end of the latest local
+    'today' among the recipients and cut per recipient with their own time zone.
+    """
+    stmt = (
+        select(
+            Task.id,
+            Task.text,
+            Task.due_at,
+            Task.owner_id,
+            Account.id,
+            Account.name,
+            Account.team_id,
+        )
+        .join(Account, Account.id == Task.account_id)
+        .where(Task.done_at.is_(None), Task.due_at.is_not(None), Task.due_at < before)
+        .where(Account.status != CHURNED)
+        .order_by(Task.due_at, Task.id)
+    )
+    stmt = _scoped(stmt, Task.owner_id, Account.team_id, owner_ids, team_ids)
+    return [TaskRow(*row) for row in session.exec(stmt)]
+
+
+def overdue_task_counts(
+    session: Session, *, now: datetime, team_ids: Collection[int] | None = None
+) -> dict[int, int]:
+    """Open next steps past due, counted per account (one GROUP BY)."""
+    stmt = (
+        select(Task.account_id, func.count(Task.id))
+        .join(Account, Account.id == Task.account_id)
+        .where(Task.done_at.is_(None), Task.due_at < now, Account.status != CHURNED)
+        .group_by(Task.account_id)
+    )
+    stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
+    return {account_id: n for account_id, n in session.exec(stmt)}
+
+
+# --- deals --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DealRow:
+    id: int
+    name: str
+    stage: str
+    amount: Decimal
+    currency: str
+    close_date: date | None
+    stage_changed_at: datetime
+    owner_id: int
+    account_id: int
+    account_name: str
+    team_id: int | None
+
+
+def deals_at_risk(
+    session: Session,
+    *,
+    stalled_before: datetime,
+    closing_before: date,
+    owner_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+) -> list[DealRow]:
+    """Open deals unchanged since ``stalled_before`` or due to close before a date.
+
+    ``stalled_before`` should be the shortest stage limit ago: the caller applies each
+    stage's own limit (``domain.risks``).  Owners are the deal's; teams the account's.
+    """
+    stmt = (
+        select(
+            Deal.id,
+            Deal.name,
+            Deal.stage,
+            Deal.amount,
+            Deal.currency,
+            Deal.close_date,
+            Deal.stage_changed_at,
+            Deal.owner_id,
+            Account.id,
+            Account.name,
+            Account.team_id,
+        )
+        .join(Account, Account.id == Deal.account_id)
+        .where(
+            Deal.stage.not_in(CLOSED_STAGES),
+            Account.status != CHURNED,
+            or_(Deal.stage_changed_at < stalled_before, Deal.close_date < closing_before),
+        )
+        .order_by(Deal.id)
+    )
+    stmt = _scoped(stmt, Deal.owner_id, Account.team_id, owner_ids, team_ids)
+    return [DealRow(*row) for row in session.exec(stmt)]
+
+
+# --- contacts -----------------------------------------------------------------------
+
+
+def coverage(
+    session: Session, *, team_ids: Collection[int] | None = None, tier: str | None = "A"
+) -> dict[int, tuple[int, bool]]:
+    """Per account of ``tier``: how many contacts, and whether one is a decision maker.
+
+    Accounts with no contact at all are absent (count them as (0, False)).
+    """
+    is_dm = case((Contact.role == ContactRole.decision_maker.value, 1), else_=0)
+    stmt = (
+        select(Contact.account_id, func.count(Contact.id), func.max(is_dm))
+        .join(Account, Account.id == Contact.account_id)
+        .where(Account.status != CHURNED)
+        .group_by(Contact.account_id)
+    )
+    if tier is not None:
+        stmt = stmt.where(tier == EFFECTIVE_TIER)
+    stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
+    return {account_id: (n, bool(dm)) for account_id, n, dm in session.exec(stmt)}
+
+
+@dataclass(frozen=True)
+class BirthdayRow:
+    contact_id: int
+    name: str
+    title: str | None
+    role: str | None
+    birthday: Birthday
+    account_id: int
+    account_name: str
+    owner_id: int
+
+
+def birthdays_on(
+    session: Session,
+    days: Iterable[date],
+    *,
+    owner_ids: Collection[int] | None = None,
+) -> list[tuple[date, BirthdayRow]]:
+    """Contacts whose birthday (Gregorian or lunar) falls on one of ``days``.
+
+    SQL narrows the contacts to those whose stored month and day can map to one of
+    the days — Feb 29 for a Feb 28 in a common year; for lunar dates the lunar
+    month and day, and day 30 for the last day of a short month — and
+    ``domain.calendar`` then decides exactly.  One statement.
+    """
+    days = sorted(set(days))
+    if not days:
+        return []
+    gregorian: set[tuple[int, int]] = set()
+    lunar: set[tuple[int, int]] = set()
+    for day in days:
+        gregorian.add((day.month, day.day))
+        if (day.month, day.day) == (2, 28):
+            gregorian.add((2, 29))
+        try:
+            here = LunarDate.from_solar_date(day.year, day.month, day.day)
+            after = LunarDate.from_solar_date(*(day + timedelta(days=1)).timetuple()[:3])
+        except ValueError:  # outside 1900-2099: no lunar birthday can be placed
+            continue
+        lunar.add((here.month, here.day))
+        if here.day == 29 and after.day == 1:  # a short month: day 30 falls on day 29
+            lunar.add((here.month, 30))
+
+    def matches(pairs: set[tuple[int, int]], is_lunar: bool):
+        return and_(
+            Contact.birthday_lunar.is_(is_lunar),
+            or_(
+                *(
+                    and_(Contact.birthday_month == m, Contact.birthday_day == d)
+                    for m, d in sorted(pairs)
+                )
+            ),
+        )
+
+    stmt = (
+        select(Contact, Account.name, Account.owner_id)
+        .join(Account, Account.id == Contact.account_id)
+        .where(Account.status != CHURNED)
+        .where(or_(matches(gregorian, False), matches(lunar, True)))
+        .order_by(Contact.id)
+    )
+    stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, None)
+    out: list[tuple[date, BirthdayRow]] = []
+    wanted = set(days)
+    for contact, account_name, owner_id in session.exec(stmt):
+        try:
+            b = Birthday(
+                month=contact.birthday_month,
+                day=contact.birthday_day,
+                year=contact.birthday_year,
+                lunar=contact.birthday_lunar,
+                leap_month=contact.birthday_leap_month,
+            )
+        except InvalidInput:
+            continue  # an impossible date typed long ago: nothing to celebrate
+        row = BirthdayRow(
+            contact.id,
+            contact.name,
+            contact.title,
+            contact.role,
+            b,
+            contact.account_id,
+            account_name,
+            owner_id,
+        )
+        for day in days:
+            try:
+                if next_occurrence(b, day) == day and day in wanted:
+                    out.append((day, row))
+            except InvalidInput:
+                break  # outside the years the lunar calendar is known for
+    return sorted(out, key=lambda t: (t[0], t[1].account_name, t[1].name))
+
+
+@dataclass(frozen=True)
+class AnniversaryRow:
+    account_id: int
+    account_name: str
+    owner_id: int
+    start: date
+    years: int
+
+
+def anniversaries_on(
+    session: Session,
+    days: Iterable[date],
+    *,
+    owner_ids: Collection[int] | None = None,
+) -> list[tuple[date, AnniversaryRow]]:
+    """Accounts whose partnership turns a whole number of years on one of ``days``."""
+    days = sorted(set(days))
+    if not days:
+        return []
+    pairs: set[tuple[int, int]] = set()
+    for day in days:
+        pairs.add((day.month, day.day))
+        if (day.month, day.day) == (2, 28):
+            pairs.add((2, 29))
+    month = extract("month", Account.partnership_start)
+    day_of = extract("day", Account.partnership_start)
+    stmt = (
+        select(Account.id, Account.name, Account.owner_id, Account.partnership_start)
+        .where(Account.status != CHURNED, Account.partnership_start.is_not(None))
+        .where(or_(*(and_(month == m, day_of == d) for m, d in sorted(pairs))))
+        .order_by(Account.id)
+    )
+    stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, None)
+    out: list[tuple[date, AnniversaryRow]] = []
+    for account_id, name, owner_id, start in session.exec(stmt):
+        for day in days:
+            if day <= start:
+                continue
+            when, years = next_anniversary(start, day)
+            if when == day:
+                out.append((day, AnniversaryRow(account_id, name, owner_id, start, years)))
+    return sorted(out, key=lambda t: (t[0], t[1].account_name))
+
+
+# --- goals and reminders ------------------------------------------------------------
+
+
+def goals_of_year(
+    session: Session,
+    year: int,
+    *,
+    user_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+) -> list[tuple[Goal, str | None, int | None]]:
+    """The year's goals, each with its account's name and owner (account goals only).
+
+    ``user_ids``/``team_ids`` keep user goals of those users, team goals of those
+    teams and account goals of accounts they own or hold; None keeps all.
+    """
+    stmt = (
+        select(Goal, Account.name, Account.owner_id)
+        .outerjoin(Account, Account.id == Goal.account_id)
+        .where(Goal.year == year)
+        .order_by(Goal.scope, Goal.id)
+    )
+    if user_ids is not None or team_ids is not None:
+        users = sorted(user_ids or ())
+        teams = sorted(team_ids or ())
+        stmt = stmt.where(
+            or_(
+                and_(Goal.scope == "user", Goal.user_id.in_(users)),
+                and_(Goal.scope == "team", Goal.team_id.in_(teams)),
+                and_(
+                    Goal.scope == "account",
+                    or_(Account.owner_id.in_(users), Account.team_id.in_(teams)),
+                ),
+            )
+        )
+    return [(g, name, owner) for g, name, owner in session.exec(stmt)]
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    reminder: Reminder
+    account_name: str
+    owner_id: int
+
+
+def reminders_due(
+    session: Session, *, on_or_before: date, owner_ids: Collection[int] | None = None
+) -> list[ReminderRow]:
+    """Active reminders whose next date has come, with their account's owner."""
+    stmt = (
+        select(Reminder, Account.name, Account.owner_id)
+        .join(Account, Account.id == Reminder.account_id)
+        .where(Reminder.active.is_(True), Reminder.next_date <= on_or_before)
+        .where(Account.status != CHURNED)
+        .order_by(Reminder.next_date, Reminder.id)
+    )
+    stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, None)
+    return [ReminderRow(r, name, owner) for r, name, owner in session.exec(stmt)]
