@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -53,7 +54,8 @@ class Call:
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
-        return self.body.get("blocks") or []
+        """A message's blocks, or a view's (views.open, views.publish)."""
+        return self.body.get("blocks") or (self.body.get("view") or {}).get("blocks") or []
 
     def block_text(self) -> str:
         """Every text in the blocks, in order (escaped as Slack would receive it)."""
@@ -338,3 +340,34 @@ class SlackCaller:
     def interaction(self, payload: dict[str, Any]) -> httpx.Response:
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded")
+
+
+# -- the pieces of a test's fixtures ------------------------------------------------
+
+
+@dataclass
+class SlackEnv:
+    """kam's server with Slack configured against the fake, and the crafted book."""
+
+    slack: SlackCaller
+    fake: FakeSlack
+    book: Any  # tests.harness.Book
+    url: str
+
+
+def running_fake() -> Iterator[FakeSlack]:
+    """For a fixture: ``yield from running_fake()``."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+def slack_env(fake: FakeSlack, start_server, engine) -> SlackEnv:
+    """kam's server on a fresh database holding ``tests.harness.book``, Slack pointed at
+    the fake (request ``fake`` before ``start_server``, so the server stops first)."""
+    from domain.settings import Settings, SlackSettings
+    from tests.harness import book
+
+    ids = book(engine)
+    slack = SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.api_url)
+    server = start_server(Settings(slack=slack))
+    return SlackEnv(SlackCaller(server.url), fake, ids, server.url)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,40 +13,30 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from domain.models import AuditEntry, Interaction, InteractionContact, User
-from domain.settings import Settings, SlackSettings
 from storage.session import unit_of_work
 from tests import factories as f
-from tests.e2e.fake_slack import BOT_TOKEN, SIGNING_SECRET, Call, FakeSlack, SlackCaller
-from tests.harness import Book, book
+from tests.e2e.fake_slack import (
+    BOT_TOKEN,
+    Call,
+    FakeSlack,
+    SlackCaller,
+    SlackEnv,
+    running_fake,
+    slack_env,
+)
 
 ALICE = "U0ALICE"
 FORM = "application/x-www-form-urlencoded"
 
 
-@dataclass
-class Env:
-    slack: SlackCaller
-    fake: FakeSlack
-    book: Book
-    url: str
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    yield from running_fake()
 
 
 @pytest.fixture
-def fake() -> FakeSlack:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def env(fake, start_server, engine) -> Env:
-    ids = book(engine)
-    settings = Settings(
-        slack=SlackSettings(
-            bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.api_url
-        )
-    )
-    server = start_server(settings)
-    return Env(SlackCaller(server.url), fake, ids, server.url)
+def env(fake, start_server, engine) -> SlackEnv:
+    return slack_env(fake, start_server, engine)
 
 
 def count(engine, model) -> int:
