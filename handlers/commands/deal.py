@@ -1,1 +1,815 @@
-"""(being written)"""
+"""``/deal`` (``/商机``): create, update, win or lose a deal in one line; list an account's deals.
+
+    /deal Acme "2027 renewal" 1.2m stage proposal close 2027-03-31
+    /deal Acme "2027 renewal" won
+    /deal Acme "2027 renewal" lost reason price
+    /deal Acme                                  (the account's deals)
+    /商机 华夏重工 "二期扩容" 120万 阶段 方案 成交 2027-03-31
+    /商机 华夏重工 "二期扩容" 输单 原因 价格
+
+A deal is found by account and name (case-insensitive) and created when there is none.
+After the name, in any order: an amount (``1.2m``, ``¥1.2M``, ``120万``, ``USD 20k``…),
+a stage (``stage proposal`` / ``阶段 方案``, or the stage word alone), a close date
+(``close 2027-03-31`` / ``成交 3月31日``) and, for a lost deal, a reason (``reason price``
+/ ``原因 价格``; any words after ``lost`` are taken as the reason too).  Stages and their
+win probabilities come from ``settings.deals.probabilities``; every stage change is kept
+in ``DealStageChange``.  Without a name, the change goes to the account's only open deal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from pydantic import BaseModel
+
+from domain.errors import Ambiguous, InvalidInput, NotFound, ParseError
+from domain.models import Account, Deal, DealStage, DealStageChange, User
+from domain.settings import Settings
+from handlers.auth import require_read, require_write
+from handlers.context import Context, ParseContext
+from handlers.i18n import Catalog
+from handlers.lookup import resolve_account, split_account
+from handlers.parsing.dates import extract_leading_when
+from handlers.parsing.money import find_money, parse_money
+from handlers.parsing.text import is_cjk, normalize
+from handlers.registry import command
+from handlers.replies import Action, Field, Reply, Severity
+from handlers.views import clip, fmt_date, fmt_day, fmt_money, label
+from storage import audit
+from storage import deals as deal_repo
+from storage.summary import days_in_stage
+
+NO_CURRENCY = "XXX"  # ISO 4217 "no currency": the amount named none, keep the deal's own
+MAX_CLOSE_YEARS = 10
+MAX_NAME = 200  # Deal.name
+MAX_REASON = 500  # Deal.lost_reason
+CLOSED_SHOWN = 5
+
+_ = Catalog(
+    {
+        "created": {
+            "en": "New deal “{deal}” at {account}",
+            "zh": "已新建商机“{deal}”（{account}）",
+        },
+        "updated": {"en": "Updated “{deal}” at {account}", "zh": "已更新商机“{deal}”（{account}）"},
+        "won": {"en": "Won “{deal}” at {account}!", "zh": "赢单：“{deal}”（{account}）"},
+        "lost": {"en": "Lost “{deal}” at {account}", "zh": "输单：“{deal}”（{account}）"},
+        "reopened": {
+            "en": "Reopened “{deal}” at {account}",
+            "zh": "已重新打开商机“{deal}”（{account}）",
+        },
+        "unchanged": {
+            "en": "“{deal}” at {account} — nothing to change",
+            "zh": "商机“{deal}”（{account}）没有变化",
+        },
+        "stage": {"en": "Stage", "zh": "阶段"},
+        "stage_move": {"en": "{old} → {new}", "zh": "{old} → {new}"},
+        "amount": {"en": "Amount", "zh": "金额"},
+        "probability": {"en": "Probability", "zh": "赢率"},
+        "close": {"en": "Close date", "zh": "预计成交"},
+        "closed": {"en": "Closed", "zh": "结单日期"},
+        "in_stage": {"en": "Days in stage", "zh": "本阶段天数"},
+        "weighted": {"en": "Weighted value", "zh": "加权金额"},
+        "reason": {"en": "Reason", "zh": "原因"},
+        "history": {"en": "Stage history", "zh": "阶段记录"},
+        "history_line": {"en": "{when} {move} · {who}", "zh": "{when} {move} · {who}"},
+        "created_at": {"en": "created as {stage}", "zh": "新建为{stage}"},
+        "no_amount": {
+            "en": "No amount yet — add one: /deal {account} “{deal}” 1.2m",
+            "zh": "还没有金额，可以补上：/商机 {account} “{deal}” 120万",
+        },
+        "past_close": {
+            "en": "The close date {date} has passed — set a new one with close DATE.",
+            "zh": "预计成交日 {date} 已过，请用“成交 日期”更新。",
+        },
+        "won_no_amount": {
+            "en": "This won deal has no amount, so it adds nothing to won-revenue goals.",
+            "zh": "这笔赢单没有金额，不会计入赢单金额目标。",
+        },
+        "next_stage": {"en": "Next stage: {stage}", "zh": "推进到：{stage}"},
+        "owner_note": {
+            "en": "{who} changed the deal “{deal}” at your account {account}",
+            "zh": "{who} 修改了你的客户 {account} 的商机“{deal}”",
+        },
+        "owner_new": {
+            "en": "{who} added the deal “{deal}” to your account {account}",
+            "zh": "{who} 为你的客户 {account} 新建了商机“{deal}”",
+        },
+        "view": {"en": "View deal", "zh": "查看商机"},
+        "list_title": {"en": "Deals at {account}", "zh": "{account} 的商机"},
+        "list_none": {
+            "en": "{account} has no deals yet. Add one: /deal {account} “2027 renewal” 1.2m",
+            "zh": "{account} 还没有商机。新建：/商机 {account} “二期扩容” 120万",
+        },
+        "open": {"en": "Open", "zh": "进行中"},
+        "recently_closed": {"en": "Closed", "zh": "已结单"},
+        "more_closed": {"en": "…and {n} more closed", "zh": "……另有 {n} 个已结单"},
+        "open_line": {
+            "en": "“{deal}” · {stage} {prob} · {amount} · close {close} · {days}d in stage",
+            "zh": "“{deal}” · {stage} {prob} · {amount} · 预计成交 {close} · 本阶段 {days} 天",
+        },
+        "closed_line": {
+            "en": "“{deal}” · {stage} {when} · {amount}{reason}",
+            "zh": "“{deal}” · {when}{stage} · {amount}{reason}",
+        },
+        "pipeline": {
+            "en": "Open pipeline {total} · weighted {weighted}",
+            "zh": "进行中合计 {total} · 加权 {weighted}",
+        },
+        # parse and run errors
+        "bad_amount": {
+            "en": "“{text}” is not an amount I can read. Write it like 1.2m, 300k, ¥1.2M, "
+            "USD 20k or 120万.",
+            "zh": "看不懂金额“{text}”。请写成 120万、1.5亿、1.2m、¥1.2M 或 USD 20k 这样。",
+        },
+        "bad_date": {
+            "en": "“{text}” is not a close date I can read. Write it like 2027-03-31, Mar 31 or "
+            "next Friday.",
+            "zh": "看不懂成交日期“{text}”。请写成 2027-03-31、3月31日 或 下周五 这样。",
+        },
+        "no_date": {
+            "en": "“close” needs a date, e.g. close 2027-03-31.",
+            "zh": "“成交”后面需要日期，例如：成交 2027-03-31。",
+        },
+        "far_date": {
+            "en": "The close date {date} is more than {years} years away — is that right?",
+            "zh": "成交日期 {date} 在 {years} 年之后，请确认。",
+        },
+        "bad_stage": {
+            "en": "“{text}” is not a stage. Stages: {stages}.",
+            "zh": "没有“{text}”这个阶段。可用阶段：{stages}。",
+        },
+        "no_stage": {
+            "en": "“stage” needs a stage: {stages}.",
+            "zh": "“阶段”后面需要写阶段：{stages}。",
+        },
+        "two": {
+            "en": "Two {what} in one message (“{a}” and “{b}”) — give one.",
+            "zh": "一条消息里有两个{what}（“{a}”和“{b}”），请只写一个。",
+        },
+        "what_amount": {"en": "amounts", "zh": "金额"},
+        "what_stage": {"en": "stages", "zh": "阶段"},
+        "what_date": {"en": "close dates", "zh": "成交日期"},
+        "unknown_word": {
+            "en": "I don't know what “{text}” means here. After the deal name come an amount, "
+            "a stage, “close DATE” and, for a lost deal, “reason …”.",
+            "zh": "这里的“{text}”看不懂。商机名后面可以写金额、阶段、“成交 日期”，输单时写“原因 …”。",
+        },
+        "empty_reason": {
+            "en": "“reason” needs the reason itself, e.g. reason price.",
+            "zh": "“原因”后面需要写具体原因，例如：原因 价格。",
+        },
+        "reason_not_lost": {
+            "en": "A reason is kept for lost deals; “{deal}” is {stage}. To mark it lost: "
+            "/deal {account} “{deal}” lost reason …",
+            "zh": "只有输单才记录原因，“{deal}”目前是{stage}。标记输单：/商机 {account} “{deal}” 输单 原因 …",
+        },
+        "long_name": {
+            "en": "A deal name can be at most {n} characters.",
+            "zh": "商机名最多 {n} 个字。",
+        },
+        "long_reason": {
+            "en": "The reason can be at most {n} characters.",
+            "zh": "原因最多 {n} 个字。",
+        },
+        "which_deal": {
+            "en": "Which deal at {account}? Put its name in quotes: /deal {account} “2027 renewal” …",
+            "zh": "{account} 的哪个商机？请把商机名放在引号里：/商机 {account} “二期扩容” …",
+        },
+        "no_open": {
+            "en": "{account} has no open deal; name the deal to create one: "
+            "/deal {account} “2027 renewal” 1.2m",
+            "zh": "{account} 没有进行中的商机；写上商机名即可新建：/商机 {account} “二期扩容” 120万",
+        },
+        "several_open": {
+            "en": "{account} has {n} open deals; name the one you mean in quotes.",
+            "zh": "{account} 有 {n} 个进行中的商机，请用引号写明是哪一个。",
+        },
+    }
+)
+
+# Words for each default stage besides its name and its Chinese label (views.label).
+_STAGE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "lead": ("leads",),
+    "qualify": ("qualified", "qualification", "qualifying", "需求"),
+    "proposal": ("propose", "proposed", "报价"),
+    "negotiation": ("negotiate", "negotiating", "商务谈判"),
+    "won": ("win", "签单", "签约"),
+    "lost": ("lose", "丢单"),
+}
+
+_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "stage": ("stage", "阶段"),
+    "close": ("close", "closes", "closing", "close-date", "成交日期", "预计成交", "成交日", "成交"),
+    "reason": ("reason", "because", "原因", "因为"),
+    "amount": ("amount", "value", "金额"),
+}
+_CJK_KEYWORDS = sorted(
+    ((word, kind) for kind, words in _KEYWORDS.items() for word in words if is_cjk(word[0])),
+    key=lambda pair: len(pair[0]),
+    reverse=True,
+)
+_ASCII_KEYWORDS = {
+    word: kind for kind, words in _KEYWORDS.items() for word in words if word.isascii()
+}
+_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "'": "'"}
+_TOKEN = re.compile(r"(?:[^\s,;、]|(?<=\d),(?=\d))+")  # 1,200,000 is one token
+_TRAILING = ",.;:!。，；：！"
+_MONEYISH = re.compile(
+    r"^(?:hk\$|us\$|jp¥|rmb|cny|usd|eur|gbp|hkd|jpy|[¥$€£])?[-−]?[\d.,]", re.IGNORECASE
+)
+_CN_MONEYISH = re.compile(r"^[零〇一二两三四五六七八九十百千]+[万亿千百]")
+_DATEISH = re.compile(r"\d[-/]\d|\d\s*月|^\d{4}\.\d")
+
+
+class DealCommand(BaseModel):
+    command: str = "deal"
+    account: str
+    deal: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    stage: str | None = None
+    close_date: date | None = None
+    reason: str | None = None
+
+    @property
+    def changes(self) -> bool:
+        return any(v is not None for v in (self.amount, self.stage, self.close_date, self.reason))
+
+
+# --- parsing ----------------------------------------------------------------------
+
+
+def stage_words(settings: Settings) -> dict[str, str]:
+    """Every word that names a configured stage (casefolded), and the stage it names."""
+    words: dict[str, str] = {}
+    for stage in settings.deals.probabilities:
+        for word in (
+            stage,
+            label(stage, "en"),
+            label(stage, "zh"),
+            *_STAGE_SYNONYMS.get(stage, ()),
+        ):
+            words.setdefault(word.casefold(), stage)
+    return words
+
+
+def _stage_list(settings: Settings, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(label(s, lang) for s in settings.deals.probabilities)
+
+
+@dataclass
+class _Tok:
+    text: str  # as typed
+    end: int  # where it ends in the scanned text
+
+    @property
+    def word(self) -> str:
+        return self.text.rstrip(_TRAILING).casefold()
+
+
+class _Scanner:
+    """Walks the text after the deal name token by token, keeping positions."""
+
+    def __init__(self, text: str, pos: int = 0) -> None:
+        self.s = text
+        self.pos = pos
+
+    def peek(self, ahead: int = 0) -> _Tok | None:
+        pos = self.pos
+        tok = None
+        for _i in range(ahead + 1):
+            m = _TOKEN.search(self.s, pos)
+            if m is None:
+                return None
+            tok = _Tok(m.group(), m.end())
+            pos = m.end()
+        return tok
+
+    def take(self, tok: _Tok) -> None:
+        self.pos = tok.end
+
+    def rest(self) -> str:
+        return self.s[self.pos :].strip().lstrip(",;、:-—").strip()
+
+
+def _keyword(tok: _Tok) -> tuple[str, str] | None:
+    """(kind, glued value) when the token is a keyword: ``stage``, ``阶段方案``, ``stage:won``."""
+    word = tok.word
+    head, sep, _value = word.partition(":")
+    if head in _ASCII_KEYWORDS:
+        return _ASCII_KEYWORDS[head], tok.text[len(head) + len(sep) :] if sep else ""
+    for kw, kind in _CJK_KEYWORDS:
+        if tok.text.startswith(kw):
+            return kind, tok.text[len(kw) :].lstrip(":")
+    return None
+
+
+def _is_currency(word: str) -> bool:
+    for probe in (f"{word} 1", f"1 {word}"):
+        try:
+            if parse_money(probe, default_currency=NO_CURRENCY).currency != NO_CURRENCY:
+                return True
+        except ParseError:
+            pass
+    return False
+
+
+def _marked_money(text: str) -> bool:
+    """Is ``text`` wholly an amount with a currency or magnitude (``300k``, not ``2027``)?"""
+    money, rest = find_money(text)
+    return money is not None and not rest
+
+
+def _starts_clause(tok: _Tok, words: dict[str, str]) -> bool:
+    return (
+        _keyword(tok) is not None
+        or tok.word in words
+        or _is_currency(tok.word)
+        or _marked_money(tok.text.rstrip(_TRAILING))
+    )
+
+
+def _split_name(rest: str, words: dict[str, str]) -> tuple[str | None, int]:
+    """The deal name (quoted, or the words before the first recognised clause) and where
+    the clauses start."""
+    if rest and rest[0] in _QUOTES:
+        close = rest.find(_QUOTES[rest[0]], 1)
+        if rest[0] == "“" and close < 0:
+            close = rest.find("“", 1)
+        if close < 0:
+            return rest[1:].strip() or None, len(rest)
+        return rest[1:close].strip() or None, close + 1
+    scan = _Scanner(rest)
+    end = 0
+    while (tok := scan.peek()) is not None and not _starts_clause(tok, words):
+        scan.take(tok)
+        end = tok.end
+    name = rest[:end].strip(" ,;、")
+    return name or None, end
+
+
+def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
+    lang, settings = pctx.lang, pctx.settings
+    account, rest = split_account(args, pctx)
+    rest = normalize(rest)
+    words = stage_words(settings)
+    name, start = _split_name(rest, words)
+    if name is not None and len(name) > MAX_NAME:
+        raise ParseError(_("long_name", lang, n=MAX_NAME))
+    cmd = DealCommand(account=account, deal=name)
+    scan = _Scanner(rest, start)
+    typed: dict[str, str] = {}
+
+    def once(field: str, what: str, text: str) -> None:
+        if field in typed:
+            raise ParseError(_("two", lang, what=_(what, lang), a=typed[field], b=text))
+        typed[field] = text
+
+    while (tok := scan.peek()) is not None:
+        kw = _keyword(tok)
+        if kw is not None:
+            kind, glued = kw
+            scan.take(tok)
+            if kind == "reason":
+                reason = (glued + " " + scan.rest()).strip()
+                if not reason:
+                    raise ParseError(_("empty_reason", lang))
+                cmd.reason = reason
+                break
+            if glued:  # 阶段方案, stage:won — the value is inside the token
+                scan = _Scanner(glued + scan.s[scan.pos :])
+            if kind == "stage":
+                value = scan.peek()
+                if value is None or value.word not in words:
+                    if value is None:
+                        raise ParseError(_("no_stage", lang, stages=_stage_list(settings, lang)))
+                    raise ParseError(
+                        _("bad_stage", lang, text=value.text, stages=_stage_list(settings, lang))
+                    )
+                once("stage", "what_stage", value.text)
+                cmd.stage = words[value.word]
+                scan.take(value)
+            elif kind == "close":
+                once("close", "what_date", scan.rest()[:20])
+                cmd.close_date = _close_date(scan, pctx)
+            else:  # amount
+                value = scan.peek()
+                if value is None:
+                    raise ParseError(_("bad_amount", lang, text=""))
+                _amount(scan, value, cmd, pctx, once)
+            continue
+        if tok.word in words:
+            once("stage", "what_stage", tok.text)
+            cmd.stage = words[tok.word]
+            scan.take(tok)
+            tail = scan.peek()
+            if cmd.stage == DealStage.lost.value and tail and not _starts_clause(tail, words):
+                cmd.reason = scan.rest()  # "lost to a competitor on price"
+                break
+            continue
+        if _DATEISH.search(tok.text) and not _marked_money(tok.text.rstrip(_TRAILING)):
+            once("close", "what_date", tok.text)
+            cmd.close_date = _close_date(scan, pctx)
+            continue
+        if _MONEYISH.match(tok.text) or _CN_MONEYISH.match(tok.text) or _is_currency(tok.word):
+            _amount(scan, tok, cmd, pctx, once)
+            continue
+        raise ParseError(_("unknown_word", lang, text=tok.text.rstrip(_TRAILING)))
+
+    if cmd.reason is not None:
+        cmd.reason = cmd.reason.strip(" -—:,")
+        if not cmd.reason:
+            cmd.reason = None
+        elif len(cmd.reason) > MAX_REASON:
+            raise ParseError(_("long_reason", lang, n=MAX_REASON))
+    return cmd
+
+
+def _amount(
+    scan: _Scanner,
+    tok: _Tok,
+    cmd: DealCommand,
+    pctx: ParseContext,
+    once: Callable[[str, str, str], None],
+) -> None:
+    """Read the amount at ``tok``, joining a currency word before or after it."""
+    text = tok.text.rstrip(_TRAILING)
+    last = tok
+    nxt = scan.peek(1)
+    if _is_currency(tok.word) and nxt is not None:  # USD 20k
+        text, last = f"{text} {nxt.text.rstrip(_TRAILING)}", nxt
+    elif nxt is not None and _is_currency(nxt.word):
+        joined = f"{text} {nxt.text.rstrip(_TRAILING)}"  # 20k USD
+        try:
+            parse_money(joined, default_currency=NO_CURRENCY)
+            text, last = joined, nxt
+        except ParseError:
+            pass
+    try:
+        money = parse_money(text, default_currency=NO_CURRENCY)
+    except ParseError:
+        raise ParseError(_("bad_amount", pctx.lang, text=text)) from None
+    once("amount", "what_amount", text)
+    cmd.amount = money.amount
+    cmd.currency = None if money.currency == NO_CURRENCY else money.currency
+    scan.take(last)
+
+
+def _close_date(scan: _Scanner, pctx: ParseContext) -> date:
+    lang = pctx.lang
+    text = scan.s[scan.pos :]
+    if not text.strip():
+        raise ParseError(_("no_date", lang))
+    when, rest = extract_leading_when(text, now=pctx.now, prefer="future")
+    if when is None:
+        shown = (scan.peek().text if scan.peek() else text).rstrip(_TRAILING)
+        raise ParseError(_("bad_date", lang, text=shown))
+    day = when.date()
+    if day > pctx.now.date() + timedelta(days=365 * MAX_CLOSE_YEARS):
+        raise ParseError(_("far_date", lang, date=day.isoformat(), years=MAX_CLOSE_YEARS))
+    scan.pos = len(scan.s) - len(rest)
+    return day
+
+
+# --- running ----------------------------------------------------------------------
+
+
+@command(
+    name="deal",
+    aliases=("商机",),
+    summary={
+        "en": "Create, move, win or lose a deal",
+        "zh": "新建或更新商机（阶段、金额、赢单/输单）",
+    },
+    usage={
+        "en": '/deal ACCOUNT ["DEAL NAME"] [amount] [stage STAGE] [close DATE] '
+        "[won | lost reason …]",
+        "zh": "/商机 客户 [“商机名”] [金额] [阶段 阶段名] [成交 日期] [赢单 | 输单 原因 …]",
+    },
+    example={
+        "en": '/deal Acme "2027 renewal" 1.2m stage proposal close 2027-03-31',
+        "zh": "/商机 华夏重工 “二期扩容” 120万 阶段 方案 成交 2027-03-31",
+    },
+    parse=parse_deal,
+    writes=True,
+    slash=True,
+)
+def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
+    account = resolve_account(ctx, cmd.account)
+    if cmd.deal is None and not cmd.changes:
+        require_read(ctx.session, ctx.actor, account, ctx.lang)
+        return _list(ctx, account)
+    require_write(ctx.session, ctx.actor, account, ctx.lang)
+    if cmd.deal is None:
+        deal = _only_open_deal(ctx, account)
+    else:
+        deal = deal_repo.by_name(ctx.session, account.id, cmd.deal)
+    if deal is None:
+        return _create(ctx, account, cmd)
+    if not cmd.changes:
+        return _deal_reply(ctx, account, deal, f"{deal.name} · {account.name}")
+    return _update(ctx, account, deal, cmd)
+
+
+def _only_open_deal(ctx: Context, account: Account) -> Deal:
+    open_deals = deal_repo.open_of_account(ctx.session, account.id)
+    if not open_deals:
+        raise NotFound(_("no_open", ctx.lang, account=account.name))
+    if len(open_deals) > 1:
+        raise Ambiguous(
+            _("several_open", ctx.lang, account=account.name, n=len(open_deals)),
+            candidates=[f"“{d.name}”" for d in open_deals[:3]],
+        )
+    return open_deals[0]
+
+
+def _create(ctx: Context, account: Account, cmd: DealCommand) -> Reply:
+    assert cmd.deal is not None
+    stage = cmd.stage or ctx.settings.deals.open_stages[0]
+    if cmd.reason and stage != DealStage.lost.value:
+        raise InvalidInput(
+            _(
+                "reason_not_lost",
+                ctx.lang,
+                deal=cmd.deal,
+                stage=label(stage, ctx.lang),
+                account=account.name,
+            )
+        )
+    now = ctx.now
+    deal = Deal(
+        account_id=account.id,
+        name=cmd.deal,
+        amount=cmd.amount if cmd.amount is not None else Decimal("0"),
+        currency=cmd.currency or ctx.settings.currency,
+        stage=stage,
+        close_date=cmd.close_date,
+        owner_id=account.owner_id,
+        lost_reason=cmd.reason,
+        stage_changed_at=now,
+        closed_at=now if stage in (DealStage.won.value, DealStage.lost.value) else None,
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(deal)
+    ctx.audit("create", deal, account_id=account.id, summary=f"new deal {deal.name} ({stage})")
+    change = DealStageChange(
+        deal_id=deal.id, from_stage=None, to_stage=stage, changed_at=now, changed_by_id=ctx.actor.id
+    )
+    ctx.session.add(change)
+    ctx.audit("create", change, account_id=account.id)
+    reply = _deal_reply(
+        ctx, account, deal, _("created", ctx.lang, deal=deal.name, account=account.name)
+    )
+    reply.severity = Severity.success
+    if cmd.amount is None:
+        reply.lines.append(_("no_amount", ctx.lang, account=account.name, deal=deal.name))
+    _tell_owners(ctx, account, deal, created=True)
+    return reply
+
+
+def _update(ctx: Context, account: Account, deal: Deal, cmd: DealCommand) -> Reply:
+    lang, now = ctx.lang, ctx.now
+    before = audit.snapshot(deal)
+    was = _columns(deal)
+    old_stage = deal.stage
+    new_stage = cmd.stage or deal.stage
+    if cmd.reason and new_stage != DealStage.lost.value:
+        raise InvalidInput(
+            _(
+                "reason_not_lost",
+                lang,
+                deal=deal.name,
+                stage=label(new_stage, lang),
+                account=account.name,
+            )
+        )
+    if cmd.amount is not None:
+        deal.amount = cmd.amount
+        if cmd.currency:
+            deal.currency = cmd.currency
+    if cmd.close_date is not None:
+        deal.close_date = cmd.close_date
+    change = deal_repo.change_stage(ctx.session, deal, new_stage, at=now, actor_id=ctx.actor.id)
+    if cmd.reason:
+        deal.lost_reason = cmd.reason
+
+    current = _columns(deal)
+    moved = {k for k in current if current[k] != was[k]} - {"updated_at"}
+    if not moved:
+        return _deal_reply(
+            ctx, account, deal, _("unchanged", lang, deal=deal.name, account=account.name)
+        )
+    deal.updated_at = now
+    ctx.session.add(deal)
+    summary = f"deal {deal.name}: " + ", ".join(sorted(moved - {"stage_changed_at", "closed_at"}))
+    ctx.audit("update", deal, before=before, account_id=account.id, summary=summary)
+    if change is not None:
+        ctx.audit("create", change, account_id=account.id, summary=f"{old_stage} → {new_stage}")
+
+    if change is None:
+        title_key = "updated"
+    elif new_stage == DealStage.won.value:
+        title_key = "won"
+    elif new_stage == DealStage.lost.value:
+        title_key = "lost"
+    elif old_stage in (DealStage.won.value, DealStage.lost.value):
+        title_key = "reopened"
+    else:
+        title_key = "updated"
+    reply = _deal_reply(
+        ctx,
+        account,
+        deal,
+        _(title_key, lang, deal=deal.name, account=account.name),
+        moved_from=old_stage if change is not None else None,
+    )
+    reply.severity = Severity.success
+    _tell_owners(ctx, account, deal, created=False, moved_from=old_stage if change else None)
+    return reply
+
+
+def _columns(deal: Deal) -> dict[str, object]:
+    """The deal's column values as Python values (Decimal compares by value: 1.20 == 1.2)."""
+    return {key: getattr(deal, key) for key in Deal.model_fields}
+
+
+# --- showing ----------------------------------------------------------------------
+
+
+def probability(settings: Settings, stage: str) -> int | None:
+    return settings.deals.probabilities.get(stage)
+
+
+def weighted(deal: Deal, settings: Settings) -> Decimal | None:
+    p = probability(settings, deal.stage)
+    if p is None:
+        return None
+    return (deal.amount * p / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def next_stage(settings: Settings, stage: str) -> str | None:
+    """The stage after ``stage`` on the way to won (None once closed)."""
+    order = settings.deals.open_stages
+    if stage not in order:
+        return None
+    i = order.index(stage)
+    return order[i + 1] if i + 1 < len(order) else DealStage.won.value
+
+
+def _deal_reply(
+    ctx: Context, account: Account, deal: Deal, title: str, *, moved_from: str | None = None
+) -> Reply:
+    lang, settings, today = ctx.lang, ctx.settings, ctx.now.date()
+    reply = Reply(title=title)
+    stage = label(deal.stage, lang)
+    if moved_from is not None:
+        stage = _("stage_move", lang, old=label(moved_from, lang), new=stage)
+    reply.fields.append(Field(_("stage", lang), stage))
+    reply.fields.append(Field(_("amount", lang), fmt_money(deal.amount, deal.currency, lang)))
+    p = probability(settings, deal.stage)
+    reply.fields.append(Field(_("probability", lang), "—" if p is None else f"{p}%"))
+    reply.fields.append(Field(_("close", lang), fmt_day(deal.close_date, lang)))
+    if deal.is_open:
+        reply.fields.append(Field(_("in_stage", lang), str(days_in_stage(deal, today, ctx.tz))))
+    else:
+        reply.fields.append(Field(_("closed", lang), fmt_day(deal.closed_at, lang, ctx.tz)))
+    w = weighted(deal, settings)
+    reply.fields.append(
+        Field(_("weighted", lang), "—" if w is None else fmt_money(w, deal.currency, lang))
+    )
+    if deal.stage == DealStage.lost.value and deal.lost_reason:
+        reply.fields.append(Field(_("reason", lang), deal.lost_reason))
+    if deal.stage == DealStage.won.value and not deal.amount:
+        reply.lines.append(_("won_no_amount", lang))
+    if deal.is_open and deal.close_date is not None and deal.close_date < today:
+        reply.lines.append(_("past_close", lang, date=fmt_day(deal.close_date, lang)))
+        reply.severity = Severity.warning
+    reply.add_section(_("history", lang), _history_lines(ctx, deal))
+    nxt = next_stage(settings, deal.stage)
+    if nxt is not None:
+        reply.actions.append(
+            Action(
+                _("next_stage", lang, stage=label(nxt, lang)),
+                f'deal {account.name} "{deal.name}" stage {nxt}',
+                style="primary",
+            )
+        )
+    return reply
+
+
+def _history_lines(ctx: Context, deal: Deal, limit: int = 5) -> list[str]:
+    lang = ctx.lang
+    lines = []
+    for change, who in deal_repo.history(ctx.session, deal.id, limit=limit):
+        if change.from_stage is None:
+            move = _("created_at", lang, stage=label(change.to_stage, lang))
+        else:
+            move = _(
+                "stage_move",
+                lang,
+                old=label(change.from_stage, lang),
+                new=label(change.to_stage, lang),
+            )
+        lines.append(
+            _(
+                "history_line",
+                lang,
+                when=fmt_date(change.changed_at, lang, ctx.tz),
+                move=move,
+                who=who or "—",
+            )
+        )
+    return lines
+
+
+def _list(ctx: Context, account: Account) -> Reply:
+    lang, settings, today = ctx.lang, ctx.settings, ctx.now.date()
+    deals = deal_repo.of_account(ctx.session, account.id)
+    reply = Reply(title=_("list_title", lang, account=account.name))
+    if not deals:
+        reply.lines.append(_("list_none", lang, account=account.name))
+        return reply
+    open_deals = [d for d in deals if d.is_open]
+    closed = [d for d in deals if not d.is_open]
+    open_lines = []
+    for d in open_deals:
+        p = probability(settings, d.stage)
+        open_lines.append(
+            _(
+                "open_line",
+                lang,
+                deal=d.name,
+                stage=label(d.stage, lang),
+                prob="" if p is None else f"{p}%",
+                amount=fmt_money(d.amount, d.currency, lang),
+                close=fmt_day(d.close_date, lang),
+                days=days_in_stage(d, today, ctx.tz),
+            )
+        )
+    reply.add_section(_("open", lang), open_lines)
+    closed_lines = []
+    for d in closed[:CLOSED_SHOWN]:
+        reason = f" · {clip(d.lost_reason, 60)}" if d.lost_reason else ""
+        closed_lines.append(
+            _(
+                "closed_line",
+                lang,
+                deal=d.name,
+                stage=label(d.stage, lang),
+                when=fmt_date(d.closed_at, lang, ctx.tz),
+                amount=fmt_money(d.amount, d.currency, lang),
+                reason=reason,
+            )
+        )
+    if len(closed) > CLOSED_SHOWN:
+        closed_lines.append(_("more_closed", lang, n=len(closed) - CLOSED_SHOWN))
+    reply.add_section(_("recently_closed", lang), closed_lines)
+    if open_deals:
+        totals: dict[str, tuple[Decimal, Decimal]] = {}
+        for d in open_deals:
+            total, weight = totals.get(d.currency, (Decimal("0"), Decimal("0")))
+            totals[d.currency] = (total + d.amount, weight + (weighted(d, settings) or 0))
+        reply.footer = " · ".join(
+            _(
+                "pipeline",
+                lang,
+                total=fmt_money(total, cur, lang),
+                weighted=fmt_money(weight, cur, lang),
+            )
+            for cur, (total, weight) in sorted(totals.items())
+        )
+    return reply
+
+
+def _tell_owners(
+    ctx: Context, account: Account, deal: Deal, *, created: bool, moved_from: str | None = None
+) -> None:
+    """Tell the account's owner (and the deal's, if another person) what someone else did."""
+    for owner_id in dict.fromkeys((account.owner_id, deal.owner_id)):
+        if owner_id == ctx.actor.id:
+            continue
+        owner = ctx.session.get(User, owner_id)
+        if owner is None or not owner.active:
+            continue
+        lang = owner.language
+        key = "owner_new" if created else "owner_note"
+        note = Reply(
+            title=_(key, lang, who=ctx.actor.display_name, deal=deal.name, account=account.name)
+        )
+        stage = label(deal.stage, lang)
+        if moved_from is not None:
+            stage = _("stage_move", lang, old=label(moved_from, lang), new=stage)
+        note.fields.append(Field(_("stage", lang), stage))
+        note.fields.append(Field(_("amount", lang), fmt_money(deal.amount, deal.currency, lang)))
+        note.fields.append(Field(_("close", lang), fmt_day(deal.close_date, lang)))
+        if deal.stage == DealStage.lost.value and deal.lost_reason:
+            note.fields.append(Field(_("reason", lang), deal.lost_reason))
+        note.actions.append(Action(_("view", lang), f'deal {account.name} "{deal.name}"'))
+        ctx.notify_user(owner_id, note)
