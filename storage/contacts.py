@@ -1,0 +1,25 @@
+"""Contacts of an account: finding one by name, listing the decision chain."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from domain.models import Contact
+
+
+def by_name(session: Session, account_id: int, name: str) -> Contact | None:
+    """The account's contact called ``name`` (compared case-insensitively)."""
+    return session.exec(
+        select(Contact)
+        .where(Contact.account_id == account_id, func.lower(Contact.name) == name.strip().lower())
+        .order_by(Contact.id)
+    ).first()
+
+
+def of_account(session: Session, account_id: int) -> list[Contact]:
+    return list(
+        session.exec(
+            select(Contact).where(Contact.account_id == account_id).order_by(Contact.id)
+        ).all()
+    )
