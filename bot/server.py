@@ -1,6 +1,7 @@
 """``kam run``'s HTTP server: one Starlette app on uvicorn.
 
     GET  /healthz         200 when the database answers, else 503 with the reason
+    GET  /metrics         Prometheus text format (handlers.metrics)
     POST /slack/events    Slack (when SLACK_SIGNING_SECRET is set)      — bot/slack
     GET/POST /wecom/callback  WeCom (when WECOM_* are set)               — bot/wecom
 
@@ -20,10 +21,11 @@ import uvicorn
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import App
+from handlers.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,14 @@ def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Sta
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    def metrics(_request: Request) -> Response:
+        body, content_type = METRICS.exposition(kam.engine)
+        return Response(body, media_type=content_type)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
     routes += _platform_routes(kam)
     routes += extra_routes or []
     return Starlette(routes=routes)

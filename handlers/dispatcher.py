@@ -28,6 +28,7 @@ from domain.settings import Settings
 from handlers import commands  # noqa: F401  (registers every command)
 from handlers.context import Context, Outgoing, ParseContext
 from handlers.i18n import Catalog, pick
+from handlers.metrics import CommandObservation, observe_command
 from handlers.notify import Notifier, SendError, team_recipients, user_recipient
 from handlers.parsing.text import normalize
 from handlers.registry import TABLE, CommandSpec
@@ -122,24 +123,33 @@ class Dispatcher:
     # -- the one entry point ---------------------------------------------------------
 
     def handle(self, incoming: Incoming) -> Reply:
+        with observe_command(incoming.request_id) as obs:
+            return self._handle(incoming, obs)
+
+    def _handle(self, incoming: Incoming, obs: CommandObservation) -> Reply:
         word, args = split_command(incoming.text)
         spec = TABLE.find(word) if word else TABLE.find("help")
+        obs.command = spec.name if spec else "unknown"
         lang = self.settings.language if incoming.platform != "wecom" else "zh"
         outbox: list[Outgoing] = []
         try:
             with unit_of_work(self.engine, write=spec.writes if spec else False) as session:
                 actor = users.by_identity(session, incoming.platform, incoming.actor)
                 if actor is None:
+                    obs.outcome = "forbidden"
                     return self._unknown_user(lang)
                 lang = actor.language or lang
                 if spec is None:
+                    obs.outcome = "user_error"
                     return self._unknown_command(word, lang)
                 ctx = self._context(session, actor, incoming)
                 reply = self._run(spec, ctx, args if word else "")
                 outbox = ctx.outbox
         except KamError as exc:
+            obs.failed(exc)
             return self._error_reply(exc, spec, lang)
         except (OperationalError, PoolTimeout) as exc:
+            obs.failed(exc)
             log.warning("database unavailable: %s", type(exc).__name__)
             return self._error_reply(Unavailable(_("unavailable", lang)), None, lang)
         self._send_outbox(outbox)
