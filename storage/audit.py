@@ -8,14 +8,18 @@ row is deleted, an updated row gets its old values back, a deleted row is re-ins
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, select
 
-from domain.models import AuditEntry
+from domain.models import Account, AuditEntry, User
 
 
 def snapshot(obj: SQLModel) -> dict[str, Any]:
@@ -124,3 +128,73 @@ def revert(session: Session, entries: list[AuditEntry], *, now: datetime) -> Non
         session.flush()
         entry.undone_at = now
         session.add(entry)
+
+
+# --- reading the trail (``kam audit``, ``/history``) -------------------------------------
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """One audit entry with the names a reader needs (who, which account)."""
+
+    entry: AuditEntry
+    actor_handle: str | None
+    actor_name: str | None
+    account_name: str | None
+
+
+def trail(
+    session: Session,
+    *,
+    account_id: int | None = None,
+    actor_id: int | None = None,
+    since: datetime | None = None,
+    request_ids: Collection[str] | None = None,
+    limit: int | None = 200,
+) -> list[TrailEntry]:
+    """Audit entries, newest first, with actor and account names — one query.
+
+    Every filter given must hold; ``limit=None`` returns them all.
+    """
+    actor = aliased(User)
+    query = (
+        select(AuditEntry, actor.handle, actor.display_name, Account.name)
+        .join(actor, actor.id == AuditEntry.actor_id, isouter=True)
+        .join(Account, Account.id == AuditEntry.account_id, isouter=True)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    if account_id is not None:
+        query = query.where(AuditEntry.account_id == account_id)
+    if actor_id is not None:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if request_ids is not None:
+        query = query.where(AuditEntry.request_id.in_(list(request_ids)))
+    if limit is not None:
+        query = query.limit(limit)
+    return [TrailEntry(*row) for row in session.exec(query).all()]
+
+
+def recent_commands(
+    session: Session, *, account_id: int, limit: int = 15
+) -> list[list[TrailEntry]]:
+    """The account's last ``limit`` commands (entries grouped by request), newest first.
+
+    Two queries: the latest request ids touching the account, then their entries.
+    """
+    latest = func.max(AuditEntry.id)
+    rows = session.exec(
+        select(AuditEntry.request_id, latest)
+        .where(AuditEntry.account_id == account_id)
+        .group_by(AuditEntry.request_id)
+        .order_by(latest.desc())
+        .limit(limit)
+    ).all()
+    order = {request_id: i for i, (request_id, _last) in enumerate(rows)}
+    if not order:
+        return []
+    groups: dict[str, list[TrailEntry]] = {}
+    for item in trail(session, account_id=account_id, request_ids=list(order), limit=None):
+        groups.setdefault(item.entry.request_id, []).append(item)
+    return [groups[rid] for rid in sorted(groups, key=order.__getitem__)]

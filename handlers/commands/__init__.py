@@ -6,6 +6,7 @@ from handlers.commands import (  # noqa: F401
     deal,
     goal,
     help,
+    history,
     log,
     mine,
     remind,
