@@ -13,7 +13,9 @@ when the DM fails too is the failure logged — there is nobody left to tell.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -21,7 +23,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.slack.notifier import SlackNotifier
 from bot.slack.web import TIMEOUT_SECONDS, error_code, retry_handlers
-from handlers.notify import Recipient, SendError
+from handlers.notify import SendError
 from handlers.render.slack import render_blocks
 from handlers.replies import Reply, Visibility
 
@@ -39,62 +41,74 @@ class Origin:
     bot_dm: bool = False  # the channel is the bot's own DM with this user
 
 
+Message = dict[str, Any]  # one rendered message: {"text": fallback, "blocks": [...]}
+
+
 class Responder:
     def __init__(self, notifier: SlackNotifier) -> None:
         self.notifier = notifier
         self.client = notifier.client
 
     def answer(self, origin: Origin, reply: Reply) -> None:
-        """Deliver the reply to its asker; fall back to a DM; never raise."""
-        public = reply.visibility == Visibility.public
-        try:
-            if origin.response_url:
-                self._via_response_url(origin.response_url, reply, public or origin.bot_dm)
-            elif origin.channel and (public or origin.bot_dm):
-                self.notifier.post(origin.channel, reply, thread_ts=origin.thread_ts)
-            elif origin.channel:
-                self._ephemeral(origin, reply)
-            else:
-                self.direct(origin.user, reply)
-            return
-        except SendError as exc:
-            log.info(
-                "answer to %s in %s failed (%s); sending a DM", origin.user, origin.channel, exc
-            )
-        self.direct(origin.user, reply)
+        """Deliver the reply to its asker; what cannot be delivered there goes by DM.
 
-    def direct(self, user: str, reply: Reply) -> None:
+        A long reply is several messages; if one fails, it and the rest go by DM, so
+        nothing arrives twice and nothing is lost.  Never raises.
+        """
+        messages = render_blocks(reply)
+        deliver = self._way(origin, public=reply.visibility == Visibility.public)
+        if deliver is None:
+            self._direct(origin.user, messages)
+            return
+        for i, message in enumerate(messages):
+            try:
+                deliver(message)
+            except SendError as exc:
+                log.info("answer to %s in %s failed (%s); sending a DM", origin.user,
+                         origin.channel, exc)  # fmt: skip
+                self._direct(origin.user, messages[i:])
+                return
+
+    def _way(self, origin: Origin, *, public: bool) -> Callable[[Message], None] | None:
+        """How to answer where they asked (None: there is only the DM)."""
+        if origin.response_url:
+            in_channel = public or origin.bot_dm
+            return partial(self._via_response_url, origin.response_url, in_channel=in_channel)
+        if origin.channel and (public or origin.bot_dm):
+            channel, thread_ts = origin.channel, origin.thread_ts
+            return lambda message: self.notifier.post(channel, [message], thread_ts=thread_ts)
+        if origin.channel:
+            return partial(self._ephemeral, origin)
+        return None
+
+    def _direct(self, user: str, messages: list[Message]) -> None:
         """A DM to the user; a failure is logged (there is nowhere else to tell them)."""
         try:
-            self.notifier.send(Recipient("slack", "user", user, f"slack:{user}"), reply)
+            self.notifier.post(self.notifier.dm_channel(user), messages, what=f"DM to {user}")
         except SendError as exc:
             log.error("could not answer %s on Slack at all: %s", user, exc)
 
-    # -- the three ways --------------------------------------------------------------
+    # -- the ways to answer in place -------------------------------------------------
 
-    def _via_response_url(self, url: str, reply: Reply, in_channel: bool) -> None:
+    def _via_response_url(self, url: str, message: Message, *, in_channel: bool) -> None:
         webhook = WebhookClient(url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
-        kind = "in_channel" if in_channel else "ephemeral"
-        for message in render_blocks(reply):
-            payload: dict[str, Any] = {
-                "response_type": kind,
-                "replace_original": False,
-                **message,
-            }
-            try:
-                response = webhook.send_dict(payload)
-            except (SlackClientError, OSError) as exc:
-                raise SendError(f"response_url: {type(exc).__name__}: {exc}") from exc
-            if response.status_code != 200:
-                raise SendError(f"response_url answered {response.status_code}: {response.body}")
+        payload: dict[str, Any] = {
+            "response_type": "in_channel" if in_channel else "ephemeral",
+            "replace_original": False,
+            **message,
+        }
+        try:
+            response = webhook.send_dict(payload)
+        except (SlackClientError, OSError) as exc:
+            raise SendError(f"response_url: {type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise SendError(f"response_url answered {response.status_code}: {response.body}")
 
-    def _ephemeral(self, origin: Origin, reply: Reply) -> None:
-        assert origin.channel is not None
-        for message in render_blocks(reply):
-            kwargs: dict[str, Any] = dict(channel=origin.channel, user=origin.user, **message)
-            if origin.thread_ts:
-                kwargs["thread_ts"] = origin.thread_ts
-            try:
-                self.client.chat_postEphemeral(**kwargs)
-            except (SlackApiError, SlackClientError, OSError) as exc:
-                raise SendError(f"ephemeral in {origin.channel}: {error_code(exc)}") from exc
+    def _ephemeral(self, origin: Origin, message: Message) -> None:
+        kwargs: dict[str, Any] = dict(channel=origin.channel, user=origin.user, **message)
+        if origin.thread_ts:
+            kwargs["thread_ts"] = origin.thread_ts
+        try:
+            self.client.chat_postEphemeral(**kwargs)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            raise SendError(f"ephemeral in {origin.channel}: {error_code(exc)}") from exc

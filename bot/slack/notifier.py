@@ -53,7 +53,7 @@ class SlackNotifier:
             channel = recipient.address
         else:
             raise SendError(f"Slack has no recipient kind {recipient.kind!r}", retryable=False)
-        self.post(channel, reply, what=f"message to {recipient.key}")
+        self.post(channel, render_blocks(reply), what=f"message to {recipient.key}")
 
     # -- building blocks, also used to answer people ---------------------------------
 
@@ -82,10 +82,14 @@ class SlackNotifier:
             return False
 
     def post(
-        self, channel: str, reply: Reply, *, thread_ts: str | None = None, what: str = "message"
+        self,
+        channel: str,
+        messages: list[dict[str, Any]],
+        *,
+        thread_ts: str | None = None,
+        what: str = "message",
     ) -> None:
-        """chat.postMessage every part of the reply, in order."""
-        messages = render_blocks(reply)
+        """chat.postMessage each rendered message (``render_blocks``), in order."""
         for i, message in enumerate(messages):
             kwargs: dict[str, Any] = dict(channel=channel, **message)
             if thread_ts:

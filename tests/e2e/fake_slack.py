@@ -88,7 +88,7 @@ class FakeSlack:
         self.token = token
         self.users: dict[str, dict[str, Any]] = {}
         self._calls: list[Call] = []
-        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._failures: dict[str, deque[_Failure | None]] = defaultdict(deque)
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -133,13 +133,14 @@ class FakeSlack:
         }
 
     def fail(self, method: str, *, status: int = 200, retry_after: int | None = None,
-             error: str | None = None, times: int = 1) -> None:  # fmt: skip
-        """Make the next ``times`` calls of ``method`` fail: a 429 with ``Retry-After``,
-        an HTTP error ``status``, or ``ok: false`` with ``error``."""
+             error: str | None = None, times: int = 1, after: int = 0) -> None:  # fmt: skip
+        """Make ``times`` calls of ``method`` fail, once ``after`` more have succeeded:
+        a 429 with ``Retry-After``, an HTTP error ``status``, or ``ok: false`` + ``error``."""
         if status == 200 and error is None:
             raise ValueError("say how it fails: status=429/5xx or error='…'")
-        for _ in range(times):
-            self._failures[method].append(_Failure(status, retry_after, error))
+        with self._lock:
+            self._failures[method].extend([None] * after)
+            self._failures[method].extend([_Failure(status, retry_after, error)] * times)
 
     # -- asserting -------------------------------------------------------------------
 
