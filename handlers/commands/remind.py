@@ -39,6 +39,7 @@ from storage.reminders import ReminderLine, active_for, active_with_text, with_a
 
 MAX_TEXT = 500
 MAX_IDS = 20
+MAX_LINES = 40
 
 _ = Catalog(
     {
@@ -89,6 +90,10 @@ _ = Catalog(
         "create_hint": {
             "en": 'Set one: /remind Acme "quarterly business review" every 3 months',
             "zh": '设置提醒：/提醒 华夏重工 "季度回顾" 每3个月',
+        },
+        "more": {
+            "en": "…and {n} more; /remind ACCOUNT narrows it down",
+            "zh": "……还有 {n} 条；/提醒 客户名 可按客户查看",
         },
         "line": {
             "en": "#{id} {account}{text} · {every} · next {next}",
@@ -340,7 +345,9 @@ def _list(ctx: Context, account_name: str | None) -> Reply:
         empty = _("none_mine", lang)
     if not lines:
         return Reply(title=empty, lines=[_("create_hint", lang)])
-    shown = [_line(line, lang, with_account=not account_name) for line in lines]
+    shown = [_line(line, lang, with_account=not account_name) for line in lines[:MAX_LINES]]
+    if len(lines) > MAX_LINES:
+        shown.append(_("more", lang, n=len(lines) - MAX_LINES))
     return Reply(title=title, lines=shown)
 
 

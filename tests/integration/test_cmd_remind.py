@@ -202,3 +202,23 @@ def test_cancel_refusals(engine, chat):
     assert unknown.title == "Not found"
     assert unknown.lines[0] == "There is no reminder #999; /remind lists yours."
     assert _reminders(engine)[0].active is True
+
+
+def test_a_long_list_is_cut_with_a_count(engine, chat):
+    b = book(engine)
+    with unit_of_work(engine) as s:
+        for i in range(45):
+            s.add(
+                Reminder(
+                    account_id=b["acme"],
+                    text=f"check {i}",
+                    every_months=1,
+                    start_date=date(2026, 12, 1),
+                    next_date=date(2026, 12, 1),
+                    created_by_id=b["alice"],
+                )
+            )
+    reply = chat.say("alice", "/remind")
+    assert reply.title == "My reminders (45)"
+    assert len(reply.lines) == 41
+    assert reply.lines[-1] == "…and 5 more; /remind ACCOUNT narrows it down"
