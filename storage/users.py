@@ -19,8 +19,9 @@ def by_identity(session: Session, platform: str, ref: str) -> User | None:
     """The active kam user behind a platform identity (a console 'identity' is the handle)."""
     column = PLATFORM_COLUMNS.get(platform)
     if column is None:
-        return by_handle(session, ref)
-    user = session.exec(select(User).where(column == ref)).first()
+        user = by_handle(session, ref)
+    else:
+        user = session.exec(select(User).where(column == ref)).first()
     return user if user is not None and user.active else None
 
 
