@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
-from domain.errors import Ambiguous, Forbidden, KamError, NotFound, Unavailable
+from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound, Unavailable
 from domain.models import Team, User
 from domain.settings import Settings
 from handlers import commands  # noqa: F401  (registers every command)
@@ -64,6 +64,10 @@ _ = Catalog(
         "unavailable": {
             "en": "kam can't reach its database right now — try again in a minute",
             "zh": "kam 暂时无法连接数据库，请一分钟后再试",
+        },
+        "conflict": {
+            "en": "Someone changed the same thing at the same moment. Please send it again.",
+            "zh": "有人同时修改了同一内容，请重新发送。",
         },
         "nothing_changed": {"en": "Nothing was changed.", "zh": "没有做任何修改。"},
         "empty": {
@@ -148,6 +152,11 @@ class Dispatcher:
         except KamError as exc:
             obs.failed(exc)
             return self._error_reply(exc, spec, lang)
+        except IntegrityError:
+            # Two people wrote the same thing at the same moment (a unique key): the
+            # transaction rolled back whole, so saying so and asking again is safe.
+            log.info("integrity conflict in /%s", spec.name if spec else word)
+            return self._error_reply(InvalidInput(_("conflict", lang)), spec, lang)
         except (OperationalError, PoolTimeout) as exc:
             obs.failed(exc)
             log.warning("database unavailable: %s", type(exc).__name__)
