@@ -1,0 +1,125 @@
+"""Recurring reminders (/remind): sent on their day to the account owner, then moved on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from domain.models import Account, AuditEntry, Reminder
+from domain.settings import Settings
+from handlers.notify import RecordingNotifier
+from schedules.jobs import run_reminders
+from storage import ledger
+from storage.ledger import DeliveryKey
+from storage.session import unit_of_work
+from tests.harness import book
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, time(9, 5), SHANGHAI)
+
+
+def add(engine, account_id: int, text: str, *, start: date, next_date: date, **every) -> int:
+    with unit_of_work(engine) as s:
+        r = Reminder(account_id=account_id, text=text, start_date=start, next_date=next_date,
+                     **every)  # fmt: skip
+        s.add(r)
+        s.flush()
+        return r.id
+
+
+def reminder(engine, rid: int) -> Reminder:
+    with unit_of_work(engine, write=False) as s:
+        return s.get(Reminder, rid)
+
+
+@pytest.fixture
+def ids(engine):
+    return book(engine)
+
+
+def test_a_reminder_is_sent_on_its_day_and_moves_to_the_next(engine, ids):
+    rid = add(engine, ids["acme"], "Check the consignment stock", every_days=14,
+              start=date(2026, 11, 4), next_date=date(2026, 11, 18))  # fmt: skip
+    notifier = RecordingNotifier()
+    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 17)))
+    assert notifier.sent == []
+    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
+    (reply,) = notifier.to("user:alice")
+    assert reply.title == "Reminder: Acme"
+    assert reply.lines == ["Check the consignment stock"]
+    assert [(fl.label, fl.value) for fl in reply.fields] == [
+        ("Due", "2026-11-18"),
+        ("Repeats", "every 2 weeks"),
+        ("Next", "2026-12-02"),
+    ]
+    assert reminder(engine, rid).next_date == date(2026, 12, 2)
+    with unit_of_work(engine, write=False) as s:
+        entry = s.exec(select(AuditEntry).where(AuditEntry.entity == "reminder")).one()
+        assert (entry.channel, entry.actor_id, entry.before["next_date"]) == (
+            "schedule",
+            None,
+            "2026-11-18",
+        )
+    for day in (date(2026, 11, 18), date(2026, 11, 19), date(2026, 12, 1)):
+        run_reminders(engine, Settings(), notifier, at(day))
+    assert len(notifier.sent) == 1
+    run_reminders(engine, Settings(), notifier, at(date(2026, 12, 2)))
+    assert len(notifier.sent) == 2
+    assert reminder(engine, rid).next_date == date(2026, 12, 16)
+
+
+def test_missed_weeks_send_once_not_once_per_week(engine, ids):
+    rid = add(engine, ids["huaxia"], "周报跟进", every_days=7,
+              start=date(2026, 10, 7), next_date=date(2026, 10, 28))  # fmt: skip
+    notifier = RecordingNotifier()
+    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
+    (reply,) = notifier.to("user:wang")  # the account's owner, in his language
+    assert reply.title == "提醒：华夏重工"
+    assert ("重复", "每周") in [(fl.label, fl.value) for fl in reply.fields]
+    assert reminder(engine, rid).next_date == date(2026, 11, 25)
+
+
+def test_month_ends_clamp_and_weekends_wait_for_monday(engine, ids):
+    rid = add(engine, ids["acme"], "Month-end stock count", every_months=1,
+              start=date(2027, 1, 31), next_date=date(2027, 2, 28))  # fmt: skip
+    notifier = RecordingNotifier()
+    run_reminders(engine, Settings(), notifier, at(date(2027, 2, 28)))  # a Sunday
+    assert notifier.sent == []
+    run_reminders(engine, Settings(), notifier, at(date(2027, 3, 1)))
+    (reply,) = notifier.to("user:alice")
+    assert ("Due", "2027-02-28") in [(fl.label, fl.value) for fl in reply.fields]
+    assert reminder(engine, rid).next_date == date(2027, 3, 31)
+
+
+def test_inactive_reminders_and_churned_accounts_stay_silent(engine, ids):
+    add(engine, ids["acme"], "Cancelled", every_days=7, start=date(2026, 11, 4),
+        next_date=date(2026, 11, 18), active=False)  # fmt: skip
+    with unit_of_work(engine) as s:
+        initech = s.get(Account, ids["initech"])
+        initech.status = "churned"
+        s.add(initech)
+    add(engine, ids["initech"], "Gone", every_days=7, start=date(2026, 11, 4),
+        next_date=date(2026, 11, 18))  # fmt: skip
+    notifier = RecordingNotifier()
+    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
+    assert notifier.sent == []
+
+
+def test_a_reminder_sent_but_not_moved_on_is_moved_without_sending_again(engine, ids):
+    rid = add(engine, ids["acme"], "QBR", every_months=3,
+              start=date(2026, 8, 18), next_date=date(2026, 11, 18))  # fmt: skip
+    key = DeliveryKey("reminders", "user:alice", f"reminder:{rid}", "2026-11-18")
+    with unit_of_work(engine) as s:  # a process sent it and stopped before moving it on
+        held = ledger.claim(s, key, now=at(date(2026, 11, 18)), worker="gone",
+                            stale_after=timedelta(minutes=10), max_attempts=5)  # fmt: skip
+        ledger.mark_sent(s, held, now=at(date(2026, 11, 18)))
+    notifier = RecordingNotifier()
+    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)) + timedelta(minutes=15))
+    assert notifier.sent == []
+    assert reminder(engine, rid).next_date == date(2027, 2, 18)
