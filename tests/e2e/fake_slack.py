@@ -7,6 +7,9 @@ methods kam uses, serves ``response_url`` posts at ``fake.response_url(name)``, 
 can be told to fail the next calls of a method (``fail("chat.postMessage", status=429,
 retry_after=1)`` or ``fail("chat.postEphemeral", error="not_in_channel")``).
 
+``FakeSocketMode`` is Slack's end of a Socket Mode connection: a WebSocket server kam
+dials (via ``apps.connections.open``), which sends envelopes and records the acks.
+
 ``SlackCaller`` is Slack calling kam: slash commands, Events API callbacks and
 interactive payloads, signed exactly as Slack signs them (``v0=`` HMAC-SHA256 of
 ``v0:{timestamp}:{body}`` with the signing secret).
@@ -14,10 +17,14 @@ interactive payloads, signed exactly as Slack signs them (``v0=`` HMAC-SHA256 of
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -31,6 +38,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 
 BOT_TOKEN = "xoxb-kam-test"
+APP_TOKEN = "xapp-1-A0KAM-kam-test"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_USER_ID = "UKAMBOT"
 TEAM_ID = "T0KAM"
@@ -84,8 +92,10 @@ class _Failure:
 
 
 class FakeSlack:
-    def __init__(self, token: str = BOT_TOKEN) -> None:
+    def __init__(self, token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
         self.token = token
+        self.app_token = app_token
+        self.socket_url: str | None = None  # what apps.connections.open hands out
         self.users: dict[str, dict[str, Any]] = {}
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure | None]] = defaultdict(deque)
@@ -185,6 +195,10 @@ class FakeSlack:
             return failure.status, {}, {"ok": False, "error": "fatal_error"}
         if method == "response_url":
             return 200, {}, "ok"
+        if method == "apps.connections.open":
+            if headers.get("authorization") != f"Bearer {self.app_token}":
+                return 200, {}, {"ok": False, "error": "invalid_auth"}
+            return 200, {}, {"ok": True, "url": self.socket_url}
         if headers.get("authorization") != f"Bearer {self.token}":
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         ts = f"{1700000000 + next(self._ts)}.000100"
@@ -263,10 +277,185 @@ class FakeSlack:
         return Handler
 
 
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_TEXT, _CLOSE, _PING, _PONG = 0x1, 0x8, 0x9, 0xA
+
+
+class FakeSocketMode:
+    """Slack's end of Socket Mode: a minimal WebSocket server (RFC 6455) on 127.0.0.1.
+
+    It greets with ``hello``, sends envelopes (``send_envelope``), answers pings and
+    records every ack (``wait_for_ack``).  One connection at a time is enough for kam.
+    """
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._conn: socket.socket | None = None
+        self._connected = threading.Event()
+        self._send_lock = threading.Lock()
+        self._acks: dict[str, dict[str, Any]] = {}
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        port = self._listener.getsockname()[1]
+        return f"ws://127.0.0.1:{port}/link/?ticket=kam-test"
+
+    def __enter__(self) -> FakeSocketMode:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sock in (self._conn, self._listener):
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.close()
+        self._thread.join(timeout=2)
+
+    def send_envelope(self, kind: str, payload: dict[str, Any], *,
+                      accepts_response_payload: bool = False) -> str:  # fmt: skip
+        """Send ``events_api`` / ``slash_commands`` / ``interactive``; returns its id."""
+        if not self._connected.wait(5):
+            raise AssertionError("kam never connected over Socket Mode")
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        self._send(_TEXT, json.dumps(envelope).encode())
+        return envelope_id
+
+    def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        with self._cond:
+            if not self._cond.wait_for(lambda: envelope_id in self._acks, timeout):
+                raise AssertionError(f"no ack for envelope {envelope_id} in {timeout}s")
+            return self._acks[envelope_id]
+
+    # -- the wire --------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self._listener.accept()
+            self._conn = conn
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(4096)
+            key = next(
+                line.split(":", 1)[1].strip()
+                for line in request.decode().split("\r\n")
+                if line.lower().startswith("sec-websocket-key:")
+            )
+            accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest())
+            conn.sendall(
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+            )
+            self._connected.set()
+            hello = {"type": "hello", "num_connections": 1,
+                     "connection_info": {"app_id": "A0KAM"}}  # fmt: skip
+            self._send(_TEXT, json.dumps(hello).encode())
+            while (frame := self._read_frame(conn)) is not None:
+                opcode, data = frame
+                if opcode == _PING:
+                    self._send(_PONG, data)
+                elif opcode == _CLOSE:
+                    return
+                elif opcode == _TEXT:
+                    message = json.loads(data)
+                    if "envelope_id" in message:
+                        with self._cond:
+                            self._acks[message["envelope_id"]] = message
+                            self._cond.notify_all()
+        except (OSError, StopIteration):
+            return
+
+    def _send(self, opcode: int, data: bytes) -> None:
+        n = len(data)
+        if n < 126:
+            head = bytes([0x80 | opcode, n])
+        elif n < 65536:
+            head = bytes([0x80 | opcode, 126]) + struct.pack(">H", n)
+        else:
+            head = bytes([0x80 | opcode, 127]) + struct.pack(">Q", n)
+        assert self._conn is not None
+        with self._send_lock:
+            self._conn.sendall(head + data)
+
+    @staticmethod
+    def _read_frame(conn: socket.socket) -> tuple[int, bytes] | None:
+        def exactly(n: int) -> bytes:
+            buf = b""
+            while len(buf) < n:
+                chunk = conn.recv(n - len(buf))
+                if not chunk:
+                    raise OSError("connection closed")
+                buf += chunk
+            return buf
+
+        try:
+            b0, b1 = exactly(2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", exactly(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", exactly(8))[0]
+            mask = exactly(4) if b1 & 0x80 else b""
+            data = exactly(n)
+        except OSError:
+            return None
+        if mask:
+            data = bytes(c ^ mask[i % 4] for i, c in enumerate(data))
+        return b0 & 0x0F, data
+
+
 def sign(secret: str, timestamp: str, body: str) -> str:
     """Slack's request signature: ``v0=`` + HMAC-SHA256 of ``v0:{timestamp}:{body}``."""
     base = f"v0:{timestamp}:{body}".encode()
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def slash_payload(command: str, text: str, *, user: str, channel: str = "C0EAST",
+                  response_url: str, trigger_id: str = "1.1.trigger") -> dict[str, str]:  # fmt: skip
+    """The fields Slack sends for a slash command."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "kam-test",
+        "channel_id": channel,
+        "channel_name": "east" if channel.startswith("C") else "directmessage",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0KAM",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    }
+
+
+def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """An Events API callback wrapping ``event``."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0KAM",
+        "event": {"event_ts": event.get("ts", f"{time.time():.6f}"), **event},
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+    }
+
+
+def dm_event(user: str, text: str) -> dict[str, Any]:
+    """A ``message.im`` event: ``user`` writing to kam in their DM with it."""
+    return {"type": "message", "channel_type": "im", "channel": "D" + user,
+            "user": user, "text": text, "ts": f"{time.time():.6f}"}  # fmt: skip
 
 
 class SlackCaller:
@@ -293,22 +482,8 @@ class SlackCaller:
     def slash_body(self, command: str, text: str, *, user: str, channel: str = "C0EAST",
                    response_url: str) -> str:  # fmt: skip
         n = next(self._ids)
-        return urlencode(
-            {
-                "token": "deprecated-verification-token",
-                "team_id": TEAM_ID,
-                "team_domain": "kam-test",
-                "channel_id": channel,
-                "channel_name": "east" if channel.startswith("C") else "directmessage",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text,
-                "api_app_id": "A0KAM",
-                "response_url": response_url,
-                "trigger_id": f"{n}.{n}.trigger",
-            }
-        )
+        return urlencode(slash_payload(command, text, user=user, channel=channel,
+                                       response_url=response_url, trigger_id=f"{n}.{n}.trigger"))  # fmt: skip
 
     def slash(self, command: str, text: str, *, user: str, channel: str = "C0EAST",
               response_url: str, **kw: Any) -> httpx.Response:  # fmt: skip
@@ -317,26 +492,14 @@ class SlackCaller:
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None,
               retry_num: int | None = None) -> httpx.Response:  # fmt: skip
-        envelope = {
-            "token": "deprecated-verification-token",
-            "team_id": TEAM_ID,
-            "api_app_id": "A0KAM",
-            "event": {"event_ts": event.get("ts", f"{time.time():.6f}"), **event},
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
-        }
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
-        return self.post(json.dumps(envelope), "application/json", headers=headers)
+        body = json.dumps(event_callback(event, event_id))
+        return self.post(body, "application/json", headers=headers)
 
     def dm(self, user: str, text: str, **kw: Any) -> httpx.Response:
-        ts = f"{time.time():.6f}"
-        event = {"type": "message", "channel_type": "im", "channel": "D" + user,
-                 "user": user, "text": text, "ts": ts}  # fmt: skip
-        return self.event(event, **kw)
+        return self.event(dm_event(user, text), **kw)
 
     def interaction(self, payload: dict[str, Any]) -> httpx.Response:
         body = urlencode({"payload": json.dumps(payload)})
