@@ -12,6 +12,7 @@ connections, lets in-flight requests finish, then the scheduler is stopped.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 import time
@@ -90,7 +91,20 @@ class BotServer:
 
     def serve(self) -> None:
         """Serve in this thread until SIGTERM/SIGINT (uvicorn installs the handlers)."""
-        self.server.run(sockets=[self.sock])
+        # After its graceful shutdown uvicorn raises the signal again under the handler
+        # that was there before it; a handler of ours makes that a no-op, so the caller
+        # still stops the scheduler and kam exits 0 instead of dying by the signal.
+        previous = {
+            sig: signal.signal(sig, self._exit_on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            self.server.run(sockets=[self.sock])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _exit_on_signal(self, _sig: int, _frame: object) -> None:
+        self.server.should_exit = True
 
     def start_in_thread(self, timeout: float = 10.0) -> BotServer:
         """For tests: serve on a background thread and wait until it is ready."""
