@@ -80,6 +80,15 @@ _ = Catalog(
 )
 
 
+_BOLT_LOG = logging.getLogger("bot.slack.bolt")
+
+
+def _env_token_warning(record: logging.LogRecord) -> bool:
+    """bolt also reads SLACK_BOT_TOKEN from the environment and then warns that the
+    client we give it (same token, kam's base URL and retries) wins: it should."""
+    return "`token` will be unused" not in record.getMessage()
+
+
 def slash_commands() -> list[str]:
     """``/kam`` plus every short form the command table marks for Slack."""
     return [MAIN_COMMAND] + [f"/{spec.name}" for spec in TABLE if spec.slash]
@@ -93,12 +102,13 @@ def create_bolt_app(
     if not slack.bot_token:
         raise InvalidInput("Slack needs SLACK_BOT_TOKEN (the app's xoxb- token)")
     client = client or make_client(slack)
+    _BOLT_LOG.addFilter(_env_token_warning)
     bolt = BoltApp(
         client=client,
         signing_secret=slack.signing_secret or "",  # HTTP only; Socket Mode skips the check
         process_before_response=process_before_response,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="kam-slack"),
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=_BOLT_LOG,
     )
     SlackAdapter(kam, client).register(bolt)
     return bolt
