@@ -1,0 +1,328 @@
+"""``GET/POST /wecom/callback``: where WeCom delivers what members send kam's app.
+
+    GET   URL verification: check the signature, timestamp and nonce, decrypt
+          ``echostr`` and echo it verbatim.
+    POST  a message: check signature, timestamp and nonce (``crypto``); decrypt; check
+          the CorpID (``ToUserName``); take the message in once (MsgId, or for an event
+          FromUserName + CreateTime); run the dispatcher on a worker thread.
+
+WeCom waits five seconds for an answer and then delivers the callback again (three
+times at most).  kam waits up to ``PASSIVE_WINDOW`` seconds for the dispatcher:
+
+* answer ready, fits one text message (2048 bytes) → an encrypted passive text reply
+  (passive replies can't be markdown);
+* answer ready but longer, or not ready in time → an empty 200 now, and the answer as
+  markdown through ``message/send`` once it is ready (``kam.notifier``).
+
+A redelivery of a message already taken in gets an empty 200 and changes nothing.
+Everything here translates: the command itself runs in the platform-neutral dispatcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.wecom.client import WecomClient
+from bot.wecom.crypto import CallbackCrypto, CallbackRejected, parse_xml
+from bot.wecom.users import fill_display_names
+from handlers.dispatcher import Incoming
+from handlers.i18n import Catalog
+from handlers.notify import Recipient, SendError
+from handlers.render.wecom import render_wecom_text
+from handlers.replies import Reply, Severity
+from storage import users
+from storage.inbound import claim_event
+from storage.session import unit_of_work
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+
+log = logging.getLogger(__name__)
+
+PASSIVE_WINDOW = 4.0  # seconds of WeCom's five we wait for a passive reply
+MAX_BODY = 64 * 1024
+WORKERS = 8
+PLATFORM = "wecom"
+
+_ = Catalog(
+    {
+        "text_only": {
+            "en": "kam reads text messages only. Type /help to see the commands.",
+            "zh": "kam 目前只能读文字消息。输入 /帮助 查看全部命令。",
+        },
+        "failed": {
+            "en": "Something went wrong in kam and nothing was changed. Try again in a minute.",
+            "zh": "kam 出了点问题，没有做任何修改，请稍后再试。",
+        },
+    }
+)
+
+
+@dataclass(frozen=True)
+class WecomMessage:
+    """The decrypted callback: a member's message, or an event."""
+
+    to: str  # our CorpID
+    sender: str  # the member's userid
+    created: int  # CreateTime, seconds since the epoch
+    msgtype: str
+    content: str = ""
+    msg_id: str | None = None
+    event: str | None = None
+
+    @classmethod
+    def parse(cls, xml: str) -> WecomMessage:
+        fields = parse_xml(xml)
+
+        def text(name: str) -> str:
+            value = fields.get(name)
+            return value.strip() if isinstance(value, str) else ""
+
+        try:
+            created = int(text("CreateTime") or 0)
+        except ValueError as exc:
+            raise CallbackRejected("CreateTime is not a number", status=400) from exc
+        if not text("FromUserName") or not text("MsgType"):
+            raise CallbackRejected("no FromUserName or MsgType", status=400)
+        content = fields.get("Content")
+        return cls(
+            to=text("ToUserName"),
+            sender=text("FromUserName"),
+            created=created,
+            msgtype=text("MsgType").lower(),
+            content=content if isinstance(content, str) else "",
+            msg_id=text("MsgId") or None,
+            event=text("Event").lower() or None,
+        )
+
+    @property
+    def key(self) -> str:
+        """What makes a redelivery the same callback (WeCom's own advice for events)."""
+        if self.msg_id:
+            return f"msg:{self.msg_id}"
+        return f"{self.msgtype}:{self.sender}:{self.created}"
+
+    @property
+    def request_id(self) -> str:
+        return f"wecom-{self.msg_id}" if self.msg_id else f"wecom-{self.sender}-{self.created}"[:64]
+
+    @property
+    def sent_at(self) -> datetime | None:
+        return datetime.fromtimestamp(self.created, UTC) if self.created else None
+
+
+class _Handoff:
+    """Hands the worker's passive reply to the waiting request, unless it gave up.
+
+    ``deliver`` returns False once the request has answered WeCom without it: the
+    worker must then send the answer itself.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._ready = asyncio.Event()
+        self._lock = threading.Lock()
+        self._given_up = False
+        self._delivered = False
+        self._body: str | None = None
+
+    def deliver(self, body: str | None) -> bool:
+        with self._lock:
+            if self._given_up:
+                return False
+            self._delivered, self._body = True, body
+        with contextlib.suppress(RuntimeError):  # RuntimeError: the loop has shut down
+            self._loop.call_soon_threadsafe(self._ready.set)
+        return True
+
+    async def wait(self, timeout: float) -> str | None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        with self._lock:
+            if not self._delivered:
+                self._given_up = True
+            return self._body
+
+
+def passive_text_xml(*, to_user: str, corp_id: str, content: str, created: int) -> str:
+    """The plain XML of a passive text reply (encrypted before it is sent)."""
+    return (
+        "<xml>"
+        f"<ToUserName>{_cdata(to_user)}</ToUserName>"
+        f"<FromUserName>{_cdata(corp_id)}</FromUserName>"
+        f"<CreateTime>{created}</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{_cdata(content)}</Content>"
+        "</xml>"
+    )
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+class WecomCallback:
+    def __init__(self, kam: App) -> None:
+        self.kam = kam
+        settings = kam.settings.wecom
+        self.crypto = CallbackCrypto.from_settings(settings, kam.engine)
+        self.client = WecomClient.from_settings(settings, kam.engine)
+        self._workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="wecom")
+        if not (self.client.can_call and settings.agent_id):
+            log.warning(
+                "WECOM_SECRET or WECOM_AGENT_ID is not set: answers that miss WeCom's "
+                "5-second window, or don't fit one text message, cannot be delivered"
+            )
+
+    async def endpoint(self, request: Request) -> Response:
+        params = request.query_params
+        signature, timestamp, nonce = (
+            params.get("msg_signature"),
+            params.get("timestamp"),
+            params.get("nonce"),
+        )
+        if not (signature and timestamp and nonce):
+            return PlainTextResponse("msg_signature, timestamp and nonce are required", 400)
+        try:
+            if request.method == "GET":
+                echostr = params.get("echostr")
+                if not echostr:
+                    return PlainTextResponse("echostr is required", 400)
+                plain = await run_in_threadpool(
+                    self.crypto.verify_url,
+                    msg_signature=signature,
+                    timestamp=timestamp,
+                    nonce=nonce,
+                    echostr=echostr,
+                )
+                return PlainTextResponse(plain)
+            body = await _read_body(request)
+            xml = await run_in_threadpool(
+                self.crypto.decrypt_message,
+                body,
+                msg_signature=signature,
+                timestamp=timestamp,
+                nonce=nonce,
+            )
+            message = WecomMessage.parse(xml)
+            if message.to != self.crypto.corp_id:
+                raise CallbackRejected("ToUserName is not our CorpID")
+            return await self._receive(message)
+        except CallbackRejected as exc:
+            log.warning("WeCom callback refused: %s", exc.reason)
+            return PlainTextResponse(exc.reason, exc.status)
+        except OperationalError as exc:
+            # WeCom will deliver it again; by then the database may be back.
+            log.warning("WeCom callback: database unavailable (%s)", type(exc).__name__)
+            return PlainTextResponse("database unavailable", 503)
+
+    async def _receive(self, message: WecomMessage) -> Response:
+        if message.msgtype == "event" and message.event != "subscribe":
+            return _empty()  # entering the app, menu clicks…: nothing for kam to do
+        if not await run_in_threadpool(self._claim, message.key):
+            log.info("WeCom redelivered %s: already taken in", message.key)
+            return _empty()
+        handoff = _Handoff(asyncio.get_running_loop())
+        self._workers.submit(self._work, message, handoff)
+        body = await handoff.wait(PASSIVE_WINDOW)
+        if body is None:
+            return _empty()
+        return Response(body, media_type="application/xml")
+
+    def _claim(self, key: str) -> bool:
+        with unit_of_work(self.kam.engine, write=True) as session:
+            return claim_event(session, PLATFORM, key)
+
+    # -- on a worker thread ----------------------------------------------------------------
+
+    def _work(self, message: WecomMessage, handoff: _Handoff) -> None:
+        try:
+            reply, passive = self._answer(message)
+        except Exception:
+            log.exception("WeCom %s from %s failed", message.key, message.sender)
+            reply, passive = Reply(title=_("failed", "zh"), severity=Severity.error), True
+        texts = render_wecom_text(reply)
+        if passive and len(texts) == 1:
+            xml = passive_text_xml(
+                to_user=message.sender,
+                corp_id=self.crypto.corp_id,
+                content=texts[0],
+                created=int(time.time()),
+            )
+            if handoff.deliver(self.crypto.encrypt_reply(xml)):
+                self._after(message)
+                return
+        else:
+            handoff.deliver(None)
+        self._send_active(message.sender, reply)
+        self._after(message)
+
+    def _answer(self, message: WecomMessage) -> tuple[Reply, bool]:
+        """The reply, and whether it may go back as a passive reply."""
+        if message.msgtype == "text" or message.event == "subscribe":
+            incoming = Incoming(
+                text=message.content if message.msgtype == "text" else "",  # "" is /help
+                actor=message.sender,
+                platform=PLATFORM,
+                channel=None,
+                is_direct=True,
+                request_id=message.request_id,
+                received_at=message.sent_at,
+            )
+            return self.kam.dispatcher.handle(incoming), message.msgtype == "text"
+        with unit_of_work(self.kam.engine, write=False) as session:
+            user = users.by_identity(session, PLATFORM, message.sender)
+            lang = user.language if user is not None else "zh"
+        return Reply(title=_("text_only", lang)), True
+
+    def _send_active(self, userid: str, reply: Reply) -> None:
+        recipient = Recipient(PLATFORM, "user", userid, f"wecom:{userid}", "zh")
+        try:
+            self.kam.notifier.send(recipient, reply)
+        except SendError as exc:
+            log.warning("WeCom reply to %s not delivered: %s", userid, exc)
+
+    def _after(self, message: WecomMessage) -> None:
+        """Post-command hook: WeCom names for members registered by this message."""
+        if message.msgtype != "text" or not self.client.can_call:
+            return
+        try:
+            fill_display_names(
+                self.kam.engine, self.client, request_id=message.request_id, sender=message.sender
+            )
+        except Exception:  # a name is a nicety; never let it cost the message
+            log.exception("filling WeCom display names failed")
+
+
+async def _read_body(request: Request) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise CallbackRejected("body too large", status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _empty() -> Response:
+    return Response(b"", status_code=200)
+
+
+def wecom_routes(kam: App) -> list[BaseRoute]:
+    """The callback route ``bot.server`` mounts when WeCom is configured."""
+    callback = WecomCallback(kam)
+    return [Route("/wecom/callback", callback.endpoint, methods=["GET", "POST"])]
