@@ -1,0 +1,388 @@
+"""WeCom, both ways, on 127.0.0.1: a fake of its server API, and its callback sender.
+
+``FakeWecom`` — a threaded ``http.server`` on a free port that answers like
+``qyapi.weixin.qq.com/cgi-bin/`` and records every call:
+
+    GET  gettoken?corpid&corpsecret        counts fetches; ``token_delay`` slows it
+    POST message/send?access_token         records deliveries; unknown userids come
+                                           back in ``invaliduser``
+    POST appchat/send?access_token
+    GET  user/get?access_token&userid      names from ``members``
+    POST webhook/send?key                  at most 20 messages a minute per key
+
+Like WeCom it answers 42001 for an expired token (``expire_tokens()``), 40014 for an
+unknown one, 40058 for content over the byte limit (markdown 4096, text 2048) and
+45009 past the robot's rate; ``fail(path, errcode, times)`` makes the next calls fail.
+
+``WecomPeer`` — builds callbacks exactly as WeCom does (wechatpy's crypto with the
+app's Token, EncodingAESKey and CorpID) and posts them to kam's callback URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import xmltodict
+from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
+
+from domain.settings import Settings, WecomSettings
+
+CORP_ID = "wwkam0000test0001"
+AGENT_ID = 1000002
+SECRET = "kam-app-secret-for-tests"
+TOKEN = "kamCallbackToken"
+AES_KEY = "kAmTeStEnCoDiNgAeSkEy0123456789abcdefghijkl"  # 43 characters, like WeCom's
+LIMITS = {"markdown": 4096, "text": 2048}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str  # e.g. "message/send"
+    query: dict[str, str]
+    body: dict[str, Any] | None
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+class FakeWecom:
+    def __init__(
+        self,
+        *,
+        corp_id: str = CORP_ID,
+        secret: str = SECRET,
+        agent_id: int = AGENT_ID,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.corp_id, self.secret, self.agent_id = corp_id, secret, agent_id
+        self.members: dict[str, str] = {"wanglei": "王磊", "bob": "Bob Li"}
+        self.token_delay = 0.0
+        self.token_fetches = 0
+        self.calls: list[Call] = []
+        self._tokens: dict[str, bool] = {}  # token → still valid
+        self._fail: dict[str, deque[int]] = defaultdict(deque)
+        self._robot_sent: dict[str, deque[float]] = defaultdict(deque)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_base_url(self) -> str:
+        return f"{self.url}/cgi-bin/"
+
+    def start(self) -> FakeWecom:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- steering -------------------------------------------------------------------------
+
+    def expire_tokens(self) -> None:
+        """Every token handed out so far expires early (WeCom may do that any time)."""
+        with self._lock:
+            self._tokens = dict.fromkeys(self._tokens, False)
+
+    def fail(self, path: str, errcode: int, times: int = 1) -> None:
+        with self._lock:
+            self._fail[path].extend([errcode] * times)
+
+    # -- what happened --------------------------------------------------------------------
+
+    def delivered(self, path: str) -> list[dict[str, Any]]:
+        """Bodies of the successful calls to ``path`` (e.g. ``message/send``)."""
+        with self._lock:
+            return [
+                c.body or {}
+                for c in self.calls
+                if c.path == path
+                and c.answer.get("errcode") == 0
+                and not c.answer.get("invaliduser")
+            ]
+
+    def answers(self, path: str) -> list[int]:
+        with self._lock:
+            return [c.answer.get("errcode", 0) for c in self.calls if c.path == path]
+
+    def wait_for(self, path: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.delivered(path)
+            if len(got) >= count:
+                return got
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} deliveries to {path}, got {self.delivered(path)}")
+
+    # -- the API --------------------------------------------------------------------------
+
+    def answer(self, method: str, path: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        if path == "gettoken":
+            return self._gettoken(query)
+        if path == "webhook/send":
+            return self._webhook(query, body)
+        with self._lock:
+            valid = self._tokens.get(query.get("access_token", ""))
+            if valid is None:
+                return {"errcode": 40014, "errmsg": "invalid access_token"}
+            if not valid:
+                return {"errcode": 42001, "errmsg": "access_token expired"}
+            if self._fail[path]:
+                return {"errcode": self._fail[path].popleft(), "errmsg": "failing on purpose"}
+        if path == "user/get":
+            name = self.members.get(query.get("userid", ""))
+            if name is None:
+                return {"errcode": 60111, "errmsg": "userid not found"}
+            return {"errcode": 0, "errmsg": "ok", "userid": query["userid"], "name": name}
+        if path in ("message/send", "appchat/send"):
+            if path == "message/send" and body.get("agentid") != self.agent_id:
+                return {"errcode": 40056, "errmsg": "invalid agentid"}
+            if (error := _content_error(body)) is not None:
+                return error
+            if path == "message/send" and body.get("touser") not in self.members:
+                return {"errcode": 0, "errmsg": "ok", "invaliduser": body.get("touser")}
+            return {"errcode": 0, "errmsg": "ok", "msgid": secrets.token_hex(8)}
+        return {"errcode": 404, "errmsg": f"no such API: {path}"}
+
+    def _gettoken(self, query: dict[str, str]) -> dict[str, Any]:
+        if query.get("corpid") != self.corp_id or query.get("corpsecret") != self.secret:
+            return {"errcode": 40001, "errmsg": "invalid credential"}
+        time.sleep(self.token_delay)
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self.token_fetches += 1
+            self._tokens[token] = True
+        return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+
+    def _webhook(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        key = query.get("key", "")
+        with self._lock:
+            if self._fail["webhook/send"]:
+                return {"errcode": self._fail["webhook/send"].popleft(), "errmsg": "failing"}
+            now, sent = self._clock(), self._robot_sent[key]
+            while sent and sent[0] <= now - 60:
+                sent.popleft()
+            if len(sent) >= 20:
+                return {"errcode": 45009, "errmsg": "api freq out of limit"}
+            if (error := _content_error(body)) is not None:
+                return error
+            sent.append(now)
+        return {"errcode": 0, "errmsg": "ok"}
+
+
+def _content_error(body: Any) -> dict[str, Any] | None:
+    msgtype = body.get("msgtype") if isinstance(body, dict) else None
+    if msgtype not in LIMITS:
+        return {"errcode": 40008, "errmsg": "invalid message type"}
+    content = (body.get(msgtype) or {}).get("content", "")
+    if not content:
+        return {"errcode": 41016, "errmsg": "missing content"}
+    if len(content.encode("utf-8")) > LIMITS[msgtype]:
+        return {"errcode": 40058, "errmsg": f"{msgtype}.content exceed max length"}
+    return None
+
+
+def _handler_for(fake: FakeWecom) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._serve(None)
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                body = json.loads(raw.decode("utf-8"))  # strict UTF-8: a split character fails
+            except (UnicodeDecodeError, ValueError):
+                self._reply({"errcode": 40058, "errmsg": "invalid json or utf-8"})
+                return
+            self._serve(body)
+
+        def _serve(self, body: Any) -> None:
+            url = urlsplit(self.path)
+            path = url.path.removeprefix("/cgi-bin/")
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            answer = fake.answer(self.command, path, query, body)
+            with fake._lock:
+                fake.calls.append(Call(self.command, path, query, body, answer))
+            self._reply(answer)
+
+        def _reply(self, answer: dict[str, Any]) -> None:
+            data = json.dumps(answer, ensure_ascii=False).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:  # keep test output quiet
+            pass
+
+    return Handler
+
+
+@contextmanager
+def running_fake(**kw: Any) -> Iterator[FakeWecom]:
+    fake = FakeWecom(**kw).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def wecom_settings(fake: FakeWecom, **kw: Any) -> Settings:
+    """kam's settings for a WeCom app whose API is ``fake``."""
+    return Settings(
+        wecom=WecomSettings(
+            corp_id=fake.corp_id,
+            agent_id=fake.agent_id,
+            secret=fake.secret,
+            token=TOKEN,
+            encoding_aes_key=AES_KEY,
+            api_base_url=fake.api_base_url,
+        ),
+        **kw,
+    )
+
+
+# -- WeCom's side of the callback -------------------------------------------------------
+
+
+class WecomPeer:
+    """Sends callbacks to kam the way WeCom does: encrypted, signed, with a fresh nonce."""
+
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        token: str = TOKEN,
+        aes_key: str = AES_KEY,
+        corp_id: str = CORP_ID,
+        agent_id: int = AGENT_ID,
+    ) -> None:
+        self.url = f"{server_url}/wecom/callback"
+        self.token, self.corp_id, self.agent_id = token, corp_id, agent_id
+        self.crypto = WeChatCrypto(token, aes_key, corp_id)
+        self._key = base64.b64decode(aes_key + "=")
+        self._msg_ids = iter(range(7_300_000_000_000_000_001, 7_400_000_000_000_000_000))
+
+    # -- plain messages --------------------------------------------------------------
+
+    def text(self, sender: str, content: str, *, msg_id: int | None = None) -> str:
+        msg_id = msg_id if msg_id is not None else next(self._msg_ids)
+        return (
+            "<xml>"
+            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            "<MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{content}]]></Content>"
+            f"<MsgId>{msg_id}</MsgId>"
+            f"<AgentID>{self.agent_id}</AgentID>"
+            "</xml>"
+        )
+
+    def image(self, sender: str) -> str:
+        return (
+            "<xml>"
+            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            "<MsgType><![CDATA[image]]></MsgType>"
+            "<PicUrl><![CDATA[https://example.invalid/p.png]]></PicUrl>"
+            "<MediaId><![CDATA[media-1]]></MediaId>"
+            f"<MsgId>{next(self._msg_ids)}</MsgId>"
+            f"<AgentID>{self.agent_id}</AgentID>"
+            "</xml>"
+        )
+
+    def event(self, sender: str, event: str, *, created: int | None = None) -> str:
+        return (
+            "<xml>"
+            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+            f"<CreateTime>{created or int(time.time())}</CreateTime>"
+            "<MsgType><![CDATA[event]]></MsgType>"
+            f"<Event><![CDATA[{event}]]></Event>"
+            f"<AgentID>{self.agent_id}</AgentID>"
+            "</xml>"
+        )
+
+    # -- over HTTP --------------------------------------------------------------------
+
+    def post(
+        self,
+        plain_xml: str,
+        *,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+        msg_signature: str | None = None,
+    ) -> httpx.Response:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        nonce = nonce or str(secrets.randbelow(10**10))
+        envelope = xmltodict.parse(self.crypto.encrypt_message(plain_xml, nonce, ts))["xml"]
+        body = (
+            "<xml>"
+            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt>"
+            f"<AgentID><![CDATA[{self.agent_id}]]></AgentID>"
+            "</xml>"
+        )
+        params = {
+            "msg_signature": msg_signature or envelope["MsgSignature"],
+            "timestamp": ts,
+            "nonce": nonce,
+        }
+        return httpx.post(self.url, params=params, content=body.encode(), timeout=15)
+
+    def verify(
+        self,
+        echo: str,
+        *,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+        msg_signature: str | None = None,
+    ) -> httpx.Response:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        nonce = nonce or str(secrets.randbelow(10**10))
+        echostr = PrpCrypto(self._key).encrypt(echo, self.corp_id).decode()
+        params = {
+            "msg_signature": msg_signature or _sign(self.token, ts, nonce, echostr),
+            "timestamp": ts,
+            "nonce": nonce,
+            "echostr": echostr,
+        }
+        return httpx.get(self.url, params=params, timeout=15)
+
+    def open_reply(self, response: httpx.Response) -> dict[str, str]:
+        """Check a passive reply's signature and decrypt it, as WeCom does."""
+        envelope = xmltodict.parse(response.text)["xml"]
+        plain = self.crypto.decrypt_message(
+            envelope, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+        )
+        return xmltodict.parse(plain)["xml"]
+
+
+def _sign(*parts: str) -> str:
+    """WeCom's msg_signature: sha1 over the sorted token, timestamp, nonce and ciphertext."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
