@@ -11,6 +11,9 @@
     kam_ledger_oldest_pending_age_seconds          oldest pending claim            ├ the database
     kam_database_up                                1 if the scrape could read it   ┘ at scrape time
 
+``kam run`` serves them at ``GET /metrics``; ``start_metrics_server`` serves them from a
+process without a web server (``kam scheduler``, where the job metrics are recorded).
+
 ``command`` is a name from the command table (or ``unknown``), never what someone
 typed, so the number of series stays small.  A notification that failed but will be
 tried again (``SendError.retryable``) counts as ``retried``; one that will not, as
@@ -25,14 +28,23 @@ replica reports the same backlog.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from sqlalchemy import Engine, func, select
@@ -194,6 +206,16 @@ class LedgerCollector:
 
 
 METRICS = Metrics()
+
+
+def start_metrics_server(
+    engine: Engine, *, host: str = "127.0.0.1", port: int = 9464
+) -> tuple[WSGIServer, threading.Thread]:
+    """Serve ``METRICS`` (and the ledger) on a background thread: for ``kam scheduler``,
+    which has no web server of its own.  ``port=0`` picks a free port
+    (``server.server_port``); stop it with ``server.shutdown()``."""
+    collector = _Together([METRICS.registry, LedgerCollector(engine)])
+    return start_http_server(port, host, registry=collector)
 
 
 # -- what the rest of kam calls --------------------------------------------------------

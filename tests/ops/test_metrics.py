@@ -18,6 +18,7 @@ from handlers.metrics import (
     MetricsNotifier,
     job_timer,
     observe_job,
+    start_metrics_server,
 )
 from handlers.notify import Recipient, RecordingNotifier, SendError
 from handlers.replies import Reply
@@ -181,3 +182,17 @@ def test_metrics_still_answer_when_the_database_is_down(start_server, engine):
     samples = scrape(server.url)
     assert samples["kam_database_up"][()] == 0
     assert "kam_ledger_backlog" not in samples
+
+
+def test_a_process_without_a_web_server_serves_its_metrics_on_a_thread(engine):
+    observe_job("digest", 2.0, True)
+    server, thread = start_metrics_server(engine, port=0)
+    try:
+        samples = scrape(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert samples["kam_job_runs_total"][(("job", "digest"), ("outcome", "ok"))] >= 1
+    assert samples["kam_database_up"][()] == 1
+    assert samples["kam_ledger_backlog"][(("status", "pending"),)] == 0
