@@ -28,10 +28,11 @@ def build_notifier(settings: Settings, engine: Engine) -> Notifier:
         from bot.slack.notifier import SlackNotifier
 
         by_platform["slack"] = SlackNotifier.from_settings(settings.slack)
-    if settings.wecom.enabled or settings.wecom.secret:
-        from bot.wecom.notifier import WecomNotifier
+    # Always: a team's group robot (webhook) needs no app credentials; sends that do
+    # need them fail with a clear SendError when WECOM_CORP_ID/WECOM_SECRET are unset.
+    from bot.wecom.notifier import WecomNotifier
 
-        by_platform["wecom"] = WecomNotifier.from_settings(settings.wecom, engine)
+    by_platform["wecom"] = WecomNotifier.from_settings(settings.wecom, engine)
     return RoutingNotifier(by_platform, fallback=by_platform["console"])
 
 
