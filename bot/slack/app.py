@@ -9,9 +9,10 @@
 
 Every listener acknowledges at once and does the work afterwards as a bolt *lazy
 listener* on a thread pool, so Slack always gets its answer within 3 seconds however
-slow the command.  ``process_before_response=False`` (the default) suits a long-running
-process; ``True`` (for FaaS-like hosts that freeze after the response) works unchanged,
-because the work is in lazy listeners either way.
+slow the command.  ``process_before_response=True`` (the default) runs the ack in the
+request's own thread: with ``False`` bolt queues the ack on the same pool as the work,
+and a burst of slow commands would delay acks past Slack's 3 seconds (a test keeps
+that from coming back).  Both work, because the work is in lazy listeners either way.
 
 Slack redelivers an event it thinks was not acknowledged (``X-Slack-Retry-Num``); the
 event id is claimed in the database first (``storage.inbound.claim_event``), so a
@@ -95,7 +96,7 @@ def slash_commands() -> list[str]:
 
 
 def create_bolt_app(
-    kam: App, *, process_before_response: bool = False, client: WebClient | None = None
+    kam: App, *, process_before_response: bool = True, client: WebClient | None = None
 ) -> BoltApp:
     """The bolt app for kam (HTTP and Socket Mode alike)."""
     slack = kam.settings.slack

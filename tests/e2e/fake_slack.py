@@ -516,7 +516,11 @@ class SlackEnv:
     slack: SlackCaller
     fake: FakeSlack
     book: Any  # tests.harness.Book
-    url: str
+    server: Any  # bot.server.BotServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
 
 def running_fake() -> Iterator[FakeSlack]:
@@ -534,4 +538,4 @@ def slack_env(fake: FakeSlack, start_server, engine) -> SlackEnv:
     ids = book(engine)
     slack = SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.api_url)
     server = start_server(Settings(slack=slack))
-    return SlackEnv(SlackCaller(server.url), fake, ids, server.url)
+    return SlackEnv(SlackCaller(server.url), fake, ids, server)

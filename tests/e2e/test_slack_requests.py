@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -209,3 +211,29 @@ def test_every_web_api_call_carries_the_bot_token(env):
     env.fake.wait_for("chat.postMessage")
     api_calls = [c for c in env.fake.calls() if c.method != "response_url"]
     assert api_calls and all(c.token == BOT_TOKEN for c in api_calls)
+
+
+def test_acks_stay_fast_while_every_worker_is_busy_with_slow_commands(env):
+    """Slow work (a long digest) must never delay the ack of the next request."""
+    server_dispatcher = env.server.kam.dispatcher
+    release = threading.Event()
+    real_handle = server_dispatcher.handle
+
+    def slow_handle(incoming):
+        release.wait(10)  # a command that takes as long as the test wants
+        return real_handle(incoming)
+
+    server_dispatcher.handle = slow_handle
+    try:
+        with ThreadPoolExecutor(8) as pool:  # more slow messages than kam has workers
+            acks = list(pool.map(lambda i: env.slack.dm(ALICE, f"help {i}"), range(24)))
+        assert all(r.status_code == 200 for r in acks)
+        started = time.monotonic()
+        r = env.slack.slash(
+            "/kam", "account Acme", user=ALICE, response_url=env.fake.response_url()
+        )
+        assert r.status_code == 200
+        assert time.monotonic() - started < 1.0
+    finally:
+        release.set()
+    env.fake.wait_for("response_url", timeout=10)
