@@ -59,6 +59,35 @@ def click(env: SlackEnv, user: str, button: dict[str, Any], *, response_url: str
     assert env.slack.interaction(payload).status_code == 200
 
 
+def submit(env: SlackEnv, user: str, view: dict[str, Any], values: dict[str, str]) -> None:
+    """Submit a modal the way Slack does, with ``values`` typed into its inputs."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "kam-test"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0KAM",
+        "token": "deprecated-verification-token",
+        "trigger_id": "3333.4444.submit",
+        "view": {
+            **view,
+            "id": "V0FORM",
+            "team_id": TEAM_ID,
+            "state": {
+                "values": {
+                    block: {"value": {"type": "plain_text_input", "value": value}}
+                    for block, value in values.items()
+                }
+            },
+        },
+    }
+    r = env.slack.interaction(payload)
+    assert r.status_code == 200 and r.text == ""  # an empty ack closes the form
+
+
+def form_inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+
+
 def test_the_home_tab_shows_my_accounts_and_open_tasks_when_opened(env, engine):
     with unit_of_work(engine) as s:
         acme, alice = s.get(Account, env.book["acme"]), s.get(User, env.book["alice"])
@@ -101,36 +130,12 @@ def test_log_visit_button_opens_a_prefilled_form_and_its_submission_logs_the_vis
     [opened] = env.fake.wait_for("views.open")
     assert opened.body["trigger_id"] == "1111.2222.click"
     view = opened.body["view"]
-    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    inputs = form_inputs(view)
     assert inputs["account"]["initial_value"] == "Acme"
     assert "initial_value" not in inputs["details"]
 
-    submission = {
-        "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": "kam-test"},
-        "user": {"id": ALICE, "username": "alice", "team_id": TEAM_ID},
-        "api_app_id": "A0KAM",
-        "token": "deprecated-verification-token",
-        "trigger_id": "3333.4444.submit",
-        "view": {
-            **view,
-            "id": "V0FORM",
-            "team_id": TEAM_ID,
-            "state": {
-                "values": {
-                    "account": {"value": {"type": "plain_text_input", "value": "Acme"}},
-                    "details": {
-                        "value": {
-                            "type": "plain_text_input",
-                            "value": "met Li Wei, budget approved. next: send proposal",
-                        }
-                    },
-                }
-            },
-        },
-    }
-    r = env.slack.interaction(submission)
-    assert r.status_code == 200 and r.text == ""  # an empty ack closes the form
+    typed = {"account": "Acme", "details": "met Li Wei, budget approved. next: send proposal"}
+    submit(env, ALICE, view, typed)
 
     answers = env.fake.wait_for("response_url", 2)
     assert answers[1].path == "/response/click"  # answered where the button was
@@ -141,6 +146,54 @@ def test_log_visit_button_opens_a_prefilled_form_and_its_submission_logs_the_vis
     assert (visit.account_id, visit.kind, visit.channel) == (env.book["acme"], "visit", "slack")
     assert visit.notes == "met Li Wei, budget approved."
     assert task.text == "send proposal"
+
+
+def test_a_contact_cards_button_fills_in_account_and_contact_and_answers_in_the_dm(env, engine):
+    env.slack.dm(ALICE, "contact Acme Li Wei")
+    [card] = env.fake.wait_for("chat.postMessage")
+    [log_visit] = buttons(card)
+
+    click(env, ALICE, log_visit, response_url=env.fake.response_url("dm"), channel="D" + ALICE)
+    [opened] = env.fake.wait_for("views.open")
+    view = opened.body["view"]
+    inputs = form_inputs(view)
+    assert inputs["account"]["initial_value"] == "Acme"
+    assert inputs["details"]["initial_value"] == "met Li Wei"
+
+    submit(env, ALICE, view, {"account": "Acme", "details": "met Li Wei about the renewal"})
+    [answer] = env.fake.wait_for("response_url")
+    assert answer.body["response_type"] == "in_channel"  # the DM with kam: a normal message
+    assert answer.blocks[0]["text"]["text"] == "Logged visit with Acme"
+    with unit_of_work(engine, write=False) as s:
+        [visit] = s.exec(select(Interaction)).all()
+    assert visit.notes == "met Li Wei about the renewal"
+
+
+def test_a_form_opened_from_the_home_tab_answers_by_dm(env, engine):
+    env.slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D" + ALICE,
+                     "tab": "home"})  # fmt: skip
+    [home] = env.fake.wait_for("views.publish")
+    [log_visit] = [b for b in buttons(home) if b["action_id"].startswith("kam_modal")]
+
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID, "domain": "kam-test"},
+        "user": {"id": ALICE, "username": "alice", "team_id": TEAM_ID},
+        "api_app_id": "A0KAM",
+        "token": "deprecated-verification-token",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "trigger_id": "5555.6666.home",
+        "view": home.body["view"],
+        "actions": [{**log_visit, "block_id": "kam", "action_ts": f"{time.time():.6f}"}],
+    }
+    assert env.slack.interaction(payload).status_code == 200
+    [opened] = env.fake.wait_for("views.open")
+    submit(env, ALICE, opened.body["view"], {"account": "Acme", "details": "quick call"})
+
+    [answer] = env.fake.wait_for("chat.postMessage")
+    assert answer.body["channel"] == "D" + ALICE
+    assert answer.blocks[0]["text"]["text"] == "Logged visit with Acme"
+    assert env.fake.calls("response_url") == []
 
 
 def test_next_stage_button_moves_the_deal(env, engine):
@@ -181,8 +234,13 @@ def test_a_registered_slack_user_gets_name_timezone_and_email_from_slack(env, en
     assert [c.body["user"] for c in env.fake.calls("users.info")] == ["U0DANA"]
     with unit_of_work(engine, write=False) as s:
         entries = s.exec(select(AuditEntry).where(AuditEntry.entity == "kam_user")).all()
-    assert len({e.request_id for e in entries}) == 1  # /undo takes the profile back too
+    assert len({e.request_id for e in entries}) == 1  # one command, so one /undo
     assert entries[-1].before["email"] is None and entries[-1].after["email"]
+
+    env.slack.slash("/kam", "undo", user=BOB, response_url=env.fake.response_url("undo"))
+    env.fake.wait_for("response_url", 2)
+    with unit_of_work(engine, write=False) as s:
+        assert s.exec(select(User).where(User.slack_id == "U0DANA")).all() == []
 
 
 def test_what_the_admin_said_explicitly_wins_over_the_slack_profile(env, engine):
