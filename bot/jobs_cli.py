@@ -45,18 +45,20 @@ def _header(recipient: Recipient) -> str:
 class _Printing:
     """Sends through the app's notifier and prints what went out.
 
-    A console recipient (a user on neither Slack nor WeCom) is served by the printing.
+    What the app's notifier hands to its console fallback (a console user, or a
+    platform that is not configured) is printed there already, so not twice here.
     """
 
     def __init__(self, inner: Notifier) -> None:
         self._inner = inner
+        self._real = set(getattr(inner, "platforms", ())) - {"console"}
 
     def send(self, recipient: Recipient, reply: Reply) -> None:
-        if recipient.platform != "console":
-            self._inner.send(recipient, reply)
-        typer.echo(_header(recipient))
-        typer.echo(render_text(reply))
-        typer.echo("")
+        self._inner.send(recipient, reply)
+        if recipient.platform in self._real or not hasattr(self._inner, "platforms"):
+            typer.echo(_header(recipient))
+            typer.echo(render_text(reply))
+            typer.echo("")
 
 
 def _parse_now(text: str | None, settings: Settings) -> datetime:

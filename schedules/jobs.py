@@ -130,6 +130,10 @@ _ = Catalog(
             "en": "{when}: {account} — {n} years of partnership (since {start})",
             "zh": "{when}：{account} — 合作 {n} 周年（{start} 起）",
         },
+        "anniversary_one": {
+            "en": "{when}: {account} — one year of partnership (since {start})",
+            "zh": "{when}：{account} — 合作 1 周年（{start} 起）",
+        },
         "tip_day": {
             "en": "    Tip: call or message them today; a small gift from the team goes a long way.",
             "zh": "    建议：今天打个电话或发条祝福，团队的一份小礼物很加分。",
@@ -228,6 +232,8 @@ class JobReport:
                 f"{self.job}: {len(self.messages)} message(s) would be sent "
                 f"({self.due} recipient(s) due)"
             )
+        if not (self.messages or self.sent or self.skipped or self.failed):
+            return f"{self.job}: nothing to send ({self.due} recipient(s) due)"
         parts = [f"{len(self.sent)} sent"]
         if self.skipped:
             parts.append(f"{len(self.skipped)} already sent or in progress elsewhere")
@@ -504,7 +510,7 @@ def _build_birthdays(plan: Plan) -> list[Outbound]:
         lang = owners[row.owner_id][1].lang
         today = windows[row.owner_id][0]
         line = _(
-            "anniversary",
+            "anniversary_one" if row.years == 1 else "anniversary",
             lang,
             when=_when(event, today, lang),
             account=row.account_name,

@@ -87,11 +87,15 @@ def create_scheduler(
     ``clock`` (default: the real time) is what the jobs take as "now"; APScheduler
     itself always runs on the real clock.
     """
-    grace = settings.schedule.misfire_grace_hours * 3600
+    once = {
+        "coalesce": True,
+        "misfire_grace_time": settings.schedule.misfire_grace_hours * 3600,
+        "max_instances": 1,
+    }
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(max_workers=2)},
-        job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
+        job_defaults=once,
         timezone=UTC,
     )
     first = datetime.now(UTC)  # catch up at start: whatever is due runs once, now
@@ -104,6 +108,7 @@ def create_scheduler(
             name=name,
             replace_existing=True,
             next_run_time=first,
+            **once,
         )
     scheduler.add_job(
         _housekeeping,
@@ -112,6 +117,7 @@ def create_scheduler(
         id=JOB_ID_PREFIX + HOUSEKEEPING,
         name=HOUSEKEEPING,
         replace_existing=True,
+        **once,
     )
     return scheduler
 
