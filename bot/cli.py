@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.jobs_cli import jobs_app, scheduler_command
+from bot.slack.cli import slack_app
 from domain.errors import KamError
 from domain.settings import Settings, load_settings
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(slack_app, name="slack")
 app.command("scheduler")(scheduler_command)
 
 KINDS = ("users", "accounts", "contacts", "deals")
@@ -200,17 +202,22 @@ def run(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     kam = _app()
+    socket_mode = None
     if kam.settings.slack.app_token:
         from bot.slack.socket_mode import start_socket_mode
 
-        start_socket_mode(kam)
-    run_bot(
-        kam,
-        host=host or kam.settings.host,
-        port=port if port is not None else kam.settings.port,
-        with_scheduler=not no_scheduler,
-        ready=lambda server: typer.echo(f"kam ready on {server.url}", err=True),
-    )
+        socket_mode = start_socket_mode(kam)
+    try:
+        run_bot(
+            kam,
+            host=host or kam.settings.host,
+            port=port if port is not None else kam.settings.port,
+            with_scheduler=not no_scheduler,
+            ready=lambda server: typer.echo(f"kam ready on {server.url}", err=True),
+        )
+    finally:
+        if socket_mode is not None:
+            socket_mode.close()
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ _ = Catalog(
             "zh": "你还没有加入 kam",
         },
         "how_to_join": {
-            "en": "Ask a kam admin to add you, e.g. `/kam user add @you rep team East`.",
+            "en": "Ask a kam admin to add you, e.g. /kam user add @you rep team East",
             "zh": "请管理员添加你，例如：/kam user add @你 rep team 华东",
         },
         "unknown_command": {"en": "Unknown command “{word}”", "zh": "没有“{word}”这个命令"},
