@@ -12,7 +12,7 @@ slack_app = typer.Typer(no_args_is_help=True)
 
 @slack_app.callback()
 def slack() -> None:
-    """Slack: the app manifest (see docs/slack.md, "Connect to Slack")."""
+    """Slack: the app manifest (see README, "Connect to Slack")."""
 
 
 @slack_app.command("manifest")
