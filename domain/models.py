@@ -161,6 +161,12 @@ class Account(SQLModel, table=True):
     payment_record: int | None = None
     satisfaction: float | None = None
 
+    # account health (house currency; None = not known): exposure above the credit
+    # limit is a risk, and lifetime value uses expected years and acquisition cost
+    credit_limit: Decimal | None = Field(default=None, sa_type=MoneyAmount)
+    acquisition_cost: Decimal | None = Field(default=None, sa_type=MoneyAmount)
+    expected_years: float | None = None
+
     snoozed_until: date | None = None
     snooze_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
@@ -368,3 +374,118 @@ class PlatformToken(SQLModel, table=True):
     value: str = Field(max_length=2000)
     expires_at: datetime = _ts(nullable=False)
     updated_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+# --- account health -----------------------------------------------------------------
+
+
+class ProposalStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+    expired = "expired"  # a new quarter's review came before anyone decided
+
+
+class CsatScore(SQLModel, table=True):
+    """One customer-satisfaction score, 0-10, as the account gave it."""
+
+    __tablename__ = "csat_score"
+    __table_args__ = (Index("ix_csat_score_account_recorded", "account_id", "recorded_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    score: int
+    comment: str = Field(default="", max_length=1000)
+    recorded_at: datetime = _ts(nullable=False)
+    author_id: int = Field(foreign_key="kam_user.id", index=True)
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class Complaint(SQLModel, table=True):
+    """A complaint from the account: open until someone says how it was fixed."""
+
+    __tablename__ = "complaint"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    text: str = Field(max_length=1000)
+    opened_at: datetime = _ts(nullable=False, index=True)
+    opened_by_id: int = Field(foreign_key="kam_user.id")
+    resolved_at: datetime | None = _ts(index=True)
+    resolved_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    resolution: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class Invoice(SQLModel, table=True):
+    """Money the account owes: open until ``paid_amount`` reaches ``amount``."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (Index("ix_invoice_open_due", "settled_on", "due_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    amount: Decimal = Field(sa_type=MoneyAmount)
+    currency: str = Field(default="CNY", max_length=3)
+    paid_amount: Decimal = Field(default=Decimal("0"), sa_type=MoneyAmount)
+    issued_on: date
+    due_on: date
+    settled_on: date | None = None  # the day it was paid in full
+    note: str = Field(default="", max_length=200)
+    created_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.amount - self.paid_amount
+
+
+class Payment(SQLModel, table=True):
+    """Money received; ``unapplied`` is what no open invoice took (a credit)."""
+
+    __tablename__ = "payment"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    amount: Decimal = Field(sa_type=MoneyAmount)
+    currency: str = Field(default="CNY", max_length=3)
+    received_on: date = Field(index=True)
+    unapplied: Decimal = Field(default=Decimal("0"), sa_type=MoneyAmount)
+    note: str = Field(default="", max_length=200)
+    recorded_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class TierReview(SQLModel, table=True):
+    """One run of the quarterly tier review: when, how many accounts, how many proposals."""
+
+    __tablename__ = "tier_review"
+    id: int | None = Field(default=None, primary_key=True)
+    quarter: str = Field(max_length=7, index=True)  # "2026Q4"
+    started_at: datetime = _ts(nullable=False)
+    accounts: int = 0
+    proposals: int = 0
+    on_demand: bool = False
+
+
+class TierProposal(SQLModel, table=True):
+    """A tier change the review proposes; a manager accepts or rejects it.
+
+    ``factors`` holds the factor values read from the book (what accepting writes onto
+    the account); ``reasons`` the numbers behind the change.  One proposal per account
+    and quarter: a rejected change is not proposed again that quarter.
+    """
+
+    __tablename__ = "tier_proposal"
+    __table_args__ = (UniqueConstraint("account_id", "quarter"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="tier_review.id", index=True)
+    quarter: str = Field(max_length=7)
+    account_id: int = Field(foreign_key="account.id")
+    from_tier: str = Field(max_length=1)
+    to_tier: str = Field(max_length=1)
+    from_score: float
+    to_score: float
+    factors: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    status: str = Field(default=ProposalStatus.pending.value, max_length=16, index=True)
+    decided_at: datetime | None = _ts()
+    decided_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    decision_note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
