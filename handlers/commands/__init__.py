@@ -5,6 +5,7 @@ from handlers.commands import (  # noqa: F401
     contact,
     deal,
     goal,
+    health,
     help,
     history,
     log,
