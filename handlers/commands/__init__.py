@@ -11,6 +11,7 @@ from handlers.commands import (  # noqa: F401
     log,
     mine,
     remind,
+    review,
     risks,
     snooze,
     tasks,

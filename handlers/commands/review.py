@@ -1,0 +1,504 @@
+"""``/review`` (``/复核``): managers decide the tier changes the quarterly review proposes.
+
+    /review                       the proposals waiting for you
+    /review accept all            /复核 全部接受
+    /review accept 12 15          /复核 接受 12 15
+    /review reject 12 renewal still open        /复核 拒绝 12 续约还在谈
+
+The review (``schedules.tier_review``) re-scores every account with what the book
+knows (CSAT, payments, revenue — ``domain.health.BookFactors``) and proposes a change
+where the tier moves.  Accepting writes those factor values onto the account, re-scores
+it and clears a tier set by hand, all audited (``/undo`` reverts it); rejecting keeps
+everything as it is, and the account is not proposed again that quarter.  A proposal
+whose account changed tier or factors since is outdated: it is marked expired, and
+nothing else changes.  Managers decide for the accounts they may change; admins for all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
+from domain.models import Account, Contact, ProposalStatus, Role, TierProposal, User
+from domain.settings import Settings
+from domain.tiers import TIER_LABELS, score
+from handlers.auth import can_write
+from handlers.context import Context, ParseContext
+from handlers.i18n import Catalog, pick
+from handlers.parsing.text import normalize
+from handlers.registry import command
+from handlers.replies import Action, Field, Reply, Severity
+from handlers.views import fmt_money
+from storage import audit, users
+from storage.tiering import apply_score, factors_of
+
+MAX_NOTE = 500  # TierProposal.decision_note
+LISTED = 20
+BUTTONS = 8  # proposals with their own accept/reject buttons
+
+_ = Catalog(
+    {
+        "title": {
+            "en": "Tier review {quarter}: {n} changes to decide",
+            "zh": "{quarter} 分级复核：{n} 项调整待决定",
+        },
+        "none": {
+            "en": "No tier changes are waiting for you.",
+            "zh": "没有待你决定的分级调整。",
+        },
+        "line": {
+            "en": "#{id} {account}: {from_tier} → {to_tier} ({direction}) · score {old} → {new} "
+            "({thresholds})",
+            "zh": "#{id} {account}：{from_tier} → {to_tier}（{direction}）· 评分 {old} → {new}"
+            "（{thresholds}）",
+        },
+        "up": {"en": "up", "zh": "升级"},
+        "down": {"en": "down", "zh": "降级"},
+        "thresholds": {"en": "A from {a}, B from {b}", "zh": "A ≥ {a}，B ≥ {b}"},
+        "change": {"en": "{factor} {old} → {new}{detail}", "zh": "{factor} {old} → {new}{detail}"},
+        "override_reason": {
+            "en": "set to {tier} by hand ({reason}); the score says otherwise",
+            "zh": "手动设为 {tier}（{reason}），评分结果不同",
+        },
+        "annual_revenue": {"en": "annual revenue", "zh": "年收入"},
+        "satisfaction": {"en": "satisfaction", "zh": "满意度"},
+        "payment_record": {"en": "payment record", "zh": "回款记录"},
+        "payment_days": {"en": "payment days", "zh": "回款天数"},
+        "d_annual_revenue": {
+            "en": " (won or paid in the last 12 months)",
+            "zh": "（近 12 个月赢单或回款）",
+        },
+        "d_satisfaction": {
+            "en": " (CSAT average of {n} scores)",
+            "zh": "（{n} 次满意度评分的平均）",
+        },
+        "d_payment_record": {
+            "en": " ({on_time} of {due} invoices paid on time)",
+            "zh": "（{due} 张应收中 {on_time} 张按时回款）",
+        },
+        "d_payment_days": {
+            "en": " (mean days from invoice to payment)",
+            "zh": "（开票到回款的平均天数）",
+        },
+        "how": {
+            "en": "Accept all: /review accept all · one by one: /review accept N or "
+            "/review reject N why",
+            "zh": "全部接受：/复核 全部接受 · 逐项：/复核 接受 编号，或 /复核 拒绝 编号 原因",
+        },
+        "accept_all": {"en": "Accept all", "zh": "全部接受"},
+        "accept": {"en": "Accept #{id}", "zh": "接受 #{id}"},
+        "reject": {"en": "Reject #{id}", "zh": "拒绝 #{id}"},
+        "more": {
+            "en": "…and {n} more — /review lists them",
+            "zh": "……还有 {n} 项，发送 /复核 查看",
+        },
+        "accepted_title": {"en": "Accepted {n} tier changes", "zh": "已接受 {n} 项分级调整"},
+        "rejected_title": {"en": "Rejected {n} tier changes", "zh": "已拒绝 {n} 项分级调整"},
+        "accepted_line": {
+            "en": "#{id} {account} is now tier {tier} (score {score})",
+            "zh": "#{id} {account} 现为 {tier} 级（评分 {score}）",
+        },
+        "rejected_line": {
+            "en": "#{id} {account} stays tier {tier}; not proposed again this quarter",
+            "zh": "#{id} {account} 保持 {tier} 级，本季度不再提出",
+        },
+        "outdated_line": {
+            "en": "#{id} {account} is outdated (now tier {tier}; the review proposed "
+            "{from_tier} → {to_tier}): nothing changed",
+            "zh": "#{id} {account} 已过时（现为 {tier} 级，复核建议 {from_tier} → {to_tier}），未做修改",
+        },
+        "undo_hint": {
+            "en": "Not right? /undo within {minutes} minutes reverts all of this.",
+            "zh": "有误？{minutes} 分钟内发送 /撤销 可全部撤回。",
+        },
+        "owner_told": {
+            "en": "Your account {account} moved from tier {from_tier} to {to_tier} in the "
+            "quarterly review (accepted by {who})",
+            "zh": "你的客户 {account} 在季度复核中由 {from_tier} 级调整为 {to_tier} 级（{who} 确认）",
+        },
+        "quarter": {"en": "{year} Q{q}", "zh": "{year} 年第 {q} 季度"},
+        "note": {"en": "Note", "zh": "备注"},
+        # errors
+        "which": {
+            "en": "Which proposals? Say accept all, accept N or reject N.",
+            "zh": "哪些调整？请写“全部接受”、“接受 编号”或“拒绝 编号”。",
+        },
+        "bad_word": {
+            "en": "“{word}” is neither accept nor reject.",
+            "zh": "“{word}”既不是接受也不是拒绝。",
+        },
+        "no_proposal": {"en": "There is no tier proposal #{id}.", "zh": "没有分级调整 #{id}。"},
+        "decided": {
+            "en": "#{id} {account} was already {status}.",
+            "zh": "#{id} {account} 已经{status}。",
+        },
+        "s_accepted": {"en": "accepted", "zh": "接受"},
+        "s_rejected": {"en": "rejected", "zh": "拒绝"},
+        "s_expired": {"en": "expired", "zh": "过期"},
+        "not_yours": {
+            "en": "#{id} is about {account}, which is not in a team you manage.",
+            "zh": "#{id} 涉及的 {account} 不在你管理的团队中。",
+        },
+        "long_note": {"en": "The note can be at most {n} characters.", "zh": "备注最多 {n} 个字。"},
+    }
+)
+
+_ACCEPT = {"accept", "approve", "ok", "yes", "接受", "同意", "通过", "批准"}
+_REJECT = {"reject", "decline", "no", "拒绝", "驳回", "不同意", "否决"}
+_ALL = {"all", "全部", "所有"}
+_GLUED = re.compile(r"^(全部|所有)?(接受|同意|通过|批准|拒绝|驳回|否决)(全部|所有)?$")
+_ID = re.compile(r"^#?(\d{1,9})[,，]?$")
+
+
+class ReviewCommand(BaseModel):
+    command: str = "review"
+    action: Literal["list", "accept", "reject"] = "list"
+    all: bool = False
+    ids: list[int] = []
+    note: str | None = None
+
+
+def parse_review(args: str, pctx: ParseContext) -> ReviewCommand:
+    lang = pctx.lang
+    words = normalize(args).split()
+    if not words:
+        return ReviewCommand()
+    cmd = ReviewCommand()
+    head = words.pop(0)
+    glued = _GLUED.match(head)
+    if glued:  # 全部接受, 接受全部, 拒绝
+        head = glued[2]
+        cmd.all = bool(glued[1] or glued[3])
+    elif head.casefold() in _ALL and words:  # "all accept"
+        cmd.all, head = True, words.pop(0)
+    key = head.casefold()
+    if key in _ACCEPT:
+        cmd.action = "accept"
+    elif key in _REJECT:
+        cmd.action = "reject"
+    else:
+        raise ParseError(_("bad_word", lang, word=head))
+    if words and words[0].casefold() in _ALL:
+        cmd.all = True
+        words.pop(0)
+    while words and (m := _ID.match(words[0])):
+        cmd.ids.append(int(m[1]))
+        words.pop(0)
+    if not cmd.all and not cmd.ids:
+        raise ParseError(_("which", lang))
+    note = " ".join(words).strip()
+    if note:
+        if len(note) > MAX_NOTE:
+            raise ParseError(_("long_note", lang, n=MAX_NOTE))
+        cmd.note = note
+    return cmd
+
+
+@command(
+    name="review",
+    aliases=("复核", "分级复核", "评审"),
+    summary={
+        "en": "Decide the tier changes of the quarterly review (managers)",
+        "zh": "决定季度分级复核提出的调整（经理）",
+    },
+    usage={
+        "en": "/review  ·  /review accept all  ·  /review accept N…  ·  /review reject N… [why]",
+        "zh": "/复核  ·  /复核 全部接受  ·  /复核 接受 编号…  ·  /复核 拒绝 编号… [原因]",
+    },
+    example={"en": "/review accept all", "zh": "/复核 全部接受"},
+    parse=parse_review,
+    writes=True,
+    roles=frozenset({"manager", "admin"}),
+    group="health",
+)
+def run_review(ctx: Context, cmd: ReviewCommand) -> Reply:
+    if cmd.action == "list":
+        return _list(ctx)
+    proposals = _chosen(ctx, cmd)
+    if cmd.action == "accept":
+        return _accept(ctx, proposals, cmd.note)
+    return _reject(ctx, proposals, cmd.note)
+
+
+# --- who decides what ---------------------------------------------------------------
+
+
+def decidable(session: Session, actor: User):
+    """A condition on ``Account``: the accounts whose proposals ``actor`` decides (None: all)."""
+    if actor.role == Role.admin:
+        return None
+    teams = users.managed_team_ids(session, actor)
+    if actor.team_id is not None:
+        teams.add(actor.team_id)
+    return or_(Account.owner_id == actor.id, Account.team_id.in_(sorted(teams)))
+
+
+def pending_for(session: Session, actor: User) -> list[tuple[TierProposal, Account]]:
+    stmt = (
+        select(TierProposal, Account)
+        .join(Account, Account.id == TierProposal.account_id)
+        .where(TierProposal.status == ProposalStatus.pending.value)
+        .order_by(TierProposal.id)
+    )
+    where = decidable(session, actor)
+    if where is not None:
+        stmt = stmt.where(where)
+    return list(session.exec(stmt).all())
+
+
+def _chosen(ctx: Context, cmd: ReviewCommand) -> list[tuple[TierProposal, Account]]:
+    lang = ctx.lang
+    if cmd.all:
+        return pending_for(ctx.session, ctx.actor)
+    out = []
+    for pid in dict.fromkeys(cmd.ids):
+        proposal = ctx.session.get(TierProposal, pid)
+        if proposal is None:
+            raise NotFound(_("no_proposal", lang, id=pid))
+        account = ctx.session.get(Account, proposal.account_id)
+        if proposal.status != ProposalStatus.pending.value:
+            status = _("s_" + proposal.status, lang)
+            raise InvalidInput(_("decided", lang, id=pid, account=account.name, status=status))
+        if not can_write(ctx.session, ctx.actor, account):
+            raise Forbidden(_("not_yours", lang, id=pid, account=account.name))
+        out.append((proposal, account))
+    return out
+
+
+# --- showing ------------------------------------------------------------------------
+
+
+def quarter_label(quarter: str, lang: str) -> str:
+    year, q = quarter.split("Q")
+    return _("quarter", lang, year=year, q=q)
+
+
+def proposal_line(p: TierProposal, account_name: str, lang: str, settings: Settings) -> str:
+    """One proposal with the reason in numbers: tiers, scores, thresholds, factor changes."""
+    th = settings.tiers.thresholds
+    direction = "up" if p.to_tier < p.from_tier else "down"
+    parts = [
+        _(
+            "line",
+            lang,
+            id=p.id,
+            account=account_name,
+            from_tier=p.from_tier,
+            to_tier=p.to_tier,
+            direction=_(direction, lang),
+            old=f"{p.from_score:.1f}",
+            new=f"{p.to_score:.1f}",
+            thresholds=_("thresholds", lang, a=f"{th.a:g}", b=f"{th.b:g}"),
+        )
+    ]
+    parts += [_reason(r, lang, settings.currency) for r in p.reasons or []]
+    return " · ".join(parts)
+
+
+def _reason(reason: dict, lang: str, currency: str) -> str:
+    factor = reason["factor"]
+    if factor == "override":
+        return _("override_reason", lang, tier=reason["tier"], reason=reason.get("reason") or "—")
+    detail_key = "d_" + factor
+    detail = _(detail_key, lang, **reason.get("detail", {}))
+    return _(
+        "change",
+        lang,
+        factor=_(factor, lang),
+        old=_value(factor, reason.get("old"), lang, currency),
+        new=_value(factor, reason.get("new"), lang, currency),
+        detail=detail,
+    )
+
+
+def _value(factor: str, value, lang: str, currency: str) -> str:
+    if value is None:
+        return "—"
+    if factor == "annual_revenue":
+        return fmt_money(Decimal(str(value)), currency, lang)
+    if factor == "satisfaction":
+        return f"{float(value):g}/10"
+    if factor == "payment_days":
+        return pick(lang, f"{value:g} days", f"{value:g} 天")
+    return f"{float(value):g}"
+
+
+def proposals_reply(
+    rows: Sequence[tuple[TierProposal, Account]],
+    *,
+    lang: str,
+    settings: Settings,
+    quarter: str,
+    limit: int = LISTED,
+) -> Reply:
+    """The list a manager decides from, with buttons (also the review job's message)."""
+    reply = Reply(
+        title=_("title", lang, quarter=quarter_label(quarter, lang), n=len(rows)),
+        severity=Severity.warning,
+    )
+    lines = [proposal_line(p, a.name, lang, settings) for p, a in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(_("more", lang, n=len(rows) - limit))
+    reply.add_section(None, lines)
+    reply.footer = _("how", lang)
+    word = pick(lang, "review", "复核")
+    reply.actions.append(
+        Action(_("accept_all", lang), f"{word} {pick(lang, 'accept all', '全部接受')}",
+               style="primary")
+    )  # fmt: skip
+    for p, _a in rows[:BUTTONS]:
+        reply.actions.append(
+            Action(_("accept", lang, id=p.id), f"{word} {pick(lang, 'accept', '接受')} {p.id}")
+        )
+        reply.actions.append(
+            Action(
+                _("reject", lang, id=p.id),
+                f"{word} {pick(lang, 'reject', '拒绝')} {p.id}",
+                style="danger",
+            )
+        )
+    return reply
+
+
+def _list(ctx: Context) -> Reply:
+    rows = pending_for(ctx.session, ctx.actor)
+    if not rows:
+        return Reply(title=_("none", ctx.lang), severity=Severity.success)
+    quarters = sorted({p.quarter for p, _a in rows})
+    return proposals_reply(rows, lang=ctx.lang, settings=ctx.settings, quarter=quarters[-1])
+
+
+# --- deciding -----------------------------------------------------------------------
+
+
+def _depths(session: Session, account_ids: list[int]) -> dict[int, int]:
+    if not account_ids:
+        return {}
+    rows = session.exec(
+        select(Contact.account_id, func.count(func.distinct(Contact.role)))
+        .where(Contact.account_id.in_(account_ids), Contact.role.is_not(None))
+        .group_by(Contact.account_id)
+    )
+    return dict(rows.all())
+
+
+def _factor_value(name: str, value):
+    return Decimal(str(value)) if name == "annual_revenue" and value is not None else value
+
+
+def _decide(ctx: Context, p: TierProposal, status: str, note: str | None) -> None:
+    before = audit.snapshot(p)
+    p.status = status
+    p.decided_at = ctx.now
+    p.decided_by_id = ctx.actor.id
+    p.decision_note = note
+    ctx.session.add(p)
+    ctx.audit(
+        "update",
+        p,
+        before=before,
+        account_id=p.account_id,
+        summary=f"tier proposal #{p.id} {status}",
+    )
+
+
+def _accept(ctx: Context, rows: list[tuple[TierProposal, Account]], note: str | None) -> Reply:
+    lang, policy = ctx.lang, ctx.settings.tiers
+    depths = _depths(ctx.session, [a.id for _p, a in rows])
+    done, outdated = [], []
+    for p, account in rows:
+        factors = factors_of(account, decision_chain_depth=depths.get(account.id, 0))
+        changed = {k: _factor_value(k, v) for k, v in (p.factors or {}).items()}
+        result = score(replace(factors, **changed), policy)
+        if account.effective_tier != p.from_tier or result.tier != p.to_tier:
+            _decide(ctx, p, ProposalStatus.expired.value, note)
+            outdated.append((p, account))
+            continue
+        before = audit.snapshot(account)
+        for name, value in changed.items():
+            setattr(account, name, value)
+        account.tier_override = None
+        account.tier_override_reason = None
+        account.tier_override_by_id = None
+        account.tier_override_at = None
+        apply_score(account, policy, decision_chain_depth=depths.get(account.id, 0))
+        account.updated_at = ctx.now
+        ctx.session.add(account)
+        ctx.audit(
+            "update",
+            account,
+            before=before,
+            account_id=account.id,
+            summary=f"tier {p.from_tier} → {p.to_tier} (quarterly review {p.quarter}, #{p.id})",
+        )
+        _decide(ctx, p, ProposalStatus.accepted.value, note)
+        done.append((p, account))
+        _tell_owner(ctx, p, account)
+    reply = Reply(
+        title=_("accepted_title", lang, n=len(done)),
+        severity=Severity.success if done else Severity.warning,
+    )
+    reply.lines += [
+        _("accepted_line", lang, id=p.id, account=a.name, tier=_tier(a.effective_tier, lang),
+          score=f"{a.score:.1f}")
+        for p, a in done
+    ]  # fmt: skip
+    reply.lines += [
+        _("outdated_line", lang, id=p.id, account=a.name, tier=a.effective_tier,
+          from_tier=p.from_tier, to_tier=p.to_tier)
+        for p, a in outdated
+    ]  # fmt: skip
+    if not rows:
+        reply.lines.append(_("none", lang))
+    if note:
+        reply.fields.append(Field(_("note", lang), note))
+    if done:
+        reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+    return reply
+
+
+def _reject(ctx: Context, rows: list[tuple[TierProposal, Account]], note: str | None) -> Reply:
+    lang = ctx.lang
+    for p, _a in rows:
+        _decide(ctx, p, ProposalStatus.rejected.value, note)
+    reply = Reply(title=_("rejected_title", lang, n=len(rows)), severity=Severity.success)
+    reply.lines += [
+        _("rejected_line", lang, id=p.id, account=a.name, tier=a.effective_tier) for p, a in rows
+    ]
+    if not rows:
+        reply.lines.append(_("none", lang))
+    if note:
+        reply.fields.append(Field(_("note", lang), note))
+    return reply
+
+
+def _tier(tier: str, lang: str) -> str:
+    return f"{tier} {TIER_LABELS[tier][lang]}"
+
+
+def _tell_owner(ctx: Context, p: TierProposal, account: Account) -> None:
+    owner = ctx.session.get(User, account.owner_id)
+    if owner is None or not owner.active:
+        return
+    ctx.notify_user(
+        owner.id,
+        Reply(
+            title=_(
+                "owner_told",
+                owner.language,
+                account=account.name,
+                from_tier=p.from_tier,
+                to_tier=p.to_tier,
+                who=ctx.actor.display_name,
+            ),
+            actions=[Action(pick(owner.language, "Tier", "分级"), f"tier {account.name}")],
+        ),
+    )
