@@ -73,7 +73,7 @@ from handlers.i18n import Catalog, pick
 from handlers.lookup import resolve_account, split_account
 from handlers.parsing.dates import extract_due, extract_leading_when
 from handlers.parsing.money import Money, find_money, parse_money
-from handlers.parsing.text import cn_to_int, normalize
+from handlers.parsing.text import cn_to_int, is_cjk, normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day, fmt_money
@@ -173,6 +173,10 @@ _ = Catalog(
         "complaint_line": {
             "en": "#{id} {account} · {days}d open · {text}",
             "zh": "#{id} {account} · 已 {days} 天 · {text}",
+        },
+        "more_complaints": {
+            "en": "…and more: /complaint ACCOUNT lists an account's",
+            "zh": "……还有更多：/投诉 客户 查看该客户的全部投诉",
         },
         "no_complaints": {"en": "No open complaints.", "zh": "没有未解决的投诉。"},
         "complaint_told": {
@@ -565,10 +569,10 @@ def _money_or_refuse(text: str, pctx: ParseContext, cmd: str, account: str) -> t
 
 
 _SCORE = re.compile(
-    r"^(?P<n>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十]+)\s*(?:/\s*10|分)?"
-    r"(?=$|[\s,，.。:：;；!！])[\s,，.。:：;；!！-]*(?P<rest>.*)$",
+    r"^(?P<n>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十]+)(?:\s*(?P<unit>/\s*10|分))?(?P<rest>.*)$",
     re.DOTALL,
 )
+_SCORE_END = re.compile(r"^(?:$|[\s,，.。:：;；!！-])")
 _TEAM_WORDS = {"team", "团队", "小组"}
 
 
@@ -591,18 +595,27 @@ def parse_csat(args: str, pctx: ParseContext) -> CsatCommand:
     if not rest:
         return CsatCommand(account=account)
     m = _SCORE.match(rest)
-    if m is None:
-        raise ParseError(_("bad_score", pctx.lang, account=account))
-    raw = m["n"]
-    value = cn_to_int(raw) if not raw[0].isascii() else None
-    if raw[0].isascii():
-        if "." in raw and Decimal(raw) != Decimal(raw).to_integral_value():
-            raise ParseError(_("bad_score", pctx.lang, account=account))
-        value = int(Decimal(raw))
+    value = _score_value(m) if m is not None else None
     if value is None or not 0 <= value <= 10:
         raise ParseError(_("bad_score", pctx.lang, account=account))
-    comment = _check_length(m["rest"].strip(), MAX_COMMENT, pctx.lang)
+    comment = _check_length(m["rest"].strip(" ,，.。:：;；!！-"), MAX_COMMENT, pctx.lang)
     return CsatCommand(account=account, score=value, comment=comment)
+
+
+def _score_value(m: re.Match[str]) -> int | None:
+    """The whole number a score match holds; None for a fraction or a number that runs on.
+
+    ``8``, ``8/10``, ``8分``, ``八分`` and ``8分交付及时`` are 8; ``8.5`` and ``80km`` are
+    not scores.  Without a unit an ASCII number may be followed by Chinese text.
+    """
+    raw, rest = m["n"], m["rest"]
+    runs_on = m["unit"] is None and not _SCORE_END.match(rest)
+    if runs_on and not (raw.isascii() and is_cjk(rest[0])):
+        return None
+    if not raw.isascii():
+        return cn_to_int(raw)
+    number = Decimal(raw)
+    return int(number) if number == number.to_integral_value() else None
 
 
 @command(
@@ -1014,6 +1027,8 @@ def _list_complaints(ctx: Context, account_name: str | None) -> Reply:
                 text=clip(c.text, 80),
             )
         )
+    if len(found) > LIST_LIMIT:
+        lines.append(_("more_complaints", lang))
     reply.add_section(None, lines)
     reply.actions = [
         Action(

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 from sqlalchemy import event, inspect
 from sqlmodel import select
 
@@ -29,7 +30,7 @@ from handlers.render.wecom import render_markdown
 from handlers.replies import Severity
 from storage.engine import make_engine
 from storage.health import health_facts, health_signals
-from storage.migrate import current_revision, upgrade
+from storage.migrate import alembic_config, current_revision, upgrade
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import NOW, SHANGHAI, Chat, book
@@ -83,21 +84,17 @@ def test_migration_0002_adds_the_tables_and_account_columns_and_goes_back(empty_
     try:
         upgrade(engine, "0001")
         assert not NEW_TABLES & set(inspect(engine).get_table_names())
-        upgrade(engine)
+        upgrade(engine, "0002")
         assert current_revision(engine) == "0002"
         assert set(inspect(engine).get_table_names()) >= NEW_TABLES
         columns = {c["name"] for c in inspect(engine).get_columns("account")}
         assert {"credit_limit", "acquisition_cost", "expected_years"} <= columns
         uniques = inspect(engine).get_unique_constraints("tier_proposal")
         assert any(set(u["column_names"]) == {"account_id", "quarter"} for u in uniques)
-        from alembic import command
-
-        from storage.migrate import alembic_config
-
         command.downgrade(alembic_config(engine), "0001")
         assert not NEW_TABLES & set(inspect(engine).get_table_names())
         assert "credit_limit" not in {c["name"] for c in inspect(engine).get_columns("account")}
-        upgrade(engine)
+        upgrade(engine)  # and on to the head, through whatever came after
         assert set(inspect(engine).get_table_names()) >= NEW_TABLES
     finally:
         engine.dispose()
@@ -150,13 +147,15 @@ def test_a_drop_of_three_points_is_a_risk_even_above_six(engine):
 def test_csat_in_chinese_through_wecom(engine):
     book(engine)
     chat = Chat(engine)
-    reply = chat.say("wanglei", "/满意度 华夏重工 8分 交付很及时", platform="wecom")
+    reply = chat.say("wanglei", "/满意度 华夏重工 8分交付很及时", platform="wecom")
     assert reply.title == "已记录 华夏重工 的满意度：8/10"
     assert "8（1 次评分）" in text(reply)
     assert (
         chat.say("wanglei", "满意度华夏重工 九 还不错", platform="wecom").severity
         is Severity.success
     )
+    with unit_of_work(engine, write=False) as s:
+        assert [c.comment for c in s.exec(select(CsatScore))] == ["交付很及时", "还不错"]
     history = chat.say("wanglei", "/满意度 华夏重工", platform="wecom")
     assert history.title == "满意度 · 华夏重工"
     assert "9/10 · 王磊 — 还不错" in text(history)
