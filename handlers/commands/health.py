@@ -115,8 +115,8 @@ _ = Catalog(
         "average_value": {"en": "{avg} from {n} scores", "zh": "{avg}（{n} 次评分）"},
         "team_average": {"en": "Team average", "zh": "团队平均"},
         "team_average_value": {
-            "en": "{avg} — mean of {n} accounts' averages",
-            "zh": "{avg} — {n} 个客户平均分的平均",
+            "en": "{avg} · mean of {n} accounts' averages",
+            "zh": "{avg} · {n} 个客户平均分的平均",
         },
         "previous": {"en": "Before", "zh": "上次"},
         "csat_line": {
@@ -440,8 +440,8 @@ _ = Catalog(
         "no_user": {"en": "There is no kam user @{name}.", "zh": "没有 kam 用户 @{name}。"},
         "no_team": {"en": "There is no team {name}.", "zh": "没有团队 {name}。"},
         "no_team_yet": {
-            "en": "You are not in a team; name one: /kpi team East",
-            "zh": "你不属于任何团队，请指定：/指标 团队 华东",
+            "en": "You are not in a team; name one, e.g. team East.",
+            "zh": "你不属于任何团队，请指定团队，例如：团队 华东。",
         },
         "forbid_user": {
             "en": "Only {name}, their manager and admins see {name}'s KPIs.",
@@ -759,7 +759,8 @@ def _names(ctx: Context, ids: set[int]) -> dict[int, str]:
 
 
 def _teams_named(ctx: Context, name: str) -> list[Team]:
-    """The team called ``name``, or (empty name) the actor's own and managed teams."""
+    """The team called ``name``, or (no name) the actor's own and managed teams — every
+    team for an admin."""
     if name:
         team = users.team_by_name(ctx.session, name)
         if team is None:
@@ -769,10 +770,14 @@ def _teams_named(ctx: Context, name: str) -> list[Team]:
         ):
             raise Forbidden(_("forbid_team", ctx.lang, name=team.name))
         return [team]
-    ids = sorted(users.visible_team_ids(ctx.session, ctx.actor))
-    if not ids:
+    if ctx.actor.role == Role.admin:
+        teams = list(ctx.session.exec(select(Team).order_by(Team.name)))
+    else:
+        ids = sorted(users.visible_team_ids(ctx.session, ctx.actor))
+        teams = list(ctx.session.exec(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+    if not teams:
         raise InvalidInput(_("no_team_yet", ctx.lang))
-    return list(ctx.session.exec(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+    return teams
 
 
 def _csat_team(ctx: Context, name: str) -> Reply:
@@ -1868,6 +1873,12 @@ def _attainment(ctx: Context, cmd: KpiCommand, scope: Scope) -> tuple[Decimal | 
     else:
         stmt = stmt.where(Goal.scope == "team")
     goals = list(ctx.session.exec(stmt.order_by(Goal.id)))
+    teams = {g.team_id for g in goals if g.team_id is not None}
+    team_names = (
+        dict(ctx.session.exec(select(Team.id, Team.name).where(Team.id.in_(sorted(teams)))).all())
+        if len(teams) > 1
+        else {}
+    )
     if not goals:
         return None, []
     first, last = period_bounds(cmd.year, cmd.period)
@@ -1890,7 +1901,8 @@ def _attainment(ctx: Context, cmd: KpiCommand, scope: Scope) -> tuple[Decimal | 
         else:
             nums = f"{actual:.0f}/{target:.0f}"
         share = fmt_pct(actual / target) if target else "—"
-        texts.append(f"{metric.label(lang)} {nums} {share}")
+        whose = f"{team_names[g.team_id]} " if g.team_id in team_names else ""
+        texts.append(f"{whose}{metric.label(lang)} {nums} {share}")
     return goal_attainment(pairs), texts
 
 

@@ -174,7 +174,7 @@ def test_csat_history_and_team_averages(engine):
     chat = Chat(engine)
     team = chat.say("bob", "/csat team East")
     # Acme (9 + 5) / 2 = 7, Globex 8 → the team 7.5; worst account first
-    assert "Team average: 7.5 — mean of 2 accounts' averages" in text(team)
+    assert "Team average: 7.5 · mean of 2 accounts' averages" in text(team)
     assert team.sections[0].lines == (
         "Acme 7 (2 scores, latest 5, was 9)",
         "Globex 8 (1 scores, latest 8)",
