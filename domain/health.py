@@ -185,12 +185,6 @@ def add_money(into: dict[str, Decimal], currency: str, amount: Decimal) -> None:
 # --- satisfaction -------------------------------------------------------------------
 
 
-def check_csat(value: int) -> int:
-    if not CSAT_MIN <= value <= CSAT_MAX:
-        raise InvalidInput("CSAT is a whole number from 0 to 10", value=value)
-    return value
-
-
 @dataclass(frozen=True)
 class CsatSummary:
     """An account's scores in the window: their mean, how many, the latest two."""

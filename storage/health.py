@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, true
 from sqlmodel import Session, select
 
 from domain.health import (
@@ -61,6 +61,9 @@ from domain.settings import Settings
 ZERO = Decimal(0)
 CHURNED = AccountStatus.churned.value
 
+Condition = ColumnElement[bool]
+"""A condition on ``Account`` rows: which accounts a query looks at (None: all)."""
+
 
 def local_day(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
@@ -80,7 +83,7 @@ class Scope:
     owner_id: int | None = None
     team_ids: frozenset[int] | None = None
 
-    def where(self):
+    def where(self) -> Condition:
         """The condition on ``Account`` rows in scope."""
         cond = true()
         if self.owner_id is not None:
@@ -96,8 +99,8 @@ class Scope:
 
 def _scope_of(
     account_ids: Collection[int] | None, team_ids: Collection[int] | None
-) -> object | None:
-    """A condition on ``Account`` for the digest's and /account's narrower asks."""
+) -> Condition | None:
+    """A condition on ``Account`` for the digest's narrower asks."""
     conds = []
     if account_ids is not None:
         conds.append(Account.id.in_(sorted(account_ids)))
@@ -106,7 +109,7 @@ def _scope_of(
     return and_(*conds) if conds else None
 
 
-def _restrict(stmt, column, cond):
+def _restrict(stmt, column, cond: Condition | None):
     if cond is None:
         return stmt
     return stmt.where(column.in_(select(Account.id).where(cond)))
@@ -116,7 +119,11 @@ def _restrict(stmt, column, cond):
 
 
 def csat_summaries(
-    session: Session, *, since: datetime, until: datetime | None = None, where=None
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    where: Condition | None = None,
 ) -> dict[int, CsatSummary]:
     """Each account's scores recorded in ``[since, until)``: mean, count, latest two.
 
@@ -180,7 +187,9 @@ def csat_history(session: Session, account_id: int, *, limit: int = 5) -> list[C
 # --- complaints ---------------------------------------------------------------------
 
 
-def open_complaints_by_account(session: Session, *, where=None) -> dict[int, tuple[int, datetime]]:
+def open_complaints_by_account(
+    session: Session, *, where: Condition | None = None
+) -> dict[int, tuple[int, datetime]]:
     """Open complaints per account: how many, and when the oldest was opened."""
     stmt = _restrict(
         select(Complaint.account_id, func.count(Complaint.id), func.min(Complaint.opened_at))
@@ -192,7 +201,9 @@ def open_complaints_by_account(session: Session, *, where=None) -> dict[int, tup
     return {a: (n, oldest) for a, n, oldest in session.exec(stmt)}
 
 
-def open_complaints(session: Session, *, where=None, limit: int | None = None) -> list[Complaint]:
+def open_complaints(
+    session: Session, *, where: Condition | None = None, limit: int | None = None
+) -> list[Complaint]:
     """Open complaints, oldest first."""
     stmt = _restrict(
         select(Complaint)
@@ -213,17 +224,9 @@ def complaint_age(complaint_opened_at: datetime, today: date, tz: ZoneInfo) -> i
 # --- receivables --------------------------------------------------------------------
 
 
-def open_invoices(session: Session, *, where=None) -> list[Invoice]:
-    """Invoices not yet paid in full, earliest due first."""
-    stmt = _restrict(
-        select(Invoice).where(Invoice.settled_on.is_(None)).order_by(Invoice.due_on, Invoice.id),
-        Invoice.account_id,
-        where,
-    )
-    return list(session.exec(stmt))
-
-
-def balances_by_account(session: Session, *, where=None) -> dict[int, list[Balance]]:
+def balances_by_account(
+    session: Session, *, where: Condition | None = None
+) -> dict[int, list[Balance]]:
     out: dict[int, list[Balance]] = {}
     stmt = _restrict(
         select(Invoice.id, Invoice.account_id, Invoice.amount, Invoice.paid_amount,
@@ -237,7 +240,9 @@ def balances_by_account(session: Session, *, where=None) -> dict[int, list[Balan
     return out
 
 
-def credits_by_account(session: Session, *, where=None) -> dict[int, dict[str, Decimal]]:
+def credits_by_account(
+    session: Session, *, where: Condition | None = None
+) -> dict[int, dict[str, Decimal]]:
     """Unapplied payments (credits) per account and currency."""
     stmt = _restrict(
         select(Payment.account_id, Payment.currency, func.sum(Payment.unapplied))

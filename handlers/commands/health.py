@@ -36,6 +36,8 @@ from domain.health import (
     CsatSummary,
     CurrencyMismatch,
     HealthSignals,
+    LifetimeValue,
+    Receivables,
     Rfm,
     allocate,
     assess_health,
@@ -81,6 +83,7 @@ from storage import audit, users
 from storage.goals import actuals
 from storage.health import (
     HealthFacts,
+    KpiInputs,
     Scope,
     account_names,
     account_receivables,
@@ -1208,7 +1211,7 @@ def _apply_credits(ctx: Context, account: Account, invoice: Invoice) -> Decimal:
     return used
 
 
-def _exposure_fields(ctx: Context, reply: Reply, r) -> None:
+def _exposure_fields(ctx: Context, reply: Reply, r: Receivables) -> None:
     lang, currency = ctx.lang, ctx.settings.currency
     if r.open:
         reply.fields.append(Field(_("open", lang), fmt_amounts(r.open, lang)))
@@ -1246,7 +1249,7 @@ def _exposure_fields(ctx: Context, reply: Reply, r) -> None:
         )
 
 
-def _warn_over_limit(ctx: Context, account: Account, r) -> None:
+def _warn_over_limit(ctx: Context, account: Account, r: Receivables) -> None:
     currency = ctx.settings.currency
 
     def note(reader_lang: str) -> Reply:
@@ -1610,7 +1613,7 @@ def rfm_inputs_text(rfm: Rfm, lang: str, currency: str) -> str:
     )
 
 
-def ltv_text(ltv, lang: str, currency: str, account_name: str) -> str:
+def ltv_text(ltv: LifetimeValue | None, lang: str, currency: str, account_name: str) -> str:
     if ltv is None:
         return _("ltv_unknown", lang, account=account_name)
     return _(
@@ -1819,7 +1822,7 @@ def run_kpi(ctx: Context, cmd: KpiCommand) -> Reply:
         "avg_csat_value", lang, value=fmt_score(team_csat(k.csat_averages.values())),
         accounts=len(k.csat_averages), scores=k.csat_scores)))  # fmt: skip
 
-    coverage = _coverage(ctx, k, start, end, first, last_day)
+    coverage = _coverage(ctx, k, end, first, last_day)
     reply.fields.append(Field(_("interactions", lang), _(
         "interactions_value", lang, per=fmt_score(coverage.per_account),
         expected=fmt_score(coverage.expected_per_account),
@@ -1840,7 +1843,9 @@ def run_kpi(ctx: Context, cmd: KpiCommand) -> Reply:
     return reply
 
 
-def _money_total(amounts: dict[str, Decimal], lang: str, house: str, rates) -> str:
+def _money_total(
+    amounts: Mapping[str, Decimal], lang: str, house: str, rates: Mapping[str, Decimal]
+) -> str:
     """The amounts in the house currency; without a rate, refused: "—" naming the currency."""
     total, left_out = split_total(amounts, house, house=house, rates=rates)
     if left_out:
@@ -1848,7 +1853,7 @@ def _money_total(amounts: dict[str, Decimal], lang: str, house: str, rates) -> s
     return fmt_money(total, house, lang)
 
 
-def _coverage(ctx: Context, k, start: datetime, end: datetime, first: date, last: date) -> Coverage:
+def _coverage(ctx: Context, k: KpiInputs, end: datetime, first: date, last: date) -> Coverage:
     cadence = ctx.settings.cadence
     days = []
     for history, tier in zip(k.histories, k.tiers, strict=True):
