@@ -48,7 +48,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain.errors import Forbidden, KamError, Unavailable
@@ -69,9 +69,9 @@ def outcome_of(exc: BaseException) -> str:
     """How a command that raised ``exc`` ended, as a ``kam_commands_total`` outcome."""
     if isinstance(exc, Forbidden):
         return "forbidden"
-    if isinstance(exc, Unavailable | SQLAlchemyError | PoolTimeout):
-        # The dispatcher answers "try again" for the database errors it expects; an
-        # unexpected SQLAlchemyError is still the database's trouble, not the user's.
+    if isinstance(exc, Unavailable | OperationalError | InterfaceError | PoolTimeout):
+        # The database is down, locked or out of connections; an IntegrityError or a
+        # ProgrammingError, on the other hand, is a bug and counts as ``error``.
         return "unavailable"
     if isinstance(exc, KamError):
         return "user_error"

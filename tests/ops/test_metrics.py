@@ -9,7 +9,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from domain.errors import Ambiguous, Forbidden, ParseError, Unavailable
 from domain.models import Delivery
 from handlers.dispatcher import Incoming
 from handlers.metrics import (
@@ -18,6 +20,7 @@ from handlers.metrics import (
     MetricsNotifier,
     job_timer,
     observe_job,
+    outcome_of,
     start_metrics_server,
 )
 from handlers.notify import Recipient, RecordingNotifier, SendError
@@ -196,3 +199,13 @@ def test_a_process_without_a_web_server_serves_its_metrics_on_a_thread(engine):
     assert samples["kam_job_runs_total"][(("job", "digest"), ("outcome", "ok"))] >= 1
     assert samples["kam_database_up"][()] == 1
     assert samples["kam_ledger_backlog"][(("status", "pending"),)] == 0
+
+
+def test_outcomes_tell_the_users_mistakes_from_outages_and_bugs():
+    assert outcome_of(ParseError("no date")) == "user_error"
+    assert outcome_of(Ambiguous("which one?")) == "user_error"
+    assert outcome_of(Forbidden("not yours")) == "forbidden"
+    assert outcome_of(Unavailable("down")) == "unavailable"
+    assert outcome_of(OperationalError("SELECT 1", {}, Exception("gone"))) == "unavailable"
+    assert outcome_of(IntegrityError("INSERT", {}, Exception("dup"))) == "error"
+    assert outcome_of(ZeroDivisionError()) == "error"
