@@ -156,6 +156,7 @@ class Dispatcher:
             # Two people wrote the same thing at the same moment (a unique key): the
             # transaction rolled back whole, so saying so and asking again is safe.
             log.info("integrity conflict in /%s", spec.name if spec else word)
+            obs.outcome = "user_error"  # a race, not a fault: the reply asks to send it again
             return self._error_reply(InvalidInput(_("conflict", lang)), spec, lang)
         except (OperationalError, PoolTimeout) as exc:
             obs.failed(exc)
