@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from domain.models import Account, AccountAlias, Interaction
@@ -44,11 +44,16 @@ def find_exact(session: Session, text: str) -> Account | None:
     ).first()
     if account:
         return account
+    # Name, then alias, in two queries: each is one lookup in its lower() index, where
+    # an OR across the outer join would read every account.
     low = text.lower()
+    account = session.exec(select(Account).where(func.lower(Account.name) == low)).first()
+    if account:
+        return account
     return session.exec(
         select(Account)
-        .outerjoin(AccountAlias, AccountAlias.account_id == Account.id)
-        .where(or_(func.lower(Account.name) == low, func.lower(AccountAlias.alias) == low))
+        .join(AccountAlias, AccountAlias.account_id == Account.id)
+        .where(func.lower(AccountAlias.alias) == low)
     ).first()
 
 
