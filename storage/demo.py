@@ -1312,7 +1312,7 @@ def generate_large(
     with engine.connect() as conn:
         conn = conn.execution_options(sqlite_immediate=True)
         with _large_page_cache(conn), conn.begin():
-            return _write_large(
+            counts = _write_large(
                 conn,
                 accounts=accounts,
                 interactions=interactions,
@@ -1321,6 +1321,22 @@ def generate_large(
                 settings=settings,
                 today=today or datetime.now(settings.tz).date(),
             )
+        _analyze(conn)
+        return counts
+
+
+def _analyze(conn: Connection) -> None:
+    """Fresh planner statistics for the tables just filled, on PostgreSQL.
+
+    A bulk load leaves none until autovacuum gets to it (never, where it is off), and
+    without them the planner guesses a few rows per table and hash-joins whole tables
+    where an index lookup would do: 50 ms instead of 0.2 ms for one /account query.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    with conn.begin():
+        for model in _LARGE_MODELS:
+            conn.exec_driver_sql(f"ANALYZE {model.__tablename__}")  # type: ignore[attr-defined]
 
 
 @contextmanager
