@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from domain.settings import Settings
 from handlers.dispatcher import Dispatcher
+from handlers.metrics import MetricsNotifier
 from handlers.notify import ConsoleNotifier, Notifier, RoutingNotifier
 from storage.engine import make_engine
 from storage.migrate import ensure_schema
@@ -41,5 +42,5 @@ def build_app(
 ) -> App:
     engine = engine or make_engine(settings.database_url)
     ensure_schema(engine)  # a new database is upgraded on first use
-    notifier = notifier or build_notifier(settings, engine)
+    notifier = notifier or MetricsNotifier(build_notifier(settings, engine))
     return App(settings, engine, Dispatcher(engine, settings, notifier), notifier)

@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.audit_cli import audit_command
+from bot.backup_cli import backup_command
+from bot.doctor import doctor_command
 from bot.jobs_cli import jobs_app, scheduler_command
 from bot.slack.cli import slack_app
 from domain.errors import KamError
@@ -26,6 +29,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(slack_app, name="slack")
+app.command("doctor")(doctor_command)
+app.command("audit")(audit_command)
+app.command("backup")(backup_command)
 app.command("scheduler")(scheduler_command)
 
 KINDS = ("users", "accounts", "contacts", "deals")
@@ -196,12 +202,11 @@ def run(
     ] = False,
 ) -> None:
     """Run the bot: HTTP server (Slack, WeCom, /healthz) plus the scheduler."""
-    import logging
-
+    from bot.logging_setup import configure_logging
     from bot.server import run_bot
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     kam = _app()
+    configure_logging(kam.settings)
     socket_mode = None
     if kam.settings.slack.app_token:
         from bot.slack.socket_mode import start_socket_mode

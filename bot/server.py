@@ -81,6 +81,7 @@ class BotServer:
             log_level="warning",
             timeout_graceful_shutdown=kam.settings.drain_seconds,
             access_log=False,
+            log_config=None,  # kam's logging (text or JSON) formats uvicorn's lines too
         )
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None

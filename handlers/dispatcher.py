@@ -29,7 +29,7 @@ from handlers import commands  # noqa: F401  (registers every command)
 from handlers.context import Context, Outgoing, ParseContext
 from handlers.i18n import Catalog, pick
 from handlers.metrics import CommandObservation, observe_command
-from handlers.notify import Notifier, SendError, team_recipients, user_recipient
+from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.parsing.text import normalize
 from handlers.registry import TABLE, CommandSpec
 from handlers.replies import Reply, Severity
@@ -135,7 +135,7 @@ class Dispatcher:
         spec = TABLE.find(word) if word else TABLE.find("help")
         obs.command = spec.name if spec else "unknown"
         lang = self.settings.language if incoming.platform != "wecom" else "zh"
-        outbox: list[Outgoing] = []
+        outbox: list[tuple[Recipient, Reply]] = []
         try:
             with unit_of_work(self.engine, write=spec.writes if spec else False) as session:
                 actor = users.by_identity(session, incoming.platform, incoming.actor)
@@ -148,7 +148,7 @@ class Dispatcher:
                     return self._unknown_command(word, lang)
                 ctx = self._context(session, actor, incoming)
                 reply = self._run(spec, ctx, args if word else "")
-                outbox = ctx.outbox
+                outbox = self._addressed(session, ctx.outbox)  # resolved before commit
         except KamError as exc:
             obs.failed(exc)
             return self._error_reply(exc, spec, lang)
@@ -218,21 +218,25 @@ class Dispatcher:
         cmd = spec.parse(args, ctx.parse)
         return spec.run(ctx, cmd)
 
-    def _send_outbox(self, outbox: list[Outgoing]) -> None:
-        if not outbox or self.notifier is None:
+    def _addressed(self, session: Session, outbox: list[Outgoing]) -> list[tuple[Recipient, Reply]]:
+        """Who each notification goes to, read inside the command's own transaction."""
+        out: list[tuple[Recipient, Reply]] = []
+        for item in outbox:
+            if item.user_id is not None and (user := session.get(User, item.user_id)):
+                out.append((user_recipient(user), item.reply))
+            if item.team_id is not None and (team := session.get(Team, item.team_id)):
+                out += [(r, item.reply) for r in team_recipients(team)]
+        return out
+
+    def _send_outbox(self, outbox: list[tuple[Recipient, Reply]]) -> None:
+        """Send after commit; a failed notification never undoes the command."""
+        if self.notifier is None:
             return
-        with unit_of_work(self.engine, write=False) as session:
-            for item in outbox:
-                recipients = []
-                if item.user_id is not None and (user := session.get(User, item.user_id)):
-                    recipients.append(user_recipient(user))
-                if item.team_id is not None and (team := session.get(Team, item.team_id)):
-                    recipients.extend(team_recipients(team))
-                for recipient in recipients:
-                    try:
-                        self.notifier.send(recipient, item.reply)
-                    except SendError as exc:
-                        log.warning("notification to %s failed: %s", recipient.key, exc)
+        for recipient, reply in outbox:
+            try:
+                self.notifier.send(recipient, reply)
+            except SendError as exc:
+                log.warning("notification to %s failed: %s", recipient.key, exc)
 
     def _unknown_user(self, lang: str) -> Reply:
         return Reply(
