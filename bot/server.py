@@ -49,7 +49,7 @@ def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Sta
         try:
             with kam.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (any failure means "not healthy")
             reason = f"database unavailable: {type(exc).__name__}"
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return JSONResponse({"status": "ok"})

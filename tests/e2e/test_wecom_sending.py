@@ -91,7 +91,7 @@ def test_three_concurrent_senders_fetch_the_token_once(fake, database_url):
         start.wait()
         try:
             n.send(WANG, short(f"并发 {i}"))
-        except BaseException as exc:  # surfaced below
+        except BaseException as exc:  # noqa: BLE001 (surfaced below)
             errors.append(exc)
 
     threads = [threading.Thread(target=send, args=(n, i)) for i, n in enumerate(notifiers)]
