@@ -190,9 +190,15 @@ def status(
             typer.echo(f"      {d.last_error}")
 
 
-def scheduler_command() -> None:
+def scheduler_command(
+    metrics_port: Annotated[
+        int,
+        typer.Option(help="Serve Prometheus metrics (jobs, ledger backlog) on this port; 0: off"),
+    ] = 9464,
+) -> None:
     """Run the scheduled jobs alone (no web server) until Ctrl-C or SIGTERM."""
     from bot.bootstrap import build_app
+    from handlers.metrics import start_metrics_server
     from schedules.jobs import JOBS
     from schedules.scheduler import TICK_MINUTES, create_scheduler
 
@@ -205,14 +211,23 @@ def scheduler_command() -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stop)
+    metrics = None
+    if metrics_port:
+        metrics, _thread = start_metrics_server(
+            kam.engine, host=kam.settings.host, port=metrics_port
+        )
     scheduler.start()
     typer.echo(
-        f"kam scheduler: {len(JOBS)} jobs, checked every {TICK_MINUTES} minutes. Ctrl-C to stop.",
+        f"kam scheduler: {len(JOBS)} jobs, checked every {TICK_MINUTES} minutes"
+        + (f"; metrics on http://{kam.settings.host}:{metrics_port}/metrics" if metrics else "")
+        + ". Ctrl-C to stop.",
         err=True,
     )
     try:
         stop.wait()
     finally:
-        scheduler.shutdown(wait=True)
+        scheduler.shutdown(wait=True)  # lets the job run in progress finish
+        if metrics is not None:
+            metrics.shutdown()
         kam.engine.dispose()
         typer.echo("kam scheduler: stopped", err=True)

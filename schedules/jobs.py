@@ -5,22 +5,24 @@
     run_birthdays  daily    owners: contacts' birthdays (Gregorian and lunar) and
                             partnership anniversaries, days ahead and on the day
     run_tasks      daily    owners: next steps due today or overdue
-    run_reminders  daily    owners: ``/remind`` reminders whose day has come
+    run_reminders  daily    owners: their /remind reminders whose day has come
     run_goals      weekly   everyone with goals: progress; managers: their teams' table
     run_digest     weekdays team chats: the risk digest; managers: what only they may see
 
 Each is ``run_x(engine, settings, notifier, now, *, dry_run=False, on_demand=False)``
-and returns a ``JobReport``.  A run has two phases:
+and returns a ``JobReport``; every message is one per recipient, job and period.
+A run has two phases:
 
 1. **build** (one read-only transaction): find the recipients whose local slot is due
-   (``schedules.timing``), drop those whose message is already settled in the ledger,
-   and — only if anyone is left — scan the book set-based (``storage.queries``) and
-   word one ``Outbound`` message per key;
-2. **deliver** (``deliver``): per message, claim its key, send, mark it sent — each
-   step its own short transaction (``storage.ledger`` explains the exactly-once
-   guarantee and its one window).  A failed send is marked for retry with backoff; the
-   job's next tick inside the slot's window rebuilds the message from the current book
-   and tries again.
+   (``schedules.timing``), drop those whose message for the period is settled in the
+   ledger, and — only if anyone is left — scan the book set-based
+   (``storage.queries``) and word one ``Outbound`` message per key;
+2. **deliver** (``schedules.delivery``): per message, claim the key, send, mark it
+   sent.  A failed send is marked for retry with backoff; a later tick inside the
+   slot's window rebuilds the message from the current book and tries again.
+
+A recipient with nothing to be told gets no message, and their key stays open: a later
+tick inside the window looks again, so what comes up meanwhile still goes out, once.
 
 ``on_demand`` (``kam jobs run``) treats every recipient as due now, whatever the time of
 day, quiet hours or weekend; the ledger still sends each key once.  ``dry_run`` builds
@@ -30,24 +32,21 @@ and reports what would be sent, without claiming or sending anything.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, insert
+from sqlmodel import Session, select
 
 from domain.goals import GoalMetric, PaceStatus
-from domain.models import Reminder, User
+from domain.models import AuditEntry, Reminder, User
 from domain.recurrence import Every, advance
 from domain.settings import Settings
+from domain.tiers import TIERS
 from handlers.digest import (
     GoalStatus,
     TeamRisks,
@@ -61,9 +60,15 @@ from handlers.digest import (
     private_title,
 )
 from handlers.i18n import Catalog
-from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
-from handlers.replies import Action, Field, Reply, Severity
+from handlers.notify import Notifier, Recipient, team_recipients, user_recipient
+from handlers.replies import Action, Reply, Severity
 from handlers.views import fmt_date, fmt_day
+from schedules.delivery import (
+    JobReport,
+    Outbound,
+    deliver,
+    ledger_name,
+)
 from schedules.timing import (
     WEEKDAYS,
     Slot,
@@ -171,10 +176,12 @@ _ = Catalog(
         "task_today": {"en": "#{id} {account} — {text}", "zh": "#{id} {account} — {text}"},
         "done": {"en": "Done #{id}", "zh": "完成 #{id}"},
         "reminder_title": {"en": "Reminder: {account}", "zh": "提醒：{account}"},
-        "repeats": {"en": "Repeats", "zh": "重复"},
+        "reminders_title": {"en": "{n} reminders today", "zh": "今天有 {n} 条提醒"},
+        "reminder_line": {"en": "{account} — {text}", "zh": "{account} — {text}"},
+        "was_due": {"en": " (due {date})", "zh": "（原定 {date}）"},
+        "repeats": {"en": " · {every}", "zh": " · {every}"},
+        "next": {"en": ", next {date}", "zh": "，下次 {date}"},
         "once": {"en": "once", "zh": "仅一次"},
-        "next": {"en": "Next", "zh": "下次"},
-        "due_on": {"en": "Due", "zh": "日期"},
         "every_days": {"en": "every {n} days", "zh": "每 {n} 天"},
         "every_day": {"en": "every day", "zh": "每天"},
         "every_weeks": {"en": "every {n} weeks", "zh": "每 {n} 周"},
@@ -202,76 +209,6 @@ _ = Catalog(
 )
 
 
-# --- what a run produces ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outbound:
-    """One message: its ledger key, where it goes, what it says, what follows a send."""
-
-    key: DeliveryKey
-    recipient: Recipient
-    reply: Reply
-    after_sent: Callable[[Session, datetime], None] | None = None
-
-
-@dataclass
-class JobReport:
-    job: str
-    now: datetime
-    dry_run: bool = False
-    due: int = 0
-    messages: list[Outbound] = field(default_factory=list)
-    sent: list[Outbound] = field(default_factory=list)
-    skipped: list[DeliveryKey] = field(default_factory=list)
-    failed: list[tuple[DeliveryKey, str, datetime | None]] = field(default_factory=list)
-
-    def summary(self) -> str:
-        if self.dry_run:
-            return (
-                f"{self.job}: {len(self.messages)} message(s) would be sent "
-                f"({self.due} recipient(s) due)"
-            )
-        if not (self.messages or self.sent or self.skipped or self.failed):
-            return f"{self.job}: nothing to send ({self.due} recipient(s) due)"
-        parts = [f"{len(self.sent)} sent"]
-        if self.skipped:
-            parts.append(f"{len(self.skipped)} already sent or in progress elsewhere")
-        if self.failed:
-            parts.append(f"{len(self.failed)} failed")
-        return f"{self.job}: " + ", ".join(parts) + f" ({self.due} recipient(s) due)"
-
-
-def ledger_name(recipient: Recipient) -> str:
-    """The recipient part of a delivery key: a user, or one chat of a team.
-
-    A team may have a Slack channel *and* a WeCom chat under the same ``team:X`` key;
-    each is its own delivery.
-    """
-    if recipient.kind == "user":
-        return recipient.key
-    return f"{recipient.key}:{recipient.platform}:{recipient.kind}"
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-class _Clock:
-    """``now`` as the run was asked for, moving on as the run takes real time.
-
-    Claims must carry the time they were made (another process judges them stale
-    from it), yet a run for a frozen ``now`` must stay at that ``now``.
-    """
-
-    def __init__(self, now: datetime) -> None:
-        self._start = now
-        self._t0 = time.monotonic()
-
-    def __call__(self) -> datetime:
-        return self._start + timedelta(seconds=time.monotonic() - self._t0)
-
-
 # --- the build phase ----------------------------------------------------------------
 
 
@@ -287,7 +224,6 @@ class Plan:
         self.slot = slot
         self.on_demand = on_demand
         self.due_count = 0
-        self.repairs: list[Callable[[Session, datetime], None]] = []
 
     @cached_property
     def people(self) -> People:
@@ -367,11 +303,12 @@ def _build_lapse(plan: Plan) -> list[Outbound]:
     if not owners and not managers:
         return []
     people, settings, now = plan.people, plan.settings, plan.now
-    cadence = settings.cadence
-    shortest = min(cadence.a, cadence.b, cadence.c)
-    rows = queries.account_rows(
-        plan.session, now=now, quiet_before=now - timedelta(days=max(shortest - 1, 0))
-    )
+    # Narrowed in SQL (a day's slack for time zones and daylight saving); the exact
+    # calendar-day rule in each owner's time zone decides below.
+    quiet_before = {
+        tier: now - timedelta(days=settings.cadence.days_for(tier) - 1) for tier in TIERS
+    }
+    rows = queries.account_rows(plan.session, now=now, quiet_before=quiet_before)
     rows = [r for r in rows if r.owner_id in people.users]
     lapsed = find_lapsed(
         rows,
@@ -621,83 +558,86 @@ def next_after(reminder: Reminder, after: date) -> date | None:
     return advance(step, reminder.start_date, after)
 
 
-def _advance_reminder(
-    reminder_id: int, was: date, today: date
-) -> Callable[[Session, datetime], None]:
-    """After the reminder for ``was`` is sent: move it past ``today`` (or retire it)."""
+def _advance_reminders(sent: dict[int, date], today: date, request_id: str):
+    """After the message is sent: move each of its reminders past ``today``.
+
+    A reminder changed meanwhile (``/remind`` moved or cancelled it) is left as its
+    owner set it.  A one-off reminder is retired.  Set-based: one read, one batch of
+    updates and one of audit entries, however many reminders the message held.
+    """
 
     def apply(session: Session, now: datetime) -> None:
-        reminder = session.get(Reminder, reminder_id)
-        if reminder is None or reminder.next_date != was or not reminder.active:
-            return  # changed meanwhile by /remind: leave it as the user set it
-        before = audit.snapshot(reminder)
-        nxt = next_after(reminder, max(today, was))
-        if nxt is None:
-            reminder.active = False
-        else:
-            reminder.next_date = nxt
-        session.add(reminder)
+        rows = session.exec(select(Reminder).where(Reminder.id.in_(sorted(sent)))).all()
+        entries = []
+        for reminder in rows:
+            if not reminder.active or reminder.next_date != sent[reminder.id]:
+                continue
+            before = audit.snapshot(reminder)
+            nxt = next_after(reminder, max(today, reminder.next_date))
+            if nxt is None:
+                reminder.active = False
+            else:
+                reminder.next_date = nxt
+            session.add(reminder)
+            entries.append(
+                {
+                    "at": now,
+                    "actor_id": None,
+                    "channel": "schedule",
+                    "request_id": request_id[:64],
+                    "action": "update",
+                    "entity": Reminder.__tablename__,
+                    "entity_id": reminder.id,
+                    "account_id": reminder.account_id,
+                    "summary": f"reminder sent for {before['next_date']}",
+                    "before": before,
+                    "after": audit.snapshot(reminder),
+                }
+            )
         session.flush()
-        audit.record(
-            session,
-            action="update",
-            obj=reminder,
-            actor_id=None,
-            channel="schedule",
-            request_id=f"{REMINDERS}:{reminder_id}:{was.isoformat()}",
-            before=before,
-            account_id=reminder.account_id,
-            summary=f"reminder sent for {was.isoformat()}",
-        )
+        if entries:  # one batch, not a statement per reminder
+            session.execute(insert(AuditEntry), entries)
 
     return apply
 
 
 def _build_reminders(plan: Plan) -> list[Outbound]:
-    due = plan.due_users()
-    if not due:
+    owners = _user_keys(plan, REMINDERS, "due", plan.due_users())
+    if not owners:
         return []
-    people = plan.people
+    days = {u: plan.due(plan.tz(plan.people.users[u])) for u in owners}
     rows = queries.reminders_due(
-        plan.session, on_or_before=max(due.values()), owner_ids=sorted(due)
+        plan.session, on_or_before=max(days.values()), owner_ids=sorted(owners)
     )
-    candidates = []
+    by_owner = defaultdict(list)
     for row in rows:
-        owner = people.users.get(row.owner_id)
-        r = row.reminder
-        if owner is None or r.next_date > due[row.owner_id]:
-            continue
-        recipient = user_recipient(owner)
-        key = DeliveryKey(
-            REMINDERS, ledger_name(recipient), f"reminder:{r.id}", r.next_date.isoformat()
-        )
-        candidates.append((key, recipient, row, due[row.owner_id]))
-    still_open = plan.open(k for k, *_ in candidates)
-    settled = [k for k, *_ in candidates if k not in still_open]
-    sent = ledger.is_sent(plan.session, settled) if settled and not plan.on_demand else set()
+        if row.reminder.next_date <= days[row.owner_id]:
+            by_owner[row.owner_id].append(row)
     out = []
-    for key, recipient, row, today in candidates:
-        r = row.reminder
-        advance_it = _advance_reminder(r.id, r.next_date, today)
-        if key in sent:
-            # Sent before, but the reminder did not move on (the process stopped
-            # between the two): move it now rather than leave it stuck on that date.
-            plan.repairs.append(advance_it)
+    for owner_id, (key, recipient) in owners.items():
+        mine = by_owner.get(owner_id)
+        if not mine:
             continue
-        if key not in still_open:
-            continue
-        lang = recipient.lang
-        nxt = next_after(r, max(today, r.next_date))
-        reply = Reply(
-            title=_("reminder_title", lang, account=row.account_name),
-            lines=[r.text],
-            fields=[
-                Field(_("due_on", lang), fmt_day(r.next_date, lang)),
-                Field(_("repeats", lang), describe_every(r, lang)),
-                *([Field(_("next", lang), fmt_day(nxt, lang))] if nxt else []),
-            ],
+        lang, today = recipient.lang, days[owner_id]
+        lines = []
+        for row in mine:
+            r = row.reminder
+            line = _("reminder_line", lang, account=row.account_name, text=r.text)
+            if r.next_date < today:
+                line += _("was_due", lang, date=fmt_day(r.next_date, lang))
+            nxt = next_after(r, max(today, r.next_date))
+            line += _("repeats", lang, every=describe_every(r, lang))
+            if nxt is not None:
+                line += _("next", lang, date=fmt_day(nxt, lang))
+            lines.append(line)
+        title = (
+            _("reminder_title", lang, account=mine[0].account_name)
+            if len(mine) == 1
+            else _("reminders_title", lang, n=len(mine))
         )
-        out.append(Outbound(key, recipient, reply, after_sent=advance_it))
+        sent = {row.reminder.id: row.reminder.next_date for row in mine}
+        after = _advance_reminders(sent, today, str(key))
+        out.append(Outbound(key, recipient, Reply(title=title, lines=lines), after_sent=after))
     return out
 
 
@@ -886,80 +826,12 @@ def run(
     report = JobReport(job, now, dry_run=dry_run, due=plan.due_count, messages=messages)
     if dry_run:
         return report
-    if plan.repairs:
-        with unit_of_work(engine) as session:
-            for repair in plan.repairs:
-                repair(session, now)
     if messages:
         if notifier is None:
             raise ValueError("a notifier is needed to send")
         deliver(engine, settings, notifier, messages, now=now, report=report, worker=worker)
     log.info("%s", report.summary())
     return report
-
-
-def deliver(
-    engine: Engine,
-    settings: Settings,
-    notifier: Notifier,
-    messages: list[Outbound],
-    *,
-    now: datetime,
-    report: JobReport,
-    worker: str | None = None,
-) -> None:
-    """Claim, send, mark: each message once, whatever other processes are doing."""
-    cfg = settings.schedule
-    stale_after = timedelta(minutes=cfg.claim_timeout_minutes)
-    worker = worker or worker_id()
-    clock = _Clock(now)
-    for message in messages:
-        with unit_of_work(engine) as session:
-            held = ledger.claim(
-                session,
-                message.key,
-                now=clock(),
-                worker=worker,
-                stale_after=stale_after,
-                max_attempts=cfg.max_attempts,
-            )
-        if held is None:
-            report.skipped.append(message.key)
-            continue
-        try:
-            notifier.send(message.recipient, message.reply)
-        except SendError as exc:
-            error, retryable = str(exc) or type(exc).__name__, exc.retryable
-        except Exception as exc:  # a notifier bug must not leave the claim hanging
-            log.exception("sending %s failed unexpectedly", message.key)
-            error, retryable = f"{type(exc).__name__}: {exc}", True
-        else:
-            with unit_of_work(engine) as session:
-                if not ledger.mark_sent(session, held, now=clock()):
-                    log.warning(
-                        "%s: the claim expired while sending and was taken over; "
-                        "the message may have gone out twice (raise claim_timeout_minutes)",
-                        message.key,
-                    )
-            report.sent.append(message)
-            if message.after_sent is not None:
-                try:
-                    with unit_of_work(engine) as session:
-                        message.after_sent(session, clock())
-                except Exception:
-                    log.exception("after sending %s", message.key)
-            continue
-        with unit_of_work(engine) as session:
-            retry_at = ledger.mark_failed(
-                session,
-                held,
-                now=clock(),
-                error=error,
-                retryable=retryable,
-                max_attempts=cfg.max_attempts,
-            )
-        log.warning("%s not sent (attempt %d): %s", message.key, held.attempts, error)
-        report.failed.append((message.key, error, retry_at))
 
 
 def run_lapse(engine, settings, notifier, now, **kw) -> JobReport:

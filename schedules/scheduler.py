@@ -37,6 +37,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from domain.settings import Settings
+from handlers.metrics import job_timer
 from handlers.notify import Notifier
 from schedules import jobs
 from schedules.timing import Slot, next_slot
@@ -61,10 +62,12 @@ def _housekeeping_trigger(settings: Settings) -> CronTrigger:
 def tick(
     job: str, engine: Engine, settings: Settings, notifier: Notifier, clock: Clock | None = None
 ) -> jobs.JobReport | None:
-    """One tick of one job; errors are logged, never raised into the scheduler."""
+    """One tick of one job, timed for the metrics; errors are logged, never raised into
+    the scheduler."""
     now = clock() if clock else datetime.now(UTC)
     try:
-        return jobs.run(job, engine, settings, notifier, now)
+        with job_timer(job):
+            return jobs.run(job, engine, settings, notifier, now)
     except Exception:
         log.exception("scheduled job %s failed at %s", job, now.isoformat())
         return None

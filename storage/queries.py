@@ -12,7 +12,7 @@ book).  They are applied in SQL; callers pass a handful of ids, never the book.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -128,12 +128,13 @@ def account_rows(
     now: datetime,
     owner_ids: Collection[int] | None = None,
     team_ids: Collection[int] | None = None,
-    quiet_before: datetime | None = None,
+    quiet_before: Mapping[str, datetime] | None = None,
     attention: AttentionFilter | None = None,
 ) -> list[AccountRow]:
     """Accounts (not churned) with their last contact and next planned step.
 
-    ``quiet_before`` keeps only accounts not contacted since then (or never);
+    ``quiet_before`` (by effective tier) keeps only accounts of those tiers not
+    contacted since then, or never;
     ``attention`` keeps only accounts some risk rule may flag.  Two statements: the
     accounts (with both aggregates joined in), and the text of the planned steps.
     """
@@ -175,7 +176,13 @@ def account_rows(
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, team_ids)
     if quiet_before is not None:
-        stmt = stmt.where(or_(last.c.last.is_(None), last.c.last < quiet_before))
+        quiet = [
+            and_(tier == EFFECTIVE_TIER, last.c.last < since)
+            for tier, since in sorted(quiet_before.items())
+        ]
+        stmt = stmt.where(
+            EFFECTIVE_TIER.in_(sorted(quiet_before)), or_(last.c.last.is_(None), *quiet)
+        )
     if attention is not None:
         stmt = stmt.where(attention.condition())
     rows = session.exec(stmt).all()
@@ -226,29 +233,22 @@ class AttentionFilter:
     year: int
 
     def condition(self):
-        overdue_task = (
-            select(Task.id)
-            .where(Task.account_id == Account.id, Task.done_at.is_(None), Task.due_at < self.now)
-            .exists()
+        # Uncorrelated IN (…) subqueries: each is computed once, whatever the number of
+        # accounts (a correlated EXISTS may be planned as one scan per account).
+        overdue_task = select(Task.account_id).where(Task.done_at.is_(None), Task.due_at < self.now)
+        deal_at_risk = select(Deal.account_id).where(
+            Deal.stage.not_in(CLOSED_STAGES),
+            or_(Deal.stage_changed_at < self.stalled_before, Deal.close_date < self.today),
         )
-        deal_at_risk = (
-            select(Deal.id)
-            .where(
-                Deal.account_id == Account.id,
-                Deal.stage.not_in(CLOSED_STAGES),
-                or_(Deal.stage_changed_at < self.stalled_before, Deal.close_date < self.today),
-            )
-            .exists()
-        )
-        own_goal = (
-            select(Goal.id).where(Goal.account_id == Account.id, Goal.year == self.year).exists()
+        own_goal = select(Goal.account_id).where(
+            Goal.account_id.is_not(None), Goal.year == self.year
         )
         return or_(
             EFFECTIVE_TIER == "A",
             Account.status == AccountStatus.at_risk.value,
-            overdue_task,
-            deal_at_risk,
-            own_goal,
+            Account.id.in_(overdue_task),
+            Account.id.in_(deal_at_risk),
+            Account.id.in_(own_goal),
         )
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,6 +44,7 @@ def demo(tmp_path_factory):
 
     kam("demo")
     kam("say", "--as", "alice", "/remind Acme renewal check monthly")
+    kam.env = env  # type: ignore[attr-defined]
     return kam
 
 
@@ -90,3 +95,34 @@ def test_list_and_bad_input(demo):
     assert unknown.returncode == 2 and "no job 'nope'" in unknown.stderr
     bad_time = demo("jobs", "run", "lapse", "--now", "tomorrow", check=False)
     assert bad_time.returncode == 2 and "not an ISO date" in bad_time.stderr
+
+
+@pytest.mark.slow
+def test_kam_scheduler_ticks_at_start_serves_metrics_and_stops_on_sigterm(demo, tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [str(KAM), "scheduler", "--metrics-port", str(port)],
+        cwd=tmp_path,
+        env=demo.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body, deadline = "", time.monotonic() + 60
+        while 'kam_job_runs_total{job="digest",outcome="ok"}' not in body:
+            assert time.monotonic() < deadline, body
+            time.sleep(0.5)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                    body = r.read().decode()
+            except OSError:
+                continue
+        assert 'kam_ledger_backlog{status="pending"}' in body
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "kam scheduler: stopped" in err

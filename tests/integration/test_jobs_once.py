@@ -230,3 +230,21 @@ def test_two_processes_running_every_job_at_once_send_each_message_once(
     assert sent == expected
     assert all(d.status == "sent" and d.attempts == 1 for d in deliveries(engine))
     assert os.path.getsize(out) > 0
+
+
+def test_a_follow_up_that_fails_never_causes_a_second_send(engine, ids):
+    report = jobs.run_tasks(engine, Settings(), None, AT, dry_run=True)
+    (message,) = report.messages
+
+    def boom(session, now) -> None:
+        session.add(Delivery(job="x", recipient="y", subject="z", period="w"))
+        session.flush()
+        raise RuntimeError("follow-up failed")
+
+    notifier = RecordingNotifier()
+    out = jobs.JobReport("tasks", AT)
+    broken = jobs.Outbound(message.key, message.recipient, message.reply, after_sent=boom)
+    jobs.deliver(engine, Settings(), notifier, [broken], now=AT, report=out)
+    jobs.deliver(engine, Settings(), notifier, [broken], now=AT + timedelta(hours=1), report=out)
+    assert len(notifier.sent) == 1
+    assert [(d.job, d.status) for d in deliveries(engine)] == [("tasks", "sent")]  # rolled back

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +12,6 @@ from domain.models import Account, AuditEntry, Reminder
 from domain.settings import Settings
 from handlers.notify import RecordingNotifier
 from schedules.jobs import run_reminders
-from storage import ledger
-from storage.ledger import DeliveryKey
 from storage.session import unit_of_work
 from tests.harness import book
 
@@ -52,12 +50,7 @@ def test_a_reminder_is_sent_on_its_day_and_moves_to_the_next(engine, ids):
     run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
     (reply,) = notifier.to("user:alice")
     assert reply.title == "Reminder: Acme"
-    assert reply.lines == ["Check the consignment stock"]
-    assert [(fl.label, fl.value) for fl in reply.fields] == [
-        ("Due", "2026-11-18"),
-        ("Repeats", "every 2 weeks"),
-        ("Next", "2026-12-02"),
-    ]
+    assert reply.lines == ["Acme — Check the consignment stock · every 2 weeks, next 2026-12-02"]
     assert reminder(engine, rid).next_date == date(2026, 12, 2)
     with unit_of_work(engine, write=False) as s:
         entry = s.exec(select(AuditEntry).where(AuditEntry.entity == "reminder")).one()
@@ -81,7 +74,7 @@ def test_missed_weeks_send_once_not_once_per_week(engine, ids):
     run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
     (reply,) = notifier.to("user:wang")  # the account's owner, in his language
     assert reply.title == "提醒：华夏重工"
-    assert ("重复", "每周") in [(fl.label, fl.value) for fl in reply.fields]
+    assert reply.lines == ["华夏重工 — 周报跟进（原定 2026年10月28日） · 每周，下次 2026年11月25日"]
     assert reminder(engine, rid).next_date == date(2026, 11, 25)
 
 
@@ -93,7 +86,9 @@ def test_month_ends_clamp_and_weekends_wait_for_monday(engine, ids):
     assert notifier.sent == []
     run_reminders(engine, Settings(), notifier, at(date(2027, 3, 1)))
     (reply,) = notifier.to("user:alice")
-    assert ("Due", "2027-02-28") in [(fl.label, fl.value) for fl in reply.fields]
+    assert reply.lines == [
+        "Acme — Month-end stock count (due 2027-02-28) · every month, next 2027-03-31"
+    ]
     assert reminder(engine, rid).next_date == date(2027, 3, 31)
 
 
@@ -111,15 +106,25 @@ def test_inactive_reminders_and_churned_accounts_stay_silent(engine, ids):
     assert notifier.sent == []
 
 
-def test_a_reminder_sent_but_not_moved_on_is_moved_without_sending_again(engine, ids):
-    rid = add(engine, ids["acme"], "QBR", every_months=3,
-              start=date(2026, 8, 18), next_date=date(2026, 11, 18))  # fmt: skip
-    key = DeliveryKey("reminders", "user:alice", f"reminder:{rid}", "2026-11-18")
-    with unit_of_work(engine) as s:  # a process sent it and stopped before moving it on
-        held = ledger.claim(s, key, now=at(date(2026, 11, 18)), worker="gone",
-                            stale_after=timedelta(minutes=10), max_attempts=5)  # fmt: skip
-        ledger.mark_sent(s, held, now=at(date(2026, 11, 18)))
+def test_an_owners_reminders_of_the_day_come_in_one_message(engine, ids):
+    first = add(engine, ids["acme"], "QBR", every_months=3,
+                start=date(2026, 8, 18), next_date=date(2026, 11, 18))  # fmt: skip
+    second = add(engine, ids["acme"], "Renewal", every_months=12,
+                 start=date(2025, 11, 18), next_date=date(2026, 11, 18))  # fmt: skip
+    later = add(engine, ids["acme"], "Not yet", every_days=7,
+                start=date(2026, 11, 19), next_date=date(2026, 11, 19))  # fmt: skip
     notifier = RecordingNotifier()
-    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)) + timedelta(minutes=15))
-    assert notifier.sent == []
-    assert reminder(engine, rid).next_date == date(2027, 2, 18)
+    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
+    (reply,) = notifier.to("user:alice")
+    assert reply.title == "2 reminders today"
+    assert reply.lines == [
+        "Acme — QBR · every 3 months, next 2027-02-18",
+        "Acme — Renewal · every year, next 2027-11-18",
+    ]
+    assert reminder(engine, first).next_date == date(2027, 2, 18)
+    assert reminder(engine, second).next_date == date(2027, 11, 18)
+    assert reminder(engine, later).next_date == date(2026, 11, 19)
+    with unit_of_work(engine, write=False) as s:
+        entries = s.exec(select(AuditEntry).where(AuditEntry.entity == "reminder")).all()
+        assert {e.request_id for e in entries} == {"reminders/user:alice/due/2026-11-18"}
+        assert len(entries) == 2
