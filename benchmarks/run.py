@@ -327,7 +327,7 @@ def measure(db: BenchDatabase, plan: Plan, phases: tuple[str, ...]) -> Results:
         started = time.perf_counter()
         try:
             result = steps[phase]()
-        except Exception as exc:  # one broken phase must not hide the others' figures
+        except Exception as exc:  # noqa: BLE001  (one broken phase must not hide the others)
             results.failures.append(f"{phase}: {exc}")
             print(f"   FAILED: {exc}", flush=True)
             continue
@@ -407,7 +407,14 @@ def table(results: Results) -> list[str]:
     p = results.phases
     rows: list[tuple[str, str, str, bool | None]] = []
     if b := p.get("build"):
-        rows.append((f"build: `{b['command']}`", f"{b['seconds']:.1f} s", "—", None))
+        rows.append(
+            (
+                f"build: `{b['command']}` (time, peak memory)",
+                f"{b['seconds']:.1f} s, {b['peak_rss_mb']:.0f} MiB",
+                "—",
+                None,
+            )
+        )
     if a := p.get("account"):
         rows.append(
             (
