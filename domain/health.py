@@ -377,29 +377,31 @@ class Rfm:
         return self.recency + self.frequency + self.monetary
 
 
-def quintiles(values: Mapping[K, float | Decimal]) -> dict[K, int]:
-    """Score each value 1-5 by quintile among all of them (higher value, higher score).
+def quintiles(values: Mapping[K, float | Decimal], of: Collection[K] | None = None) -> dict[K, int]:
+    """Score values 1-5 by quintile among all of them (higher value, higher score).
 
     ``1 + ⌊5 × (values strictly below) / n⌋``: equal values share a score, the
     lowest value always scores 1, and only the top fifth of a large enough book
-    reaches 5.
+    reaches 5.  ``of`` limits the answer to some keys (ranked among all values).
     """
     ordered = sorted(values.values())
     n = len(ordered)
-    return {k: 1 + (5 * bisect.bisect_left(ordered, v)) // n for k, v in values.items()}
+    keys = values if of is None else [k for k in of if k in values]
+    return {k: 1 + (5 * bisect.bisect_left(ordered, values[k])) // n for k in keys}
 
 
-def rfm_scores(inputs: Mapping[K, RfmInput]) -> dict[K, Rfm]:
-    """RFM scores of every account in ``inputs`` (the book), each 1-5 by quintile.
+def rfm_scores(inputs: Mapping[K, RfmInput], of: Collection[K] | None = None) -> dict[K, Rfm]:
+    """RFM scores, each 1-5 by quintile over every account in ``inputs`` (the book).
 
     Recency ranks the fewest days since the last transaction best and "never" worst.
+    ``of`` limits the answer to some accounts, still ranked against the whole book.
     """
     recency = quintiles(
-        {k: -math.inf if i.days_since is None else -i.days_since for k, i in inputs.items()}
+        {k: -math.inf if i.days_since is None else -i.days_since for k, i in inputs.items()}, of
     )
-    frequency = quintiles({k: i.frequency for k, i in inputs.items()})
-    monetary = quintiles({k: i.monetary for k, i in inputs.items()})
-    return {k: Rfm(recency[k], frequency[k], monetary[k], inputs[k]) for k in inputs}
+    frequency = quintiles({k: i.frequency for k, i in inputs.items()}, of)
+    monetary = quintiles({k: i.monetary for k, i in inputs.items()}, of)
+    return {k: Rfm(recency[k], frequency[k], monetary[k], inputs[k]) for k in recency}
 
 
 # --- lifetime value -----------------------------------------------------------------

@@ -62,7 +62,11 @@ ZERO = Decimal(0)
 CHURNED = AccountStatus.churned.value
 
 Condition = ColumnElement[bool]
-"""A condition on ``Account`` rows: which accounts a query looks at (None: all)."""
+"""A condition on ``Account`` rows: which accounts a query looks at."""
+
+Accounts = Condition | int | None
+"""Which accounts a query looks at: those meeting a condition, one account (its id),
+or (None) all."""
 
 
 def local_day(moment: datetime, tz: ZoneInfo) -> date:
@@ -109,10 +113,12 @@ def _scope_of(
     return and_(*conds) if conds else None
 
 
-def _restrict(stmt, column, cond: Condition | None):
-    if cond is None:
+def _restrict(stmt, column, where: Accounts):
+    if where is None:
         return stmt
-    return stmt.where(column.in_(select(Account.id).where(cond)))
+    if isinstance(where, int):
+        return stmt.where(column == where)
+    return stmt.where(column.in_(select(Account.id).where(where)))
 
 
 # --- satisfaction -------------------------------------------------------------------
@@ -123,7 +129,7 @@ def csat_summaries(
     *,
     since: datetime,
     until: datetime | None = None,
-    where: Condition | None = None,
+    where: Accounts = None,
 ) -> dict[int, CsatSummary]:
     """Each account's scores recorded in ``[since, until)``: mean, count, latest two.
 
@@ -188,7 +194,7 @@ def csat_history(session: Session, account_id: int, *, limit: int = 5) -> list[C
 
 
 def open_complaints_by_account(
-    session: Session, *, where: Condition | None = None
+    session: Session, *, where: Accounts = None
 ) -> dict[int, tuple[int, datetime]]:
     """Open complaints per account: how many, and when the oldest was opened."""
     stmt = _restrict(
@@ -202,7 +208,7 @@ def open_complaints_by_account(
 
 
 def open_complaints(
-    session: Session, *, where: Condition | None = None, limit: int | None = None
+    session: Session, *, where: Accounts = None, limit: int | None = None
 ) -> list[Complaint]:
     """Open complaints, oldest first."""
     stmt = _restrict(
@@ -224,9 +230,7 @@ def complaint_age(complaint_opened_at: datetime, today: date, tz: ZoneInfo) -> i
 # --- receivables --------------------------------------------------------------------
 
 
-def balances_by_account(
-    session: Session, *, where: Condition | None = None
-) -> dict[int, list[Balance]]:
+def balances_by_account(session: Session, *, where: Accounts = None) -> dict[int, list[Balance]]:
     out: dict[int, list[Balance]] = {}
     stmt = _restrict(
         select(Invoice.id, Invoice.account_id, Invoice.amount, Invoice.paid_amount,
@@ -241,7 +245,7 @@ def balances_by_account(
 
 
 def credits_by_account(
-    session: Session, *, where: Condition | None = None
+    session: Session, *, where: Accounts = None
 ) -> dict[int, dict[str, Decimal]]:
     """Unapplied payments (credits) per account and currency."""
     stmt = _restrict(
@@ -275,10 +279,9 @@ def unapplied_payments(session: Session, account_id: int, currency: str) -> list
 def account_receivables(
     session: Session, account: Account, *, today: date, settings: Settings
 ) -> Receivables:
-    where = Account.id == account.id
     return receivables(
-        balances_by_account(session, where=where).get(account.id, []),
-        credits_by_account(session, where=where).get(account.id, {}),
+        balances_by_account(session, where=account.id).get(account.id, []),
+        credits_by_account(session, where=account.id).get(account.id, {}),
         today=today,
         credit_limit=account.credit_limit,
         house=settings.currency,
@@ -291,84 +294,103 @@ def account_receivables(
 
 @dataclass(frozen=True)
 class RfmBook:
-    """Every (not churned) account's RFM over the book, and the inputs behind it.
-
-    ``unconverted`` lists, per account, currencies left out of Monetary for want of
-    a rate; ``won`` and ``paid`` are the window's sums in the house currency.
-    """
+    """RFM scores (ranked over every account that is not churned), and per account the
+    currencies left out of Monetary for want of a rate."""
 
     scores: dict[int, Rfm]
-    won: dict[int, Decimal]
-    paid: dict[int, Decimal]
     unconverted: dict[int, frozenset[str]]
     since: date
 
 
-def rfm_book(session: Session, *, now: datetime, settings: Settings, tz: ZoneInfo) -> RfmBook:
-    """RFM of every account that is not churned, in five statements."""
+_QUIET = RfmInput(days_since=None, frequency=0, monetary=ZERO)
+
+
+def rfm_book(
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    tz: ZoneInfo,
+    of: Collection[int] | None = None,
+) -> RfmBook:
+    """RFM over the book in three statements; ``of`` limits the scores returned (the
+    ranking is always against the whole book)."""
     policy = policy_of(settings)
     today = local_day(now, tz)
     since_day = today - timedelta(days=policy.rfm_window_days)
     since = day_start(since_day, tz)
     ids = list(session.exec(select(Account.id).where(Account.status != CHURNED)))
     won_sums: dict[int, dict[str, Decimal]] = {}
+    paid_sums: dict[int, dict[str, Decimal]] = {}
     counts: dict[int, int] = {}
-    for account_id, currency, amount, n in session.exec(
-        select(Deal.account_id, Deal.currency, func.sum(Deal.amount), func.count(Deal.id))
-        .where(Deal.stage == DealStage.won.value, Deal.closed_at >= since, Deal.closed_at <= now)
+    last_won: dict[int, datetime] = {}
+    last_paid: dict[int, date] = {}
+    recent = Deal.closed_at >= since
+    for account_id, currency, amount, n, last in session.exec(
+        select(
+            Deal.account_id,
+            Deal.currency,
+            func.sum(case((recent, Deal.amount), else_=0)),
+            func.sum(case((recent, 1), else_=0)),
+            func.max(Deal.closed_at),
+        )
+        .where(Deal.stage == DealStage.won.value, Deal.closed_at <= now)
         .group_by(Deal.account_id, Deal.currency)
     ):
-        add_money(won_sums.setdefault(account_id, {}), currency, Decimal(amount or 0))
-        counts[account_id] = counts.get(account_id, 0) + n
-    paid_sums: dict[int, dict[str, Decimal]] = {}
-    for account_id, currency, amount, n in session.exec(
-        select(Payment.account_id, Payment.currency, func.sum(Payment.amount), func.count())
-        .where(Payment.received_on >= since_day, Payment.received_on <= today)
+        if n:
+            add_money(won_sums.setdefault(account_id, {}), currency, Decimal(amount or 0))
+            counts[account_id] = counts.get(account_id, 0) + n
+        if account_id not in last_won or last > last_won[account_id]:
+            last_won[account_id] = last
+    recent = Payment.received_on >= since_day
+    for account_id, currency, amount, n, last in session.exec(
+        select(
+            Payment.account_id,
+            Payment.currency,
+            func.sum(case((recent, Payment.amount), else_=0)),
+            func.sum(case((recent, 1), else_=0)),
+            func.max(Payment.received_on),
+        )
+        .where(Payment.received_on <= today)
         .group_by(Payment.account_id, Payment.currency)
     ):
-        add_money(paid_sums.setdefault(account_id, {}), currency, Decimal(amount or 0))
-        counts[account_id] = counts.get(account_id, 0) + n
-    last_won = dict(
-        session.exec(
-            select(Deal.account_id, func.max(Deal.closed_at))
-            .where(Deal.stage == DealStage.won.value, Deal.closed_at <= now)
-            .group_by(Deal.account_id)
-        ).all()
-    )
-    last_paid = dict(
-        session.exec(
-            select(Payment.account_id, func.max(Payment.received_on))
-            .where(Payment.received_on <= today)
-            .group_by(Payment.account_id)
-        ).all()
-    )
+        if n:
+            add_money(paid_sums.setdefault(account_id, {}), currency, Decimal(amount or 0))
+            counts[account_id] = counts.get(account_id, 0) + n
+        if account_id not in last_paid or last > last_paid[account_id]:
+            last_paid[account_id] = last
     inputs: dict[int, RfmInput] = {}
-    won: dict[int, Decimal] = {}
-    paid: dict[int, Decimal] = {}
     unconverted: dict[int, frozenset[str]] = {}
     for account_id in ids:
-        days = [
-            (today - d).days
-            for d in (
-                local_day(last_won[account_id], tz) if account_id in last_won else None,
-                last_paid.get(account_id),
-            )
-            if d is not None
-        ]
-        won[account_id], left_won = _in_house(won_sums.get(account_id, {}), settings)
-        paid[account_id], left_paid = _in_house(paid_sums.get(account_id, {}), settings)
-        if left_won | left_paid:
+        won_at, paid_on = last_won.get(account_id), last_paid.get(account_id)
+        if won_at is None and paid_on is None:
+            inputs[account_id] = _QUIET
+            continue
+        last = max(d for d in (won_at and local_day(won_at, tz), paid_on) if d is not None)
+        won, left_won = _in_house(won_sums.get(account_id), settings)
+        paid, left_paid = _in_house(paid_sums.get(account_id), settings)
+        if left_won or left_paid:
             unconverted[account_id] = left_won | left_paid
         inputs[account_id] = RfmInput(
-            days_since=max(min(days), 0) if days else None,
+            days_since=max((today - last).days, 0),
             frequency=counts.get(account_id, 0),
-            monetary=max(won[account_id], paid[account_id]),
+            monetary=max(won, paid),
         )
-    return RfmBook(rfm_scores(inputs), won, paid, unconverted, since_day)
+    return RfmBook(rfm_scores(inputs, of), unconverted, since_day)
 
 
-def _in_house(amounts: dict[str, Decimal], settings: Settings) -> tuple[Decimal, frozenset[str]]:
-    return split_total(amounts, settings.currency, house=settings.currency, rates=settings.fx_rates)
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _in_house(
+    amounts: dict[str, Decimal] | None, settings: Settings
+) -> tuple[Decimal, frozenset[str]]:
+    house = settings.currency
+    if not amounts:
+        return ZERO, _NOTHING
+    if len(amounts) == 1 and house in amounts:
+        return amounts[house], _NOTHING
+    return split_total(amounts, house, house=house, rates=settings.fx_rates)
 
 
 # --- /account -----------------------------------------------------------------------
@@ -410,21 +432,35 @@ class HealthFacts:
 
 
 def health_facts(
-    session: Session, account: Account, *, now: datetime, settings: Settings, tz: ZoneInfo
+    session: Session,
+    account: Account,
+    *,
+    now: datetime,
+    settings: Settings,
+    tz: ZoneInfo,
+    with_rfm: bool = True,
 ) -> HealthFacts:
-    """One account's health in about ten statements, whatever the size of the book."""
+    """One account's health in ten statements, whatever the size of the book.
+
+    RFM ranks the account against the whole book, which costs time in proportion to
+    the book (about 25 ms at 2,000 accounts, 250 ms at 20,000 on SQLite);
+    ``with_rfm=False`` leaves it out (``rfm`` is None and lifetime value then uses only
+    the recorded annual revenue).
+    """
     policy = policy_of(settings)
     today = local_day(now, tz)
-    where = Account.id == account.id
+    where = account.id
     csat = csat_summaries(
         session, since=now - timedelta(days=policy.csat_window_days), where=where
     ).get(account.id, CsatSummary())
     count, oldest = open_complaints_by_account(session, where=where).get(account.id, (0, None))
-    book = rfm_book(session, now=now, settings=settings, tz=tz)
+    rfm, unconverted = None, frozenset()
+    if with_rfm:
+        book = rfm_book(session, now=now, settings=settings, tz=tz, of=[account.id])
+        rfm, unconverted = book.scores.get(account.id), book.unconverted.get(account.id)
     revenue, from_book = account.annual_revenue, False
-    if revenue is None and book.scores.get(account.id) is not None:
-        monetary = book.scores[account.id].inputs.monetary
-        revenue, from_book = (monetary, True) if monetary else (None, False)
+    if revenue is None and rfm is not None and rfm.inputs.monetary:
+        revenue, from_book = rfm.inputs.monetary, True
     ltv = lifetime_value(
         revenue,
         account.expected_years or policy.expected_years,
@@ -436,8 +472,8 @@ def health_facts(
         open_complaints=count,
         oldest_complaint_days=None if oldest is None else complaint_age(oldest, today, tz),
         receivables=account_receivables(session, account, today=today, settings=settings),
-        rfm=book.scores.get(account.id),
-        rfm_unconverted=book.unconverted.get(account.id, frozenset()),
+        rfm=rfm,
+        rfm_unconverted=unconverted or frozenset(),
         ltv=ltv,
         ltv_revenue_from_book=from_book and ltv is not None,
         currency=settings.currency,

@@ -651,7 +651,7 @@ def run_csat(ctx: Context, cmd: CsatCommand) -> Reply:
 def _summary(ctx: Context, account: Account):
     policy = policy_of(ctx.settings)
     since = ctx.now - timedelta(days=policy.csat_window_days)
-    return csat_summaries(ctx.session, since=since, where=Account.id == account.id).get(account.id)
+    return csat_summaries(ctx.session, since=since, where=account.id).get(account.id)
 
 
 def _csat_record(ctx: Context, account: Account, cmd: CsatCommand) -> Reply:
@@ -1576,7 +1576,7 @@ def run_ltv(ctx: Context, cmd: LtvCommand) -> Reply:
 def _ltv_view(ctx: Context, account: Account, reply: Reply) -> Reply:
     lang, house = ctx.lang, ctx.settings.currency
     policy = policy_of(ctx.settings)
-    book = rfm_book(ctx.session, now=ctx.now, settings=ctx.settings, tz=ctx.tz)
+    book = rfm_book(ctx.session, now=ctx.now, settings=ctx.settings, tz=ctx.tz, of=[account.id])
     rfm = book.scores.get(account.id)
     if rfm is not None:
         reply.fields.append(

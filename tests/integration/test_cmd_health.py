@@ -539,6 +539,10 @@ def test_health_facts_for_the_account_screen(engine):
     assert facts.ltv.value == D("1600000.00")  # 1.2m × 5 × 30% − 200k
     codes = [r.code for r in assess_health(facts.signals, HealthPolicy())]
     assert codes == ["credit_limit_exceeded", "csat_low", "receivables_overdue"]
+    with unit_of_work(engine, write=False) as s:
+        quick = health_facts(s, s.get(Account, ids["acme"]), now=NOW, settings=settings,
+                             tz=SHANGHAI, with_rfm=False)  # fmt: skip
+    assert quick.rfm is None and quick.ltv == facts.ltv  # the revenue is recorded
     assert health_lines(facts, "en", "Acme") == [
         "CSAT 7 (2 scores, 12 months) · latest 5, was 9",
         "Receivables: ¥150K + $30K open · ¥150K overdue · exposure ¥360K of ¥100K limit",

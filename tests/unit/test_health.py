@@ -233,6 +233,11 @@ def test_quintiles_share_a_score_on_ties_and_start_at_one():
     assert quintiles({}) == {}
 
 
+def test_quintiles_of_some_keys_are_still_ranked_against_all():
+    values = {i: i * 10 for i in range(10)}
+    assert quintiles(values, of=[9, 0, 42]) == {9: 5, 0: 1}
+
+
 def test_rfm_scores_each_letter_over_the_book():
     book = {
         "acme": RfmInput(days_since=3, frequency=6, monetary=D(2_000_000)),
@@ -253,6 +258,7 @@ def test_rfm_scores_each_letter_over_the_book():
         "umbrella": 1, "hooli": 2, "globex": 3, "initech": 4, "acme": 5,
     }  # fmt: skip
     assert rfm["acme"].code == "555" and rfm["globex"].total == 9
+    assert rfm_scores(book, of=["globex"]) == {"globex": rfm["globex"]}
     assert rfm_scores({}) == {}
 
 
