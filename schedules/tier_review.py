@@ -41,7 +41,7 @@ from domain.models import Account, ProposalStatus, Role, TierProposal, TierRevie
 from domain.settings import Settings
 from handlers.commands.review import proposals_reply
 from handlers.notify import Notifier, user_recipient
-from schedules.jobs import JobReport, Outbound, deliver, ledger_name
+from schedules.delivery import JobReport, Outbound, deliver, ledger_name
 from schedules.timing import Slot, due_day
 from storage import ledger, queries
 from storage.health import ReviewInput, review_inputs
