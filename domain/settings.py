@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from domain.cadence import CadencePolicy
 from domain.errors import InvalidInput
+from domain.health import HealthPolicy
 from domain.risks import RiskPolicy
 from domain.tiers import TierPolicy
 
@@ -124,6 +125,7 @@ class Settings(_Strict):
     tiers: TierPolicy = Field(default_factory=TierPolicy)
     cadence: CadencePolicy = Field(default_factory=CadencePolicy)
     risks: RiskPolicy = Field(default_factory=RiskPolicy)
+    health: HealthPolicy = Field(default_factory=HealthPolicy)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     deals: DealConfig = Field(default_factory=DealConfig)
     slack: SlackSettings = Field(default_factory=SlackSettings)

@@ -9,9 +9,11 @@ from pydantic import BaseModel
 from domain.cadence import contact_status
 from domain.calendar import format_birthday
 from domain.goals import GoalMetric, period_bounds, progress, progress_bar
+from domain.health import assess_health, policy_of
 from domain.risks import AccountSnapshot, DealSnapshot, Risk, assess, describe
 from domain.tiers import TIER_LABELS
 from handlers.auth import require_read
+from handlers.commands.health import health_lines, health_risk_line
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
@@ -19,9 +21,11 @@ from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day, fmt_money, label, upcoming_birthdays
 from storage.goals import actuals
+from storage.health import HealthFacts, health_facts
 from storage.summary import AccountFacts, account_facts, days_in_stage
 
 BIRTHDAY_DAYS = 14
+_MARKS = {"high": "●", "medium": "◐", "low": "○"}
 
 _ = Catalog(
     {
@@ -54,6 +58,7 @@ _ = Catalog(
         "no_due": {"en": "no date", "zh": "无截止日"},
         "birthdays": {"en": "Birthdays (14 days)", "zh": "生日（14 天内）"},
         "risks": {"en": "Risks", "zh": "风险"},
+        "health": {"en": "Health", "zh": "健康度"},
         "log_visit": {"en": "Log visit", "zh": "记录拜访"},
         "none_yet": {"en": "no interactions yet", "zh": "暂无跟进记录"},
         "more_tasks": {"en": "…and {n} more", "zh": "……还有 {n} 条"},
@@ -86,13 +91,15 @@ def run_account(ctx: Context, cmd: AccountQuery) -> Reply:
     account = resolve_account(ctx, cmd.account)
     require_read(ctx.session, ctx.actor, account, ctx.lang)
     facts = account_facts(ctx.session, account, year=ctx.now.year)
-    return AccountView(ctx, facts).reply()
+    health = health_facts(ctx.session, account, now=ctx.now, settings=ctx.settings, tz=ctx.tz)
+    return AccountView(ctx, facts, health).reply()
 
 
 @dataclass
 class AccountView:
     ctx: Context
     facts: AccountFacts
+    health: HealthFacts
 
     def reply(self) -> Reply:
         ctx, f, lang = self.ctx, self.facts, self.ctx.lang
@@ -103,6 +110,7 @@ class AccountView:
         )
         goal_lines, goal_behind = self._goals()
         risks = assess(self._snapshot(status, goal_behind), ctx.settings.risks, today)
+        health_risks = assess_health(self.health.signals, policy_of(ctx.settings))
 
         title = a.name + (f" ({' / '.join(f.aliases)})" if f.aliases else "")
         reply = Reply(title=title)
@@ -138,7 +146,13 @@ class AccountView:
         reply.add_section(_("goals", lang, year=ctx.now.year), goal_lines)
         reply.add_section(_("tasks", lang), self._tasks())
         reply.add_section(_("birthdays", lang), self._birthdays())
-        reply.add_section(_("risks", lang), [self._risk_line(r) for r in risks])
+        reply.add_section(_("health", lang), health_lines(self.health, lang, a.name))
+        risk_lines = [self._risk_line(r) for r in risks]
+        risk_lines += [
+            f"{_MARKS[r.severity.value]} {health_risk_line(r, lang)}" for r in health_risks
+        ]
+        reply.add_section(_("risks", lang), risk_lines)
+        risks = [*risks, *health_risks]
         visit = "拜访" if lang == "zh" else "visit"
         reply.actions.append(Action(_("log_visit", lang), f"{visit} {a.name} ", kind="modal"))
         if any(r.severity.value == "high" for r in risks):
@@ -252,8 +266,8 @@ class AccountView:
             contacts=len(f.contacts),
             has_decision_maker=any(c.role == "decision_maker" for c in f.contacts),
             goal_behind=goal_behind,
+            oldest_complaint_days=self.health.oldest_complaint_days,
         )
 
     def _risk_line(self, risk: Risk) -> str:
-        mark = {"high": "●", "medium": "◐", "low": "○"}[risk.severity.value]
-        return f"{mark} {describe(risk, self.ctx.lang)}"
+        return f"{_MARKS[risk.severity.value]} {describe(risk, self.ctx.lang)}"

@@ -103,3 +103,28 @@ def test_summary_fits_one_phone_screen_in_block_kit(engine):
     messages = render_blocks(reply)
     assert len(messages) == 1 and len(messages[0]["blocks"]) <= 15
     assert len(reply.plain_lines()) <= 30
+
+
+def test_health_shows_csat_complaints_and_receivables_with_their_risks(engine):
+    book(engine)
+    chat = Chat(engine)
+    chat.now = NOW - timedelta(days=20)
+    assert chat.say("alice", "/csat Acme 9 great quarter").severity is Severity.success
+    assert (
+        chat.say("alice", "/complaint Acme late delivery of spare parts").severity
+        is Severity.success
+    )
+    assert chat.say("alice", "/invoice Acme 300k due 2026-11-01").severity is Severity.success
+    chat.now = NOW
+    assert (
+        chat.say("alice", "/csat Acme 5 delivery problems").severity is Severity.warning
+    )  # a drop
+    text = "\n".join(chat.say("alice", "/account Acme").plain_lines())
+    assert "Health" in text
+    assert "CSAT" in text and "5" in text
+    # risks from the health rules: the score dropped by 4 and is ≤ 6, a 20-day-old
+    # complaint is open (limit 14), and 300k has been overdue since Nov 1
+    risks = text[text.index("Risks") :]
+    assert "complaint" in risks.lower()
+    assert "overdue" in risks.lower()
+    assert "CSAT" in risks or "satisfaction" in risks.lower()
