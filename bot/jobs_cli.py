@@ -109,17 +109,16 @@ def run_job(
 ) -> None:
     """Run one job once and print what it sends (or, with --dry-run, would send)."""
     from bot.bootstrap import build_app
-    from schedules import jobs
+    from schedules.scheduler import SCHEDULED
 
-    if name not in jobs.JOBS:
-        typer.echo(f"kam: no job {name!r}; jobs are {', '.join(jobs.JOBS)}", err=True)
+    if name not in SCHEDULED:
+        typer.echo(f"kam: no job {name!r}; jobs are {', '.join(SCHEDULED)}", err=True)
         raise typer.Exit(2)
     settings = _settings()
     when = _parse_now(now, settings)
     kam = build_app(settings)
     try:
-        report = jobs.run(
-            name,
+        report = SCHEDULED[name](
             kam.engine,
             settings,
             _Printing(kam.notifier),
@@ -199,8 +198,7 @@ def scheduler_command(
     """Run the scheduled jobs alone (no web server) until Ctrl-C or SIGTERM."""
     from bot.bootstrap import build_app
     from handlers.metrics import start_metrics_server
-    from schedules.jobs import JOBS
-    from schedules.scheduler import TICK_MINUTES, create_scheduler
+    from schedules.scheduler import SCHEDULED, TICK_MINUTES, create_scheduler
 
     kam = build_app(_settings())
     scheduler = create_scheduler(kam.engine, kam.settings, kam.notifier)
@@ -218,7 +216,7 @@ def scheduler_command(
         )
     scheduler.start()
     typer.echo(
-        f"kam scheduler: {len(JOBS)} jobs, checked every {TICK_MINUTES} minutes"
+        f"kam scheduler: {len(SCHEDULED)} jobs, checked every {TICK_MINUTES} minutes"
         + (f"; metrics on http://{kam.settings.host}:{metrics_port}/metrics" if metrics else "")
         + ". Ctrl-C to stop.",
         err=True,

@@ -6,8 +6,8 @@ chat answer and the morning message never disagree.
 The risk digest of a team lists, grouped by severity, what the domain rules
 (``domain.risks``) find on the team's accounts — lapsed or never-contacted A-tier
 accounts, deals stalled in a stage or past their close date, overdue next steps, A-tier
-accounts with too few contacts or no decision maker, accounts marked at risk — plus the
-goals behind pace.  Who may see what:
+accounts with too few contacts or no decision maker, accounts marked at risk,
+complaints open longer than allowed — plus the goals behind pace.  Who may see what:
 
 * the **group** digest (the team's chat) shows what every member of the team may read
   anyway: the team's accounts (``handlers.auth``) and the team's own goals;
@@ -99,6 +99,7 @@ _ = Catalog(
             "zh": "{metric} {bar} · {nums} · 应达 {expected}%",
         },
         "k_at_risk": {"en": "Marked at risk", "zh": "标记为风险"},
+        "k_complaint": {"en": "Complaints open too long", "zh": "投诉久未解决"},
         "k_lapsed": {"en": "Lapsed A-tier", "zh": "A类失联"},
         "k_stalled": {"en": "Stalled deals", "zh": "停滞商机"},
         "k_deal_overdue": {"en": "Deals past close date", "zh": "逾期未成交"},
@@ -113,6 +114,7 @@ MARKS = {Severity.HIGH: "●", Severity.MEDIUM: "◐", Severity.LOW: "○"}
 
 DIGEST_CODES = {
     "at_risk": "k_at_risk",
+    "complaint_open": "k_complaint",
     "lapsed": "k_lapsed",
     "never_contacted": "k_lapsed",
     "deal_stalled": "k_stalled",
@@ -335,6 +337,7 @@ def gather_risks(
     ):
         deals.setdefault(deal.account_id, []).append(deal)
     overdue = queries.overdue_task_counts(session, now=now, team_ids=team_ids)
+    complaints = queries.oldest_open_complaints(session, team_ids=team_ids)
     cover = queries.coverage(session, team_ids=team_ids)
     members = [u.id for u in people.users.values() if u.team_id in team_ids]
     goal_rows = queries.goals_of_year(session, today.year, user_ids=members, team_ids=team_ids)
@@ -371,6 +374,11 @@ def gather_risks(
             contacts=contacts,
             has_decision_maker=has_dm,
             goal_behind=row.id in behind_accounts,
+            oldest_complaint_days=(
+                (today - complaints[row.id].astimezone(tz).date()).days
+                if row.id in complaints
+                else None
+            ),
         )
         risks = [
             r

@@ -18,6 +18,8 @@ The only module that imports APScheduler.  Design:
   themselves are coalesced, with a misfire grace of the same hours rather than
   APScheduler's default second, so a paused or overloaded process runs one tick late
   instead of skipping it or running a backlog.
+* **The quarterly tier review** (``schedules.tier_review``) ticks like the pushes and
+  acts on the first working day of a quarter.
 * **Housekeeping** forgets ledger rows of messages sent long ago, nightly at 03:30
   in kam's time zone.
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -40,7 +42,8 @@ from domain.settings import Settings
 from handlers.metrics import job_timer
 from handlers.notify import Notifier
 from schedules import jobs
-from schedules.timing import Slot, next_slot
+from schedules.tier_review import TIER_REVIEW, run_tier_review
+from schedules.timing import Slot, next_slot, runs_on
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,9 @@ JOB_ID_PREFIX = "kam."
 HOUSEKEEPING = "housekeeping"
 
 Clock = Callable[[], datetime]
+
+SCHEDULED: dict[str, Callable[..., jobs.JobReport]] = {**jobs.JOBS, TIER_REVIEW: run_tier_review}
+"""Every job the scheduler ticks, by name: the pushes, and the quarterly tier review."""
 
 
 def _tick_trigger() -> CronTrigger:
@@ -67,7 +73,7 @@ def tick(
     now = clock() if clock else datetime.now(UTC)
     try:
         with job_timer(job):
-            return jobs.run(job, engine, settings, notifier, now)
+            return SCHEDULED[job](engine, settings, notifier, now)
     except Exception:
         log.exception("scheduled job %s failed at %s", job, now.isoformat())
         return None
@@ -102,7 +108,7 @@ def create_scheduler(
         timezone=UTC,
     )
     first = datetime.now(UTC)  # catch up at start: whatever is due runs once, now
-    for name in jobs.JOBS:
+    for name in SCHEDULED:
         scheduler.add_job(
             tick,
             trigger=_tick_trigger(),
@@ -153,19 +159,48 @@ def job_infos(settings: Settings, now: datetime) -> list[JobInfo]:
         out.append(
             JobInfo(
                 name=name,
-                summary=(run.__doc__ or "").strip().splitlines()[0],
+                summary=_summary(run),
                 when=_when(slot) + " in each recipient's time zone",
                 next_slot=next_slot(now, tz, slot, settings.schedule),
                 next_tick=tick_at,
             )
         )
+    digest = Slot(settings.schedule.digest_time, weekdays_only=True)
+    out.append(
+        JobInfo(
+            name=TIER_REVIEW,
+            summary=_summary(run_tier_review),
+            when=f"first working day of each quarter, {digest.at:%H:%M} in {settings.timezone}",
+            next_slot=_next_quarter_start(now, tz, digest, settings),
+            next_tick=tick_at,
+        )
+    )
+    housekeeping_at = _housekeeping_trigger(settings).get_next_fire_time(None, now.astimezone(tz))
     out.append(
         JobInfo(
             name=HOUSEKEEPING,
             summary="Forget ledger rows of messages sent over 90 days ago.",
             when="daily 03:30",
-            next_slot=_housekeeping_trigger(settings).get_next_fire_time(None, now.astimezone(tz)),
-            next_tick=_housekeeping_trigger(settings).get_next_fire_time(None, now.astimezone(tz)),
+            next_slot=housekeeping_at,
+            next_tick=housekeeping_at,
         )
     )
     return out
+
+
+def _summary(run: Callable[..., object]) -> str:
+    return (run.__doc__ or "").strip().splitlines()[0]
+
+
+def _next_quarter_start(now: datetime, tz: ZoneInfo, slot: Slot, settings: Settings) -> datetime:
+    """The slot on the first working day of the next quarter (or of this one, if ahead)."""
+    local = now.astimezone(tz)
+    year, month = local.year, (local.month - 1) // 3 * 3 + 1
+    for _ in range(2):
+        day = datetime(year, month, 1, slot.at.hour, slot.at.minute, tzinfo=tz)
+        while not runs_on(day.date(), slot, settings.schedule):
+            day += timedelta(days=1)
+        if day > local:
+            return day
+        year, month = (year + 1, 1) if month == 10 else (year, month + 3)
+    raise AssertionError("unreachable: the next quarter starts after now")

@@ -28,6 +28,7 @@ from domain.models import (
     CLOSED_STAGES,
     Account,
     AccountStatus,
+    Complaint,
     Contact,
     ContactRole,
     Deal,
@@ -225,7 +226,7 @@ def account_rows(
 @dataclass(frozen=True)
 class AttentionFilter:
     """Accounts a risk rule may flag: A tier, marked at risk, an overdue step, a deal
-    stalled or past its close date, or a goal of its own."""
+    stalled or past its close date, a goal of its own, or an open complaint."""
 
     now: datetime
     today: date
@@ -243,12 +244,14 @@ class AttentionFilter:
         own_goal = select(Goal.account_id).where(
             Goal.account_id.is_not(None), Goal.year == self.year
         )
+        open_complaint = select(Complaint.account_id).where(Complaint.resolved_at.is_(None))
         return or_(
             EFFECTIVE_TIER == "A",
             Account.status == AccountStatus.at_risk.value,
             Account.id.in_(overdue_task),
             Account.id.in_(deal_at_risk),
             Account.id.in_(own_goal),
+            Account.id.in_(open_complaint),
         )
 
 
@@ -309,6 +312,20 @@ def overdue_task_counts(
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
     return {account_id: n for account_id, n in session.exec(stmt)}
+
+
+def oldest_open_complaints(
+    session: Session, *, team_ids: Collection[int] | None = None
+) -> dict[int, datetime]:
+    """When each account's oldest unresolved complaint was opened (one GROUP BY)."""
+    stmt = (
+        select(Complaint.account_id, func.min(Complaint.opened_at))
+        .join(Account, Account.id == Complaint.account_id)
+        .where(Complaint.resolved_at.is_(None), Account.status != CHURNED)
+        .group_by(Complaint.account_id)
+    )
+    stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
+    return {account_id: opened for account_id, opened in session.exec(stmt)}
 
 
 # --- deals --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.models import Account, Team, User
+from domain.models import Account, Complaint, Team, User
 from domain.settings import ScheduleConfig, Settings
 from handlers.notify import RecordingNotifier
 from handlers.replies import Reply
@@ -164,3 +164,18 @@ def test_a_lapse_is_cleared_by_any_visit(engine, ids):
     run_digest(engine, Settings(), notifier, AT)
     (east,) = notifier.to("team:East")
     assert not any("No contact" in line for line in lines(east))
+
+
+def test_a_complaint_open_too_long_is_a_high_risk(engine, ids):
+    with unit_of_work(engine) as s:
+        huaxia = s.get(Account, ids["huaxia"])
+        wang = s.get(User, ids["wang"])
+        for days, resolved in ((20, None), (30, ago(1)), (5, None)):
+            s.add(Complaint(account_id=huaxia.id, text="交付延迟", opened_at=ago(days),
+                            opened_by_id=wang.id, resolved_at=resolved))  # fmt: skip
+    notifier = RecordingNotifier()
+    run_digest(engine, Settings(), notifier, AT)
+    (huadong,) = notifier.to("team:华东")
+    assert huadong.sections[0].title == "● 高风险 — 1"
+    assert huadong.sections[0].lines == ("华夏重工 · 王磊 — 投诉已20天未解决（上限14天）",)
+    assert huadong.lines[0] == "投诉久未解决 1"

@@ -42,7 +42,8 @@ def test_jobs_have_fixed_ids_explicit_timezones_and_hours_of_grace(engine):
     settings = Settings(schedule=ScheduleConfig(misfire_grace_hours=5))
     sched = scheduler.create_scheduler(engine, settings, RecordingNotifier())
     found = {job.id: job for job in sched.get_jobs()}
-    assert sorted(found) == sorted([f"kam.{name}" for name in jobs.JOBS] + ["kam.housekeeping"])
+    pushes = [f"kam.{name}" for name in jobs.JOBS]
+    assert sorted(found) == sorted([*pushes, "kam.tier-review", "kam.housekeeping"])
     for job in found.values():
         assert isinstance(job.trigger, CronTrigger)
         assert job.coalesce is True
@@ -51,7 +52,7 @@ def test_jobs_have_fixed_ids_explicit_timezones_and_hours_of_grace(engine):
     assert str(found["kam.digest"].trigger.timezone) == "UTC"
     assert str(found["kam.housekeeping"].trigger.timezone) == "Asia/Shanghai"
     # every tick job runs once at start: the catch-up
-    assert all(found[f"kam.{name}"].next_run_time is not None for name in jobs.JOBS)
+    assert all(found[f"kam.{name}"].next_run_time is not None for name in scheduler.SCHEDULED)
 
 
 def run_scheduler(engine, settings, notifier, now: datetime) -> None:
@@ -59,7 +60,7 @@ def run_scheduler(engine, settings, notifier, now: datetime) -> None:
     sched = scheduler.create_scheduler(engine, settings, notifier, clock=lambda: now)
     done = threading.Event()
     ran: set[str] = set()
-    ticks = {f"kam.{name}" for name in jobs.JOBS}
+    ticks = {f"kam.{name}" for name in scheduler.SCHEDULED}
 
     def listen(event) -> None:
         assert event.code != EVENT_JOB_ERROR, event.exception
@@ -140,3 +141,5 @@ def test_job_infos_show_the_next_slot_in_kams_time_zone():
     assert infos["goals"].next_slot == datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
     assert infos["digest"].when == "weekdays 09:00 in each recipient's time zone"
     assert infos["lapse"].next_tick == datetime(2026, 11, 18, 2, 15, tzinfo=UTC)
+    # the first working day of 2027's first quarter: Friday 1 January
+    assert infos["tier-review"].next_slot == datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI)
