@@ -178,7 +178,7 @@ def account_rows(
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, team_ids)
     if quiet_before is not None:
         quiet = [
-            and_(tier == EFFECTIVE_TIER, last.c.last < since)
+            and_(EFFECTIVE_TIER == tier, last.c.last < since)  # noqa: SIM300 (SQL)
             for tier, since in sorted(quiet_before.items())
         ]
         stmt = stmt.where(
@@ -403,7 +403,7 @@ def coverage(
         .group_by(Contact.account_id)
     )
     if tier is not None:
-        stmt = stmt.where(tier == EFFECTIVE_TIER)
+        stmt = stmt.where(EFFECTIVE_TIER == tier)  # noqa: SIM300 (an SQL expression)
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
     return {account_id: (n, bool(dm)) for account_id, n, dm in session.exec(stmt)}
 
@@ -471,7 +471,6 @@ def birthdays_on(
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, None)
     out: list[tuple[date, BirthdayRow]] = []
-    wanted = set(days)
     for contact, account_name, owner_id in session.exec(stmt):
         try:
             b = Birthday(
@@ -495,7 +494,7 @@ def birthdays_on(
         )
         for day in days:
             try:
-                if next_occurrence(b, day) == day and day in wanted:
+                if next_occurrence(b, day) == day:
                     out.append((day, row))
             except InvalidInput:
                 break  # outside the years the lunar calendar is known for

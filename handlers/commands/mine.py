@@ -26,6 +26,7 @@ from handlers.registry import command
 from handlers.replies import Reply, Severity
 from handlers.views import fmt_date
 from storage import queries
+from storage.queries import AccountRow, TaskRow
 
 DUE_SOON_DAYS = 3
 MAX_BUTTONS = 5
@@ -69,6 +70,10 @@ _ = Catalog(
             "en": "{account} — {years} years of partnership",
             "zh": "{account} — 合作 {years} 周年",
         },
+        "anniversary_one": {
+            "en": "{account} — one year of partnership",
+            "zh": "{account} — 合作 1 周年",
+        },
     }
 )
 
@@ -97,80 +102,12 @@ def run_mine(ctx: Context, cmd: MineQuery) -> Reply:
     me = [ctx.actor.id]
     today = now.date()
     start_of_today = datetime.combine(today, datetime.min.time(), tz)
-    end_of_today = start_of_today + timedelta(days=1)
 
     rows = queries.account_rows(session, now=now, owner_ids=me)
     lapsed = find_lapsed(rows, settings=settings, now=now, tz_of=lambda _row: tz)
-    lapsed_ids = {item.account.id for item in lapsed}
-    soon = []
-    for row in rows:
-        if row.id in lapsed_ids or (row.snoozed_until and row.snoozed_until >= today):
-            continue
-        status = contact_status(row.last_contact, row.tier, now, settings.cadence, tz)
-        if status.due_in is not None and status.due_in <= DUE_SOON_DAYS:
-            soon.append((status.due_in, row.name.casefold(), row, status))
-    soon.sort(key=lambda t: (t[0], t[1]))
-
-    tasks = queries.open_tasks_due(session, before=end_of_today, owner_ids=me)
-    limits = settings.risks.stalled_days.values()
-    deals = queries.deals_at_risk(
-        session,
-        stalled_before=now - timedelta(days=min(limits, default=0)),
-        closing_before=today,
-        owner_ids=me,
-    )
-    deal_lines = []
-    for deal in deals:
-        risks = deal_risks(deal, settings, today, tz)
-        if risks:
-            rank = min(r.severity.rank for r in risks)
-            text = ("；" if lang == "zh" else "; ").join(describe(r, lang) for r in risks)
-            deal_lines.append((rank, deal.account_name.casefold(), f"{deal.account_name} — {text}"))
-    deal_lines.sort()
-    birthdays = queries.birthdays_on(session, [today], owner_ids=me)
-    anniversaries = queries.anniversaries_on(session, [today], owner_ids=me)
-
-    total = len(lapsed) + len(soon) + len(tasks) + len(deal_lines)
-    total += len(birthdays) + len(anniversaries)
-    if total == 0:
-        return Reply(
-            title=_("clear", lang), lines=[_("clear_line", lang)], severity=Severity.success
-        )
-
-    reply = Reply(title=_("title", lang, n=total))
-    reply.add_section(
-        _("lapsed", lang, n=len(lapsed)), [lapsed_line(item, lang, tz) for item in lapsed]
-    )
-    reply.add_section(
-        _("due_soon", lang, n=len(soon)),
-        [
-            _("due_now", lang, name=row.name, tier=row.tier, cadence=status.cadence)
-            if due_in == 0
-            else _(
-                "due_in", lang, name=row.name, tier=row.tier, days=due_in, cadence=status.cadence
-            )
-            for due_in, _key, row, status in soon
-        ],
-    )
-    task_lines = []
-    for t in tasks:
-        if t.due_at < start_of_today:
-            days = (today - t.due_at.astimezone(tz).date()).days
-            task_lines.append(
-                _(
-                    "task_overdue",
-                    lang,
-                    id=t.id,
-                    account=t.account_name,
-                    text=t.text,
-                    date=fmt_date(t.due_at, lang, tz),
-                    days=days,
-                )
-            )
-        else:
-            task_lines.append(_("task_today", lang, id=t.id, account=t.account_name, text=t.text))
-    reply.add_section(_("tasks", lang, n=len(tasks)), task_lines)
-    reply.add_section(_("deals", lang, n=len(deal_lines)), [line for *_k, line in deal_lines])
+    soon = _due_soon(rows, {item.account.id for item in lapsed}, ctx)
+    tasks = queries.open_tasks_due(session, before=start_of_today + timedelta(days=1), owner_ids=me)
+    deals = _deal_lines(ctx)
     today_lines = [
         _(
             "birthday",
@@ -179,16 +116,92 @@ def run_mine(ctx: Context, cmd: MineQuery) -> Reply:
             title=(f"（{row.title}）" if lang == "zh" else f" ({row.title})") if row.title else "",
             account=row.account_name,
         )
-        for _day, row in birthdays
+        for _day, row in queries.birthdays_on(session, [today], owner_ids=me)
     ] + [
-        _("anniversary", lang, account=row.account_name, years=row.years)
-        for _day, row in anniversaries
+        _(
+            "anniversary_one" if row.years == 1 else "anniversary",
+            lang,
+            account=row.account_name,
+            years=row.years,
+        )
+        for _day, row in queries.anniversaries_on(session, [today], owner_ids=me)
     ]
+
+    total = len(lapsed) + len(soon) + len(tasks) + len(deals) + len(today_lines)
+    if total == 0:
+        return Reply(
+            title=_("clear", lang), lines=[_("clear_line", lang)], severity=Severity.success
+        )
+    reply = Reply(title=_("title", lang, n=total))
+    reply.add_section(
+        _("lapsed", lang, n=len(lapsed)), [lapsed_line(item, lang, tz) for item in lapsed]
+    )
+    reply.add_section(_("due_soon", lang, n=len(soon)), [line for _row, line in soon])
+    reply.add_section(
+        _("tasks", lang, n=len(tasks)), [_task_line(t, start_of_today, ctx) for t in tasks]
+    )
+    reply.add_section(_("deals", lang, n=len(deals)), deals)
     reply.add_section(_("today", lang, n=len(today_lines)), today_lines)
-    urgent = [item.account.name for item in lapsed] + [
-        row.name for _due, _key, row, _status in soon
-    ]
+    urgent = [item.account.name for item in lapsed] + [row.name for row, _line in soon]
     reply.actions = [log_visit(name, lang) for name in urgent[:MAX_BUTTONS]]
     if lapsed or any(t.due_at < start_of_today for t in tasks):
         reply.severity = Severity.warning
     return reply
+
+
+def _due_soon(
+    rows: list[AccountRow], lapsed: set[int], ctx: Context
+) -> list[tuple[AccountRow, str]]:
+    """Accounts whose contact falls due within ``DUE_SOON_DAYS``, soonest first."""
+    lang, today = ctx.lang, ctx.now.date()
+    found = []
+    for row in rows:
+        if row.id in lapsed or (row.snoozed_until and row.snoozed_until >= today):
+            continue
+        status = contact_status(row.last_contact, row.tier, ctx.now, ctx.settings.cadence, ctx.tz)
+        if status.due_in is None or status.due_in > DUE_SOON_DAYS:
+            continue
+        names = {"name": row.name, "tier": row.tier, "cadence": status.cadence}
+        line = (
+            _("due_now", lang, **names)
+            if status.due_in == 0
+            else _("due_in", lang, days=status.due_in, **names)
+        )
+        found.append((status.due_in, row.name.casefold(), row, line))
+    return [(row, line) for _due, _name, row, line in sorted(found, key=lambda t: t[:2])]
+
+
+def _deal_lines(ctx: Context) -> list[str]:
+    """My open deals stalled in their stage or past their close date, worst first."""
+    lang, today, settings = ctx.lang, ctx.now.date(), ctx.settings
+    limits = settings.risks.stalled_days.values()
+    deals = queries.deals_at_risk(
+        ctx.session,
+        stalled_before=ctx.now - timedelta(days=min(limits, default=0)),
+        closing_before=today,
+        owner_ids=[ctx.actor.id],
+    )
+    found = []
+    for deal in deals:
+        risks = deal_risks(deal, settings, today, ctx.tz)
+        if risks:
+            text = ("；" if lang == "zh" else "; ").join(describe(r, lang) for r in risks)
+            rank = min(r.severity.rank for r in risks)
+            found.append((rank, deal.account_name.casefold(), f"{deal.account_name} — {text}"))
+    return [line for _rank, _name, line in sorted(found)]
+
+
+def _task_line(t: TaskRow, start_of_today: datetime, ctx: Context) -> str:
+    lang, tz = ctx.lang, ctx.tz
+    if t.due_at >= start_of_today:
+        return _("task_today", lang, id=t.id, account=t.account_name, text=t.text)
+    days = (ctx.now.date() - t.due_at.astimezone(tz).date()).days
+    return _(
+        "task_overdue",
+        lang,
+        id=t.id,
+        account=t.account_name,
+        text=t.text,
+        date=fmt_date(t.due_at, lang, tz),
+        days=days,
+    )
