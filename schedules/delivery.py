@@ -46,6 +46,13 @@ class Outbound:
 
 @dataclass
 class JobReport:
+    """What a run built and what became of each message.
+
+    ``due`` counts the recipients whose slot had come and whose key was still open;
+    ``skipped`` are keys another process had sent or was sending; ``failed`` holds the
+    error and when the key may be retried (None: given up).
+    """
+
     job: str
     now: datetime
     dry_run: bool = False
