@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from domain.settings import Settings
 from handlers.dispatcher import Dispatcher
 from handlers.metrics import MetricsNotifier
-from handlers.notify import ConsoleNotifier, Notifier, RoutingNotifier
+from handlers.notify import ConsoleNotifier, Notifier, Recipient, RoutingNotifier
+from handlers.replies import Reply
 from storage.engine import make_engine
 from storage.migrate import ensure_schema
 
@@ -29,12 +30,24 @@ def build_notifier(settings: Settings, engine: Engine) -> Notifier:
         from bot.slack.notifier import SlackNotifier
 
         by_platform["slack"] = SlackNotifier.from_settings(settings.slack)
-    # Always: a team's group robot (webhook) needs no app credentials; sends that do
-    # need them fail with a clear SendError when WECOM_CORP_ID/WECOM_SECRET are unset.
     from bot.wecom.notifier import WecomNotifier
 
-    by_platform["wecom"] = WecomNotifier.from_settings(settings.wecom, engine)
+    wecom = WecomNotifier.from_settings(settings.wecom, engine)
+    if settings.wecom.corp_id and settings.wecom.secret:
+        by_platform["wecom"] = wecom
+    else:
+        # A team's group robot needs no app credentials; members and app chats do,
+        # so without them those messages show in the console instead of failing.
+        by_platform["wecom"] = _WebhooksOnly(wecom, by_platform["console"])
     return RoutingNotifier(by_platform, fallback=by_platform["console"])
+
+
+class _WebhooksOnly:
+    def __init__(self, wecom: Notifier, otherwise: Notifier) -> None:
+        self._wecom, self._otherwise = wecom, otherwise
+
+    def send(self, recipient: Recipient, reply: Reply) -> None:
+        (self._wecom if recipient.kind == "webhook" else self._otherwise).send(recipient, reply)
 
 
 def build_app(
