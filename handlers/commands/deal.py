@@ -34,7 +34,7 @@ from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
 from handlers.parsing.dates import extract_leading_when
-from handlers.parsing.money import find_money, parse_money
+from handlers.parsing.money import find_money, is_currency_word, parse_money
 from handlers.parsing.text import is_cjk, normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
@@ -310,16 +310,6 @@ def _keyword(tok: _Tok) -> tuple[str, str] | None:
     return None
 
 
-def _is_currency(word: str) -> bool:
-    for probe in (f"{word} 1", f"1 {word}"):
-        try:
-            if parse_money(probe, default_currency=NO_CURRENCY).currency != NO_CURRENCY:
-                return True
-        except ParseError:
-            pass
-    return False
-
-
 def _marked_money(text: str) -> bool:
     """Is ``text`` wholly an amount with a currency or magnitude (``300k``, not ``2027``)?"""
     money, rest = find_money(text)
@@ -330,7 +320,7 @@ def _starts_clause(tok: _Tok, words: dict[str, str]) -> bool:
     return (
         _keyword(tok) is not None
         or tok.word in words
-        or _is_currency(tok.word)
+        or is_currency_word(tok.word)
         or _marked_money(tok.text.rstrip(_TRAILING))
     )
 
@@ -417,7 +407,7 @@ def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
             once("close", "what_date", tok.text)
             cmd.close_date = _close_date(scan, pctx)
             continue
-        if _MONEYISH.match(tok.text) or _CN_MONEYISH.match(tok.text) or _is_currency(tok.word):
+        if _MONEYISH.match(tok.text) or _CN_MONEYISH.match(tok.text) or is_currency_word(tok.word):
             _amount(scan, tok, cmd, pctx, once)
             continue
         raise ParseError(_("unknown_word", lang, text=tok.text.rstrip(_TRAILING)))
@@ -442,9 +432,9 @@ def _amount(
     text = tok.text.rstrip(_TRAILING)
     last = tok
     nxt = scan.peek(1)
-    if _is_currency(tok.word) and nxt is not None:  # USD 20k
+    if is_currency_word(tok.word) and nxt is not None:  # USD 20k
         text, last = f"{text} {nxt.text.rstrip(_TRAILING)}", nxt
-    elif nxt is not None and _is_currency(nxt.word):
+    elif nxt is not None and is_currency_word(nxt.word):
         joined = f"{text} {nxt.text.rstrip(_TRAILING)}"  # 20k USD
         try:
             parse_money(joined, default_currency=NO_CURRENCY)

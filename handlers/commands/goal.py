@@ -47,7 +47,7 @@ from handlers.auth import can_read, is_manager
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
-from handlers.parsing.money import parse_money
+from handlers.parsing.money import is_currency_word, parse_money
 from handlers.parsing.text import cn_to_int, normalize
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
@@ -347,11 +347,11 @@ def parse_goal(args: str, pctx: ParseContext) -> GoalCommand:
             else:
                 cmd.scope, cmd.who = "user", tok
             continue
-        if _looks_numeric(tok) or _is_currency(tok):
+        if _looks_numeric(tok) or is_currency_word(tok):
             money_words = [toks.next()]
-            if _is_currency(tok) and not toks.done():
+            if is_currency_word(tok) and not toks.done():
                 money_words.append(toks.next())  # USD 2m
-            elif toks.peek() is not None and _is_currency(toks.peek()):
+            elif toks.peek() is not None and is_currency_word(toks.peek()):
                 money_words.append(toks.next())  # 2m USD
             once("target", "what_target", " ".join(money_words))
             continue
@@ -405,16 +405,6 @@ def _looks_numeric(tok: str) -> bool:
             re.IGNORECASE,
         )
     )
-
-
-def _is_currency(word: str) -> bool:
-    for probe in (f"{word} 1", f"1 {word}"):
-        try:
-            if parse_money(probe, default_currency=NO_CURRENCY).currency != NO_CURRENCY:
-                return True
-        except ParseError:
-            pass
-    return False
 
 
 def _name_until_keyword(toks: _Tokens) -> str:

@@ -176,6 +176,17 @@ def parse_money(text: str, *, default_currency: str = "CNY") -> Money:
     return _money(m, default_currency.upper())
 
 
+def is_currency_word(word: str) -> bool:
+    """Is ``word`` a currency on its own (``USD``, ``美元``, ``¥``), as in ``USD 20k``?"""
+    for probe in (f"{word} 1", f"1 {word}"):
+        try:
+            if parse_money(probe, default_currency="XXX").currency != "XXX":
+                return True
+        except ParseError:
+            pass
+    return False
+
+
 def find_money(text: str, *, default_currency: str = "CNY") -> tuple[Money | None, str]:
     """The first amount of money in free text, and the text without it (normalised).
 
