@@ -103,3 +103,27 @@ def test_invalid_configuration_fails_at_start_naming_the_key(env, monkeypatch):
     result = runner.invoke(app, ["say", "/help"])
     assert result.exit_code == 2
     assert "KAM_TIMEZONE" in result.output
+
+
+def test_console_chats_on_the_same_path_in_both_languages(env, engine):
+    book(engine)
+    kam = os.path.join(os.path.dirname(sys.executable), "kam")
+    out = subprocess.run(
+        [kam, "console", "--as", "wang"],
+        input="/客户 华夏重工\n/拜访 华夏重工 昨天 见了王总 下一步：周五前发方案\n/撤销\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "负责人" in out.stdout  # the summary
+    assert "已记录拜访：华夏重工" in out.stdout  # the visit
+    assert "撤" in out.stdout.split("已记录拜访")[1]  # and its undo
+    from sqlmodel import select
+
+    from domain.models import Interaction
+    from storage.session import unit_of_work
+
+    with unit_of_work(engine, write=False) as s:
+        assert s.exec(select(Interaction)).all() == []  # undone
