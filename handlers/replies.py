@@ -55,6 +55,9 @@ class Reply:
     footer: str | None = None
     severity: Severity = Severity.info
     visibility: Visibility = Visibility.private
+    # A scheduled push: a platform that can drop an identical copy sent again shortly
+    # after (WeCom's server-side duplicate check) should, closing the ledger's last gap.
+    once: bool = False
 
     def add_section(self, title: str | None, lines: list[str] | tuple[str, ...]) -> None:
         if lines:

@@ -18,7 +18,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -137,7 +137,7 @@ def deliver(
             report.skipped.append(message.key)
             continue
         try:
-            notifier.send(message.recipient, message.reply)
+            notifier.send(message.recipient, replace(message.reply, once=True))
         except SendError as exc:
             error, retryable = str(exc) or type(exc).__name__, exc.retryable
         except Exception as exc:  # a notifier bug must not leave the claim hanging

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -36,6 +37,7 @@ from handlers.replies import Reply
 log = logging.getLogger(__name__)
 
 MARKDOWN_UNSUPPORTED = 40008  # invalid message type
+DUPLICATE_WINDOW_S = 1800  # WeCom allows up to 4 h; longer than the ledger's claim timeout
 MARKDOWN_REFUSED = frozenset({MARKDOWN_UNSUPPORTED, 40058})  # …, invalid parameter
 
 
@@ -62,8 +64,9 @@ class WecomNotifier:
     def send(self, recipient: Recipient, reply: Reply) -> None:
         if recipient.platform != "wecom":
             raise SendError(f"not a WeCom recipient: {recipient.key}", retryable=False)
+        to_user = partial(self._to_user, once=reply.once)
         post = {
-            "user": self._to_user,
+            "user": to_user,
             "channel": self._to_chat,
             "webhook": self._to_robot,
         }.get(recipient.kind)
@@ -115,19 +118,20 @@ class WecomNotifier:
 
     # -- the three destinations ------------------------------------------------------------
 
-    def _to_user(self, userid: str, msgtype: str, content: str) -> None:
+    def _to_user(self, userid: str, msgtype: str, content: str, *, once: bool = False) -> None:
         if self.agent_id is None:
             raise SendError("WECOM_AGENT_ID is needed to message a member", retryable=False)
-        data = self.client.call(
-            "POST",
-            "message/send",
-            json={
-                "touser": userid,
-                "msgtype": msgtype,
-                "agentid": self.agent_id,
-                msgtype: {"content": content},
-            },
-        )
+        payload = {
+            "touser": userid,
+            "msgtype": msgtype,
+            "agentid": self.agent_id,
+            msgtype: {"content": content},
+        }
+        if once:
+            # WeCom drops an identical message sent again within the interval: a push
+            # re-sent after a process died between WeCom's accept and the ledger's commit.
+            payload |= {"enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_WINDOW_S}
+        data = self.client.call("POST", "message/send", json=payload)
         # errcode 0 with the member listed here means nobody received it.
         refused = data.get("invaliduser") or data.get("unlicenseduser")
         if refused:

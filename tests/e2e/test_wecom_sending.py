@@ -306,3 +306,27 @@ def test_kam_routes_a_teams_digest_to_its_wecom_chat_and_robot(fake, engine):
         kam.notifier.send(recipient, reply)
     assert {m["chatid"] for m in fake.delivered("appchat/send")} == {"wrEast"}
     assert len(fake.delivered("webhook/send")) >= 2
+
+
+def test_a_scheduled_push_asks_wecom_to_drop_a_duplicate_and_an_answer_does_not(fake, engine):
+    notifier, _ = notifier_for(fake, engine)
+    notifier.send(WANG, Reply(title="今日提醒", once=True))
+    notifier.send(WANG, short("命令的回答"))
+    pushed, answered = fake.delivered("message/send")
+    assert pushed["enable_duplicate_check"] == 1
+    assert pushed["duplicate_check_interval"] >= 600  # longer than the ledger's claim timeout
+    assert "enable_duplicate_check" not in answered
+
+
+def test_the_scheduler_marks_its_sends_as_pushes(engine):
+    from domain.settings import Settings
+    from handlers.notify import RecordingNotifier
+    from schedules.delivery import JobReport, Outbound, deliver
+    from storage.ledger import DeliveryKey
+
+    recording = RecordingNotifier()
+    message = Outbound(DeliveryKey("lapse", "user:wang", "all", "2026-11-18"), WANG, short())
+    now = datetime.now(UTC)
+    deliver(engine, Settings(), recording, [message], now=now, report=JobReport("lapse", now))
+    [(_, sent)] = recording.sent
+    assert sent.once is True and message.reply.once is False  # the job's own reply is untouched
