@@ -27,15 +27,17 @@ from sqlmodel import Session
 
 from domain.cadence import ContactStatus, contact_status
 from domain.goals import GoalMetric, GoalProgress, PaceStatus, period_bounds, progress, progress_bar
+from domain.health import assess_health, policy_of
 from domain.models import Goal, Team
-from domain.risks import AccountSnapshot, DealSnapshot, Risk, Severity, assess, describe
+from domain.risks import AccountSnapshot, DealSnapshot, Risk, Severity, assess
 from domain.settings import Settings
 from handlers.i18n import Catalog
 from handlers.replies import Action, Field, Reply
 from handlers.replies import Severity as ReplySeverity
-from handlers.views import fmt_date, fmt_money
+from handlers.views import describe_risk, fmt_date, fmt_money
 from storage import queries
 from storage.goals import actuals
+from storage.health import health_signals
 from storage.queries import AccountRow, AttentionFilter, DealRow, People
 
 GROUP_LIMIT = 20
@@ -107,6 +109,8 @@ _ = Catalog(
         "k_coverage": {"en": "Thin A-tier coverage", "zh": "A类联系人不足"},
         "k_no_dm": {"en": "No decision maker", "zh": "缺少决策人"},
         "k_goals": {"en": "Goals behind", "zh": "目标落后"},
+        "k_csat": {"en": "Unhappy customers", "zh": "满意度偏低"},
+        "k_receivables": {"en": "Overdue receivables", "zh": "应收逾期"},
     }
 )
 
@@ -123,6 +127,10 @@ DIGEST_CODES = {
     "thin_coverage": "k_coverage",
     "no_decision_maker": "k_no_dm",
     "goal_behind": "k_goals",
+    "csat_low": "k_csat",
+    "csat_drop": "k_csat",
+    "receivables_overdue": "k_receivables",
+    "credit_limit_exceeded": "k_receivables",
 }
 """Risk codes the digest reports (lapsed and never contacted for A tier only), and the
 label each is counted under."""
@@ -338,6 +346,8 @@ def gather_risks(
         deals.setdefault(deal.account_id, []).append(deal)
     overdue = queries.overdue_task_counts(session, now=now, team_ids=team_ids)
     complaints = queries.oldest_open_complaints(session, team_ids=team_ids)
+    health = health_signals(session, now=now, settings=settings, tz=tz, team_ids=team_ids)
+    health_policy = policy_of(settings)
     cover = queries.coverage(session, team_ids=team_ids)
     members = [u.id for u in people.users.values() if u.team_id in team_ids]
     goal_rows = queries.goals_of_year(session, today.year, user_ids=members, team_ids=team_ids)
@@ -380,9 +390,12 @@ def gather_risks(
                 else None
             ),
         )
+        found = assess(snapshot, settings.risks, today)
+        if row.id in health:
+            found += assess_health(health[row.id], health_policy)
         risks = [
             r
-            for r in assess(snapshot, settings.risks, today)
+            for r in found
             if r.code in DIGEST_CODES and (r.code not in _A_TIER_ONLY or row.tier == "A")
         ]
         if risks:
@@ -432,7 +445,7 @@ def digest_reply(
             for kind in set(DIGEST_CODES[r.code] for r in item.risks):
                 kinds[kind] += 1
             for severity in Severity:
-                mine = [describe(r, lang) for r in item.risks if r.severity is severity]
+                mine = [describe_risk(r, lang) for r in item.risks if r.severity is severity]
                 if mine:
                     line = f"{item.account.name} · {item.owner} — {joiner.join(mine)}"
                     by_severity[severity].append(line)

@@ -98,3 +98,14 @@ def upcoming_birthdays(
 def clip(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def describe_risk(risk, lang: str) -> str:
+    """Any risk as one line: the account rules' (``domain.risks``) or the health rules'
+    (``domain.health``), amounts formatted for the reader."""
+    from domain.health import describe_health
+    from domain.risks import RISK_TEXT, describe
+
+    if risk.code in RISK_TEXT:
+        return describe(risk, lang)
+    return describe_health(risk, lang, money=lambda a, c: fmt_money(a, c, lang))

@@ -10,16 +10,24 @@ from domain.cadence import contact_status
 from domain.calendar import format_birthday
 from domain.goals import GoalMetric, period_bounds, progress, progress_bar
 from domain.health import assess_health, policy_of
-from domain.risks import AccountSnapshot, DealSnapshot, Risk, assess, describe
+from domain.risks import AccountSnapshot, DealSnapshot, Risk, assess
 from domain.tiers import TIER_LABELS
 from handlers.auth import require_read
-from handlers.commands.health import health_lines, health_risk_line
+from handlers.commands.health import health_lines
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
-from handlers.views import clip, fmt_date, fmt_day, fmt_money, label, upcoming_birthdays
+from handlers.views import (
+    clip,
+    describe_risk,
+    fmt_date,
+    fmt_day,
+    fmt_money,
+    label,
+    upcoming_birthdays,
+)
 from storage.goals import actuals
 from storage.health import HealthFacts, health_facts
 from storage.summary import AccountFacts, account_facts, days_in_stage
@@ -147,12 +155,8 @@ class AccountView:
         reply.add_section(_("tasks", lang), self._tasks())
         reply.add_section(_("birthdays", lang), self._birthdays())
         reply.add_section(_("health", lang), health_lines(self.health, lang, a.name))
-        risk_lines = [self._risk_line(r) for r in risks]
-        risk_lines += [
-            f"{_MARKS[r.severity.value]} {health_risk_line(r, lang)}" for r in health_risks
-        ]
-        reply.add_section(_("risks", lang), risk_lines)
-        risks = [*risks, *health_risks]
+        risks = sorted([*risks, *health_risks], key=lambda r: r.severity.rank)
+        reply.add_section(_("risks", lang), [self._risk_line(r) for r in risks])
         visit = "拜访" if lang == "zh" else "visit"
         reply.actions.append(Action(_("log_visit", lang), f"{visit} {a.name} ", kind="modal"))
         if any(r.severity.value == "high" for r in risks):
@@ -270,4 +274,4 @@ class AccountView:
         )
 
     def _risk_line(self, risk: Risk) -> str:
-        return f"{_MARKS[risk.severity.value]} {describe(risk, self.ctx.lang)}"
+        return f"{_MARKS[risk.severity.value]} {describe_risk(risk, self.ctx.lang)}"

@@ -1,0 +1,33 @@
+"""The daily digest reports the health rules too: overdue receivables and unhappy customers."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from domain.models import Account, CsatScore, Invoice
+from domain.settings import Settings
+from handlers.notify import RecordingNotifier
+from schedules.jobs import run_digest
+from storage.session import unit_of_work
+from tests.harness import book
+
+AT = datetime(2026, 11, 18, 9, 5, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
+
+
+def test_overdue_receivables_and_a_csat_drop_reach_the_team_chat(engine):
+    ids = book(engine)
+    with unit_of_work(engine) as s:
+        acme = s.get(Account, ids["acme"])
+        s.add(Invoice(account_id=acme.id, amount=Decimal("300000"), issued_on=date(2026, 9, 1),
+                      due_on=date(2026, 10, 1)))  # fmt: skip
+        s.add(CsatScore(account_id=acme.id, score=9, comment="", author_id=ids["alice"],
+                        recorded_at=AT - timedelta(days=90)))  # fmt: skip
+        s.add(CsatScore(account_id=acme.id, score=4, comment="", author_id=ids["alice"],
+                        recorded_at=AT - timedelta(days=2)))  # fmt: skip
+    notifier = RecordingNotifier()
+    run_digest(engine, Settings(), notifier, AT)
+    [east] = notifier.to("team:East")
+    text = "\n".join(east.plain_lines())
+    assert "Overdue receivables" in text and "Unhappy customers" in text
+    acme_lines = [line for line in text.splitlines() if line.strip().startswith("Acme")]
+    assert acme_lines and "300" in " ".join(acme_lines)
