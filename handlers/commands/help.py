@@ -57,6 +57,9 @@ def run_help(ctx: Context, cmd: HelpQuery) -> Reply:
                 Field(_("aliases", lang), " ".join("/" + a for a in spec.aliases) or "—"),
             ],
         )
-    allowed = [s for s in TABLE if ctx.actor.role in s.roles]
+    order = {"main": 0, "health": 1, "admin": 2}  # daily work first
+    allowed = sorted(
+        (s for s in TABLE if ctx.actor.role in s.roles), key=lambda s: order.get(s.group, 1)
+    )
     lines = [f"{s.text('usage', lang)} — {s.text('summary', lang)}" for s in allowed]
     return Reply(title=_("title", lang), lines=lines, footer=_("more", lang))
