@@ -15,8 +15,12 @@ and a burst of slow commands would delay acks past Slack's 3 seconds (a test kee
 that from coming back).  Both work, because the work is in lazy listeners either way.
 
 Slack redelivers an event it thinks was not acknowledged (``X-Slack-Retry-Num``); the
-event id is claimed in the database first (``storage.inbound.claim_event``), so a
-redelivery — to this process or another replica — is not handled twice.
+event id is claimed in the database before the ack (``storage.inbound.claim_event``, in
+a listener middleware), so a redelivery — to this process or another replica — is not
+handled twice.  When the database cannot be reached the claim fails and Slack gets a
+503 instead of the ack: it delivers the event again (three times over about five
+minutes), when the database may be back.  Slack never redelivers a slash command, so it
+is acknowledged and answered "try again in a minute" by the dispatcher instead.
 """
 
 from __future__ import annotations
@@ -24,13 +28,16 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import App as BoltApp
+from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import App
 from bot.slack.delivery import Origin, Responder
@@ -119,6 +126,20 @@ def _ack(ack) -> None:
     ack()
 
 
+def _spoken_dm(event: dict[str, Any]) -> bool:
+    """A person writing to kam in their DM with it (not an edit, a join or a bot)."""
+    return (
+        event.get("channel_type") == "im"
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and event.get("subtype") in _SPOKEN
+    )
+
+
+def _person_mentioning(event: dict[str, Any]) -> bool:
+    return not event.get("bot_id") and bool(event.get("user"))
+
+
 class SlackAdapter:
     """Slack payloads in, ``Incoming`` to the dispatcher, the ``Reply`` back out."""
 
@@ -131,8 +152,12 @@ class SlackAdapter:
     def register(self, bolt: BoltApp) -> None:
         for name in slash_commands():
             bolt.command(name)(ack=_ack, lazy=[self.on_slash_command])
-        bolt.event("message")(ack=_ack, lazy=[self.on_message])
-        bolt.event("app_mention")(ack=_ack, lazy=[self.on_mention])
+        bolt.event("message", middleware=[self.take_in_once(_spoken_dm)])(
+            ack=_ack, lazy=[self.on_message]
+        )
+        bolt.event("app_mention", middleware=[self.take_in_once(_person_mentioning)])(
+            ack=_ack, lazy=[self.on_mention]
+        )
         bolt.event("app_home_opened")(ack=_ack, lazy=[self.on_home_opened])
         bolt.action(re.compile(r"^kam_button_\d+$"))(ack=_ack, lazy=[self.on_button])
         bolt.action(re.compile(r"^kam_modal_\d+$"))(ack=_ack, lazy=[self.on_form_button])
@@ -150,19 +175,13 @@ class SlackAdapter:
         origin = Origin(user, channel, response_url=command.get("response_url"), bot_dm=bot_dm)
         self.run(line, origin)
 
-    def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
-            return
-        if event.get("subtype") not in _SPOKEN or not self.first_delivery(body):
-            return
+    def on_message(self, event: dict[str, Any]) -> None:
         origin = Origin(
             event["user"], event["channel"], thread_ts=event.get("thread_ts"), bot_dm=True
         )
         self.run(to_plain(event.get("text") or ""), origin)
 
-    def on_mention(self, event: dict[str, Any], body: dict[str, Any], context) -> None:
-        if event.get("bot_id") or not event.get("user") or not self.first_delivery(body):
-            return
+    def on_mention(self, event: dict[str, Any], context) -> None:
         text = strip_mention(to_plain(event.get("text") or ""), context.bot_user_id)
         origin = Origin(event["user"], event["channel"], thread_ts=event.get("thread_ts"))
         self.run(text, origin)
@@ -262,6 +281,32 @@ class SlackAdapter:
             )
         except Exception:
             log.exception("filling Slack profiles after %s failed", incoming.request_id)
+
+    def take_in_once(
+        self, wanted: Callable[[dict[str, Any]], bool]
+    ) -> Callable[..., BoltResponse | None]:
+        """A listener middleware: run the listener for a ``wanted`` event delivered the
+        first time; acknowledge anything else (a redelivery, a bot's message) and stop.
+        A database that cannot be reached is a 503, so that Slack delivers it again."""
+
+        def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+            if not wanted(body.get("event") or {}):
+                return BoltResponse(status=200, body="")
+            try:
+                fresh = self.first_delivery(body)
+            except OperationalError as exc:
+                log.warning(
+                    "Slack event %s refused, database unavailable (%s): Slack will retry",
+                    body.get("event_id"),
+                    type(exc).__name__,
+                )
+                return BoltResponse(status=503, body="database unavailable")
+            if not fresh:
+                return BoltResponse(status=200, body="")
+            next()
+            return None
+
+        return middleware
 
     def first_delivery(self, body: dict[str, Any]) -> bool:
         """Claim the event id; False for a redelivery already taken in."""
