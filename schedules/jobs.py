@@ -77,7 +77,7 @@ from schedules.timing import (
     working_days_from,
     zone,
 )
-from storage import audit, ledger, queries
+from storage import audit, inbound, ledger, queries
 from storage.ledger import DeliveryKey
 from storage.queries import People
 from storage.session import unit_of_work
@@ -875,7 +875,14 @@ JOBS: dict[str, Callable[..., JobReport]] = {
 """Every scheduled push by name, in the order ``kam jobs list`` shows them."""
 
 
+INBOUND_KEEP = timedelta(days=2)
+"""Slack retries an event for about an hour, WeCom a callback for seconds; nonces matter
+for ten minutes.  Two days of inbound records is ample."""
+
+
 def housekeeping(engine: Engine, now: datetime, *, keep_days: int = 90) -> int:
-    """Forget ledger rows of messages sent long ago (their periods will not come back)."""
+    """Forget ledger rows of messages sent long ago (their periods will not come back)
+    and inbound records (event ids, MsgIds, nonces) older than any redelivery."""
     with unit_of_work(engine) as session:
+        inbound.forget_before(session, now - INBOUND_KEEP)
         return ledger.forget_sent_before(session, now - timedelta(days=keep_days))

@@ -1,0 +1,22 @@
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from domain.models import InboundEvent
+from schedules.jobs import housekeeping
+from storage.inbound import claim_event
+from storage.session import unit_of_work
+
+
+def test_housekeeping_forgets_inbound_records_older_than_any_redelivery(engine):
+    now = datetime.now(UTC)
+    with unit_of_work(engine) as s:
+        assert claim_event(s, "slack", "Ev-old")
+        assert claim_event(s, "wecom-nonce", "n-new")
+        old = s.exec(select(InboundEvent).where(InboundEvent.event_key == "Ev-old")).one()
+        old.received_at = now - timedelta(days=3)
+    housekeeping(engine, now)
+    with unit_of_work(engine, write=False) as s:
+        assert [e.event_key for e in s.exec(select(InboundEvent))] == ["n-new"]
+    with unit_of_work(engine) as s:
+        assert claim_event(s, "wecom-nonce", "n-new") is False  # still remembered
