@@ -161,7 +161,9 @@ class Dispatcher:
         except (OperationalError, PoolTimeout) as exc:
             obs.failed(exc)
             log.warning("database unavailable: %s", type(exc).__name__)
-            return self._error_reply(Unavailable(_("unavailable", lang)), None, lang)
+            # Who is asking lives in the database, so their language is unknown: both.
+            other = "en" if lang == "zh" else "zh"
+            return self._error_reply(Unavailable(_("unavailable", other)), None, lang)
         self._send_outbox(outbox)
         return reply
 

@@ -56,3 +56,17 @@ def test_unknown_command_suggests_the_closest(engine):
     reply = Chat(engine).say("alice", "/acount Acme")
     assert reply.severity is Severity.error
     assert "/account" in reply.lines[0]
+
+
+def test_a_database_outage_says_try_again_in_both_languages():
+    from domain.settings import Settings
+    from handlers.dispatcher import Dispatcher, Incoming
+    from storage.engine import make_engine
+
+    gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    reply = Dispatcher(gone, Settings()).handle(
+        Incoming(text="/account Acme", actor="U0ALICE", platform="slack")
+    )
+    assert reply.severity is Severity.error
+    text = "\n".join(reply.plain_lines())
+    assert "try again in a minute" in text and "一分钟后再试" in text
