@@ -13,7 +13,7 @@ from domain.models import Account
 from handlers.context import Context, ParseContext
 from handlers.i18n import pick
 from handlers.parsing.names import Candidate, resolve
-from handlers.parsing.text import is_cjk, tokenize_quoted
+from handlers.parsing.text import is_cjk
 from storage import accounts
 
 MAX_NAME_WORDS = 6
@@ -65,7 +65,3 @@ def resolve_account(ctx: Context, typed: str) -> Account:
         raise NotFound(pick(ctx.lang, "There are no accounts yet.", "还没有任何客户。"))
     match = resolve(typed, candidates)  # raises NotFound / Ambiguous with suggestions
     return ctx.session.get(Account, match.key)
-
-
-def quoted_tokens(text: str) -> list[str]:
-    return tokenize_quoted(text)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from domain.models import Account, AccountAlias, Interaction
+from domain.models import Account, AccountAlias
 
 
 def known_names(session: Session, names: Iterable[str]) -> set[str]:
@@ -72,9 +71,3 @@ def aliases_of(session: Session, account_id: int) -> list[str]:
     return list(
         session.exec(select(AccountAlias.alias).where(AccountAlias.account_id == account_id)).all()
     )
-
-
-def last_contact(session: Session, account_id: int) -> datetime | None:
-    return session.exec(
-        select(func.max(Interaction.happened_at)).where(Interaction.account_id == account_id)
-    ).first()

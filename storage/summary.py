@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -21,6 +20,7 @@ from domain.models import (
     Team,
     User,
 )
+from storage.accounts import aliases_of
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,6 @@ def account_facts(
     session: Session, account: Account, *, year: int, recent: int = 3
 ) -> AccountFacts:
     """Gather the facts; the caller (a handler) judges them with the domain rules."""
-    from storage.accounts import aliases_of
-
     owner = session.get(User, account.owner_id)
     team = session.get(Team, account.team_id) if account.team_id else None
     last_contact, total = session.exec(
@@ -111,10 +109,3 @@ def account_facts(
 
 def days_in_stage(deal: Deal, today: date, tz) -> int:
     return max((today - deal.stage_changed_at.astimezone(tz).date()).days, 0)
-
-
-def total_open_pipeline(deals: list[Deal]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for d in deals:
-        out[d.currency] = out.get(d.currency, Decimal("0")) + d.amount
-    return out

@@ -208,9 +208,6 @@ class BirthdayIn(BaseModel):
     lunar: bool = False
     leap_month: bool = False
 
-    def as_birthday(self) -> Birthday:
-        return Birthday(self.month, self.day, self.year, self.lunar, self.leap_month)
-
 
 class ContactCommand(BaseModel):
     command: str = "contact"
