@@ -44,7 +44,6 @@ from domain.health import (
     convert,
     customer_counts,
     days_overdue,
-    describe_health,
     expected_interactions,
     goal_attainment,
     lifetime_value,
@@ -68,7 +67,6 @@ from domain.models import (
     Team,
     User,
 )
-from domain.risks import Risk
 from handlers.auth import is_manager, require_read, require_write
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog, pick
@@ -78,7 +76,7 @@ from handlers.parsing.money import Money, find_money, parse_money
 from handlers.parsing.text import cn_to_int, is_cjk, normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
-from handlers.views import clip, fmt_date, fmt_day, fmt_money
+from handlers.views import clip, describe_risk, fmt_date, fmt_day, fmt_money
 from storage import audit, users
 from storage.goals import actuals
 from storage.health import (
@@ -507,11 +505,6 @@ def fmt_amounts(amounts: Mapping[str, Decimal], lang: str) -> str:
     return " + ".join(shown) if shown else fmt_money(Decimal(0), "CNY", lang)
 
 
-def health_risk_line(risk: Risk, lang: str) -> str:
-    """A health risk (``domain.health.assess_health``) as one line, money formatted."""
-    return describe_health(risk, lang, money=lambda a, c: fmt_money(a, c, lang))
-
-
 def _check_length(text: str, limit: int, lang: str) -> str:
     if len(text) > limit:
         raise ParseError(_("long_text", lang, n=len(text), limit=limit))
@@ -680,7 +673,7 @@ def _csat_record(ctx: Context, account: Account, cmd: CsatCommand) -> Reply:
         reply.fields.append(Field(_("previous", lang), f"{summary.previous}/10"))
     risks = assess_health(_csat_signals(summary), policy)
     for risk in risks:
-        reply.lines.append(health_risk_line(risk, lang))
+        reply.lines.append(describe_risk(risk, lang))
     if risks:
         reply.severity = Severity.warning
 
@@ -704,7 +697,7 @@ def _csat_record(ctx: Context, account: Account, cmd: CsatCommand) -> Reply:
                 Action(pick(reader_lang, "View account", "查看客户"), f"account {account.name}")
             ],
         )
-        told.lines += [health_risk_line(r, reader_lang) for r in risks]
+        told.lines += [describe_risk(r, reader_lang) for r in risks]
         if risks:
             told.severity = Severity.warning
         return told
@@ -730,7 +723,7 @@ def _csat_view(ctx: Context, account: Account) -> Reply:
             )
         )
         for risk in assess_health(_csat_signals(summary), policy_of(ctx.settings)):
-            reply.lines.append(health_risk_line(risk, lang))
+            reply.lines.append(describe_risk(risk, lang))
             reply.severity = Severity.warning
     if not history:
         reply.lines.append(_("no_scores", lang))
