@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -13,6 +11,7 @@ import typer
 
 from bot.audit_cli import audit_command
 from bot.backup_cli import backup_command
+from bot.csv_cli import export_command, import_command
 from bot.doctor import doctor_command
 from bot.jobs_cli import jobs_app, scheduler_command
 from bot.slack.cli import slack_app
@@ -32,9 +31,9 @@ app.add_typer(slack_app, name="slack")
 app.command("doctor")(doctor_command)
 app.command("audit")(audit_command)
 app.command("backup")(backup_command)
+app.command("import")(import_command)
+app.command("export")(export_command)
 app.command("scheduler")(scheduler_command)
-
-KINDS = ("users", "accounts", "contacts", "deals")
 
 
 def _settings() -> Settings:
@@ -150,47 +149,6 @@ def parse(
     data = cmd.model_dump(mode="json")
     data["command"] = spec.name
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-@app.command("import")
-def import_(
-    kind: Annotated[str, typer.Argument(help="users | accounts | contacts | deals")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
-) -> None:
-    """Import a CSV file (UTF-8, with or without BOM); one bad row rejects the whole file."""
-    from storage.csvio import import_csv
-    from storage.session import unit_of_work
-
-    if kind not in KINDS:
-        raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", 2)
-    kam = _app()
-    try:
-        with unit_of_work(kam.engine) as session, file.open("rb") as src:
-            result = import_csv(session, kind, src)
-    except KamError as exc:
-        raise _fail(f"{file}: nothing imported.\n{exc}") from exc
-    typer.echo(f"{file}: {result}")
-
-
-@app.command("export")
-def export(
-    kind: Annotated[str, typer.Argument(help="users | accounts | contacts | deals")],
-    file: Annotated[Path | None, typer.Argument(dir_okay=False)] = None,
-) -> None:
-    """Export to CSV (UTF-8 with BOM, so Excel shows Chinese correctly); stdout by default."""
-    from storage.csvio import export_csv
-    from storage.session import unit_of_work
-
-    if kind not in KINDS:
-        raise _fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", 2)
-    kam = _app()
-    with unit_of_work(kam.engine, write=False) as session:
-        if file is None:
-            n = export_csv(session, kind, sys.stdout)
-        else:
-            with file.open("w", encoding="utf-8", newline="") as out:
-                n = export_csv(session, kind, out)
-    typer.echo(f"exported {n} {kind}", err=True)
 
 
 @app.command()
