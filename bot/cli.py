@@ -12,6 +12,7 @@ import typer
 from bot.audit_cli import audit_command
 from bot.backup_cli import backup_command
 from bot.csv_cli import export_command, import_command
+from bot.docs import docs_command
 from bot.doctor import doctor_command
 from bot.jobs_cli import jobs_app, scheduler_command
 from bot.slack.cli import slack_app
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(slack_app, name="slack")
 app.command("doctor")(doctor_command)
+app.command("docs")(docs_command)
 app.command("audit")(audit_command)
 app.command("backup")(backup_command)
 app.command("import")(import_command)

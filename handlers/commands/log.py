@@ -209,11 +209,27 @@ def _tell_owner(ctx: Context, account, cmd: LogInteraction, kind_label: str) -> 
     ctx.notify_user(owner.id, note)
 
 
-for _name, _aliases, _kind, _en, _zh in (
-    ("visit", ("拜访",), InteractionKind.visit, "Log a visit", "记录拜访"),
-    ("call", ("电话",), InteractionKind.call, "Log a call", "记录电话"),
-    ("meet", ("会议", "meeting"), InteractionKind.meeting, "Log a meeting", "记录会议"),
-    ("meal", ("宴请", "饭局"), InteractionKind.meal, "Log a meal", "记录宴请"),
+for _name, _aliases, _kind, _en, _zh, _example_en, _example_zh in (
+    (
+        *("visit", ("拜访",), InteractionKind.visit, "Log a visit", "记录拜访"),
+        "/visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday",
+        "/拜访 华夏重工 昨天 见了王总，预算已批 下一步：周五前发方案",
+    ),
+    (
+        *("call", ("电话",), InteractionKind.call, "Log a call", "记录电话"),
+        "/call Acme yesterday Li Wei asked about pricing. next: send the price list by Wednesday",
+        "/电话 华夏重工 今天上午 王总问了报价 下一步：周三前发报价单",
+    ),
+    (
+        *("meet", ("会议", "meeting"), InteractionKind.meeting, "Log a meeting", "记录会议"),
+        "/meet Acme today quarterly review with the CFO, renewal on track",
+        "/会议 华夏重工 今天 季度复盘，续约顺利",
+    ),
+    (
+        *("meal", ("宴请", "饭局"), InteractionKind.meal, "Log a meal", "记录宴请"),
+        "/meal Acme yesterday dinner with the CFO, talked about next year's budget",
+        "/宴请 华夏重工 昨晚 和王总吃饭，聊了明年的预算",
+    ),
 ):
     command(
         name=_name,
@@ -223,11 +239,7 @@ for _name, _aliases, _kind, _en, _zh in (
             "en": f"/{_name} ACCOUNT [when] notes [next: step by DATE]",
             "zh": f"/{_aliases[0]} 客户 [时间] 内容 [下一步：事项]",
         },
-        example={
-            "en": f"/{_name} Acme yesterday met Li Wei, CFO. Budget approved. "
-            "next: send proposal by Friday",
-            "zh": f"/{_aliases[0]} 华夏重工 昨天 见了王总，预算已批 下一步：周五前发方案",
-        },
+        example={"en": _example_en, "zh": _example_zh},
         parse=partial(parse_log, kind=_kind, name=_name),
         writes=True,
         slash=_name == "visit",
