@@ -138,9 +138,10 @@ def run_bot(
     """``kam run``: the web server in the foreground, the scheduler beside it."""
     scheduler = None
     if with_scheduler:
+        from schedules.jobs import job_table
         from schedules.scheduler import create_scheduler
 
-        scheduler = create_scheduler(kam.engine, kam.settings, kam.notifier)
+        scheduler = create_scheduler(job_table(), kam.engine, kam.settings, kam.notifier)
         scheduler.start()
     server = BotServer(kam, host, port)
     log.info("kam listening on %s", server.url)
