@@ -11,7 +11,7 @@
 
 A run outside the scheduler still goes through the delivery ledger: a message already
 sent today is not sent again (``--dry-run`` shows what would go out).  The jobs come
-from the one job table (``schedules.jobs``).
+from the one job table, which ``bot.bootstrap`` builds.
 """
 
 from __future__ import annotations
@@ -93,13 +93,13 @@ def _parse_now(text: str | None, settings: Settings) -> datetime:
 @jobs_app.command("list")
 def list_jobs() -> None:
     """Each job, its slot and when it runs next."""
-    from schedules.jobs import job_table
+    from bot.bootstrap import build_jobs
     from schedules.scheduler import TICK_MINUTES, job_infos
 
     settings = _settings()
     now = datetime.now(UTC)
     tz = settings.tz
-    infos = job_infos(job_table(), settings, now)
+    infos = job_infos(build_jobs(), settings, now)
     width = max(12, *(len(info.name) for info in infos))
     for info in infos:
         nxt = info.next_slot.astimezone(tz).strftime("%a %Y-%m-%d %H:%M") if info.next_slot else "—"
@@ -129,17 +129,16 @@ def run_job(
     ] = False,
 ) -> None:
     """Run one job once and print what it sends (or, with --dry-run, would send)."""
-    from bot.bootstrap import build_app
-    from schedules.jobs import job_table
+    from bot.bootstrap import build_app, build_jobs
     from schedules.registry import run
 
-    spec = _find_job(job_table(), name)
+    spec = _find_job(build_jobs(), name)
     settings = _settings()
     when = _parse_now(now, settings)
     kam = build_app(settings)
     try:
         report = run(
-            spec,
+            kam.jobs[spec.name],
             kam.engine,
             settings,
             _Printing(kam.notifier),
@@ -167,7 +166,7 @@ def status(
     days: Annotated[int, typer.Option(help="Look back this many days")] = 7,
 ) -> None:
     """What the jobs sent, what is pending, and what failed (with the error)."""
-    from schedules.jobs import job_table
+    from bot.bootstrap import build_jobs
     from storage import ledger
     from storage.engine import make_engine
     from storage.migrate import ensure_schema
@@ -185,7 +184,7 @@ def status(
             problems = ledger.problems(session, now=now, stale_after=stale)
     finally:
         engine.dispose()
-    names = job_table().names()  # in the table's order; a job no longer there, last
+    names = build_jobs().names()  # in the table's order; a job no longer there, last
     counts.sort(key=lambda c: (names.index(c.job) if c.job in names else len(names), c.job))
     width = max(12, *(len(name) for name in names))
     typer.echo(f"Last {days} days:")
@@ -221,14 +220,12 @@ def scheduler_command(
     ] = 9464,
 ) -> None:
     """Run the scheduled jobs alone (no web server) until Ctrl-C or SIGTERM."""
-    from bot.bootstrap import build_app
+    from bot.bootstrap import build_app, build_scheduler
     from handlers.metrics import start_metrics_server
-    from schedules.jobs import job_table
-    from schedules.scheduler import TICK_MINUTES, create_scheduler
+    from schedules.scheduler import TICK_MINUTES
 
-    jobs = job_table()
     kam = build_app(_settings())
-    scheduler = create_scheduler(jobs, kam.engine, kam.settings, kam.notifier)
+    scheduler = build_scheduler(kam)
     stop = threading.Event()
 
     def _stop(signum, _frame) -> None:
@@ -243,7 +240,7 @@ def scheduler_command(
         )
     scheduler.start()
     typer.echo(
-        f"kam scheduler: {len(jobs)} jobs, checked every {TICK_MINUTES} minutes"
+        f"kam scheduler: {len(kam.jobs)} jobs, checked every {TICK_MINUTES} minutes"
         + (f"; metrics on http://{kam.settings.host}:{metrics_port}/metrics" if metrics else "")
         + ". Ctrl-C to stop.",
         err=True,
