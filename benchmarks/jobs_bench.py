@@ -42,7 +42,8 @@ from sqlalchemy import Engine, delete, event, func, insert, select, update
 
 from domain.models import Account, Delivery, Goal, Reminder, Role, Team, TeamManager, User
 from domain.settings import Settings
-from schedules import jobs
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.demo import generate_large
 from storage.engine import make_engine
 from storage.migrate import ensure_schema
@@ -154,21 +155,22 @@ def measure(engine: Engine, settings: Settings, job: str, now: datetime, size: i
 
     counter.count = 0
     started = time.perf_counter()
-    report = jobs.run(job, engine, settings, None, now, dry_run=True, on_demand=True)
+    spec = job_table()[job]
+    report = run(spec, engine, settings, None, now, dry_run=True, on_demand=True)
     build_seconds = time.perf_counter() - started
     build_statements = counter.count
 
     notifier = Counting()
     counter.count = 0
     started = time.perf_counter()
-    jobs.run(job, engine, settings, notifier, now, on_demand=True)
+    run(spec, engine, settings, notifier, now, on_demand=True)
     run_seconds = time.perf_counter() - started
     run_statements = counter.count
     event.remove(engine, "before_cursor_execute", counter._count)
     assert notifier.sent == len(report.messages), (job, notifier.sent, len(report.messages))
 
     tracemalloc.start()
-    jobs.run(job, engine, settings, None, now, dry_run=True, on_demand=True)
+    run(spec, engine, settings, None, now, dry_run=True, on_demand=True)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return Measure(
@@ -199,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(url)
     ensure_schema(engine)
     now = datetime.now(settings.tz).replace(hour=9, minute=5, second=0, microsecond=0)
+    pushes = [spec.name for spec in job_table() if spec.push]
     results: list[Measure] = []
     have = 0
     try:
@@ -206,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{size:,} accounts ({engine.dialect.name})", flush=True)
             grow(engine, settings, size - have, now.date())
             have = size
-            for job in jobs.JOBS:
+            for job in pushes:
                 m = measure(engine, settings, job, now, size)
                 results.append(m)
                 print(
@@ -222,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nStatements by size — scanning the book / delivering one message:")
     ok = True
-    for job in jobs.JOBS:
+    for job in pushes:
         mine = [m for m in results if m.job == job]
         builds = {m.build_statements for m in mine}
         per_message = {round(m.per_message, 2) for m in mine if m.messages}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -11,8 +14,13 @@ from handlers.dispatcher import Dispatcher
 from handlers.metrics import MetricsNotifier
 from handlers.notify import ConsoleNotifier, Notifier, Recipient, RoutingNotifier
 from handlers.replies import Reply
+from schedules.jobs import job_table
+from schedules.registry import JobTable
 from storage.engine import make_engine
 from storage.migrate import ensure_schema
+
+if TYPE_CHECKING:
+    from schedules.scheduler import Scheduler
 
 
 @dataclass
@@ -21,6 +29,7 @@ class App:
     engine: Engine
     dispatcher: Dispatcher
     notifier: Notifier
+    jobs: JobTable
 
 
 def build_notifier(settings: Settings, engine: Engine) -> Notifier:
@@ -56,4 +65,17 @@ def build_app(
     engine = engine or make_engine(settings.database_url)
     ensure_schema(engine)  # a new database is upgraded on first use
     notifier = notifier or MetricsNotifier(build_notifier(settings, engine))
-    return App(settings, engine, Dispatcher(engine, settings, notifier), notifier)
+    return App(settings, engine, Dispatcher(engine, settings, notifier), notifier, build_jobs())
+
+
+def build_jobs() -> JobTable:
+    """The scheduled jobs (``schedules.jobs``): what the scheduler runs and ``kam jobs``
+    lists and runs by name."""
+    return job_table()
+
+
+def build_scheduler(kam: App, *, clock: Callable[[], datetime] | None = None) -> Scheduler:
+    """The scheduler over the app's jobs, engine and notifier; not started."""
+    from schedules.scheduler import create_scheduler  # APScheduler only when scheduling
+
+    return create_scheduler(kam.jobs, kam.engine, kam.settings, kam.notifier, clock=clock)

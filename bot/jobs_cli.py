@@ -2,6 +2,7 @@
 
     kam jobs list                          each job, its slot and when it next runs
     kam jobs run lapse                     run one job now, for everyone, and print what it sent
+    kam jobs run housekeeping --dry-run    any listed job runs by name
     kam jobs run digest --now 2026-11-18T09:05 --dry-run
                                            print what it would send at that time; send nothing
     kam jobs run tasks --scheduled         only the recipients whose slot is due right now
@@ -9,7 +10,8 @@
     kam scheduler                          the scheduler alone, without the web server
 
 A run outside the scheduler still goes through the delivery ledger: a message already
-sent today is not sent again (``--dry-run`` shows what would go out).
+sent today is not sent again (``--dry-run`` shows what would go out).  The jobs come
+from the one job table, which ``bot.bootstrap`` builds.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,6 +28,9 @@ from domain.settings import Settings, load_settings
 from handlers.notify import Notifier, Recipient
 from handlers.render.text import render_text
 from handlers.replies import Reply
+
+if TYPE_CHECKING:
+    from schedules.registry import JobSpec, JobTable
 
 jobs_app = typer.Typer(help="Scheduled jobs: list, run once, status.", no_args_is_help=True)
 
@@ -36,6 +41,19 @@ def _settings() -> Settings:
     except KamError as exc:
         typer.echo(f"kam: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+def _find_job(jobs: JobTable, name: str) -> JobSpec:
+    """The job called ``name``; else a clear error listing the jobs, with an example."""
+    spec = jobs.find(name)
+    if spec is None:
+        typer.echo(
+            f"kam: no job {name!r}. Jobs: {', '.join(jobs.names())}.\n"
+            f"Example: kam jobs run {jobs.names()[0]} --dry-run",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return spec
 
 
 def _header(recipient: Recipient) -> str:
@@ -75,15 +93,18 @@ def _parse_now(text: str | None, settings: Settings) -> datetime:
 @jobs_app.command("list")
 def list_jobs() -> None:
     """Each job, its slot and when it runs next."""
+    from bot.bootstrap import build_jobs
     from schedules.scheduler import TICK_MINUTES, job_infos
 
     settings = _settings()
     now = datetime.now(UTC)
     tz = settings.tz
-    for info in job_infos(settings, now):
+    infos = job_infos(build_jobs(), settings, now)
+    width = max(12, *(len(info.name) for info in infos))
+    for info in infos:
         nxt = info.next_slot.astimezone(tz).strftime("%a %Y-%m-%d %H:%M") if info.next_slot else "—"
-        typer.echo(f"{info.name:<12} {info.when}")
-        typer.echo(f"{'':<12} next: {nxt} {settings.timezone} — {info.summary}")
+        typer.echo(f"{info.name:<{width}} {info.when}")
+        typer.echo(f"{'':<{width}} next: {nxt} {settings.timezone} — {info.summary}")
     typer.echo(
         f"\nThe scheduler checks every job every {TICK_MINUTES} minutes and sends to each "
         "recipient once their local time has reached the slot."
@@ -108,17 +129,16 @@ def run_job(
     ] = False,
 ) -> None:
     """Run one job once and print what it sends (or, with --dry-run, would send)."""
-    from bot.bootstrap import build_app
-    from schedules.scheduler import SCHEDULED
+    from bot.bootstrap import build_app, build_jobs
+    from schedules.registry import run
 
-    if name not in SCHEDULED:
-        typer.echo(f"kam: no job {name!r}; jobs are {', '.join(SCHEDULED)}", err=True)
-        raise typer.Exit(2)
+    spec = _find_job(build_jobs(), name)
     settings = _settings()
     when = _parse_now(now, settings)
     kam = build_app(settings)
     try:
-        report = SCHEDULED[name](
+        report = run(
+            kam.jobs[spec.name],
             kam.engine,
             settings,
             _Printing(kam.notifier),
@@ -146,6 +166,7 @@ def status(
     days: Annotated[int, typer.Option(help="Look back this many days")] = 7,
 ) -> None:
     """What the jobs sent, what is pending, and what failed (with the error)."""
+    from bot.bootstrap import build_jobs
     from storage import ledger
     from storage.engine import make_engine
     from storage.migrate import ensure_schema
@@ -163,13 +184,16 @@ def status(
             problems = ledger.problems(session, now=now, stale_after=stale)
     finally:
         engine.dispose()
+    names = build_jobs().names()  # in the table's order; a job no longer there, last
+    counts.sort(key=lambda c: (names.index(c.job) if c.job in names else len(names), c.job))
+    width = max(12, *(len(name) for name in names))
     typer.echo(f"Last {days} days:")
     if not counts:
         typer.echo("  nothing claimed")
     for c in counts:
         last = c.last_sent_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if c.last_sent_at else "—"
         typer.echo(
-            f"  {c.job:<12} sent {c.sent:>5}  pending {c.pending:>3}  failed {c.failed:>3}"
+            f"  {c.job:<{width}} sent {c.sent:>5}  pending {c.pending:>3}  failed {c.failed:>3}"
             f"  last sent {last}"
         )
     if not problems:
@@ -196,12 +220,12 @@ def scheduler_command(
     ] = 9464,
 ) -> None:
     """Run the scheduled jobs alone (no web server) until Ctrl-C or SIGTERM."""
-    from bot.bootstrap import build_app
+    from bot.bootstrap import build_app, build_scheduler
     from handlers.metrics import start_metrics_server
-    from schedules.scheduler import SCHEDULED, TICK_MINUTES, create_scheduler
+    from schedules.scheduler import TICK_MINUTES
 
     kam = build_app(_settings())
-    scheduler = create_scheduler(kam.engine, kam.settings, kam.notifier)
+    scheduler = build_scheduler(kam)
     stop = threading.Event()
 
     def _stop(signum, _frame) -> None:
@@ -216,7 +240,7 @@ def scheduler_command(
         )
     scheduler.start()
     typer.echo(
-        f"kam scheduler: {len(SCHEDULED)} jobs, checked every {TICK_MINUTES} minutes"
+        f"kam scheduler: {len(kam.jobs)} jobs, checked every {TICK_MINUTES} minutes"
         + (f"; metrics on http://{kam.settings.host}:{metrics_port}/metrics" if metrics else "")
         + ". Ctrl-C to stop.",
         err=True,

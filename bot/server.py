@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.bootstrap import App
+from bot.bootstrap import App, build_scheduler
 from handlers.metrics import METRICS
 
 log = logging.getLogger(__name__)
@@ -138,9 +138,7 @@ def run_bot(
     """``kam run``: the web server in the foreground, the scheduler beside it."""
     scheduler = None
     if with_scheduler:
-        from schedules.scheduler import create_scheduler
-
-        scheduler = create_scheduler(kam.engine, kam.settings, kam.notifier)
+        scheduler = build_scheduler(kam)
         scheduler.start()
     server = BotServer(kam, host, port)
     log.info("kam listening on %s", server.url)

@@ -50,7 +50,8 @@ class JobReport:
 
     ``due`` counts the recipients whose slot had come and whose key was still open;
     ``skipped`` are keys another process had sent or was sending; ``failed`` holds the
-    error and when the key may be retried (None: given up).
+    error and when the key may be retried (None: given up).  A job that sends nothing
+    (housekeeping) says what it did in ``note``.
     """
 
     job: str
@@ -61,8 +62,11 @@ class JobReport:
     sent: list[Outbound] = field(default_factory=list)
     skipped: list[DeliveryKey] = field(default_factory=list)
     failed: list[tuple[DeliveryKey, str, datetime | None]] = field(default_factory=list)
+    note: str = ""
 
     def summary(self) -> str:
+        if self.note:
+            return f"{self.job}: {self.note}"
         if self.dry_run:
             return (
                 f"{self.job}: {len(self.messages)} message(s) would be sent "

@@ -18,10 +18,11 @@ The only module that imports APScheduler.  Design:
   themselves are coalesced, with a misfire grace of the same hours rather than
   APScheduler's default second, so a paused or overloaded process runs one tick late
   instead of skipping it or running a backlog.
-* **The quarterly tier review** (``schedules.tier_review``) ticks like the pushes and
-  acts on the first working day of a quarter.
-* **Housekeeping** forgets ledger rows of messages sent long ago, nightly at 03:30
-  in kam's time zone.
+* **One table.**  The jobs come from the job table (``schedules.jobs``), handed in by
+  ``bot.bootstrap``: a job that ticks (the pushes, the quarterly tier review, which
+  acts on the first working day of a quarter) gets the tick trigger; a job with a
+  ``daily_at`` (housekeeping, 03:30) runs once a day then, in kam's time zone, with no
+  catch-up at start and no job metrics (the "job failing" alert expects ticks).
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -41,57 +41,59 @@ from sqlalchemy import Engine
 from domain.settings import Settings
 from handlers.metrics import job_timer
 from handlers.notify import Notifier
-from schedules import jobs
-from schedules.tier_review import TIER_REVIEW, run_tier_review
-from schedules.timing import Slot, next_slot, runs_on
+from schedules.delivery import JobReport
+from schedules.registry import JobSpec, JobTable, run
 
 log = logging.getLogger(__name__)
 
 TICK_MINUTES = 15
 JOB_ID_PREFIX = "kam."
-HOUSEKEEPING = "housekeeping"
 
 Clock = Callable[[], datetime]
-
-SCHEDULED: dict[str, Callable[..., jobs.JobReport]] = {**jobs.JOBS, TIER_REVIEW: run_tier_review}
-"""Every job the scheduler ticks, by name: the pushes, and the quarterly tier review."""
+Scheduler = BackgroundScheduler
 
 
 def _tick_trigger() -> CronTrigger:
     return CronTrigger(minute=f"*/{TICK_MINUTES}", timezone=UTC)
 
 
-def _housekeeping_trigger(settings: Settings) -> CronTrigger:
-    return CronTrigger(hour=3, minute=30, timezone=settings.tz)
+def _trigger(spec: JobSpec, settings: Settings) -> CronTrigger:
+    if spec.ticks:
+        return _tick_trigger()
+    at = spec.daily_at
+    return CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.tz)
 
 
 def tick(
-    job: str, engine: Engine, settings: Settings, notifier: Notifier, clock: Clock | None = None
-) -> jobs.JobReport | None:
-    """One tick of one job, timed for the metrics; errors are logged, never raised into
-    the scheduler."""
+    spec: JobSpec,
+    engine: Engine,
+    settings: Settings,
+    notifier: Notifier,
+    clock: Clock | None = None,
+) -> JobReport | None:
+    """One scheduled run of one job (timed for the metrics when it ticks); errors are
+    logged, never raised into the scheduler."""
     now = clock() if clock else datetime.now(UTC)
     try:
-        with job_timer(job):
-            return SCHEDULED[job](engine, settings, notifier, now)
+        if not spec.ticks:
+            return run(spec, engine, settings, notifier, now)
+        with job_timer(spec.name):
+            return run(spec, engine, settings, notifier, now)
     except Exception:
-        log.exception("scheduled job %s failed at %s", job, now.isoformat())
+        log.exception("scheduled job %s failed at %s", spec.name, now.isoformat())
         return None
 
 
-def _housekeeping(engine: Engine, clock: Clock | None = None) -> None:
-    now = clock() if clock else datetime.now(UTC)
-    try:
-        forgotten = jobs.housekeeping(engine, now)
-        log.info("housekeeping: forgot %d delivered message(s)", forgotten)
-    except Exception:
-        log.exception("housekeeping failed")
-
-
 def create_scheduler(
-    engine: Engine, settings: Settings, notifier: Notifier, *, clock: Clock | None = None
-) -> BackgroundScheduler:
-    """A scheduler with every job added, not started (``start()`` it, ``shutdown()`` it).
+    jobs: JobTable,
+    engine: Engine,
+    settings: Settings,
+    notifier: Notifier,
+    *,
+    clock: Clock | None = None,
+) -> Scheduler:
+    """A scheduler with every job of the table added, not started (``start()`` it,
+    ``shutdown()`` it).
 
     ``clock`` (default: the real time) is what the jobs take as "now"; APScheduler
     itself always runs on the real clock.
@@ -108,26 +110,18 @@ def create_scheduler(
         timezone=UTC,
     )
     first = datetime.now(UTC)  # catch up at start: whatever is due runs once, now
-    for name in SCHEDULED:
+    for spec in jobs:
+        at_start = {"next_run_time": first} if spec.ticks else {}
         scheduler.add_job(
             tick,
-            trigger=_tick_trigger(),
-            args=(name, engine, settings, notifier, clock),
-            id=JOB_ID_PREFIX + name,
-            name=name,
+            trigger=_trigger(spec, settings),
+            args=(spec, engine, settings, notifier, clock),
+            id=JOB_ID_PREFIX + spec.name,
+            name=spec.name,
             replace_existing=True,
-            next_run_time=first,
+            **at_start,
             **once,
         )
-    scheduler.add_job(
-        _housekeeping,
-        trigger=_housekeeping_trigger(settings),
-        args=(engine, clock),
-        id=JOB_ID_PREFIX + HOUSEKEEPING,
-        name=HOUSEKEEPING,
-        replace_existing=True,
-        **once,
-    )
     return scheduler
 
 
@@ -142,65 +136,23 @@ class JobInfo:
     next_tick: datetime
 
 
-def _when(slot: Slot) -> str:
-    at = slot.at.strftime("%H:%M")
-    if slot.weekly:
-        return f"{('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[slot.weekday]} {at}"
-    return f"weekdays {at}" if slot.weekdays_only else f"daily {at}"
-
-
-def job_infos(settings: Settings, now: datetime) -> list[JobInfo]:
+def job_infos(jobs: JobTable, settings: Settings, now: datetime) -> list[JobInfo]:
     """Each job, its slot, and when it next runs (ticks, and the slot in kam's zone)."""
-    tz: ZoneInfo = settings.tz
-    tick_at = _tick_trigger().get_next_fire_time(None, now.astimezone(UTC))
     out = []
-    for name, run in jobs.JOBS.items():
-        slot = jobs.slot_of(name, settings)
+    for spec in jobs:
+        if spec.ticks:
+            fires = _tick_trigger().get_next_fire_time(None, now.astimezone(UTC))
+            slot = spec.next_slot(now, settings)
+        else:
+            fires = _trigger(spec, settings).get_next_fire_time(None, now.astimezone(settings.tz))
+            slot = spec.next_slot(now, settings) or fires
         out.append(
             JobInfo(
-                name=name,
-                summary=_summary(run),
-                when=_when(slot) + " in each recipient's time zone",
-                next_slot=next_slot(now, tz, slot, settings.schedule),
-                next_tick=tick_at,
+                name=spec.name,
+                summary=spec.summary,
+                when=spec.describe(settings),
+                next_slot=slot,
+                next_tick=fires,
             )
         )
-    digest = Slot(settings.schedule.digest_time, weekdays_only=True)
-    out.append(
-        JobInfo(
-            name=TIER_REVIEW,
-            summary=_summary(run_tier_review),
-            when=f"first working day of each quarter, {digest.at:%H:%M} in {settings.timezone}",
-            next_slot=_next_quarter_start(now, tz, digest, settings),
-            next_tick=tick_at,
-        )
-    )
-    housekeeping_at = _housekeeping_trigger(settings).get_next_fire_time(None, now.astimezone(tz))
-    out.append(
-        JobInfo(
-            name=HOUSEKEEPING,
-            summary="Forget ledger rows of messages sent over 90 days ago.",
-            when="daily 03:30",
-            next_slot=housekeeping_at,
-            next_tick=housekeeping_at,
-        )
-    )
     return out
-
-
-def _summary(run: Callable[..., object]) -> str:
-    return (run.__doc__ or "").strip().splitlines()[0]
-
-
-def _next_quarter_start(now: datetime, tz: ZoneInfo, slot: Slot, settings: Settings) -> datetime:
-    """The slot on the first working day of the next quarter (or of this one, if ahead)."""
-    local = now.astimezone(tz)
-    year, month = local.year, (local.month - 1) // 3 * 3 + 1
-    for _ in range(2):
-        day = datetime(year, month, 1, slot.at.hour, slot.at.minute, tzinfo=tz)
-        while not runs_on(day.date(), slot, settings.schedule):
-            day += timedelta(days=1)
-        if day > local:
-            return day
-        year, month = (year + 1, 1) if month == 10 else (year, month + 3)
-    raise AssertionError("unreachable: the next quarter starts after now")

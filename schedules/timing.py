@@ -115,3 +115,17 @@ def working_days_from(day: date, cfg: ScheduleConfig) -> list[date]:
         days.append(nxt)
         nxt += timedelta(days=1)
     return days
+
+
+def next_quarter_start(now: datetime, tz: ZoneInfo, slot: Slot, cfg: ScheduleConfig) -> datetime:
+    """The slot on the first working day of the next quarter (or of this one, if ahead)."""
+    local = now.astimezone(tz)
+    year, month = local.year, (local.month - 1) // 3 * 3 + 1
+    for _ in range(2):
+        day = datetime(year, month, 1, slot.at.hour, slot.at.minute, tzinfo=tz)
+        while not runs_on(day.date(), slot, cfg):
+            day += timedelta(days=1)
+        if day > local:
+            return day
+        year, month = (year + 1, 1) if month == 10 else (year, month + 3)
+    raise AssertionError("unreachable: the next quarter starts after now")

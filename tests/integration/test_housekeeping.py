@@ -3,7 +3,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from domain.models import InboundEvent
-from schedules.jobs import housekeeping
+from domain.settings import Settings
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.inbound import claim_event
 from storage.session import unit_of_work
 
@@ -15,7 +17,7 @@ def test_housekeeping_forgets_inbound_records_older_than_any_redelivery(engine):
         assert claim_event(s, "wecom-nonce", "n-new")
         old = s.exec(select(InboundEvent).where(InboundEvent.event_key == "Ev-old")).one()
         old.received_at = now - timedelta(days=3)
-    housekeeping(engine, now)
+    run(job_table()["housekeeping"], engine, Settings(), None, now)
     with unit_of_work(engine, write=False) as s:
         assert [e.event_key for e in s.exec(select(InboundEvent))] == ["n-new"]
     with unit_of_work(engine) as s:

@@ -11,10 +11,13 @@ from lunardate import LunarDate
 from domain.models import Account, User
 from domain.settings import ScheduleConfig, Settings
 from handlers.notify import RecordingNotifier
-from schedules.jobs import run_birthdays
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import book
+
+BIRTHDAYS = job_table()["birthdays"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -45,7 +48,7 @@ def week(engine, start: date, days: int, notifier, settings=None, tz=SHANGHAI):
     for n in range(days):
         day = start + timedelta(days=n)
         before = len(notifier.sent)
-        run_birthdays(engine, settings or Settings(), notifier, at(day, tz))
+        run(BIRTHDAYS, engine, settings or Settings(), notifier, at(day, tz))
         sent = notifier.sent[before:]
         if sent:
             out[day] = {rec.key: reply for rec, reply in sent}
@@ -84,7 +87,7 @@ def test_a_lunar_birthday_falls_on_its_gregorian_date_of_the_year(engine, ids):
 def test_lunar_day_thirty_falls_on_the_last_day_of_a_short_month(engine, ids):
     # the eighth lunar month of 2026 has 29 days; its last day is Friday 9 October
     notifier = RecordingNotifier()
-    run_birthdays(engine, Settings(), notifier, at(date(2026, 10, 9)))
+    run(BIRTHDAYS, engine, Settings(), notifier, at(date(2026, 10, 9)))
     (reply,) = notifier.to("user:alice")
     assert reply.lines[0].startswith("Today: Moon Thirty at Leap Co — birthday (lunar 8/30)")
 
@@ -103,9 +106,9 @@ def test_feb_29_falls_on_feb_28_in_a_common_year(engine, ids):
 
 def test_a_user_in_another_timezone_hears_in_their_own_morning(engine, ids):
     notifier = RecordingNotifier()
-    run_birthdays(engine, Settings(), notifier, at(date(2026, 11, 25)))  # 19:35 in New York
+    run(BIRTHDAYS, engine, Settings(), notifier, at(date(2026, 11, 25)))  # 19:35 in New York
     assert notifier.to("user:carol") == []
-    run_birthdays(engine, Settings(), notifier, at(date(2026, 11, 25), NEW_YORK))
+    run(BIRTHDAYS, engine, Settings(), notifier, at(date(2026, 11, 25), NEW_YORK))
     (carol,) = notifier.to("user:carol")
     assert carol.lines[0] == "Today: Gina (COO) at Globex — birthday (November 25)"
     assert len(notifier.to("user:alice")) == 1  # told this morning in Shanghai, once
@@ -123,7 +126,11 @@ def test_days_ahead_are_configurable(engine, ids):
 def test_the_same_morning_twice_sends_once(engine, ids):
     notifier = RecordingNotifier()
     for minutes in (0, 15, 30):
-        run_birthdays(
-            engine, Settings(), notifier, at(date(2026, 11, 25)) + timedelta(minutes=minutes)
+        run(
+            BIRTHDAYS,
+            engine,
+            Settings(),
+            notifier,
+            at(date(2026, 11, 25)) + timedelta(minutes=minutes),
         )
     assert len(notifier.to("user:alice")) == 1

@@ -11,10 +11,13 @@ from domain.models import Account, Complaint, Team, User
 from domain.settings import ScheduleConfig, Settings
 from handlers.notify import RecordingNotifier
 from handlers.replies import Reply
-from schedules.jobs import run_digest
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import book
+
+DIGEST = job_table()["digest"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 18, 9, 5, tzinfo=SHANGHAI)  # a Wednesday
@@ -67,7 +70,7 @@ def lines(reply: Reply) -> list[str]:
 
 def test_the_team_chat_gets_its_risks_grouped_by_severity(engine, ids):
     notifier = RecordingNotifier()
-    run_digest(engine, Settings(), notifier, AT)
+    run(DIGEST, engine, Settings(), notifier, AT)
     sent = sorted((rec.key, rec.kind) for rec, _ in notifier.sent)
     # 华东's digest is empty (a B account never contacted is no team risk): not sent
     assert sent == [("team:East", "channel"), ("user:bob", "user"), ("user:wendy", "user")]
@@ -104,7 +107,7 @@ def test_the_team_chat_gets_its_risks_grouped_by_severity(engine, ids):
 
 def test_managers_privately_get_what_the_chat_may_not_see(engine, ids):
     notifier = RecordingNotifier()
-    run_digest(engine, Settings(), notifier, AT)
+    run(DIGEST, engine, Settings(), notifier, AT)
     (bob,) = notifier.to("user:bob")
     assert bob.title == "Risk digest for managers · East · Nov 18"
     assert [s.title for s in bob.sections] == ["Reps' goals behind pace (managers only)"]
@@ -122,7 +125,7 @@ def test_managers_privately_get_what_the_chat_may_not_see(engine, ids):
 def test_an_empty_digest_is_sent_only_when_configured(engine, ids):
     notifier = RecordingNotifier()
     settings = Settings(schedule=ScheduleConfig(send_empty_digest=True))
-    run_digest(engine, settings, notifier, AT)
+    run(DIGEST, engine, settings, notifier, AT)
     (huadong,) = notifier.to("team:华东")
     assert huadong.title == "风险日报 · 华东 · 11月18日"
     assert huadong.lines == ["华东 今天没有需要处理的风险。"]
@@ -131,12 +134,12 @@ def test_an_empty_digest_is_sent_only_when_configured(engine, ids):
 def test_weekdays_only_and_once_a_day(engine, ids):
     notifier = RecordingNotifier()
     saturday = AT + timedelta(days=3)  # the digest is for weekdays, whatever skip_weekends says
-    run_digest(engine, Settings(schedule=ScheduleConfig(skip_weekends=False)), notifier, saturday)
+    run(DIGEST, engine, Settings(schedule=ScheduleConfig(skip_weekends=False)), notifier, saturday)
     assert notifier.sent == []
     for minutes in (0, 15, 30, 45):
-        run_digest(engine, Settings(), notifier, AT + timedelta(minutes=minutes))
+        run(DIGEST, engine, Settings(), notifier, AT + timedelta(minutes=minutes))
     assert len(notifier.to("team:East")) == 1
-    run_digest(engine, Settings(), notifier, AT + timedelta(days=1))
+    run(DIGEST, engine, Settings(), notifier, AT + timedelta(days=1))
     assert len(notifier.to("team:East")) == 2
 
 
@@ -147,7 +150,7 @@ def test_a_team_with_slack_and_wecom_gets_it_in_both_once(engine, ids):
         s.add(east)
     notifier = RecordingNotifier()
     for _ in range(2):
-        run_digest(engine, Settings(), notifier, AT)
+        run(DIGEST, engine, Settings(), notifier, AT)
     chats = sorted((rec.platform, rec.kind, reply.title) for rec, reply in notifier.sent
                    if rec.key == "team:East")  # fmt: skip
     assert chats == [
@@ -161,7 +164,7 @@ def test_a_lapse_is_cleared_by_any_visit(engine, ids):
         f.interaction(s, s.get(Account, ids["acme"]), author=s.get(User, ids["bob"]),
                       at=datetime(2026, 11, 17, 8, 0, tzinfo=UTC))  # fmt: skip
     notifier = RecordingNotifier()
-    run_digest(engine, Settings(), notifier, AT)
+    run(DIGEST, engine, Settings(), notifier, AT)
     (east,) = notifier.to("team:East")
     assert not any("No contact" in line for line in lines(east))
 
@@ -174,7 +177,7 @@ def test_a_complaint_open_too_long_is_a_high_risk(engine, ids):
             s.add(Complaint(account_id=huaxia.id, text="交付延迟", opened_at=ago(days),
                             opened_by_id=wang.id, resolved_at=resolved))  # fmt: skip
     notifier = RecordingNotifier()
-    run_digest(engine, Settings(), notifier, AT)
+    run(DIGEST, engine, Settings(), notifier, AT)
     (huadong,) = notifier.to("team:华东")
     assert huadong.sections[0].title == "● 高风险 — 1"
     assert huadong.sections[0].lines == ("华夏重工 · 王磊 — 投诉已20天未解决（上限14天）",)

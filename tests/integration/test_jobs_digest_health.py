@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo
 from domain.models import Account, CsatScore, Invoice
 from domain.settings import Settings
 from handlers.notify import RecordingNotifier
-from schedules.jobs import run_digest
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.session import unit_of_work
 from tests.harness import book
+
+DIGEST = job_table()["digest"]
 
 AT = datetime(2026, 11, 18, 9, 5, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
 
@@ -25,7 +28,7 @@ def test_overdue_receivables_and_a_csat_drop_reach_the_team_chat(engine):
         s.add(CsatScore(account_id=acme.id, score=4, comment="", author_id=ids["alice"],
                         recorded_at=AT - timedelta(days=2)))  # fmt: skip
     notifier = RecordingNotifier()
-    run_digest(engine, Settings(), notifier, AT)
+    run(DIGEST, engine, Settings(), notifier, AT)
     [east] = notifier.to("team:East")
     text = "\n".join(east.plain_lines())
     assert "Overdue receivables" in text and "Unhappy customers" in text

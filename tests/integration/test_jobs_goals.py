@@ -10,10 +10,13 @@ import pytest
 from domain.models import Account, Team, User
 from domain.settings import Settings
 from handlers.notify import RecordingNotifier
-from schedules.jobs import run_goals
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import book
+
+GOALS = job_table()["goals"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -53,7 +56,7 @@ def ids(engine):
 
 def test_each_owner_gets_their_goals_with_pace(engine, ids):
     notifier = RecordingNotifier()
-    run_goals(engine, Settings(), notifier, MONDAY)
+    run(GOALS, engine, Settings(), notifier, MONDAY)
     assert sorted(rec.key for rec, _ in notifier.sent) == ["user:alice", "user:bob", "user:wang"]
 
     (alice,) = notifier.to("user:alice")
@@ -75,7 +78,7 @@ def test_each_owner_gets_their_goals_with_pace(engine, ids):
 
 def test_a_manager_gets_the_table_of_each_team_they_manage(engine, ids):
     notifier = RecordingNotifier()
-    run_goals(engine, Settings(), notifier, MONDAY)
+    run(GOALS, engine, Settings(), notifier, MONDAY)
     (bob,) = notifier.to("user:bob")
     assert [s.title for s in bob.sections] == ["East — team", "华东 — team"]
     east, huadong = bob.sections
@@ -92,15 +95,15 @@ def test_a_manager_gets_the_table_of_each_team_they_manage(engine, ids):
 
 def test_the_weekly_push_goes_on_its_day_in_each_timezone_once(engine, ids):
     notifier = RecordingNotifier()
-    run_goals(engine, Settings(), notifier, MONDAY + timedelta(days=1))  # Tuesday
+    run(GOALS, engine, Settings(), notifier, MONDAY + timedelta(days=1))  # Tuesday
     assert notifier.sent == []
-    run_goals(engine, Settings(), notifier, MONDAY)
+    run(GOALS, engine, Settings(), notifier, MONDAY)
     assert notifier.to("user:carol") == []  # Sunday evening in New York
-    run_goals(engine, Settings(), notifier, datetime(2026, 11, 16, 9, 5, tzinfo=NEW_YORK))
+    run(GOALS, engine, Settings(), notifier, datetime(2026, 11, 16, 9, 5, tzinfo=NEW_YORK))
     (carol,) = notifier.to("user:carol")
     assert carol.sections[0].lines[0].endswith("expected 88% · behind")
     for hours in (1, 2, 3):
-        run_goals(engine, Settings(), notifier, MONDAY + timedelta(hours=hours))
+        run(GOALS, engine, Settings(), notifier, MONDAY + timedelta(hours=hours))
     assert len(notifier.sent) == 4
-    run_goals(engine, Settings(), notifier, MONDAY + timedelta(days=7))
+    run(GOALS, engine, Settings(), notifier, MONDAY + timedelta(days=7))
     assert len(notifier.sent) == 7  # next week, again (New York: still Sunday)

@@ -12,10 +12,13 @@ from domain.models import Account, User
 from domain.settings import ScheduleConfig, Settings
 from handlers.notify import RecordingNotifier
 from handlers.replies import Reply
-from schedules.jobs import run_lapse
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import book
+
+LAPSE = job_table()["lapse"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -73,7 +76,7 @@ def names(reply: Reply) -> list[str]:
 
 def test_each_owner_is_told_of_exactly_their_lapsed_accounts_most_overdue_first(engine, crafted):
     notifier = RecordingNotifier()
-    report = run_lapse(engine, Settings(), notifier, AT)
+    report = run(LAPSE, engine, Settings(), notifier, AT)
 
     assert sorted(rec.key for rec, _ in notifier.sent) == [
         "user:alice",
@@ -105,7 +108,7 @@ def test_each_owner_is_told_of_exactly_their_lapsed_accounts_most_overdue_first(
 
 def test_the_manager_hears_of_accounts_past_twice_their_cadence(engine, crafted):
     notifier = RecordingNotifier()
-    run_lapse(engine, Settings(), notifier, AT)
+    run(LAPSE, engine, Settings(), notifier, AT)
 
     (bob,) = notifier.to("user:bob")
     # Stark: 35 days > 2 x 14.  Woke (100 > 120?) no; never-contacted 华夏重工 is not escalated
@@ -118,11 +121,11 @@ def test_the_manager_hears_of_accounts_past_twice_their_cadence(engine, crafted)
 
 def test_a_user_in_another_timezone_is_told_at_nine_in_their_morning(engine, crafted):
     notifier = RecordingNotifier()
-    run_lapse(engine, Settings(), notifier, AT)
+    run(LAPSE, engine, Settings(), notifier, AT)
     assert notifier.to("user:carol") == []  # 20:05 in New York
 
     ny_nine = datetime(2026, 11, 18, 9, 5, tzinfo=NEW_YORK)  # 22:05 in Shanghai
-    run_lapse(engine, Settings(), notifier, ny_nine)
+    run(LAPSE, engine, Settings(), notifier, ny_nine)
     (carol,) = notifier.to("user:carol")
     assert names(carol) == ["Globex"]
     # the others were told this morning and are past their window now: nothing twice
@@ -134,17 +137,17 @@ def test_any_interaction_resets_the_clock_whoever_logged_it(engine, crafted):
         stark = s.exec(select(Account).where(Account.name == "Stark")).one()
         f.interaction(s, stark, author=s.get(User, crafted["bob"]), at=ago(2))
     notifier = RecordingNotifier()
-    run_lapse(engine, Settings(), notifier, AT)
+    run(LAPSE, engine, Settings(), notifier, AT)
     assert "Stark" not in names(notifier.to("user:alice")[0])
     assert notifier.to("user:bob") == []  # nothing left past twice the cadence
 
 
 def test_before_the_slot_nothing_and_every_tick_in_the_window_sends_once(engine, crafted):
     notifier = RecordingNotifier()
-    run_lapse(engine, Settings(), notifier, AT.replace(hour=8, minute=45))
+    run(LAPSE, engine, Settings(), notifier, AT.replace(hour=8, minute=45))
     assert notifier.sent == []
     for minutes in (0, 15, 30, 45, 60, 120):
-        run_lapse(engine, Settings(), notifier, AT + timedelta(minutes=minutes))
+        run(LAPSE, engine, Settings(), notifier, AT + timedelta(minutes=minutes))
     assert sorted(rec.key for rec, _ in notifier.sent) == [
         "user:alice",
         "user:bob",
@@ -152,7 +155,7 @@ def test_before_the_slot_nothing_and_every_tick_in_the_window_sends_once(engine,
         "user:wang",
     ]
     # the next day brings the next day's message
-    run_lapse(engine, Settings(), notifier, AT + timedelta(days=1))
+    run(LAPSE, engine, Settings(), notifier, AT + timedelta(days=1))
     assert len(notifier.to("user:alice")) == 2
 
 
@@ -163,24 +166,24 @@ def test_quiet_hours_hold_a_message_until_they_end(engine, crafted):
         )
     )
     notifier = RecordingNotifier()
-    run_lapse(engine, settings, notifier, AT.replace(hour=7, minute=30))
+    run(LAPSE, engine, settings, notifier, AT.replace(hour=7, minute=30))
     assert notifier.sent == []
-    run_lapse(engine, settings, notifier, AT.replace(hour=8, minute=0))
+    run(LAPSE, engine, settings, notifier, AT.replace(hour=8, minute=0))
     assert len(notifier.to("user:alice")) == 1
 
 
 def test_weekends_are_skipped_unless_configured(engine, crafted):
     saturday = AT + timedelta(days=3)
     notifier = RecordingNotifier()
-    run_lapse(engine, Settings(), notifier, saturday)
+    run(LAPSE, engine, Settings(), notifier, saturday)
     assert notifier.sent == []
-    run_lapse(engine, Settings(schedule=ScheduleConfig(skip_weekends=False)), notifier, saturday)
+    run(LAPSE, engine, Settings(schedule=ScheduleConfig(skip_weekends=False)), notifier, saturday)
     assert len(notifier.to("user:alice")) == 1
 
 
 def test_a_dry_run_sends_nothing_and_claims_nothing(engine, crafted):
     notifier = RecordingNotifier()
-    report = run_lapse(engine, Settings(), notifier, AT, dry_run=True)
+    report = run(LAPSE, engine, Settings(), notifier, AT, dry_run=True)
     assert notifier.sent == []
     assert sorted(m.recipient.key for m in report.messages) == [
         "user:alice",
@@ -188,15 +191,15 @@ def test_a_dry_run_sends_nothing_and_claims_nothing(engine, crafted):
         "user:eve",
         "user:wang",
     ]
-    run_lapse(engine, Settings(), notifier, AT)
+    run(LAPSE, engine, Settings(), notifier, AT)
     assert len(notifier.sent) == 4
 
 
 def test_on_demand_runs_for_everyone_whatever_the_time(engine, crafted):
     notifier = RecordingNotifier()
-    run_lapse(engine, Settings(), notifier, AT.replace(hour=16), on_demand=True)
+    run(LAPSE, engine, Settings(), notifier, AT.replace(hour=16), on_demand=True)
     assert "user:carol" in {rec.key for rec, _ in notifier.sent}
     # and still once: the scheduler's tick for the same day finds it sent
     ny_nine = datetime(2026, 11, 18, 9, 5, tzinfo=NEW_YORK)
-    run_lapse(engine, Settings(), notifier, ny_nine)
+    run(LAPSE, engine, Settings(), notifier, ny_nine)
     assert len(notifier.to("user:carol")) == 1

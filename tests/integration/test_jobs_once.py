@@ -18,7 +18,9 @@ from sqlmodel import select
 from domain.models import Account, Contact, Delivery, Reminder, User
 from domain.settings import Settings
 from handlers.notify import RecordingNotifier, SendError
-from schedules import jobs
+from schedules.delivery import JobReport, Outbound, deliver
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.conftest import PG_URL
@@ -27,6 +29,8 @@ from tests.harness import book
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 18, 9, 5, tzinfo=SHANGHAI)
 ROOT = Path(__file__).resolve().parents[2]
+JOBS = job_table()
+LAPSE, TASKS = JOBS["lapse"], JOBS["tasks"]
 
 
 @pytest.fixture
@@ -48,11 +52,11 @@ def deliveries(engine) -> list[Delivery]:
 
 def test_running_a_job_twice_sends_each_message_once(engine, ids):
     notifier = RecordingNotifier()
-    first = jobs.run_lapse(engine, Settings(), notifier, AT)
+    first = run(LAPSE, engine, Settings(), notifier, AT)
     assert len(first.sent) == len(notifier.sent) == 3  # alice, wang, eve (carol: New York)
-    second = jobs.run_lapse(engine, Settings(), notifier, AT)
+    second = run(LAPSE, engine, Settings(), notifier, AT)
     assert second.messages == second.sent == second.skipped == []
-    third = jobs.run_lapse(engine, Settings(), notifier, AT, on_demand=True)
+    third = run(LAPSE, engine, Settings(), notifier, AT, on_demand=True)
     assert [m.recipient.key for m in third.sent] == ["user:carol"]
     assert len(notifier.sent) == 4
     assert all(d.status == "sent" for d in deliveries(engine))
@@ -60,7 +64,7 @@ def test_running_a_job_twice_sends_each_message_once(engine, ids):
 
 def test_a_send_that_fails_once_is_retried_and_sent_once(engine, ids):
     notifier = RecordingNotifier(fail_next=1)
-    first = jobs.run_tasks(engine, Settings(), notifier, AT)
+    first = run(TASKS, engine, Settings(), notifier, AT)
     assert [key.recipient for key, _error, _retry in first.failed] == ["user:alice"]
     (failed,) = deliveries(engine)
     assert (failed.status, failed.attempts) == ("failed", 1)
@@ -68,10 +72,10 @@ def test_a_send_that_fails_once_is_retried_and_sent_once(engine, ids):
     assert timedelta(minutes=5) <= backoff < timedelta(minutes=5, seconds=30)
 
     # the next tick comes before the backoff is over: not yet
-    assert jobs.run_tasks(engine, Settings(), notifier, AT + timedelta(minutes=3)).sent == []
-    retry = jobs.run_tasks(engine, Settings(), notifier, AT + timedelta(minutes=15))
+    assert run(TASKS, engine, Settings(), notifier, AT + timedelta(minutes=3)).sent == []
+    retry = run(TASKS, engine, Settings(), notifier, AT + timedelta(minutes=15))
     assert [m.recipient.key for m in retry.sent] == ["user:alice"]
-    assert jobs.run_tasks(engine, Settings(), notifier, AT + timedelta(minutes=30)).sent == []
+    assert run(TASKS, engine, Settings(), notifier, AT + timedelta(minutes=30)).sent == []
     assert [rec.key for rec, _ in notifier.sent] == ["user:alice"]
     (sent,) = deliveries(engine)
     assert (sent.status, sent.attempts, sent.last_error) == ("sent", 2, None)
@@ -89,11 +93,11 @@ class Broken:
 
 
 def test_a_notifier_bug_is_a_failure_to_retry_not_a_claim_left_hanging(engine, ids):
-    report = jobs.run_tasks(engine, Settings(), Broken(), AT)
+    report = run(TASKS, engine, Settings(), Broken(), AT)
     assert report.failed[0][1] == "RuntimeError: boom"
     assert [d.status for d in deliveries(engine)] == ["failed"]
     notifier = RecordingNotifier()
-    jobs.run_tasks(engine, Settings(), notifier, AT + timedelta(minutes=15))
+    run(TASKS, engine, Settings(), notifier, AT + timedelta(minutes=15))
     assert len(notifier.sent) == 1
 
 
@@ -103,9 +107,9 @@ class Refuses:
 
 
 def test_a_permanent_failure_is_given_up_and_not_retried(engine, ids):
-    jobs.run_tasks(engine, Settings(), Refuses(), AT)
+    run(TASKS, engine, Settings(), Refuses(), AT)
     notifier = RecordingNotifier()
-    jobs.run_tasks(engine, Settings(), notifier, AT + timedelta(hours=2))
+    run(TASKS, engine, Settings(), notifier, AT + timedelta(hours=2))
     assert notifier.sent == []
     (d,) = deliveries(engine)
     assert (d.status, d.next_attempt_at, d.last_error) == ("failed", None, "channel_not_found")
@@ -116,7 +120,8 @@ DIES_WHILE_SENDING = textwrap.dedent(
     import os, signal, sys
     from datetime import datetime
     from domain.settings import Settings
-    from schedules import jobs
+    from schedules.jobs import job_table
+    from schedules.registry import run
     from storage.engine import make_engine
 
     url, job, now = sys.argv[1:4]
@@ -125,7 +130,7 @@ DIES_WHILE_SENDING = textwrap.dedent(
         def send(self, recipient, reply):
             os.kill(os.getpid(), signal.SIGKILL)  # killed before the platform had it
 
-    jobs.run(job, make_engine(url), Settings(), Dies(), datetime.fromisoformat(now))
+    run(job_table()[job], make_engine(url), Settings(), Dies(), datetime.fromisoformat(now))
     """
 )
 
@@ -144,11 +149,11 @@ def test_a_claim_left_pending_by_a_killed_process_is_sent_once_after_its_timeout
     assert pending.status == "pending"
 
     notifier = RecordingNotifier()
-    soon = jobs.run_lapse(engine, Settings(), notifier, AT + timedelta(minutes=5))
+    soon = run(LAPSE, engine, Settings(), notifier, AT + timedelta(minutes=5))
     assert pending.recipient not in {rec.key for rec, _ in notifier.sent}
     assert len(soon.sent) == 2 and len(soon.skipped) == 0  # the stuck key is not even built
     timeout = Settings().schedule.claim_timeout_minutes
-    later = jobs.run_lapse(engine, Settings(), notifier, AT + timedelta(minutes=timeout + 5))
+    later = run(LAPSE, engine, Settings(), notifier, AT + timedelta(minutes=timeout + 5))
     assert [m.recipient.key for m in later.sent] == [pending.recipient]
     assert Counter(rec.key for rec, _ in notifier.sent) == {
         "user:alice": 1,
@@ -164,7 +169,8 @@ RACER = textwrap.dedent(
     import sys, time
     from datetime import datetime
     from domain.settings import Settings
-    from schedules import jobs
+    from schedules.jobs import job_table
+    from schedules.registry import run
     from storage.engine import make_engine
 
     url, now, out, start_at = sys.argv[1:5]
@@ -183,8 +189,9 @@ RACER = textwrap.dedent(
     engine = make_engine(url)
     while time.time() < float(start_at):
         time.sleep(0.001)
-    for job in jobs.JOBS:
-        jobs.run(job, engine, Settings(), Appends(), datetime.fromisoformat(now), on_demand=True)
+    for spec in job_table():
+        if spec.push:
+            run(spec, engine, Settings(), Appends(), datetime.fromisoformat(now), on_demand=True)
     """
 )
 
@@ -205,8 +212,10 @@ def test_two_processes_running_every_job_at_once_send_each_message_once(
         s.add(Reminder(account_id=acme.id, text="QBR", every_months=3,
                        start_date=date(2026, 8, 18), next_date=date(2026, 11, 18)))  # fmt: skip
     expected = Counter()
-    for job in jobs.JOBS:
-        report = jobs.run(job, engine, Settings(), None, AT, dry_run=True, on_demand=True)
+    for spec in JOBS:
+        if not spec.push:
+            continue
+        report = run(spec, engine, Settings(), None, AT, dry_run=True, on_demand=True)
         for m in report.messages:
             r = m.recipient
             expected[f"{r.key}|{r.platform}|{r.kind}|{m.reply.title}"] += 1
@@ -233,7 +242,7 @@ def test_two_processes_running_every_job_at_once_send_each_message_once(
 
 
 def test_a_follow_up_that_fails_never_causes_a_second_send(engine, ids):
-    report = jobs.run_tasks(engine, Settings(), None, AT, dry_run=True)
+    report = run(TASKS, engine, Settings(), None, AT, dry_run=True)
     (message,) = report.messages
 
     def boom(session, now) -> None:
@@ -242,9 +251,9 @@ def test_a_follow_up_that_fails_never_causes_a_second_send(engine, ids):
         raise RuntimeError("follow-up failed")
 
     notifier = RecordingNotifier()
-    out = jobs.JobReport("tasks", AT)
-    broken = jobs.Outbound(message.key, message.recipient, message.reply, after_sent=boom)
-    jobs.deliver(engine, Settings(), notifier, [broken], now=AT, report=out)
-    jobs.deliver(engine, Settings(), notifier, [broken], now=AT + timedelta(hours=1), report=out)
+    out = JobReport("tasks", AT)
+    broken = Outbound(message.key, message.recipient, message.reply, after_sent=boom)
+    deliver(engine, Settings(), notifier, [broken], now=AT, report=out)
+    deliver(engine, Settings(), notifier, [broken], now=AT + timedelta(hours=1), report=out)
     assert len(notifier.sent) == 1
     assert [(d.job, d.status) for d in deliveries(engine)] == [("tasks", "sent")]  # rolled back

@@ -11,9 +11,12 @@ from sqlmodel import select
 from domain.models import Account, AuditEntry, Reminder
 from domain.settings import Settings
 from handlers.notify import RecordingNotifier
-from schedules.jobs import run_reminders
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.session import unit_of_work
 from tests.harness import book
+
+REMINDERS = job_table()["reminders"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -45,9 +48,9 @@ def test_a_reminder_is_sent_on_its_day_and_moves_to_the_next(engine, ids):
     rid = add(engine, ids["acme"], "Check the consignment stock", every_days=14,
               start=date(2026, 11, 4), next_date=date(2026, 11, 18))  # fmt: skip
     notifier = RecordingNotifier()
-    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 17)))
+    run(REMINDERS, engine, Settings(), notifier, at(date(2026, 11, 17)))
     assert notifier.sent == []
-    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
+    run(REMINDERS, engine, Settings(), notifier, at(date(2026, 11, 18)))
     (reply,) = notifier.to("user:alice")
     assert reply.title == "Reminder: Acme"
     assert reply.lines == ["Acme — Check the consignment stock · every 2 weeks, next 2026-12-02"]
@@ -60,9 +63,9 @@ def test_a_reminder_is_sent_on_its_day_and_moves_to_the_next(engine, ids):
             "2026-11-18",
         )
     for day in (date(2026, 11, 18), date(2026, 11, 19), date(2026, 12, 1)):
-        run_reminders(engine, Settings(), notifier, at(day))
+        run(REMINDERS, engine, Settings(), notifier, at(day))
     assert len(notifier.sent) == 1
-    run_reminders(engine, Settings(), notifier, at(date(2026, 12, 2)))
+    run(REMINDERS, engine, Settings(), notifier, at(date(2026, 12, 2)))
     assert len(notifier.sent) == 2
     assert reminder(engine, rid).next_date == date(2026, 12, 16)
 
@@ -71,7 +74,7 @@ def test_missed_weeks_send_once_not_once_per_week(engine, ids):
     rid = add(engine, ids["huaxia"], "周报跟进", every_days=7,
               start=date(2026, 10, 7), next_date=date(2026, 10, 28))  # fmt: skip
     notifier = RecordingNotifier()
-    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
+    run(REMINDERS, engine, Settings(), notifier, at(date(2026, 11, 18)))
     (reply,) = notifier.to("user:wang")  # the account's owner, in his language
     assert reply.title == "提醒：华夏重工"
     assert reply.lines == ["华夏重工 — 周报跟进（原定 2026年10月28日） · 每周，下次 2026年11月25日"]
@@ -82,9 +85,9 @@ def test_month_ends_clamp_and_weekends_wait_for_monday(engine, ids):
     rid = add(engine, ids["acme"], "Month-end stock count", every_months=1,
               start=date(2027, 1, 31), next_date=date(2027, 2, 28))  # fmt: skip
     notifier = RecordingNotifier()
-    run_reminders(engine, Settings(), notifier, at(date(2027, 2, 28)))  # a Sunday
+    run(REMINDERS, engine, Settings(), notifier, at(date(2027, 2, 28)))  # a Sunday
     assert notifier.sent == []
-    run_reminders(engine, Settings(), notifier, at(date(2027, 3, 1)))
+    run(REMINDERS, engine, Settings(), notifier, at(date(2027, 3, 1)))
     (reply,) = notifier.to("user:alice")
     assert reply.lines == [
         "Acme — Month-end stock count (due 2027-02-28) · every month, next 2027-03-31"
@@ -102,7 +105,7 @@ def test_inactive_reminders_and_churned_accounts_stay_silent(engine, ids):
     add(engine, ids["initech"], "Gone", every_days=7, start=date(2026, 11, 4),
         next_date=date(2026, 11, 18))  # fmt: skip
     notifier = RecordingNotifier()
-    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
+    run(REMINDERS, engine, Settings(), notifier, at(date(2026, 11, 18)))
     assert notifier.sent == []
 
 
@@ -114,7 +117,7 @@ def test_an_owners_reminders_of_the_day_come_in_one_message(engine, ids):
     later = add(engine, ids["acme"], "Not yet", every_days=7,
                 start=date(2026, 11, 19), next_date=date(2026, 11, 19))  # fmt: skip
     notifier = RecordingNotifier()
-    run_reminders(engine, Settings(), notifier, at(date(2026, 11, 18)))
+    run(REMINDERS, engine, Settings(), notifier, at(date(2026, 11, 18)))
     (reply,) = notifier.to("user:alice")
     assert reply.title == "2 reminders today"
     assert reply.lines == [

@@ -16,13 +16,17 @@ from sqlmodel import select
 from domain.models import Account, Delivery, User
 from domain.settings import ScheduleConfig, Settings
 from handlers.notify import RecordingNotifier
-from schedules import jobs, scheduler
+from schedules import scheduler
+from schedules.jobs import job_table
+from schedules.registry import JobSpec
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import book
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEDNESDAY = datetime(2026, 11, 18, tzinfo=SHANGHAI)
+JOBS = job_table()
+DIGEST = JOBS["digest"]
 
 
 def on(day: datetime, hour: int, minute: int = 0) -> datetime:
@@ -40,10 +44,12 @@ def ids(engine):
 
 def test_jobs_have_fixed_ids_explicit_timezones_and_hours_of_grace(engine):
     settings = Settings(schedule=ScheduleConfig(misfire_grace_hours=5))
-    sched = scheduler.create_scheduler(engine, settings, RecordingNotifier())
+    sched = scheduler.create_scheduler(JOBS, engine, settings, RecordingNotifier())
     found = {job.id: job for job in sched.get_jobs()}
-    pushes = [f"kam.{name}" for name in jobs.JOBS]
-    assert sorted(found) == sorted([*pushes, "kam.tier-review", "kam.housekeeping"])
+    pushes = ["lapse", "birthdays", "tasks", "reminders", "goals", "digest"]
+    assert sorted(found) == sorted(
+        f"kam.{name}" for name in [*pushes, "tier-review", "housekeeping"]
+    )
     for job in found.values():
         assert isinstance(job.trigger, CronTrigger)
         assert job.coalesce is True
@@ -52,15 +58,16 @@ def test_jobs_have_fixed_ids_explicit_timezones_and_hours_of_grace(engine):
     assert str(found["kam.digest"].trigger.timezone) == "UTC"
     assert str(found["kam.housekeeping"].trigger.timezone) == "Asia/Shanghai"
     # every tick job runs once at start: the catch-up
-    assert all(found[f"kam.{name}"].next_run_time is not None for name in scheduler.SCHEDULED)
+    ticking = [*pushes, "tier-review"]
+    assert all(found[f"kam.{name}"].next_run_time is not None for name in ticking)
 
 
 def run_scheduler(engine, settings, notifier, now: datetime) -> None:
     """Start a scheduler whose jobs see ``now``, let the start-up ticks run, stop it."""
-    sched = scheduler.create_scheduler(engine, settings, notifier, clock=lambda: now)
+    sched = scheduler.create_scheduler(JOBS, engine, settings, notifier, clock=lambda: now)
     done = threading.Event()
     ran: set[str] = set()
-    ticks = {f"kam.{name}" for name in scheduler.SCHEDULED}
+    ticks = {f"kam.{spec.name}" for spec in JOBS if spec.ticks}
 
     def listen(event) -> None:
         assert event.code != EVENT_JOB_ERROR, event.exception
@@ -84,7 +91,7 @@ def digests(engine) -> list[str]:
 
 def test_a_bot_down_over_nine_sends_the_morning_once_when_it_comes_back(engine, ids):
     settings, notifier = Settings(), RecordingNotifier()
-    scheduler.tick("digest", engine, settings, notifier, clock=lambda: on(WEDNESDAY, 8, 50))
+    scheduler.tick(DIGEST, engine, settings, notifier, clock=lambda: on(WEDNESDAY, 8, 50))
     assert notifier.sent == []  # then the bot goes down at 08:55
 
     run_scheduler(engine, settings, notifier, on(WEDNESDAY, 11, 20))  # back at 11:20
@@ -106,10 +113,10 @@ def test_back_after_the_grace_period_waits_for_the_next_morning(engine, ids):
     settings, notifier = Settings(), RecordingNotifier()  # 09:00 + 6 hours of grace
     run_scheduler(engine, settings, notifier, on(WEDNESDAY, 15, 10))
     assert notifier.to("team:East") == []
-    scheduler.tick("digest", engine, settings, notifier, clock=lambda: on(WEDNESDAY, 14, 50))
+    scheduler.tick(DIGEST, engine, settings, notifier, clock=lambda: on(WEDNESDAY, 14, 50))
     assert len(notifier.to("team:East")) == 1  # (had it come back at 14:50)
     scheduler.tick(
-        "digest", engine, settings, notifier, clock=lambda: on(WEDNESDAY + timedelta(days=1), 9)
+        DIGEST, engine, settings, notifier, clock=lambda: on(WEDNESDAY + timedelta(days=1), 9)
     )
     assert len(notifier.to("team:East")) == 2
 
@@ -126,17 +133,22 @@ def test_a_failing_job_is_logged_and_the_scheduler_goes_on(engine, ids, caplog):
             raise RuntimeError("boom")
 
     report = scheduler.tick(
-        "digest", engine, Settings(), Exploding(), clock=lambda: on(WEDNESDAY, 9, 5)
+        DIGEST, engine, Settings(), Exploding(), clock=lambda: on(WEDNESDAY, 9, 5)
     )
     assert report is not None and report.failed  # a notifier bug: a failed delivery
-    broken = scheduler.tick("no-such-job", engine, Settings(), Exploding(), clock=datetime.now)
+
+    def crashes(*_args, **_kw):
+        raise RuntimeError("a bug in the job")
+
+    buggy = JobSpec(name="buggy", summary="Crashes.", runner=crashes)
+    broken = scheduler.tick(buggy, engine, Settings(), Exploding(), clock=datetime.now)
     assert broken is None
-    assert "scheduled job no-such-job failed" in caplog.text
+    assert "scheduled job buggy failed" in caplog.text
 
 
 def test_job_infos_show_the_next_slot_in_kams_time_zone():
     now = datetime(2026, 11, 18, 2, 1, tzinfo=UTC)  # 10:01 Wednesday in Shanghai
-    infos = {i.name: i for i in scheduler.job_infos(Settings(), now)}
+    infos = {i.name: i for i in scheduler.job_infos(JOBS, Settings(), now)}
     assert infos["lapse"].next_slot == datetime(2026, 11, 19, 9, 0, tzinfo=SHANGHAI)
     assert infos["goals"].next_slot == datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
     assert infos["digest"].when == "weekdays 09:00 in each recipient's time zone"

@@ -11,10 +11,13 @@ from sqlmodel import select
 from domain.models import Account, Task, User
 from domain.settings import Settings
 from handlers.notify import RecordingNotifier
-from schedules.jobs import run_tasks
+from schedules.jobs import job_table
+from schedules.registry import run
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import book
+
+TASKS = job_table()["tasks"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -45,7 +48,7 @@ def ids(engine):
 
 def test_each_owner_gets_their_overdue_and_due_today_steps(engine, ids):
     notifier = RecordingNotifier()
-    run_tasks(engine, Settings(), notifier, AT)
+    run(TASKS, engine, Settings(), notifier, AT)
     assert sorted(rec.key for rec, _ in notifier.sent) == ["user:alice", "user:wang"]
 
     (alice,) = notifier.to("user:alice")
@@ -69,7 +72,7 @@ def overdue_id(reply, index: int) -> int:
 def test_due_today_is_judged_in_the_owners_timezone(engine, ids):
     notifier = RecordingNotifier()
     ny_morning = datetime(2026, 11, 18, 9, 5, tzinfo=NEW_YORK)
-    run_tasks(engine, Settings(), notifier, ny_morning)
+    run(TASKS, engine, Settings(), notifier, ny_morning)
     (carol,) = notifier.to("user:carol")
     assert carol.title == "Next steps: 0 overdue, 1 due today"
     assert carol.sections[0].lines[0].endswith("Globex — Sign the NDA")
@@ -77,13 +80,13 @@ def test_due_today_is_judged_in_the_owners_timezone(engine, ids):
 
 def test_marking_a_step_done_takes_it_off_tomorrows_list(engine, ids):
     notifier = RecordingNotifier()
-    run_tasks(engine, Settings(), notifier, AT)
+    run(TASKS, engine, Settings(), notifier, AT)
     with unit_of_work(engine) as s:
         for task in s.exec(select(Task).where(Task.owner_id == ids["alice"])):
             if task.text == "Send the proposal":
                 task.done_at = AT
                 s.add(task)
-    run_tasks(engine, Settings(), notifier, AT + timedelta(days=1))
+    run(TASKS, engine, Settings(), notifier, AT + timedelta(days=1))
     latest = notifier.to("user:alice")[-1]
     assert len(notifier.to("user:alice")) == 2
     assert not any("Send the proposal" in line for s in latest.sections for line in s.lines)

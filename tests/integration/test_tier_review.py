@@ -20,7 +20,7 @@ from domain.models import (
     User,
 )
 from handlers.replies import Severity
-from schedules.tier_review import TIER_REVIEW, run_tier_review
+from schedules.jobs.tier_review import TIER_REVIEW, run_tier_review
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import NOW, SHANGHAI, Chat, book
@@ -313,7 +313,7 @@ def test_revenue_from_the_book_is_used_when_configured(engine, monkeypatch):
     assert all("Globex" not in text(m.reply) for m in draft.messages)
     # the same book, with revenue read from the book ([health] review_factors in kam.toml)
     policy = HealthPolicy(review_factors=("annual_revenue",))
-    monkeypatch.setattr("schedules.tier_review.policy_of", lambda _settings: policy)
+    monkeypatch.setattr("schedules.jobs.tier_review.policy_of", lambda _settings: policy)
     run_tier_review(engine, chat.settings, chat.notifier, NOW, on_demand=True)
     [globex_p] = [p for p in _proposals(engine) if p.account_id == ids["globex"]]
     assert globex_p.factors == {"annual_revenue": "10000000.00"}

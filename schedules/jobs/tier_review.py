@@ -42,7 +42,8 @@ from domain.settings import Settings
 from handlers.commands.review import proposals_reply
 from handlers.notify import Notifier, user_recipient
 from schedules.delivery import JobReport, Outbound, deliver, ledger_name
-from schedules.timing import Slot, due_day
+from schedules.registry import JobSpec
+from schedules.timing import Slot, due_day, next_quarter_start
 from storage import ledger, queries
 from storage.health import ReviewInput, review_inputs
 from storage.ledger import DeliveryKey
@@ -300,3 +301,23 @@ def _dry_messages(
         reply = proposals_reply(items, lang=recipient.lang, settings=settings, quarter=quarter)
         out.append(Outbound(key, recipient, reply))
     return out
+
+
+# --- the job's declaration ------------------------------------------------------------
+
+
+def _slot(settings: Settings) -> Slot:
+    return Slot(settings.schedule.digest_time, weekdays_only=True)
+
+
+JOB = JobSpec(
+    name=TIER_REVIEW,
+    summary="Review the quarter's tiers (once) and send each manager the proposals to decide.",
+    runner=run_tier_review,
+    when=lambda settings: (
+        f"first working day of each quarter, {_slot(settings).at:%H:%M} in {settings.timezone}"
+    ),
+    next_at=lambda now, settings: next_quarter_start(
+        now, settings.tz, _slot(settings), settings.schedule
+    ),
+)

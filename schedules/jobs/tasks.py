@@ -1,0 +1,99 @@
+"""Next steps due: owners hear of their open steps due today or overdue (daily at
+``tasks_time``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.i18n import Catalog
+from handlers.replies import Action, Reply, Severity
+from handlers.views import fmt_date
+from schedules.delivery import Outbound
+from schedules.plan import MAX_BUTTONS, MAX_LINES, Plan, more_mine
+from schedules.registry import JobSpec
+from schedules.timing import Slot
+from storage import queries
+
+_ = Catalog(
+    {
+        "tasks_title": {
+            "en": "Next steps: {overdue} overdue, {today} due today",
+            "zh": "待办：逾期 {overdue} 项，今天到期 {today} 项",
+        },
+        "overdue": {"en": "Overdue", "zh": "已逾期"},
+        "due_today": {"en": "Due today", "zh": "今天到期"},
+        "task_overdue": {
+            "en": "#{id} {account} — {text} · due {date}, {n} days ago",
+            "zh": "#{id} {account} — {text} · {date} 到期，已逾期 {n} 天",
+        },
+        "task_overdue_one": {
+            "en": "#{id} {account} — {text} · due yesterday",
+            "zh": "#{id} {account} — {text} · 昨天到期",
+        },
+        "task_today": {"en": "#{id} {account} — {text}", "zh": "#{id} {account} — {text}"},
+        "done": {"en": "Done #{id}", "zh": "完成 #{id}"},
+    }
+)
+
+
+def build(plan: Plan) -> list[Outbound]:
+    owners = plan.user_keys("due", plan.due_users())
+    if not owners:
+        return []
+    people, now = plan.people, plan.now
+    tasks = queries.open_tasks_due(plan.session, before=now + timedelta(days=2))
+    by_owner = defaultdict(list)
+    for t in tasks:
+        if t.owner_id in owners:
+            by_owner[t.owner_id].append(t)
+    out = []
+    for owner_id, (key, recipient) in owners.items():
+        lang, tz = recipient.lang, plan.tz(people.users[owner_id])
+        today = plan.due(tz)
+        end_of_today = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
+        start_of_today = datetime.combine(today, datetime.min.time(), tz)
+        mine = [t for t in by_owner.get(owner_id, []) if t.due_at < end_of_today]
+        if not mine:
+            continue
+        overdue = [t for t in mine if t.due_at < start_of_today]
+        due_today = [t for t in mine if t.due_at >= start_of_today]
+        reply = Reply(
+            title=_("tasks_title", lang, overdue=len(overdue), today=len(due_today)),
+            severity=Severity.warning if overdue else Severity.info,
+        )
+        overdue_lines = [_overdue_line(t, today, lang, tz) for t in overdue[:MAX_LINES]]
+        if len(overdue) > MAX_LINES:
+            overdue_lines.append(more_mine(lang, len(overdue) - MAX_LINES))
+        reply.add_section(_("overdue", lang), overdue_lines)
+        reply.add_section(
+            _("due_today", lang),
+            [
+                _("task_today", lang, id=t.id, account=t.account_name, text=t.text)
+                for t in due_today[:MAX_LINES]
+            ],
+        )
+        reply.actions = [
+            Action(_("done", lang, id=t.id), f"done {t.id}") for t in mine[:MAX_BUTTONS]
+        ]
+        out.append(Outbound(key, recipient, reply))
+    return out
+
+
+def _overdue_line(t, today: date, lang: str, tz: ZoneInfo) -> str:
+    days = (today - t.due_at.astimezone(tz).date()).days
+    if days == 1:
+        return _("task_overdue_one", lang, id=t.id, account=t.account_name, text=t.text)
+    date_text = fmt_date(t.due_at, lang, tz)
+    return _(
+        "task_overdue", lang, id=t.id, account=t.account_name, text=t.text, date=date_text, n=days
+    )
+
+
+JOB = JobSpec(
+    name="tasks",
+    summary="Next steps due today or overdue, to their owners.",
+    slot=lambda settings: Slot(settings.schedule.tasks_time),
+    build=build,
+)
