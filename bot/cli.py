@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,6 +17,9 @@ from bot.jobs_cli import jobs_app, scheduler_command
 from bot.slack.cli import slack_app
 from domain.errors import KamError
 from domain.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from domain.models import User
 
 app = typer.Typer(
     help="kam — key-account management in Slack and WeCom.",
@@ -96,33 +99,51 @@ def demo(
     typer.echo(f"demo book: {summary}")
 
 
+AS_HELP = "Who you speak as: a handle or display name (alice, wang, 王磊); env KAM_AS"
+
+
+def _speaker(kam, as_: str | None) -> User:
+    """The user ``--as`` (or ``KAM_AS``) names; there is no silent default."""
+    from bot.console import active_users, resolve_speaker, who_is_there
+    from storage.session import unit_of_work
+
+    with unit_of_work(kam.engine, write=False) as session:
+        if not as_ or not as_.strip():
+            raise _fail(
+                "say who you are: --as HANDLE (or set KAM_AS=HANDLE). "
+                + who_is_there(active_users(session)),
+                code=2,
+            )
+        try:
+            return resolve_speaker(session, as_)
+        except KamError as exc:
+            raise _fail(str(exc)) from exc
+
+
 @app.command()
 def say(
     text: Annotated[str, typer.Argument(help="The chat message, e.g. '/account Acme'")],
-    as_: Annotated[str, typer.Option("--as", help="The kam user handle to speak as")] = "admin",
+    as_: Annotated[str | None, typer.Option("--as", envvar="KAM_AS", help=AS_HELP)] = None,
 ) -> None:
     """Handle one chat message as a user and print the reply."""
     from handlers.dispatcher import Incoming
     from handlers.render.text import render_text
-    from storage import users
-    from storage.session import unit_of_work
 
     kam = _app()
-    with unit_of_work(kam.engine, write=False) as session:
-        if users.by_handle(session, as_) is None:
-            raise _fail(f"no user with handle {as_!r} (try `kam demo`, or `kam say --as admin`)")
-    reply = kam.dispatcher.handle(Incoming(text=text, actor=as_, platform="console"))
+    user = _speaker(kam, as_)
+    reply = kam.dispatcher.handle(Incoming(text=text, actor=user.handle, platform="console"))
     typer.echo(render_text(reply))
 
 
 @app.command()
 def console(
-    as_: Annotated[str, typer.Option("--as", help="The kam user handle to speak as")] = "admin",
+    as_: Annotated[str | None, typer.Option("--as", envvar="KAM_AS", help=AS_HELP)] = None,
 ) -> None:
-    """An interactive chat with kam in the terminal (line editing and history)."""
+    """Chat with kam in the terminal (line editing, history); from a pipe, one reply a line."""
     from bot.console import run_console
 
-    run_console(_app(), as_)
+    kam = _app()
+    run_console(kam, _speaker(kam, as_))
 
 
 @app.command()
