@@ -58,15 +58,32 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _where(url: str) -> str:
+    """The database URL as a person can show it: no password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations (any kam command also does this on a new database)."""
+    from bot.tables import print_counts
     from storage.engine import make_engine
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import current_revision, pending, upgrade
 
-    engine = make_engine(_settings().database_url)
+    url = _settings().database_url
+    engine = make_engine(url)
+    before = current_revision(engine)
+    todo = pending(engine)
     upgrade(engine)
-    typer.echo(f"database at revision {current_revision(engine)}")
+    after = current_revision(engine)
+    typer.echo(f"database {_where(url)}")
+    if not todo:
+        typer.echo(f"revision {after}: up to date, no migrations to apply")
+        return
+    typer.echo(f"revision {before or 'none (empty database)'} → {after}; applied:")
+    print_counts(["revision", "migration"], todo)
 
 
 @app.command()
@@ -78,6 +95,7 @@ def demo(
     """Fill the database with the sample book (idempotent), or a large synthetic one."""
     import time
 
+    from bot.tables import print_counts
     from storage.demo import generate_large, seed_demo
     from storage.session import unit_of_work
 
@@ -92,11 +110,18 @@ def demo(
             settings=kam.settings,
         )
         took = time.perf_counter() - started
-        typer.echo(f"generated {counts} in {took:.1f}s")
+        typer.echo(f"large book generated in {took:.1f}s into {_where(kam.settings.database_url)}")
+        print_counts(["kind", "created"], counts.items())
         return
     with unit_of_work(kam.engine) as session:
         summary = seed_demo(session, settings=kam.settings)
-    typer.echo(f"demo book: {summary}")
+    where = _where(kam.settings.database_url)
+    if summary.created:
+        typer.echo(f"demo book in {where}:")
+    else:
+        typer.echo(f"demo book in {where}: already there, nothing changed")
+    rows = [(kind, created, 0, unchanged) for kind, created, unchanged in summary.by_kind()]
+    print_counts(["kind", "created", "updated", "unchanged"], rows)
 
 
 AS_HELP = "Who you speak as: a handle or display name (alice, wang, 王磊); env KAM_AS"
