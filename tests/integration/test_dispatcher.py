@@ -161,3 +161,15 @@ def test_a_database_outage_says_try_again_in_both_languages():
     assert reply.severity is Severity.error
     text = "\n".join(reply.plain_lines())
     assert "try again in a minute" in text and "一分钟后再试" in text
+
+
+def test_help_says_an_account_name_alone_is_enough(engine):
+    book(engine)
+    chat = Chat(engine)
+    assert chat.say("alice", "/help").footer == (
+        "/help COMMAND for details. An account's name alone shows its summary. "
+        "The slash is optional; Chinese commands work too."
+    )
+    assert chat.say("wang", "/帮助").footer.startswith(
+        "/帮助 命令名 查看详情。只发客户名即可查看客户概况。"
+    )
