@@ -214,7 +214,7 @@ def test_demo_prints_a_table_per_kind_and_a_second_run_says_unchanged(env):
     first = runner.invoke(app, ["demo"])
     assert first.exit_code == 0, first.output
     assert "DemoSummary" not in first.output and "=" not in first.output
-    assert first.output.splitlines()[0].startswith("demo book in sqlite:///")
+    assert first.output.splitlines()[0] == f"demo book in {os.environ['KAM_DATABASE_URL']}:"
     rows = _table(first.output, header)
     assert list(rows) == [
         "teams", "users", "accounts", "contacts", "interactions", "deals", "tasks", "goals",
