@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -18,6 +18,9 @@ from bot.jobs_cli import jobs_app, scheduler_command
 from bot.slack.cli import slack_app
 from domain.errors import KamError
 from domain.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from domain.models import User
 
 app = typer.Typer(
     help="kam — key-account management in Slack and WeCom.",
@@ -57,15 +60,32 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _where(url: str) -> str:
+    """The database URL as a person can show it: no password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations (any kam command also does this on a new database)."""
+    from bot.tables import print_counts
     from storage.engine import make_engine
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import current_revision, pending, upgrade
 
-    engine = make_engine(_settings().database_url)
+    url = _settings().database_url
+    engine = make_engine(url)
+    before = current_revision(engine)
+    todo = pending(engine)
     upgrade(engine)
-    typer.echo(f"database at revision {current_revision(engine)}")
+    after = current_revision(engine)
+    typer.echo(f"database {_where(url)}")
+    if not todo:
+        typer.echo(f"revision {after}: up to date, no migrations to apply")
+        return
+    typer.echo(f"revision {before or 'none (empty database)'} → {after}; applied:")
+    print_counts(["revision", "migration"], todo)
 
 
 @app.command()
@@ -77,6 +97,7 @@ def demo(
     """Fill the database with the sample book (idempotent), or a large synthetic one."""
     import time
 
+    from bot.tables import print_counts
     from storage.demo import generate_large, seed_demo
     from storage.session import unit_of_work
 
@@ -91,40 +112,65 @@ def demo(
             settings=kam.settings,
         )
         took = time.perf_counter() - started
-        typer.echo(f"generated {counts} in {took:.1f}s")
+        typer.echo(f"large book generated in {took:.1f}s into {_where(kam.settings.database_url)}")
+        print_counts(["kind", "created"], counts.items())
         return
     with unit_of_work(kam.engine) as session:
         summary = seed_demo(session, settings=kam.settings)
-    typer.echo(f"demo book: {summary}")
+    where = _where(kam.settings.database_url)
+    if summary.created:
+        typer.echo(f"demo book in {where}:")
+    else:
+        typer.echo(f"demo book in {where}: already there, nothing changed")
+    rows = [(kind, created, 0, unchanged) for kind, created, unchanged in summary.by_kind()]
+    print_counts(["kind", "created", "updated", "unchanged"], rows)
+
+
+AS_HELP = "Who you speak as: a handle or display name (alice, wang, 王磊); env KAM_AS"
+
+
+def _speaker(kam, as_: str | None) -> User:
+    """The user ``--as`` (or ``KAM_AS``) names; there is no silent default."""
+    from bot.console import active_users, resolve_speaker, who_is_there
+    from storage.session import unit_of_work
+
+    with unit_of_work(kam.engine, write=False) as session:
+        if not as_ or not as_.strip():
+            raise _fail(
+                "say who you are: --as HANDLE (or set KAM_AS=HANDLE). "
+                + who_is_there(active_users(session)),
+                code=2,
+            )
+        try:
+            return resolve_speaker(session, as_)
+        except KamError as exc:
+            raise _fail(str(exc)) from exc
 
 
 @app.command()
 def say(
     text: Annotated[str, typer.Argument(help="The chat message, e.g. '/account Acme'")],
-    as_: Annotated[str, typer.Option("--as", help="The kam user handle to speak as")] = "admin",
+    as_: Annotated[str | None, typer.Option("--as", envvar="KAM_AS", help=AS_HELP)] = None,
 ) -> None:
     """Handle one chat message as a user and print the reply."""
     from handlers.dispatcher import Incoming
     from handlers.render.text import render_text
-    from storage import users
-    from storage.session import unit_of_work
 
     kam = _app()
-    with unit_of_work(kam.engine, write=False) as session:
-        if users.by_handle(session, as_) is None:
-            raise _fail(f"no user with handle {as_!r} (try `kam demo`, or `kam say --as admin`)")
-    reply = kam.dispatcher.handle(Incoming(text=text, actor=as_, platform="console"))
+    user = _speaker(kam, as_)
+    reply = kam.dispatcher.handle(Incoming(text=text, actor=user.handle, platform="console"))
     typer.echo(render_text(reply))
 
 
 @app.command()
 def console(
-    as_: Annotated[str, typer.Option("--as", help="The kam user handle to speak as")] = "admin",
+    as_: Annotated[str | None, typer.Option("--as", envvar="KAM_AS", help=AS_HELP)] = None,
 ) -> None:
-    """An interactive chat with kam in the terminal (line editing and history)."""
+    """Chat with kam in the terminal (line editing, history); from a pipe, one reply a line."""
     from bot.console import run_console
 
-    run_console(_app(), as_)
+    kam = _app()
+    run_console(kam, _speaker(kam, as_))
 
 
 @app.command()

@@ -1,26 +1,90 @@
-"""``kam console``: chat with kam in the terminal, on the same path as Slack and WeCom."""
+"""``kam console`` and ``kam say``: chat with kam in the terminal, on the same path as
+Slack and WeCom.
+
+Who is speaking is always said (``--as``, or ``KAM_AS``): a handle or a display name,
+any case, full-width or not (``--as 王磊``, ``--as "alice chen"``).  At a terminal the
+console edits lines and keeps history; from a pipe it answers each line and exits 0
+at the end of the input.
+"""
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
+from sqlmodel import Session, select
+
+from domain.errors import Ambiguous, NotFound
+from domain.models import User
 from handlers.dispatcher import Incoming
 from handlers.render.text import render_text
 
+SHOWN_USERS = 10
+_QUIT = ("exit", "quit", "/exit", "/quit")
 
-def run_console(kam, handle: str) -> None:
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lstrip("@").strip().casefold()
+
+
+def resolve_speaker(session: Session, typed: str) -> User:
+    """The active user ``typed`` names: handle first, then display name.
+
+    Raises NotFound or Ambiguous with a message that lists who there is.
+    """
+    key = _key(typed)
+    people = active_users(session)
+    for user in people:
+        if _key(user.handle) == key:
+            return user
+    named = [u for u in people if _key(u.display_name) == key]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise Ambiguous(
+            f"{len(named)} users are called {typed!r}: {_listing(named)}. "
+            "Say which one with its handle, e.g. --as " + named[0].handle
+        )
+    raise NotFound(f"no user with handle or name {typed!r}. {who_is_there(people)}")
+
+
+def who_is_there(people: list[User]) -> str:
+    """``Users: alice (Alice Chen, rep), …`` — the first few, and where to see the rest."""
+    if not people:
+        return "There are no users yet: run `kam demo` (or `make run`) first."
+    more = len(people) - SHOWN_USERS
+    listed = _listing(people[:SHOWN_USERS]) + (f" and {more} more" if more > 0 else "")
+    return f"Users: {listed}. `kam export users` lists everyone."
+
+
+def active_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).where(User.active).order_by(User.handle)))
+
+
+def _listing(users: Iterable[User]) -> str:
+    return ", ".join(f"{u.handle} ({u.display_name}, {u.role})" for u in users)
+
+
+def _answer(kam, handle: str, text: str) -> str:
+    reply = kam.dispatcher.handle(Incoming(text=text, actor=handle, platform="console"))
+    return render_text(reply)
+
+
+def run_console(kam, user: User) -> None:
+    handle = user.handle
+    banner = (
+        f"kam console — you are {user.display_name} (@{handle}, {user.role}). "
+        "/help for commands, Ctrl-D to leave."
+    )
+    if not sys.stdin.isatty():
+        _run_piped(kam, handle, banner, sys.stdin)
+        return
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
 
-    from storage import users
-    from storage.session import unit_of_work
-
-    with unit_of_work(kam.engine, write=False) as session:
-        user = users.by_handle(session, handle)
-        if user is None:
-            raise SystemExit(f"kam: no user with handle {handle!r} (try `kam demo` first)")
-        name = user.display_name
-    print(f"kam console — you are {name} (@{handle}). /help for commands, Ctrl-D to leave.")
+    print(banner)
     prompt = PromptSession(history=FileHistory(str(Path.home() / ".kam_history")))
     while True:
         try:
@@ -30,8 +94,23 @@ def run_console(kam, handle: str) -> None:
             return
         if not text.strip():
             continue
-        if text.strip() in ("exit", "quit", "/exit", "/quit"):
+        if text.strip() in _QUIT:
             return
-        reply = kam.dispatcher.handle(Incoming(text=text, actor=handle, platform="console"))
-        print(render_text(reply))
+        print(_answer(kam, handle, text))
         print()
+
+
+def _run_piped(kam, handle: str, banner: str, lines: Iterable[str]) -> None:
+    """One reply per non-empty input line, separated by a blank line; the banner on stderr."""
+    print(banner, file=sys.stderr)
+    first = True
+    for line in lines:
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        if text.strip() in _QUIT:
+            return
+        if not first:
+            print()
+        print(_answer(kam, handle, text), flush=True)
+        first = False

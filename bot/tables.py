@@ -4,6 +4,7 @@
     accounts        40        0          0
 
 ``print_counts`` is what ``kam demo``, ``kam import`` and ``kam db upgrade`` print.
+Numbers are right-aligned, text left-aligned; CJK characters count two columns.
 """
 
 from __future__ import annotations
@@ -14,14 +15,25 @@ import typer
 
 
 def format_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Plain aligned columns: the first left-aligned, the rest right-aligned."""
-    cells = [[str(h) for h in header], *([str(c) for c in row] for row in rows)]
+    """Plain aligned columns: numbers (and their headers) right-aligned, text left-aligned."""
+    body = [list(row) for row in rows]
+    numeric = [
+        bool(body) and all(isinstance(row[i], int | float) for row in body)
+        for i in range(len(header))
+    ]
+    cells = [[str(h) for h in header], *([_cell(c) for c in row] for row in body)]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(header))]
     lines = []
     for row in cells:
-        parts = [_pad(cell, widths[i], left=(i == 0)) for i, cell in enumerate(row)]
+        parts = [_pad(cell, widths[i], left=not numeric[i]) for i, cell in enumerate(row)]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "—" if value is None else str(value)
 
 
 def print_counts(

@@ -33,6 +33,8 @@ from handlers.notify import Notifier, Recipient, SendError, team_recipients, use
 from handlers.parsing.text import normalize
 from handlers.registry import TABLE, CommandSpec
 from handlers.replies import Reply, Severity
+from handlers.suggest import CN_PARTICLES, guess
+from handlers.views import clip
 from storage import accounts, users
 from storage.session import unit_of_work
 
@@ -48,11 +50,17 @@ _ = Catalog(
             "en": "Ask a kam admin to add you, e.g. /kam user add @you rep team East",
             "zh": "请管理员添加你，例如：/kam user add @你 rep team 华东",
         },
-        "unknown_command": {"en": "Unknown command “{word}”", "zh": "没有“{word}”这个命令"},
-        "did_you_mean": {"en": "Did you mean: {words}?", "zh": "你是不是想用：{words}？"},
+        "not_understood": {"en": "I didn't understand “{text}”", "zh": "没看懂“{text}”"},
+        "did_you_mean": {"en": "Did you mean {words}?", "zh": "你是不是想用 {words}？"},
+        "or": {"en": " or ", "zh": " 还是 "},
+        "eg": {"en": "e.g. {example}", "zh": "例如：{example}"},
+        "not_saved": {
+            "en": "Nothing was saved. Send it again starting with {words}.",
+            "zh": "没有保存。请以 {words} 开头重新发送。",
+        },
         "see_help": {
-            "en": "Type /help for the list of commands.",
-            "zh": "输入 /帮助 查看全部命令。",
+            "en": "Type /help to see what kam can do.",
+            "zh": "输入 /帮助 查看 kam 能做什么。",
         },
         "usage": {"en": "Usage", "zh": "用法"},
         "example": {"en": "Example", "zh": "示例"},
@@ -103,12 +111,20 @@ def split_command(text: str) -> tuple[str, str]:
     if not m:
         return text, ""
     word, rest = m.group(1), m.group(2).strip()
-    # Chinese commands are often typed without a space: 客户华夏重工 → 客户 + 华夏重工
+    # Chinese commands are often typed without a space: 客户华夏重工 → 客户 + 华夏重工.
+    # 拜访了华夏重工 ("visited …") stays whole: a sentence, not a command (see suggest).
     if TABLE.find(word) is None:
         for known in sorted(TABLE.words(), key=len, reverse=True):
             if not known.isascii() and word.startswith(known):
+                if word[len(known) :].startswith(CN_PARTICLES):
+                    break
                 return known, (word[len(known) :] + " " + rest).strip()
     return word, rest
+
+
+def message_body(text: str) -> str:
+    """The message without its leading slash or ``kam``, nor trailing punctuation."""
+    return _LEADING.sub("", normalize(text), count=1).strip().rstrip("?!.。？！")
 
 
 class Dispatcher:
@@ -144,8 +160,14 @@ class Dispatcher:
                     return self._unknown_user(lang)
                 lang = actor.language or lang
                 if spec is None:
-                    obs.outcome = "user_error"
-                    return self._unknown_command(word, lang)
+                    # A bare account name is a request for its summary (read-only).
+                    body = message_body(incoming.text)
+                    if body and accounts.find_exact(session, body) is not None:
+                        spec, word, args = TABLE.find("account"), "account", body
+                        obs.command = spec.name
+                    else:
+                        obs.outcome = "user_error"
+                        return self._unknown_command(body, lang)
                 ctx = self._context(session, actor, incoming)
                 reply = self._run(spec, ctx, args if word else "")
                 outbox = self._addressed(session, ctx.outbox)  # resolved before commit
@@ -247,14 +269,21 @@ class Dispatcher:
             severity=Severity.warning,
         )
 
-    def _unknown_command(self, word: str, lang: str) -> Reply:
-        from rapidfuzz import process
-
-        close = [m[0] for m in process.extract(word, TABLE.words(), limit=3, score_cutoff=60)]
-        lines = [_("did_you_mean", lang, words=", ".join("/" + w for w in close))] if close else []
-        lines.append(_("see_help", lang))
+    def _unknown_command(self, body: str, lang: str) -> Reply:
+        """A guess is offered with its example, never run: kam stores no guesses."""
+        specs = guess(body)
+        if not specs:
+            return Reply(
+                title=_("not_understood", lang, text=clip(body, 40)),
+                lines=[_("see_help", lang)],
+                severity=Severity.warning,
+            )
+        words = _("or", lang).join(spec.text("usage", lang).split()[0] for spec in specs)
+        lines = [_("eg", lang, example=spec.text("example", lang)) for spec in specs]
+        if any(spec.writes for spec in specs):
+            lines.append(_("not_saved", lang, words=words))
         return Reply(
-            title=_("unknown_command", lang, word=word), lines=lines, severity=Severity.error
+            title=_("did_you_mean", lang, words=words), lines=lines, severity=Severity.warning
         )
 
     def _error_reply(self, exc: KamError, spec: CommandSpec | None, lang: str) -> Reply:

@@ -31,6 +31,7 @@ import functools
 import math
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,6 +94,24 @@ class DemoSummary:
     goals: int
     created: bool
     new_rows: int = 0
+    added: dict[str, int] = field(default_factory=dict)  # rows this run created, by kind
+
+    def by_kind(self) -> list[tuple[str, int, int]]:
+        """``(kind, created, unchanged)`` for each kind of the book; seeding never updates."""
+        totals = {
+            "teams": self.teams,
+            "users": self.users,
+            "accounts": self.accounts,
+            "contacts": self.contacts,
+            "interactions": self.interactions,
+            "deals": self.deals,
+            "tasks": self.tasks,
+            "goals": self.goals,
+        }
+        return [
+            (kind, self.added.get(kind, 0), n - self.added.get(kind, 0))
+            for kind, n in totals.items()
+        ]
 
 
 # --- the plan: what the demo book holds, computed without a database -----------------
@@ -877,7 +896,7 @@ def seed_demo(session: Session, *, settings: Settings, today: date | None = None
     today = today or datetime.now(settings.tz).date()
     book = _plan(today, settings)
     clock = _Clock(today, settings.tz)
-    new = 0
+    new: Counter[str] = Counter()
 
     teams: dict[str, Team] = {}
     for t in TEAMS:
@@ -885,7 +904,7 @@ def seed_demo(session: Session, *, settings: Settings, today: date | None = None
         if team is None:
             team = Team(name=t.name, slack_channel=t.slack_channel, wecom_chat_id=t.wecom_chat_id)
             session.add(team)
-            new += 1
+            new["teams"] += 1
         teams[t.name] = team
     session.flush()
 
@@ -907,7 +926,7 @@ def seed_demo(session: Session, *, settings: Settings, today: date | None = None
             )
             session.add(user)
             fresh.add(u.handle)
-            new += 1
+            new["users"] += 1
         users[u.handle] = user
     session.flush()
     for u in USERS:
@@ -917,7 +936,7 @@ def seed_demo(session: Session, *, settings: Settings, today: date | None = None
             key = (teams[team_name].id, users[u.handle].id)
             if session.get(TeamManager, key) is None:
                 session.add(TeamManager(team_id=key[0], user_id=key[1]))
-                new += 1
+                new["team_managers"] += 1
     session.flush()
 
     account_ids: list[int] = []
@@ -926,7 +945,7 @@ def seed_demo(session: Session, *, settings: Settings, today: date | None = None
         account_ids.append(_account_id(session, plan.spec.name))
 
     for g in book.goals:
-        new += _write_goal(session, g, year=today.year, users=users, teams=teams)
+        new["goals"] += _write_goal(session, g, year=today.year, users=users, teams=teams)
     session.flush()
 
     def count(model: Any) -> int:
@@ -943,8 +962,9 @@ def seed_demo(session: Session, *, settings: Settings, today: date | None = None
         deals=count(Deal),
         tasks=count(Task),
         goals=len(book.goals),
-        created=new > 0,
-        new_rows=new,
+        created=new.total() > 0,
+        new_rows=new.total(),
+        added=dict(new),
     )
 
 
@@ -959,9 +979,9 @@ def _write_account(
     users: dict[str, User],
     settings: Settings,
     clock: _Clock,
-) -> int:
+) -> Counter[str]:
     spec = plan.spec
-    new = 0
+    new: Counter[str] = Counter()
     owner = users[spec.owner]
     account = session.exec(sm_select(Account).where(Account.name == spec.name)).first()
     if account is None:
@@ -987,13 +1007,13 @@ def _write_account(
         account.updated_at = plan.created_at
         session.add(account)
         session.flush()
-        new += 1
+        new["accounts"] += 1
     assert account.id is not None
 
     for alias in spec.aliases:
         if session.exec(sm_select(AccountAlias).where(AccountAlias.alias == alias)).first() is None:
             session.add(AccountAlias(account_id=account.id, alias=alias))
-            new += 1
+            new["aliases"] += 1
 
     contacts: dict[str, Contact] = {
         c.name: c
@@ -1022,7 +1042,7 @@ def _write_account(
             ) = c.birthday
         session.add(contact)
         contacts[c.name] = contact
-        new += 1
+        new["contacts"] += 1
     session.flush()
 
     last_interaction: Interaction | None = None
@@ -1047,7 +1067,8 @@ def _write_account(
         for row, i in zip(rows, plan.interactions, strict=True):
             for name in i.contacts:
                 session.add(InteractionContact(interaction_id=row.id, contact_id=contacts[name].id))
-        new += len(rows) + sum(len(i.contacts) for i in plan.interactions)
+        new["interactions"] += len(rows)
+        new["interaction_contacts"] += sum(len(i.contacts) for i in plan.interactions)
         last_interaction = rows[0]  # plans run newest first
 
     existing_deals = set(
@@ -1082,7 +1103,8 @@ def _write_account(
                     changed_by_id=users[d.owner].id,
                 )
             )
-        new += 1 + len(d.history)
+        new["deals"] += 1
+        new["stage_changes"] += len(d.history)
 
     existing_tasks = set(
         session.exec(sm_select(Task.text).where(Task.account_id == account.id)).all()
@@ -1104,7 +1126,7 @@ def _write_account(
                 else t.created_at,
             )
         )
-        new += 1
+        new["tasks"] += 1
     session.flush()
     return new
 

@@ -29,6 +29,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def pending(engine: Engine) -> list[tuple[str, str]]:
+    """The migrations an upgrade to head would apply, oldest first: ``(revision, title)``.
+
+    The title is the first line of the migration's docstring.
+    """
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    steps = script.iterate_revisions(script.get_current_head(), current_revision(engine))
+    return [
+        (rev.revision, (rev.doc or "").strip().splitlines()[0]) for rev in reversed(list(steps))
+    ]
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 

@@ -14,8 +14,9 @@ _ = Catalog(
     {
         "title": {"en": "kam — what you can say", "zh": "kam 命令一览"},
         "more": {
-            "en": "/help COMMAND for details. The slash is optional; Chinese commands work too.",
-            "zh": "/帮助 命令名 查看详情。斜杠可省略，中英文命令均可。",
+            "en": "/help COMMAND for details. An account's name alone shows its summary. "
+            "The slash is optional; Chinese commands work too.",
+            "zh": "/帮助 命令名 查看详情。只发客户名即可查看客户概况。斜杠可省略，中英文命令均可。",
         },
         "usage": {"en": "Usage", "zh": "用法"},
         "example": {"en": "Example", "zh": "示例"},

@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from domain.models import Team
+from domain.models import Interaction, Team
 from handlers import dispatcher as dispatcher_module
 from handlers.dispatcher import split_command
 from handlers.registry import TABLE, CommandSpec
@@ -51,11 +51,102 @@ def test_a_unique_key_conflict_rolls_back_everything_and_says_try_again(engine, 
         )  # nothing half-written
 
 
-def test_unknown_command_suggests_the_closest(engine):
+def _interactions(engine) -> int:
+    with unit_of_work(engine, write=False) as s:
+        return len(s.exec(select(Interaction)).all())
+
+
+def test_split_command_keeps_a_chinese_past_tense_sentence_whole():
+    assert split_command("拜访了华夏重工") == ("拜访了华夏重工", "")
+    assert split_command("拜访过华夏重工 昨天") == ("拜访过华夏重工", "昨天")
+    assert split_command("拜访华夏重工") == ("拜访", "华夏重工")
+
+
+def test_a_bare_account_name_or_alias_in_any_case_shows_its_summary(engine):
     book(engine)
-    reply = Chat(engine).say("alice", "/acount Acme")
-    assert reply.severity is Severity.error
-    assert "/account" in reply.lines[0]
+    chat = Chat(engine)
+    for text in ("acme", "Acme", "ACME corp", "/acme", "acme corp?"):
+        lines = chat.text("alice", text).splitlines()
+        assert lines[0] == "! Acme (ACME Corp)", text
+        assert "  Owner         Alice Chen · East" in lines, text
+    lines = chat.text("wang", "华夏").splitlines()
+    assert lines[0] == "华夏重工 (华夏)"
+    assert "  负责人   王磊 · 华东" in lines
+
+
+def test_a_typo_in_a_command_word_is_answered_with_its_example_not_run(engine):
+    book(engine)
+    chat = Chat(engine)
+    assert chat.text("alice", "/accout acme").splitlines() == [
+        "! Did you mean /account?",
+        "e.g. /account Acme",
+    ]  # a read: nothing to save, so no "nothing was saved"
+    assert chat.text("alice", "/vist Acme met CFO about renewal").splitlines() == [
+        "! Did you mean /visit?",
+        "e.g. /visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday",
+        "Nothing was saved. Send it again starting with /visit.",
+    ]
+    assert chat.text("alice", "hepl").splitlines()[0] == "! Did you mean /help?"
+    assert chat.text("alice", "tsaks").splitlines()[0] == "! Did you mean /tasks?"
+    assert chat.text("alice", "meat Acme").splitlines()[0] == "! Did you mean /meal or /meet?"
+    assert _interactions(engine) == 0
+
+
+def test_english_verb_forms_are_answered_with_the_command_never_stored(engine):
+    book(engine)
+    chat = Chat(engine)
+    expected = {
+        "visited Acme today, talked pricing": "/visit",
+        "Visiting Acme tomorrow": "/visit",
+        "called Acme about the invoice": "/call",
+        "rang Li Wei": "/call",
+        "met Li Wei at Acme": "/meet",
+        "had lunch with Li Wei": "/meal",
+        "had dinner with Tom": "/meal",
+        "snoozed acme": "/snooze",
+    }
+    for text, word in expected.items():
+        reply = chat.say("alice", text)
+        assert reply.severity is Severity.warning, text
+        assert reply.title == f"Did you mean {word}?", text
+        assert reply.lines[-1] == f"Nothing was saved. Send it again starting with {word}.", text
+    assert _interactions(engine) == 0
+
+
+def test_a_chinese_past_tense_visit_is_answered_in_chinese_and_not_stored(engine):
+    book(engine)
+    chat = Chat(engine)
+    assert chat.text("wang", "拜访了华夏重工").splitlines() == [
+        "! 你是不是想用 /拜访？",
+        "例如：/拜访 华夏重工 昨天 见了王总，预算已批 下一步：周五前发方案",
+        "没有保存。请以 /拜访 开头重新发送。",
+    ]
+    assert chat.text("wang", "打了电话给王总").splitlines()[0] == "! 你是不是想用 /电话？"
+    assert chat.text("wang", "/vist 华夏").splitlines()[0] == "! 你是不是想用 /拜访？"
+    # an English speaker typing the same Chinese gets the English example
+    assert chat.text("alice", "拜访了华夏重工").splitlines()[0] == "! Did you mean /visit?"
+    assert _interactions(engine) == 0
+    # the real command, typed without a space, still runs
+    assert chat.text("wang", "拜访华夏重工 见了王总").startswith("✓ 已记录拜访：华夏重工")
+    assert _interactions(engine) == 1
+
+
+def test_anything_else_is_not_understood_with_help_pointed_to(engine):
+    book(engine)
+    chat = Chat(engine)
+    assert chat.text("alice", "hello there").splitlines() == [
+        "! I didn't understand “hello there”",
+        "Type /help to see what kam can do.",
+    ]
+    assert chat.text("wang", "你好").splitlines() == [
+        "! 没看懂“你好”",
+        "输入 /帮助 查看 kam 能做什么。",
+    ]
+    # never a list of unrelated commands
+    assert "/payment" not in chat.text("alice", "note to self: call the bank")
+    assert (
+        chat.text("alice", "note to self").splitlines()[0] == "! I didn't understand “note to self”"
+    )
 
 
 def test_a_database_outage_says_try_again_in_both_languages():
@@ -70,3 +161,15 @@ def test_a_database_outage_says_try_again_in_both_languages():
     assert reply.severity is Severity.error
     text = "\n".join(reply.plain_lines())
     assert "try again in a minute" in text and "一分钟后再试" in text
+
+
+def test_help_says_an_account_name_alone_is_enough(engine):
+    book(engine)
+    chat = Chat(engine)
+    assert chat.say("alice", "/help").footer == (
+        "/help COMMAND for details. An account's name alone shows its summary. "
+        "The slash is optional; Chinese commands work too."
+    )
+    assert chat.say("wang", "/帮助").footer.startswith(
+        "/帮助 命令名 查看详情。只发客户名即可查看客户概况。"
+    )
