@@ -40,6 +40,17 @@ from domain.models import Account, Role, Task, Team, TeamManager, User
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog, pick
 from handlers.parsing.text import tokenize_quoted
+from handlers.people import (
+    HANDLE,
+    ME_WORDS,
+    MENTION,
+    OPTION_WORDS,
+    UserRef,
+    find_user,
+    looks_like_user_ref,
+    parse_user_ref,
+    resolve_user,
+)
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
 from storage import audit, users
@@ -141,10 +152,6 @@ _ = Catalog(
             "en": "What should change? e.g. /user set @carol team East lang zh",
             "zh": "要修改什么？例如 /用户 设置 @carol 团队 华东 语言 zh",
         },
-        "unknown_user": {
-            "en": "Nobody called “{who}” uses kam.",
-            "zh": "kam 中没有“{who}”这个用户。",
-        },
         "unknown_team": {
             "en": "There is no team “{team}”. Teams: {teams}.",
             "zh": "没有“{team}”这个团队。现有团队：{teams}。",
@@ -211,12 +218,9 @@ _ = Catalog(
     }
 )
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>", re.IGNORECASE)
-HANDLE = re.compile(r"^[\w.\-]{1,64}$")
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 WECOM_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-ME_WORDS = {"me", "myself", "我", "自己"}
 SELF_SERVICE = {"display_name", "language", "timezone", "email"}
 
 ROLE_WORDS = {
@@ -237,35 +241,6 @@ LANG_WORDS = {
     "chinese": "zh",
     "中文": "zh",
     "汉语": "zh",
-}
-# option keyword -> field; greedy options take words up to the next keyword
-OPTION_WORDS = {
-    "role": "role",
-    "角色": "role",
-    "team": "team",
-    "团队": "team",
-    "小组": "team",
-    "manages": "manages",
-    "管理": "manages",
-    "lang": "language",
-    "language": "language",
-    "语言": "language",
-    "tz": "timezone",
-    "timezone": "timezone",
-    "时区": "timezone",
-    "name": "display_name",
-    "姓名": "display_name",
-    "名字": "display_name",
-    "slack": "slack_id",
-    "wecom": "wecom_id",
-    "企业微信": "wecom_id",
-    "企微": "wecom_id",
-    "email": "email",
-    "邮箱": "email",
-    "handle": "handle",
-    "账号": "handle",
-    "上级": "manager",
-    "reports-to": "manager",
 }
 GREEDY = {"team", "display_name", "manages"}
 ACTIONS = {
@@ -292,15 +267,6 @@ ACTIONS = {
 ALL_WORDS = {"all", "全部", "所有"}
 
 
-class UserRef(BaseModel):
-    """Someone named in a message: ``@carol``, ``carol``, ``me`` or a Slack mention."""
-
-    handle: str | None = None
-    slack_id: str | None = None
-    name: str | None = None  # the display part of <@U123|name>
-    me: bool = False
-
-
 class UserOptions(BaseModel):
     role: Role | None = None
     team: str | None = None
@@ -322,49 +288,6 @@ class UserCommand(BaseModel):
     team: str | None = None  # list: one team
     include_inactive: bool = False
     options: UserOptions = UserOptions()
-
-
-# --- user references (also used by /tasks) -----------------------------------------
-
-
-def looks_like_user_ref(text: str) -> bool:
-    text = text.strip()
-    return bool(MENTION.fullmatch(text)) or (
-        text.startswith(("@", "＠")) and len(text) > 1 and " " not in text
-    )
-
-
-def parse_user_ref(text: str, lang: str) -> UserRef:
-    text = text.strip()
-    m = MENTION.fullmatch(text)
-    if m:
-        name = (m.group(2) or "").strip() or None
-        return UserRef(slack_id=m.group(1).upper(), name=name)
-    if text.lower() in ME_WORDS:
-        return UserRef(me=True)
-    handle = text.lstrip("@＠").strip()
-    if not HANDLE.fullmatch(handle):
-        raise ParseError(_("bad_handle", lang, handle=handle or text))
-    return UserRef(handle=handle)
-
-
-def find_user(ctx: Context, ref: UserRef) -> User | None:
-    if ref.me:
-        return ctx.actor
-    if ref.slack_id:
-        user = ctx.session.exec(select(User).where(User.slack_id == ref.slack_id)).first()
-        if user is not None or not ref.handle:
-            return user
-    return users.by_handle(ctx.session, ref.handle or "")
-
-
-def resolve_user(ctx: Context, ref: UserRef) -> User:
-    user = find_user(ctx, ref)
-    if user is not None:
-        return user
-    who = ref.handle or ref.name or ref.slack_id or "?"
-    close = [f"@{u.handle}" for u in users.search(ctx.session, ref.handle or ref.name or "")]
-    raise NotFound(_("unknown_user", ctx.lang, who=who), candidates=close if ref.handle else [])
 
 
 # --- parsing -------------------------------------------------------------------------
