@@ -28,10 +28,9 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
-from rapidfuzz import process
 from sqlmodel import select
 
-from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
+from domain.errors import Forbidden, InvalidInput, ParseError
 from domain.goals import (
     Breakdown,
     GoalMetric,
@@ -49,6 +48,7 @@ from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
 from handlers.parsing.money import is_currency_word, parse_money
 from handlers.parsing.text import cn_to_int, normalize
+from handlers.people import find_team, resolve_user, user_ref_of
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
 from handlers.views import fmt_money
@@ -221,7 +221,6 @@ _CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
 _PERIOD = re.compile(
     r"(?:(?P<year>\d{4})\s*年?)?\s*(?:(?:[Qq](?P<q>[1-4]))|(?:第?(?P<cq>[一二三四1-4])季度?))?"
 )
-_SLACK_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<name>[^>]+))?>")
 _TOKEN = re.compile(r"<@[^>]+>|(?:[^\s,，;]|(?<=\d),(?=\d))+")
 YEARS = (2000, 2100)
 
@@ -511,26 +510,15 @@ class Subject:
 
 
 def _user(ctx: Context, ref: str) -> User:
-    m = _SLACK_MENTION.fullmatch(ref)
-    user = None
-    if m is not None:
-        user = ctx.session.exec(select(User).where(User.slack_id == m["id"])).first()
-        ref = m["name"] or m["id"]
-    if user is None:
-        user = users.by_handle(ctx.session, ref)
-    if user is None:
-        near = [f"@{u.handle}" for u in users.search(ctx.session, ref.lstrip("@"), limit=3)]
-        raise NotFound(_("no_user", ctx.lang, name=ref.lstrip("@")), candidates=near)
-    return user
+    return resolve_user(
+        ctx, user_ref_of(ref), unknown=lambda who: _("no_user", ctx.lang, name=who), suggest=3
+    )
 
 
 def _team(ctx: Context, name: str) -> Team:
-    team = users.team_by_name(ctx.session, name)
-    if team is None:
-        names = list(ctx.session.exec(select(Team.name)).all())
-        near = [m[0] for m in process.extract(name, names, limit=3, score_cutoff=40)]
-        raise NotFound(_("no_team", ctx.lang, name=name), candidates=near)
-    return team
+    return find_team(
+        ctx, name, unknown=lambda typed: _("no_team", ctx.lang, name=typed), suggest_cutoff=40
+    )
 
 
 def _subject(ctx: Context, cmd: GoalCommand) -> Subject:

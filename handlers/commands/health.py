@@ -72,6 +72,13 @@ from handlers.lookup import resolve_account, split_account
 from handlers.parsing.dates import extract_due, extract_leading_when
 from handlers.parsing.money import Money, find_money, parse_money
 from handlers.parsing.text import cn_to_int, is_cjk, normalize
+from handlers.people import (
+    TEAM_WORDS,
+    resolve_user,
+    tell_owner_and_managers,
+    user_ref_of,
+    visible_teams,
+)
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, describe_risk, fmt_date, fmt_day, fmt_money
@@ -461,21 +468,6 @@ def _readable(ctx: Context):
     return or_(Account.owner_id == ctx.actor.id, Account.team_id.in_(teams))
 
 
-def _tell_owner_and_managers(ctx: Context, account: Account, build, *, managers: bool) -> None:
-    """Queue ``build(lang)`` for the account's owner (unless the actor) and, if asked,
-    the owner's managers."""
-    owner = ctx.session.get(User, account.owner_id)
-    people = [owner] if owner is not None else []
-    if managers and owner is not None:
-        people += users.managers_of(ctx.session, owner)
-    seen = set()
-    for person in people:
-        if person.id in seen or not person.active:
-            continue
-        seen.add(person.id)
-        ctx.notify_user(person.id, build(person.language))
-
-
 _AMOUNT_NEGATIVE = re.compile(r"^\s*[-−]")
 
 
@@ -511,7 +503,6 @@ _SCORE = re.compile(
     re.DOTALL,
 )
 _SCORE_END = re.compile(r"^(?:$|[\s,，.。:：;；!！-])")
-_TEAM_WORDS = {"team", "团队", "小组"}
 
 
 class CsatCommand(BaseModel):
@@ -527,7 +518,7 @@ def parse_csat(args: str, pctx: ParseContext) -> CsatCommand:
     if not args:
         return CsatCommand(team="")
     first, _sep, after = args.partition(" ")
-    if first.casefold() in _TEAM_WORDS:
+    if first.casefold() in TEAM_WORDS:
         return CsatCommand(team=after.strip())
     account, rest = split_account(args, pctx)
     if not rest:
@@ -644,7 +635,7 @@ def _csat_record(ctx: Context, account: Account, cmd: CsatCommand) -> Reply:
             told.severity = Severity.warning
         return told
 
-    _tell_owner_and_managers(ctx, account, note, managers=bool(risks))
+    tell_owner_and_managers(ctx, account, note, managers=bool(risks))
     return reply
 
 
@@ -699,20 +690,12 @@ def _names(ctx: Context, ids: set[int]) -> dict[int, str]:
 def _teams_named(ctx: Context, name: str) -> list[Team]:
     """The team called ``name``, or (no name) the actor's own and managed teams — every
     team for an admin."""
-    if name:
-        team = users.team_by_name(ctx.session, name)
-        if team is None:
-            raise NotFound(_("no_team", ctx.lang, name=name))
-        if ctx.actor.role != Role.admin and team.id not in users.visible_team_ids(
-            ctx.session, ctx.actor
-        ):
-            raise Forbidden(_("forbid_team", ctx.lang, name=team.name))
-        return [team]
-    if ctx.actor.role == Role.admin:
-        teams = list(ctx.session.exec(select(Team).order_by(Team.name)))
-    else:
-        ids = sorted(users.visible_team_ids(ctx.session, ctx.actor))
-        teams = list(ctx.session.exec(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+    teams = visible_teams(
+        ctx,
+        name,
+        unknown=lambda typed: _("no_team", ctx.lang, name=typed),
+        forbidden=lambda team: _("forbid_team", ctx.lang, name=team),
+    )
     if not teams:
         raise InvalidInput(_("no_team_yet", ctx.lang))
     return teams
@@ -879,7 +862,7 @@ def _open_complaint(ctx: Context, account: Account, text: str) -> Reply:
             ],
         )
 
-    _tell_owner_and_managers(ctx, account, note, managers=True)
+    tell_owner_and_managers(ctx, account, note, managers=True)
     return reply
 
 
@@ -934,7 +917,7 @@ def _resolve_complaint(ctx: Context, cmd: ComplaintCommand) -> Reply:
             severity=Severity.success,
         )
 
-    _tell_owner_and_managers(ctx, account, note, managers=False)
+    tell_owner_and_managers(ctx, account, note, managers=False)
     return reply
 
 
@@ -1202,7 +1185,7 @@ def _warn_over_limit(ctx: Context, account: Account, r: Receivables) -> None:
             ],
         )
 
-    _tell_owner_and_managers(ctx, account, note, managers=True)
+    tell_owner_and_managers(ctx, account, note, managers=True)
 
 
 def _set_limit(ctx: Context, account: Account, cmd: InvoiceCommand) -> Reply:
@@ -1412,7 +1395,7 @@ def run_paid(ctx: Context, cmd: PaidCommand) -> Reply:
             severity=Severity.success,
         )  # fmt: skip
 
-    _tell_owner_and_managers(ctx, account, note, managers=False)
+    tell_owner_and_managers(ctx, account, note, managers=False)
     return reply
 
 
@@ -1566,7 +1549,6 @@ _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
 _HELP_WORDS = {"help", "formulas", "帮助", "公式", "?", "？"}
 _ALL_WORDS = {"all", "book", "全部", "全公司", "所有"}
 _ME_WORDS = {"me", "mine", "my", "我", "我的"}
-_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<name>[^>]+))?>")
 
 
 class KpiCommand(BaseModel):
@@ -1628,7 +1610,7 @@ def parse_kpi(args: str, pctx: ParseContext) -> KpiCommand:
     if not words:
         return cmd
     head = words[0].casefold()
-    if head in _TEAM_WORDS:
+    if head in TEAM_WORDS:
         cmd.who, cmd.name = "team", " ".join(words[1:]) or None
     elif head in _ALL_WORDS and len(words) == 1:
         cmd.who = "all"
@@ -1829,16 +1811,9 @@ def _kpi_scope(ctx: Context, cmd: KpiCommand) -> tuple[Scope, str]:
 
 
 def _user(ctx: Context, ref: str) -> User:
-    m = _MENTION.fullmatch(ref)
-    user = None
-    if m is not None:
-        user = ctx.session.exec(select(User).where(User.slack_id == m["id"])).first()
-        ref = m["name"] or m["id"]
-    user = user or users.by_handle(ctx.session, ref)
-    if user is None:
-        near = [f"@{u.handle}" for u in users.search(ctx.session, ref.lstrip("@"), limit=3)]
-        raise NotFound(_("no_user", ctx.lang, name=ref.lstrip("@")), candidates=near)
-    return user
+    return resolve_user(
+        ctx, user_ref_of(ref), unknown=lambda who: _("no_user", ctx.lang, name=who), suggest=3
+    )
 
 
 def _may_see_user(ctx: Context, user: User) -> bool:
