@@ -47,6 +47,7 @@ from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
 from handlers.parsing.money import is_currency_word, parse_money
+from handlers.parsing.periods import year_quarter
 from handlers.parsing.text import cn_to_int, normalize
 from handlers.people import find_team, resolve_user, user_ref_of
 from handlers.registry import command
@@ -217,10 +218,6 @@ _TEAM = {"team", "团队"}
 _ACCOUNT = {"account", "客户"}
 _MONTHS_KW = {"months", "monthly", "按月", "每月", "月度"}
 _ME = {"me", "myself", "我", "自己"}
-_CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
-_PERIOD = re.compile(
-    r"(?:(?P<year>\d{4})\s*年?)?\s*(?:(?:[Qq](?P<q>[1-4]))|(?:第?(?P<cq>[一二三四1-4])季度?))?"
-)
 _TOKEN = re.compile(r"<@[^>]+>|(?:[^\s,，;]|(?<=\d),(?=\d))+")
 YEARS = (2000, 2100)
 
@@ -264,15 +261,6 @@ class _Tokens:
         return self.i >= len(self.items)
 
 
-def _period(tok: str) -> tuple[int | None, int | None] | None:
-    m = _PERIOD.fullmatch(tok)
-    if m is None or not (m["year"] or m["q"] or m["cq"]):
-        return None
-    q = m["q"] or m["cq"]
-    quarter = None if q is None else (_CN_QUARTER.get(q) or int(q))
-    return (int(m["year"]) if m["year"] else None), quarter
-
-
 def _metric_at(toks: _Tokens) -> tuple[GoalMetric, int] | None:
     for phrase, metric in _METRIC_PHRASES:
         words = [toks.peek(k) for k in range(len(phrase))]
@@ -311,12 +299,12 @@ def parse_goal(args: str, pctx: ParseContext) -> GoalCommand:
             cmd.metric = metric
             toks.i += n
             continue
-        if "period" not in seen and "target" not in seen and (p := _period(tok)) is not None:
+        if "period" not in seen and "target" not in seen and (p := year_quarter(tok)) is not None:
             once("period", "what_year", tok)
             year, cmd.quarter = p
             toks.next()
             if year is not None and cmd.quarter is None and toks.peek() is not None:
-                after = _period(toks.peek())  # 2026 Q4
+                after = year_quarter(toks.peek())  # 2026 Q4
                 if after is not None and after[0] is None:
                     cmd.quarter = after[1]
                     toks.next()
@@ -412,7 +400,7 @@ def _name_until_keyword(toks: _Tokens) -> str:
         tok = toks.peek()
         if _is_keyword(tok) or _metric_at(toks) is not None:
             break
-        if words and (_looks_numeric(tok) or _period(tok) is not None):
+        if words and (_looks_numeric(tok) or year_quarter(tok) is not None):
             break
         words.append(toks.next())
     return " ".join(words)

@@ -71,6 +71,7 @@ from handlers.i18n import Catalog, pick
 from handlers.lookup import resolve_account, split_account
 from handlers.parsing.dates import extract_due, extract_leading_when
 from handlers.parsing.money import Money, find_money, parse_money
+from handlers.parsing.periods import current_quarter, period_of
 from handlers.parsing.text import cn_to_int, is_cjk, normalize
 from handlers.people import (
     TEAM_WORDS,
@@ -1526,26 +1527,6 @@ def _ltv_view(ctx: Context, account: Account, reply: Reply) -> Reply:
 # --- /kpi ---------------------------------------------------------------------------
 
 
-_PERIOD_PATTERNS = (
-    (
-        re.compile(
-            r"^(?P<y>\d{4})\s*(?:年)?\s*(?:-|/)?\s*(?:q|Q|第)(?P<q>[1-4一二三四])(?:季度?)?$"
-        ),
-        "q",
-    ),
-    (re.compile(r"^(?P<y>\d{4})\s*(?:-|/|年)\s*(?P<m>\d{1,2})\s*月?$"), "m"),
-    (re.compile(r"^(?P<y>\d{4})\s*年?$"), "y"),
-    (re.compile(r"^(?:q|Q|第)(?P<q>[1-4一二三四])(?:季度?)?$"), "q"),
-    (re.compile(r"^(?P<m>\d{1,2})\s*月$"), "m"),
-)
-_RELATIVE = {
-    "this year": ("year", 0), "今年": ("year", 0), "last year": ("year", -1), "去年": ("year", -1),
-    "this quarter": ("quarter", 0), "本季度": ("quarter", 0), "这个季度": ("quarter", 0),
-    "last quarter": ("quarter", -1), "上季度": ("quarter", -1), "上个季度": ("quarter", -1),
-    "this month": ("month", 0), "本月": ("month", 0), "这个月": ("month", 0),
-    "last month": ("month", -1), "上月": ("month", -1), "上个月": ("month", -1),
-}  # fmt: skip
-_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
 _HELP_WORDS = {"help", "formulas", "帮助", "公式", "?", "？"}
 _ALL_WORDS = {"all", "book", "全部", "全公司", "所有"}
 _ME_WORDS = {"me", "mine", "my", "我", "我的"}
@@ -1560,37 +1541,10 @@ class KpiCommand(BaseModel):
     period: str = "Q1"  # "year", "Q1".."Q4", "M1".."M12"
 
 
-def _period_of(text: str, today: date) -> tuple[int, str] | None:
-    key = text.strip().casefold()
-    if key in _RELATIVE:
-        unit, shift = _RELATIVE[key]
-        if unit == "year":
-            return today.year + shift, "year"
-        if unit == "quarter":
-            q = (today.month - 1) // 3 + shift
-            return today.year + q // 4, f"Q{q % 4 + 1}"
-        m = today.month - 1 + shift
-        return today.year + m // 12, f"M{m % 12 + 1}"
-    for pattern, kind in _PERIOD_PATTERNS:
-        m = pattern.match(text.strip())
-        if m is None:
-            continue
-        year = int(m["y"]) if "y" in m.groupdict() and m["y"] else today.year
-        if kind == "y":
-            return year, "year"
-        if kind == "q":
-            q = m["q"]
-            return year, f"Q{_CN_DIGIT.get(q) or int(q)}"
-        month = int(m["m"])
-        if 1 <= month <= 12:
-            return year, f"M{month}"
-    return None
-
-
 def parse_kpi(args: str, pctx: ParseContext) -> KpiCommand:
     lang, today = pctx.lang, pctx.now.date()
     text = normalize(args).strip()
-    year, period = today.year, f"Q{(today.month - 1) // 3 + 1}"
+    year, period = today.year, current_quarter(today)
     if text.casefold() in _HELP_WORDS:
         return KpiCommand(help=True, year=year, period=period)
     cmd = KpiCommand(year=year, period=period)
@@ -1599,7 +1553,7 @@ def parse_kpi(args: str, pctx: ParseContext) -> KpiCommand:
     for size in (3, 2, 1):
         found = False
         for i in range(len(words) - size + 1):
-            got = _period_of(" ".join(words[i : i + size]), today)
+            got = period_of(" ".join(words[i : i + size]), today)
             if got is not None:
                 cmd.year, cmd.period = got
                 del words[i : i + size]
