@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from rapidfuzz import process
 from sqlmodel import select
 
-from domain.errors import Forbidden, NotFound, ParseError
+from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
 from domain.models import Account, Role, Team, User
 from handlers.context import Context
 from handlers.i18n import Catalog
@@ -174,9 +174,11 @@ def visible_teams(
     unknown: Callable[[str], str],
     forbidden: Callable[[str], str],
     suggest_cutoff: int | None = None,
+    empty: str | None = None,
 ) -> list[Team]:
     """The team called ``name`` if the actor may see it (Forbidden otherwise), or (no name)
-    the actor's own and managed teams — every team for an admin — by name; maybe none."""
+    the actor's own and managed teams — every team for an admin — by name.  None at all
+    is InvalidInput(``empty``) if given, else an empty list."""
     actor, session = ctx.actor, ctx.session
     if name:
         team = find_team(ctx, name, unknown=unknown, suggest_cutoff=suggest_cutoff)
@@ -184,9 +186,13 @@ def visible_teams(
             raise Forbidden(forbidden(team.name))
         return [team]
     if actor.role == Role.admin:
-        return list(session.exec(select(Team).order_by(Team.name)))
-    ids = sorted(users.visible_team_ids(session, actor))
-    return list(session.exec(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+        teams = list(session.exec(select(Team).order_by(Team.name)))
+    else:
+        ids = sorted(users.visible_team_ids(session, actor))
+        teams = list(session.exec(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+    if not teams and empty is not None:
+        raise InvalidInput(empty)
+    return teams
 
 
 # --- telling --------------------------------------------------------------------------
