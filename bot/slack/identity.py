@@ -23,8 +23,8 @@ from sqlmodel import select
 
 from bot.slack.markup import mentioned_users
 from domain.models import User
-from handlers.commands.users import OPTION_WORDS
 from handlers.parsing.text import tokenize_quoted
+from handlers.people import OPTION_WORDS
 from storage import audit, users
 from storage.session import unit_of_work
 

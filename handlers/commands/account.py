@@ -13,7 +13,6 @@ from domain.health import assess_health, policy_of
 from domain.risks import AccountSnapshot, DealSnapshot, Risk, assess
 from domain.tiers import TIER_LABELS
 from handlers.auth import require_read
-from handlers.commands.health import health_lines
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
@@ -28,6 +27,7 @@ from handlers.views import (
     label,
     upcoming_birthdays,
 )
+from handlers.views.health import health_lines
 from storage.goals import actuals
 from storage.health import HealthFacts, health_facts
 from storage.summary import AccountFacts, account_facts, days_in_stage

@@ -9,14 +9,12 @@ group digest leaves out: each rep's goals behind pace.
 from __future__ import annotations
 
 from pydantic import BaseModel
-from rapidfuzz import process
-from sqlmodel import select
 
-from domain.errors import Forbidden, NotFound
-from domain.models import Role, Team
+from domain.models import Role
 from handlers.context import Context, ParseContext
 from handlers.digest import digest_reply, gather_risks
 from handlers.i18n import Catalog
+from handlers.people import visible_teams
 from handlers.registry import command
 from handlers.replies import Reply, Severity
 from storage import users
@@ -64,20 +62,15 @@ def parse_risks(args: str, pctx: ParseContext) -> RisksQuery:
 def run_risks(ctx: Context, cmd: RisksQuery) -> Reply:
     session, actor, lang = ctx.session, ctx.actor, ctx.lang
     is_admin = actor.role == Role.admin
-    visible = users.visible_team_ids(session, actor)
     managed = users.managed_team_ids(session, actor)
-    if cmd.team:
-        team = users.team_by_name(session, cmd.team)
-        if team is None:
-            names = [t.name for t in session.exec(_all_teams()).all()]
-            raise NotFound(_("unknown", lang, name=cmd.team), candidates=_closest(cmd.team, names))
-        if not is_admin and team.id not in visible:
-            raise Forbidden(_("not_yours", lang, name=team.name))
-        team_ids = {team.id}
-    elif is_admin:
-        team_ids = {t.id for t in session.exec(_all_teams()).all()}
-    else:
-        team_ids = visible
+    found = visible_teams(
+        ctx,
+        cmd.team,
+        unknown=lambda name: _("unknown", lang, name=name),
+        forbidden=lambda name: _("not_yours", lang, name=name),
+        suggest_cutoff=50,
+    )
+    team_ids = {t.id for t in found}
     if not team_ids:
         return Reply(
             title=_("no_team", lang), lines=[_("no_team_hint", lang)], severity=Severity.info
@@ -93,11 +86,3 @@ def run_risks(ctx: Context, cmd: RisksQuery) -> Reply:
         limit=LIMIT,
         pushed=False,
     )
-
-
-def _all_teams():
-    return select(Team).order_by(Team.name)
-
-
-def _closest(typed: str, names: list[str]) -> list[str]:
-    return [m[0] for m in process.extract(typed, names, limit=3, score_cutoff=50)]

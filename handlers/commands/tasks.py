@@ -22,10 +22,10 @@ from pydantic import BaseModel, Field
 from domain.errors import Forbidden, NotFound, ParseError
 from domain.models import Role, User
 from handlers.auth import can_write, require_read
-from handlers.commands.users import looks_like_user_ref, parse_user_ref, resolve_user
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
+from handlers.people import looks_like_user_ref, parse_user_ref, resolve_user
 from handlers.registry import command
 from handlers.replies import Action, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day

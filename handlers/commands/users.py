@@ -20,6 +20,7 @@ WeCom, else the language of whoever adds them; the timezone defaults to kam's.
 Handles, Slack ids and WeCom ids are unique; a clash is refused naming who holds it.
 Adding a deactivated person again reactivates them.  Nobody deactivates themselves,
 and the last admin can be neither removed nor demoted.
+The command line is read by ``handlers.parsing.users``.
 """
 
 from __future__ import annotations
@@ -27,22 +28,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from functools import cache
-from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import select
 
-from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
+from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.models import Account, Role, Task, Team, TeamManager, User
-from handlers.context import Context, ParseContext
-from handlers.i18n import Catalog, pick
-from handlers.parsing.text import tokenize_quoted
+from handlers.context import Context
+from handlers.i18n import Catalog
+from handlers.parsing.users import UserCommand, UserOptions, parse_user
+from handlers.people import (
+    HANDLE,
+    ME_WORDS,
+    UserRef,
+    find_user,
+    resolve_user,
+)
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
 from storage import audit, users
+
+SELF_SERVICE = {"display_name", "language", "timezone", "email"}
 
 _ = Catalog(
     {
@@ -99,51 +105,10 @@ _ = Catalog(
             "zh": "欢迎使用 kam，{name}！{actor} 已为你开通。试试 /待办 或 /帮助。",
         },
         # refusals
-        "who": {
-            "en": "Whom? Name them as @handle (or a Slack mention).",
-            "zh": "请指定用户：@账号（或 Slack 提及）。",
-        },
         "bad_handle": {
             "en": "“{handle}” can't be a handle: use letters, digits, dots, dashes "
             "or underscores (at most 64).",
             "zh": "“{handle}”不能作为账号：只能包含字母、数字、点、横线或下划线（最多 64 个）。",
-        },
-        "unknown_option": {
-            "en": "I don't understand “{word}”. Options: rep/manager/admin, team, manager @who, "
-            "manages, lang, tz, name, slack, wecom, email, handle.",
-            "zh": "看不懂“{word}”。可用选项：销售/经理/管理员、团队、上级 @某人、管理、语言、"
-            "时区、姓名、slack、企业微信、邮箱、账号。",
-        },
-        "needs_value": {"en": "“{word}” needs a value.", "zh": "“{word}”后面需要填写内容。"},
-        "bad_lang": {
-            "en": "Language must be en or zh, not “{value}”.",
-            "zh": "语言只能是 en（英文）或 zh（中文），不能是“{value}”。",
-        },
-        "bad_tz": {
-            "en": "“{value}” is not a timezone; use an IANA name like Asia/Shanghai "
-            "or America/New_York.",
-            "zh": "“{value}”不是有效时区，请使用 Asia/Shanghai、America/New_York 这样的名称。",
-        },
-        "bad_slack": {
-            "en": "“{value}” is not a Slack member id (they look like U0123ABC).",
-            "zh": "“{value}”不是 Slack 成员 ID（形如 U0123ABC）。",
-        },
-        "bad_wecom": {
-            "en": "“{value}” is not a WeCom user id (letters, digits, _ . @ -).",
-            "zh": "“{value}”不是企业微信账号（字母、数字及 _ . @ -）。",
-        },
-        "bad_email": {"en": "“{value}” is not an email address.", "zh": "“{value}”不是邮箱地址。"},
-        "too_long": {
-            "en": "The {what} is too long (at most {n} characters).",
-            "zh": "{what}太长（最多 {n} 个字符）。",
-        },
-        "nothing_to_set": {
-            "en": "What should change? e.g. /user set @carol team East lang zh",
-            "zh": "要修改什么？例如 /用户 设置 @carol 团队 华东 语言 zh",
-        },
-        "unknown_user": {
-            "en": "Nobody called “{who}” uses kam.",
-            "zh": "kam 中没有“{who}”这个用户。",
         },
         "unknown_team": {
             "en": "There is no team “{team}”. Teams: {teams}.",
@@ -210,302 +175,6 @@ _ = Catalog(
         },
     }
 )
-
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>", re.IGNORECASE)
-HANDLE = re.compile(r"^[\w.\-]{1,64}$")
-SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-WECOM_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-ME_WORDS = {"me", "myself", "我", "自己"}
-SELF_SERVICE = {"display_name", "language", "timezone", "email"}
-
-ROLE_WORDS = {
-    "rep": Role.rep,
-    "销售": Role.rep,
-    "manager": Role.manager,
-    "经理": Role.manager,
-    "admin": Role.admin,
-    "管理员": Role.admin,
-}
-LANG_WORDS = {
-    "en": "en",
-    "english": "en",
-    "英文": "en",
-    "英语": "en",
-    "zh": "zh",
-    "cn": "zh",
-    "chinese": "zh",
-    "中文": "zh",
-    "汉语": "zh",
-}
-# option keyword -> field; greedy options take words up to the next keyword
-OPTION_WORDS = {
-    "role": "role",
-    "角色": "role",
-    "team": "team",
-    "团队": "team",
-    "小组": "team",
-    "manages": "manages",
-    "管理": "manages",
-    "lang": "language",
-    "language": "language",
-    "语言": "language",
-    "tz": "timezone",
-    "timezone": "timezone",
-    "时区": "timezone",
-    "name": "display_name",
-    "姓名": "display_name",
-    "名字": "display_name",
-    "slack": "slack_id",
-    "wecom": "wecom_id",
-    "企业微信": "wecom_id",
-    "企微": "wecom_id",
-    "email": "email",
-    "邮箱": "email",
-    "handle": "handle",
-    "账号": "handle",
-    "上级": "manager",
-    "reports-to": "manager",
-}
-GREEDY = {"team", "display_name", "manages"}
-ACTIONS = {
-    "add": "add",
-    "new": "add",
-    "添加": "add",
-    "新增": "add",
-    "list": "list",
-    "ls": "list",
-    "列表": "list",
-    "set": "set",
-    "update": "set",
-    "edit": "set",
-    "设置": "set",
-    "修改": "set",
-    "remove": "remove",
-    "deactivate": "remove",
-    "删除": "remove",
-    "移除": "remove",
-    "停用": "remove",
-    "show": "show",
-    "查看": "show",
-}
-ALL_WORDS = {"all", "全部", "所有"}
-
-
-class UserRef(BaseModel):
-    """Someone named in a message: ``@carol``, ``carol``, ``me`` or a Slack mention."""
-
-    handle: str | None = None
-    slack_id: str | None = None
-    name: str | None = None  # the display part of <@U123|name>
-    me: bool = False
-
-
-class UserOptions(BaseModel):
-    role: Role | None = None
-    team: str | None = None
-    manages: list[str] | None = None
-    manager: UserRef | None = None
-    language: Literal["en", "zh"] | None = None
-    timezone: str | None = None
-    display_name: str | None = None
-    slack_id: str | None = None
-    wecom_id: str | None = None
-    email: str | None = None
-    handle: str | None = None
-
-
-class UserCommand(BaseModel):
-    command: str = "user"
-    action: Literal["add", "list", "set", "remove", "show"]
-    target: UserRef | None = None
-    team: str | None = None  # list: one team
-    include_inactive: bool = False
-    options: UserOptions = UserOptions()
-
-
-# --- user references (also used by /tasks) -----------------------------------------
-
-
-def looks_like_user_ref(text: str) -> bool:
-    text = text.strip()
-    return bool(MENTION.fullmatch(text)) or (
-        text.startswith(("@", "＠")) and len(text) > 1 and " " not in text
-    )
-
-
-def parse_user_ref(text: str, lang: str) -> UserRef:
-    text = text.strip()
-    m = MENTION.fullmatch(text)
-    if m:
-        name = (m.group(2) or "").strip() or None
-        return UserRef(slack_id=m.group(1).upper(), name=name)
-    if text.lower() in ME_WORDS:
-        return UserRef(me=True)
-    handle = text.lstrip("@＠").strip()
-    if not HANDLE.fullmatch(handle):
-        raise ParseError(_("bad_handle", lang, handle=handle or text))
-    return UserRef(handle=handle)
-
-
-def find_user(ctx: Context, ref: UserRef) -> User | None:
-    if ref.me:
-        return ctx.actor
-    if ref.slack_id:
-        user = ctx.session.exec(select(User).where(User.slack_id == ref.slack_id)).first()
-        if user is not None or not ref.handle:
-            return user
-    return users.by_handle(ctx.session, ref.handle or "")
-
-
-def resolve_user(ctx: Context, ref: UserRef) -> User:
-    user = find_user(ctx, ref)
-    if user is not None:
-        return user
-    who = ref.handle or ref.name or ref.slack_id or "?"
-    close = [f"@{u.handle}" for u in users.search(ctx.session, ref.handle or ref.name or "")]
-    raise NotFound(_("unknown_user", ctx.lang, who=who), candidates=close if ref.handle else [])
-
-
-# --- parsing -------------------------------------------------------------------------
-
-
-def _tokens(text: str) -> list[str]:
-    # keep a Slack mention in one piece even if its display part holds spaces
-    return tokenize_quoted(MENTION.sub(lambda m: '"' + m.group(0) + '"', text))
-
-
-@cache
-def _zones_by_lower() -> dict[str, str]:
-    return {z.lower(): z for z in available_timezones()}
-
-
-def _timezone(value: str, lang: str) -> str:
-    try:
-        ZoneInfo(value)
-        return value
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    found = _zones_by_lower().get(value.lower())
-    if found is None:
-        raise ParseError(_("bad_tz", lang, value=value))
-    return found
-
-
-def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> None:
-    if not value:
-        raise ParseError(_("needs_value", lang, word=word))
-    if field == "role":
-        role = ROLE_WORDS.get(value.lower())
-        if role is None:
-            raise ParseError(_("unknown_option", lang, word=value))
-        opts["role"] = role
-    elif field == "language":
-        code = LANG_WORDS.get(value.lower())
-        if code is None:
-            raise ParseError(_("bad_lang", lang, value=value))
-        opts["language"] = code
-    elif field == "timezone":
-        opts["timezone"] = _timezone(value, lang)
-    elif field == "slack_id":
-        m = MENTION.fullmatch(value)
-        slack = (m.group(1) if m else value).upper()
-        if not SLACK_ID.fullmatch(slack):
-            raise ParseError(_("bad_slack", lang, value=value))
-        opts["slack_id"] = slack
-    elif field == "wecom_id":
-        if not WECOM_ID.fullmatch(value):
-            raise ParseError(_("bad_wecom", lang, value=value))
-        opts["wecom_id"] = value
-    elif field == "email":
-        if not EMAIL.fullmatch(value) or len(value) > 200:
-            raise ParseError(_("bad_email", lang, value=value))
-        opts["email"] = value
-    elif field == "handle":
-        handle = value.lstrip("@＠")
-        if not HANDLE.fullmatch(handle) or handle.lower() in ME_WORDS:
-            raise ParseError(_("bad_handle", lang, handle=value))
-        opts["handle"] = handle
-    elif field == "manager":
-        opts["manager"] = parse_user_ref(value, lang)
-    elif field == "manages":
-        opts["manages"] = [t.strip() for t in re.split(r"[,，、]", value) if t.strip()]
-    elif field == "display_name":
-        if len(value) > 100:
-            raise ParseError(_("too_long", lang, what=pick(lang, "name", "姓名"), n=100))
-        opts["display_name"] = value
-    else:  # team
-        if len(value) > 100:
-            raise ParseError(_("too_long", lang, what=pick(lang, "team name", "团队名"), n=100))
-        opts[field] = value
-
-
-def parse_options(tokens: list[str], lang: str) -> UserOptions:
-    """``rep team East manager @bob lang zh …`` → ``UserOptions``."""
-    opts: dict = {}
-    i = 0
-    while i < len(tokens):
-        word = tokens[i]
-        low = word.lower()
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
-        if low in ("manager", "经理") and following and looks_like_user_ref(following):
-            _set_option(opts, "manager", word, following, lang)
-            i += 2
-            continue
-        if low in ROLE_WORDS:
-            opts["role"] = ROLE_WORDS[low]
-            i += 1
-            continue
-        field = OPTION_WORDS.get(low)
-        if field is None:
-            raise ParseError(_("unknown_option", lang, word=word))
-        j = i + 1
-        if field in GREEDY:
-            while j < len(tokens) and not _is_keyword(tokens[j]):
-                j += 1
-        else:
-            j = min(i + 2, len(tokens))
-        _set_option(opts, field, word, " ".join(tokens[i + 1 : j]).strip(), lang)
-        i = j
-    return UserOptions(**opts)
-
-
-def _is_keyword(word: str) -> bool:
-    low = word.lower()
-    return low in OPTION_WORDS or low in ROLE_WORDS
-
-
-def parse_user(args: str, pctx: ParseContext) -> UserCommand:
-    lang = pctx.lang
-    tokens = _tokens(args.strip())
-    if not tokens:
-        return UserCommand(action="list")
-    action = ACTIONS.get(tokens[0].lower())
-    if action is None:
-        if len(tokens) == 1 and (looks_like_user_ref(tokens[0]) or tokens[0].lower() in ME_WORDS):
-            return UserCommand(action="show", target=parse_user_ref(tokens[0], lang))
-        raise ParseError(_("unknown_option", lang, word=tokens[0]))
-    rest = tokens[1:]
-    if action == "list":
-        include_inactive = bool(rest) and rest[-1].lower() in ALL_WORDS
-        if include_inactive:
-            rest = rest[:-1]
-        return UserCommand(
-            action="list", team=" ".join(rest) or None, include_inactive=include_inactive
-        )
-    if not rest:
-        raise ParseError(_("who", lang))
-    target = parse_user_ref(rest[0], lang)
-    if action in ("remove", "show"):
-        if len(rest) > 1:
-            raise ParseError(_("unknown_option", lang, word=rest[1]))
-        return UserCommand(action=action, target=target)
-    options = parse_options(rest[1:], lang)
-    if action == "add" and target.me:
-        raise ParseError(_("who", lang))
-    if action == "set" and not options.model_dump(exclude_none=True):
-        raise ParseError(_("nothing_to_set", lang))
-    return UserCommand(action=action, target=target, options=options)
 
 
 # --- running -------------------------------------------------------------------------

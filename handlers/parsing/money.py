@@ -34,7 +34,15 @@ from domain.errors import ParseError
 
 from .text import cn_to_int, join_text, normalize
 
-__all__ = ["MAX_AMOUNT", "Money", "find_money", "format_money", "parse_money"]
+__all__ = [
+    "MAX_AMOUNT",
+    "Money",
+    "find_money",
+    "format_money",
+    "leading_money",
+    "parse_money",
+    "starts_negative",
+]
 
 MAX_AMOUNT = Decimal(10) ** 15
 
@@ -215,6 +223,32 @@ def find_money(text: str, *, default_currency: str = "CNY") -> tuple[Money | Non
             continue
         return money, join_text(s[: m.start()], s[m.end() :])
     return None, s
+
+
+_LEADING_MINUS = re.compile(r"^\s*[-−]")
+
+
+def starts_negative(text: str) -> bool:
+    """True when ``text`` opens with a minus sign (``-300k``, ``−5万``)."""
+    return _LEADING_MINUS.match(text) is not None
+
+
+def leading_money(text: str, *, default_currency: str = "CNY") -> tuple[Money | None, str]:
+    """The amount at the start of ``text`` — its first two words (``USD 2m``) or its first
+    word — or, failing that, the first amount in it (``find_money``); and the rest.
+
+    A leading minus sign is left for the caller to refuse in its own words
+    (``starts_negative``).
+    """
+    tokens = text.split()
+    for n in (2, 1):
+        if len(tokens) >= n:
+            try:
+                money = parse_money(" ".join(tokens[:n]), default_currency=default_currency)
+            except ParseError:
+                continue
+            return money, " ".join(tokens[n:])
+    return find_money(text, default_currency=default_currency)
 
 
 # ---------------------------------------------------------------------------

@@ -39,8 +39,8 @@ from domain.errors import InvalidInput
 from domain.health import BookFactors, TierChange, policy_of, propose_tier, quarter_of
 from domain.models import Account, ProposalStatus, Role, TierProposal, TierReview, User
 from domain.settings import Settings
-from handlers.commands.review import proposals_reply
 from handlers.notify import Notifier, user_recipient
+from handlers.views.tiers import proposals_reply
 from schedules.delivery import JobReport, Outbound, deliver, ledger_name
 from schedules.registry import JobSpec
 from schedules.timing import Slot, due_day, next_quarter_start

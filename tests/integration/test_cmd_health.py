@@ -24,10 +24,10 @@ from domain.models import (
 )
 from domain.risks import AccountSnapshot, assess
 from domain.settings import Settings
-from handlers.commands.health import health_lines
 from handlers.render.slack import render_blocks
 from handlers.render.wecom import render_markdown
 from handlers.replies import Severity
+from handlers.views.health import health_lines
 from storage.engine import make_engine
 from storage.health import health_facts, health_signals
 from storage.migrate import alembic_config, current_revision, upgrade

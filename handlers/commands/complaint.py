@@ -1,0 +1,332 @@
+"""``/complaint`` (``/投诉``): open a complaint, resolve it, list the open ones.
+
+    /complaint Acme late delivery                /投诉 华夏重工 交货延迟
+    /complaint resolve 12 replaced the batch     /投诉 解决 12 已补发
+    /complaint [Acme]                            (open complaints)
+
+Whoever may change an account (``handlers.auth``) opens and resolves its complaints; the
+owner and their managers hear of a new one.  One open longer than
+``risks.complaint_days`` shows as a risk.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import or_
+
+from domain.errors import InvalidInput, NotFound, ParseError
+from domain.models import Account, Complaint, Role
+from handlers.auth import require_read, require_write
+from handlers.context import Context, ParseContext
+from handlers.i18n import Catalog, pick
+from handlers.lookup import resolve_account, split_account
+from handlers.parsing.text import normalize
+from handlers.people import tell_owner_and_managers
+from handlers.registry import command
+from handlers.replies import Action, Field, Reply, Severity
+from handlers.views import clip, fmt_day
+from storage import audit, users
+from storage.health import account_names, complaint_age, complaints_of, open_complaints
+
+MAX_COMMENT = 1000  # Complaint.text, Complaint.resolution
+LIST_LIMIT = 20
+
+_ = Catalog(
+    {
+        "long_text": {
+            "en": "That is {n} characters; the limit is {limit}.",
+            "zh": "内容有 {n} 个字，上限是 {limit} 个字。",
+        },
+        "complaint_opened": {
+            "en": "Complaint #{id} opened for {account}",
+            "zh": "已登记 {account} 的投诉 #{id}",
+        },
+        "complaint_resolved": {
+            "en": "Complaint #{id} at {account} resolved after {days} days",
+            "zh": "{account} 的投诉 #{id} 已解决，历时 {days} 天",
+        },
+        "complaint_limit": {
+            "en": "Open longer than {days} days, it shows as a risk. "
+            "Close it with /complaint resolve {id} how it was fixed.",
+            "zh": "超过 {days} 天未解决将列为风险。解决后请发送：/投诉 解决 {id} 处理结果",
+        },
+        "complaint": {"en": "Complaint", "zh": "投诉内容"},
+        "resolution": {"en": "Fixed by", "zh": "处理结果"},
+        "opened": {"en": "Opened", "zh": "登记时间"},
+        "resolve_button": {"en": "Resolve #{id}", "zh": "解决 #{id}"},
+        "complaints_title": {"en": "Open complaints", "zh": "未解决的投诉"},
+        "complaints_of": {"en": "Open complaints · {account}", "zh": "未解决的投诉 · {account}"},
+        "complaint_line": {
+            "en": "#{id} {account} · {days}d open · {text}",
+            "zh": "#{id} {account} · 已 {days} 天 · {text}",
+        },
+        "more_complaints": {
+            "en": "…and more: /complaint ACCOUNT lists an account's",
+            "zh": "……还有更多：/投诉 客户 查看该客户的全部投诉",
+        },
+        "no_complaints": {"en": "No open complaints.", "zh": "没有未解决的投诉。"},
+        "complaint_told": {
+            "en": "{who} opened complaint #{id} for {account}: {text}",
+            "zh": "{who} 登记了 {account} 的投诉 #{id}：{text}",
+        },
+        "complaint_told_resolved": {
+            "en": "{who} resolved complaint #{id} at {account}: {text}",
+            "zh": "{who} 解决了 {account} 的投诉 #{id}：{text}",
+        },
+        "resolve_which": {
+            "en": "Which complaint? e.g. /complaint resolve 12 replaced the batch",
+            "zh": "哪一条投诉？例如：/投诉 解决 12 已补发",
+        },
+        "resolve_how": {
+            "en": "Say how it was fixed: /complaint resolve {id} …",
+            "zh": "请写明处理结果：/投诉 解决 {id} …",
+        },
+        "no_such_complaint": {"en": "There is no complaint #{id}.", "zh": "没有投诉 #{id}。"},
+        "already_resolved": {
+            "en": "Complaint #{id} was already resolved on {date}: {text}",
+            "zh": "投诉 #{id} 已于 {date} 解决：{text}",
+        },
+    }
+)
+
+
+def _check_length(text: str, limit: int, lang: str) -> str:
+    if len(text) > limit:
+        raise ParseError(_("long_text", lang, n=len(text), limit=limit))
+    return text
+
+
+def _readable(ctx: Context):
+    """A condition on ``Account``: the accounts the actor may read (None: all)."""
+    if ctx.actor.role == Role.admin:
+        return None
+    teams = sorted(users.visible_team_ids(ctx.session, ctx.actor))
+    return or_(Account.owner_id == ctx.actor.id, Account.team_id.in_(teams))
+
+
+# --- /complaint ---------------------------------------------------------------------
+
+
+_RESOLVE_WORDS = {
+    "resolve",
+    "resolved",
+    "close",
+    "closed",
+    "fix",
+    "fixed",
+    "解决",
+    "已解决",
+    "关闭",
+    "结案",
+}
+_ID = re.compile(r"^#?(?P<id>\d{1,9})\b[\s,，:：.。-]*(?P<rest>.*)$", re.DOTALL)
+
+
+class ComplaintCommand(BaseModel):
+    command: str = "complaint"
+    action: Literal["open", "resolve", "list"]
+    account: str | None = None
+    number: int | None = None
+    text: str = ""
+
+
+def parse_complaint(args: str, pctx: ParseContext) -> ComplaintCommand:
+    lang = pctx.lang
+    args = normalize(args).strip()
+    if not args:
+        return ComplaintCommand(action="list")
+    first, _sep, after = args.partition(" ")
+    glued = next((w for w in _RESOLVE_WORDS if not w.isascii() and first.startswith(w)), None)
+    if first.casefold() in _RESOLVE_WORDS or glued:
+        rest = (first[len(glued) :] + " " + after).strip() if glued else after.strip()
+        m = _ID.match(rest)
+        if m is None:
+            raise ParseError(_("resolve_which", lang))
+        number, how = int(m["id"]), m["rest"].strip()
+        if not how:
+            raise ParseError(_("resolve_how", lang, id=number))
+        return ComplaintCommand(
+            action="resolve", number=number, text=_check_length(how, MAX_COMMENT, lang)
+        )
+    account, rest = split_account(args, pctx)
+    if not rest:
+        return ComplaintCommand(action="list", account=account)
+    return ComplaintCommand(
+        action="open", account=account, text=_check_length(rest, MAX_COMMENT, lang)
+    )
+
+
+@command(
+    name="complaint",
+    aliases=("投诉",),
+    summary={
+        "en": "Open a complaint, resolve it, list the open ones",
+        "zh": "登记、解决、查看客户投诉",
+    },
+    usage={
+        "en": "/complaint ACCOUNT what happened  ·  /complaint resolve N how it was fixed  ·  "
+        "/complaint [ACCOUNT]",
+        "zh": "/投诉 客户 投诉内容  ·  /投诉 解决 编号 处理结果  ·  /投诉 [客户]",
+    },
+    example={
+        "en": "/complaint Acme late delivery of the March batch",
+        "zh": "/投诉 华夏重工 交货延迟",
+    },
+    parse=parse_complaint,
+    writes=True,
+    group="health",
+)
+def run_complaint(ctx: Context, cmd: ComplaintCommand) -> Reply:
+    if cmd.action == "resolve":
+        return _resolve_complaint(ctx, cmd)
+    if cmd.action == "list":
+        return _list_complaints(ctx, cmd.account)
+    account = resolve_account(ctx, cmd.account or "")
+    require_write(ctx.session, ctx.actor, account, ctx.lang)
+    return _open_complaint(ctx, account, cmd.text)
+
+
+def _open_complaint(ctx: Context, account: Account, text: str) -> Reply:
+    lang = ctx.lang
+    complaint = Complaint(
+        account_id=account.id, text=text, opened_at=ctx.now, opened_by_id=ctx.actor.id
+    )
+    ctx.session.add(complaint)
+    ctx.audit("create", complaint, account_id=account.id, summary=f"complaint: {clip(text, 200)}")
+    reply = Reply(
+        title=_("complaint_opened", lang, id=complaint.id, account=account.name),
+        severity=Severity.success,
+    )
+    reply.fields.append(Field(_("complaint", lang), text))
+    limit = ctx.settings.risks.complaint_days
+    reply.lines.append(_("complaint_limit", lang, days=limit, id=complaint.id))
+    reply.actions.append(
+        Action(
+            _("resolve_button", lang, id=complaint.id),
+            f"{pick(lang, 'complaint resolve', '投诉 解决')} {complaint.id} ",
+            kind="modal",
+        )
+    )
+
+    def note(reader_lang: str) -> Reply:
+        return Reply(
+            title=_(
+                "complaint_told",
+                reader_lang,
+                who=ctx.actor.display_name,
+                id=complaint.id,
+                account=account.name,
+                text=clip(text, 300),
+            ),
+            severity=Severity.warning,
+            actions=[
+                Action(pick(reader_lang, "View account", "查看客户"), f"account {account.name}")
+            ],
+        )
+
+    tell_owner_and_managers(ctx, account, note, managers=True)
+    return reply
+
+
+def _resolve_complaint(ctx: Context, cmd: ComplaintCommand) -> Reply:
+    lang = ctx.lang
+    complaint = ctx.session.get(Complaint, cmd.number)
+    if complaint is None:
+        raise NotFound(_("no_such_complaint", lang, id=cmd.number))
+    account = ctx.session.get(Account, complaint.account_id)
+    require_write(ctx.session, ctx.actor, account, lang)
+    if complaint.resolved_at is not None:
+        raise InvalidInput(
+            _(
+                "already_resolved",
+                lang,
+                id=complaint.id,
+                date=fmt_day(complaint.resolved_at, lang, ctx.tz),
+                text=complaint.resolution or "—",
+            )
+        )
+    before = audit.snapshot(complaint)
+    complaint.resolved_at = ctx.now
+    complaint.resolved_by_id = ctx.actor.id
+    complaint.resolution = cmd.text
+    ctx.session.add(complaint)
+    ctx.audit(
+        "update",
+        complaint,
+        before=before,
+        account_id=account.id,
+        summary=f"complaint #{complaint.id} resolved: {clip(cmd.text, 200)}",
+    )
+    days = complaint_age(complaint.opened_at, ctx.now.date(), ctx.tz)
+    reply = Reply(
+        title=_("complaint_resolved", lang, id=complaint.id, account=account.name, days=days),
+        severity=Severity.success,
+    )
+    reply.fields.append(Field(_("complaint", lang), complaint.text))
+    reply.fields.append(Field(_("resolution", lang), cmd.text))
+    reply.fields.append(Field(_("opened", lang), fmt_day(complaint.opened_at, lang, ctx.tz)))
+
+    def note(reader_lang: str) -> Reply:
+        return Reply(
+            title=_(
+                "complaint_told_resolved",
+                reader_lang,
+                who=ctx.actor.display_name,
+                id=complaint.id,
+                account=account.name,
+                text=clip(cmd.text, 300),
+            ),
+            severity=Severity.success,
+        )
+
+    tell_owner_and_managers(ctx, account, note, managers=False)
+    return reply
+
+
+def _list_complaints(ctx: Context, account_name: str | None) -> Reply:
+    lang, today = ctx.lang, ctx.now.date()
+    if account_name:
+        account = resolve_account(ctx, account_name)
+        require_read(ctx.session, ctx.actor, account, lang)
+        found = complaints_of(ctx.session, account.id)
+        names = {account.id: account.name}
+        reply = Reply(title=_("complaints_of", lang, account=account.name))
+    else:
+        found = open_complaints(ctx.session, where=_readable(ctx), limit=LIST_LIMIT + 1)
+        names = account_names(ctx.session, {c.account_id for c in found})
+        reply = Reply(title=_("complaints_title", lang))
+    if not found:
+        reply.lines.append(_("no_complaints", lang))
+        reply.severity = Severity.success
+        return reply
+    limit = ctx.settings.risks.complaint_days
+    lines = []
+    for c in found[:LIST_LIMIT]:
+        days = complaint_age(c.opened_at, today, ctx.tz)
+        mark = "● " if days > limit else ""
+        lines.append(
+            mark
+            + _(
+                "complaint_line",
+                lang,
+                id=c.id,
+                account=names.get(c.account_id, "—"),
+                days=days,
+                text=clip(c.text, 80),
+            )
+        )
+    if len(found) > LIST_LIMIT:
+        lines.append(_("more_complaints", lang))
+    reply.add_section(None, lines)
+    reply.actions = [
+        Action(
+            _("resolve_button", lang, id=c.id),
+            f"{pick(lang, 'complaint resolve', '投诉 解决')} {c.id} ",
+            kind="modal",
+        )
+        for c in found[:5]
+    ]
+    return reply

@@ -1,0 +1,420 @@
+"""``/kpi`` (``/指标``): retention, win rate, complaints, CSAT, cadence and goal attainment
+of a person, a team or the whole book, for a year, a quarter or a month.
+
+    /kpi [team East | @alice | me | all] [2026 | 2026Q4 | 2026-11]      /指标 团队 华东 2026年11月
+    /kpi help                                    (every formula)
+
+The formulas live in ``domain.health``; ``/kpi help`` shows them.  Periods are read by
+``handlers.parsing.periods``.  Everyone sees their own KPIs, managers those of their
+teams and people, admins the whole book's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlmodel import select
+
+from domain.errors import Forbidden, InvalidInput, ParseError
+from domain.goals import GoalMetric, breakdown, period_bounds
+from domain.health import CadenceCoverage as Coverage
+from domain.health import complaint_rate as complaint_rate_of
+from domain.health import (
+    customer_counts,
+    expected_interactions,
+    goal_attainment,
+    retention_rate,
+    split_total,
+    team_csat,
+    win_rate,
+)
+from domain.health import resolution_rate as resolution_rate_of
+from domain.models import Goal, Role, Team, User
+from handlers.context import Context, ParseContext
+from handlers.i18n import Catalog
+from handlers.parsing.periods import current_quarter, period_of
+from handlers.parsing.text import normalize
+from handlers.people import TEAM_WORDS, resolve_user, user_ref_of, visible_teams
+from handlers.registry import command
+from handlers.replies import Field, Reply
+from handlers.views import fmt_date, fmt_money
+from handlers.views.health import fmt_pct, fmt_score
+from storage import users
+from storage.goals import actuals
+from storage.health import KpiInputs, Scope, day_start, days_in_period, kpi_inputs
+
+_ = Catalog(
+    {
+        "unconverted": {
+            "en": "— ({currencies} has no exchange rate; set fx_rates in kam.toml)",
+            "zh": "—（{currencies} 没有汇率，请在 kam.toml 设置 fx_rates）",
+        },
+        "kpi_title": {"en": "KPIs · {who} · {period}", "zh": "指标 · {who} · {period}"},
+        "to_date": {"en": "{period} to {date}", "zh": "{period}（截至 {date}）"},
+        "me": {"en": "my accounts", "zh": "我的客户"},
+        "book": {"en": "all accounts", "zh": "全部客户"},
+        "team_label": {"en": "team {name}", "zh": "团队 {name}"},
+        "retention": {"en": "Retention", "zh": "客户留存率"},
+        "retention_value": {
+            "en": "{value} · ({end} at end − {new} new) ÷ {start} at start",
+            "zh": "{value} ·（期末 {end} − 新增 {new}）÷ 期初 {start}",
+        },
+        "win_rate": {"en": "Win rate", "zh": "赢单率"},
+        "win_rate_value": {
+            "en": "{value} · {won} won ÷ {closed} closed{amount}",
+            "zh": "{value} · 赢单 {won} ÷ 关闭 {closed}{amount}",
+        },
+        "won_amount": {"en": " ({amount} won)", "zh": "（赢单金额 {amount}）"},
+        "complaint_rate": {"en": "Complaint rate", "zh": "投诉率"},
+        "complaint_rate_value": {
+            "en": "{value} · {accounts} accounts with complaints ÷ {served} served",
+            "zh": "{value} · 有投诉的客户 {accounts} ÷ 服务客户 {served}",
+        },
+        "resolution_rate": {"en": "Resolution rate", "zh": "投诉解决率"},
+        "resolution_rate_value": {
+            "en": "{value} · {resolved} resolved ÷ {open} open in the period",
+            "zh": "{value} · 已解决 {resolved} ÷ 期间未结 {open}",
+        },
+        "avg_csat": {"en": "Average CSAT", "zh": "平均满意度"},
+        "avg_csat_value": {
+            "en": "{value} · mean of {accounts} accounts' averages ({scores} scores)",
+            "zh": "{value} · {accounts} 个客户平均分的平均（{scores} 次评分）",
+        },
+        "interactions": {"en": "Interactions per account", "zh": "户均跟进"},
+        "interactions_value": {
+            "en": "{per} · {n} ÷ {accounts} accounts; the cadence expects {expected} ({share} of it)",
+            "zh": "{per} · {n} ÷ {accounts} 个客户；按跟进周期应为 {expected}（完成 {share}）",
+        },
+        "attainment": {"en": "Goal attainment", "zh": "目标达成率"},
+        "attainment_value": {
+            "en": "{value} · mean of {n} goals: {goals}",
+            "zh": "{value} · {n} 项目标的平均：{goals}",
+        },
+        "collected": {"en": "Collected", "zh": "回款"},
+        "overdue_now": {"en": "Overdue now", "zh": "当前逾期"},
+        "kpi_footer": {
+            "en": "— means nothing to measure (division by zero). /kpi help shows every formula.",
+            "zh": "— 表示没有可计算的数据（分母为零）。/指标 帮助 查看全部公式。",
+        },
+        "kpi_help_title": {"en": "How /kpi counts", "zh": "/指标 的计算方法"},
+        "kpi_help": {
+            "en": "Retention = (customers at end − new customers) ÷ customers at start\n"
+            "Win rate = deals won ÷ deals closed (won + lost) in the period\n"
+            "Complaint rate = accounts with a complaint opened ÷ accounts served "
+            "(customers at start + new)\n"
+            "Resolution rate = complaints resolved ÷ complaints open at any time in the period\n"
+            "Average CSAT = mean of each account's average score in the period\n"
+            "Interactions per account = interactions ÷ accounts, against "
+            "Σ(days in period ÷ cadence days) ÷ accounts\n"
+            "Goal attainment = mean over the goals of actual ÷ target for the period\n"
+            "A customer is an active or at-risk account; prospects and churned accounts are "
+            "not. Status history comes from the audit trail. Money in other currencies is "
+            "converted with fx_rates; without a rate it is shown as —.",
+            "zh": "客户留存率 =（期末客户数 − 新增客户数）÷ 期初客户数\n"
+            "赢单率 = 期间赢单数 ÷ 关闭商机数（赢单 + 输单）\n"
+            "投诉率 = 期间有新投诉的客户数 ÷ 服务客户数（期初客户 + 新增客户）\n"
+            "投诉解决率 = 期间解决的投诉数 ÷ 期间内未结过的投诉数\n"
+            "平均满意度 = 各客户期间平均分的平均\n"
+            "户均跟进 = 跟进次数 ÷ 客户数，对比 Σ(期间天数 ÷ 跟进周期天数) ÷ 客户数\n"
+            "目标达成率 = 各目标（实际 ÷ 期间目标）的平均\n"
+            "客户指合作中或有风险的客户，不含潜在和已流失客户；状态变化取自操作记录。"
+            "其他币种按 fx_rates 换算，没有汇率时显示 —。",
+        },
+        "period_year": {"en": "{year}", "zh": "{year} 年"},
+        "period_q": {"en": "{year} Q{q}", "zh": "{year} 年第 {q} 季度"},
+        "period_m": {"en": "{year}-{m:02d}", "zh": "{year} 年 {m} 月"},
+        "future_period": {
+            "en": "{period} has not started yet.",
+            "zh": "{period} 还没有开始。",
+        },
+        "bad_period": {
+            "en": "“{text}” is not a period I know: say 2026, 2026Q4 or 2026-11.",
+            "zh": "看不懂时间段“{text}”：请写 2026、2026Q4 或 2026-11。",
+        },
+        "no_user": {"en": "There is no kam user @{name}.", "zh": "没有 kam 用户 @{name}。"},
+        "no_team": {"en": "There is no team {name}.", "zh": "没有团队 {name}。"},
+        "no_team_yet": {
+            "en": "You are not in a team; name one, e.g. team East.",
+            "zh": "你不属于任何团队，请指定团队，例如：团队 华东。",
+        },
+        "forbid_user": {
+            "en": "Only {name}, their manager and admins see {name}'s KPIs.",
+            "zh": "只有 {name} 本人、其经理和管理员可以查看 {name} 的指标。",
+        },
+        "forbid_team": {
+            "en": "Only members and managers of {name} see its KPIs.",
+            "zh": "只有 {name} 的成员和经理可以查看该团队的指标。",
+        },
+        "forbid_all": {
+            "en": "Only admins see KPIs of the whole book.",
+            "zh": "只有管理员可以查看全部客户的指标。",
+        },
+    }
+)
+
+
+# --- /kpi ---------------------------------------------------------------------------
+
+
+_HELP_WORDS = {"help", "formulas", "帮助", "公式", "?", "？"}
+_ALL_WORDS = {"all", "book", "全部", "全公司", "所有"}
+_ME_WORDS = {"me", "mine", "my", "我", "我的"}
+
+
+class KpiCommand(BaseModel):
+    command: str = "kpi"
+    help: bool = False
+    who: Literal["default", "me", "user", "team", "all"] = "default"
+    name: str | None = None
+    year: int
+    period: str = "Q1"  # "year", "Q1".."Q4", "M1".."M12"
+
+
+def parse_kpi(args: str, pctx: ParseContext) -> KpiCommand:
+    lang, today = pctx.lang, pctx.now.date()
+    text = normalize(args).strip()
+    year, period = today.year, current_quarter(today)
+    if text.casefold() in _HELP_WORDS:
+        return KpiCommand(help=True, year=year, period=period)
+    cmd = KpiCommand(year=year, period=period)
+    words = text.split()
+    # a period may be one word ("2026Q4") or a few ("2026 Q4", "last quarter")
+    for size in (3, 2, 1):
+        found = False
+        for i in range(len(words) - size + 1):
+            got = period_of(" ".join(words[i : i + size]), today)
+            if got is not None:
+                cmd.year, cmd.period = got
+                del words[i : i + size]
+                found = True
+                break
+        if found:
+            break
+    if not words:
+        return cmd
+    head = words[0].casefold()
+    if head in TEAM_WORDS:
+        cmd.who, cmd.name = "team", " ".join(words[1:]) or None
+    elif head in _ALL_WORDS and len(words) == 1:
+        cmd.who = "all"
+    elif head in _ME_WORDS and len(words) == 1:
+        cmd.who = "me"
+    elif words[0].startswith(("@", "<@")) and len(words) == 1:
+        cmd.who, cmd.name = "user", words[0]
+    elif any(ch.isdigit() for ch in " ".join(words)) and len(words) == 1:
+        raise ParseError(_("bad_period", lang, text=words[0]))
+    else:
+        cmd.who, cmd.name = "team", " ".join(words)
+    return cmd
+
+
+@command(
+    name="kpi",
+    aliases=("指标", "kpis"),
+    summary={
+        "en": "KPIs: retention, win rate, complaints, CSAT, cadence, goals (/kpi help: formulas)",
+        "zh": "关键指标：留存、赢单率、投诉、满意度、跟进、目标（/指标 帮助 查看公式）",
+    },
+    usage={
+        "en": "/kpi [team NAME | @user | me | all] [2026 | 2026Q4 | 2026-11]  ·  /kpi help",
+        "zh": "/指标 [团队 名称 | @某人 | 我 | 全部] [2026 | 2026Q4 | 2026-11]  ·  /指标 帮助",
+    },
+    example={"en": "/kpi team East 2026Q4", "zh": "/指标 团队 华东 2026年11月"},
+    parse=parse_kpi,
+    group="health",
+)
+def run_kpi(ctx: Context, cmd: KpiCommand) -> Reply:
+    lang = ctx.lang
+    if cmd.help:
+        return Reply(title=_("kpi_help_title", lang), lines=_("kpi_help", lang).split("\n"))
+    scope, who = _kpi_scope(ctx, cmd)
+    first, last = period_bounds(cmd.year, cmd.period)
+    label = _period_label(cmd, lang)
+    today = ctx.now.date()
+    if first > today:
+        raise InvalidInput(_("future_period", lang, period=label))
+    start = day_start(first, ctx.tz)
+    end = min(day_start(last + timedelta(days=1), ctx.tz), ctx.now)
+    last_day = min(last, today)
+    if last > today:
+        label = _("to_date", lang, period=label, date=fmt_date(today, lang))
+    k = kpi_inputs(ctx.session, scope, start=start, end=end, today=today, tz=ctx.tz)
+    reply = Reply(title=_("kpi_title", lang, who=who, period=label))
+    house, rates = ctx.settings.currency, ctx.settings.fx_rates
+
+    counts = customer_counts(k.histories, start, end)
+    reply.fields.append(Field(_("retention", lang), _(
+        "retention_value", lang, value=fmt_pct(retention_rate(counts)), end=counts.at_end,
+        new=counts.new, start=counts.at_start)))  # fmt: skip
+
+    won_amount = ""
+    if k.won_value:
+        won_amount = _("won_amount", lang, amount=_money_total(k.won_value, lang, house, rates))
+    reply.fields.append(Field(_("win_rate", lang), _(
+        "win_rate_value", lang, value=fmt_pct(win_rate(k.won, k.lost)), won=k.won,
+        closed=k.won + k.lost, amount=won_amount)))  # fmt: skip
+
+    reply.fields.append(Field(_("complaint_rate", lang), _(
+        "complaint_rate_value", lang,
+        value=fmt_pct(complaint_rate_of(k.accounts_with_complaints, counts.served)),
+        accounts=k.accounts_with_complaints, served=counts.served)))  # fmt: skip
+    reply.fields.append(Field(_("resolution_rate", lang), _(
+        "resolution_rate_value", lang,
+        value=fmt_pct(resolution_rate_of(k.complaints_resolved, k.complaints_open_during)),
+        resolved=k.complaints_resolved, open=k.complaints_open_during)))  # fmt: skip
+
+    reply.fields.append(Field(_("avg_csat", lang), _(
+        "avg_csat_value", lang, value=fmt_score(team_csat(k.csat_averages.values())),
+        accounts=len(k.csat_averages), scores=k.csat_scores)))  # fmt: skip
+
+    coverage = _coverage(ctx, k, end, first, last_day)
+    reply.fields.append(Field(_("interactions", lang), _(
+        "interactions_value", lang, per=fmt_score(coverage.per_account),
+        expected=fmt_score(coverage.expected_per_account),
+        share=fmt_pct(coverage.against_cadence), n=coverage.interactions,
+        accounts=coverage.accounts)))  # fmt: skip
+
+    attainment, goal_texts = _attainment(ctx, cmd, scope)
+    if goal_texts:
+        reply.fields.append(Field(_("attainment", lang), _(
+            "attainment_value", lang, value=fmt_pct(attainment), n=len(goal_texts),
+            goals=" · ".join(goal_texts))))  # fmt: skip
+    else:
+        reply.fields.append(Field(_("attainment", lang), "—"))
+
+    reply.fields.append(Field(_("collected", lang), _money_total(k.collected, lang, house, rates)))
+    reply.fields.append(Field(_("overdue_now", lang), _money_total(k.overdue, lang, house, rates)))
+    reply.footer = _("kpi_footer", lang)
+    return reply
+
+
+def _money_total(
+    amounts: Mapping[str, Decimal], lang: str, house: str, rates: Mapping[str, Decimal]
+) -> str:
+    """The amounts in the house currency; without a rate, refused: "—" naming the currency."""
+    total, left_out = split_total(amounts, house, house=house, rates=rates)
+    if left_out:
+        return _("unconverted", lang, currencies=", ".join(sorted(left_out)))
+    return fmt_money(total, house, lang)
+
+
+def _coverage(ctx: Context, k: KpiInputs, end: datetime, first: date, last: date) -> Coverage:
+    cadence = ctx.settings.cadence
+    days = []
+    for history, tier in zip(k.histories, k.tiers, strict=True):
+        status = history.status_at(end)
+        if status is None or status == "churned":
+            continue
+        days.append((days_in_period(history, first, last, ctx.tz), cadence.days_for(tier)))
+    return Coverage(
+        interactions=k.interactions,
+        accounts=len(days),
+        expected=expected_interactions(days),
+    )
+
+
+def _attainment(ctx: Context, cmd: KpiCommand, scope: Scope) -> tuple[Decimal | None, list[str]]:
+    lang = ctx.lang
+    stmt = select(Goal).where(Goal.year == cmd.year)
+    if scope.owner_id is not None:
+        stmt = stmt.where(Goal.scope == "user", Goal.user_id == scope.owner_id)
+    elif scope.team_ids is not None:
+        stmt = stmt.where(Goal.scope == "team", Goal.team_id.in_(sorted(scope.team_ids)))
+    else:
+        stmt = stmt.where(Goal.scope == "team")
+    goals = list(ctx.session.exec(stmt.order_by(Goal.id)))
+    teams = {g.team_id for g in goals if g.team_id is not None}
+    team_names = (
+        dict(ctx.session.exec(select(Team.id, Team.name).where(Team.id.in_(sorted(teams)))).all())
+        if len(teams) > 1
+        else {}
+    )
+    if not goals:
+        return None, []
+    first, last = period_bounds(cmd.year, cmd.period)
+    got = actuals(ctx.session, goals, start=first, end=last, tz=ctx.tz,
+                  fx_rates=ctx.settings.fx_rates)  # fmt: skip
+    pairs, texts = [], []
+    for g in goals:
+        metric = GoalMetric(g.metric)
+        split = (
+            breakdown(g.target, monthly=[Decimal(m) for m in g.months])
+            if g.months
+            else breakdown(g.target, quantum=metric.quantum)
+        )
+        target = split.amount(cmd.period)
+        actual = got.get(g.id, Decimal(0))
+        pairs.append((actual, target))
+        if metric.is_money:
+            currency = g.currency or ctx.settings.currency
+            nums = f"{fmt_money(actual, currency, lang)}/{fmt_money(target, currency, lang)}"
+        else:
+            nums = f"{actual:.0f}/{target:.0f}"
+        share = fmt_pct(actual / target) if target else "—"
+        whose = f"{team_names[g.team_id]} " if g.team_id in team_names else ""
+        texts.append(f"{whose}{metric.label(lang)} {nums} {share}")
+    return goal_attainment(pairs), texts
+
+
+def _period_label(cmd: KpiCommand, lang: str) -> str:
+    if cmd.period == "year":
+        return _("period_year", lang, year=cmd.year)
+    if cmd.period.startswith("Q"):
+        return _("period_q", lang, year=cmd.year, q=int(cmd.period[1:]))
+    return _("period_m", lang, year=cmd.year, m=int(cmd.period[1:]))
+
+
+def _kpi_scope(ctx: Context, cmd: KpiCommand) -> tuple[Scope, str]:
+    lang, actor, session = ctx.lang, ctx.actor, ctx.session
+    who = cmd.who
+    if who == "default":
+        if actor.role == Role.admin:
+            who = "all"
+        elif actor.role == Role.manager and users.managed_team_ids(session, actor):
+            ids = users.managed_team_ids(session, actor)
+            teams = session.exec(select(Team.name).where(Team.id.in_(sorted(ids)))).all()
+            label = _("team_label", lang, name=", ".join(sorted(teams)))
+            return Scope(team_ids=frozenset(ids)), label
+        else:
+            who = "me"
+    if who == "all":
+        if actor.role != Role.admin:
+            raise Forbidden(_("forbid_all", lang))
+        return Scope(), _("book", lang)
+    if who == "me":
+        return Scope(owner_id=actor.id), _("me", lang)
+    if who == "user":
+        user = _user(ctx, cmd.name or "")
+        if not _may_see_user(ctx, user):
+            raise Forbidden(_("forbid_user", lang, name=user.display_name))
+        return Scope(owner_id=user.id), user.display_name
+    teams = visible_teams(
+        ctx,
+        cmd.name or "",
+        unknown=lambda typed: _("no_team", lang, name=typed),
+        forbidden=lambda team: _("forbid_team", lang, name=team),
+        empty=_("no_team_yet", lang),
+    )
+    label = _("team_label", lang, name=", ".join(t.name for t in teams))
+    return Scope(team_ids=frozenset(t.id for t in teams)), label
+
+
+def _user(ctx: Context, ref: str) -> User:
+    return resolve_user(
+        ctx, user_ref_of(ref), unknown=lambda who: _("no_user", ctx.lang, name=who), suggest=3
+    )
+
+
+def _may_see_user(ctx: Context, user: User) -> bool:
+    actor = ctx.actor
+    if actor.role == Role.admin or user.id == actor.id or user.manager_id == actor.id:
+        return True
+    return (
+        actor.role == Role.manager
+        and user.team_id is not None
+        and user.team_id in users.managed_team_ids(ctx.session, actor)
+    )

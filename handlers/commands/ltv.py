@@ -1,0 +1,176 @@
+"""``/ltv`` (``/价值``): an account's RFM scores and lifetime value; set its expected years
+and acquisition cost.
+
+    /ltv Acme [years 6] [cost 200k]              /价值 华夏重工 [年限 6] [获客成本 20万]
+
+The formulas live in ``domain.health``; the texts ``/account`` shares live in
+``handlers.views.health``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+from domain.errors import ParseError
+from domain.health import convert, lifetime_value, policy_of
+from domain.models import Account
+from handlers.auth import require_read, require_write
+from handlers.context import Context, ParseContext
+from handlers.i18n import Catalog
+from handlers.lookup import resolve_account, split_account
+from handlers.parsing.money import leading_money, starts_negative
+from handlers.parsing.text import normalize
+from handlers.registry import command
+from handlers.replies import Field, Reply, Severity
+from handlers.views.health import ltv_text, rfm_inputs_text
+from storage import audit
+from storage.health import rfm_book
+
+_ = Catalog(
+    {
+        "negative": {"en": "An amount cannot be negative.", "zh": "金额不能为负数。"},
+        "ltv_title": {"en": "Value · {account}", "zh": "客户价值 · {account}"},
+        "rfm": {"en": "RFM", "zh": "RFM"},
+        "rfm_value": {
+            "en": "{code} — recency {r}, frequency {f}, monetary {m} (1-5, quintiles of the book)",
+            "zh": "{code} — 最近 {r}，频次 {f}，金额 {m}（1-5 分，全部客户五等分）",
+        },
+        "ltv": {"en": "Lifetime value", "zh": "客户终身价值"},
+        "ltv_from_book": {
+            "en": "No annual revenue recorded: the last 12 months' won deals or payments stand in.",
+            "zh": "未填写年收入：以近 12 个月的赢单或回款金额代替。",
+        },
+        "ltv_set": {
+            "en": "Lifetime value inputs of {account} updated",
+            "zh": "已更新 {account} 的价值参数",
+        },
+        "left_out": {
+            "en": "{currencies} left out: no exchange rate.",
+            "zh": "{currencies} 没有汇率，未计入。",
+        },
+        "bad_years": {
+            "en": "Expected years is a number from 0 to 100, e.g. /ltv {account} years 6",
+            "zh": "预期合作年限是 0 到 100 的数，例如：/价值 {account} 年限 6",
+        },
+        "bad_ltv_args": {
+            "en": "I understand years N and cost AMOUNT, e.g. /ltv {account} years 6 cost 200k",
+            "zh": "可以设置“年限 N”和“获客成本 金额”，例如：/价值 {account} 年限 6 获客成本 20万",
+        },
+    }
+)
+
+
+# --- /ltv ---------------------------------------------------------------------------
+
+
+_YEARS = re.compile(
+    r"(?:\byears?\b|年限|合作年限)\s*[:：]?\s*(?P<n>\d+(?:\.\d+)?)\s*年?", re.IGNORECASE
+)
+_COST = re.compile(r"(?:\b(?:acquisition\s+)?cost\b|cac|获客成本)\s*[:：]?\s*", re.IGNORECASE)
+
+
+class LtvCommand(BaseModel):
+    command: str = "ltv"
+    account: str
+    years: float | None = None
+    cost: Decimal | None = None
+    cost_currency: str | None = None
+
+
+def parse_ltv(args: str, pctx: ParseContext) -> LtvCommand:
+    lang = pctx.lang
+    account, rest = split_account(normalize(args), pctx)
+    cmd = LtvCommand(account=account)
+    m = _YEARS.search(rest)
+    if m is not None:
+        cmd.years = float(m["n"])
+        if not 0 < cmd.years <= 100:
+            raise ParseError(_("bad_years", lang, account=account))
+        rest = (rest[: m.start()] + " " + rest[m.end() :]).strip()
+    c = _COST.search(rest)
+    if c is not None:
+        after_cost = rest[c.end() :]
+        if starts_negative(after_cost):
+            raise ParseError(_("negative", lang))
+        money, after = leading_money(after_cost, default_currency=pctx.currency)
+        if money is None:
+            raise ParseError(_("bad_ltv_args", lang, account=account))
+        cmd.cost, cmd.cost_currency = money.amount, money.currency
+        rest = (rest[: c.start()] + " " + after).strip()
+    if rest.strip():
+        raise ParseError(_("bad_ltv_args", lang, account=account))
+    return cmd
+
+
+@command(
+    name="ltv",
+    aliases=("价值", "客户价值", "rfm", "value"),
+    summary={
+        "en": "An account's RFM and lifetime value; set expected years and acquisition cost",
+        "zh": "查看客户 RFM 与终身价值；设置预期合作年限和获客成本",
+    },
+    usage={
+        "en": "/ltv ACCOUNT [years N] [cost AMOUNT]",
+        "zh": "/价值 客户 [年限 N] [获客成本 金额]",
+    },
+    example={"en": "/ltv Acme years 6 cost 200k", "zh": "/价值 华夏重工 年限 6 获客成本 20万"},
+    parse=parse_ltv,
+    writes=True,
+    group="health",
+)
+def run_ltv(ctx: Context, cmd: LtvCommand) -> Reply:
+    lang = ctx.lang
+    account = resolve_account(ctx, cmd.account)
+    if cmd.years is None and cmd.cost is None:
+        require_read(ctx.session, ctx.actor, account, lang)
+        return _ltv_view(ctx, account, Reply(title=_("ltv_title", lang, account=account.name)))
+    require_write(ctx.session, ctx.actor, account, lang)
+    house = ctx.settings.currency
+    before = audit.snapshot(account)
+    if cmd.years is not None:
+        account.expected_years = cmd.years
+    if cmd.cost is not None:
+        account.acquisition_cost = convert(
+            cmd.cost, cmd.cost_currency, house, house=house, rates=ctx.settings.fx_rates
+        ).quantize(Decimal("0.01"))
+    account.updated_at = ctx.now
+    ctx.session.add(account)
+    ctx.audit("update", account, before=before, account_id=account.id,
+              summary="lifetime value inputs")  # fmt: skip
+    reply = Reply(title=_("ltv_set", lang, account=account.name), severity=Severity.success)
+    return _ltv_view(ctx, account, reply)
+
+
+def _ltv_view(ctx: Context, account: Account, reply: Reply) -> Reply:
+    lang, house = ctx.lang, ctx.settings.currency
+    policy = policy_of(ctx.settings)
+    book = rfm_book(ctx.session, now=ctx.now, settings=ctx.settings, tz=ctx.tz, of=[account.id])
+    rfm = book.scores.get(account.id)
+    if rfm is not None:
+        reply.fields.append(
+            Field(
+                _("rfm", lang),
+                _("rfm_value", lang, code=rfm.code, r=rfm.recency, f=rfm.frequency,
+                  m=rfm.monetary),
+            )
+        )  # fmt: skip
+        reply.lines.append(rfm_inputs_text(rfm, lang, house))
+    left_out = book.unconverted.get(account.id)
+    if left_out:
+        reply.lines.append(_("left_out", lang, currencies=", ".join(sorted(left_out))))
+    revenue, from_book = account.annual_revenue, False
+    if revenue is None and rfm is not None and rfm.inputs.monetary:
+        revenue, from_book = rfm.inputs.monetary, True
+    ltv = lifetime_value(
+        revenue,
+        account.expected_years or policy.expected_years,
+        account.margin_pct,
+        account.acquisition_cost,
+    )
+    reply.fields.append(Field(_("ltv", lang), ltv_text(ltv, lang, house, account.name)))
+    if ltv is not None and from_book:
+        reply.lines.append(_("ltv_from_book", lang))
+    return reply

@@ -1,0 +1,289 @@
+"""Reading ``/user`` (``/用户``): the action (add, list, set, remove, show), whom it is about
+and the options (``rep``, ``team East``, ``manager @bob``, ``lang zh``, ``tz Asia/Shanghai`` …)
+— into a ``UserCommand``.
+
+Refusals are worded here; ``handlers.commands.users`` runs it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel
+
+from domain.errors import ParseError
+from domain.models import Role
+from handlers.context import ParseContext
+from handlers.i18n import Catalog, pick
+from handlers.parsing.text import tokenize_quoted
+from handlers.people import (
+    HANDLE,
+    ME_WORDS,
+    MENTION,
+    OPTION_WORDS,
+    UserRef,
+    looks_like_user_ref,
+    parse_user_ref,
+)
+
+_ = Catalog(
+    {
+        "who": {
+            "en": "Whom? Name them as @handle (or a Slack mention).",
+            "zh": "请指定用户：@账号（或 Slack 提及）。",
+        },
+        "bad_handle": {
+            "en": "“{handle}” can't be a handle: use letters, digits, dots, dashes "
+            "or underscores (at most 64).",
+            "zh": "“{handle}”不能作为账号：只能包含字母、数字、点、横线或下划线（最多 64 个）。",
+        },
+        "unknown_option": {
+            "en": "I don't understand “{word}”. Options: rep/manager/admin, team, manager @who, "
+            "manages, lang, tz, name, slack, wecom, email, handle.",
+            "zh": "看不懂“{word}”。可用选项：销售/经理/管理员、团队、上级 @某人、管理、语言、"
+            "时区、姓名、slack、企业微信、邮箱、账号。",
+        },
+        "needs_value": {"en": "“{word}” needs a value.", "zh": "“{word}”后面需要填写内容。"},
+        "bad_lang": {
+            "en": "Language must be en or zh, not “{value}”.",
+            "zh": "语言只能是 en（英文）或 zh（中文），不能是“{value}”。",
+        },
+        "bad_tz": {
+            "en": "“{value}” is not a timezone; use an IANA name like Asia/Shanghai "
+            "or America/New_York.",
+            "zh": "“{value}”不是有效时区，请使用 Asia/Shanghai、America/New_York 这样的名称。",
+        },
+        "bad_slack": {
+            "en": "“{value}” is not a Slack member id (they look like U0123ABC).",
+            "zh": "“{value}”不是 Slack 成员 ID（形如 U0123ABC）。",
+        },
+        "bad_wecom": {
+            "en": "“{value}” is not a WeCom user id (letters, digits, _ . @ -).",
+            "zh": "“{value}”不是企业微信账号（字母、数字及 _ . @ -）。",
+        },
+        "bad_email": {"en": "“{value}” is not an email address.", "zh": "“{value}”不是邮箱地址。"},
+        "too_long": {
+            "en": "The {what} is too long (at most {n} characters).",
+            "zh": "{what}太长（最多 {n} 个字符）。",
+        },
+        "nothing_to_set": {
+            "en": "What should change? e.g. /user set @carol team East lang zh",
+            "zh": "要修改什么？例如 /用户 设置 @carol 团队 华东 语言 zh",
+        },
+    }
+)
+
+
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+WECOM_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+ROLE_WORDS = {
+    "rep": Role.rep,
+    "销售": Role.rep,
+    "manager": Role.manager,
+    "经理": Role.manager,
+    "admin": Role.admin,
+    "管理员": Role.admin,
+}
+LANG_WORDS = {
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+    "zh": "zh",
+    "cn": "zh",
+    "chinese": "zh",
+    "中文": "zh",
+    "汉语": "zh",
+}
+GREEDY = {"team", "display_name", "manages"}
+ACTIONS = {
+    "add": "add",
+    "new": "add",
+    "添加": "add",
+    "新增": "add",
+    "list": "list",
+    "ls": "list",
+    "列表": "list",
+    "set": "set",
+    "update": "set",
+    "edit": "set",
+    "设置": "set",
+    "修改": "set",
+    "remove": "remove",
+    "deactivate": "remove",
+    "删除": "remove",
+    "移除": "remove",
+    "停用": "remove",
+    "show": "show",
+    "查看": "show",
+}
+ALL_WORDS = {"all", "全部", "所有"}
+
+
+class UserOptions(BaseModel):
+    role: Role | None = None
+    team: str | None = None
+    manages: list[str] | None = None
+    manager: UserRef | None = None
+    language: Literal["en", "zh"] | None = None
+    timezone: str | None = None
+    display_name: str | None = None
+    slack_id: str | None = None
+    wecom_id: str | None = None
+    email: str | None = None
+    handle: str | None = None
+
+
+class UserCommand(BaseModel):
+    command: str = "user"
+    action: Literal["add", "list", "set", "remove", "show"]
+    target: UserRef | None = None
+    team: str | None = None  # list: one team
+    include_inactive: bool = False
+    options: UserOptions = UserOptions()
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    # keep a Slack mention in one piece even if its display part holds spaces
+    return tokenize_quoted(MENTION.sub(lambda m: '"' + m.group(0) + '"', text))
+
+
+@cache
+def _zones_by_lower() -> dict[str, str]:
+    return {z.lower(): z for z in available_timezones()}
+
+
+def _timezone(value: str, lang: str) -> str:
+    try:
+        ZoneInfo(value)
+        return value
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    found = _zones_by_lower().get(value.lower())
+    if found is None:
+        raise ParseError(_("bad_tz", lang, value=value))
+    return found
+
+
+def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> None:
+    if not value:
+        raise ParseError(_("needs_value", lang, word=word))
+    if field == "role":
+        role = ROLE_WORDS.get(value.lower())
+        if role is None:
+            raise ParseError(_("unknown_option", lang, word=value))
+        opts["role"] = role
+    elif field == "language":
+        code = LANG_WORDS.get(value.lower())
+        if code is None:
+            raise ParseError(_("bad_lang", lang, value=value))
+        opts["language"] = code
+    elif field == "timezone":
+        opts["timezone"] = _timezone(value, lang)
+    elif field == "slack_id":
+        m = MENTION.fullmatch(value)
+        slack = (m.group(1) if m else value).upper()
+        if not SLACK_ID.fullmatch(slack):
+            raise ParseError(_("bad_slack", lang, value=value))
+        opts["slack_id"] = slack
+    elif field == "wecom_id":
+        if not WECOM_ID.fullmatch(value):
+            raise ParseError(_("bad_wecom", lang, value=value))
+        opts["wecom_id"] = value
+    elif field == "email":
+        if not EMAIL.fullmatch(value) or len(value) > 200:
+            raise ParseError(_("bad_email", lang, value=value))
+        opts["email"] = value
+    elif field == "handle":
+        handle = value.lstrip("@＠")
+        if not HANDLE.fullmatch(handle) or handle.lower() in ME_WORDS:
+            raise ParseError(_("bad_handle", lang, handle=value))
+        opts["handle"] = handle
+    elif field == "manager":
+        opts["manager"] = parse_user_ref(value, lang)
+    elif field == "manages":
+        opts["manages"] = [t.strip() for t in re.split(r"[,，、]", value) if t.strip()]
+    elif field == "display_name":
+        if len(value) > 100:
+            raise ParseError(_("too_long", lang, what=pick(lang, "name", "姓名"), n=100))
+        opts["display_name"] = value
+    else:  # team
+        if len(value) > 100:
+            raise ParseError(_("too_long", lang, what=pick(lang, "team name", "团队名"), n=100))
+        opts[field] = value
+
+
+def parse_options(tokens: list[str], lang: str) -> UserOptions:
+    """``rep team East manager @bob lang zh …`` → ``UserOptions``."""
+    opts: dict = {}
+    i = 0
+    while i < len(tokens):
+        word = tokens[i]
+        low = word.lower()
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if low in ("manager", "经理") and following and looks_like_user_ref(following):
+            _set_option(opts, "manager", word, following, lang)
+            i += 2
+            continue
+        if low in ROLE_WORDS:
+            opts["role"] = ROLE_WORDS[low]
+            i += 1
+            continue
+        field = OPTION_WORDS.get(low)
+        if field is None:
+            raise ParseError(_("unknown_option", lang, word=word))
+        j = i + 1
+        if field in GREEDY:
+            while j < len(tokens) and not _is_keyword(tokens[j]):
+                j += 1
+        else:
+            j = min(i + 2, len(tokens))
+        _set_option(opts, field, word, " ".join(tokens[i + 1 : j]).strip(), lang)
+        i = j
+    return UserOptions(**opts)
+
+
+def _is_keyword(word: str) -> bool:
+    low = word.lower()
+    return low in OPTION_WORDS or low in ROLE_WORDS
+
+
+def parse_user(args: str, pctx: ParseContext) -> UserCommand:
+    lang = pctx.lang
+    tokens = _tokens(args.strip())
+    if not tokens:
+        return UserCommand(action="list")
+    action = ACTIONS.get(tokens[0].lower())
+    if action is None:
+        if len(tokens) == 1 and (looks_like_user_ref(tokens[0]) or tokens[0].lower() in ME_WORDS):
+            return UserCommand(action="show", target=parse_user_ref(tokens[0], lang))
+        raise ParseError(_("unknown_option", lang, word=tokens[0]))
+    rest = tokens[1:]
+    if action == "list":
+        include_inactive = bool(rest) and rest[-1].lower() in ALL_WORDS
+        if include_inactive:
+            rest = rest[:-1]
+        return UserCommand(
+            action="list", team=" ".join(rest) or None, include_inactive=include_inactive
+        )
+    if not rest:
+        raise ParseError(_("who", lang))
+    target = parse_user_ref(rest[0], lang)
+    if action in ("remove", "show"):
+        if len(rest) > 1:
+            raise ParseError(_("unknown_option", lang, word=rest[1]))
+        return UserCommand(action=action, target=target)
+    options = parse_options(rest[1:], lang)
+    if action == "add" and target.me:
+        raise ParseError(_("who", lang))
+    if action == "set" and not options.model_dump(exclude_none=True):
+        raise ParseError(_("nothing_to_set", lang))
+    return UserCommand(action=action, target=target, options=options)

@@ -1,0 +1,215 @@
+"""Turning what people type into the kam users and teams they mean, and telling an
+account's people about a change.
+
+Several commands name a person (``/user``, ``/tasks``, ``/goal``, ``/kpi``) or a team
+(``/csat``, ``/kpi``, ``/risks``, ``/goal``); they all look them up here, each with its
+own words for "not found":
+
+    parse_user_ref("@carol")  → UserRef   (strict: /user, /tasks)
+    user_ref_of("<@U1|bob>")  → UserRef   (lenient: a mention falls back on its name)
+    resolve_user(ctx, ref)    → User, or NotFound with the closest handles
+    find_team / visible_teams → Team(s), or NotFound / Forbidden
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pydantic import BaseModel
+from rapidfuzz import process
+from sqlmodel import select
+
+from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
+from domain.models import Account, Role, Team, User
+from handlers.context import Context
+from handlers.i18n import Catalog
+from handlers.replies import Reply
+from storage import users
+
+_ = Catalog(
+    {
+        "bad_handle": {
+            "en": "“{handle}” can't be a handle: use letters, digits, dots, dashes "
+            "or underscores (at most 64).",
+            "zh": "“{handle}”不能作为账号：只能包含字母、数字、点、横线或下划线（最多 64 个）。",
+        },
+        "unknown_user": {
+            "en": "Nobody called “{who}” uses kam.",
+            "zh": "kam 中没有“{who}”这个用户。",
+        },
+    }
+)
+
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>", re.IGNORECASE)
+_SLACK_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<name>[^>]+))?>")
+HANDLE = re.compile(r"^[\w.\-]{1,64}$")
+ME_WORDS = {"me", "myself", "我", "自己"}
+TEAM_WORDS = {"team", "团队", "小组"}
+# the words naming a user's profile fields (``/user`` options; Slack sign-up keeps them)
+OPTION_WORDS = {
+    "role": "role",
+    "角色": "role",
+    "team": "team",
+    "团队": "team",
+    "小组": "team",
+    "manages": "manages",
+    "管理": "manages",
+    "lang": "language",
+    "language": "language",
+    "语言": "language",
+    "tz": "timezone",
+    "timezone": "timezone",
+    "时区": "timezone",
+    "name": "display_name",
+    "姓名": "display_name",
+    "名字": "display_name",
+    "slack": "slack_id",
+    "wecom": "wecom_id",
+    "企业微信": "wecom_id",
+    "企微": "wecom_id",
+    "email": "email",
+    "邮箱": "email",
+    "handle": "handle",
+    "账号": "handle",
+    "上级": "manager",
+    "reports-to": "manager",
+}
+
+
+# --- people ---------------------------------------------------------------------------
+
+
+class UserRef(BaseModel):
+    """Someone named in a message: ``@carol``, ``carol``, ``me`` or a Slack mention."""
+
+    handle: str | None = None
+    slack_id: str | None = None
+    name: str | None = None  # the display part of <@U123|name>
+    me: bool = False
+
+
+def looks_like_user_ref(text: str) -> bool:
+    text = text.strip()
+    return bool(MENTION.fullmatch(text)) or (
+        text.startswith(("@", "＠")) and len(text) > 1 and " " not in text
+    )
+
+
+def parse_user_ref(text: str, lang: str) -> UserRef:
+    """A strict reference: a mention, ``me`` or a valid handle (else ParseError)."""
+    text = text.strip()
+    m = MENTION.fullmatch(text)
+    if m:
+        name = (m.group(2) or "").strip() or None
+        return UserRef(slack_id=m.group(1).upper(), name=name)
+    if text.lower() in ME_WORDS:
+        return UserRef(me=True)
+    handle = text.lstrip("@＠").strip()
+    if not HANDLE.fullmatch(handle):
+        raise ParseError(_("bad_handle", lang, handle=handle or text))
+    return UserRef(handle=handle)
+
+
+def user_ref_of(text: str) -> UserRef:
+    """A lenient reference: ``@alice`` or a Slack mention whose user kam does not know by
+    id is looked up by the mention's name (or id) as a handle."""
+    m = _SLACK_MENTION.fullmatch(text)
+    if m is None:
+        return UserRef(handle=text.lstrip("@"))
+    return UserRef(slack_id=m["id"], name=m["name"], handle=(m["name"] or m["id"]).lstrip("@"))
+
+
+def find_user(ctx: Context, ref: UserRef) -> User | None:
+    if ref.me:
+        return ctx.actor
+    if ref.slack_id:
+        user = ctx.session.exec(select(User).where(User.slack_id == ref.slack_id)).first()
+        if user is not None or not ref.handle:
+            return user
+    return users.by_handle(ctx.session, ref.handle or "")
+
+
+def resolve_user(
+    ctx: Context,
+    ref: UserRef,
+    *,
+    unknown: Callable[[str], str] | None = None,
+    suggest: int = 5,
+) -> User:
+    """The user ``ref`` names, or NotFound worded by ``unknown(who)`` with up to
+    ``suggest`` close handles (when a handle was typed)."""
+    user = find_user(ctx, ref)
+    if user is not None:
+        return user
+    typed = ref.handle is not None
+    who = ref.handle if typed else (ref.name or ref.slack_id or "?")
+    message = unknown(who) if unknown else _("unknown_user", ctx.lang, who=who)
+    close = users.search(ctx.session, ref.handle if typed else (ref.name or ""), limit=suggest)
+    raise NotFound(message, candidates=[f"@{u.handle}" for u in close] if typed else [])
+
+
+# --- teams ----------------------------------------------------------------------------
+
+
+def find_team(
+    ctx: Context, name: str, *, unknown: Callable[[str], str], suggest_cutoff: int | None = None
+) -> Team:
+    """The team called ``name`` (any case), or NotFound worded by ``unknown(name)``, with
+    the closest team names scoring at least ``suggest_cutoff`` (if given)."""
+    team = users.team_by_name(ctx.session, name)
+    if team is not None:
+        return team
+    near: list[str] = []
+    if suggest_cutoff is not None:
+        names = list(ctx.session.exec(select(Team.name).order_by(Team.name)).all())
+        near = [m[0] for m in process.extract(name, names, limit=3, score_cutoff=suggest_cutoff)]
+    raise NotFound(unknown(name), candidates=near)
+
+
+def visible_teams(
+    ctx: Context,
+    name: str | None,
+    *,
+    unknown: Callable[[str], str],
+    forbidden: Callable[[str], str],
+    suggest_cutoff: int | None = None,
+    empty: str | None = None,
+) -> list[Team]:
+    """The team called ``name`` if the actor may see it (Forbidden otherwise), or (no name)
+    the actor's own and managed teams — every team for an admin — by name.  None at all
+    is InvalidInput(``empty``) if given, else an empty list."""
+    actor, session = ctx.actor, ctx.session
+    if name:
+        team = find_team(ctx, name, unknown=unknown, suggest_cutoff=suggest_cutoff)
+        if actor.role != Role.admin and team.id not in users.visible_team_ids(session, actor):
+            raise Forbidden(forbidden(team.name))
+        return [team]
+    if actor.role == Role.admin:
+        teams = list(session.exec(select(Team).order_by(Team.name)))
+    else:
+        ids = sorted(users.visible_team_ids(session, actor))
+        teams = list(session.exec(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+    if not teams and empty is not None:
+        raise InvalidInput(empty)
+    return teams
+
+
+# --- telling --------------------------------------------------------------------------
+
+
+def tell_owner_and_managers(
+    ctx: Context, account: Account, build: Callable[[str], Reply], *, managers: bool
+) -> None:
+    """Queue ``build(lang)`` for the account's owner (unless the actor) and, if asked,
+    the owner's managers."""
+    owner = ctx.session.get(User, account.owner_id)
+    people = [owner] if owner is not None else []
+    if managers and owner is not None:
+        people += users.managers_of(ctx.session, owner)
+    seen = set()
+    for person in people:
+        if person.id in seen or not person.active:
+            continue
+        seen.add(person.id)
+        ctx.notify_user(person.id, build(person.language))

@@ -1,0 +1,126 @@
+"""Showing account health: percents, scores, amounts per currency, RFM and lifetime value,
+and ``health_lines`` — the health part of ``/account``.  The health commands use these
+too, so they live here and not in one command's module."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+from domain.health import LifetimeValue, Rfm
+from handlers.i18n import Catalog
+from handlers.views import fmt_money
+from storage.health import HealthFacts
+
+_ = Catalog(
+    {
+        "was": {"en": ", was {previous}", "zh": "，上次 {previous}"},
+        "exposure_value": {"en": "{exposure} of {limit} limit", "zh": "{exposure} / 额度 {limit}"},
+        "rfm_inputs": {
+            "en": "last deal or payment {days} · {n} in 12 months · {money} in 12 months",
+            "zh": "最近成交或回款 {days} · 近 12 个月 {n} 次 · 近 12 个月 {money}",
+        },
+        "days_ago": {"en": "{n} days ago", "zh": "{n} 天前"},
+        "never": {"en": "never", "zh": "从未"},
+        "ltv_value": {
+            "en": "{value} = {revenue}/yr × {years} yrs × {margin}% margin − {cost} acquisition",
+            "zh": "{value} = 年收入 {revenue} × {years} 年 × 毛利 {margin}% − 获客成本 {cost}",
+        },
+        "ltv_unknown": {
+            "en": "— (needs annual revenue and margin; /tier {account} shows the factors)",
+            "zh": "—（需要年收入和毛利率；/分级 {account} 可查看各项因素）",
+        },
+        "h_csat": {
+            "en": "CSAT {avg} ({n} scores, 12 months) · latest {last}{was}",
+            "zh": "满意度 {avg}（近 12 个月 {n} 次）· 最近 {last}{was}",
+        },
+        "h_no_csat": {
+            "en": "CSAT — (no scores in 12 months)",
+            "zh": "满意度 —（近 12 个月无评分）",
+        },
+        "h_complaints": {
+            "en": "Open complaints: {n}, the oldest {days} days",
+            "zh": "未解决投诉 {n} 条，最久 {days} 天",
+        },
+        "h_receivables": {
+            "en": "Receivables: {open} open · {overdue} overdue · exposure {exposure}",
+            "zh": "应收：未收 {open} · 逾期 {overdue} · 敞口 {exposure}",
+        },
+        "h_rfm": {"en": "RFM {code} · {inputs}", "zh": "RFM {code} · {inputs}"},
+        "h_ltv": {"en": "Lifetime value {value}", "zh": "终身价值 {value}"},
+    }
+)
+
+
+def fmt_pct(value: Decimal | None) -> str:
+    """A fraction as a percent with at most one decimal (``0.8889`` → ``88.9%``); None → —."""
+    if value is None:
+        return "—"
+    pct = (value * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    text = f"{pct:f}".removesuffix(".0")
+    return f"{text}%"
+
+
+def fmt_score(value: float | Decimal | None) -> str:
+    """One decimal, without a trailing .0 (``7.0`` → ``7``); None → —."""
+    if value is None:
+        return "—"
+    rounded = Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{rounded:f}".removesuffix(".0")
+
+
+def fmt_amounts(amounts: Mapping[str, Decimal], lang: str) -> str:
+    shown = [fmt_money(a, c, lang) for c, a in sorted(amounts.items()) if a]
+    return " + ".join(shown) if shown else fmt_money(Decimal(0), "CNY", lang)
+
+
+def rfm_inputs_text(rfm: Rfm, lang: str, currency: str) -> str:
+    i = rfm.inputs
+    days = _("never", lang) if i.days_since is None else _("days_ago", lang, n=i.days_since)
+    return _(
+        "rfm_inputs", lang, days=days, n=i.frequency, money=fmt_money(i.monetary, currency, lang)
+    )
+
+
+def ltv_text(ltv: LifetimeValue | None, lang: str, currency: str, account_name: str) -> str:
+    if ltv is None:
+        return _("ltv_unknown", lang, account=account_name)
+    return _(
+        "ltv_value",
+        lang,
+        value=fmt_money(ltv.value, currency, lang),
+        revenue=fmt_money(ltv.annual_revenue, currency, lang),
+        years=fmt_score(ltv.years),
+        margin=fmt_score(ltv.margin_pct),
+        cost=fmt_money(ltv.acquisition_cost, currency, lang),
+    )
+
+
+def health_lines(facts: HealthFacts, lang: str, account_name: str) -> list[str]:
+    """The health part of ``/account``: CSAT, complaints, receivables, RFM, LTV."""
+    c, r, currency = facts.csat, facts.receivables, facts.currency
+    lines = []
+    if c.count:
+        was = _("was", lang, previous=c.previous) if c.previous is not None else ""
+        lines.append(_("h_csat", lang, avg=fmt_score(c.average), n=c.count, last=c.last, was=was))
+    else:
+        lines.append(_("h_no_csat", lang))
+    if facts.open_complaints:
+        lines.append(
+            _("h_complaints", lang, n=facts.open_complaints, days=facts.oldest_complaint_days)
+        )
+    if r.open or r.credit:
+        exposure = fmt_money(r.exposure, currency, lang) if r.exposure is not None else "—"
+        if r.exposure is not None and r.credit_limit is not None:
+            exposure = _("exposure_value", lang, exposure=exposure,
+                         limit=fmt_money(r.credit_limit, currency, lang))  # fmt: skip
+        lines.append(
+            _("h_receivables", lang, open=fmt_amounts(r.open, lang),
+              overdue=fmt_amounts(r.overdue, lang), exposure=exposure)
+        )  # fmt: skip
+    if facts.rfm is not None:
+        lines.append(
+            _("h_rfm", lang, code=facts.rfm.code, inputs=rfm_inputs_text(facts.rfm, lang, currency))
+        )
+    lines.append(_("h_ltv", lang, value=ltv_text(facts.ltv, lang, currency, account_name)))
+    return lines
