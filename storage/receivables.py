@@ -25,7 +25,8 @@ Upserts (one CSV row each)
     "update", "unchanged"), ``fields`` ({name: (old, new)}; for a create every field
     with ``None`` as old), the ``row`` (``None`` on a dry-run create) and ``affected``:
     the ``(account_id, currency)`` books the change touches (both the old and the new
-    one when a row moves).  ``dry_run=True`` computes the same ``Change`` and writes
+    one when a row moves), and for an update ``before``, the whole row as it was
+    (``storage.audit.snapshot``, for the audit trail).  ``dry_run=True`` computes the same ``Change`` and writes
     nothing.  Only the finance facts are compared and written: ``paid_amount``,
     ``settled_on`` and ``unapplied`` are derived (below), never imported.
     ``PaymentIn.invoice`` names the invoice the receipt settles (核销单据号) by number; it
@@ -64,7 +65,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -73,6 +74,7 @@ from sqlmodel import Session, select
 
 from domain.errors import InvalidInput, NotFound
 from domain.models import Invoice, Payment
+from storage import audit
 
 MAX_NUMBER = 64  # Invoice.number, Payment.number
 MAX_NOTE = 200  # Invoice.note, Payment.note
@@ -125,6 +127,7 @@ class Change:
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     row: Invoice | Payment | None = None
     affected: frozenset[Book] = frozenset()
+    before: dict[str, Any] | None = None  # the row as it was (audit.snapshot), for updates
 
 
 # --- look-ups -----------------------------------------------------------------------
@@ -258,12 +261,13 @@ def _update(
     affected = frozenset(
         {(row.account_id, row.currency), (values["account_id"], values["currency"])}
     )
+    before = audit.snapshot(row)
     if not dry_run:
         for name, (_old, new) in fields.items():
             setattr(row, name, new)
         session.add(row)
         session.flush()
-    return Change(entity, number, "update", fields, row, affected)
+    return Change(entity, number, "update", fields, row, affected, before)
 
 
 def _invoice_numbers(session: Session, change: Change) -> Change:
@@ -275,8 +279,7 @@ def _invoice_numbers(session: Session, change: Change) -> Change:
     fields["invoice"] = tuple(
         None if i is None else (session.get(Invoice, i).number) for i in (old, new)
     )
-    return Change(change.entity, change.number, change.action, fields, change.row,
-                  change.affected)  # fmt: skip
+    return replace(change, fields=fields)
 
 
 def _refuse_kam_series(number: str) -> None:

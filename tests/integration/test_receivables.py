@@ -300,7 +300,7 @@ def test_upsert_creates_updates_and_leaves_alone_and_a_dry_run_writes_nothing(en
                   note="二期首付款")  # fmt: skip
     with unit_of_work(engine) as s:
         dry = r.upsert_invoice(s, changed, dry_run=True)
-        assert dry.action == "update"
+        assert dry.action == "update" and dry.before["amount"] == "1200000.00"
         assert dry.fields == {
             "amount": (D("1200000.00"), D("1000000.00")),
             "due_on": (date(2026, 12, 1), date(2026, 12, 15)),
