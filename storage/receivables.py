@@ -6,7 +6,8 @@ caller owns the transaction.
 
 Numbers
     ``Invoice.number`` / ``Payment.number`` are the finance system's document numbers
-    (发票号码 / 收款单号), unique per table, compared exactly after trimming spaces.  A row
+    (发票号码 / 收款单号), unique per table, compared exactly after trimming spaces
+    (``kam-000123`` is read as ``KAM-000123``).  A row
     recorded in chat gets ``KAM-000123`` (``domain.models.kam_number`` of its id) when it
     is inserted, so an export → import round trip finds every row again.  ``KAM-<digits>``
     is kam's own series: an import may use such a number only for the row that has it.
@@ -78,7 +79,7 @@ from storage import audit
 
 MAX_NUMBER = 64  # Invoice.number, Payment.number
 MAX_NOTE = 200  # Invoice.note, Payment.note
-KAM_SERIES = re.compile(r"KAM-\d+")
+KAM_SERIES = re.compile(r"KAM-\d+", re.IGNORECASE)
 _CURRENCY = re.compile(r"[A-Z]{3}")
 ZERO = Decimal("0.00")
 
@@ -140,18 +141,23 @@ def clean_number(number: str) -> str:
         raise InvalidInput("a document number is required")
     if len(text) > MAX_NUMBER:
         raise InvalidInput(f"a document number is at most {MAX_NUMBER} characters", number=text)
-    return text
+    return text.upper() if KAM_SERIES.fullmatch(text) else text
+
+
+def _lookup_key(number: str | None) -> str:
+    text = (number or "").strip()
+    return text.upper() if KAM_SERIES.fullmatch(text) else text
 
 
 def invoice_by_number(session: Session, number: str) -> Invoice | None:
-    text = (number or "").strip()
+    text = _lookup_key(number)
     if not text:
         return None
     return session.exec(select(Invoice).where(Invoice.number == text)).first()
 
 
 def payment_by_number(session: Session, number: str) -> Payment | None:
-    text = (number or "").strip()
+    text = _lookup_key(number)
     if not text:
         return None
     return session.exec(select(Payment).where(Payment.number == text)).first()
