@@ -111,7 +111,7 @@ CASES = {
                 "write the year first, e.g. 2026-03-05",
             )
         ],
-    ),  # fmt: skip
+    ),
     "relative date": (
         "deals",
         b"account,name,close_date\nAcme,Line 9,next friday\n",
