@@ -18,7 +18,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, SQLModel
 
 from domain.types import MoneyAmount, UTCDateTime
@@ -415,12 +416,29 @@ class Complaint(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
 
 
+def kam_number(row_id: int) -> str:
+    """The document number kam gives an invoice or payment that came without one.
+
+    ``KAM-000012`` is invoice (or payment) #12 as chat shows it; more digits past 999999.
+    """
+    return f"KAM-{row_id:06d}"
+
+
 class Invoice(SQLModel, table=True):
-    """Money the account owes: open until ``paid_amount`` reaches ``amount``."""
+    """Money the account owes: open until ``paid_amount`` reaches ``amount``.
+
+    ``number`` is the finance system's invoice number (发票号码), unique; an invoice
+    recorded in chat gets ``kam_number(id)`` when it is inserted.  ``paid_amount`` and
+    ``settled_on`` follow from the payments (``storage.receivables.reallocate``).
+    """
 
     __tablename__ = "invoice"
-    __table_args__ = (Index("ix_invoice_open_due", "settled_on", "due_on"),)
+    __table_args__ = (
+        Index("ix_invoice_open_due", "settled_on", "due_on"),
+        UniqueConstraint("number", name="uq_invoice_number"),
+    )
     id: int | None = Field(default=None, primary_key=True)
+    number: str | None = Field(default=None, max_length=64)
     account_id: int = Field(foreign_key="account.id", index=True)
     amount: Decimal = Field(sa_type=MoneyAmount)
     currency: str = Field(default="CNY", max_length=3)
@@ -438,10 +456,17 @@ class Invoice(SQLModel, table=True):
 
 
 class Payment(SQLModel, table=True):
-    """Money received; ``unapplied`` is what no open invoice took (a credit)."""
+    """Money received; ``unapplied`` is what no open invoice took (a credit).
+
+    ``number`` is the finance system's receipt number (收款单号), unique; a payment
+    recorded in chat gets ``kam_number(id)`` when it is inserted.  ``invoice_id`` is the
+    invoice the receipt names (核销), which it pays first.
+    """
 
     __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("number", name="uq_payment_number"),)
     id: int | None = Field(default=None, primary_key=True)
+    number: str | None = Field(default=None, max_length=64)
     account_id: int = Field(foreign_key="account.id", index=True)
     amount: Decimal = Field(sa_type=MoneyAmount)
     currency: str = Field(default="CNY", max_length=3)
@@ -449,7 +474,24 @@ class Payment(SQLModel, table=True):
     unapplied: Decimal = Field(default=Decimal("0"), sa_type=MoneyAmount)
     note: str = Field(default="", max_length=200)
     recorded_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+@event.listens_for(Invoice, "after_insert")
+@event.listens_for(Payment, "after_insert")
+def _number_the_unnumbered(_mapper: Any, connection: Any, target: Invoice | Payment) -> None:
+    """Give a row inserted without a number ``kam_number(id)``, in the same flush.
+
+    The id exists only once the row is in, so this is an UPDATE right after the INSERT
+    (chat's ``/invoice`` and ``/paid`` never set a number).  Core bulk inserts bypass it.
+    """
+    if target.number is not None:
+        return
+    table = type(target).__table__
+    number = kam_number(target.id)
+    connection.execute(table.update().where(table.c.id == target.id).values(number=number))
+    set_committed_value(target, "number", number)
 
 
 class TierReview(SQLModel, table=True):

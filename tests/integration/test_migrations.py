@@ -1,7 +1,20 @@
-from sqlalchemy import inspect
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
+import pytest
+from alembic import command
+from sqlalchemy import insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+from domain.models import Account, Invoice, Payment, User
 from storage.engine import make_engine
-from storage.migrate import current_revision, ensure_schema, head_revision
+from storage.migrate import (
+    alembic_config,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
 
 EXPECTED_TABLES = {
     "account", "account_alias", "audit_entry", "contact", "deal", "deal_stage_change",
@@ -28,3 +41,72 @@ def test_delivery_key_is_unique_and_not_null(engine):
         assert cols[key]["nullable"] is False
     uniques = inspect(engine).get_unique_constraints("delivery")
     assert any(set(u["column_names"]) == {"job", "recipient", "subject", "period"} for u in uniques)
+
+
+def test_migration_0004_numbers_the_invoices_and_payments_already_in_the_book(
+    empty_database_url,
+):
+    def invoice_row(row_id, account_id):
+        return {"id": row_id, "account_id": account_id, "amount": Decimal("300000"),
+                "currency": "CNY", "paid_amount": Decimal("100000"), "issued_on": date(2026, 10, 1),
+                "due_on": date(2026, 10, 31), "settled_on": None, "note": "Q4", "created_at": now}  # fmt: skip
+
+    now = datetime(2026, 11, 18, tzinfo=UTC)
+    engine = make_engine(empty_database_url)
+    inv, pay = Invoice.__table__, Payment.__table__
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(insert(User.__table__).values(
+                id=1, handle="alice", display_name="Alice", role="rep", timezone="Asia/Shanghai",
+                language="en", active=True, created_at=now))  # fmt: skip
+            account = {c.name: c.default.arg for c in Account.__table__.c if c.default is not None}
+            conn.execute(insert(Account.__table__).values(
+                {**account, "id": 1, "name": "Acme", "owner_id": 1, "status": "active",
+                 "tier": "A", "score": 0, "score_current": 0, "score_potential": 0,
+                 "score_strategic": 0, "score_relationship": 0, "created_at": now,
+                 "updated_at": now}))  # fmt: skip
+            conn.execute(insert(inv).values(invoice_row(1, 1)))
+            conn.execute(insert(inv).values(invoice_row(1234567, 1)))
+            conn.execute(insert(pay).values(
+                id=7, account_id=1, amount=Decimal("100000"), currency="CNY",
+                received_on=date(2026, 10, 20), unapplied=Decimal("0"), note="", created_at=now))  # fmt: skip
+        upgrade(engine)
+        with engine.begin() as conn:
+            rows = conn.execute(select(inv.c.id, inv.c.number, inv.c.amount, inv.c.paid_amount)
+                                .order_by(inv.c.id)).all()  # fmt: skip
+            assert [tuple(r) for r in rows] == [
+                (1, "KAM-000001", Decimal("300000.00"), Decimal("100000.00")),
+                (1234567, "KAM-1234567", Decimal("300000.00"), Decimal("100000.00")),
+            ]
+            assert conn.execute(select(pay.c.number, pay.c.invoice_id)).all() == [
+                ("KAM-000007", None)
+            ]
+        uniques = {
+            u["name"]: u["column_names"] for u in inspect(engine).get_unique_constraints("invoice")
+        }
+        assert uniques["uq_invoice_number"] == ["number"]
+        fks = inspect(engine).get_foreign_keys("payment")
+        assert any(fk["constrained_columns"] == ["invoice_id"] and fk["referred_table"] == "invoice"
+                   for fk in fks)  # fmt: skip
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert(inv).values({**invoice_row(2, 1), "number": "KAM-000001"}))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert(pay).values(
+                id=8, account_id=1, amount=Decimal("1"), currency="CNY", number="P-1",
+                invoice_id=999, received_on=date(2026, 10, 20), unapplied=Decimal("0"), note="",
+                created_at=now))  # fmt: skip
+
+        command.downgrade(alembic_config(engine), "0003")
+        assert "number" not in {c["name"] for c in inspect(engine).get_columns("invoice")}
+        assert "invoice_id" not in {c["name"] for c in inspect(engine).get_columns("payment")}
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM invoice")).scalar() == 2
+            assert conn.execute(text("SELECT count(*) FROM payment")).scalar() == 1
+        upgrade(engine)
+        with engine.begin() as conn:
+            assert conn.execute(select(inv.c.number).order_by(inv.c.id)).scalars().all() == [
+                "KAM-000001", "KAM-1234567",
+            ]  # fmt: skip
+    finally:
+        engine.dispose()
