@@ -53,12 +53,14 @@ from domain.models import (
     AccountAlias,
     Contact,
     Deal,
+    Invoice,
+    Payment,
     Team,
     TeamManager,
     User,
 )
 
-KINDS = ("users", "teams", "accounts", "contacts", "deals")
+KINDS = ("users", "teams", "accounts", "contacts", "deals", "invoices", "payments")
 
 FACTOR_COLUMNS = (
     *("annual_revenue", "margin_pct", "payment_days", "growth_pct", "cross_sell"),
@@ -85,6 +87,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         *("account", "name", "amount", "currency", "stage", "close_date", "owner"),
         "lost_reason",
     ),
+    # docs/finance.md: the finance system's layout, keyed by its document number
+    "invoices": ("number", "account", "amount", "currency", "issued_on", "due_on", "note"),
+    "payments": ("number", "account", "amount", "currency", "received_on", "invoice", "note"),
 }
 """The columns of each kind, in export order."""
 
@@ -102,6 +107,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "accounts": ("name",),
     "contacts": ("account", "name"),
     "deals": ("account", "name"),
+    "invoices": ("number",),
+    "payments": ("number",),
 }
 """The natural key of each kind: required in the header and in every row."""
 
@@ -142,6 +149,17 @@ _LIMITS: dict[str, dict[str, tuple[type[SQLModel], str]]] = {
         "name": (Deal, "name"),
         "owner": (User, "display_name"),
         "lost_reason": (Deal, "lost_reason"),
+    },
+    "invoices": {
+        "number": (Invoice, "number"),
+        "account": (Account, "name"),
+        "note": (Invoice, "note"),
+    },
+    "payments": {
+        "number": (Payment, "number"),
+        "account": (Account, "name"),
+        "invoice": (Invoice, "number"),
+        "note": (Payment, "note"),
     },
 }
 ITEM_LIMITS = {"aliases": (AccountAlias, "alias"), "managers": (User, "display_name")}
@@ -326,6 +344,9 @@ class Names:
         self.aliases: dict[int, list[str]] = {}
         for account_id, alias in session.exec(select(AccountAlias.account_id, AccountAlias.alias)):
             self.aliases.setdefault(account_id, []).append(alias)
+        self.invoices: dict[int, str] = dict(
+            session.exec(select(Invoice.id, Invoice.number)).all()  # type: ignore[arg-type]
+        )
         self.managers: dict[int, list[str]] = {}
         for team_id, user_id in session.exec(select(TeamManager.team_id, TeamManager.user_id)):
             self.managers.setdefault(team_id, []).append(self.handles[user_id])
@@ -407,12 +428,38 @@ def _deal_row(d: Deal, n: Names) -> dict[str, Any]:
     }
 
 
+def _invoice_row(i: Invoice, n: Names) -> dict[str, Any]:
+    return {
+        "number": i.number,
+        "account": n.accounts.get(i.account_id),
+        "amount": i.amount,
+        "currency": i.currency,
+        "issued_on": i.issued_on,
+        "due_on": i.due_on,
+        "note": i.note,
+    }
+
+
+def _payment_row(p: Payment, n: Names) -> dict[str, Any]:
+    return {
+        "number": p.number,
+        "account": n.accounts.get(p.account_id),
+        "amount": p.amount,
+        "currency": p.currency,
+        "received_on": p.received_on,
+        "invoice": n.invoices.get(p.invoice_id) if p.invoice_id else None,
+        "note": p.note,
+    }
+
+
 ROWS: dict[str, tuple[type[SQLModel], Callable[[Any, Names], dict[str, Any]]]] = {
     "users": (User, _user_row),
     "teams": (Team, _team_row),
     "accounts": (Account, _account_row),
     "contacts": (Contact, _contact_row),
     "deals": (Deal, _deal_row),
+    "invoices": (Invoice, _invoice_row),
+    "payments": (Payment, _payment_row),
 }
 """Each kind's table, and its row as file values (``cell_text`` spells them)."""
 

@@ -211,7 +211,7 @@ def _import_file(entries: list[AuditEntry]) -> str | None:
     if first.channel != "csv" or not first.summary.startswith("import "):
         return None
     rest = first.summary.removeprefix("import ")
-    for marker in (" line ", " re-scored:"):
+    for marker in (" line ", " (after the rows):"):
         if marker in rest:
             return rest.split(marker, 1)[0]
     return None

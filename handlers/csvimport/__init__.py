@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 from domain.errors import InvalidInput, NotFound
 from domain.models import AuditEntry
 from domain.settings import Settings
-from handlers.csvimport.importers import CHANNEL, IMPORTERS
+from handlers.csvimport.importers import CHANNEL, importers
 from handlers.csvimport.plan import Change, Conflict, ImportPlan, ImportResult, RowPlan
 from storage import audit
 from storage.csvio import ImportRejected, kind_of, read_table
@@ -91,7 +91,7 @@ def plan_import(
     """
     kind = kind_of(kind)
     table = read_table(src, kind)
-    importer = IMPORTERS[kind](session, settings, now, file or f"{kind}.csv")
+    importer = importers()[kind](session, settings, now, file or f"{kind}.csv")
     with session.no_autoflush:
         rows = [importer.parse(line, cells) for line, cells in table.rows]
         importer.check(rows)

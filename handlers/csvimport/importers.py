@@ -58,6 +58,9 @@ from storage.tiering import decision_chain_depth, rescore
 
 CHANNEL = "csv"
 """The audit trail's channel for every change an import makes."""
+AFTER_ROWS = "(after the rows)"
+"""Where an entry's summary says a change came from when no one row made it: a re-score,
+a reallocation (``import FILE (after the rows): …``)."""
 
 
 @dataclass
@@ -218,7 +221,7 @@ class Importer:
         self.session.flush()
         if not what and plan is not None:
             what = _describe(plan)
-        where = f"line {plan.line}" if plan is not None else "re-scored"
+        where = f"line {plan.line}" if plan is not None else AFTER_ROWS
         entry = audit.record(
             self.session,
             action=action,
@@ -959,10 +962,15 @@ def _stage_time(stage: str, close_date: date | None, now: datetime) -> datetime:
     return now
 
 
-IMPORTERS: dict[str, type[Importer]] = {
-    "users": UserImporter,
-    "teams": TeamImporter,
-    "accounts": AccountImporter,
-    "contacts": ContactImporter,
-    "deals": DealImporter,
-}
+def importers() -> dict[str, type[Importer]]:
+    from handlers.csvimport.finance import InvoiceImporter, PaymentImporter
+
+    return {
+        "users": UserImporter,
+        "teams": TeamImporter,
+        "accounts": AccountImporter,
+        "contacts": ContactImporter,
+        "deals": DealImporter,
+        "invoices": InvoiceImporter,
+        "payments": PaymentImporter,
+    }

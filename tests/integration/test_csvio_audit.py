@@ -149,7 +149,10 @@ def test_undo_of_contacts_also_takes_back_the_rescoring(engine):
     )
     entries = _entries(engine)
     rescored = [e for e in entries if e.entity == "account"]
-    assert len(rescored) == 1 and "re-scored" in rescored[0].summary  # the import did re-score
+    assert len(rescored) == 1 and "re-scored" in rescored[0].summary
+    assert rescored[0].summary.startswith(
+        "import contacts.csv (after the rows): Globex re-scored"
+    )  # the import did re-score
     assert rescored[0].before["score_relationship"] == 0.0  # the book's Globex
     assert rescored[0].after["score_relationship"] > 0.0  # two roles of the decision chain
     assert [e.entity for e in entries].count("contact") == 2

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from domain.models import Account, Contact, Deal, Team, User
+from domain.models import Account, Contact, Deal, Invoice, Payment, Team, User
 from storage.csvio import BOM, KINDS
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -47,6 +47,18 @@ def _dress_up(engine) -> None:
         deal = s.exec(select(Deal).where(Deal.name == "Line 3")).one()
         deal.lost_reason = "-5% price cut"
         s.add(deal)
+        invoice = Invoice(
+            number="FP-7", account_id=acme.id, amount=Decimal("300000.00"),
+            issued_on=date(2026, 10, 1), due_on=date(2026, 10, 31), note="@ap team",
+        )  # fmt: skip
+        s.add(invoice)
+        s.flush()
+        s.add(
+            Payment(
+                number="SK-7", account_id=acme.id, amount=Decimal("100000.00"),
+                received_on=date(2026, 10, 20), invoice_id=invoice.id, note="-5% early",
+            )
+        )  # fmt: skip
         west = s.get(Team, b["west"])
         west.wecom_webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET"
         s.add(west)
@@ -60,6 +72,8 @@ def test_every_kind_round_trips_byte_for_byte(engine, empty_database_url):
     assert ",'-3.5," in first["accounts"] and ",'@finance says wait\r\n" in first["accounts"]
     assert "'+86 138 0013 8000" in first["contacts"] and ",'\tIT lead," in first["contacts"]
     assert ",'-5% price cut\r\n" in first["deals"]
+    assert "FP-7,Acme,300000.00,CNY,2026-10-01,2026-10-31,'@ap team\r\n" in first["invoices"]
+    assert "SK-7,Acme,100000.00,CNY,2026-10-20,FP-7,'-5% early\r\n" in first["payments"]
     # the webhook's secret key never leaves the server
     assert (
         first["teams"].removeprefix(BOM).startswith("name,managers,slack_channel,wecom_chat_id\r\n")
