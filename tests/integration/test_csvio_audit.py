@@ -222,3 +222,17 @@ def test_revert_and_undo_refuse_when_someone_changed_the_rows_since(engine, cli)
     assert state(engine) == snapshot
     with unit_of_work(engine, write=False) as s:
         assert s.exec(select(Contact)).first() is not None
+
+
+def test_who_imports_comes_from_kam_as_and_must_be_a_user(engine, cli, monkeypatch):
+    b = book(engine)
+    monkeypatch.setenv("KAM_AS", "wang")
+    result = cli(data="name,industry\nGlobex,Retail\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "accounts.csv: imported accounts as @wang"
+    assert [e.actor_id for e in _entries(engine)] == [b["wang"]]
+    before = state(engine)
+    unknown = cli("--as", "nobody", data="name,industry\nGlobex,Mining\n")
+    assert unknown.exit_code == 1
+    assert "no user @nobody to import as; pass --as HANDLE (or set KAM_AS)" in unknown.output
+    assert state(engine) == before
