@@ -89,7 +89,7 @@ def import_command(
             actor_id = _actor_id(session, handle)
             plan = plan_import(session, kind, file, settings=settings, now=now, file=file.name)
             if not dry_run:
-                result = apply_import(
+                apply_import(
                     session, plan, actor_id=actor_id, request_id=request_id, overwrite=overwrite
                 )
     except ImportRejected as exc:
@@ -119,7 +119,6 @@ def import_command(
             )
         typer.echo("dry run: nothing was written")
     else:
-        del result
         if counts.created or counts.updated:
             typer.echo(
                 f"import id {request_id}; take it back with: kam import --revert {request_id}"

@@ -771,11 +771,6 @@ class ContactImporter(Importer):
         "email": c.email,
     }
 
-    def target(self, row: Row, obj: Any) -> dict[str, Any]:
-        out = super().target(row, obj)
-        out.pop("_account", None)
-        return out
-
     def check(self, rows: list[Row]) -> None:
         AccountRefs(self.session).resolve(rows)
         existing: dict[tuple[int, str], Contact] = {}
@@ -853,11 +848,6 @@ class DealImporter(Importer):
             "currency": self.settings.currency,
             "stage": DealStage.lead.value,
         }
-
-    def target(self, row: Row, obj: Any) -> dict[str, Any]:
-        out = super().target(row, obj)
-        out.pop("_account", None)
-        return out
 
     def check(self, rows: list[Row]) -> None:
         people = People(list(self.session.exec(select(User)).all()))
