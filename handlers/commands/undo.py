@@ -77,6 +77,7 @@ _ = Catalog(
         "team_new": {"en": "new team {name}", "zh": "新团队 {name}"},
         "goal": {"en": "goal change", "zh": "目标修改"},
         "import": {"en": "import of {file}: {what}", "zh": "导入 {file}：{what}"},
+        "more": {"en": "{n} more", "zh": "另 {n} 项"},
         "other": {"en": "{entity} change", "zh": "{entity} 修改"},
         "sep": {"en": ", ", "zh": "，"},
     }
@@ -92,6 +93,7 @@ _ORDER = {
     "contact": 4,
     "reminder": 5,
 }
+IMPORT_PARTS = 3  # how many rows of an import its description names
 _SILENT = {"interaction_contact", "team_manager", "deal_stage_change", "account_alias"}
 
 
@@ -200,8 +202,10 @@ def describe(ctx: Context, entries: list[AuditEntry]) -> str:
             parts.append(text)
     if not parts:  # only link rows changed (e.g. who manages a team)
         parts = [_("other", lang, entity=entries[0].entity.replace("_", " "))]
-    what = _("sep", lang).join(parts)
     file = _import_file(entries)
+    if file is not None and len(parts) > IMPORT_PARTS:  # a file of many rows: the first few
+        parts = [*parts[:IMPORT_PARTS], _("more", lang, n=len(parts) - IMPORT_PARTS)]
+    what = _("sep", lang).join(parts)
     return what if file is None else _("import", lang, file=file, what=what)
 
 

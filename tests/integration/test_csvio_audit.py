@@ -236,3 +236,16 @@ def test_who_imports_comes_from_kam_as_and_must_be_a_user(engine, cli, monkeypat
     assert unknown.exit_code == 1
     assert "no user @nobody to import as; pass --as HANDLE (or set KAM_AS)" in unknown.output
     assert state(engine) == before
+
+
+def test_undo_of_a_long_import_names_the_first_rows_and_counts_the_rest(engine):
+    book(engine)
+    rows = "".join(f"Newco {i},alice\n" for i in range(1, 7))
+    run_import(engine, "accounts", "name,owner\n" + rows)
+    reply = Chat(engine).say("admin", "/undo")
+    assert reply.title == (
+        "Undid: import of accounts.csv: new account Newco 1, new account Newco 2, "
+        "new account Newco 3, 3 more"
+    )
+    with unit_of_work(engine, write=False) as s:
+        assert s.exec(select(Account).where(Account.name.like("Newco%"))).first() is None
