@@ -122,9 +122,8 @@ class Importer:
     kind = ""
     model: type[SQLModel]
     parsers: ClassVar[dict[str, Callable[[str], Any]]] = {}
-    required: ClassVar[
-        dict[str, Any]
-    ] = {}  # columns an empty cell cannot clear, and their defaults
+    # columns an empty cell cannot clear, and their defaults when creating
+    required: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, session: Session, settings: Settings, now: datetime, file: str) -> None:
         self.session, self.settings, self.now, self.file = session, settings, now, file
@@ -244,13 +243,6 @@ def _describe(plan: RowPlan) -> str:
         f"{ch.column} {ch.old or '—'} → {ch.new or '—'}" for ch in plan.changes if not ch.computed
     )
     return f"{plan.label}: {changes}"
-
-
-def _set(obj: Any, field_name: str, value: Any) -> bool:
-    if getattr(obj, field_name) == value:
-        return False
-    setattr(obj, field_name, value)
-    return True
 
 
 # --- users ---------------------------------------------------------------------------
