@@ -190,6 +190,10 @@ class Importer:
                 if col not in KEYS[self.kind] and current.get(col, "") != new
             ]
             plan.action = "updated" if plan.changes else "unchanged"
+        plan.changes = [
+            Change(ch.column, _masked(ch.old), _masked(ch.new)) if ch.column in SECRET else ch
+            for ch in plan.changes
+        ]
         self.extra(row, plan)
         return plan
 
@@ -233,6 +237,17 @@ class Importer:
             summary=f"import {self.file} {where}: {what}",
         )
         entry.at = self.now
+
+
+SECRET = {"wecom_webhook"}
+"""Columns whose value is a secret: the plan, the output and the audit summary show
+``https://…/send?key=…``, never the key (the audit snapshot keeps the row, as chat's)."""
+
+
+def _masked(url: str) -> str:
+    if not url:
+        return ""
+    return url.split("?", 1)[0] + ("?key=…" if "?" in url else "")
 
 
 def _describe(plan: RowPlan) -> str:
@@ -401,8 +416,8 @@ class TeamImporter(Importer):
             if team is None:
                 team = Team(name=plan.values["name"])
             for column in ("slack_channel", "wecom_chat_id", "wecom_webhook"):
-                if column in changes:
-                    setattr(team, column, changes[column].new or None)
+                if column in changes:  # the file's value: a webhook's change is masked
+                    setattr(team, column, plan.values.get(column))
             self.session.add(team)
             self.record("create" if before is None else "update", team, plan, before=before)
             if "managers" in changes:

@@ -156,3 +156,22 @@ def test_amounts_dates_and_names_as_chat_reads_them(engine):
         renewal = s.exec(select(Deal).where(Deal.name == "Renewal")).one()
         assert (renewal.account_id, renewal.owner_id) == (b["acme"], b["alice"])
         assert (renewal.amount, renewal.currency) == (Decimal("1200000.00"), "CNY")
+
+
+def test_a_webhook_can_be_imported_but_its_key_is_never_shown(engine):
+    b = book(engine)
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-SECRET-123"
+    text = f"name,wecom_webhook\n华东,{url}\n"
+    plan = dry_run(engine, "teams", text)
+    assert [(c.column, c.old, c.new) for c in plan.rows[0].changes] == [
+        ("wecom_webhook", "", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…")
+    ]
+    run_import(engine, "teams", text)
+    with unit_of_work(engine, write=False) as s:
+        assert s.get(Team, b["huadong"]).wecom_webhook == url
+        from domain.models import AuditEntry
+
+        summaries = [e.summary for e in s.exec(select(AuditEntry)).all()]
+    assert summaries == ["import teams.csv line 2: 华东: wecom_webhook — → "
+                         "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"]  # fmt: skip
+    assert "SECRET" not in export(engine, "teams")
