@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, select
@@ -128,6 +128,72 @@ def revert(session: Session, entries: list[AuditEntry], *, now: datetime) -> Non
         session.flush()
         entry.undone_at = now
         session.add(entry)
+
+
+def changed_since(session: Session, entries: list[AuditEntry]) -> AuditEntry | None:
+    """The latest later change (not undone) to a row these entries touched, if any.
+
+    What makes reverting them unsafe: a colleague changed the same row since.
+    """
+    touched = {(e.entity, e.entity_id) for e in entries if e.entity_id is not None}
+    if not touched:
+        return None
+    newest = max(e.id or 0 for e in entries)
+    return session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.id > newest,
+            AuditEntry.undone_at.is_(None),
+            AuditEntry.action != "undo",
+            or_(
+                *(
+                    (AuditEntry.entity == entity) & (AuditEntry.entity_id == entity_id)
+                    for entity, entity_id in touched
+                )
+            ),
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+
+
+def actor_handle(session: Session, entry: AuditEntry) -> str | None:
+    user = session.get(User, entry.actor_id) if entry.actor_id else None
+    return user.handle if user else None
+
+
+def revert_command(
+    session: Session,
+    entries: list[AuditEntry],
+    *,
+    actor_id: int | None,
+    channel: str,
+    request_id: str,
+    now: datetime,
+    what: str,
+) -> AuditEntry:
+    """Revert one command's entries in a savepoint and record the undo itself.
+
+    Raises ``IntegrityError`` (the savepoint rolled back, nothing changed) when other
+    rows now depend on a row it would delete.
+    """
+    with session.begin_nested():
+        revert(session, entries, now=now)
+    accounts = {e.account_id for e in entries}
+    entry = AuditEntry(
+        at=now,
+        actor_id=actor_id,
+        channel=channel,
+        request_id=request_id,
+        action="undo",
+        entity=entries[0].entity,
+        entity_id=entries[0].entity_id,
+        account_id=accounts.pop() if len(accounts) == 1 else None,
+        summary=f"undid {entries[0].request_id}: {what}"[:1000],
+        after={"request_id": entries[0].request_id, "entries": [e.id for e in entries]},
+    )
+    session.add(entry)
+    return entry
 
 
 # --- reading the trail (``kam audit``, ``/history``) -------------------------------------

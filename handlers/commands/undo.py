@@ -17,7 +17,6 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -77,6 +76,8 @@ _ = Catalog(
         "user_edit": {"en": "change to @{handle}", "zh": "@{handle} 的修改"},
         "team_new": {"en": "new team {name}", "zh": "新团队 {name}"},
         "goal": {"en": "goal change", "zh": "目标修改"},
+        "import": {"en": "import of {file}: {what}", "zh": "导入 {file}：{what}"},
+        "more": {"en": "{n} more", "zh": "另 {n} 项"},
         "other": {"en": "{entity} change", "zh": "{entity} 修改"},
         "sep": {"en": ", ", "zh": "，"},
     }
@@ -92,6 +93,7 @@ _ORDER = {
     "contact": 4,
     "reminder": 5,
 }
+IMPORT_PARTS = 3  # how many rows of an import its description names
 _SILENT = {"interaction_contact", "team_manager", "deal_stage_change", "account_alias"}
 
 
@@ -177,26 +179,7 @@ def _refusal(ctx: Context, line: str) -> Reply:
 
 def _changed_since(ctx: Context, entries: list[AuditEntry]) -> str | None:
     """Who, if anyone, changed a row this undo would revert, in a later command not undone."""
-    touched = {(e.entity, e.entity_id) for e in entries if e.entity_id is not None}
-    if not touched:
-        return None
-    newest = max(e.id for e in entries)
-    later = ctx.session.exec(
-        select(AuditEntry)
-        .where(
-            AuditEntry.id > newest,
-            AuditEntry.undone_at.is_(None),
-            AuditEntry.action != "undo",
-            or_(
-                *(
-                    (AuditEntry.entity == entity) & (AuditEntry.entity_id == entity_id)
-                    for entity, entity_id in touched
-                )
-            ),
-        )
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    ).first()
+    later = audit.changed_since(ctx.session, entries)
     if later is None:
         return None
     by = ctx.session.get(User, later.actor_id) if later.actor_id else None
@@ -219,7 +202,23 @@ def describe(ctx: Context, entries: list[AuditEntry]) -> str:
             parts.append(text)
     if not parts:  # only link rows changed (e.g. who manages a team)
         parts = [_("other", lang, entity=entries[0].entity.replace("_", " "))]
-    return _("sep", lang).join(parts)
+    file = _import_file(entries)
+    if file is not None and len(parts) > IMPORT_PARTS:  # a file of many rows: the first few
+        parts = [*parts[:IMPORT_PARTS], _("more", lang, n=len(parts) - IMPORT_PARTS)]
+    what = _("sep", lang).join(parts)
+    return what if file is None else _("import", lang, file=file, what=what)
+
+
+def _import_file(entries: list[AuditEntry]) -> str | None:
+    """The file a ``kam import`` read (its entries say ``import FILE line N: …``)."""
+    first = entries[0]
+    if first.channel != "csv" or not first.summary.startswith("import "):
+        return None
+    rest = first.summary.removeprefix("import ")
+    for marker in (" line ", " (after the rows):"):
+        if marker in rest:
+            return rest.split(marker, 1)[0]
+    return None
 
 
 def _account_names(ctx: Context, entries: list[AuditEntry]) -> dict[int, str]:
