@@ -574,6 +574,7 @@ def run_paid(ctx: Context, cmd: PaidCommand) -> Reply:
         currency=cmd.currency,
         received_on=cmd.received_on,
         unapplied=left,
+        invoice_id=cmd.invoice_id,  # the invoice it names pays first, in every reallocation
         note=cmd.note,
         recorded_by_id=ctx.actor.id,
     )

@@ -438,6 +438,7 @@ def test_payments_settle_the_earliest_invoices_and_keep_the_rest_as_credit(engin
             (D("250000.00"), date(2026, 11, 17), D("0.00"), ""),
             (D("300000.00"), date(2026, 11, 17), D("0.00"), "wire transfer"),
         ]
+        assert [p.invoice_id for p in payments] == [None, invoices[0].id]  # "#1" is kept
         assert s.get(Account, ids["acme"]).credit_limit is None
     view = chat.say("alice", "/invoice Acme")
     assert view.sections[0].lines == ("#3 ¥30K of ¥80K · due 2027-01-31",)
