@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Engine, event, select
 
 from benchmarks import Sampled, Stats, bench_settings, cli, sample_accounts
+from bot.bootstrap import build_commands
 from domain.goals import GoalMetric
 from domain.models import Goal, GoalScope, User
 from domain.settings import Settings
@@ -153,7 +154,7 @@ def run(
     accounts = sample_accounts(engine, samples, seed)
     goals_added = ensure_goals(engine, accounts, settings)
     lang = languages(engine, {a.owner for a in accounts})
-    dispatcher = Dispatcher(engine, settings, RecordingNotifier())
+    dispatcher = Dispatcher(engine, settings, RecordingNotifier(), commands=build_commands())
 
     def incoming(a: Sampled) -> Incoming:
         word = "/客户" if lang.get(a.owner) == "zh" else "/account"

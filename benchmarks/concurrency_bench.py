@@ -23,6 +23,7 @@ from sqlalchemy import Engine, event
 
 from benchmarks import Stats, bench_settings, cli, sample_accounts
 from benchmarks.visit_bench import first_contacts, interactions, messages
+from bot.bootstrap import build_commands
 from domain.settings import Settings
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.notify import RecordingNotifier
@@ -65,7 +66,7 @@ def run(
     accounts = sample_accounts(engine, threads * rounds, seed)
     contacts = first_contacts(engine, [a.account_id for a in accounts])
     work = list(messages(accounts, contacts))
-    dispatcher = Dispatcher(engine, settings, RecordingNotifier())
+    dispatcher = Dispatcher(engine, settings, RecordingNotifier(), commands=build_commands())
     locks = LockErrors(engine)
     latencies: list[float] = []
     failures: list[str] = []

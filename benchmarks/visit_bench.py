@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, event, func, select
 
 from benchmarks import Sampled, Stats, bench_settings, cli, sample_accounts
+from bot.bootstrap import build_commands
 from domain.models import Contact, Interaction
 from domain.settings import Settings
 from handlers.dispatcher import Dispatcher, Incoming
@@ -87,7 +88,7 @@ def run(
     accounts = sample_accounts(engine, samples + warmup, seed)
     warm, accounts = accounts[:warmup], accounts[warmup:]
     contacts = first_contacts(engine, [a.account_id for a in warm + accounts])
-    dispatcher = Dispatcher(engine, settings, RecordingNotifier())
+    dispatcher = Dispatcher(engine, settings, RecordingNotifier(), commands=build_commands())
     for a, text in messages(warm, contacts):
         dispatcher.handle(Incoming(text=text, actor=a.owner, platform="console"))
 

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from domain.settings import Settings
+from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher
 from handlers.metrics import MetricsNotifier
 from handlers.notify import ConsoleNotifier, Notifier, Recipient, RoutingNotifier
+from handlers.registry import CommandTable
 from handlers.replies import Reply
 from schedules.jobs import job_table
 from schedules.registry import JobTable
@@ -30,6 +32,7 @@ class App:
     dispatcher: Dispatcher
     notifier: Notifier
     jobs: JobTable
+    commands: CommandTable
 
 
 def build_notifier(settings: Settings, engine: Engine) -> Notifier:
@@ -65,7 +68,15 @@ def build_app(
     engine = engine or make_engine(settings.database_url)
     ensure_schema(engine)  # a new database is upgraded on first use
     notifier = notifier or MetricsNotifier(build_notifier(settings, engine))
-    return App(settings, engine, Dispatcher(engine, settings, notifier), notifier, build_jobs())
+    commands = build_commands()
+    dispatcher = Dispatcher(engine, settings, notifier, commands=commands)
+    return App(settings, engine, dispatcher, notifier, build_jobs(), commands)
+
+
+def build_commands() -> CommandTable:
+    """The chat commands (``handlers.commands``): what the dispatcher runs, ``/help``
+    lists, and the Slack manifest and ``kam docs`` describe."""
+    return command_table()
 
 
 def build_jobs() -> JobTable:

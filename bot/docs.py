@@ -21,11 +21,12 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def command_table_markdown() -> str:
     """One row per command: name and summary, Chinese names, the table's own example."""
-    import handlers.commands  # noqa: F401  (fills the command table)
-    from handlers.registry import TABLE
+    from bot.bootstrap import build_commands
 
     rows = ["| command | 中文 | example |", "|---|---|---|"]
-    for spec in sorted(TABLE, key=lambda s: GROUPS.index(s.group)):  # as /help lists them
+    for spec in sorted(
+        build_commands(), key=lambda s: GROUPS.index(s.group)
+    ):  # as /help lists them
         chinese = " ".join(f"`/{a}`" for a in spec.aliases if not a.isascii()) or "—"
         example = _cell(spec.text("example", "en"))
         rows.append(

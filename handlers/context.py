@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, SQLModel
@@ -19,6 +19,9 @@ from domain.models import User
 from domain.settings import Settings
 from handlers.replies import Reply
 from storage import audit
+
+if TYPE_CHECKING:
+    from handlers.registry import CommandTable
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Context:
     channel: str | None
     request_id: str
     parse: ParseContext
+    commands: CommandTable  # the app's command table (``/help`` reads it back)
     outbox: list[Outgoing] = field(default_factory=list)
 
     @property

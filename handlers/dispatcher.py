@@ -25,13 +25,12 @@ from sqlmodel import Session
 from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound, Unavailable
 from domain.models import Team, User
 from domain.settings import Settings
-from handlers import commands  # noqa: F401  (registers every command)
 from handlers.context import Context, Outgoing, ParseContext
 from handlers.i18n import Catalog, pick
 from handlers.metrics import CommandObservation, observe_command
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.parsing.text import normalize
-from handlers.registry import TABLE, CommandSpec
+from handlers.registry import CommandSpec, CommandTable
 from handlers.replies import Reply, Severity
 from handlers.suggest import CN_PARTICLES, guess
 from handlers.views import clip
@@ -102,7 +101,7 @@ class Incoming:
     received_at: datetime | None = None
 
 
-def split_command(text: str) -> tuple[str, str]:
+def split_command(text: str, commands: CommandTable) -> tuple[str, str]:
     """``/kam visit Acme …`` → ``("visit", "Acme …")``; the slash and ``kam`` are optional."""
     text = _LEADING.sub("", normalize(text), count=1).strip()
     if not text:
@@ -113,8 +112,8 @@ def split_command(text: str) -> tuple[str, str]:
     word, rest = m.group(1), m.group(2).strip()
     # Chinese commands are often typed without a space: 客户华夏重工 → 客户 + 华夏重工.
     # 拜访了华夏重工 ("visited …") stays whole: a sentence, not a command (see suggest).
-    if TABLE.find(word) is None:
-        for known in sorted(TABLE.words(), key=len, reverse=True):
+    if commands.find(word) is None:
+        for known in sorted(commands.words(), key=len, reverse=True):
             if not known.isascii() and word.startswith(known):
                 if word[len(known) :].startswith(CN_PARTICLES):
                     break
@@ -134,8 +133,11 @@ class Dispatcher:
         settings: Settings,
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] | None = None,
+        *,
+        commands: CommandTable,
     ) -> None:
         self.engine = engine
+        self.commands = commands
         self.settings = settings
         self.notifier = notifier
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -147,8 +149,8 @@ class Dispatcher:
             return self._handle(incoming, obs)
 
     def _handle(self, incoming: Incoming, obs: CommandObservation) -> Reply:
-        word, args = split_command(incoming.text)
-        spec = TABLE.find(word) if word else TABLE.find("help")
+        word, args = split_command(incoming.text, self.commands)
+        spec = self.commands.find(word or "help")
         obs.command = spec.name if spec else "unknown"
         lang = self.settings.language if incoming.platform != "wecom" else "zh"
         outbox: list[tuple[Recipient, Reply]] = []
@@ -163,7 +165,7 @@ class Dispatcher:
                     # A bare account name is a request for its summary (read-only).
                     body = message_body(incoming.text)
                     if body and accounts.find_exact(session, body) is not None:
-                        spec, word, args = TABLE.find("account"), "account", body
+                        spec, word, args = self.commands.find("account"), "account", body
                         obs.command = spec.name
                     else:
                         obs.outcome = "user_error"
@@ -193,8 +195,8 @@ class Dispatcher:
         self, incoming: Incoming, *, tz: ZoneInfo | None = None
     ) -> tuple[CommandSpec, object]:
         """Parse without running (``kam parse``): returns the spec and typed command."""
-        word, args = split_command(incoming.text)
-        spec = TABLE.find(word or "help")
+        word, args = split_command(incoming.text, self.commands)
+        spec = self.commands.find(word or "help")
         if spec is None:
             raise NotFound(f"unknown command {word!r}")
         with unit_of_work(self.engine, write=False) as session:
@@ -227,6 +229,7 @@ class Dispatcher:
             channel=incoming.channel,
             request_id=incoming.request_id,
             parse=pctx,
+            commands=self.commands,
         )
 
     def _run(self, spec: CommandSpec, ctx: Context, args: str) -> Reply:
@@ -271,7 +274,7 @@ class Dispatcher:
 
     def _unknown_command(self, body: str, lang: str) -> Reply:
         """A guess is offered with its example, never run: kam stores no guesses."""
-        specs = guess(body)
+        specs = guess(body, self.commands)
         if not specs:
             return Reply(
                 title=_("not_understood", lang, text=clip(body, 40)),

@@ -2,13 +2,16 @@
 
 From each ``CommandSpec`` come the parser's lookup (name and aliases, English and
 Chinese), ``/help``, the usage and correct example shown with every error, and the
-Slack manifest's command list.  Command modules register themselves with ``command``.
+Slack manifest's command list.  ``command`` attaches a spec to its function; the
+table is built from an explicit list of command modules (``handlers.commands``) by
+the one wiring point, ``bot.bootstrap`` — importing a module registers nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,9 +39,11 @@ class CommandSpec:
 
 
 class CommandTable:
-    def __init__(self) -> None:
+    def __init__(self, specs: Iterable[CommandSpec] = ()) -> None:
         self._specs: dict[str, CommandSpec] = {}
         self._lookup: dict[str, str] = {}
+        for spec in specs:
+            self.add(spec)
 
     def add(self, spec: CommandSpec) -> CommandSpec:
         for word in (spec.name, *spec.aliases):
@@ -63,17 +68,29 @@ class CommandTable:
         return len(self._specs)
 
 
-TABLE = CommandTable()
+_SPECS = "command_specs"  # the attribute ``command`` sets on the decorated function
 
 
 def command(**kw: Any) -> Callable[[Callable[..., Reply]], Callable[..., Reply]]:
-    """Register the decorated ``run(ctx, cmd)`` function as a command.
+    """Declare the decorated ``run(ctx, cmd)`` function a command.
 
-    Takes the ``CommandSpec`` fields except ``run``.
+    Takes the ``CommandSpec`` fields except ``run``.  The spec is attached to the
+    function (one function may run several commands: /visit, /call…), not put into
+    any global table; ``specs_in`` reads the specs back.
     """
 
-    def register(run: Callable[..., Reply]) -> Callable[..., Reply]:
-        TABLE.add(CommandSpec(run=run, **kw))
+    def declare(run: Callable[..., Reply]) -> Callable[..., Reply]:
+        setattr(run, _SPECS, (*getattr(run, _SPECS, ()), CommandSpec(run=run, **kw)))
         return run
 
-    return register
+    return declare
+
+
+def specs_in(module: ModuleType) -> list[CommandSpec]:
+    """The commands ``module`` declares, in the order they are defined."""
+    return [
+        spec
+        for value in vars(module).values()
+        if callable(value) and getattr(value, "__module__", None) == module.__name__
+        for spec in getattr(value, _SPECS, ())
+    ]

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from handlers.parsing.text import is_cjk
-from handlers.registry import TABLE, CommandSpec
+from handlers.registry import CommandSpec, CommandTable
 
 # A typo is one edit (a wrong, missing, extra or swapped character) in a word of up to
 # six characters, two in a longer one: vist → visit, hepl → help, remidner → reminder.
@@ -60,9 +60,9 @@ def _inflections(name: str) -> set[str]:
     return {f"{stem}ed", f"{stem}ing", f"{name}s"}
 
 
-def _verb_forms() -> dict[str, str]:
+def _verb_forms(table: CommandTable) -> dict[str, str]:
     forms: dict[str, str] = {}
-    for spec in TABLE:
+    for spec in table:
         if spec.name.isascii():
             for form in _inflections(spec.name):
                 forms.setdefault(form, spec.name)
@@ -70,7 +70,7 @@ def _verb_forms() -> dict[str, str]:
     return forms
 
 
-def guess(text: str) -> list[CommandSpec]:
+def guess(text: str, table: CommandTable) -> list[CommandSpec]:
     """The command(s) ``text`` (a message whose first word is no command) most likely means.
 
     ``text`` is the normalised message without its leading slash.  Empty when there
@@ -85,16 +85,16 @@ def guess(text: str) -> list[CommandSpec]:
             or low.startswith(phrase + " ")
             or (is_cjk(phrase[0]) and low.startswith(phrase))
         ):
-            return _specs([name])
+            return _specs(table, [name])
     word = low.split()[0]
     if is_cjk(word[0]):
-        particle = [w for w in TABLE.words() if _cn_form(word, w)]
-        return _specs(particle[:1]) if particle else _typo(word)
-    forms = _verb_forms()
+        particle = [w for w in table.words() if _cn_form(word, w)]
+        return _specs(table, particle[:1]) if particle else _typo(table, word)
+    forms = _verb_forms(table)
     bare = word.rstrip(",.;:!?")
     if bare in forms:
-        return _specs([forms[bare]])
-    return _typo(bare)
+        return _specs(table, [forms[bare]])
+    return _typo(table, bare)
 
 
 def _cn_form(word: str, command_word: str) -> bool:
@@ -104,7 +104,7 @@ def _cn_form(word: str, command_word: str) -> bool:
     return word[len(command_word) :].startswith(CN_PARTICLES)
 
 
-def _typo(word: str) -> list[CommandSpec]:
+def _typo(table: CommandTable, word: str) -> list[CommandSpec]:
     """The command words one or two edits away (one-letter ASCII aliases are left out).
 
     Among equally few edits the more similar word wins (vist: visit, not hist).
@@ -112,19 +112,19 @@ def _typo(word: str) -> list[CommandSpec]:
     limit = 1 if len(word) <= SHORT_WORD else 2
     close = sorted(
         (OSA.distance(word, w), -fuzz.ratio(word, w), w)
-        for w in TABLE.words()
+        for w in table.words()
         if len(w) >= 3 or not w.isascii()
     )
     best = close[0][:2] if close else None
     if best is None or best[0] > limit:
         return []
-    return _specs([w for d, r, w in close if (d, r) == best])
+    return _specs(table, [w for d, r, w in close if (d, r) == best])
 
 
-def _specs(words: list[str]) -> list[CommandSpec]:
+def _specs(table: CommandTable, words: list[str]) -> list[CommandSpec]:
     out: list[CommandSpec] = []
     for word in words:
-        spec = TABLE.find(word)
+        spec = table.find(word)
         if spec is not None and spec not in out:
             out.append(spec)
     return out[:MAX_SUGGESTIONS]

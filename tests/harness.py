@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from domain.settings import Settings
+from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.notify import RecordingNotifier
+from handlers.registry import CommandTable
 from handlers.render.text import render_text
 from handlers.replies import Reply
 from storage.session import unit_of_work
@@ -37,10 +39,15 @@ class Chat:
     now: datetime = NOW
     settings: Settings = field(default_factory=Settings)
     notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+    commands: CommandTable = field(default_factory=command_table)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
-            self.engine, self.settings, self.notifier, clock=lambda: self.now
+            self.engine,
+            self.settings,
+            self.notifier,
+            clock=lambda: self.now,
+            commands=self.commands,
         )
 
     def say(self, handle: str, text: str, *, platform: str = "console") -> Reply:

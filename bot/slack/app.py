@@ -58,7 +58,7 @@ from handlers.context import ParseContext
 from handlers.dispatcher import Incoming, split_command
 from handlers.i18n import Catalog
 from handlers.lookup import split_account
-from handlers.registry import TABLE
+from handlers.registry import CommandTable
 from handlers.replies import Reply, Severity
 from storage import accounts, users
 from storage.inbound import claim_event
@@ -97,9 +97,9 @@ def _env_token_warning(record: logging.LogRecord) -> bool:
     return "`token` will be unused" not in record.getMessage()
 
 
-def slash_commands() -> list[str]:
+def slash_commands(commands: CommandTable) -> list[str]:
     """``/kam`` plus every short form the command table marks for Slack."""
-    return [MAIN_COMMAND] + [f"/{spec.name}" for spec in TABLE if spec.slash]
+    return [MAIN_COMMAND] + [f"/{spec.name}" for spec in commands if spec.slash]
 
 
 def create_bolt_app(
@@ -150,7 +150,7 @@ class SlackAdapter:
         self.responder = Responder(self.notifier)
 
     def register(self, bolt: BoltApp) -> None:
-        for name in slash_commands():
+        for name in slash_commands(self.kam.commands):
             bolt.command(name)(ack=_ack, lazy=[self.on_slash_command])
         bolt.event("message", middleware=[self.take_in_once(_spoken_dm)])(
             ack=_ack, lazy=[self.on_message]
@@ -169,7 +169,7 @@ class SlackAdapter:
         word = command["command"].lstrip("/")
         text = to_plain(command.get("text") or "")
         # /kam carries the command in its text; /account Acme is "account Acme".
-        line = f"{word} {text}" if TABLE.find(word) is not None else text
+        line = f"{word} {text}" if self.kam.commands.find(word) is not None else text
         user, channel = command["user_id"], command.get("channel_id")
         bot_dm = self.notifier.is_dm_with(user, channel)
         origin = Origin(user, channel, response_url=command.get("response_url"), bot_dm=bot_dm)
@@ -226,7 +226,8 @@ class SlackAdapter:
         }
         try:
             self.client.views_open(
-                trigger_id=body["trigger_id"], view=command_modal(form, lang, metadata)
+                trigger_id=body["trigger_id"],
+                view=command_modal(form, self.kam.commands.find(form.word), lang, metadata),
             )
         except (SlackApiError, SlackClientError, OSError) as exc:
             log.warning("views.open for %s failed: %s", user, exc)
@@ -266,8 +267,8 @@ class SlackAdapter:
 
     def _after(self, incoming: Incoming, reply: Reply) -> None:
         """Transport-side follow-ups: Slack profiles of newly registered users."""
-        word, args = split_command(incoming.text)
-        spec = TABLE.find(word) if word else None
+        word, args = split_command(incoming.text, self.kam.commands)
+        spec = self.kam.commands.find(word) if word else None
         if spec is None or spec.name != USER_COMMAND or reply.severity != Severity.success:
             return
         try:
@@ -322,7 +323,7 @@ class SlackAdapter:
     def form_for(self, command: str, lang: str) -> ModalCommand:
         """Split a button's ``visit Acme met Li Wei`` into the form's fields."""
         word, _sep, rest = command.strip().partition(" ")
-        if not takes_account(word):
+        if not takes_account(self.kam.commands.find(word)):
             return ModalCommand(word, None, rest.strip())
         settings = self.kam.settings
         with unit_of_work(self.kam.engine, write=False) as session:

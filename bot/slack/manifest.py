@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.slack.http import EVENTS_PATH
-from handlers.registry import TABLE, CommandSpec
+from handlers.registry import CommandSpec, CommandTable
 
 MANIFEST_PATH = Path("slack") / "manifest.json"
 
@@ -41,7 +41,7 @@ def _usage_hint(spec: CommandSpec) -> str:
     return usage.removeprefix(f"/{spec.name}").strip() or usage
 
 
-def _slash_commands(base_url: str | None) -> list[dict[str, Any]]:
+def _slash_commands(base_url: str | None, table: CommandTable) -> list[dict[str, Any]]:
     commands: list[dict[str, Any]] = [
         {
             "command": "/kam",
@@ -49,7 +49,7 @@ def _slash_commands(base_url: str | None) -> list[dict[str, Any]]:
             "usage_hint": "account Acme · visit Acme met Li Wei · help",
         }
     ]
-    for spec in TABLE:
+    for spec in table:
         if spec.slash:
             commands.append(
                 {
@@ -65,8 +65,14 @@ def _slash_commands(base_url: str | None) -> list[dict[str, Any]]:
     return commands
 
 
-def build_manifest(url: str | None = None) -> dict[str, Any]:
-    """The manifest; with ``url`` (the server's public base URL) for HTTP, else Socket Mode."""
+def build_manifest(url: str | None = None, commands: CommandTable | None = None) -> dict[str, Any]:
+    """The manifest; with ``url`` (the server's public base URL) for HTTP, else Socket Mode.
+
+    ``commands`` is the app's command table (by default the one ``bot.bootstrap`` builds).
+    """
+    from bot.bootstrap import build_commands
+
+    table = commands if commands is not None else build_commands()
     events_url = url.rstrip("/") + EVENTS_PATH if url else None
     events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
     interactivity: dict[str, Any] = {"is_enabled": True}
@@ -90,7 +96,7 @@ def build_manifest(url: str | None = None) -> dict[str, Any]:
                 "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": "kam", "always_online": True},
-            "slash_commands": _slash_commands(events_url),
+            "slash_commands": _slash_commands(events_url, table),
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.i18n import Catalog
-from handlers.registry import TABLE
+from handlers.registry import CommandSpec
 from handlers.render.escape import plain, slack_mrkdwn
 from handlers.render.slack import render_blocks
 from handlers.replies import Reply
@@ -54,9 +54,8 @@ def home_view(replies: list[Reply], lang: str) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks}
 
 
-def takes_account(word: str) -> bool:
+def takes_account(spec: CommandSpec | None) -> bool:
     """Does the command's usage start with the account (``/visit ACCOUNT …``)?"""
-    spec = TABLE.find(word)
     return spec is not None and spec.text("usage", "en").split()[1:2] == ["ACCOUNT"]
 
 
@@ -101,17 +100,18 @@ def _input(block_id: str, label: str, *, initial: str = "", multiline: bool = Fa
     }
 
 
-def _example_details(word: str, lang: str) -> str:
+def _example_details(spec: CommandSpec | None, lang: str) -> str:
     """The part of the command's example after the command and the account."""
-    spec = TABLE.find(word)
     if spec is None:
         return ""
     parts = spec.text("example", lang).split(maxsplit=2)
     return parts[2] if len(parts) == 3 else ""
 
 
-def command_modal(cmd: ModalCommand, lang: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    spec = TABLE.find(cmd.word)
+def command_modal(
+    cmd: ModalCommand, spec: CommandSpec | None, lang: str, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """The form for ``cmd``; ``spec`` is its command's (None for a word kam lacks)."""
     title = spec.text("summary", lang) if spec else f"/{cmd.word}"
     if cmd.account is not None:
         blocks = [
@@ -122,7 +122,7 @@ def command_modal(cmd: ModalCommand, lang: str, metadata: dict[str, Any]) -> dic
                 initial=cmd.details,
                 multiline=True,
                 optional=True,
-                placeholder=_example_details(cmd.word, lang),
+                placeholder=_example_details(spec, lang),
             ),
         ]
     else:

@@ -1,20 +1,25 @@
-"""Every chat command; importing this package fills the command table.
+"""Every chat command, and the table built from them (``command_table``).
 
-The order of registration is the order ``/help`` lists the commands in (within a group),
-so the health commands are imported in their own order, where ``health`` used to be.
+Importing a command module registers nothing: ``bot.bootstrap`` calls ``command_table``
+and hands the table to the dispatcher, ``/help``, the Slack manifest and ``kam docs``.
+The order of ``MODULES`` is the order ``/help`` lists the commands in (within a group),
+so the health commands keep their own order, where ``health`` used to be.
 """
 
-from handlers.commands import account, contact, deal, goal  # noqa: F401
-
-# isort: off
-from handlers.commands import csat, complaint, receivables, ltv, kpi  # noqa: F401
-
-# isort: on
-from handlers.commands import (  # noqa: F401
+from handlers.commands import (
+    account,
+    complaint,
+    contact,
+    csat,
+    deal,
+    goal,
     help,
     history,
+    kpi,
     log,
+    ltv,
     mine,
+    receivables,
     remind,
     review,
     risks,
@@ -24,3 +29,33 @@ from handlers.commands import (  # noqa: F401
     undo,
     users,
 )
+from handlers.registry import CommandTable, specs_in
+
+MODULES = (
+    account,
+    contact,
+    deal,
+    goal,
+    csat,
+    complaint,
+    receivables,
+    ltv,
+    kpi,
+    help,
+    undo,
+    history,
+    log,
+    mine,
+    remind,
+    review,
+    risks,
+    snooze,
+    tasks,
+    tier,
+    users,
+)
+
+
+def command_table() -> CommandTable:
+    """A new table of every command ``MODULES`` declare, in their order."""
+    return CommandTable(spec for module in MODULES for spec in specs_in(module))

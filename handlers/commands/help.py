@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from domain.errors import NotFound
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
-from handlers.registry import TABLE, command
+from handlers.registry import command
 from handlers.replies import Field, Reply
 
 _ = Catalog(
@@ -47,7 +47,7 @@ def parse_help(args: str, pctx: ParseContext) -> HelpQuery:
 def run_help(ctx: Context, cmd: HelpQuery) -> Reply:
     lang = ctx.lang
     if cmd.topic:
-        spec = TABLE.find(cmd.topic)
+        spec = ctx.commands.find(cmd.topic)
         if spec is None:
             raise NotFound(_("unknown", lang, name=cmd.topic))
         return Reply(
@@ -60,7 +60,7 @@ def run_help(ctx: Context, cmd: HelpQuery) -> Reply:
         )
     order = {"main": 0, "health": 1, "admin": 2}  # daily work first
     allowed = sorted(
-        (s for s in TABLE if ctx.actor.role in s.roles), key=lambda s: order.get(s.group, 1)
+        (s for s in ctx.commands if ctx.actor.role in s.roles), key=lambda s: order.get(s.group, 1)
     )
     lines = [f"{s.text('usage', lang)} — {s.text('summary', lang)}" for s in allowed]
     return Reply(title=_("title", lang), lines=lines, footer=_("more", lang))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from bot.bootstrap import build_commands
 from bot.slack.app import slash_commands
 from bot.slack.cli import slack_app
 from bot.slack.manifest import MANIFEST_PATH, build_manifest, manifest_json
-from handlers.registry import TABLE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,16 +24,16 @@ def test_the_committed_manifest_is_the_generated_one():
 
 def test_every_slash_command_kam_listens_to_is_declared():
     declared = [c["command"] for c in build_manifest()["features"]["slash_commands"]]
-    assert declared == slash_commands()
+    assert declared == slash_commands(build_commands())
     assert "/kam" in declared
-    for spec in TABLE:
+    for spec in build_commands():
         assert (f"/{spec.name}" in declared) is spec.slash
 
 
 def test_slash_commands_describe_themselves_from_the_table():
     commands = {c["command"]: c for c in build_manifest()["features"]["slash_commands"]}
     account = commands["/account"]
-    spec = TABLE.find("account")
+    spec = build_commands().find("account")
     assert spec.text("summary", "en") in account["description"]
     assert spec.text("summary", "zh") in account["description"]
     assert account["usage_hint"] == "NAME"

@@ -58,9 +58,10 @@ def test_account_bench_answers_every_account_and_replays_its_sql(large):
 def test_the_floor_replays_exactly_what_the_command_sent(large):
     engine, settings = large
     [account] = sample_accounts(engine, 1, seed=3)
+    from handlers.commands import command_table
     from handlers.dispatcher import Dispatcher, Incoming
 
-    dispatcher = Dispatcher(engine, settings)
+    dispatcher = Dispatcher(engine, settings, commands=command_table())
     log = account_bench.StatementLog(engine)
     try:
         statements = log.capture(
@@ -90,12 +91,13 @@ def test_visit_bench_writes_one_interaction_per_command(large):
 
 def test_every_visit_template_parses_and_links_in_both_languages(large):
     engine, settings = large
+    from handlers.commands import command_table
     from handlers.dispatcher import Dispatcher, Incoming
     from handlers.replies import Severity
 
     accounts = sample_accounts(engine, len(visit_bench.MESSAGES), seed=5)
     contacts = visit_bench.first_contacts(engine, [a.account_id for a in accounts])
-    dispatcher = Dispatcher(engine, settings)
+    dispatcher = Dispatcher(engine, settings, commands=command_table())
     for account, message in visit_bench.messages(accounts, contacts):
         reply = dispatcher.handle(Incoming(message, actor=account.owner))
         assert reply.severity is Severity.success, (message, reply.title, reply.lines)

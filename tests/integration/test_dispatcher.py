@@ -3,12 +3,16 @@
 from sqlmodel import select
 
 from domain.models import Interaction, Team
-from handlers import dispatcher as dispatcher_module
-from handlers.dispatcher import split_command
-from handlers.registry import TABLE, CommandSpec
+from handlers.commands import command_table
+from handlers.dispatcher import split_command as split_with
+from handlers.registry import CommandSpec
 from handlers.replies import Reply, Severity
 from storage.session import unit_of_work
 from tests.harness import Chat, book
+
+
+def split_command(text: str) -> tuple[str, str]:
+    return split_with(text, command_table())
 
 
 def test_split_command_accepts_every_written_form():
@@ -35,14 +39,11 @@ def _spec_that_writes_then_collides() -> CommandSpec:
     )  # fmt: skip
 
 
-def test_a_unique_key_conflict_rolls_back_everything_and_says_try_again(engine, monkeypatch):
+def test_a_unique_key_conflict_rolls_back_everything_and_says_try_again(engine):
     book(engine)
-    spec = _spec_that_writes_then_collides()
-    original = TABLE.find
-    monkeypatch.setattr(
-        dispatcher_module.TABLE, "find", lambda w: spec if w == "collide" else original(w)
-    )
-    reply = Chat(engine).say("admin", "/collide")
+    commands = command_table()
+    commands.add(_spec_that_writes_then_collides())
+    reply = Chat(engine, commands=commands).say("admin", "/collide")
     assert reply.severity is Severity.error
     assert "same moment" in " ".join(reply.lines)
     with unit_of_work(engine, write=False) as s:
@@ -155,7 +156,7 @@ def test_a_database_outage_says_try_again_in_both_languages():
     from storage.engine import make_engine
 
     gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    reply = Dispatcher(gone, Settings()).handle(
+    reply = Dispatcher(gone, Settings(), commands=command_table()).handle(
         Incoming(text="/account Acme", actor="U0ALICE", platform="slack")
     )
     assert reply.severity is Severity.error

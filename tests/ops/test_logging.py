@@ -12,6 +12,7 @@ import pytest
 
 from bot.logging_setup import Redactor, configure_logging
 from domain.settings import Settings, SlackSettings, WecomSettings
+from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.logcontext import bind_request
 from handlers.metrics import MetricsNotifier
@@ -64,7 +65,9 @@ def test_one_request_id_follows_a_message_through_the_handler_into_its_sends(log
     book(engine)
     out = logs("json")
     notifier = MetricsNotifier(RecordingNotifier())
-    dispatcher = Dispatcher(engine, Settings(), notifier, clock=lambda: NOW)
+    dispatcher = Dispatcher(
+        engine, Settings(), notifier, clock=lambda: NOW, commands=command_table()
+    )
     incoming = Incoming(text="/snooze Acme 2 weeks customer on holiday", actor="admin")
     reply = dispatcher.handle(incoming)
     assert "Acme" in reply.title
