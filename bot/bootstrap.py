@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from bot.metrics import Metrics, MetricsNotifier
 from domain.settings import Settings
 from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher
-from handlers.metrics import MetricsNotifier
 from handlers.notify import ConsoleNotifier, Notifier, Recipient, RoutingNotifier
 from handlers.registry import CommandTable
 from handlers.replies import Reply
@@ -33,6 +33,7 @@ class App:
     notifier: Notifier
     jobs: JobTable
     commands: CommandTable
+    metrics: Metrics
 
 
 def build_notifier(settings: Settings, engine: Engine) -> Notifier:
@@ -67,10 +68,13 @@ def build_app(
 ) -> App:
     engine = engine or make_engine(settings.database_url)
     ensure_schema(engine)  # a new database is upgraded on first use
-    notifier = notifier or MetricsNotifier(build_notifier(settings, engine))
+    metrics = Metrics()
+    notifier = notifier or MetricsNotifier(build_notifier(settings, engine), metrics)
     commands = build_commands()
-    dispatcher = Dispatcher(engine, settings, notifier, commands=commands)
-    return App(settings, engine, dispatcher, notifier, build_jobs(), commands)
+    dispatcher = Dispatcher(
+        engine, settings, notifier, commands=commands, on_command=metrics.observe_command
+    )
+    return App(settings, engine, dispatcher, notifier, build_jobs(), commands, metrics)
 
 
 def build_commands() -> CommandTable:
@@ -89,4 +93,11 @@ def build_scheduler(kam: App, *, clock: Callable[[], datetime] | None = None) ->
     """The scheduler over the app's jobs, engine and notifier; not started."""
     from schedules.scheduler import create_scheduler  # APScheduler only when scheduling
 
-    return create_scheduler(kam.jobs, kam.engine, kam.settings, kam.notifier, clock=clock)
+    return create_scheduler(
+        kam.jobs,
+        kam.engine,
+        kam.settings,
+        kam.notifier,
+        clock=clock,
+        on_job=kam.metrics.observe_job,
+    )

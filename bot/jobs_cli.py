@@ -221,7 +221,7 @@ def scheduler_command(
 ) -> None:
     """Run the scheduled jobs alone (no web server) until Ctrl-C or SIGTERM."""
     from bot.bootstrap import build_app, build_scheduler
-    from handlers.metrics import start_metrics_server
+    from bot.metrics import start_metrics_server
     from schedules.scheduler import TICK_MINUTES
 
     kam = build_app(_settings())
@@ -236,7 +236,7 @@ def scheduler_command(
     metrics = None
     if metrics_port:
         metrics, _thread = start_metrics_server(
-            kam.engine, host=kam.settings.host, port=metrics_port
+            kam.engine, kam.metrics, host=kam.settings.host, port=metrics_port
         )
     scheduler.start()
     typer.echo(

@@ -2,11 +2,11 @@
 
 ``KAM_LOG_FORMAT=json`` writes one JSON object per line::
 
-    {"time": "2026-11-18T02:00:00.123Z", "level": "INFO", "logger": "handlers.metrics",
+    {"time": "2026-11-18T02:00:00.123Z", "level": "INFO", "logger": "bot.metrics",
      "message": "notification sent", "request_id": "9f2c1e…", "channel": "slack", …}
 
 — the record's ``extra`` fields after the fixed ones.  Text is the same in one line:
-``2026-11-18 10:00:00,123 INFO handlers.metrics [9f2c1e…] notification sent channel=slack``.
+``2026-11-18 10:00:00,123 INFO bot.metrics [9f2c1e…] notification sent channel=slack``.
 
 ``request_id`` is the message being handled (``handlers.logcontext``, bound by the
 dispatcher), so everything logged for one message — handler, database, sends — can

@@ -1,7 +1,7 @@
 """``kam run``'s HTTP server: one Starlette app on uvicorn.
 
     GET  /healthz         200 when the database answers, else 503 with the reason
-    GET  /metrics         Prometheus text format (handlers.metrics)
+    GET  /metrics         Prometheus text format (bot.metrics)
     POST /slack/events    Slack (when SLACK_SIGNING_SECRET is set)      — bot/slack
     GET/POST /wecom/callback  WeCom (when WECOM_* are set)               — bot/wecom
 
@@ -26,7 +26,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import App, build_scheduler
-from handlers.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Sta
         return JSONResponse({"status": "ok"})
 
     def metrics(_request: Request) -> Response:
-        body, content_type = METRICS.exposition(kam.engine)
+        body, content_type = kam.metrics.exposition(kam.engine)
         return Response(body, media_type=content_type)
 
     routes: list[BaseRoute] = [

@@ -27,8 +27,8 @@ from domain.models import Team, User
 from domain.settings import Settings
 from handlers.context import Context, Outgoing, ParseContext
 from handlers.i18n import Catalog, pick
-from handlers.metrics import CommandObservation, observe_command
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
+from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
 from handlers.parsing.text import normalize
 from handlers.registry import CommandSpec, CommandTable
 from handlers.replies import Reply, Severity
@@ -135,9 +135,11 @@ class Dispatcher:
         clock: Callable[[], datetime] | None = None,
         *,
         commands: CommandTable,
+        on_command: CommandObserver = unobserved,
     ) -> None:
         self.engine = engine
         self.commands = commands
+        self.on_command = on_command  # told each message's command, outcome and time
         self.settings = settings
         self.notifier = notifier
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -145,7 +147,7 @@ class Dispatcher:
     # -- the one entry point ---------------------------------------------------------
 
     def handle(self, incoming: Incoming) -> Reply:
-        with observe_command(incoming.request_id) as obs:
+        with observe_command(incoming.request_id, self.on_command) as obs:
             return self._handle(incoming, obs)
 
     def _handle(self, incoming: Incoming, obs: CommandObservation) -> Reply:

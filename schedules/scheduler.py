@@ -28,7 +28,9 @@ The only module that imports APScheduler.  Design:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -39,7 +41,6 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from domain.settings import Settings
-from handlers.metrics import job_timer
 from handlers.notify import Notifier
 from schedules.delivery import JobReport
 from schedules.registry import JobSpec, JobTable, run
@@ -64,12 +65,33 @@ def _trigger(spec: JobSpec, settings: Settings) -> CronTrigger:
     return CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.tz)
 
 
+# (job name, seconds, ok): told after every timed run (``bot.metrics`` counts them).
+JobObserver = Callable[[str, float, bool], None]
+
+
+def unobserved(name: str, seconds: float, ok: bool) -> None:
+    """The default job observer: records nothing."""
+
+
+@contextmanager
+def job_timer(name: str, on_job: JobObserver) -> Iterator[None]:
+    """``with job_timer("lapse", on_job): run()`` — tells ``on_job`` how the block went."""
+    started = time.perf_counter()
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        on_job(name, time.perf_counter() - started, ok)
+
+
 def tick(
     spec: JobSpec,
     engine: Engine,
     settings: Settings,
     notifier: Notifier,
     clock: Clock | None = None,
+    on_job: JobObserver = unobserved,
 ) -> JobReport | None:
     """One scheduled run of one job (timed for the metrics when it ticks); errors are
     logged, never raised into the scheduler."""
@@ -77,7 +99,7 @@ def tick(
     try:
         if not spec.ticks:
             return run(spec, engine, settings, notifier, now)
-        with job_timer(spec.name):
+        with job_timer(spec.name, on_job):
             return run(spec, engine, settings, notifier, now)
     except Exception:
         log.exception("scheduled job %s failed at %s", spec.name, now.isoformat())
@@ -91,6 +113,7 @@ def create_scheduler(
     notifier: Notifier,
     *,
     clock: Clock | None = None,
+    on_job: JobObserver = unobserved,
 ) -> Scheduler:
     """A scheduler with every job of the table added, not started (``start()`` it,
     ``shutdown()`` it).
@@ -115,7 +138,7 @@ def create_scheduler(
         scheduler.add_job(
             tick,
             trigger=_trigger(spec, settings),
-            args=(spec, engine, settings, notifier, clock),
+            args=(spec, engine, settings, notifier, clock, on_job),
             id=JOB_ID_PREFIX + spec.name,
             name=spec.name,
             replace_existing=True,

@@ -22,6 +22,7 @@ from domain.settings import Settings
 from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.notify import RecordingNotifier
+from handlers.observe import CommandObserver, unobserved
 from handlers.registry import CommandTable
 from handlers.render.text import render_text
 from handlers.replies import Reply
@@ -40,6 +41,7 @@ class Chat:
     settings: Settings = field(default_factory=Settings)
     notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
     commands: CommandTable = field(default_factory=command_table)
+    on_command: CommandObserver = unobserved
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
@@ -48,6 +50,7 @@ class Chat:
             self.notifier,
             clock=lambda: self.now,
             commands=self.commands,
+            on_command=self.on_command,
         )
 
     def say(self, handle: str, text: str, *, platform: str = "console") -> Reply:

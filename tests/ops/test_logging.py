@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logging_setup import Redactor, configure_logging
+from bot.metrics import Metrics, MetricsNotifier
 from domain.settings import Settings, SlackSettings, WecomSettings
 from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.logcontext import bind_request
-from handlers.metrics import MetricsNotifier
 from handlers.notify import RecordingNotifier
 from tests.harness import NOW, book
 
@@ -64,7 +64,7 @@ def test_json_lines_carry_time_level_logger_message_request_id_and_extras(logs):
 def test_one_request_id_follows_a_message_through_the_handler_into_its_sends(logs, engine):
     book(engine)
     out = logs("json")
-    notifier = MetricsNotifier(RecordingNotifier())
+    notifier = MetricsNotifier(RecordingNotifier(), Metrics())
     dispatcher = Dispatcher(
         engine, Settings(), notifier, clock=lambda: NOW, commands=command_table()
     )

@@ -11,31 +11,27 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.bootstrap import build_app, build_scheduler
+from bot.metrics import Metrics, MetricsNotifier, start_metrics_server
 from domain.errors import Ambiguous, Forbidden, ParseError, Unavailable
 from domain.models import Delivery
+from domain.settings import Settings
 from handlers.dispatcher import Incoming
-from handlers.metrics import (
-    METRICS,
-    Metrics,
-    MetricsNotifier,
-    job_timer,
-    observe_job,
-    outcome_of,
-    start_metrics_server,
-)
 from handlers.notify import Recipient, RecordingNotifier, SendError
+from handlers.observe import outcome_of
 from handlers.replies import Reply
+from schedules.scheduler import job_timer
 from storage.engine import make_engine
 from storage.session import unit_of_work
 from tests.harness import Chat, book
 
 
-def commands(command: str, outcome: str) -> float:
-    return METRICS.value("kam_commands_total", command=command, outcome=outcome)
+def commands(metrics: Metrics, command: str, outcome: str) -> float:
+    return metrics.value("kam_commands_total", command=command, outcome=outcome)
 
 
-def latency_count(command: str) -> float:
-    return METRICS.value("kam_command_duration_seconds_count", command=command)
+def latency_count(metrics: Metrics, command: str) -> float:
+    return metrics.value("kam_command_duration_seconds_count", command=command)
 
 
 def scrape(url: str) -> dict[str, dict[tuple, float]]:
@@ -52,9 +48,10 @@ def scrape(url: str) -> dict[str, dict[tuple, float]]:
 
 def test_each_command_is_counted_by_name_and_outcome_and_timed(engine):
     book(engine)
-    chat = Chat(engine)
+    metrics = Metrics()
+    chat = Chat(engine, on_command=metrics.observe_command)
     before = {
-        key: commands(*key)
+        key: commands(metrics, *key)
         for key in [
             ("account", "ok"),
             ("account", "user_error"),
@@ -63,7 +60,7 @@ def test_each_command_is_counted_by_name_and_outcome_and_timed(engine):
             ("help", "forbidden"),
         ]
     }
-    latency_before = latency_count("account")
+    latency_before = latency_count(metrics, "account")
 
     chat.say("alice", "/account Acme")
     chat.say("alice", "/account Nosuchcompanyatall")
@@ -71,22 +68,23 @@ def test_each_command_is_counted_by_name_and_outcome_and_timed(engine):
     chat.say("alice", "/frobnicate")
     chat.say("stranger", "/help")  # not a kam user
 
-    assert commands("account", "ok") == before[("account", "ok")] + 1
-    assert commands("account", "user_error") == before[("account", "user_error")] + 1
-    assert commands("visit", "forbidden") == before[("visit", "forbidden")] + 1
-    assert commands("unknown", "user_error") == before[("unknown", "user_error")] + 1
-    assert commands("help", "forbidden") == before[("help", "forbidden")] + 1
-    assert latency_count("account") == latency_before + 2
+    assert commands(metrics, "account", "ok") == before[("account", "ok")] + 1
+    assert commands(metrics, "account", "user_error") == before[("account", "user_error")] + 1
+    assert commands(metrics, "visit", "forbidden") == before[("visit", "forbidden")] + 1
+    assert commands(metrics, "unknown", "user_error") == before[("unknown", "user_error")] + 1
+    assert commands(metrics, "help", "forbidden") == before[("help", "forbidden")] + 1
+    assert latency_count(metrics, "account") == latency_before + 2
 
 
 def test_a_database_outage_is_counted_as_unavailable(engine, tmp_path):
     book(engine)
     gone = create_engine(f"sqlite:///{tmp_path}/missing/dir/kam.db")  # cannot be opened
-    chat = Chat(gone)
-    before = commands("account", "unavailable")
+    metrics = Metrics()
+    chat = Chat(gone, on_command=metrics.observe_command)
+    before = commands(metrics, "account", "unavailable")
     reply = chat.say("alice", "/account Acme")
     assert "try again in a minute" in reply.title
-    assert commands("account", "unavailable") == before + 1
+    assert commands(metrics, "account", "unavailable") == before + 1
 
 
 def test_the_notifier_wrapper_counts_sent_retried_and_failed_by_channel():
@@ -133,16 +131,20 @@ def test_jobs_record_duration_outcome_and_last_success():
     last = metrics.value("kam_job_last_success_timestamp_seconds", job="lapse")
     assert abs(last - datetime.now(UTC).timestamp()) < 60
 
-    with pytest.raises(RuntimeError), job_timer("digest", metrics):
+    with pytest.raises(RuntimeError), job_timer("digest", metrics.observe_job):
         raise RuntimeError("boom")
     assert metrics.value("kam_job_runs_total", job="digest", outcome="error") == 1
     assert metrics.value("kam_job_last_success_timestamp_seconds", job="digest") == 0
 
 
-def test_the_module_level_observe_job_feeds_the_process_metrics():
-    before = METRICS.value("kam_job_runs_total", job="birthdays", outcome="ok")
-    observe_job("birthdays", 0.01, True)
-    assert METRICS.value("kam_job_runs_total", job="birthdays", outcome="ok") == before + 1
+def test_bootstrap_hands_the_apps_metrics_to_the_dispatcher_and_the_scheduler(engine):
+    book(engine)
+    kam = build_app(Settings(), notifier=RecordingNotifier(), engine=engine)
+    kam.dispatcher.handle(Incoming(text="/account Acme", actor="alice"))
+    assert kam.metrics.value("kam_commands_total", command="account", outcome="ok") == 1
+    tasks = {job.name: job for job in build_scheduler(kam).get_jobs()}["tasks"]
+    tasks.func(*tasks.args)  # one scheduled run, as APScheduler would make it
+    assert kam.metrics.value("kam_job_runs_total", job="tasks", outcome="ok") == 1
 
 
 def test_metrics_endpoint_is_prometheus_text_with_commands_jobs_and_ledger_backlog(
@@ -164,7 +166,7 @@ def test_metrics_endpoint_is_prometheus_text_with_commands_jobs_and_ledger_backl
             )
     server = start_server()
     server.kam.dispatcher.handle(Incoming(text="/account Acme", actor="alice"))
-    observe_job("tasks", 0.5, True)
+    server.kam.metrics.observe_job("tasks", 0.5, True)
 
     samples = scrape(server.url)
 
@@ -188,8 +190,9 @@ def test_metrics_still_answer_when_the_database_is_down(start_server, engine):
 
 
 def test_a_process_without_a_web_server_serves_its_metrics_on_a_thread(engine):
-    observe_job("digest", 2.0, True)
-    server, thread = start_metrics_server(engine, port=0)
+    metrics = Metrics()
+    metrics.observe_job("digest", 2.0, True)
+    server, thread = start_metrics_server(engine, metrics, port=0)
     try:
         samples = scrape(f"http://127.0.0.1:{server.server_port}")
     finally:

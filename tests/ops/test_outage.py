@@ -33,7 +33,6 @@ from bot.server import BotServer
 from domain.models import AuditEntry, Interaction, Task
 from domain.settings import Settings
 from handlers.dispatcher import Incoming
-from handlers.metrics import METRICS
 from handlers.notify import RecordingNotifier
 from handlers.replies import Reply
 from storage.session import unit_of_work
@@ -156,8 +155,8 @@ def wait_healthy(server: BotServer, timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
-def unavailable(command: str) -> float:
-    return METRICS.value("kam_commands_total", command=command, outcome="unavailable")
+def unavailable(kam: App, command: str) -> float:
+    return kam.metrics.value("kam_commands_total", command=command, outcome="unavailable")
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
@@ -168,7 +167,7 @@ def test_postgres_stopped_and_restarted_under_a_running_server(private_pg, pg_ap
     try:
         assert healthz(server).status_code == 200
         assert "Logged" in say(pg_app, "/visit Acme met Li Wei before the outage").title
-        failed_before = unavailable("visit")
+        failed_before = unavailable(pg_app, "visit")
 
         private_pg.stop()
 
@@ -185,7 +184,7 @@ def test_postgres_stopped_and_restarted_under_a_running_server(private_pg, pg_ap
         # Who is asking is in the database too: WeCom users get Chinese all the same.
         zh = pg_app.dispatcher.handle(Incoming("/客户 华夏重工", "wanglei", platform="wecom"))
         assert zh.title == "kam 暂时无法连接数据库，请一分钟后再试"
-        assert unavailable("visit") == failed_before + 1
+        assert unavailable(pg_app, "visit") == failed_before + 1
         metrics = httpx.get(f"{server.url}/metrics", timeout=15)
         assert metrics.status_code == 200
         assert "kam_database_up 0.0" in metrics.text
@@ -262,13 +261,13 @@ def test_sqlite_locked_beyond_the_busy_timeout(sqlite_app):
     holder = sqlite3.connect(path, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another process is writing, and writing…
-        failed_before = unavailable("visit")
+        failed_before = unavailable(kam, "visit")
         started = time.monotonic()
         reply = say(kam, "/visit Acme met Li Wei while the file was locked")
         waited = time.monotonic() - started
         assert reply.title == TRY_AGAIN
         assert 0.25 <= waited < 5  # waited out the busy timeout, then answered
-        assert unavailable("visit") == failed_before + 1
+        assert unavailable(kam, "visit") == failed_before + 1
         # Reading goes on (WAL): the account screen still works, and so does /healthz.
         assert say(kam, "/account Acme").title.startswith("Acme")
         assert healthz(server).status_code == 200

@@ -13,14 +13,16 @@
 
 ``kam run`` serves them at ``GET /metrics``; ``start_metrics_server`` serves them from a
 process without a web server (``kam scheduler``, where the job metrics are recorded).
+The dispatcher and the scheduler know nothing of Prometheus: ``bot.bootstrap`` hands
+them ``Metrics.observe_command`` and ``Metrics.observe_job`` as their observers.
 
 ``command`` is a name from the command table (or ``unknown``), never what someone
 typed, so the number of series stays small.  A notification that failed but will be
 tried again (``SendError.retryable``) counts as ``retried``; one that will not, as
 ``failed``.
 
-The counters live in one process-wide ``METRICS`` with its own ``CollectorRegistry``
-(never prometheus_client's global one).  Each replica counts for itself and is
+The counters live in the app's ``Metrics`` (``App.metrics``, built by ``bot.bootstrap``)
+with its own ``CollectorRegistry`` (never prometheus_client's global one).  Each replica counts for itself and is
 scraped on its own; the ledger figures come from the shared database, so every
 replica reports the same backlog.
 """
@@ -31,7 +33,6 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -48,34 +49,19 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from domain.errors import Forbidden, KamError, Unavailable
 from domain.models import Delivery, DeliveryStatus
-from handlers.logcontext import bind_request
 from handlers.notify import Notifier, Recipient, SendError
+from handlers.observe import OUTCOMES
 from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("ok", "user_error", "forbidden", "unavailable", "error")
 COMMAND_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 JOB_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 BACKLOG = (DeliveryStatus.pending.value, DeliveryStatus.failed.value)
-
-
-def outcome_of(exc: BaseException) -> str:
-    """How a command that raised ``exc`` ended, as a ``kam_commands_total`` outcome."""
-    if isinstance(exc, Forbidden):
-        return "forbidden"
-    if isinstance(exc, Unavailable | OperationalError | InterfaceError | PoolTimeout):
-        # The database is down, locked or out of connections; an IntegrityError or a
-        # ProgrammingError, on the other hand, is a bug and counts as ``error``.
-        return "unavailable"
-    if isinstance(exc, KamError):
-        return "user_error"
-    return "error"
 
 
 class Metrics:
@@ -205,80 +191,22 @@ class LedgerCollector:
         yield from (up, backlog, oldest)
 
 
-METRICS = Metrics()
-
-
 def start_metrics_server(
-    engine: Engine, *, host: str = "127.0.0.1", port: int = 9464
+    engine: Engine, metrics: Metrics, *, host: str = "127.0.0.1", port: int = 9464
 ) -> tuple[WSGIServer, threading.Thread]:
-    """Serve ``METRICS`` (and the ledger) on a background thread: for ``kam scheduler``,
+    """Serve ``metrics`` (and the ledger) on a background thread: for ``kam scheduler``,
     which has no web server of its own.  ``port=0`` picks a free port
     (``server.server_port``); stop it with ``server.shutdown()``."""
-    collector = _Together([METRICS.registry, LedgerCollector(engine)])
+    collector = _Together([metrics.registry, LedgerCollector(engine)])
     return start_http_server(port, host, registry=collector)
-
-
-# -- what the rest of kam calls --------------------------------------------------------
-
-
-@dataclass
-class CommandObservation:
-    """Filled in by the dispatcher while it handles one message."""
-
-    command: str = "unknown"
-    outcome: str = "ok"
-
-    def failed(self, exc: BaseException) -> None:
-        self.outcome = outcome_of(exc)
-
-
-@contextmanager
-def observe_command(
-    request_id: str | None, metrics: Metrics | None = None
-) -> Iterator[CommandObservation]:
-    """Time one message, count its outcome, and bind its request id for the logs.
-
-    An exception that escapes the block counts as ``error`` (and propagates).
-    """
-    metrics = metrics or METRICS
-    obs = CommandObservation()
-    started = time.perf_counter()
-    with bind_request(request_id):
-        try:
-            yield obs
-        except BaseException as exc:
-            obs.failed(exc)
-            if obs.outcome == "user_error":  # a KamError nobody turned into a reply
-                obs.outcome = "error"
-            raise
-        finally:
-            metrics.observe_command(obs.command, obs.outcome, time.perf_counter() - started)
-
-
-def observe_job(name: str, seconds: float, ok: bool) -> None:
-    """Record one run of a scheduled job (the scheduler calls this after every run)."""
-    METRICS.observe_job(name, seconds, ok)
-
-
-@contextmanager
-def job_timer(name: str, metrics: Metrics | None = None) -> Iterator[None]:
-    """``with job_timer("lapse"): run()`` — ``observe_job`` around a block."""
-    metrics = metrics or METRICS
-    started = time.perf_counter()
-    ok = False
-    try:
-        yield
-        ok = True
-    finally:
-        metrics.observe_job(name, time.perf_counter() - started, ok)
 
 
 class MetricsNotifier:
     """Wraps any ``Notifier`` and counts what became of each send, by platform."""
 
-    def __init__(self, inner: Notifier, metrics: Metrics | None = None) -> None:
+    def __init__(self, inner: Notifier, metrics: Metrics) -> None:
         self.inner = inner
-        self.metrics = metrics or METRICS
+        self.metrics = metrics
 
     def send(self, recipient: Recipient, reply: Reply) -> None:
         channel = recipient.platform
