@@ -116,7 +116,9 @@ def sample_accounts(engine: Engine, n: int, seed: int) -> list[Sampled]:
     with engine.connect() as conn:
         ids = conn.execute(select(Account.id).order_by(Account.id)).scalars().all()
         if not ids:
-            raise RuntimeError("the book has no accounts: build it first (kam demo --accounts N)")
+            raise RuntimeError(
+                "the book has no accounts: build it first (python -m benchmarks.book --accounts N)"
+            )
         drawn = random.Random(seed).sample(ids, min(n, len(ids)))
         rows = conn.execute(
             select(Account.id, Account.name, User.handle)

@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.jobs_bench --sizes 1000 10000
     .venv/bin/python -m benchmarks.jobs_bench --database-url postgresql+psycopg://…/empty_db
 
-The book comes from ``storage.demo.generate_large`` (100 reps in 10 regional teams,
+The book comes from ``benchmarks.book.generate_large`` (100 reps in 10 regional teams,
 about three contacts per account, five interactions and half a deal per account, a
 next step on every other account), grown in place from one size to the next; on top
 of it each team gets a Slack channel and a manager, every rep and team a revenue
@@ -40,11 +40,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, event, func, insert, select, update
 
+from benchmarks.book import generate_large
 from domain.models import Account, Delivery, Goal, Reminder, Role, Team, TeamManager, User
 from domain.settings import Settings
 from schedules.jobs import job_table
 from schedules.registry import run
-from storage.demo import generate_large
 from storage.engine import make_engine
 from storage.migrate import ensure_schema
 

@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.run --database-url postgresql+psycopg://postgres@127.0.0.1:5432/kam_bench
     .venv/bin/python -m benchmarks.run --smoke               # 2,000 accounts, for CI
 
-1. **build** — ``kam demo --accounts N --interactions N --deals N`` into a database of
+1. **build** — ``python -m benchmarks.book --accounts N --interactions N --deals N`` into a database of
    its own: a new SQLite file in a temporary directory, or the PostgreSQL database the
    URL names, which is dropped and created afresh (its name must start with
    ``kam_bench``: the runner never touches any other database) and dropped at the end;
@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from benchmarks import clean_env, kam_command
+from benchmarks import clean_env
 from storage.engine import normalize_url
 
 PHASES = ("build", "account", "visit", "concurrency", "jobs", "startup")
@@ -238,16 +238,17 @@ class Results:
 def build(db: BenchDatabase, plan: Plan) -> dict[str, Any]:
     child = run_child(
         [
-            *kam_command(), "demo", "--accounts", str(plan.accounts),
+            sys.executable, "-m", "benchmarks.book", "--accounts", str(plan.accounts),
             "--interactions", str(plan.interactions), "--deals", str(plan.deals),
         ],
         env=clean_env(db.url), cwd=db.workdir,
     )  # fmt: skip
     if child.code != 0:
-        raise RuntimeError(f"kam demo failed ({child.code}):\n{child.stderr[-2000:]}")
+        raise RuntimeError(f"building the book failed ({child.code}):\n{child.stderr[-2000:]}")
     m = _GENERATED.search(child.stdout)
     return {
-        "command": f"kam demo --accounts {plan.accounts} --interactions {plan.interactions} "
+        "command": f"python -m benchmarks.book --accounts {plan.accounts} "
+        f"--interactions {plan.interactions} "
         f"--deals {plan.deals}",
         "seconds": round(child.seconds, 1),
         "generate_seconds": float(m[2]) if m else None,

@@ -89,32 +89,16 @@ def db_upgrade() -> None:
 
 
 @app.command()
-def demo(
-    accounts: Annotated[int, typer.Option(help="Generate a large synthetic book instead")] = 0,
-    interactions: Annotated[int, typer.Option()] = 0,
-    deals: Annotated[int, typer.Option()] = 0,
-) -> None:
-    """Fill the database with the sample book (idempotent), or a large synthetic one."""
-    import time
+def demo() -> None:
+    """Fill the database with the sample book (idempotent).
 
+    The large synthetic book for benchmarks: ``python -m benchmarks.book --accounts N``.
+    """
     from bot.tables import print_counts
-    from storage.demo import generate_large, seed_demo
+    from storage.demo import seed_demo
     from storage.session import unit_of_work
 
     kam = _app()
-    started = time.perf_counter()
-    if accounts or interactions or deals:
-        counts = generate_large(
-            kam.engine,
-            accounts=accounts,
-            interactions=interactions,
-            deals=deals,
-            settings=kam.settings,
-        )
-        took = time.perf_counter() - started
-        typer.echo(f"large book generated in {took:.1f}s into {_where(kam.settings.database_url)}")
-        print_counts(["kind", "created"], counts.items())
-        return
     with unit_of_work(kam.engine) as session:
         summary = seed_demo(session, settings=kam.settings)
     where = _where(kam.settings.database_url)

@@ -16,9 +16,9 @@ from benchmarks import (
     startup_bench,
     visit_bench,
 )
+from benchmarks.book import generate_large
 from benchmarks.run import SMOKE, BenchDatabase, Results, judge, table
 from domain.models import Goal, Interaction
-from storage.demo import generate_large
 
 STATS_KEYS = {"n", "median_ms", "p95_ms", "max_ms"}
 

@@ -219,7 +219,7 @@ def test_demo_prints_a_table_per_kind_and_a_second_run_says_unchanged(env):
     assert list(rows) == [
         "teams", "users", "accounts", "contacts", "interactions", "deals", "tasks", "goals",
     ]  # fmt: skip
-    # storage/demo.py's TEAMS, USERS and goal plan; about forty accounts
+    # storage/demo/book.py's TEAMS, USERS and goal plan; about forty accounts
     assert rows["teams"] == [2, 0, 0] and rows["users"] == [7, 0, 0]
     assert rows["goals"] == [9, 0, 0] and rows["accounts"] == [40, 0, 0]
     assert all(created > 0 and unchanged == 0 for created, _, unchanged in rows.values())
@@ -231,17 +231,6 @@ def test_demo_prints_a_table_per_kind_and_a_second_run_says_unchanged(env):
     assert _table(second.output, header) == {
         kind: [0, 0, created] for kind, (created, _, _) in rows.items()
     }
-
-
-def test_demo_large_prints_what_it_generated(env):
-    result = runner.invoke(
-        app, ["demo", "--accounts", "12", "--interactions", "30", "--deals", "5"]
-    )
-    assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith("large book generated in ")
-    rows = _table(result.output, "kind                  created")
-    assert rows["accounts"] == [12] and rows["interactions"] == [30] and rows["deals"] == [5]
-    assert rows["teams"] == [10] and rows["users"] == [100]  # Region 01-10, rep001-rep100
 
 
 def test_invalid_configuration_fails_at_start_naming_the_key(env, monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from benchmarks.book import generate_large
 from domain.cadence import contact_status
 from domain.calendar import Birthday, next_anniversary, next_occurrence
 from domain.models import (
@@ -29,7 +30,7 @@ from domain.models import (
     User,
 )
 from domain.settings import Settings
-from storage.demo import DemoSummary, generate_large, seed_demo
+from storage.demo import DemoSummary, seed_demo
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.session import unit_of_work
@@ -346,3 +347,15 @@ def test_generate_large_is_repeatable(engine, empty_database_url):
         assert _book(engine) == _book(other)
     finally:
         other.dispose()
+
+
+def test_the_benchmarks_build_their_book_from_the_command_line(empty_database_url, capsys):
+    from benchmarks.book import main
+
+    args = ["--accounts", "12", "--interactions", "30", "--deals", "5"]
+    assert main([*args, "--database-url", empty_database_url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("large book generated {")
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:]}
+    assert rows["accounts"] == ["12"] and rows["interactions"] == ["30"] and rows["deals"] == ["5"]
+    assert rows["teams"] == ["10"] and rows["users"] == ["100"]  # Region 01-10, rep001-rep100
