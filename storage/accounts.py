@@ -71,3 +71,8 @@ def aliases_of(session: Session, account_id: int) -> list[str]:
     return list(
         session.exec(select(AccountAlias.alias).where(AccountAlias.account_id == account_id)).all()
     )
+
+
+def count_owned(session: Session, owner_id: int) -> int:
+    """How many accounts ``owner_id`` owns (any status)."""
+    return session.exec(select(func.count(Account.id)).where(Account.owner_id == owner_id)).one()

@@ -6,7 +6,7 @@ actually asked for — at most twelve statements however large the book is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -127,3 +127,40 @@ def actuals(
                 total += (value * Decimal(rates[currency])).quantize(Decimal("0.01"))
         out[g.id] = total
     return out
+
+
+def of_subject(
+    session: Session,
+    *,
+    year: int,
+    scope: str,
+    user_id: int | None = None,
+    team_id: int | None = None,
+    account_id: int | None = None,
+    metric: str | None = None,
+) -> list[Goal]:
+    """The goals of one user, team or account for ``year`` (of one metric, if given)."""
+    column = {"user": Goal.user_id, "team": Goal.team_id, "account": Goal.account_id}[scope]
+    whose = {"user": user_id, "team": team_id, "account": account_id}[scope]
+    query = select(Goal).where(Goal.year == year, Goal.scope == scope, column == whose)
+    if metric is not None:
+        query = query.where(Goal.metric == metric)
+    return list(session.exec(query.order_by(Goal.id)).all())
+
+
+def for_kpi(
+    session: Session,
+    *,
+    year: int,
+    owner_id: int | None = None,
+    team_ids: Collection[int] | None = None,
+) -> list[Goal]:
+    """The goals a KPI view weighs: one rep's, some teams', else every team's."""
+    query = select(Goal).where(Goal.year == year)
+    if owner_id is not None:
+        query = query.where(Goal.scope == "user", Goal.user_id == owner_id)
+    elif team_ids is not None:
+        query = query.where(Goal.scope == "team", Goal.team_id.in_(sorted(team_ids)))
+    else:
+        query = query.where(Goal.scope == "team")
+    return list(session.exec(query.order_by(Goal.id)).all())

@@ -13,10 +13,12 @@ applies the score in one call.
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from collections.abc import Collection
+
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from domain.models import Account, Contact, utcnow
+from domain.models import Account, Contact, ProposalStatus, TierProposal, utcnow
 from domain.tiers import TierFactors, TierPolicy, score
 
 SCORE_COLUMNS = (
@@ -85,3 +87,33 @@ def rescore(session: Session, account: Account, policy: TierPolicy) -> None:
     """``apply_score`` with the decision-chain depth counted from the account's contacts."""
     depth = decision_chain_depth(session, account.id) if account.id is not None else 0
     apply_score(account, policy, decision_chain_depth=depth)
+
+
+def decision_chain_depths(session: Session, account_ids: Collection[int]) -> dict[int, int]:
+    """``decision_chain_depth`` of many accounts at once (accounts without roles left out)."""
+    if not account_ids:
+        return {}
+    rows = session.exec(
+        select(Contact.account_id, func.count(func.distinct(Contact.role)))
+        .where(Contact.account_id.in_(sorted(account_ids)), Contact.role.is_not(None))
+        .group_by(Contact.account_id)
+    )
+    return dict(rows.all())
+
+
+def pending_proposals(
+    session: Session, *, owner_id: int | None = None, team_ids: Collection[int] | None = None
+) -> list[tuple[TierProposal, Account]]:
+    """Pending tier proposals with their accounts, oldest first: all of them, or (given
+    ``owner_id`` and ``team_ids``) those of accounts the owner or one of the teams holds."""
+    query = (
+        select(TierProposal, Account)
+        .join(Account, Account.id == TierProposal.account_id)
+        .where(TierProposal.status == ProposalStatus.pending.value)
+        .order_by(TierProposal.id)
+    )
+    if owner_id is not None or team_ids is not None:
+        query = query.where(
+            or_(Account.owner_id == owner_id, Account.team_id.in_(sorted(team_ids or ())))
+        )
+    return list(session.exec(query).all())

@@ -15,11 +15,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlmodel import select
 
 from domain.errors import ParseError
 from domain.health import CsatSummary, HealthSignals, assess_health, policy_of, team_csat
-from domain.models import Account, CsatScore, User
+from domain.models import Account, CsatScore
 from handlers.auth import require_read, require_write
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog, pick
@@ -30,6 +29,7 @@ from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, describe_risk, fmt_day
 from handlers.views.health import fmt_score
+from storage import users
 from storage.health import account_names, csat_history, csat_summaries
 
 MAX_COMMENT = 1000  # CsatScore.comment
@@ -286,10 +286,7 @@ def _csat_view(ctx: Context, account: Account) -> Reply:
 
 
 def _names(ctx: Context, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = ctx.session.exec(select(User.id, User.display_name).where(User.id.in_(sorted(ids))))
-    return dict(rows.all())
+    return users.display_names(ctx.session, ids)
 
 
 def _csat_team(ctx: Context, name: str) -> Reply:

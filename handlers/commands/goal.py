@@ -24,8 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
-
 from domain.errors import Forbidden, InvalidInput
 from domain.goals import GoalMetric, breakdown
 from domain.models import Account, Goal, GoalScope, Role, Team, User
@@ -39,6 +37,7 @@ from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
 from handlers.views.goals import goal_section, period_actuals, show_amount_fn, split_of
 from storage import accounts, audit, users
+from storage import goals as goal_repo
 
 _ = Catalog(
     {
@@ -121,13 +120,6 @@ class Subject:
             return _("team_label", lang, name=self.team.name)
         assert self.account is not None
         return self.account.name
-
-    def where(self):
-        if self.scope is GoalScope.user:
-            return Goal.scope == "user", Goal.user_id == self.user.id
-        if self.scope is GoalScope.team:
-            return Goal.scope == "team", Goal.team_id == self.team.id
-        return Goal.scope == "account", Goal.account_id == self.account.id
 
     def columns(self) -> dict[str, int | None]:
         return {
@@ -263,9 +255,8 @@ def _set(ctx: Context, s: Subject, cmd: GoalCommand) -> Reply:
         breakdown(target, monthly=cmd.months, quantum=metric.quantum)
     except InvalidInput as exc:  # parse checked these; the domain has the last word
         raise InvalidInput(str(exc)) from exc
-    existing = ctx.session.exec(
-        select(Goal).where(Goal.year == cmd.year, Goal.metric == metric.value, *s.where())
-    ).first()
+    found = goal_repo.of_subject(ctx.session, year=cmd.year, metric=metric.value, **s.columns())
+    existing = found[0] if found else None
     show = show_amount_fn(metric, currency, lang)
     what = _("what", lang, metric=metric.label(lang), year=cmd.year, who=s.name(lang))
     if existing is None:
@@ -358,7 +349,7 @@ def _view(ctx: Context, s: Subject, year: int, quarter: int | None) -> Reply:
     lang = ctx.lang
     order = {m.value: i for i, m in enumerate(GoalMetric)}
     goals = sorted(
-        ctx.session.exec(select(Goal).where(Goal.year == year, *s.where())).all(),
+        goal_repo.of_subject(ctx.session, year=year, **s.columns()),
         key=lambda g: order.get(g.metric, len(order)),
     )
     period_text = (

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlmodel import select
 
 from domain.errors import Forbidden, InvalidInput, ParseError
 from domain.goals import GoalMetric, breakdown, period_bounds
@@ -33,7 +32,7 @@ from domain.health import (
     win_rate,
 )
 from domain.health import resolution_rate as resolution_rate_of
-from domain.models import Goal, Role, Team, User
+from domain.models import Role, User
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.parsing.periods import current_quarter, period_of
@@ -43,6 +42,7 @@ from handlers.registry import command
 from handlers.replies import Field, Reply
 from handlers.views import fmt_date, fmt_money
 from handlers.views.health import fmt_pct, fmt_score
+from storage import goals as goal_repo
 from storage import users
 from storage.goals import actuals
 from storage.health import KpiInputs, Scope, day_start, days_in_period, kpi_inputs
@@ -319,20 +319,11 @@ def _coverage(ctx: Context, k: KpiInputs, end: datetime, first: date, last: date
 
 def _attainment(ctx: Context, cmd: KpiCommand, scope: Scope) -> tuple[Decimal | None, list[str]]:
     lang = ctx.lang
-    stmt = select(Goal).where(Goal.year == cmd.year)
-    if scope.owner_id is not None:
-        stmt = stmt.where(Goal.scope == "user", Goal.user_id == scope.owner_id)
-    elif scope.team_ids is not None:
-        stmt = stmt.where(Goal.scope == "team", Goal.team_id.in_(sorted(scope.team_ids)))
-    else:
-        stmt = stmt.where(Goal.scope == "team")
-    goals = list(ctx.session.exec(stmt.order_by(Goal.id)))
-    teams = {g.team_id for g in goals if g.team_id is not None}
-    team_names = (
-        dict(ctx.session.exec(select(Team.id, Team.name).where(Team.id.in_(sorted(teams)))).all())
-        if len(teams) > 1
-        else {}
+    goals = goal_repo.for_kpi(
+        ctx.session, year=cmd.year, owner_id=scope.owner_id, team_ids=scope.team_ids
     )
+    teams = {g.team_id for g in goals if g.team_id is not None}
+    team_names = users.team_names(ctx.session, teams) if len(teams) > 1 else {}
     if not goals:
         return None, []
     first, last = period_bounds(cmd.year, cmd.period)
@@ -376,7 +367,7 @@ def _kpi_scope(ctx: Context, cmd: KpiCommand) -> tuple[Scope, str]:
             who = "all"
         elif actor.role == Role.manager and users.managed_team_ids(session, actor):
             ids = users.managed_team_ids(session, actor)
-            teams = session.exec(select(Team.name).where(Team.id.in_(sorted(ids)))).all()
+            teams = users.team_names(session, ids).values()
             label = _("team_label", lang, name=", ".join(sorted(teams)))
             return Scope(team_ids=frozenset(ids)), label
         else:

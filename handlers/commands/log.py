@@ -16,7 +16,6 @@ from datetime import datetime
 from functools import partial
 
 from pydantic import BaseModel
-from sqlmodel import select
 
 from domain.errors import ParseError
 from domain.models import Contact, Interaction, InteractionContact, InteractionKind, Task
@@ -30,6 +29,7 @@ from handlers.parsing.text import split_next_step
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day, label
+from storage import contacts as contact_repo
 
 _ = Catalog(
     {
@@ -121,7 +121,7 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
     lang, session = ctx.lang, ctx.session
     account = resolve_account(ctx, cmd.account)
     require_write(session, ctx.actor, account, lang)
-    contacts = list(session.exec(select(Contact).where(Contact.account_id == account.id)))
+    contacts = contact_repo.of_account(session, account.id)
     candidates = [Candidate(key=c.id, name=c.name) for c in contacts]
     matches = match_contacts(cmd.notes, candidates)
     linked: list[int] = list(dict.fromkeys(matches.linked))

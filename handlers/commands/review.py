@@ -22,11 +22,10 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
-from domain.models import Account, Contact, ProposalStatus, Role, TierProposal, User
+from domain.models import Account, ProposalStatus, Role, TierProposal, User
 from domain.tiers import TIER_LABELS, score
 from handlers.auth import can_write
 from handlers.context import Context, ParseContext
@@ -35,7 +34,7 @@ from handlers.parsing.text import normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views.tiers import proposals_reply
-from storage import audit, users
+from storage import audit, tiering, users
 from storage.tiering import apply_score, factors_of
 
 MAX_NOTE = 500  # TierProposal.decision_note
@@ -176,27 +175,15 @@ def run_review(ctx: Context, cmd: ReviewCommand) -> Reply:
 # --- who decides what ---------------------------------------------------------------
 
 
-def decidable(session: Session, actor: User):
-    """A condition on ``Account``: the accounts whose proposals ``actor`` decides (None: all)."""
+def pending_for(session: Session, actor: User) -> list[tuple[TierProposal, Account]]:
+    """The pending proposals ``actor`` decides: an admin all of them, anyone else those
+    of the accounts they own or their own or managed teams hold."""
     if actor.role == Role.admin:
-        return None
+        return tiering.pending_proposals(session)
     teams = users.managed_team_ids(session, actor)
     if actor.team_id is not None:
         teams.add(actor.team_id)
-    return or_(Account.owner_id == actor.id, Account.team_id.in_(sorted(teams)))
-
-
-def pending_for(session: Session, actor: User) -> list[tuple[TierProposal, Account]]:
-    stmt = (
-        select(TierProposal, Account)
-        .join(Account, Account.id == TierProposal.account_id)
-        .where(TierProposal.status == ProposalStatus.pending.value)
-        .order_by(TierProposal.id)
-    )
-    where = decidable(session, actor)
-    if where is not None:
-        stmt = stmt.where(where)
-    return list(session.exec(stmt).all())
+    return tiering.pending_proposals(session, owner_id=actor.id, team_ids=teams)
 
 
 def _chosen(ctx: Context, cmd: ReviewCommand) -> list[tuple[TierProposal, Account]]:
@@ -230,14 +217,7 @@ def _list(ctx: Context) -> Reply:
 
 
 def _depths(session: Session, account_ids: list[int]) -> dict[int, int]:
-    if not account_ids:
-        return {}
-    rows = session.exec(
-        select(Contact.account_id, func.count(func.distinct(Contact.role)))
-        .where(Contact.account_id.in_(account_ids), Contact.role.is_not(None))
-        .group_by(Contact.account_id)
-    )
-    return dict(rows.all())
+    return tiering.decision_chain_depths(session, account_ids)
 
 
 def _factor_value(name: str, value):

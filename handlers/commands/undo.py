@@ -18,15 +18,14 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
-from domain.models import Account, AuditEntry, User
+from domain.models import AuditEntry, User
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.registry import command
 from handlers.replies import Reply, Severity
 from handlers.views import clip, label
-from storage import audit
+from storage import audit, health
 
 _ = Catalog(
     {
@@ -223,10 +222,7 @@ def _import_file(entries: list[AuditEntry]) -> str | None:
 
 def _account_names(ctx: Context, entries: list[AuditEntry]) -> dict[int, str]:
     ids = {e.account_id for e in entries if e.account_id is not None}
-    if not ids:
-        return {}
-    rows = ctx.session.exec(select(Account.id, Account.name).where(Account.id.in_(ids)))
-    return dict(rows.all())
+    return health.account_names(ctx.session, ids)
 
 
 def _one(entry: AuditEntry, names: dict[int, str], lang: str) -> str:

@@ -29,11 +29,8 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from sqlalchemy import func
-from sqlmodel import select
-
 from domain.errors import Forbidden, InvalidInput, NotFound
-from domain.models import Account, Role, Task, Team, TeamManager, User
+from domain.models import Role, Team, TeamManager, User
 from handlers.context import Context
 from handlers.i18n import Catalog
 from handlers.parsing.users import UserCommand, UserOptions, parse_user
@@ -46,7 +43,9 @@ from handlers.people import (
 )
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
+from storage import accounts as account_repo
 from storage import audit, users
+from storage import tasks as task_repo
 
 SELF_SERVICE = {"display_name", "language", "timezone", "email"}
 
@@ -295,7 +294,7 @@ def _managed_teams(ctx: Context) -> list[Team]:
     ids = users.managed_team_ids(ctx.session, ctx.actor)
     if not ids:
         return []
-    return list(ctx.session.exec(select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+    return users.teams_by_ids(ctx.session, ids)
 
 
 def _team(ctx: Context, name: str, changes: _Changes) -> Team:
@@ -363,10 +362,7 @@ def _apply_links(
 
 def _set_managed(ctx: Context, user: User, wanted: set[int], changes: _Changes) -> None:
     session = ctx.session
-    current = {
-        link.team_id: link
-        for link in session.exec(select(TeamManager).where(TeamManager.user_id == user.id))
-    }
+    current = users.manager_links(session, user)
     for team_id in sorted(wanted - set(current)):
         link = TeamManager(team_id=team_id, user_id=user.id)
         session.add(link)
@@ -417,13 +413,13 @@ def _check_unique(
             raise InvalidInput(
                 _("taken_handle", lang, handle=handle, name=other.display_name, state=state(other))
             )
-    for key, value, column in (
-        ("taken_slack", slack_id, User.slack_id),
-        ("taken_wecom", wecom_id, User.wecom_id),
+    for key, value, platform in (
+        ("taken_slack", slack_id, "slack"),
+        ("taken_wecom", wecom_id, "wecom"),
     ):
         if not value:
             continue
-        other = session.exec(select(User).where(column == value)).first()
+        other = users.holder_of(session, platform, value)
         if other is not None and other.id != user.id:
             raise InvalidInput(
                 _(key, lang, value=value, name=other.display_name, handle=other.handle)
@@ -432,12 +428,7 @@ def _check_unique(
 
 
 def _require_other_admin(ctx: Context, user: User) -> None:
-    others = ctx.session.exec(
-        select(func.count(User.id)).where(
-            User.role == Role.admin.value, User.active.is_(True), User.id != user.id
-        )
-    ).one()
-    if not others:
+    if not users.other_active_admins(ctx.session, user):
         raise InvalidInput(_("last_admin", ctx.lang, name=user.display_name))
 
 
@@ -503,10 +494,8 @@ def _remove(ctx: Context, user: User) -> Reply:
     session.add(user)
     ctx.audit("update", user, before=before, summary=f"user {user.handle} deactivated")
     _set_managed(ctx, user, set(), _Changes())
-    accounts = session.exec(select(func.count(Account.id)).where(Account.owner_id == user.id)).one()
-    tasks = session.exec(
-        select(func.count(Task.id)).where(Task.owner_id == user.id, Task.done_at.is_(None))
-    ).one()
+    accounts = account_repo.count_owned(session, user.id)
+    tasks = task_repo.count_open(session, owner_ids=[user.id])
     return Reply(
         title=_("removed", lang, name=user.display_name, handle=user.handle),
         lines=[_("keeps", lang, accounts=accounts, tasks=tasks)] if accounts or tasks else [],
@@ -531,12 +520,7 @@ def _card(
     none = _("none", lang)
     team = session.get(Team, user.team_id) if user.team_id else None
     manager = session.get(User, user.manager_id) if user.manager_id else None
-    managed = session.exec(
-        select(Team.name)
-        .join(TeamManager, TeamManager.team_id == Team.id)
-        .where(TeamManager.user_id == user.id)
-        .order_by(Team.name)
-    ).all()
+    managed = users.managed_team_names(session, user)
     reply = Reply(title=title, severity=severity, lines=list(lines or []))
     reply.fields += [
         Field(_("role", lang), _role_label(user.role, lang)),
@@ -570,21 +554,19 @@ def _role_label(role: str, lang: str) -> str:
 
 def _list(ctx: Context, cmd: UserCommand) -> Reply:
     lang, session = ctx.lang, ctx.session
-    query = select(User).order_by(User.handle)
     team = None
     if cmd.team:
         team = users.team_by_name(session, cmd.team)
         if team is None:
-            names = ", ".join(session.exec(select(Team.name).order_by(Team.name)).all()) or "—"
+            names = ", ".join(users.team_names(session).values()) or "—"
             raise NotFound(_("unknown_team", lang, team=cmd.team, teams=names))
-        query = query.where(User.team_id == team.id)
-    if not cmd.include_inactive:
-        query = query.where(User.active.is_(True))
-    people = list(session.exec(query))
+    people = users.everyone(
+        session, team_id=team.id if team else None, include_inactive=cmd.include_inactive
+    )
     if not people:
         return Reply(title=_("list_empty", lang))
-    teams = {t.id: t.name for t in session.exec(select(Team))}
-    by_id = {u.id: u for u in session.exec(select(User))}
+    teams = users.team_names(session)
+    by_id = {u.id: u for u in users.everyone(session)}
     groups: dict[str, list[str]] = {}
     for u in people:
         parts = [f"@{u.handle}", u.display_name, _role_label(u.role, lang)]
