@@ -19,6 +19,7 @@ from handlers.replies import Reply
 from schedules.jobs import job_table
 from schedules.registry import JobTable
 from storage.engine import make_engine
+from storage.health import RfmCache
 from storage.migrate import ensure_schema
 
 if TYPE_CHECKING:
@@ -72,7 +73,12 @@ def build_app(
     notifier = notifier or MetricsNotifier(build_notifier(settings, engine), metrics)
     commands = build_commands()
     dispatcher = Dispatcher(
-        engine, settings, notifier, commands=commands, on_command=metrics.observe_command
+        engine,
+        settings,
+        notifier,
+        commands=commands,
+        on_command=metrics.observe_command,
+        rfm_cache=RfmCache(),
     )
     return App(settings, engine, dispatcher, notifier, build_jobs(), commands, metrics)
 

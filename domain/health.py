@@ -437,6 +437,28 @@ def lifetime_value(
     return LifetimeValue(annual_revenue, years, margin_pct, cost, value)
 
 
+def account_lifetime_value(
+    *,
+    annual_revenue: Decimal | None,
+    expected_years: float | None,
+    margin_pct: float | None,
+    acquisition_cost: Decimal | None,
+    default_years: float | None,
+    rfm: Rfm | None,
+) -> tuple[LifetimeValue | None, bool]:
+    """An account's lifetime value, and whether its revenue came from the book.
+
+    The recorded annual revenue when there is one, else the RFM window's monetary
+    value; the account's expected years, else the policy's ``default_years``.  The
+    flag is True only when there is a value and its revenue is the RFM window's.
+    """
+    revenue, from_book = annual_revenue, False
+    if revenue is None and rfm is not None and rfm.inputs.monetary:
+        revenue, from_book = rfm.inputs.monetary, True
+    ltv = lifetime_value(revenue, expected_years or default_years, margin_pct, acquisition_cost)
+    return ltv, from_book and ltv is not None
+
+
 # --- KPIs ---------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from storage import audit
 
 if TYPE_CHECKING:
     from handlers.registry import CommandTable
+    from storage.health import RfmCache
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Context:
     request_id: str
     parse: ParseContext
     commands: CommandTable  # the app's command table (``/help`` reads it back)
+    rfm_cache: RfmCache  # the app's (``/account`` ranks against the whole book)
     outbox: list[Outgoing] = field(default_factory=list)
 
     @property

@@ -35,6 +35,7 @@ from handlers.replies import Reply, Severity
 from handlers.suggest import CN_PARTICLES, guess
 from handlers.views import clip
 from storage import accounts, users
+from storage.health import RfmCache
 from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -136,10 +137,12 @@ class Dispatcher:
         *,
         commands: CommandTable,
         on_command: CommandObserver = unobserved,
+        rfm_cache: RfmCache | None = None,
     ) -> None:
         self.engine = engine
         self.commands = commands
         self.on_command = on_command  # told each message's command, outcome and time
+        self.rfm_cache = rfm_cache or RfmCache()
         self.settings = settings
         self.notifier = notifier
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -232,6 +235,7 @@ class Dispatcher:
             request_id=incoming.request_id,
             parse=pctx,
             commands=self.commands,
+            rfm_cache=self.rfm_cache,
         )
 
     def _run(self, spec: CommandSpec, ctx: Context, args: str) -> Reply:

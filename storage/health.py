@@ -36,8 +36,8 @@ from domain.health import (
     Receivables,
     Rfm,
     RfmInput,
+    account_lifetime_value,
     add_money,
-    lifetime_value,
     payment_record,
     policy_of,
     receivables,
@@ -394,39 +394,43 @@ def _in_house(
     return split_total(amounts, house, house=house, rates=settings.fx_rates)
 
 
-_RFM_CACHE: dict[tuple, RfmBook] = {}
-_RFM_LOCK = threading.Lock()
-
-
-def rfm_book_cached(
-    session: Session, *, now: datetime, settings: Settings, tz: ZoneInfo
-) -> RfmBook:
+class RfmCache:
     """The whole book's RFM, computed again only when the book's money moved, the day or
     the hour changed, or an account was added.
 
     Ranking every account costs time in proportion to the book (about half a second at
     50,000 accounts), too much for every ``/account``; quintiles over a year's window
     move slowly.  The key is read in one cheap statement over indexed columns, so a won
-    deal or a payment shows at once.  Per process, a few entries at most.
+    deal or a payment shows at once.  The app owns one (``bot.bootstrap`` builds it, the
+    dispatcher hands it to commands through the context); a few entries at most.
+    Safe to share between threads.
     """
-    marks = session.exec(
-        select(
-            select(func.max(Deal.closed_at)).scalar_subquery(),
-            select(func.max(Deal.id)).scalar_subquery(),
-            select(func.max(Payment.id)).scalar_subquery(),
-            select(func.max(Account.id)).scalar_subquery(),
-        )
-    ).one()
-    key = (str(session.get_bind().url), local_day(now, tz), now.hour, *marks)
-    with _RFM_LOCK:
-        book = _RFM_CACHE.get(key)
-    if book is None:
-        book = rfm_book(session, now=now, settings=settings, tz=tz)
-        with _RFM_LOCK:
-            if len(_RFM_CACHE) > 8:
-                _RFM_CACHE.clear()
-            _RFM_CACHE[key] = book
-    return book
+
+    LIMIT = 8
+
+    def __init__(self) -> None:
+        self._books: dict[tuple, RfmBook] = {}
+        self._lock = threading.Lock()
+
+    def book(self, session: Session, *, now: datetime, settings: Settings, tz: ZoneInfo) -> RfmBook:
+        marks = session.exec(
+            select(
+                select(func.max(Deal.closed_at)).scalar_subquery(),
+                select(func.max(Deal.id)).scalar_subquery(),
+                select(func.max(Payment.id)).scalar_subquery(),
+                select(func.max(Account.id)).scalar_subquery(),
+            )
+        ).one()
+        key = (str(session.get_bind().url), local_day(now, tz), now.hour, *marks)
+        with self._lock:
+            book = self._books.get(key)
+        if book is None:
+            book = rfm_book(session, now=now, settings=settings, tz=tz)
+            with self._lock:
+                if len(self._books) > self.LIMIT:
+                    self._books.clear()
+                self._books[key] = book
+        return book
 
 
 # --- /account -----------------------------------------------------------------------
@@ -475,13 +479,14 @@ def health_facts(
     settings: Settings,
     tz: ZoneInfo,
     with_rfm: bool = True,
+    rfm_cache: RfmCache | None = None,
 ) -> HealthFacts:
     """One account's health in ten statements, whatever the size of the book.
 
     RFM ranks the account against the whole book, which costs time in proportion to
     the book (about 25 ms at 2,000 accounts, 250 ms at 20,000 on SQLite);
     ``with_rfm=False`` leaves it out (``rfm`` is None and lifetime value then uses only
-    the recorded annual revenue).
+    the recorded annual revenue), and ``rfm_cache`` (the app's) spares most of it.
     """
     policy = policy_of(settings)
     today = local_day(now, tz)
@@ -492,16 +497,18 @@ def health_facts(
     count, oldest = open_complaints_by_account(session, where=where).get(account.id, (0, None))
     rfm, unconverted = None, frozenset()
     if with_rfm:
-        book = rfm_book_cached(session, now=now, settings=settings, tz=tz)
+        if rfm_cache is not None:
+            book = rfm_cache.book(session, now=now, settings=settings, tz=tz)
+        else:
+            book = rfm_book(session, now=now, settings=settings, tz=tz)
         rfm, unconverted = book.scores.get(account.id), book.unconverted.get(account.id)
-    revenue, from_book = account.annual_revenue, False
-    if revenue is None and rfm is not None and rfm.inputs.monetary:
-        revenue, from_book = rfm.inputs.monetary, True
-    ltv = lifetime_value(
-        revenue,
-        account.expected_years or policy.expected_years,
-        account.margin_pct,
-        account.acquisition_cost,
+    ltv, from_book = account_lifetime_value(
+        annual_revenue=account.annual_revenue,
+        expected_years=account.expected_years,
+        margin_pct=account.margin_pct,
+        acquisition_cost=account.acquisition_cost,
+        default_years=policy.expected_years,
+        rfm=rfm,
     )
     return HealthFacts(
         csat=csat,
@@ -511,7 +518,7 @@ def health_facts(
         rfm=rfm,
         rfm_unconverted=unconverted or frozenset(),
         ltv=ltv,
-        ltv_revenue_from_book=from_book and ltv is not None,
+        ltv_revenue_from_book=from_book,
         currency=settings.currency,
     )
 

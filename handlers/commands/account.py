@@ -99,7 +99,14 @@ def run_account(ctx: Context, cmd: AccountQuery) -> Reply:
     account = resolve_account(ctx, cmd.account)
     require_read(ctx.session, ctx.actor, account, ctx.lang)
     facts = account_facts(ctx.session, account, year=ctx.now.year)
-    health = health_facts(ctx.session, account, now=ctx.now, settings=ctx.settings, tz=ctx.tz)
+    health = health_facts(
+        ctx.session,
+        account,
+        now=ctx.now,
+        settings=ctx.settings,
+        tz=ctx.tz,
+        rfm_cache=ctx.rfm_cache,
+    )
     return AccountView(ctx, facts, health).reply()
 
 

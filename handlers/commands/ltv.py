@@ -15,7 +15,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from domain.errors import ParseError
-from domain.health import convert, lifetime_value, policy_of
+from domain.health import account_lifetime_value, convert, policy_of
 from domain.models import Account
 from handlers.auth import require_read, require_write
 from handlers.context import Context, ParseContext
@@ -161,16 +161,15 @@ def _ltv_view(ctx: Context, account: Account, reply: Reply) -> Reply:
     left_out = book.unconverted.get(account.id)
     if left_out:
         reply.lines.append(_("left_out", lang, currencies=", ".join(sorted(left_out))))
-    revenue, from_book = account.annual_revenue, False
-    if revenue is None and rfm is not None and rfm.inputs.monetary:
-        revenue, from_book = rfm.inputs.monetary, True
-    ltv = lifetime_value(
-        revenue,
-        account.expected_years or policy.expected_years,
-        account.margin_pct,
-        account.acquisition_cost,
+    ltv, from_book = account_lifetime_value(
+        annual_revenue=account.annual_revenue,
+        expected_years=account.expected_years,
+        margin_pct=account.margin_pct,
+        acquisition_cost=account.acquisition_cost,
+        default_years=policy.expected_years,
+        rfm=rfm,
     )
     reply.fields.append(Field(_("ltv", lang), ltv_text(ltv, lang, house, account.name)))
-    if ltv is not None and from_book:
+    if from_book:
         reply.lines.append(_("ltv_from_book", lang))
     return reply

@@ -16,7 +16,9 @@ from domain.health import (
     HealthPolicy,
     HealthSignals,
     PaymentRecord,
+    Rfm,
     RfmInput,
+    account_lifetime_value,
     allocate,
     assess_health,
     complaint_rate,
@@ -420,3 +422,20 @@ def test_quarter_names():
     assert quarter_of(date(2026, 1, 1)) == "2026Q1"
     assert quarter_of(date(2026, 3, 31)) == "2026Q1"
     assert quarter_of(date(2026, 11, 18)) == "2026Q4"
+
+
+def test_an_accounts_lifetime_value_takes_the_books_revenue_only_when_none_is_recorded():
+    rfm = Rfm(3, 2, 4, RfmInput(days_since=10, frequency=2, monetary=D(500_000)))
+    inputs = {"expected_years": None, "margin_pct": 20, "acquisition_cost": D(10_000)}
+    recorded, from_book = account_lifetime_value(
+        annual_revenue=D(1_000_000), default_years=3, rfm=rfm, **inputs
+    )
+    assert (recorded.value, from_book) == (D("590000.00"), False)  # 1M × 3 × 20% − 10k
+    booked, from_book = account_lifetime_value(
+        annual_revenue=None, default_years=3, rfm=rfm, **inputs
+    )
+    assert (booked.value, from_book) == (D("290000.00"), True)  # 500k × 3 × 20% − 10k
+    assert account_lifetime_value(annual_revenue=None, default_years=3, rfm=None, **inputs) == (
+        None,
+        False,
+    )
