@@ -12,13 +12,13 @@ from pydantic import BaseModel
 
 from domain.models import AuditEntry
 from handlers.auth import require_read
-from handlers.commands.undo import describe
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
 from handlers.registry import command
 from handlers.replies import Reply
 from handlers.views import fmt_date
+from handlers.views.changes import describe
 from storage import audit
 
 LIMIT = 15

@@ -1,0 +1,132 @@
+"""What a command changed, in one line: ``visit logged at Acme, next step #12, new
+contact Li Wei`` (or in Chinese), from its audit entries.
+
+``/undo`` says what it took back with it, ``/history`` what each command did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.models import AuditEntry
+from handlers.context import Context
+from handlers.i18n import Catalog
+from handlers.views import clip, label
+from storage import health
+
+_ = Catalog(
+    {
+        "interaction": {"en": "{kind} logged at {account}", "zh": "{account} 的{kind}记录"},
+        "task_new": {"en": "next step #{id}", "zh": "下一步 #{id}"},
+        "task_done": {"en": "#{id} marked done", "zh": "#{id} 的完成标记"},
+        "task_edit": {"en": "change to next step #{id}", "zh": "待办 #{id} 的修改"},
+        "contact_new": {"en": "new contact {name}", "zh": "新联系人 {name}"},
+        "contact_edit": {"en": "change to contact {name}", "zh": "联系人 {name} 的修改"},
+        "contact_gone": {"en": "removal of contact {name}", "zh": "联系人 {name} 的删除"},
+        "snooze_on": {"en": "snooze of {account}", "zh": "{account} 的暂停提醒"},
+        "snooze_off": {"en": "end of the snooze on {account}", "zh": "{account} 的取消暂停"},
+        "account_edit": {"en": "change to {account}", "zh": "{account} 的修改"},
+        "account_new": {"en": "new account {account}", "zh": "新客户 {account}"},
+        "reminder_new": {"en": "reminder #{id}", "zh": "提醒 #{id}"},
+        "reminder_off": {"en": "cancelling reminder #{id}", "zh": "提醒 #{id} 的取消"},
+        "deal_new": {"en": "new deal {name}", "zh": "新商机 {name}"},
+        "deal_edit": {"en": "change to deal {name}", "zh": "商机 {name} 的修改"},
+        "user_new": {"en": "new user @{handle}", "zh": "新用户 @{handle}"},
+        "user_edit": {"en": "change to @{handle}", "zh": "@{handle} 的修改"},
+        "team_new": {"en": "new team {name}", "zh": "新团队 {name}"},
+        "goal": {"en": "goal change", "zh": "目标修改"},
+        "import": {"en": "import of {file}: {what}", "zh": "导入 {file}：{what}"},
+        "more": {"en": "{n} more", "zh": "另 {n} 项"},
+        "other": {"en": "{entity} change", "zh": "{entity} 修改"},
+        "sep": {"en": ", ", "zh": "，"},
+    }
+)
+
+# Which changes lead the "Undid: …" sentence; link rows are part of their parent.
+_ORDER = {
+    "interaction": 0,
+    "deal": 1,
+    "account": 2,
+    "kam_user": 2,
+    "task": 3,
+    "contact": 4,
+    "reminder": 5,
+}
+IMPORT_PARTS = 3  # how many rows of an import its description names
+_SILENT = {"interaction_contact", "team_manager", "deal_stage_change", "account_alias"}
+
+
+def describe(ctx: Context, entries: list[AuditEntry]) -> str:
+    """``visit logged at Acme, next step #12, new contact Li Wei`` (or in Chinese)."""
+    lang = ctx.lang
+    names = _account_names(ctx, entries)
+    parts: list[str] = []
+    for entry in sorted(entries, key=lambda e: (_ORDER.get(e.entity, 9), e.id or 0)):
+        if entry.entity in _SILENT:
+            continue
+        text = _one(entry, names, lang)
+        if text and text not in parts:
+            parts.append(text)
+    if not parts:  # only link rows changed (e.g. who manages a team)
+        parts = [_("other", lang, entity=entries[0].entity.replace("_", " "))]
+    file = _import_file(entries)
+    if file is not None and len(parts) > IMPORT_PARTS:  # a file of many rows: the first few
+        parts = [*parts[:IMPORT_PARTS], _("more", lang, n=len(parts) - IMPORT_PARTS)]
+    what = _("sep", lang).join(parts)
+    return what if file is None else _("import", lang, file=file, what=what)
+
+
+def _import_file(entries: list[AuditEntry]) -> str | None:
+    """The file a ``kam import`` read (its entries say ``import FILE line N: …``)."""
+    first = entries[0]
+    if first.channel != "csv" or not first.summary.startswith("import "):
+        return None
+    rest = first.summary.removeprefix("import ")
+    for marker in (" line ", " (after the rows):"):
+        if marker in rest:
+            return rest.split(marker, 1)[0]
+    return None
+
+
+def _account_names(ctx: Context, entries: list[AuditEntry]) -> dict[int, str]:
+    ids = {e.account_id for e in entries if e.account_id is not None}
+    return health.account_names(ctx.session, ids)
+
+
+def _one(entry: AuditEntry, names: dict[int, str], lang: str) -> str:
+    row: dict[str, Any] = entry.after or entry.before or {}
+    before: dict[str, Any] = entry.before or {}
+    account = names.get(entry.account_id or row.get("account_id") or 0) or row.get("name", "?")
+    kind, action = entry.entity, entry.action
+    if kind == "interaction":
+        return _("interaction", lang, kind=label(row.get("kind"), lang), account=account)
+    if kind == "task":
+        if action == "create":
+            return _("task_new", lang, id=entry.entity_id)
+        if row.get("done_at") and not before.get("done_at"):
+            return _("task_done", lang, id=entry.entity_id)
+        return _("task_edit", lang, id=entry.entity_id)
+    if kind == "contact":
+        key = {"create": "contact_new", "update": "contact_edit"}.get(action, "contact_gone")
+        return _(key, lang, name=row.get("name", "?"))
+    if kind == "account":
+        if action == "create":
+            return _("account_new", lang, account=row.get("name", account))
+        if row.get("snoozed_until") != before.get("snoozed_until"):
+            key = "snooze_on" if row.get("snoozed_until") else "snooze_off"
+            return _(key, lang, account=row.get("name", account))
+        return _("account_edit", lang, account=row.get("name", account))
+    if kind == "reminder":
+        key = "reminder_new" if action == "create" else "reminder_off"
+        return _(key, lang, id=entry.entity_id)
+    if kind == "deal":
+        key = "deal_new" if action == "create" else "deal_edit"
+        return _(key, lang, name=clip(str(row.get("name", "?")), 40))
+    if kind == "kam_user":
+        key = "user_new" if action == "create" else "user_edit"
+        return _(key, lang, handle=row.get("handle", "?"))
+    if kind == "team":
+        return _("team_new", lang, name=row.get("name", "?"))
+    if kind == "goal":
+        return _("goal", lang)
+    return entry.summary or _("other", lang, entity=kind.replace("_", " "))
