@@ -114,6 +114,11 @@ def _scope_of(
     return and_(*conds) if conds else None
 
 
+def owned_or_held(owner_id: int, team_ids: Collection[int]) -> Condition:
+    """A condition on ``Account``: owned by ``owner_id`` or held by one of ``team_ids``."""
+    return or_(Account.owner_id == owner_id, Account.team_id.in_(sorted(team_ids)))
+
+
 def _restrict(stmt, column, where: Accounts):
     if where is None:
         return stmt

@@ -15,7 +15,6 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import or_
 
 from domain.errors import InvalidInput, NotFound, ParseError
 from domain.models import Account, Complaint, Role
@@ -29,7 +28,13 @@ from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, fmt_day
 from storage import audit, users
-from storage.health import account_names, complaint_age, complaints_of, open_complaints
+from storage.health import (
+    account_names,
+    complaint_age,
+    complaints_of,
+    open_complaints,
+    owned_or_held,
+)
 
 MAX_COMMENT = 1000  # Complaint.text, Complaint.resolution
 LIST_LIMIT = 20
@@ -103,8 +108,7 @@ def _readable(ctx: Context):
     """A condition on ``Account``: the accounts the actor may read (None: all)."""
     if ctx.actor.role == Role.admin:
         return None
-    teams = sorted(users.visible_team_ids(ctx.session, ctx.actor))
-    return or_(Account.owner_id == ctx.actor.id, Account.team_id.in_(teams))
+    return owned_or_held(ctx.actor.id, users.visible_team_ids(ctx.session, ctx.actor))
 
 
 # --- /complaint ---------------------------------------------------------------------
