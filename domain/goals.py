@@ -31,10 +31,6 @@ class GoalMetric(StrEnum):
     INTERACTIONS = "interactions"
     NEW_CONTACTS = "new_contacts"
 
-    def label(self, lang: str = "en") -> str:
-        labels = METRIC_LABELS[self]
-        return labels.get(lang, labels["en"])
-
     @property
     def is_money(self) -> bool:
         return self is GoalMetric.WON_REVENUE
@@ -43,14 +39,6 @@ class GoalMetric(StrEnum):
     def quantum(self) -> Decimal:
         """Smallest step of an amount: a cent for money, one for counts."""
         return CENT if self.is_money else ONE
-
-
-METRIC_LABELS: dict[GoalMetric, dict[str, str]] = {
-    GoalMetric.WON_REVENUE: {"en": "won revenue", "zh": "赢单金额"},
-    GoalMetric.WON_DEALS: {"en": "won deals", "zh": "赢单数"},
-    GoalMetric.INTERACTIONS: {"en": "interactions", "zh": "跟进次数"},
-    GoalMetric.NEW_CONTACTS: {"en": "new contacts", "zh": "新增联系人"},
-}
 
 
 class PaceStatus(StrEnum):

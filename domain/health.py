@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -747,40 +747,5 @@ def assess_health(signals: HealthSignals, policy: HealthPolicy) -> list[Risk]:
     return sorted(risks, key=lambda r: (r.severity.rank, r.code))
 
 
-HEALTH_RISK_TEXT: dict[str, dict[str, str]] = {
-    "csat_low": {
-        "en": "CSAT {score}/10 (a risk at {limit} or less)",
-        "zh": "满意度 {score}/10（{limit} 分及以下为风险）",
-    },
-    "csat_drop": {
-        "en": "CSAT fell from {previous} to {score}",
-        "zh": "满意度从 {previous} 分降到 {score} 分",
-    },
-    "receivables_overdue": {
-        "en": "Overdue receivables {amounts}, the oldest {days} days past due",
-        "zh": "逾期应收 {amounts}，最久逾期 {days} 天",
-    },
-    "credit_limit_exceeded": {
-        "en": "Open exposure {exposure} is above the credit limit {limit} by {excess}",
-        "zh": "未结敞口 {exposure}，超出信用额度 {limit} 共 {excess}",
-    },
-}
-
-
-def _plain_money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount:,.2f}"
-
-
-def describe_health(
-    risk: Risk, lang: str = "en", money: Callable[[Decimal, str], str] = _plain_money
-) -> str:
-    """A health risk as one line in ``lang``; ``money`` formats an amount in a currency."""
-    texts = HEALTH_RISK_TEXT[risk.code]
-    params = dict(risk.params)
-    if "amounts" in params:
-        params["amounts"] = " + ".join(money(a, c) for c, a in params["amounts"].items())
-    currency = params.pop("currency", None)
-    if currency is not None:
-        for key in ("exposure", "limit", "excess"):
-            params[key] = money(params[key], currency)
-    return texts.get(lang, texts["en"]).format(**params)
+HEALTH_RISK_CODES = ("csat_low", "csat_drop", "receivables_overdue", "credit_limit_exceeded")
+"""Every code ``assess_health`` can report; handlers/views/risks.py has the words for each."""

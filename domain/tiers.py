@@ -36,12 +36,6 @@ from domain.errors import InvalidInput
 
 TIERS = ("A", "B", "C")
 
-TIER_LABELS: dict[str, dict[str, str]] = {
-    "A": {"en": "strategic", "zh": "战略"},
-    "B": {"en": "key", "zh": "重点"},
-    "C": {"en": "maintain", "zh": "维护"},
-}
-
 NEUTRAL = 50.0
 """Score of a sub-factor nobody has filled in."""
 

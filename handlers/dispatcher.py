@@ -27,7 +27,7 @@ from domain.models import Team, User
 from domain.settings import Settings
 from handlers import commands  # noqa: F401  (registers every command)
 from handlers.context import Context, Outgoing, ParseContext
-from handlers.i18n import Catalog, pick
+from handlers.i18n import Catalog, languages
 from handlers.metrics import CommandObservation, observe_command
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.parsing.text import normalize
@@ -82,6 +82,7 @@ _ = Catalog(
             "en": "Say /help to see what kam can do.",
             "zh": "输入 /帮助 查看 kam 能做什么。",
         },
+        "only_roles": {"en": "Only {roles} may use /{name}", "zh": "只有 {roles} 可以使用 /{name}"},
     }
 )
 
@@ -183,9 +184,9 @@ class Dispatcher:
         except (OperationalError, PoolTimeout) as exc:
             obs.failed(exc)
             log.warning("database unavailable: %s", type(exc).__name__)
-            # Who is asking lives in the database, so their language is unknown: both.
-            other = "en" if lang == "zh" else "zh"
-            return self._error_reply(Unavailable(_("unavailable", other)), None, lang)
+            # Who is asking lives in the database, so their language is unknown: all.
+            others = "\n".join(_("unavailable", other) for other in languages() if other != lang)
+            return self._error_reply(Unavailable(others), None, lang)
         self._send_outbox(outbox)
         return reply
 
@@ -232,13 +233,7 @@ class Dispatcher:
     def _run(self, spec: CommandSpec, ctx: Context, args: str) -> Reply:
         if ctx.actor.role not in spec.roles:
             roles = ", ".join(sorted(spec.roles))
-            raise Forbidden(
-                pick(
-                    ctx.lang,
-                    f"Only {roles} may use /{spec.name}",
-                    f"只有 {roles} 可以使用 /{spec.name}",
-                )
-            )
+            raise Forbidden(_("only_roles", ctx.lang, roles=roles, name=spec.name))
         cmd = spec.parse(args, ctx.parse)
         return spec.run(ctx, cmd)
 

@@ -88,8 +88,3 @@ class Catalog:
         if self._legacy is not None:  # transitional: removed when the extraction runs
             return name in self._legacy
         return has(self.key(name))
-
-
-def pick(lang: str, en: str, zh: str) -> str:
-    """The one-off choice between two words, for where a catalog entry would be noise."""
-    return zh if lang == "zh" else en

@@ -37,7 +37,13 @@ from handlers.parsing.goals import GoalCommand, parse_goal
 from handlers.people import find_team, resolve_user, user_ref_of
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
-from handlers.views.goals import goal_section, period_actuals, show_amount_fn, split_of
+from handlers.views.goals import (
+    goal_section,
+    metric_label,
+    period_actuals,
+    show_amount_fn,
+    split_of,
+)
 from storage import accounts, audit, users
 
 _ = Catalog(
@@ -101,6 +107,7 @@ _ = Catalog(
             "en": "{name} belongs to another team; you can't see its goals.",
             "zh": "{name} 属于其他团队，你无权查看其目标。",
         },
+        "for_user": {"en": " for @{handle}", "zh": " 给 @{handle}"},
     }
 )
 
@@ -267,7 +274,7 @@ def _set(ctx: Context, s: Subject, cmd: GoalCommand) -> Reply:
         select(Goal).where(Goal.year == cmd.year, Goal.metric == metric.value, *s.where())
     ).first()
     show = show_amount_fn(metric, currency, lang)
-    what = _("what", lang, metric=metric.label(lang), year=cmd.year, who=s.name(lang))
+    what = _("what", lang, metric=metric_label(metric, lang), year=cmd.year, who=s.name(lang))
     if existing is None:
         goal = Goal(
             year=cmd.year,
@@ -342,7 +349,7 @@ def _tell(ctx: Context, s: Subject, metric: GoalMetric, year: int, goal: Goal) -
                 key,
                 lang,
                 who=ctx.actor.display_name,
-                metric=metric.label(lang),
+                metric=metric_label(metric, lang),
                 year=year,
                 target=target,
                 account=account,
@@ -372,7 +379,7 @@ def _view(ctx: Context, s: Subject, year: int, quarter: int | None) -> Reply:
         if s.user is not None and s.user.id == ctx.actor.id:
             reply.lines.append(_("how_to_set", lang, year=year, suffix=""))
         elif s.user is not None and (ctx.actor.role == Role.admin or _manages_user(ctx, s.user)):
-            suffix = (" for @" if lang != "zh" else " 给 @") + s.user.handle
+            suffix = _("for_user", lang, handle=s.user.handle)
             reply.lines.append(_("how_to_set", lang, year=year, suffix=suffix))
         return reply
     period = "year" if quarter is None else f"Q{quarter}"

@@ -27,14 +27,14 @@ from sqlmodel import Session, select
 
 from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
 from domain.models import Account, Contact, ProposalStatus, Role, TierProposal, User
-from domain.tiers import TIER_LABELS, score
+from domain.tiers import score
 from handlers.auth import can_write
 from handlers.context import Context, ParseContext
-from handlers.i18n import Catalog, pick
+from handlers.i18n import Catalog
 from handlers.parsing.text import normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
-from handlers.views.tiers import proposals_reply
+from handlers.views.tiers import proposals_reply, tier_label
 from storage import audit, users
 from storage.tiering import apply_score, factors_of
 
@@ -93,6 +93,7 @@ _ = Catalog(
             "zh": "#{id} 涉及的 {account} 不在你管理的团队中。",
         },
         "long_note": {"en": "The note can be at most {n} characters.", "zh": "备注最多 {n} 个字。"},
+        "tier_button": {"en": "Tier", "zh": "分级"},
     }
 )
 
@@ -331,7 +332,7 @@ def _reject(ctx: Context, rows: list[tuple[TierProposal, Account]], note: str | 
 
 
 def _tier(tier: str, lang: str) -> str:
-    return f"{tier} {TIER_LABELS[tier][lang]}"
+    return f"{tier} {tier_label(tier, lang)}"
 
 
 def _tell_owner(ctx: Context, p: TierProposal, account: Account) -> None:
@@ -349,6 +350,6 @@ def _tell_owner(ctx: Context, p: TierProposal, account: Account) -> None:
                 to_tier=p.to_tier,
                 who=ctx.actor.display_name,
             ),
-            actions=[Action(pick(owner.language, "Tier", "分级"), f"tier {account.name}")],
+            actions=[Action(_("tier_button", owner.language), f"tier {account.name}")],
         ),
     )
