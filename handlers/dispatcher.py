@@ -78,10 +78,6 @@ _ = Catalog(
             "zh": "有人同时修改了同一内容，请重新发送。",
         },
         "nothing_changed": {"en": "Nothing was changed.", "zh": "没有做任何修改。"},
-        "empty": {
-            "en": "Say /help to see what kam can do.",
-            "zh": "输入 /帮助 查看 kam 能做什么。",
-        },
         "only_roles": {"en": "Only {roles} may use /{name}", "zh": "只有 {roles} 可以使用 /{name}"},
     }
 )

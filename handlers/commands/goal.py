@@ -77,10 +77,6 @@ _ = Catalog(
         "team_label": {"en": "team {name}", "zh": "团队 {name}"},
         "me": {"en": "me", "zh": "我"},
         # errors
-        "unknown_word": {
-            "en": "I don't know what “{text}” means here.",
-            "zh": "这里的“{text}”看不懂。",
-        },
         "no_user": {"en": "There is no kam user “{name}”.", "zh": "kam 里没有用户“{name}”。"},
         "no_team": {"en": "There is no team “{name}”.", "zh": "没有“{name}”这个团队。"},
         "forbid_user": {

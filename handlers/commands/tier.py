@@ -74,7 +74,6 @@ _ = Catalog(
             "zh": "当前登记为 {stored} 级（基于旧评分），按现有因素应为 {live} 级。"
             "发送 /分级 {account} 自动 可更新。",
         },
-        "by": {"en": "Set by", "zh": "设定人"},
         "was": {"en": "Was", "zh": "原等级"},
         "auto_hint": {
             "en": "/tier {account} auto returns it to the computed tier.",
