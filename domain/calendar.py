@@ -38,17 +38,17 @@ class Birthday:
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
-            raise InvalidInput("month out of range", value=self.month)
+            raise InvalidInput("month_out_of_range", value=self.month)
         if self.lunar:
             if not 1 <= self.day <= 30:
-                raise InvalidInput("lunar day out of range", value=self.day)
+                raise InvalidInput("lunar_day_out_of_range", value=self.day)
             return
         if self.leap_month:
-            raise InvalidInput("only a lunar birthday can fall in a leap month")
+            raise InvalidInput("leap_not_lunar")
         try:
             date(self.year or 2000, self.month, self.day)  # 2000 is a leap year: Feb 29 is fine
         except ValueError:
-            raise InvalidInput("no such date", month=self.month, day=self.day) from None
+            raise InvalidInput("no_such_date", month=self.month, day=self.day) from None
 
 
 def next_occurrence(b: Birthday, on_or_after: date) -> date:
@@ -164,7 +164,7 @@ def parse_lunar_text(text: str) -> tuple[int, int, bool] | None:
     if not (marked or leap):
         return None
     if not (1 <= month <= 12 and 1 <= day <= 30):
-        raise InvalidInput("not a lunar date", value=text)
+        raise InvalidInput("not_lunar_date", value=text)
     return month, day, leap
 
 
@@ -184,14 +184,14 @@ def _is_leap_year(year: int) -> bool:
 
 def _to_lunar(day: date) -> LunarDate:
     if not _LUNAR_SPAN[0] <= day <= _LUNAR_SPAN[1]:
-        raise InvalidInput("lunar dates are known only for 1900-2099", value=day)
+        raise InvalidInput("lunar_years", value=day)
     return LunarDate.from_solar_date(day.year, day.month, day.day)
 
 
 def _lunar_in_year(year: int, b: Birthday) -> date:
     """The Gregorian date of lunar birthday ``b`` in lunar ``year``."""
     if year not in _LUNAR_YEARS:
-        raise InvalidInput("lunar dates are known only for 1900-2099", value=year)
+        raise InvalidInput("lunar_years", value=year)
     leap = b.leap_month and LunarDate.leap_month_for_year(year) == b.month
     day = min(b.day, _lunar_month_length(year, b.month, leap))
     return LunarDate(year, b.month, day, leap).to_solar_date()

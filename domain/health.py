@@ -118,13 +118,7 @@ class CurrencyMismatch(InvalidInput):
 
     def __init__(self, currencies: Collection[str], target: str) -> None:
         missing = sorted(set(currencies))
-        super().__init__(
-            f"no exchange rate for {', '.join(missing)} to {target}",
-            hint="Set fx_rates in kam.toml, e.g. fx_rates = { USD = 7.2 } (units of the "
-            "house currency per unit of the other).",
-            currencies=missing,
-            target=target,
-        )
+        super().__init__("no_rate", hint="no_rate_hint", currencies=missing, target=target)
         self.currencies = missing
         self.target = target
 
@@ -230,7 +224,7 @@ def allocate(
     next invoice in that currency takes.
     """
     if amount < 0:
-        raise InvalidInput("a payment cannot be negative", value=amount)
+        raise InvalidInput("payment_negative", value=amount)
     left = amount
     applied = []
     for b in sorted(balances, key=lambda b: (b.due_on, b.invoice_id)):
@@ -429,7 +423,7 @@ def lifetime_value(
     if annual_revenue is None or years is None or margin_pct is None:
         return None
     if annual_revenue < 0 or years < 0:
-        raise InvalidInput("revenue and years must not be negative")
+        raise InvalidInput("ltv_negative")
     cost = acquisition_cost or ZERO
     value = (annual_revenue * Decimal(str(years)) * Decimal(str(margin_pct)) / 100 - cost).quantize(
         CENT, ROUND_HALF_UP

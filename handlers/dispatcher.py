@@ -27,6 +27,7 @@ from domain.models import Team, User
 from domain.settings import Settings
 from handlers import commands  # noqa: F401  (registers every command)
 from handlers.context import Context, Outgoing, ParseContext
+from handlers.errors import error_text, hint_text
 from handlers.i18n import Catalog, languages
 from handlers.metrics import CommandObservation, observe_command
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
@@ -284,12 +285,13 @@ class Dispatcher:
             Forbidden: _("forbidden", lang),
             Unavailable: _("unavailable", lang),
         }.get(type(exc), _("invalid", lang))
-        lines = [str(exc)] if str(exc) and str(exc) != title else []
+        message = error_text(exc, lang)
+        lines = [message] if message and message != title else []
         candidates = getattr(exc, "candidates", None)
         if candidates:
             lines.append(_("closest", lang, names=", ".join(candidates)))
-        if exc.hint:
-            lines.append(exc.hint)
+        if hint := hint_text(exc, lang):
+            lines.append(hint)
         if spec is not None and not isinstance(exc, Unavailable):
             lines.append(f"{_('usage', lang)}: {spec.text('usage', lang)}")
             lines.append(f"{_('example', lang)}: {spec.text('example', lang)}")

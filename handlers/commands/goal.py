@@ -31,6 +31,7 @@ from domain.goals import GoalMetric, breakdown
 from domain.models import Account, Goal, GoalScope, Role, Team, User
 from handlers.auth import can_read, is_manager
 from handlers.context import Context
+from handlers.errors import error_text
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
 from handlers.parsing.goals import GoalCommand, parse_goal
@@ -265,7 +266,7 @@ def _set(ctx: Context, s: Subject, cmd: GoalCommand) -> Reply:
     try:
         breakdown(target, monthly=cmd.months, quantum=metric.quantum)
     except InvalidInput as exc:  # parse checked these; the domain has the last word
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(error_text(exc, lang)) from exc
     existing = ctx.session.exec(
         select(Goal).where(Goal.year == cmd.year, Goal.metric == metric.value, *s.where())
     ).first()

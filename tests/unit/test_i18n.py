@@ -77,6 +77,23 @@ def _strings(tree: ast.Module) -> set[str]:
     }
 
 
+_ERRORS = {"KamError", "NotFound", "Ambiguous", "InvalidInput", "ParseError", "Forbidden"}
+_ERRORS |= {"Unavailable", "CurrencyMismatch"}
+
+
+def _domain_error_keys() -> set[str]:
+    """The keys the domain raises: ``InvalidInput("tier_unknown", …)``, ``hint="…"``."""
+    keys = set()
+    for path, tree in _sources():
+        if path.relative_to(ROOT).parts[0] != "domain" or path.name == "settings.py":
+            continue  # settings.py: the operator's configuration errors, in English
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in _ERRORS:
+                args = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "hint")]
+                keys |= {f"errors.{a.value}" for a in args if isinstance(a, ast.Constant)}
+    return keys
+
+
 def _asked(tree: ast.Module, scopes: dict[str, str]) -> set[str]:
     """The keys a module asks for with a literal: ``_("undid", lang)`` → undo.undid."""
     out = set()
@@ -112,6 +129,24 @@ def test_a_missing_translation_falls_back_to_english(tmp_path, monkeypatch):
             _("gone", "en")
     finally:
         messages.cache_clear()
+
+
+def test_the_domain_raises_keys_that_handlers_word():
+    from domain.errors import InvalidInput
+    from domain.health import CurrencyMismatch
+    from domain.tiers import normalise_tier
+    from handlers.errors import error_text, hint_text
+
+    with pytest.raises(InvalidInput) as err:
+        normalise_tier("D")
+    assert err.value.message == "tier_unknown" and err.value.params["value"] == "D"
+    assert error_text(err.value, "en") == "unknown tier"
+    assert error_text(err.value, "zh") == "未知的分级"
+    mismatch = CurrencyMismatch(["USD", "GBP"], "CNY")
+    assert error_text(mismatch, "en") == "no exchange rate for GBP, USD to CNY"
+    assert hint_text(mismatch, "en").startswith("Set fx_rates in kam.toml, e.g. fx_rates = { USD")
+    worded = InvalidInput("Which account?")  # a handler's own words pass through
+    assert error_text(worded, "zh") == "Which account?" and hint_text(worded, "zh") is None
 
 
 @PENDING  # transitional: removed when the extraction runs
