@@ -183,6 +183,7 @@ def test_every_key_in_the_files_is_used():
     used = {
         f"command.{spec.name}.{what}" for spec in TABLE for what in ("summary", "usage", "example")
     }
+    used |= _domain_error_keys()
     scopes_seen = set()
     for _path, tree in _sources():
         scopes = _scopes(tree)
