@@ -88,7 +88,10 @@ def _domain_error_keys() -> set[str]:
         if path.relative_to(ROOT).parts[0] != "domain" or path.name == "settings.py":
             continue  # settings.py: the operator's configuration errors, in English
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in _ERRORS:
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in _ERRORS or name == "__init__":  # also CurrencyMismatch's super().__init__
                 args = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "hint")]
                 keys |= {f"errors.{a.value}" for a in args if isinstance(a, ast.Constant)}
     return keys
@@ -173,6 +176,7 @@ def test_every_key_the_code_asks_for_exists():
     asked |= {
         f"command.{spec.name}.{what}" for spec in TABLE for what in ("summary", "usage", "example")
     }
+    asked |= _domain_error_keys()
     assert len(asked) > 100
     assert not asked - english, f"asked for but not in en.po: {sorted(asked - english)}"
 
