@@ -3,7 +3,7 @@
 ``handlers/messages/<lang>.po`` are gettext catalogs read with Babel: one entry per key
 (``msgid`` is the key, ``msgstr`` the text with ``{named}`` placeholders).  A key is
 ``<scope>.<name>``: the scope is the module that says it (``undo.undid``,
-``views.tiers.label.A``); a command's help texts are ``command.<name>.summary|usage|example``.
+``views.tiers.labels.A``); a command's help texts are ``command.<name>.summary|usage|example``.
 Adding a language — 繁體中文, say — is adding one file, ``zh_Hant.po``; whatever a file
 lacks falls back to English, so a missing translation never crashes at import time
 (tests/unit/test_i18n.py fails instead).
