@@ -93,5 +93,5 @@ def _local_date_gap(earlier: datetime, later: datetime, tz: ZoneInfo) -> int:
     """Calendar days between two instants, as the dates read in ``tz``."""
     for moment in (earlier, later):
         if moment.tzinfo is None or moment.utcoffset() is None:
-            raise InvalidInput("datetime must be timezone-aware", value=moment.isoformat())
+            raise InvalidInput("tz_naive", value=moment.isoformat())
     return (later.astimezone(tz).date() - earlier.astimezone(tz).date()).days

@@ -25,11 +25,6 @@ _LUNAR_YEARS = range(1900, 2100)
 _LUNAR_SPAN = (date(1900, 1, 31), date(2099, 12, 31))
 """Gregorian dates ``lunardate`` can place in a lunar year."""
 
-_MONTHS_EN = (
-    *("January", "February", "March", "April", "May", "June"),
-    *("July", "August", "September", "October", "November", "December"),
-)
-
 
 @dataclass(frozen=True)
 class Birthday:
@@ -43,17 +38,17 @@ class Birthday:
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
-            raise InvalidInput("month out of range", value=self.month)
+            raise InvalidInput("month_out_of_range", value=self.month)
         if self.lunar:
             if not 1 <= self.day <= 30:
-                raise InvalidInput("lunar day out of range", value=self.day)
+                raise InvalidInput("lunar_day_out_of_range", value=self.day)
             return
         if self.leap_month:
-            raise InvalidInput("only a lunar birthday can fall in a leap month")
+            raise InvalidInput("leap_not_lunar")
         try:
             date(self.year or 2000, self.month, self.day)  # 2000 is a leap year: Feb 29 is fine
         except ValueError:
-            raise InvalidInput("no such date", month=self.month, day=self.day) from None
+            raise InvalidInput("no_such_date", month=self.month, day=self.day) from None
 
 
 def next_occurrence(b: Birthday, on_or_after: date) -> date:
@@ -89,21 +84,6 @@ def next_anniversary(start: date, on_or_after: date) -> tuple[date, int]:
     raise AssertionError("unreachable: the following year always has an anniversary")
 
 
-def format_birthday(b: Birthday, lang: str = "en") -> str:
-    """``May 3`` / ``5月3日``, or ``lunar 4/8`` / ``农历四月初八``; the year first if known."""
-    if lang == "zh":
-        year = f"{b.year}年" if b.year else ""
-        if b.lunar:
-            leap = "闰" if b.leap_month else ""
-            return f"{year}农历{leap}{_lunar_month_name(b.month)}{_lunar_day_name(b.day)}"
-        return f"{year}{b.month}月{b.day}日"
-    year = f", {b.year}" if b.year else ""
-    if b.lunar:
-        leap = "leap " if b.leap_month else ""
-        return f"lunar {leap}{b.month}/{b.day}{year}"
-    return f"{_MONTHS_EN[b.month - 1]} {b.day}{year}"
-
-
 # --- Chinese lunar phrases -------------------------------------------------
 
 _CN_DIGITS = "一二三四五六七八九"
@@ -116,11 +96,11 @@ def _cn_number(n: int) -> str:
     return head + ("" if ones == 0 else _CN_DIGITS[ones - 1])
 
 
-def _lunar_month_name(month: int) -> str:
+def lunar_month_name(month: int) -> str:
     return "正月" if month == 1 else f"{_cn_number(month)}月"
 
 
-def _lunar_day_name(day: int) -> str:
+def lunar_day_name(day: int) -> str:
     """初一..初十, 十一..十九, 二十, 廿一..廿九, 三十."""
     if day <= 10:
         return "初" + _cn_number(day)
@@ -132,7 +112,7 @@ def _lunar_day_name(day: int) -> str:
 _MONTH_WORDS = {_cn_number(m): m for m in range(1, 13)} | {"正": 1, "冬": 11, "腊": 12}
 _DAY_WORDS = (
     {_cn_number(d): d for d in range(1, 31)}
-    | {_lunar_day_name(d): d for d in range(1, 31)}
+    | {lunar_day_name(d): d for d in range(1, 31)}
     | {"卅": 30}
 )
 _LUNAR_ONLY_MONTHS = {"正", "冬", "腊"}
@@ -184,7 +164,7 @@ def parse_lunar_text(text: str) -> tuple[int, int, bool] | None:
     if not (marked or leap):
         return None
     if not (1 <= month <= 12 and 1 <= day <= 30):
-        raise InvalidInput("not a lunar date", value=text)
+        raise InvalidInput("not_lunar_date", value=text)
     return month, day, leap
 
 
@@ -204,14 +184,14 @@ def _is_leap_year(year: int) -> bool:
 
 def _to_lunar(day: date) -> LunarDate:
     if not _LUNAR_SPAN[0] <= day <= _LUNAR_SPAN[1]:
-        raise InvalidInput("lunar dates are known only for 1900-2099", value=day)
+        raise InvalidInput("lunar_years", value=day)
     return LunarDate.from_solar_date(day.year, day.month, day.day)
 
 
 def _lunar_in_year(year: int, b: Birthday) -> date:
     """The Gregorian date of lunar birthday ``b`` in lunar ``year``."""
     if year not in _LUNAR_YEARS:
-        raise InvalidInput("lunar dates are known only for 1900-2099", value=year)
+        raise InvalidInput("lunar_years", value=year)
     leap = b.leap_month and LunarDate.leap_month_for_year(year) == b.month
     day = min(b.day, _lunar_month_length(year, b.month, leap))
     return LunarDate(year, b.month, day, leap).to_solar_date()

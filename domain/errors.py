@@ -8,8 +8,12 @@
     ├── Forbidden       – the actor may not do this
     └── Unavailable     – the database or a platform is down; try again later
 
-Every error carries a message key and parameters, not finished text: the handler
-layer words it in the user's language and adds one correct example.
+Every error the domain raises carries a message key and parameters, not finished text
+(``InvalidInput("tier_unknown", value="D")``): handlers/errors.py words it in the
+user's language and the dispatcher adds one correct example.  Handlers raise these
+errors with words already in the user's language; both are shown as they come.
+domain/settings.py's configuration errors are for the operator (the CLI prints them)
+and stay English sentences.
 """
 
 from __future__ import annotations

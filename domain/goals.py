@@ -31,10 +31,6 @@ class GoalMetric(StrEnum):
     INTERACTIONS = "interactions"
     NEW_CONTACTS = "new_contacts"
 
-    def label(self, lang: str = "en") -> str:
-        labels = METRIC_LABELS[self]
-        return labels.get(lang, labels["en"])
-
     @property
     def is_money(self) -> bool:
         return self is GoalMetric.WON_REVENUE
@@ -43,14 +39,6 @@ class GoalMetric(StrEnum):
     def quantum(self) -> Decimal:
         """Smallest step of an amount: a cent for money, one for counts."""
         return CENT if self.is_money else ONE
-
-
-METRIC_LABELS: dict[GoalMetric, dict[str, str]] = {
-    GoalMetric.WON_REVENUE: {"en": "won revenue", "zh": "赢单金额"},
-    GoalMetric.WON_DEALS: {"en": "won deals", "zh": "赢单数"},
-    GoalMetric.INTERACTIONS: {"en": "interactions", "zh": "跟进次数"},
-    GoalMetric.NEW_CONTACTS: {"en": "new contacts", "zh": "新增联系人"},
-}
 
 
 class PaceStatus(StrEnum):
@@ -103,23 +91,21 @@ def breakdown(
     """
     target = _decimal(target, "target")
     if target < 0:
-        raise InvalidInput("target must not be negative", value=target)
+        raise InvalidInput("target_negative", value=target)
     if month_weights is not None and monthly is not None:
-        raise InvalidInput("give month weights or monthly amounts, not both")
+        raise InvalidInput("weights_and_monthly")
 
     if monthly is not None:
         amounts = _twelve(monthly, "monthly")
         total = sum(amounts, ZERO)
         if total != target:
-            raise InvalidInput(
-                "monthly amounts must add up to the target", target=target, total=total
-            )
+            raise InvalidInput("monthly_sum", target=target, total=total)
         return Breakdown(tuple(amounts))
 
     weights = [ONE] * 12 if month_weights is None else _twelve(month_weights, "month_weights")
     weight_sum = sum(weights, ZERO)
     if weight_sum == 0:
-        raise InvalidInput("month weights must not all be zero")
+        raise InvalidInput("weights_zero")
     shares = [target * w / weight_sum for w in weights]
     months = [share.quantize(quantum, rounding=ROUND_DOWN) for share in shares]
     lost_quanta = int((target - sum(months, ZERO)) / quantum)
@@ -177,9 +163,9 @@ def progress(
     target = _decimal(target, "target")
     actual = _decimal(actual, "actual")
     if end < start:
-        raise InvalidInput("period ends before it starts", start=start, end=end)
+        raise InvalidInput("period_reversed", start=start, end=end)
     if not 0 <= tolerance < 1:
-        raise InvalidInput("tolerance must be between 0 and 1", value=tolerance)
+        raise InvalidInput("tolerance_range", value=tolerance)
 
     total_days = (end - start).days + 1
     elapsed_days = min(max((today - start).days + 1, 0), total_days)
@@ -243,7 +229,7 @@ def _months_of(period: str) -> tuple[int, int]:
             return 3 * n - 2, 3 * n
         if kind == "M" and 1 <= n <= 12:
             return n, n
-    raise InvalidInput("unknown period", value=period, choices=PERIODS)
+    raise InvalidInput("period_unknown", value=period, choices=PERIODS)
 
 
 def _months_left(start: date, end: date, today: date) -> int:
@@ -265,14 +251,14 @@ def _decimal(value: Decimal | int | str | float, name: str) -> Decimal:
     except (InvalidOperation, TypeError, ValueError):
         number = None
     if number is None or not number.is_finite():
-        raise InvalidInput("not a number", field=name, value=value)
+        raise InvalidInput("not_a_number", field=name, value=value)
     return number
 
 
 def _twelve(values: Sequence[Decimal], name: str) -> list[Decimal]:
     amounts = [_decimal(v, name) for v in values]
     if len(amounts) != 12:
-        raise InvalidInput("need twelve monthly values", field=name, count=len(amounts))
+        raise InvalidInput("need_twelve", field=name, count=len(amounts))
     if any(a < 0 for a in amounts):
-        raise InvalidInput("monthly values must not be negative", field=name)
+        raise InvalidInput("monthly_negative", field=name)
     return amounts

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -118,13 +118,7 @@ class CurrencyMismatch(InvalidInput):
 
     def __init__(self, currencies: Collection[str], target: str) -> None:
         missing = sorted(set(currencies))
-        super().__init__(
-            f"no exchange rate for {', '.join(missing)} to {target}",
-            hint="Set fx_rates in kam.toml, e.g. fx_rates = { USD = 7.2 } (units of the "
-            "house currency per unit of the other).",
-            currencies=missing,
-            target=target,
-        )
+        super().__init__("no_rate", hint="no_rate_hint", currencies=missing, target=target)
         self.currencies = missing
         self.target = target
 
@@ -230,7 +224,7 @@ def allocate(
     next invoice in that currency takes.
     """
     if amount < 0:
-        raise InvalidInput("a payment cannot be negative", value=amount)
+        raise InvalidInput("payment_negative", value=amount)
     left = amount
     applied = []
     for b in sorted(balances, key=lambda b: (b.due_on, b.invoice_id)):
@@ -429,7 +423,7 @@ def lifetime_value(
     if annual_revenue is None or years is None or margin_pct is None:
         return None
     if annual_revenue < 0 or years < 0:
-        raise InvalidInput("revenue and years must not be negative")
+        raise InvalidInput("ltv_negative")
     cost = acquisition_cost or ZERO
     value = (annual_revenue * Decimal(str(years)) * Decimal(str(margin_pct)) / 100 - cost).quantize(
         CENT, ROUND_HALF_UP
@@ -769,40 +763,5 @@ def assess_health(signals: HealthSignals, policy: HealthPolicy) -> list[Risk]:
     return sorted(risks, key=lambda r: (r.severity.rank, r.code))
 
 
-HEALTH_RISK_TEXT: dict[str, dict[str, str]] = {
-    "csat_low": {
-        "en": "CSAT {score}/10 (a risk at {limit} or less)",
-        "zh": "满意度 {score}/10（{limit} 分及以下为风险）",
-    },
-    "csat_drop": {
-        "en": "CSAT fell from {previous} to {score}",
-        "zh": "满意度从 {previous} 分降到 {score} 分",
-    },
-    "receivables_overdue": {
-        "en": "Overdue receivables {amounts}, the oldest {days} days past due",
-        "zh": "逾期应收 {amounts}，最久逾期 {days} 天",
-    },
-    "credit_limit_exceeded": {
-        "en": "Open exposure {exposure} is above the credit limit {limit} by {excess}",
-        "zh": "未结敞口 {exposure}，超出信用额度 {limit} 共 {excess}",
-    },
-}
-
-
-def _plain_money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount:,.2f}"
-
-
-def describe_health(
-    risk: Risk, lang: str = "en", money: Callable[[Decimal, str], str] = _plain_money
-) -> str:
-    """A health risk as one line in ``lang``; ``money`` formats an amount in a currency."""
-    texts = HEALTH_RISK_TEXT[risk.code]
-    params = dict(risk.params)
-    if "amounts" in params:
-        params["amounts"] = " + ".join(money(a, c) for c, a in params["amounts"].items())
-    currency = params.pop("currency", None)
-    if currency is not None:
-        for key in ("exposure", "limit", "excess"):
-            params[key] = money(params[key], currency)
-    return texts.get(lang, texts["en"]).format(**params)
+HEALTH_RISK_CODES = ("csat_low", "csat_drop", "receivables_overdue", "credit_limit_exceeded")
+"""Every code ``assess_health`` can report; handlers/views/risks.py has the words for each."""

@@ -170,42 +170,8 @@ def _deal_risks(deal: DealSnapshot, policy: RiskPolicy, today: date) -> list[Ris
     return risks
 
 
-RISK_TEXT: dict[str, dict[str, str]] = {
-    "churned": {"en": "Churned", "zh": "已流失"},
-    "at_risk": {"en": "Marked at risk", "zh": "已标记为有流失风险"},
-    "lapsed": {
-        "en": "No contact for {days_since} days (cadence {cadence} days)",
-        "zh": "已{days_since}天未联系（跟进周期{cadence}天）",
-    },
-    "never_contacted": {"en": "Never contacted", "zh": "从未联系"},
-    "deal_overdue": {
-        "en": "Deal {deal} was due to close on {close_date} and is still open",
-        "zh": "商机「{deal}」预计{close_date}成交，至今未关闭",
-    },
-    "deal_stalled": {
-        "en": "Deal {deal} has been in {stage} for {days} days (limit {limit})",
-        "zh": "商机「{deal}」停留在{stage}阶段{days}天（上限{limit}天）",
-    },
-    "complaint_open": {
-        "en": "A complaint has been open for {days} days (limit {limit})",
-        "zh": "投诉已{days}天未解决（上限{limit}天）",
-    },
-    "tasks_overdue": {"en": "Overdue tasks: {count}", "zh": "逾期任务{count}项"},
-    "thin_coverage": {
-        "en": "Contacts: {contacts}, an A-tier account needs at least {min_contacts}",
-        "zh": "联系人{contacts}位，A类客户至少需要{min_contacts}位",
-    },
-    "no_decision_maker": {"en": "No decision maker among the contacts", "zh": "联系人中没有决策人"},
-    "goal_behind": {"en": "Behind on its goal", "zh": "目标进度落后"},
-}
-
-_STAGE_ZH = {"lead": "线索", "qualify": "需求确认", "proposal": "方案", "negotiation": "谈判"}
-
-
-def describe(risk: Risk, lang: str = "en") -> str:
-    """The risk as one line of plain text in ``lang`` ("en" or "zh")."""
-    texts = RISK_TEXT[risk.code]
-    params = dict(risk.params)
-    if lang == "zh" and "stage" in params:
-        params["stage"] = _STAGE_ZH.get(params["stage"], params["stage"])
-    return texts.get(lang, texts["en"]).format(**params)
+RISK_CODES = (
+    *("churned", "at_risk", "lapsed", "never_contacted", "deal_overdue", "deal_stalled"),
+    *("complaint_open", "tasks_overdue", "thin_coverage", "no_decision_maker", "goal_behind"),
+)
+"""Every code ``assess`` can report; handlers/views/risks.py has the words for each."""

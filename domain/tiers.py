@@ -36,12 +36,6 @@ from domain.errors import InvalidInput
 
 TIERS = ("A", "B", "C")
 
-TIER_LABELS: dict[str, dict[str, str]] = {
-    "A": {"en": "strategic", "zh": "战略"},
-    "B": {"en": "key", "zh": "重点"},
-    "C": {"en": "maintain", "zh": "维护"},
-}
-
 NEUTRAL = 50.0
 """Score of a sub-factor nobody has filled in."""
 
@@ -56,7 +50,7 @@ def normalise_tier(tier: str) -> str:
     """Return ``tier`` as one of ``TIERS`` ("a" → "A"), or raise InvalidInput."""
     code = tier.strip().upper()
     if code not in TIERS:
-        raise InvalidInput("unknown tier", value=tier, choices=TIERS)
+        raise InvalidInput("tier_unknown", value=tier, choices=TIERS)
     return code
 
 
@@ -94,7 +88,7 @@ class TierFactors:
                 continue
             if (low is not None and value < low) or (high is not None and value > high):
                 raise InvalidInput(
-                    "value out of range", field=name, value=value, low=low, high=high
+                    "value_out_of_range", field=name, value=value, low=low, high=high
                 )
 
 

@@ -11,8 +11,21 @@ from sqlmodel import Session
 
 from domain.errors import Forbidden
 from domain.models import Account, Role, User
-from handlers.i18n import pick
+from handlers.i18n import Catalog
 from storage.users import managed_team_ids, visible_team_ids
+
+_ = Catalog(
+    {
+        "other_team": {
+            "en": "{account} belongs to another team; you can't see it.",
+            "zh": "{account} 属于其他团队，你无权查看。",
+        },
+        "not_yours": {
+            "en": "{account} is not your account or your team's; ask its owner or a manager.",
+            "zh": "{account} 不是你或你团队的客户，请联系负责人或经理。",
+        },
+    }
+)
 
 
 def can_read(session: Session, actor: User, account: Account) -> bool:
@@ -33,24 +46,12 @@ def can_write(session: Session, actor: User, account: Account) -> bool:
 
 def require_read(session: Session, actor: User, account: Account, lang: str) -> None:
     if not can_read(session, actor, account):
-        raise Forbidden(
-            pick(
-                lang,
-                f"{account.name} belongs to another team; you can't see it.",
-                f"{account.name} 属于其他团队，你无权查看。",
-            )
-        )
+        raise Forbidden(_("other_team", lang, account=account.name))
 
 
 def require_write(session: Session, actor: User, account: Account, lang: str) -> None:
     if not can_write(session, actor, account):
-        raise Forbidden(
-            pick(
-                lang,
-                f"{account.name} is not your account or your team's; ask its owner or a manager.",
-                f"{account.name} 不是你或你团队的客户，请联系负责人或经理。",
-            )
-        )
+        raise Forbidden(_("not_yours", lang, account=account.name))
 
 
 def is_manager(actor: User) -> bool:

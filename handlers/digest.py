@@ -35,6 +35,7 @@ from handlers.i18n import Catalog
 from handlers.replies import Action, Field, Reply
 from handlers.replies import Severity as ReplySeverity
 from handlers.views import describe_risk, fmt_date, fmt_money
+from handlers.views.goals import metric_label
 from storage import queries
 from storage.goals import actuals
 from storage.health import health_signals
@@ -111,6 +112,7 @@ _ = Catalog(
         "k_goals": {"en": "Goals behind", "zh": "目标落后"},
         "k_csat": {"en": "Unhappy customers", "zh": "满意度偏低"},
         "k_receivables": {"en": "Overdue receivables", "zh": "应收逾期"},
+        "joiner": {"en": "; ", "zh": "；"},
     }
 )
 
@@ -291,7 +293,7 @@ def goal_line(gs: GoalStatus, lang: str, settings: Settings, *, who: bool = True
     line = _(
         "goal_line",
         lang,
-        metric=metric.label(lang),
+        metric=metric_label(metric, lang),
         bar=progress_bar(p.percent),
         nums=nums,
         expected=f"{p.expected_percent:.0f}",
@@ -431,7 +433,7 @@ def digest_reply(
     key = "digest_title" if pushed else "risks_title"
     reply = Reply(title=title or _(key, lang, teams=names, date=fmt_date(today, lang)))
     many = len(teams) > 1
-    joiner = "；" if lang == "zh" else "; "
+    joiner = _("joiner", lang)
     totals: Counter[Severity] = Counter()
     for team in teams:
         private = team.team.id in private_teams

@@ -26,7 +26,8 @@ from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound
 from domain.models import Team, User
 from domain.settings import Settings
 from handlers.context import Context, Outgoing, ParseContext
-from handlers.i18n import Catalog, pick
+from handlers.errors import error_text, hint_text
+from handlers.i18n import Catalog, languages
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
 from handlers.parsing.text import normalize
@@ -78,10 +79,7 @@ _ = Catalog(
             "zh": "有人同时修改了同一内容，请重新发送。",
         },
         "nothing_changed": {"en": "Nothing was changed.", "zh": "没有做任何修改。"},
-        "empty": {
-            "en": "Say /help to see what kam can do.",
-            "zh": "输入 /帮助 查看 kam 能做什么。",
-        },
+        "only_roles": {"en": "Only {roles} may use /{name}", "zh": "只有 {roles} 可以使用 /{name}"},
     }
 )
 
@@ -190,9 +188,9 @@ class Dispatcher:
         except (OperationalError, PoolTimeout) as exc:
             obs.failed(exc)
             log.warning("database unavailable: %s", type(exc).__name__)
-            # Who is asking lives in the database, so their language is unknown: both.
-            other = "en" if lang == "zh" else "zh"
-            return self._error_reply(Unavailable(_("unavailable", other)), None, lang)
+            # Who is asking lives in the database, so their language is unknown: all.
+            others = "\n".join(_("unavailable", other) for other in languages() if other != lang)
+            return self._error_reply(Unavailable(others), None, lang)
         self._send_outbox(outbox)
         return reply
 
@@ -241,13 +239,7 @@ class Dispatcher:
     def _run(self, spec: CommandSpec, ctx: Context, args: str) -> Reply:
         if ctx.actor.role not in spec.roles:
             roles = ", ".join(sorted(spec.roles))
-            raise Forbidden(
-                pick(
-                    ctx.lang,
-                    f"Only {roles} may use /{spec.name}",
-                    f"只有 {roles} 可以使用 /{spec.name}",
-                )
-            )
+            raise Forbidden(_("only_roles", ctx.lang, roles=roles, name=spec.name))
         cmd = spec.parse(args, ctx.parse)
         return spec.run(ctx, cmd)
 
@@ -302,12 +294,13 @@ class Dispatcher:
             Forbidden: _("forbidden", lang),
             Unavailable: _("unavailable", lang),
         }.get(type(exc), _("invalid", lang))
-        lines = [str(exc)] if str(exc) and str(exc) != title else []
+        message = error_text(exc, lang)
+        lines = [message] if message and message != title else []
         candidates = getattr(exc, "candidates", None)
         if candidates:
             lines.append(_("closest", lang, names=", ".join(candidates)))
-        if exc.hint:
-            lines.append(exc.hint)
+        if hint := hint_text(exc, lang):
+            lines.append(hint)
         if spec is not None and not isinstance(exc, Unavailable):
             lines.append(f"{_('usage', lang)}: {spec.text('usage', lang)}")
             lines.append(f"{_('example', lang)}: {spec.text('example', lang)}")

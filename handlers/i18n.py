@@ -1,36 +1,90 @@
-"""English and Chinese text, side by side.
+"""Every word kam says, kept in one message file per language.
 
-Each module keeps its own small ``Catalog`` next to the code that uses it::
+``handlers/messages/<lang>.po`` are gettext catalogs read with Babel: one entry per key
+(``msgid`` is the key, ``msgstr`` the text with ``{named}`` placeholders).  A key is
+``<scope>.<name>``: the scope is the module that says it (``undo.undid``,
+``views.tiers.labels.A``); a command's help texts are ``command.<name>.summary|usage|example``.
+Adding a language — 繁體中文, say — is adding one file, ``zh_Hant.po``; whatever a file
+lacks falls back to English, so a missing translation never crashes at import time
+(tests/unit/test_i18n.py fails instead).
 
-    _ = Catalog({"lapsed": {"en": "{days} days since last contact", "zh": "已 {days} 天未联系"}})
-    _("lapsed", "zh", days=20)
+    _ = Catalog("undo")               # the keys "undo.*"
+    _("undid", lang, what="#12")      # "Undid: #12" / "已撤销：#12"
+    text("command.visit.summary", lang)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-LANGS = ("en", "zh")
+from babel.messages.pofile import read_po
+
+MESSAGES = Path(__file__).resolve().parent / "messages"
+FALLBACK = "en"
+
+
+@cache
+def messages(lang: str) -> dict[str, str]:
+    """The texts of one language file, by key ({} when there is no such file)."""
+    path = MESSAGES / f"{lang}.po"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=None)
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+
+
+def languages() -> tuple[str, ...]:
+    """The fallback language first, then every other language that has a file."""
+    found = sorted(p.stem for p in MESSAGES.glob("*.po"))
+    return (FALLBACK, *(lang for lang in found if lang != FALLBACK))
+
+
+def template(key: str, lang: str) -> str:
+    found = messages(lang).get(key) if lang != FALLBACK else None
+    if found is None:
+        found = messages(FALLBACK).get(key)
+    if found is None:
+        raise KeyError(f"no message {key!r} in {MESSAGES / (FALLBACK + '.po')}")
+    return found
+
+
+def has(key: str) -> bool:
+    return key in messages(FALLBACK)
+
+
+def text(key: str, lang: str, /, **params: Any) -> str:
+    words = template(key, lang)
+    return words.format(**params) if params else words
 
 
 class Catalog:
-    def __init__(self, texts: Mapping[str, Mapping[str, str]]) -> None:
-        for key, forms in texts.items():
-            missing = [lang for lang in LANGS if lang not in forms]
-            if missing:
-                raise ValueError(f"text {key!r} lacks {missing}")
-        self._texts = dict(texts)
+    """The texts of one scope: ``Catalog("undo")("undid", lang)`` is ``text("undo.undid", lang)``."""
 
-    def __call__(self, key: str, lang: str, /, **params: Any) -> str:
-        forms = self._texts[key]
-        template = forms.get(lang) or forms["en"]
-        return template.format(**params) if params else template
+    def __init__(self, scope: str | Mapping[str, Mapping[str, str]]) -> None:
+        self._legacy: dict | None = None  # transitional: removed when the extraction runs
+        if not isinstance(scope, str):  # transitional: removed when the extraction runs
+            for name, forms in scope.items():
+                missing = [lang for lang in ("en", "zh") if lang not in forms]
+                if missing:
+                    raise ValueError(f"text {name!r} lacks {missing}")
+            self._legacy, scope = dict(scope), ""
+        self.scope = scope
 
-    def __contains__(self, key: str) -> bool:
-        return key in self._texts
+    def key(self, name: str) -> str:
+        return f"{self.scope}.{name}"
 
+    def __call__(self, name: str, lang: str, /, **params: Any) -> str:
+        if self._legacy is not None:  # transitional: removed when the extraction runs
+            forms = self._legacy[name]
+            words = forms.get(lang) or forms["en"]
+            return words.format(**params) if params else words
+        return text(self.key(name), lang, **params)
 
-def pick(lang: str, en: str, zh: str) -> str:
-    """The one-off choice between two words, for where a catalog entry would be noise."""
-    return zh if lang == "zh" else en
+    def __contains__(self, name: str) -> bool:
+        if self._legacy is not None:  # transitional: removed when the extraction runs
+            return name in self._legacy
+        return has(self.key(name))

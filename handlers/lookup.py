@@ -11,10 +11,17 @@ from __future__ import annotations
 from domain.errors import NotFound, ParseError
 from domain.models import Account
 from handlers.context import Context, ParseContext
-from handlers.i18n import pick
+from handlers.i18n import Catalog
 from handlers.parsing.names import Candidate, resolve
 from handlers.parsing.text import is_cjk
 from storage import accounts
+
+_ = Catalog(
+    {
+        "which_account": {"en": "Which account?", "zh": "哪个客户？"},
+        "no_accounts": {"en": "There are no accounts yet.", "zh": "还没有任何客户。"},
+    }
+)
 
 MAX_NAME_WORDS = 6
 _QUOTES = {'"': '"', "“": "”", "「": "」", "'": "'", "‘": "’"}
@@ -30,7 +37,7 @@ def split_account(args: str, pctx: ParseContext, *, required: bool = True) -> tu
     args = args.strip()
     if not args:
         if required:
-            raise ParseError(pick(pctx.lang, "Which account?", "哪个客户？"))
+            raise ParseError(_("which_account", pctx.lang))
         return "", ""
     if args[0] in _QUOTES:
         close = args.find(_QUOTES[args[0]], 1)
@@ -53,7 +60,7 @@ def split_account(args: str, pctx: ParseContext, *, required: bool = True) -> tu
 def resolve_account(ctx: Context, typed: str) -> Account:
     """The account ``typed`` names, or NotFound/Ambiguous with the closest three."""
     if not typed.strip():
-        raise ParseError(pick(ctx.lang, "Which account?", "哪个客户？"))
+        raise ParseError(_("which_account", ctx.lang))
     account = accounts.find_exact(ctx.session, typed)
     if account is not None:
         return account
@@ -62,6 +69,6 @@ def resolve_account(ctx: Context, typed: str) -> Account:
         for i, name, aliases in accounts.name_candidates(ctx.session)
     ]
     if not candidates:
-        raise NotFound(pick(ctx.lang, "There are no accounts yet.", "还没有任何客户。"))
+        raise NotFound(_("no_accounts", ctx.lang))
     match = resolve(typed, candidates)  # raises NotFound / Ambiguous with suggestions
     return ctx.session.get(Account, match.key)

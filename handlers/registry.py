@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from handlers.i18n import text
+
 if TYPE_CHECKING:
     from handlers.context import Context, ParseContext
     from handlers.replies import Reply
@@ -23,19 +25,22 @@ if TYPE_CHECKING:
 class CommandSpec:
     name: str
     aliases: tuple[str, ...]
-    summary: dict[str, str]
-    usage: dict[str, str]
-    example: dict[str, str]
     parse: Callable[[str, ParseContext], Any]
     run: Callable[[Context, Any], Reply]
     writes: bool = False
     slash: bool = False  # also a Slack short-form slash command (/account, /visit…)
     roles: frozenset[str] = field(default_factory=lambda: frozenset({"rep", "manager", "admin"}))
     group: str = "main"  # help groups the commands by this
+    summary: dict[str, str] | None = None  # transitional: removed when the extraction runs
+    usage: dict[str, str] | None = None  # transitional: removed when the extraction runs
+    example: dict[str, str] | None = None  # transitional: removed when the extraction runs
 
     def text(self, what: str, lang: str) -> str:
-        forms: dict[str, str] = getattr(self, what)
-        return forms.get(lang) or forms["en"]
+        """``summary``, ``usage`` or ``example``: the message ``command.<name>.<what>``."""
+        forms = getattr(self, what)  # transitional: removed when the extraction runs
+        if forms is not None:  # transitional: removed when the extraction runs
+            return forms.get(lang) or forms["en"]
+        return text(f"command.{self.name}.{what}", lang)
 
 
 class CommandTable:

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from domain.cadence import contact_status
-from domain.calendar import format_birthday
 from domain.goals import GoalMetric, period_bounds, progress, progress_bar
 from domain.health import assess_health, policy_of
 from domain.risks import AccountSnapshot, DealSnapshot, Risk, assess
-from domain.tiers import TIER_LABELS
 from handlers.auth import require_read
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
@@ -24,10 +22,13 @@ from handlers.views import (
     fmt_date,
     fmt_day,
     fmt_money,
+    format_birthday,
     label,
     upcoming_birthdays,
 )
+from handlers.views.goals import metric_label
 from handlers.views.health import health_lines
+from handlers.views.tiers import tier_label
 from storage.goals import actuals
 from storage.health import HealthFacts, health_facts
 from storage.summary import AccountFacts, account_facts, days_in_stage
@@ -70,6 +71,7 @@ _ = Catalog(
         "log_visit": {"en": "Log visit", "zh": "记录拜访"},
         "none_yet": {"en": "no interactions yet", "zh": "暂无跟进记录"},
         "more_tasks": {"en": "…and {n} more", "zh": "……还有 {n} 条"},
+        "visit_command": {"en": "visit {account} ", "zh": "拜访 {account} "},
     }
 )
 
@@ -129,7 +131,7 @@ class AccountView:
 
         title = a.name + (f" ({' / '.join(f.aliases)})" if f.aliases else "")
         reply = Reply(title=title)
-        tier = f"{a.effective_tier} {TIER_LABELS[a.effective_tier][lang]} · {a.score:.0f}"
+        tier = f"{a.effective_tier} {tier_label(a.effective_tier, lang)} · {a.score:.0f}"
         if a.tier_override:
             tier += _("override", lang, reason=a.tier_override_reason or "—")
         reply.fields.append(Field(_("tier", lang), tier))
@@ -164,8 +166,8 @@ class AccountView:
         reply.add_section(_("health", lang), health_lines(self.health, lang, a.name))
         risks = sorted([*risks, *health_risks], key=lambda r: r.severity.rank)
         reply.add_section(_("risks", lang), [self._risk_line(r) for r in risks])
-        visit = "拜访" if lang == "zh" else "visit"
-        reply.actions.append(Action(_("log_visit", lang), f"{visit} {a.name} ", kind="modal"))
+        visit = _("visit_command", lang, account=a.name)
+        reply.actions.append(Action(_("log_visit", lang), visit, kind="modal"))
         if any(r.severity.value == "high" for r in risks):
             reply.severity = Severity.warning
         return reply
@@ -226,7 +228,7 @@ class AccountView:
                 )
             else:
                 nums = f"{p.actual:.0f} / {p.target:.0f}"
-            lines.append(f"{metric.label(lang)} {progress_bar(p.percent)} · {nums}")
+            lines.append(f"{metric_label(metric, lang)} {progress_bar(p.percent)} · {nums}")
         return lines, behind
 
     def _tasks(self, limit: int = 3) -> list[str]:

@@ -20,7 +20,7 @@ from domain.errors import InvalidInput, NotFound, ParseError
 from domain.models import Account, Complaint, Role
 from handlers.auth import require_read, require_write
 from handlers.context import Context, ParseContext
-from handlers.i18n import Catalog, pick
+from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
 from handlers.parsing.text import normalize
 from handlers.people import tell_owner_and_managers
@@ -94,6 +94,8 @@ _ = Catalog(
             "en": "Complaint #{id} was already resolved on {date}: {text}",
             "zh": "投诉 #{id} 已于 {date} 解决：{text}",
         },
+        "view_account": {"en": "View account", "zh": "查看客户"},
+        "resolve_command": {"en": "complaint resolve", "zh": "投诉 解决"},
     }
 )
 
@@ -210,7 +212,7 @@ def _open_complaint(ctx: Context, account: Account, text: str) -> Reply:
     reply.actions.append(
         Action(
             _("resolve_button", lang, id=complaint.id),
-            f"{pick(lang, 'complaint resolve', '投诉 解决')} {complaint.id} ",
+            f"{_('resolve_command', lang)} {complaint.id} ",
             kind="modal",
         )
     )
@@ -226,9 +228,7 @@ def _open_complaint(ctx: Context, account: Account, text: str) -> Reply:
                 text=clip(text, 300),
             ),
             severity=Severity.warning,
-            actions=[
-                Action(pick(reader_lang, "View account", "查看客户"), f"account {account.name}")
-            ],
+            actions=[Action(_("view_account", reader_lang), f"account {account.name}")],
         )
 
     tell_owner_and_managers(ctx, account, note, managers=True)
@@ -328,7 +328,7 @@ def _list_complaints(ctx: Context, account_name: str | None) -> Reply:
     reply.actions = [
         Action(
             _("resolve_button", lang, id=c.id),
-            f"{pick(lang, 'complaint resolve', '投诉 解决')} {c.id} ",
+            f"{_('resolve_command', lang)} {c.id} ",
             kind="modal",
         )
         for c in found[:5]

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 from pydantic import BaseModel
 
-from domain.calendar import Birthday, format_birthday, next_occurrence, parse_lunar_text
+from domain.calendar import Birthday, next_occurrence, parse_lunar_text
 from domain.errors import InvalidInput, ParseError
 from domain.models import Account, Contact, ContactRole
 from handlers.auth import require_read, require_write
@@ -32,7 +32,7 @@ from handlers.lookup import resolve_account, split_account
 from handlers.parsing.text import is_cjk, normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
-from handlers.views import birthday_of, fmt_day, label
+from handlers.views import birthday_of, fmt_day, format_birthday, label
 from storage import audit
 from storage import contacts as contact_repo
 from storage.tiering import rescore

@@ -21,7 +21,7 @@ from domain.health import CsatSummary, HealthSignals, assess_health, policy_of, 
 from domain.models import Account, CsatScore
 from handlers.auth import require_read, require_write
 from handlers.context import Context, ParseContext
-from handlers.i18n import Catalog, pick
+from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
 from handlers.parsing.text import cn_to_int, is_cjk, normalize
 from handlers.people import TEAM_WORDS, tell_owner_and_managers, visible_teams
@@ -90,6 +90,7 @@ _ = Catalog(
             "en": "Only members and managers of {name} see its KPIs.",
             "zh": "只有 {name} 的成员和经理可以查看该团队的指标。",
         },
+        "view_account": {"en": "View account", "zh": "查看客户"},
     }
 )
 
@@ -231,9 +232,7 @@ def _csat_record(ctx: Context, account: Account, cmd: CsatCommand) -> Reply:
                 was=was,
             ),
             lines=[cmd.comment] if cmd.comment else [],
-            actions=[
-                Action(pick(reader_lang, "View account", "查看客户"), f"account {account.name}")
-            ],
+            actions=[Action(_("view_account", reader_lang), f"account {account.name}")],
         )
         told.lines += [describe_risk(r, reader_lang) for r in risks]
         if risks:

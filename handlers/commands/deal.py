@@ -115,10 +115,6 @@ _ = Catalog(
             "/deal {account} “{deal}” lost reason …",
             "zh": "只有输单才记录原因，“{deal}”目前是{stage}。标记输单：/商机 {account} “{deal}” 输单 原因 …",
         },
-        "which_deal": {
-            "en": "Which deal at {account}? Put its name in quotes: /deal {account} “2027 renewal” …",
-            "zh": "{account} 的哪个商机？请把商机名放在引号里：/商机 {account} “二期扩容” …",
-        },
         "no_open": {
             "en": "{account} has no open deal; name the deal to create one: "
             "/deal {account} “2027 renewal” 1.2m",

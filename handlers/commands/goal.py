@@ -29,13 +29,20 @@ from domain.goals import GoalMetric, breakdown
 from domain.models import Account, Goal, GoalScope, Role, Team, User
 from handlers.auth import can_read, is_manager
 from handlers.context import Context
+from handlers.errors import error_text
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
 from handlers.parsing.goals import GoalCommand, parse_goal
 from handlers.people import find_team, resolve_user, user_ref_of
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
-from handlers.views.goals import goal_section, period_actuals, show_amount_fn, split_of
+from handlers.views.goals import (
+    goal_section,
+    metric_label,
+    period_actuals,
+    show_amount_fn,
+    split_of,
+)
 from storage import accounts, audit, users
 from storage import goals as goal_repo
 
@@ -70,10 +77,6 @@ _ = Catalog(
         "team_label": {"en": "team {name}", "zh": "团队 {name}"},
         "me": {"en": "me", "zh": "我"},
         # errors
-        "unknown_word": {
-            "en": "I don't know what “{text}” means here.",
-            "zh": "这里的“{text}”看不懂。",
-        },
         "no_user": {"en": "There is no kam user “{name}”.", "zh": "kam 里没有用户“{name}”。"},
         "no_team": {"en": "There is no team “{name}”.", "zh": "没有“{name}”这个团队。"},
         "forbid_user": {
@@ -100,6 +103,7 @@ _ = Catalog(
             "en": "{name} belongs to another team; you can't see its goals.",
             "zh": "{name} 属于其他团队，你无权查看其目标。",
         },
+        "for_user": {"en": " for @{handle}", "zh": " 给 @{handle}"},
     }
 )
 
@@ -254,11 +258,11 @@ def _set(ctx: Context, s: Subject, cmd: GoalCommand) -> Reply:
     try:
         breakdown(target, monthly=cmd.months, quantum=metric.quantum)
     except InvalidInput as exc:  # parse checked these; the domain has the last word
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(error_text(exc, lang)) from exc
     found = goal_repo.of_subject(ctx.session, year=cmd.year, metric=metric.value, **s.columns())
     existing = found[0] if found else None
     show = show_amount_fn(metric, currency, lang)
-    what = _("what", lang, metric=metric.label(lang), year=cmd.year, who=s.name(lang))
+    what = _("what", lang, metric=metric_label(metric, lang), year=cmd.year, who=s.name(lang))
     if existing is None:
         goal = Goal(
             year=cmd.year,
@@ -333,7 +337,7 @@ def _tell(ctx: Context, s: Subject, metric: GoalMetric, year: int, goal: Goal) -
                 key,
                 lang,
                 who=ctx.actor.display_name,
-                metric=metric.label(lang),
+                metric=metric_label(metric, lang),
                 year=year,
                 target=target,
                 account=account,
@@ -363,7 +367,7 @@ def _view(ctx: Context, s: Subject, year: int, quarter: int | None) -> Reply:
         if s.user is not None and s.user.id == ctx.actor.id:
             reply.lines.append(_("how_to_set", lang, year=year, suffix=""))
         elif s.user is not None and (ctx.actor.role == Role.admin or _manages_user(ctx, s.user)):
-            suffix = (" for @" if lang != "zh" else " 给 @") + s.user.handle
+            suffix = _("for_user", lang, handle=s.user.handle)
             reply.lines.append(_("how_to_set", lang, year=year, suffix=suffix))
         return reply
     period = "year" if quarter is None else f"Q{quarter}"

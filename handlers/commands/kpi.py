@@ -41,6 +41,7 @@ from handlers.people import TEAM_WORDS, resolve_user, user_ref_of, visible_teams
 from handlers.registry import command
 from handlers.replies import Field, Reply
 from handlers.views import fmt_date, fmt_money
+from handlers.views.goals import metric_label
 from handlers.views.health import fmt_pct, fmt_score
 from storage import goals as goal_repo
 from storage import users
@@ -347,7 +348,7 @@ def _attainment(ctx: Context, cmd: KpiCommand, scope: Scope) -> tuple[Decimal | 
             nums = f"{actual:.0f}/{target:.0f}"
         share = fmt_pct(actual / target) if target else "—"
         whose = f"{team_names[g.team_id]} " if g.team_id in team_names else ""
-        texts.append(f"{whose}{metric.label(lang)} {nums} {share}")
+        texts.append(f"{whose}{metric_label(metric, lang)} {nums} {share}")
     return goal_attainment(pairs), texts
 
 

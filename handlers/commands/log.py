@@ -209,38 +209,70 @@ def _tell_owner(ctx: Context, account, cmd: LogInteraction, kind_label: str) -> 
     ctx.notify_user(owner.id, note)
 
 
-for _name, _aliases, _kind, _en, _zh, _example_en, _example_zh in (
-    (
-        *("visit", ("拜访",), InteractionKind.visit, "Log a visit", "记录拜访"),
-        "/visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday",
-        "/拜访 华夏重工 昨天 见了王总，预算已批 下一步：周五前发方案",
-    ),
-    (
-        *("call", ("电话",), InteractionKind.call, "Log a call", "记录电话"),
-        "/call Acme yesterday Li Wei asked about pricing. next: send the price list by Wednesday",
-        "/电话 华夏重工 今天上午 王总问了报价 下一步：周三前发报价单",
-    ),
-    (
-        *("meet", ("会议", "meeting"), InteractionKind.meeting, "Log a meeting", "记录会议"),
-        "/meet Acme today quarterly review with the CFO, renewal on track",
-        "/会议 华夏重工 今天 季度复盘，续约顺利",
-    ),
-    (
-        *("meal", ("宴请", "饭局"), InteractionKind.meal, "Log a meal", "记录宴请"),
-        "/meal Acme yesterday dinner with the CFO, talked about next year's budget",
-        "/宴请 华夏重工 昨晚 和王总吃饭，聊了明年的预算",
-    ),
-):
-    command(
-        name=_name,
-        aliases=_aliases,
-        summary={"en": _en, "zh": _zh},
-        usage={
-            "en": f"/{_name} ACCOUNT [when] notes [next: step by DATE]",
-            "zh": f"/{_aliases[0]} 客户 [时间] 内容 [下一步：事项]",
-        },
-        example={"en": _example_en, "zh": _example_zh},
-        parse=partial(parse_log, kind=_kind, name=_name),
-        writes=True,
-        slash=_name == "visit",
-    )(run_log)
+command(
+    name="visit",
+    aliases=("拜访",),
+    summary={"en": "Log a visit", "zh": "记录拜访"},
+    usage={
+        "en": "/visit ACCOUNT [when] notes [next: step by DATE]",
+        "zh": "/拜访 客户 [时间] 内容 [下一步：事项]",
+    },
+    example={
+        "en": "/visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday",
+        "zh": "/拜访 华夏重工 昨天 见了王总，预算已批 下一步：周五前发方案",
+    },
+    parse=partial(parse_log, kind=InteractionKind.visit, name="visit"),
+    writes=True,
+    slash=True,
+)(run_log)
+
+command(
+    name="call",
+    aliases=("电话",),
+    summary={"en": "Log a call", "zh": "记录电话"},
+    usage={
+        "en": "/call ACCOUNT [when] notes [next: step by DATE]",
+        "zh": "/电话 客户 [时间] 内容 [下一步：事项]",
+    },
+    example={
+        "en": "/call Acme yesterday Li Wei asked about pricing. next: send the price list by Wednesday",
+        "zh": "/电话 华夏重工 今天上午 王总问了报价 下一步：周三前发报价单",
+    },
+    parse=partial(parse_log, kind=InteractionKind.call, name="call"),
+    writes=True,
+    slash=False,
+)(run_log)
+
+command(
+    name="meet",
+    aliases=("会议", "meeting"),
+    summary={"en": "Log a meeting", "zh": "记录会议"},
+    usage={
+        "en": "/meet ACCOUNT [when] notes [next: step by DATE]",
+        "zh": "/会议 客户 [时间] 内容 [下一步：事项]",
+    },
+    example={
+        "en": "/meet Acme today quarterly review with the CFO, renewal on track",
+        "zh": "/会议 华夏重工 今天 季度复盘，续约顺利",
+    },
+    parse=partial(parse_log, kind=InteractionKind.meeting, name="meet"),
+    writes=True,
+    slash=False,
+)(run_log)
+
+command(
+    name="meal",
+    aliases=("宴请", "饭局"),
+    summary={"en": "Log a meal", "zh": "记录宴请"},
+    usage={
+        "en": "/meal ACCOUNT [when] notes [next: step by DATE]",
+        "zh": "/宴请 客户 [时间] 内容 [下一步：事项]",
+    },
+    example={
+        "en": "/meal Acme yesterday dinner with the CFO, talked about next year's budget",
+        "zh": "/宴请 华夏重工 昨晚 和王总吃饭，聊了明年的预算",
+    },
+    parse=partial(parse_log, kind=InteractionKind.meal, name="meal"),
+    writes=True,
+    slash=False,
+)(run_log)

@@ -18,13 +18,13 @@ from pydantic import BaseModel
 
 from domain.cadence import contact_status
 from domain.errors import ParseError
-from domain.risks import describe
 from handlers.context import Context, ParseContext
 from handlers.digest import deal_risks, find_lapsed, lapsed_line, log_visit
 from handlers.i18n import Catalog
 from handlers.registry import command
 from handlers.replies import Reply, Severity
 from handlers.views import fmt_date
+from handlers.views.risks import describe
 from storage import queries
 from storage.queries import AccountRow, TaskRow
 
@@ -74,6 +74,8 @@ _ = Catalog(
             "en": "{account} — one year of partnership",
             "zh": "{account} — 合作 1 周年",
         },
+        "title_suffix": {"en": " ({title})", "zh": "（{title}）"},
+        "risk_sep": {"en": "; ", "zh": "；"},
     }
 )
 
@@ -113,7 +115,7 @@ def run_mine(ctx: Context, cmd: MineQuery) -> Reply:
             "birthday",
             lang,
             name=row.name,
-            title=(f"（{row.title}）" if lang == "zh" else f" ({row.title})") if row.title else "",
+            title=_("title_suffix", lang, title=row.title) if row.title else "",
             account=row.account_name,
         )
         for _day, row in queries.birthdays_on(session, [today], owner_ids=me)
@@ -185,7 +187,7 @@ def _deal_lines(ctx: Context) -> list[str]:
     for deal in deals:
         risks = deal_risks(deal, settings, today, ctx.tz)
         if risks:
-            text = ("；" if lang == "zh" else "; ").join(describe(r, lang) for r in risks)
+            text = _("risk_sep", lang).join(describe(r, lang) for r in risks)
             rank = min(r.severity.rank for r in risks)
             found.append((rank, deal.account_name.casefold(), f"{deal.account_name} — {text}"))
     return [line for _rank, _name, line in sorted(found)]

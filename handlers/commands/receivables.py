@@ -32,7 +32,7 @@ from domain.health import (
 from domain.models import Account, Invoice, Payment
 from handlers.auth import is_manager, require_read, require_write
 from handlers.context import Context, ParseContext
-from handlers.i18n import Catalog, pick
+from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
 from handlers.parsing.dates import extract_due, extract_leading_when
 from handlers.parsing.money import Money, leading_money, starts_negative
@@ -159,6 +159,13 @@ _ = Catalog(
             "en": "{account} is over its credit limit: exposure {exposure}, limit {limit}",
             "zh": "{account} 超出信用额度：敞口 {exposure}，额度 {limit}",
         },
+        "invoice_word": {"en": "invoice", "zh": "应收"},
+        "paid_word": {"en": "paid", "zh": "回款"},
+        "receivables_button": {"en": "Receivables", "zh": "应收账款"},
+        "limit_no_rate": {
+            "en": "Credit limits are kept in {house}, and there is no rate for {currency}.",
+            "zh": "信用额度以 {house} 计，{currency} 没有汇率。",
+        },
     }
 )
 
@@ -226,12 +233,12 @@ def parse_invoice(args: str, pctx: ParseContext) -> InvoiceCommand:
         if value.casefold() in _CLEAR_WORDS:
             cmd.clear_limit = True
             return cmd
-        money, extra = _money_or_refuse(value, pctx, pick(lang, "invoice", "应收"), account)
+        money, extra = _money_or_refuse(value, pctx, _("invoice_word", lang), account)
         if extra:
             raise ParseError(_("limit_extra", lang, text=extra, account=account))
         cmd.limit, cmd.limit_currency = money.amount, money.currency
         return cmd
-    money, rest = _money_or_refuse(rest, pctx, pick(lang, "invoice", "应收"), account)
+    money, rest = _money_or_refuse(rest, pctx, _("invoice_word", lang), account)
     cmd.amount, cmd.currency = money.amount, money.currency
     terms = _TERMS.search(rest)
     if terms is not None:
@@ -398,9 +405,7 @@ def _warn_over_limit(ctx: Context, account: Account, r: Receivables) -> None:
                 limit=fmt_money(r.credit_limit, currency, reader_lang),
             ),
             severity=Severity.warning,
-            actions=[
-                Action(pick(reader_lang, "Receivables", "应收账款"), f"invoice {account.name}")
-            ],
+            actions=[Action(_("receivables_button", reader_lang), f"invoice {account.name}")],
         )
 
     tell_owner_and_managers(ctx, account, note, managers=True)
@@ -415,12 +420,7 @@ def _set_limit(ctx: Context, account: Account, cmd: InvoiceCommand) -> Reply:
                             rates=ctx.settings.fx_rates).quantize(Decimal("0.01"))  # fmt: skip
         except CurrencyMismatch as exc:
             raise InvalidInput(
-                pick(
-                    lang,
-                    f"Credit limits are kept in {house}, and there is no rate for "
-                    f"{cmd.limit_currency}.",
-                    f"信用额度以 {house} 计，{cmd.limit_currency} 没有汇率。",
-                ),
+                _("limit_no_rate", lang, house=house, currency=cmd.limit_currency),
                 hint=exc.hint,
             ) from exc
     if limit == account.credit_limit:
@@ -514,7 +514,7 @@ class PaidCommand(BaseModel):
 def parse_paid(args: str, pctx: ParseContext) -> PaidCommand:
     lang = pctx.lang
     account, rest = split_account(normalize(args), pctx)
-    money, rest = _money_or_refuse(rest, pctx, pick(lang, "paid", "回款"), account)
+    money, rest = _money_or_refuse(rest, pctx, _("paid_word", lang), account)
     invoice_id = None
     ref = _INVOICE_REF.search(rest)
     if ref is not None:

@@ -118,6 +118,17 @@ _ = Catalog(
             "en": "Not right? /undo within {minutes} minutes reverts it.",
             "zh": "有误？{minutes} 分钟内发送 /撤销 可撤回。",
         },
+        "every_quarter": {"en": "every quarter", "zh": "每季度"},
+        "every_span": {"en": "every {span}", "zh": "每{span}"},
+        "every_two": {"en": "every {span} and {span2}", "zh": "每{span}{span2}"},
+        "one_year": {"en": "year", "zh": "年"},
+        "one_month": {"en": "month", "zh": "月"},
+        "one_week": {"en": "week", "zh": "周"},
+        "one_day": {"en": "day", "zh": "天"},
+        "many_year": {"en": "{n} years", "zh": "{n}年"},
+        "many_month": {"en": "{n} months", "zh": "{n}个月"},
+        "many_week": {"en": "{n} weeks", "zh": "{n}周"},
+        "many_day": {"en": "{n} days", "zh": "{n}天"},
     }
 )
 
@@ -151,17 +162,12 @@ def describe_every(days: int, months: int, lang: str) -> str:
         parts.append((months // 12, "year") if months % 12 == 0 else (months, "month"))
     if days:
         parts.append((days // 7, "week") if days % 7 == 0 else (days, "day"))
-    if lang == "zh":
-        if parts == [(3, "month")]:
-            return "每季度"
-        words = {"year": "年", "month": "个月", "week": "周", "day": "天"}
-        text = "".join(
-            (words[u].removeprefix("个") if n == 1 else f"{n}{words[u]}") for n, u in parts
-        )
-        return "每" + text
     if parts == [(3, "month")]:
-        return "every quarter"
-    return "every " + " and ".join(u if n == 1 else f"{n} {u}s" for n, u in parts)
+        return _("every_quarter", lang)
+    spans = [_(f"one_{u}", lang) if n == 1 else _(f"many_{u}", lang, n=n) for n, u in parts]
+    if len(spans) == 2:
+        return _("every_two", lang, span=spans[0], span2=spans[1])
+    return _("every_span", lang, span=spans[0])
 
 
 def parse_remind(args: str, pctx: ParseContext) -> RemindCommand:

@@ -26,14 +26,14 @@ from sqlmodel import Session
 
 from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
 from domain.models import Account, ProposalStatus, Role, TierProposal, User
-from domain.tiers import TIER_LABELS, score
+from domain.tiers import score
 from handlers.auth import can_write
 from handlers.context import Context, ParseContext
-from handlers.i18n import Catalog, pick
+from handlers.i18n import Catalog
 from handlers.parsing.text import normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
-from handlers.views.tiers import proposals_reply
+from handlers.views.tiers import proposals_reply, tier_label
 from storage import audit, tiering, users
 from storage.tiering import apply_score, factors_of
 
@@ -92,6 +92,7 @@ _ = Catalog(
             "zh": "#{id} 涉及的 {account} 不在你管理的团队中。",
         },
         "long_note": {"en": "The note can be at most {n} characters.", "zh": "备注最多 {n} 个字。"},
+        "tier_button": {"en": "Tier", "zh": "分级"},
     }
 )
 
@@ -311,7 +312,7 @@ def _reject(ctx: Context, rows: list[tuple[TierProposal, Account]], note: str | 
 
 
 def _tier(tier: str, lang: str) -> str:
-    return f"{tier} {TIER_LABELS[tier][lang]}"
+    return f"{tier} {tier_label(tier, lang)}"
 
 
 def _tell_owner(ctx: Context, p: TierProposal, account: Account) -> None:
@@ -329,6 +330,6 @@ def _tell_owner(ctx: Context, p: TierProposal, account: Account) -> None:
                 to_tier=p.to_tier,
                 who=ctx.actor.display_name,
             ),
-            actions=[Action(pick(owner.language, "Tier", "分级"), f"tier {account.name}")],
+            actions=[Action(_("tier_button", owner.language), f"tier {account.name}")],
         ),
     )

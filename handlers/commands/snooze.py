@@ -92,6 +92,7 @@ _ = Catalog(
             "zh": "{actor} 取消了你的客户 {account} 的暂停提醒",
         },
         "view": {"en": "View account", "zh": "查看客户"},
+        "two_weeks": {"en": "2w", "zh": "两周"},
     }
 )
 
@@ -224,7 +225,7 @@ def run_snooze(ctx: Context, cmd: Snooze) -> Reply:
     resume = fmt_day(cmd.until + timedelta(days=1), lang)
     reply.lines.append(_("resumes", lang, date=resume, account=account.name))
     if not cmd.reason:
-        span = "2w" if lang != "zh" else "两周"
+        span = _("two_weeks", lang)
         reply.lines.append(_("no_reason", lang, account=account.name, span=span))
     reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
     _tell_owner(ctx, account, cmd.until)

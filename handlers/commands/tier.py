@@ -19,15 +19,16 @@ from pydantic import BaseModel
 
 from domain.errors import Forbidden, InvalidInput, ParseError
 from domain.models import Account, User
-from domain.tiers import TIER_LABELS, TIERS, TierFactors, TierPolicy, TierScore, score
+from domain.tiers import TIERS, TierFactors, TierPolicy, TierScore, score
 from handlers.auth import is_manager, require_read, require_write
 from handlers.context import Context, ParseContext
-from handlers.i18n import Catalog
+from handlers.i18n import Catalog, languages
 from handlers.lookup import resolve_account, split_account
 from handlers.parsing.text import normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import fmt_day, fmt_money
+from handlers.views.tiers import tier_label
 from storage import audit
 from storage.tiering import decision_chain_depth, factors_of, rescore
 
@@ -73,7 +74,6 @@ _ = Catalog(
             "zh": "当前登记为 {stored} 级（基于旧评分），按现有因素应为 {live} 级。"
             "发送 /分级 {account} 自动 可更新。",
         },
-        "by": {"en": "Set by", "zh": "设定人"},
         "was": {"en": "Was", "zh": "原等级"},
         "auto_hint": {
             "en": "/tier {account} auto returns it to the computed tier.",
@@ -142,7 +142,7 @@ _ = Catalog(
 
 _AUTO = {"auto", "automatic", "clear", "reset", "none", "自动", "取消", "恢复", "清除"}
 _TIER_WORDS = {t.casefold(): t for t in TIERS} | {
-    TIER_LABELS[t][lang].casefold(): t for t in TIERS for lang in ("en", "zh")
+    tier_label(t, lang).casefold(): t for t in TIERS for lang in languages()
 }
 _TIER_TOKEN = re.compile(r"(?P<word>[^\s:：,，]+?)(?:级|类|档)?(?=$|[\s:：,，])", re.IGNORECASE)
 _GLUED = re.compile(r"(?P<tier>[ABCabc])(?:级|类|档)(?P<rest>.*)", re.DOTALL)
@@ -325,7 +325,7 @@ def _clear(ctx: Context, account: Account) -> Reply:
 
 
 def _tier_label(tier: str, lang: str) -> str:
-    return f"{tier} {TIER_LABELS[tier][lang]}" if tier in TIER_LABELS else tier
+    return f"{tier} {tier_label(tier, lang)}" if tier in TIERS else tier
 
 
 def _computed_text(ctx: Context, tier: str, total: float) -> str:
@@ -376,7 +376,7 @@ def _view(ctx: Context, account: Account) -> Reply:
             lang,
             account=account.name,
             tier=effective,
-            label=TIER_LABELS[effective][lang],
+            label=tier_label(effective, lang),
         )
     )
     computed_tier = result.tier if result else account.tier

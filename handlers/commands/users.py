@@ -172,6 +172,10 @@ _ = Catalog(
             "en": "{name} already reports (directly or not) to {them}; that would make a loop.",
             "zh": "{name} 已直接或间接向 {them} 汇报，不能形成循环。",
         },
+        "language_name": {"en": "English", "zh": "中文"},
+        "role_rep": {"en": "rep", "zh": "销售"},
+        "role_manager": {"en": "manager", "zh": "经理"},
+        "role_admin": {"en": "admin", "zh": "管理员"},
     }
 )
 
@@ -532,7 +536,7 @@ def _card(
         Field(
             _("manager", lang), f"{manager.display_name} (@{manager.handle})" if manager else none
         ),
-        Field(_("language", lang), "中文" if user.language == "zh" else "English"),
+        Field(_("language", lang), _("language_name", user.language)),
         Field(_("timezone", lang), user.timezone),
         Field(_("slack", lang), user.slack_id or none),
         Field(_("wecom", lang), user.wecom_id or none),
@@ -547,9 +551,7 @@ def _card(
 
 
 def _role_label(role: str, lang: str) -> str:
-    if lang != "zh":
-        return role
-    return {"rep": "销售", "manager": "经理", "admin": "管理员"}.get(role, role)
+    return _(f"role_{role}", lang) if f"role_{role}" in _ else role
 
 
 def _list(ctx: Context, cmd: UserCommand) -> Reply:

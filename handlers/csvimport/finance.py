@@ -23,6 +23,7 @@ from domain.models import Invoice, Payment
 from handlers.csvimport import cells as c
 from handlers.csvimport.importers import AccountRefs, Importer, Row, _same_key
 from handlers.csvimport.plan import Change, RowPlan
+from handlers.errors import error_text
 from storage import audit
 from storage.csvio import cell_text
 from storage.receivables import Change as Upserted
@@ -80,7 +81,9 @@ class _FinanceImporter(Importer):
                 row.ref["planned"] = self._upsert(row.ref["data"], dry_run=True)
             except KamError as exc:
                 detail = ", ".join(f"{v}" for k, v in exc.params.items() if k != "value")
-                row.bad(f"{exc}" + (f" ({detail})" if detail else ""))
+                row.bad(
+                    error_text(exc, "en") + (f" ({detail})" if detail else "")
+                )  # reports: English
 
     def plan(self, row: Row) -> RowPlan:
         planned: Upserted = row.ref["planned"]

@@ -82,6 +82,7 @@ _ = Catalog(
             "en": "The reason can be at most {n} characters.",
             "zh": "原因最多 {n} 个字。",
         },
+        "stage_sep": {"en": ", ", "zh": "、"},
     }
 )
 
@@ -153,7 +154,7 @@ def stage_words(settings: Settings) -> dict[str, str]:
 
 
 def _stage_list(settings: Settings, lang: str) -> str:
-    sep = "、" if lang == "zh" else ", "
+    sep = _("stage_sep", lang)
     return sep.join(label(s, lang) for s in settings.deals.probabilities)
 
 

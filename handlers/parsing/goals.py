@@ -24,7 +24,7 @@ from handlers.i18n import Catalog
 from handlers.parsing.money import is_currency_word, parse_money
 from handlers.parsing.periods import year_quarter
 from handlers.parsing.text import cn_to_int, normalize
-from handlers.views.goals import show_amount_fn
+from handlers.views.goals import metric_label, show_amount_fn
 
 NO_CURRENCY = "XXX"
 
@@ -74,6 +74,10 @@ _ = Catalog(
             "en": "For whom? @someone, team NAME or an account name.",
             "zh": "给谁设定？@某人、团队 名称 或客户名。",
         },
+        "metric_won_revenue": {"en": "revenue", "zh": "赢单金额"},
+        "metric_won_deals": {"en": "deals", "zh": "赢单数"},
+        "metric_interactions": {"en": "visits", "zh": "跟进次数"},
+        "metric_new_contacts": {"en": "contacts", "zh": "新增联系人"},
     }
 )
 
@@ -272,10 +276,7 @@ def parse_goal(args: str, pctx: ParseContext) -> GoalCommand:
 
 def _metric_word(metric: GoalMetric, lang: str) -> str:
     """The short word people type for a metric: ``revenue``, ``销售额``…"""
-    words = METRIC_WORDS[metric]
-    if lang == "zh":
-        return next(w for w in words if not w.isascii())
-    return words[1]
+    return _(f"metric_{metric.value}", lang)
 
 
 def _looks_numeric(tok: str) -> bool:
@@ -306,12 +307,14 @@ def _amount(text: str, metric: GoalMetric | None, pctx: ParseContext) -> tuple[D
         money = parse_money(text, default_currency=NO_CURRENCY)
     except ParseError:
         if metric is not None and not metric.is_money:
-            raise ParseError(_("bad_count", lang, text=text, metric=metric.label(lang))) from None
+            raise ParseError(
+                _("bad_count", lang, text=text, metric=metric_label(metric, lang))
+            ) from None
         raise ParseError(_("bad_amount", lang, text=text)) from None
     currency = None if money.currency == NO_CURRENCY else money.currency
     if metric is not None and not metric.is_money:
         if currency is not None or money.amount != money.amount.to_integral_value():
-            raise ParseError(_("bad_count", lang, text=text, metric=metric.label(lang)))
+            raise ParseError(_("bad_count", lang, text=text, metric=metric_label(metric, lang)))
         return money.amount.quantize(Decimal(1)), None
     return money.amount, currency
 
@@ -348,7 +351,7 @@ def _check_months(cmd: GoalCommand, pctx: ParseContext) -> None:
     quantum = cmd.metric.quantum
     if not cmd.metric.is_money and any(m != m.to_integral_value() for m in cmd.months):
         raise ParseError(
-            _("bad_count", pctx.lang, text="months", metric=cmd.metric.label(pctx.lang))
+            _("bad_count", pctx.lang, text="months", metric=metric_label(cmd.metric, pctx.lang))
         )
     total = sum(cmd.months, Decimal(0))
     if cmd.target is not None and total != cmd.target:

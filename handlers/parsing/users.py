@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from domain.errors import ParseError
 from domain.models import Role
 from handlers.context import ParseContext
-from handlers.i18n import Catalog, pick
+from handlers.i18n import Catalog
 from handlers.parsing.text import tokenize_quoted
 from handlers.people import (
     HANDLE,
@@ -73,6 +73,8 @@ _ = Catalog(
             "en": "What should change? e.g. /user set @carol team East lang zh",
             "zh": "要修改什么？例如 /用户 设置 @carol 团队 华东 语言 zh",
         },
+        "name_field": {"en": "name", "zh": "姓名"},
+        "team_field": {"en": "team name", "zh": "团队名"},
     }
 )
 
@@ -213,11 +215,11 @@ def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> Non
         opts["manages"] = [t.strip() for t in re.split(r"[,，、]", value) if t.strip()]
     elif field == "display_name":
         if len(value) > 100:
-            raise ParseError(_("too_long", lang, what=pick(lang, "name", "姓名"), n=100))
+            raise ParseError(_("too_long", lang, what=_("name_field", lang), n=100))
         opts["display_name"] = value
     else:  # team
         if len(value) > 100:
-            raise ParseError(_("too_long", lang, what=pick(lang, "team name", "团队名"), n=100))
+            raise ParseError(_("too_long", lang, what=_("team_field", lang), n=100))
         opts[field] = value
 
 

@@ -6,7 +6,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from domain.calendar import Birthday, next_occurrence
+from babel.dates import format_date
+
+from domain.calendar import Birthday, lunar_day_name, lunar_month_name, next_occurrence
 from domain.models import Contact
 from handlers.i18n import Catalog
 
@@ -36,6 +38,23 @@ _ = Catalog(
     }
 )
 
+# Babel date patterns (https://babel.pocoo.org/en/latest/dates.html#pattern-syntax) and
+# the words around a birthday.
+_formats = Catalog(
+    {
+        "date": {"en": "MMM d", "zh": "M月d日"},
+        "day": {"en": "yyyy-MM-dd", "zh": "y年M月d日"},
+        "birthday": {"en": "MMMM d", "zh": "M月d日"},
+        "birthday_year": {"en": "MMMM d, y", "zh": "y年M月d日"},
+        "lunar": {"en": "lunar {leap}{month}/{day}", "zh": "农历{leap}{month_name}{day_name}"},
+        "lunar_year": {
+            "en": "lunar {leap}{month}/{day}, {year}",
+            "zh": "{year}年农历{leap}{month_name}{day_name}",
+        },
+        "leap": {"en": "leap ", "zh": "闰"},
+    }
+)
+
 
 def label(value: str | None, lang: str) -> str:
     """The word for a stage, kind, role or status in the reader's language."""
@@ -49,7 +68,7 @@ def fmt_date(d: date | datetime | None, lang: str, tz: ZoneInfo | None = None) -
         return "—"
     if isinstance(d, datetime):
         d = (d.astimezone(tz) if tz else d).date()
-    return f"{d.month}月{d.day}日" if lang == "zh" else d.strftime("%b %-d")
+    return format_date(d, _formats("date", lang), locale=lang)
 
 
 def fmt_day(d: date | datetime | None, lang: str, tz: ZoneInfo | None = None) -> str:
@@ -58,7 +77,20 @@ def fmt_day(d: date | datetime | None, lang: str, tz: ZoneInfo | None = None) ->
         return "—"
     if isinstance(d, datetime):
         d = (d.astimezone(tz) if tz else d).date()
-    return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
+    return format_date(d, _formats("day", lang), locale=lang)
+
+
+def format_birthday(b: Birthday, lang: str) -> str:
+    """``May 3`` / ``5月3日``, or ``lunar 4/8`` / ``农历四月初八``; with the year if known."""
+    if b.lunar:
+        key = "lunar_year" if b.year else "lunar"
+        leap = _formats("leap", lang) if b.leap_month else ""
+        return _formats(
+            key, lang, leap=leap, month=b.month, day=b.day, year=b.year,
+            month_name=lunar_month_name(b.month), day_name=lunar_day_name(b.day),
+        )  # fmt: skip
+    pattern = _formats("birthday_year" if b.year else "birthday", lang)
+    return format_date(date(b.year or 2000, b.month, b.day), pattern, locale=lang)
 
 
 def fmt_money(amount: Decimal, currency: str, lang: str) -> str:
@@ -103,9 +135,6 @@ def clip(text: str, n: int) -> str:
 def describe_risk(risk, lang: str) -> str:
     """Any risk as one line: the account rules' (``domain.risks``) or the health rules'
     (``domain.health``), amounts formatted for the reader."""
-    from domain.health import describe_health
-    from domain.risks import RISK_TEXT, describe
+    from handlers.views.risks import describe
 
-    if risk.code in RISK_TEXT:
-        return describe(risk, lang)
-    return describe_health(risk, lang, money=lambda a, c: fmt_money(a, c, lang))
+    return describe(risk, lang)

@@ -45,6 +45,20 @@ _ = Catalog(
     }
 )
 
+_metrics = Catalog(
+    {
+        "won_revenue": {"en": "won revenue", "zh": "赢单金额"},
+        "won_deals": {"en": "won deals", "zh": "赢单数"},
+        "interactions": {"en": "interactions", "zh": "跟进次数"},
+        "new_contacts": {"en": "new contacts", "zh": "新增联系人"},
+    }
+)
+
+
+def metric_label(metric: GoalMetric, lang: str) -> str:
+    """What a goal counts, in words: ``won revenue`` / ``赢单金额``."""
+    return _metrics(metric.value, lang)
+
 
 def show_amount_fn(metric: GoalMetric, currency: str | None, lang: str):
     if metric.is_money:
@@ -132,4 +146,4 @@ def goal_section(
                 )
             )
         lines.append(" · ".join(cells))
-    return Section(metric.label(lang), lines, p.status is PaceStatus.BEHIND)
+    return Section(metric_label(metric, lang), lines, p.status is PaceStatus.BEHIND)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from domain.models import Account, TierProposal
 from domain.settings import Settings
-from handlers.i18n import Catalog, pick
+from handlers.i18n import Catalog
 from handlers.replies import Action, Reply, Severity
 from handlers.views import fmt_money
 
@@ -69,8 +69,26 @@ _ = Catalog(
             "zh": "……还有 {n} 项，发送 /复核 查看",
         },
         "quarter": {"en": "{year} Q{q}", "zh": "{year} 年第 {q} 季度"},
+        "days": {"en": "{n} days", "zh": "{n} 天"},
+        "review_command": {"en": "review", "zh": "复核"},
+        "accept_all_word": {"en": "accept all", "zh": "全部接受"},
+        "accept_word": {"en": "accept", "zh": "接受"},
+        "reject_word": {"en": "reject", "zh": "拒绝"},
     }
 )
+
+_labels = Catalog(
+    {
+        "A": {"en": "strategic", "zh": "战略"},
+        "B": {"en": "key", "zh": "重点"},
+        "C": {"en": "maintain", "zh": "维护"},
+    }
+)
+
+
+def tier_label(tier: str, lang: str) -> str:
+    """The word for a tier letter: ``A`` → ``strategic`` / ``战略``."""
+    return _labels(tier, lang)
 
 
 def quarter_label(quarter: str, lang: str) -> str:
@@ -124,7 +142,7 @@ def _value(factor: str, value, lang: str, currency: str) -> str:
     if factor == "satisfaction":
         return f"{float(value):g}/10"
     if factor == "payment_days":
-        return pick(lang, f"{value:g} days", f"{value:g} 天")
+        return _("days", lang, n=f"{value:g}")
     return f"{float(value):g}"
 
 
@@ -146,19 +164,19 @@ def proposals_reply(
         lines.append(_("more", lang, n=len(rows) - limit))
     reply.add_section(None, lines)
     reply.footer = _("how", lang)
-    word = pick(lang, "review", "复核")
+    word = _("review_command", lang)
     reply.actions.append(
-        Action(_("accept_all", lang), f"{word} {pick(lang, 'accept all', '全部接受')}",
+        Action(_("accept_all", lang), f"{word} {_('accept_all_word', lang)}",
                style="primary")
     )  # fmt: skip
     for p, _a in rows[:BUTTONS]:
         reply.actions.append(
-            Action(_("accept", lang, id=p.id), f"{word} {pick(lang, 'accept', '接受')} {p.id}")
+            Action(_("accept", lang, id=p.id), f"{word} {_('accept_word', lang)} {p.id}")
         )
         reply.actions.append(
             Action(
                 _("reject", lang, id=p.id),
-                f"{word} {pick(lang, 'reject', '拒绝')} {p.id}",
+                f"{word} {_('reject_word', lang)} {p.id}",
                 style="danger",
             )
         )

@@ -55,6 +55,7 @@ _ = Catalog(
             "en": "    Tip: thank them — a note from your manager, or an executive visit.",
             "zh": "    建议：表达感谢——请经理写封感谢信，或安排高层拜访。",
         },
+        "title_suffix": {"en": " ({title})", "zh": "（{title}）"},
     }
 )
 
@@ -69,7 +70,7 @@ def _when(event: date, today: date, lang: str) -> str:
 
 
 def build(plan: Plan) -> list[Outbound]:
-    from domain.calendar import format_birthday
+    from handlers.views import format_birthday
 
     cfg = plan.settings.schedule
     owners = plan.user_keys("upcoming", plan.due_users())
@@ -106,7 +107,7 @@ def build(plan: Plan) -> list[Outbound]:
             lang,
             when=_when(event, today, lang),
             name=row.name,
-            title=(f"（{row.title}）" if lang == "zh" else f" ({row.title})") if row.title else "",
+            title=_("title_suffix", lang, title=row.title) if row.title else "",
             account=row.account_name,
             age=age,
             birthday=format_birthday(replace(b, year=None), lang),

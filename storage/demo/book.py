@@ -240,78 +240,106 @@ _ZH_GIVEN = (
     *("超", "秀英", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "文博"),
     *("雪梅", "国华", "春生"),
 )
-_TITLES = {
-    "en": {
-        ContactRole.decision_maker: ("CEO", "COO", "VP Operations", "General Manager"),
-        ContactRole.influencer: ("IT Director", "Plant Manager", "Head of Engineering"),
-        ContactRole.champion: ("Operations Manager", "Supply Chain Manager", "Project Lead"),
-        ContactRole.user: ("Maintenance Supervisor", "Logistics Coordinator"),
-        ContactRole.procurement: ("Procurement Manager", "Purchasing Lead"),
-        ContactRole.blocker: ("Legal Counsel", "Internal Audit Lead"),
-    },
-    "zh": {
-        ContactRole.decision_maker: ("董事长", "总经理", "副总经理"),
-        ContactRole.influencer: ("技术总监", "厂长", "信息部经理"),
-        ContactRole.champion: ("运营经理", "项目经理", "供应链经理"),
-        ContactRole.user: ("设备主管", "仓储主管"),
-        ContactRole.procurement: ("采购经理", "采购主管", "招标专员"),
-        ContactRole.blocker: ("法务经理", "审计主管"),
-    },
-}
-_NOTES = {
-    "en": {
-        InteractionKind.visit: "Visited {c} on site; walked the floor and discussed {t}.",
-        InteractionKind.call: "Call with {c} about {t}.",
-        InteractionKind.meeting: "Meeting with {c} and team: reviewed {t}.",
-        InteractionKind.meal: "Lunch with {c}; informal chat about {t}.",
-        InteractionKind.message: "Sent {c} a follow-up on {t}.",
-    },
-    "zh": {
-        InteractionKind.visit: "拜访{c}，现场参观并沟通了{t}。",
-        InteractionKind.call: "与{c}电话沟通{t}。",
-        InteractionKind.meeting: "与{c}及团队开会，讨论{t}。",
-        InteractionKind.meal: "与{c}共进午餐，聊了{t}。",
-        InteractionKind.message: "微信跟进{c}，关于{t}。",
-    },
-}
-_TOPICS = {
-    "en": (
-        *("next year's volumes", "renewal terms", "pricing for next year", "the service SLA"),
-        *("a new project", "delivery delays", "the payment schedule", "expansion plans"),
-        *("a quality issue on the last shipment", "the spare-parts forecast"),
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The demo book's sample data in one language: what its people would have typed
+    (data, not kam's replies, so it stays here rather than in handlers/messages)."""
+
+    lang: str
+    titles: dict[ContactRole, tuple[str, ...]]
+    notes: dict[InteractionKind, str]
+    topics: tuple[str, ...]
+    deal_names: tuple[str, ...]
+    lost_reasons: tuple[str, ...]
+    tasks: tuple[str, ...]
+    joiner: str  # between the names of the contacts met together
+    lunar_share: float  # of the birthdays kept in the lunar calendar
+
+
+_WORDS = (
+    _Words(
+        lang="en",
+        titles={
+            ContactRole.decision_maker: ("CEO", "COO", "VP Operations", "General Manager"),
+            ContactRole.influencer: ("IT Director", "Plant Manager", "Head of Engineering"),
+            ContactRole.champion: ("Operations Manager", "Supply Chain Manager", "Project Lead"),
+            ContactRole.user: ("Maintenance Supervisor", "Logistics Coordinator"),
+            ContactRole.procurement: ("Procurement Manager", "Purchasing Lead"),
+            ContactRole.blocker: ("Legal Counsel", "Internal Audit Lead"),
+        },
+        notes={
+            InteractionKind.visit: "Visited {c} on site; walked the floor and discussed {t}.",
+            InteractionKind.call: "Call with {c} about {t}.",
+            InteractionKind.meeting: "Meeting with {c} and team: reviewed {t}.",
+            InteractionKind.meal: "Lunch with {c}; informal chat about {t}.",
+            InteractionKind.message: "Sent {c} a follow-up on {t}.",
+        },
+        topics=(
+            *("next year's volumes", "renewal terms", "pricing for next year", "the service SLA"),
+            *("a new project", "delivery delays", "the payment schedule", "expansion plans"),
+            *("a quality issue on the last shipment", "the spare-parts forecast"),
+        ),
+        deal_names=(
+            *("Annual supply agreement", "Line automation retrofit", "Fleet telematics rollout"),
+            *("Cold-chain WMS", "Spare parts framework", "ERP integration"),
+            *("Predictive maintenance pilot", "Packaging line upgrade", "Energy audit & retrofit"),
+            *("Service contract renewal", "Warehouse robotics pilot", "Rooftop solar EPC"),
+        ),
+        lost_reasons=(
+            "Lost on price to a local competitor",
+            "Budget frozen",
+            "Chose the incumbent",
+        ),
+        tasks=(
+            "Send updated price list",
+            "Book the quarterly business review",
+            "Share the case study deck",
+            "Check delivery status of the last order",
+            "Introduce our solutions engineer",
+        ),
+        joiner=" and ",
+        lunar_share=0.0,
     ),
-    "zh": (
-        *("明年的采购计划", "续约条款", "付款进度", "新项目需求", "交付周期", "价格调整"),
-        *("售后服务", "二期扩产", "上批货的质量问题", "备件需求预测"),
+    _Words(
+        lang="zh",
+        titles={
+            ContactRole.decision_maker: ("董事长", "总经理", "副总经理"),
+            ContactRole.influencer: ("技术总监", "厂长", "信息部经理"),
+            ContactRole.champion: ("运营经理", "项目经理", "供应链经理"),
+            ContactRole.user: ("设备主管", "仓储主管"),
+            ContactRole.procurement: ("采购经理", "采购主管", "招标专员"),
+            ContactRole.blocker: ("法务经理", "审计主管"),
+        },
+        notes={
+            InteractionKind.visit: "拜访{c}，现场参观并沟通了{t}。",
+            InteractionKind.call: "与{c}电话沟通{t}。",
+            InteractionKind.meeting: "与{c}及团队开会，讨论{t}。",
+            InteractionKind.meal: "与{c}共进午餐，聊了{t}。",
+            InteractionKind.message: "微信跟进{c}，关于{t}。",
+        },
+        topics=(
+            *("明年的采购计划", "续约条款", "付款进度", "新项目需求", "交付周期", "价格调整"),
+            *("售后服务", "二期扩产", "上批货的质量问题", "备件需求预测"),
+        ),
+        deal_names=(
+            *("年度框架采购", "产线自动化改造", "备品备件年度协议", "二期扩产设备"),
+            *("能源管理系统", "仓储自动化项目", "售后服务续约", "数字化工厂试点"),
+            *("储能项目", "物流外包合同"),
+        ),
+        lost_reasons=("价格高于竞争对手", "客户预算冻结", "客户选择了原供应商"),
+        tasks=("发送最新报价单", "预约季度业务回顾", "分享成功案例资料", "确认上批订单交付情况"),
+        joiner="、",
+        lunar_share=0.4,
     ),
-}
-_DEAL_NAMES = {
-    "en": (
-        *("Annual supply agreement", "Line automation retrofit", "Fleet telematics rollout"),
-        *("Cold-chain WMS", "Spare parts framework", "ERP integration"),
-        *("Predictive maintenance pilot", "Packaging line upgrade", "Energy audit & retrofit"),
-        *("Service contract renewal", "Warehouse robotics pilot", "Rooftop solar EPC"),
-    ),
-    "zh": (
-        *("年度框架采购", "产线自动化改造", "备品备件年度协议", "二期扩产设备"),
-        *("能源管理系统", "仓储自动化项目", "售后服务续约", "数字化工厂试点"),
-        *("储能项目", "物流外包合同"),
-    ),
-}
-_LOST_REASONS = {
-    "en": ("Lost on price to a local competitor", "Budget frozen", "Chose the incumbent"),
-    "zh": ("价格高于竞争对手", "客户预算冻结", "客户选择了原供应商"),
-}
-_TASKS = {
-    "en": (
-        "Send updated price list",
-        "Book the quarterly business review",
-        "Share the case study deck",
-        "Check delivery status of the last order",
-        "Introduce our solutions engineer",
-    ),
-    "zh": ("发送最新报价单", "预约季度业务回顾", "分享成功案例资料", "确认上批订单交付情况"),
-}
+)
+
+
+def _words(lang: str) -> _Words:
+    return next(w for w in _WORDS if w.lang == lang)
+
+
 _KIND_WEIGHTS = (
     (InteractionKind.visit, 25),
     (InteractionKind.call, 30),
@@ -537,7 +565,8 @@ def _contacts(rng: random.Random, plan: _AccountPlan, clock: _Clock) -> list[_Co
         name = _person(rng, lang, taken)
         birthday = None
         if rng.random() < 0.75:
-            lunar = lang == "zh" and rng.random() < 0.4
+            share = _words(lang).lunar_share
+            lunar = share > 0 and rng.random() < share  # no draw at 0: the same book as before
             year = rng.randint(1962, 1990) if rng.random() < 0.5 else None
             birthday = (rng.randint(1, 12), rng.randint(1, 28), year, lunar, False)
         if lang == "en":
@@ -549,7 +578,7 @@ def _contacts(rng: random.Random, plan: _AccountPlan, clock: _Clock) -> list[_Co
                 f"+86 1{rng.randint(30, 89)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
             )
             email = None
-        title = rng.choice(_TITLES[lang][role])
+        title = rng.choice(_words(lang).titles[role])
         out.append(_ContactPlan(name, title, role, birthday, phone, email))
     return out
 
@@ -577,19 +606,15 @@ def _interactions(
     while days <= horizon:
         kind = rng.choices(kinds, weights)[0]
         picked = rng.sample(plan.contacts, k=min(len(plan.contacts), rng.choice((1, 1, 2))))
-        topic = rng.choice(_TOPICS[lang])
-        who = (
-            "、".join(c.name for c in picked)
-            if lang == "zh"
-            else " and ".join(c.name for c in picked)
-        )
+        topic = rng.choice(_words(lang).topics)
+        who = _words(lang).joiner.join(c.name for c in picked)
         roll = rng.random()
         author = owner if roll < 0.85 else ("bob" if roll < 0.95 else rng.choice(teammates))
         out.append(
             _InteractionPlan(
                 kind=kind,
                 happened_at=clock.at(days, rng.randint(9, 17), rng.choice((0, 15, 30, 45))),
-                notes=_NOTES[lang][kind].format(c=who, t=topic),
+                notes=_words(lang).notes[kind].format(c=who, t=topic),
                 author=author,
                 channel=channel if rng.random() < 0.9 else "console",
                 contacts=tuple(c.name for c in picked),
@@ -649,7 +674,7 @@ def _deal(
         stage=DealStage(stage).value,
         close_date=close_date,
         owner=plan.spec.owner,
-        lost_reason=rng.choice(_LOST_REASONS[lang]) if stage == DealStage.lost else None,
+        lost_reason=rng.choice(_words(lang).lost_reasons) if stage == DealStage.lost else None,
         created_at=created,
         history=_history(stage, created, changed, lost_from),
     )
@@ -755,7 +780,7 @@ def _deals(rng: random.Random, plan: _AccountPlan, clock: _Clock) -> list[_DealP
         return out
     extra = {"A": (1, 2), "B": (1, 2), "C": (0, 1), "P": (1, 1)}[plan.spec.profile]
     count = rng.randint(*extra)
-    names = [n for n in _DEAL_NAMES[plan.lang] if n not in {d.name for d in out}]
+    names = [n for n in _words(plan.lang).deal_names if n not in {d.name for d in out}]
     if plan.spec.profile == "P":
         stages = [DealStage.lead, DealStage.qualify]
     else:
@@ -774,7 +799,7 @@ def _tasks(rng: random.Random, plan: _AccountPlan, clock: _Clock) -> list[_TaskP
         out.append(_task(clock, text_, due, done, linked=done is None))
     if plan.spec.status == AccountStatus.churned:
         return out
-    for text_ in rng.sample(_TASKS[plan.lang], rng.randint(0, 2)):
+    for text_ in rng.sample(_words(plan.lang).tasks, rng.randint(0, 2)):
         state = rng.choice(("overdue", "future", "done"))
         if state == "overdue":
             out.append(_task(clock, text_, -rng.randint(1, 20), None))

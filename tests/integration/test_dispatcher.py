@@ -1,5 +1,7 @@
 """The dispatcher's own promises: one transaction per command, errors as replies."""
 
+from dataclasses import replace
+
 from sqlmodel import select
 
 from domain.models import Interaction, Team
@@ -33,10 +35,10 @@ def _spec_that_writes_then_collides() -> CommandSpec:
         ctx.session.flush()
         return Reply(title="unreachable")
 
-    return CommandSpec(
-        name="collide", aliases=(), summary={"en": "x", "zh": "x"}, usage={"en": "/collide", "zh": "/collide"},
-        example={"en": "/collide", "zh": "/collide"}, parse=lambda args, pctx: None, run=run, writes=True,
-    )  # fmt: skip
+    # A real command's declaration (its texts come with it), answering to "/collide",
+    # with a body that collides.
+    undo = command_table().find("undo")
+    return replace(undo, aliases=("collide",), parse=lambda args, pctx: None, run=run, writes=True)
 
 
 def test_a_unique_key_conflict_rolls_back_everything_and_says_try_again(engine):

@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 
 from domain.calendar import (
     Birthday,
-    format_birthday,
     next_anniversary,
     next_occurrence,
     occurrences_between,
     parse_lunar_text,
 )
 from domain.errors import InvalidInput
+from handlers.views import format_birthday
 
 BUDDHA = Birthday(4, 8, lunar=True)  # 农历四月初八
 

@@ -259,11 +259,13 @@ def test_progress_bar_width():
 
 
 def test_metric_labels_and_steps():
-    assert GoalMetric("won_revenue").label("zh") == "赢单金额"
-    assert GoalMetric.WON_DEALS.label("zh") == "赢单数"
-    assert GoalMetric.INTERACTIONS.label("zh") == "跟进次数"
-    assert GoalMetric.NEW_CONTACTS.label("zh") == "新增联系人"
-    assert GoalMetric.NEW_CONTACTS.label("en") == "new contacts"
-    assert GoalMetric.WON_REVENUE.label("fr") == "won revenue"
+    from handlers.views.goals import metric_label
+
+    assert metric_label(GoalMetric("won_revenue"), "zh") == "赢单金额"
+    assert metric_label(GoalMetric.WON_DEALS, "zh") == "赢单数"
+    assert metric_label(GoalMetric.INTERACTIONS, "zh") == "跟进次数"
+    assert metric_label(GoalMetric.NEW_CONTACTS, "zh") == "新增联系人"
+    assert metric_label(GoalMetric.NEW_CONTACTS, "en") == "new contacts"
+    assert metric_label(GoalMetric.WON_REVENUE, "fr") == "won revenue"
     assert GoalMetric.WON_REVENUE.quantum == D("0.01")
     assert GoalMetric.INTERACTIONS.quantum == D(1)

@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from domain.errors import InvalidInput
 from domain.tiers import (
-    TIER_LABELS,
     DimensionScores,
     TierFactors,
     TierPolicy,
@@ -168,9 +167,11 @@ def test_override_wins():
 
 
 def test_labels():
-    assert TIER_LABELS["A"] == {"en": "strategic", "zh": "战略"}
-    assert TIER_LABELS["B"]["zh"] == "重点"
-    assert TIER_LABELS["C"]["en"] == "maintain"
+    from handlers.views.tiers import tier_label
+
+    assert (tier_label("A", "en"), tier_label("A", "zh")) == ("strategic", "战略")
+    assert tier_label("B", "zh") == "重点"
+    assert tier_label("C", "en") == "maintain"
 
 
 judgement = st.none() | st.integers(0, 100)
