@@ -247,7 +247,8 @@ class Dispatcher:
         out: list[tuple[Recipient, Reply]] = []
         for item in outbox:
             if item.user_id is not None and (user := session.get(User, item.user_id)):
-                out.append((user_recipient(user), item.reply))
+                identities = users.identities_of(session, user.id)
+                out.append((user_recipient(user, identities), item.reply))
             if item.team_id is not None and (team := session.get(Team, item.team_id)):
                 out += [(r, item.reply) for r in team_recipients(team)]
         return out

@@ -124,7 +124,7 @@ def find_user(ctx: Context, ref: UserRef) -> User | None:
     if ref.me:
         return ctx.actor
     if ref.slack_id:
-        user = ctx.session.exec(select(User).where(User.slack_id == ref.slack_id)).first()
+        user = users.user_by_identity(ctx.session, "slack", ref.slack_id)
         if user is not None or not ref.handle:
             return user
     return users.by_handle(ctx.session, ref.handle or "")

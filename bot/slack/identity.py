@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
-from sqlmodel import select
 
 from bot.slack.markup import mentioned_users
 from domain.models import User
@@ -39,11 +38,11 @@ def explicit_fields(args: str) -> set[str]:
     return {OPTION_WORDS[w.casefold()] for w in words if w.casefold() in OPTION_WORDS}
 
 
-def _is_placeholder(user: User, slack_name: str | None) -> bool:
+def _is_placeholder(user: User, slack_id: str | None, slack_name: str | None) -> bool:
     name = user.display_name.strip().casefold()
     made_up = {user.handle.casefold(), user.handle.title().casefold()}
-    if user.slack_id:
-        made_up.add(user.slack_id.casefold())
+    if slack_id:
+        made_up.add(slack_id.casefold())
     if slack_name:
         made_up.add(slack_name.casefold())
     return not name or name in made_up
@@ -77,11 +76,12 @@ def enrich_registered(
         return []
     explicit = explicit_fields(args)
     with unit_of_work(engine, write=False) as session:
-        rows = session.exec(select(User).where(User.slack_id.in_(slack_ids))).all()
+        found = {s: users.user_by_identity(session, "slack", s) for s in slack_ids}
         wanting = [
-            u.slack_id
-            for u in rows
-            if u.email is None or u.timezone == default_timezone or _is_placeholder(u, None)
+            s
+            for s, u in found.items()
+            if u is not None
+            and (u.email is None or u.timezone == default_timezone or _is_placeholder(u, s, None))
         ]
     profiles = {}
     for slack_id in wanting:
@@ -94,13 +94,19 @@ def enrich_registered(
     updated = []
     with unit_of_work(engine) as session:
         actor = users.by_identity(session, "slack", actor_slack_id)
-        for user in session.exec(select(User).where(User.slack_id.in_(list(profiles)))).all():
-            info = profiles[user.slack_id]
+        for slack_id, info in profiles.items():
+            user = users.user_by_identity(session, "slack", slack_id)
+            if user is None:
+                continue
             profile = info.get("profile") or {}
             before = audit.snapshot(user)
             name = (profile.get("real_name") or info.get("real_name") or "").strip()
             name = name or (profile.get("display_name") or "").strip()
-            if "display_name" not in explicit and name and _is_placeholder(user, info.get("name")):
+            if (
+                "display_name" not in explicit
+                and name
+                and _is_placeholder(user, slack_id, info.get("name"))
+            ):
                 user.display_name = name[:100]
             zone = _valid_zone(info.get("tz"))
             if "timezone" not in explicit and zone and user.timezone == default_timezone:

@@ -1,6 +1,6 @@
 """WeCom names for kam users: ``user/get`` fills the display name on registration.
 
-kam users are matched to WeCom members by ``User.wecom_id`` (the member's userid).
+kam users are matched to WeCom members by their ``wecom`` identity (the member's userid).
 Whoever registers a member usually knows only the userid, so after each message from
 WeCom the transport runs this hook:
 
@@ -20,23 +20,24 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.wecom.client import WecomClient
 from domain.models import AuditEntry, User
 from handlers.notify import SendError
-from storage import audit
+from storage import audit, users
 from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
 
 _NAME_LIMIT = 100  # User.display_name
+PLATFORM = "wecom"
 
 
-def needs_name(user: User) -> bool:
+def needs_name(user: User, wecom_id: str | None) -> bool:
     name = (user.display_name or "").strip().casefold()
-    return name in {"", user.handle.casefold(), (user.wecom_id or "").casefold()}
+    return name in {"", user.handle.casefold(), (wecom_id or "").casefold()}
 
 
 def fill_display_names(engine: Engine, client: WecomClient, *, request_id: str, sender: str) -> int:
@@ -52,17 +53,19 @@ def fill_display_names(engine: Engine, client: WecomClient, *, request_id: str, 
                 )
             ).all()
         )
-        candidates = session.exec(
-            select(User).where(
-                User.wecom_id.is_not(None),
-                or_(User.id.in_(list(registered)), User.wecom_id == sender),
-            )
-        ).all()
-        todo = [
-            (u.id, u.wecom_id, u.id in registered, registered.get(u.id))
-            for u in candidates
-            if needs_name(u)
-        ]
+        candidates = {
+            (u.id, wecom_id)
+            for u in session.exec(select(User).where(User.id.in_(list(registered)))).all()
+            if (wecom_id := users.identity_of(session, u.id, PLATFORM))
+        }
+        sender_user = users.user_by_identity(session, PLATFORM, sender)
+        if sender_user is not None:
+            candidates.add((sender_user.id, sender))
+        todo = []
+        for user_id, wecom_id in sorted(candidates):
+            u = session.get(User, user_id)
+            if u is not None and needs_name(u, wecom_id):
+                todo.append((u.id, wecom_id, u.id in registered, registered.get(u.id)))
     filled = 0
     for user_id, wecom_id, by_registration, registrar in todo:
         try:
@@ -74,7 +77,7 @@ def fill_display_names(engine: Engine, client: WecomClient, *, request_id: str, 
             continue
         with unit_of_work(engine, write=True) as session:
             user = session.get(User, user_id)
-            if user is None or not needs_name(user):
+            if user is None or not needs_name(user, wecom_id):
                 continue
             before = audit.snapshot(user)
             user.display_name = name[:_NAME_LIMIT]

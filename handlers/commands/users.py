@@ -240,8 +240,9 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
             raise Forbidden(_("not_your_rep", lang, name=user.display_name))
         before = audit.snapshot(user)
         user.active = True
-        _apply_fields(ctx, user, opts, team)
+        pending = _apply_fields(ctx, user, opts, team)
         ctx.audit("update", user, before=before, summary=f"user {user.handle} reactivated")
+        _apply_identities(ctx, user, pending)
         title = _("reactivated", lang, name=user.display_name, handle=user.handle)
     else:
         handle = opts.handle or ref.handle or _handle_from(ref)
@@ -251,15 +252,17 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
         user = User(
             handle=handle,
             display_name=display[:100],
-            slack_id=ref.slack_id,
             # someone reached only on WeCom reads Chinese; otherwise the adder's language
             language="zh" if opts.wecom_id and not (opts.slack_id or ref.slack_id) else lang,
             timezone=ctx.settings.timezone,
             manager_id=actor.id if actor.role == Role.manager else None,
         )
         _check_unique(ctx, user, handle=handle, slack_id=ref.slack_id)
-        _apply_fields(ctx, user, opts.model_copy(update={"handle": None}), team)
+        pending = _apply_fields(ctx, user, opts.model_copy(update={"handle": None}), team)
         ctx.audit("create", user, summary=f"user {handle} added")
+        if ref.slack_id and not opts.slack_id:
+            pending = {"slack": ref.slack_id, **pending}
+        _apply_identities(ctx, user, pending)
         title = _("added", lang, name=user.display_name, handle=user.handle)
     _apply_links(ctx, user, opts, team, changes)
     ctx.notify_user(
@@ -317,17 +320,19 @@ def _team(ctx: Context, name: str, changes: _Changes) -> Team:
     return team
 
 
-def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None) -> None:
-    """Copy the options onto the user row (permission already checked)."""
+def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None) -> dict[str, str]:
+    """Copy the options onto the user row (permission already checked); returns the
+    chat identities to give them (``_apply_identities``, once the row is audited)."""
     if opts.handle and opts.handle != user.handle:
         _check_unique(ctx, user, handle=opts.handle)
         user.handle = opts.handle
-    if opts.slack_id and opts.slack_id != user.slack_id:
+    pending = {}
+    if opts.slack_id and opts.slack_id != users.identity_of(ctx.session, user.id, "slack"):
         _check_unique(ctx, user, slack_id=opts.slack_id)
-        user.slack_id = opts.slack_id
-    if opts.wecom_id and opts.wecom_id != user.wecom_id:
+        pending["slack"] = opts.slack_id
+    if opts.wecom_id and opts.wecom_id != users.identity_of(ctx.session, user.id, "wecom"):
         _check_unique(ctx, user, wecom_id=opts.wecom_id)
-        user.wecom_id = opts.wecom_id
+        pending["wecom"] = opts.wecom_id
     for name in ("display_name", "email", "timezone", "language"):
         value = getattr(opts, name)
         if value is not None:
@@ -343,6 +348,21 @@ def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None
         _refuse_loop(ctx, user, manager)
         user.manager_id = manager.id
     ctx.session.add(user)
+    return pending
+
+
+def _apply_identities(ctx: Context, user: User, pending: dict[str, str]) -> bool:
+    ctx.session.flush()
+    for platform, external_id in pending.items():
+        _set_identity(ctx, user, platform, external_id)
+    return bool(pending)
+
+
+def _set_identity(ctx: Context, user: User, platform: str, external_id: str) -> None:
+    """Give the user a chat identity, audited so that /undo takes it back."""
+    row, before = users.set_identity(ctx.session, user, platform, external_id)
+    action = "create" if before is None else "update"
+    ctx.audit(action, row, before=before, summary=f"user {user.handle}: {platform} identity")
 
 
 def _apply_links(
@@ -417,13 +437,13 @@ def _check_unique(
             raise InvalidInput(
                 _("taken_handle", lang, handle=handle, name=other.display_name, state=state(other))
             )
-    for key, value, column in (
-        ("taken_slack", slack_id, User.slack_id),
-        ("taken_wecom", wecom_id, User.wecom_id),
+    for key, value, platform in (
+        ("taken_slack", slack_id, "slack"),
+        ("taken_wecom", wecom_id, "wecom"),
     ):
         if not value:
             continue
-        other = session.exec(select(User).where(column == value)).first()
+        other = users.user_by_identity(session, platform, value)
         if other is not None and other.id != user.id:
             raise InvalidInput(
                 _(key, lang, value=value, name=other.display_name, handle=other.handle)
@@ -474,10 +494,11 @@ def _set(ctx: Context, user: User, opts: UserOptions) -> Reply:
     changes = _Changes()
     team = _team(ctx, opts.team, changes) if opts.team is not None else None
     before = audit.snapshot(user)
-    _apply_fields(ctx, user, opts, team)
+    pending = _apply_fields(ctx, user, opts, team)
     changed = audit.snapshot(user) != before
     if changed:
         ctx.audit("update", user, before=before, summary=f"user {user.handle} updated")
+    changed = _apply_identities(ctx, user, pending) or changed
     _apply_links(ctx, user, opts, team, changes)
     if not (changed or changes.links or changes.lines):
         return _card(
@@ -550,9 +571,9 @@ def _card(
         ),
         Field(_("language", lang), "中文" if user.language == "zh" else "English"),
         Field(_("timezone", lang), user.timezone),
-        Field(_("slack", lang), user.slack_id or none),
-        Field(_("wecom", lang), user.wecom_id or none),
     ]
+    identities = users.identities_of(session, user.id)
+    reply.fields += [Field(_(p, lang), identities.get(p) or none) for p in users.PLATFORMS]
     if user.email:
         reply.fields.append(Field(_("email", lang), user.email))
     if not user.active:
@@ -585,12 +606,14 @@ def _list(ctx: Context, cmd: UserCommand) -> Reply:
         return Reply(title=_("list_empty", lang))
     teams = {t.id: t.name for t in session.exec(select(Team))}
     by_id = {u.id: u for u in session.exec(select(User))}
+    identities = users.all_identities(session)
     groups: dict[str, list[str]] = {}
     for u in people:
         parts = [f"@{u.handle}", u.display_name, _role_label(u.role, lang)]
         if u.manager_id and u.manager_id in by_id:
             parts.append(f"→ {by_id[u.manager_id].display_name}")
-        platforms = [p for p, v in (("Slack", u.slack_id), ("WeCom", u.wecom_id)) if v]
+        on = identities.get(u.id, {})
+        platforms = [label for p, label in users.PLATFORMS.items() if on.get(p)]
         if platforms:
             parts.append("/".join(platforms))
         if not u.active:
