@@ -7,7 +7,7 @@ sent only after the transaction commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,22 @@ from handlers.replies import Reply
 from storage import audit
 
 
+@dataclass(frozen=True)
+class IdentityRef:
+    """Someone a message names through a platform's mention (``<@U123|carol>`` on Slack).
+
+    The platform's adapter writes ``@token`` in the text where the mention was and
+    carries this alongside (``Incoming.mentions``), so handlers read ``@carol`` like any
+    typed handle and never see a platform's mention syntax; ``people.find_user`` then
+    looks the person up by this identity first.
+    """
+
+    platform: str
+    external_id: str
+    token: str  # the text says @token
+    name: str | None = None  # the name the mention showed, if any
+
+
 @dataclass
 class ParseContext:
     now: datetime  # aware, in the actor's timezone
@@ -29,6 +45,12 @@ class ParseContext:
     settings: Settings
     # Which of these strings are account names or aliases (case-insensitive)?
     known_accounts: Callable[[list[str]], set[str]] = lambda names: set()
+    # the message's mentions by token (casefolded): ``@carol`` → IdentityRef
+    mentions: Mapping[str, IdentityRef] = field(default_factory=dict)
+
+    def mention(self, word: str | None) -> IdentityRef | None:
+        """The mention ``@word`` stands for, if the platform put it there."""
+        return self.mentions.get(word.lstrip("@").casefold()) if word else None
 
     @property
     def tz(self) -> ZoneInfo:

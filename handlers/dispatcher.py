@@ -26,7 +26,7 @@ from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound
 from domain.models import Team, User
 from domain.settings import Settings
 from handlers import commands  # noqa: F401  (registers every command)
-from handlers.context import Context, Outgoing, ParseContext
+from handlers.context import Context, IdentityRef, Outgoing, ParseContext
 from handlers.i18n import Catalog, pick
 from handlers.metrics import CommandObservation, observe_command
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
@@ -91,7 +91,10 @@ _WORD = re.compile(r"^(\S+?)(?=$|\s|[：:])[：:]?\s*(.*)$", re.DOTALL)
 
 @dataclass(frozen=True)
 class Incoming:
-    """One chat message, platform-neutral.  ``actor`` is the platform's verified id."""
+    """One chat message, platform-neutral.  ``actor`` is the platform's verified id.
+
+    People the message mentions arrive as ``@token`` in ``text`` and as ``mentions``
+    (``IdentityRef``): the adapter translated the platform's mention syntax."""
 
     text: str
     actor: str
@@ -100,6 +103,7 @@ class Incoming:
     is_direct: bool = True
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     received_at: datetime | None = None
+    mentions: tuple[IdentityRef, ...] = ()
 
 
 def split_command(text: str) -> tuple[str, str]:
@@ -217,6 +221,7 @@ class Dispatcher:
             currency=self.settings.currency,
             settings=self.settings,
             known_accounts=lambda names: accounts.known_names(session, names),
+            mentions={ref.token.casefold(): ref for ref in incoming.mentions},
         )
         return Context(
             session=session,

@@ -43,8 +43,19 @@ class Chat:
             self.engine, self.settings, self.notifier, clock=lambda: self.now
         )
 
-    def say(self, handle: str, text: str, *, platform: str = "console") -> Reply:
-        return self.dispatcher.handle(Incoming(text=text, actor=handle, platform=platform))
+    def say(
+        self, handle: str, text: str, *, platform: str = "console", mentions: tuple = ()
+    ) -> Reply:
+        return self.dispatcher.handle(
+            Incoming(text=text, actor=handle, platform=platform, mentions=mentions)
+        )
+
+    def say_slack_markup(self, handle: str, text: str) -> Reply:
+        """``text`` as Slack writes it (``<@U123|bob>``), read by kam's Slack adapter."""
+        from bot.slack.markup import read
+
+        plain, mentions = read(text)
+        return self.say(handle, plain, mentions=mentions)
 
     def text(self, handle: str, text: str) -> str:
         return render_text(self.say(handle, text))

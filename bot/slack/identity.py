@@ -20,7 +20,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
-from bot.slack.markup import mentioned_users
 from domain.models import User
 from handlers.parsing.text import tokenize_quoted
 from handlers.people import OPTION_WORDS
@@ -64,6 +63,7 @@ def enrich_registered(
     *,
     actor_slack_id: str,
     args: str,
+    slack_ids: list[str],
     request_id: str,
     default_timezone: str,
 ) -> list[str]:
@@ -71,7 +71,6 @@ def enrich_registered(
 
     Returns the handles that were updated.  Slack failures are logged, never raised.
     """
-    slack_ids = mentioned_users(args)
     if not slack_ids:
         return []
     explicit = explicit_fields(args)

@@ -38,6 +38,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.wecom.client import WecomClient
 from bot.wecom.crypto import CallbackCrypto, CallbackRejected, parse_xml
+from bot.wecom.markup import read
 from bot.wecom.users import fill_display_names
 from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
@@ -274,8 +275,10 @@ class WecomCallback:
     def _answer(self, message: WecomMessage) -> tuple[Reply, bool]:
         """The reply, and whether it may go back as a passive reply."""
         if message.msgtype == "text" or message.event == "subscribe":
+            text, mentions = read(message.content if message.msgtype == "text" else "")
             incoming = Incoming(
-                text=message.content if message.msgtype == "text" else "",  # "" is /help
+                text=text,  # "" is /help
+                mentions=mentions,
                 actor=message.sender,
                 platform=PLATFORM,
                 channel=None,

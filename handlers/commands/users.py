@@ -1,7 +1,7 @@
 """``/user`` (``/用户``, also ``/kam user``): who may use kam, in which team and role.
 
     /user add @carol rep team East manager @bob lang zh tz America/New_York name "Carol Wu"
-    /user add <@U0123ABC|carol> rep team East        (a Slack mention sets the Slack id)
+    /user add <@U0123ABC|carol> rep team East        (a mention sets that platform's id)
     /user list [TEAM | all]        /user @carol        (everyone may read the directory)
     /user set @carol team 华东      /user set me lang zh
     /user remove @carol            (deactivates; accounts and history keep their owner)
@@ -34,7 +34,7 @@ from sqlmodel import select
 
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.models import Account, Role, Task, Team, TeamManager, User
-from handlers.context import Context
+from handlers.context import Context, IdentityRef
 from handlers.i18n import Catalog
 from handlers.parsing.users import UserCommand, UserOptions, parse_user
 from handlers.people import (
@@ -42,6 +42,7 @@ from handlers.people import (
     ME_WORDS,
     UserRef,
     find_user,
+    mention_of,
     resolve_user,
 )
 from handlers.registry import command
@@ -245,23 +246,27 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
         _apply_identities(ctx, user, pending)
         title = _("reactivated", lang, name=user.display_name, handle=user.handle)
     else:
-        handle = opts.handle or ref.handle or _handle_from(ref)
+        mention = mention_of(ctx, ref)
+        handle = opts.handle or (_handle_from(mention) if mention else ref.handle) or ""
         if not HANDLE.fullmatch(handle):
             raise InvalidInput(_("bad_handle", lang, handle=handle))
-        display = opts.display_name or ref.name or (handle.title() if handle.isascii() else handle)
+        named = mention.name if mention else None
+        display = opts.display_name or named or (handle.title() if handle.isascii() else handle)
         user = User(
             handle=handle,
             display_name=display[:100],
             # someone reached only on WeCom reads Chinese; otherwise the adder's language
-            language="zh" if opts.wecom_id and not (opts.slack_id or ref.slack_id) else lang,
+            language="zh"
+            if opts.wecom_id and not (opts.slack_id or (mention and mention.platform == "slack"))
+            else lang,
             timezone=ctx.settings.timezone,
             manager_id=actor.id if actor.role == Role.manager else None,
         )
-        _check_unique(ctx, user, handle=handle, slack_id=ref.slack_id)
+        taken = {mention.platform: mention.external_id} if mention else {}
+        _check_unique(ctx, user, handle=handle, **{f"{p}_id": v for p, v in taken.items()})
         pending = _apply_fields(ctx, user, opts.model_copy(update={"handle": None}), team)
         ctx.audit("create", user, summary=f"user {handle} added")
-        if ref.slack_id and not opts.slack_id:
-            pending = {"slack": ref.slack_id, **pending}
+        pending = {**taken, **pending}
         _apply_identities(ctx, user, pending)
         title = _("added", lang, name=user.display_name, handle=user.handle)
     _apply_links(ctx, user, opts, team, changes)
@@ -272,13 +277,13 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
     return _card(ctx, user, title, changes.lines, severity=Severity.success, undo=True)
 
 
-def _handle_from(ref: UserRef) -> str:
-    """A handle for someone known only by a Slack mention: its display part, else the id."""
-    if ref.name:
-        candidate = re.sub(r"[^\w.\-]+", ".", ref.name.strip()).strip(".").lower()
+def _handle_from(mention: IdentityRef) -> str:
+    """A handle for someone known only by a mention: its display part, else the id."""
+    if mention.name:
+        candidate = re.sub(r"[^\w.\-]+", ".", mention.name.strip()).strip(".").lower()
         if candidate and HANDLE.fullmatch(candidate) and candidate not in ME_WORDS:
             return candidate
-    return (ref.slack_id or "").lower()
+    return mention.external_id.lower()
 
 
 def _team_for_add(ctx: Context, opts: UserOptions, changes: _Changes) -> Team | None:

@@ -8,6 +8,7 @@ Refusals are worded here; ``handlers.commands.users`` runs it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -16,13 +17,12 @@ from pydantic import BaseModel
 
 from domain.errors import ParseError
 from domain.models import Role
-from handlers.context import ParseContext
+from handlers.context import IdentityRef, ParseContext
 from handlers.i18n import Catalog, pick
 from handlers.parsing.text import tokenize_quoted
 from handlers.people import (
     HANDLE,
     ME_WORDS,
-    MENTION,
     OPTION_WORDS,
     UserRef,
     looks_like_user_ref,
@@ -152,8 +152,7 @@ class UserCommand(BaseModel):
 
 
 def _tokens(text: str) -> list[str]:
-    # keep a Slack mention in one piece even if its display part holds spaces
-    return tokenize_quoted(MENTION.sub(lambda m: '"' + m.group(0) + '"', text))
+    return tokenize_quoted(text)
 
 
 @cache
@@ -173,7 +172,14 @@ def _timezone(value: str, lang: str) -> str:
     return found
 
 
-def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> None:
+def _set_option(
+    opts: dict,
+    field: str,
+    word: str,
+    value: str,
+    lang: str,
+    mentions: Mapping[str, IdentityRef],
+) -> None:
     if not value:
         raise ParseError(_("needs_value", lang, word=word))
     if field == "role":
@@ -189,8 +195,8 @@ def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> Non
     elif field == "timezone":
         opts["timezone"] = _timezone(value, lang)
     elif field == "slack_id":
-        m = MENTION.fullmatch(value)
-        slack = (m.group(1) if m else value).upper()
+        mention = mentions.get(value.lstrip("@").casefold()) if value.startswith("@") else None
+        slack = (mention.external_id if mention else value).upper()
         if not SLACK_ID.fullmatch(slack):
             raise ParseError(_("bad_slack", lang, value=value))
         opts["slack_id"] = slack
@@ -221,7 +227,9 @@ def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> Non
         opts[field] = value
 
 
-def parse_options(tokens: list[str], lang: str) -> UserOptions:
+def parse_options(
+    tokens: list[str], lang: str, mentions: Mapping[str, IdentityRef] | None = None
+) -> UserOptions:
     """``rep team East manager @bob lang zh …`` → ``UserOptions``."""
     opts: dict = {}
     i = 0
@@ -230,7 +238,7 @@ def parse_options(tokens: list[str], lang: str) -> UserOptions:
         low = word.lower()
         following = tokens[i + 1] if i + 1 < len(tokens) else None
         if low in ("manager", "经理") and following and looks_like_user_ref(following):
-            _set_option(opts, "manager", word, following, lang)
+            _set_option(opts, "manager", word, following, lang, mentions or {})
             i += 2
             continue
         if low in ROLE_WORDS:
@@ -246,7 +254,8 @@ def parse_options(tokens: list[str], lang: str) -> UserOptions:
                 j += 1
         else:
             j = min(i + 2, len(tokens))
-        _set_option(opts, field, word, " ".join(tokens[i + 1 : j]).strip(), lang)
+        value = " ".join(tokens[i + 1 : j]).strip()
+        _set_option(opts, field, word, value, lang, mentions or {})
         i = j
     return UserOptions(**opts)
 
@@ -281,7 +290,7 @@ def parse_user(args: str, pctx: ParseContext) -> UserCommand:
         if len(rest) > 1:
             raise ParseError(_("unknown_option", lang, word=rest[1]))
         return UserCommand(action=action, target=target)
-    options = parse_options(rest[1:], lang)
+    options = parse_options(rest[1:], lang, pctx.mentions)
     if action == "add" and target.me:
         raise ParseError(_("who", lang))
     if action == "set" and not options.model_dump(exclude_none=True):

@@ -89,13 +89,13 @@ def test_add_with_every_option(engine, chat):
 
 def test_a_slack_mention_sets_the_slack_id(engine, chat):
     book(engine)
-    chat.say("admin", "/user add <@U0123ABC|frank.li> rep team West")
+    chat.say_slack_markup("admin", "/user add <@U0123ABC|frank.li> rep team West")
     frank = _user(engine, "frank.li")
     assert (_ids(engine, "frank.li"), frank.display_name) == ({"slack": "U0123ABC"}, "frank.li")
-    chat.say("admin", "/user add <@U0999XYZ> rep")
+    chat.say_slack_markup("admin", "/user add <@U0999XYZ> rep")
     assert _ids(engine, "u0999xyz") == {"slack": "U0999XYZ"}
     # the mention works wherever a person is named
-    assert chat.say("admin", "/user <@U0123ABC>").title == "frank.li (@frank.li)"
+    assert chat.say_slack_markup("admin", "/user <@U0123ABC>").title == "frank.li (@frank.li)"
     assert chat.say("frank.li", "/tasks").title == "You have no open next steps"
 
 
@@ -166,7 +166,7 @@ def test_a_manager_adds_reps_to_their_own_teams(engine, chat):
 )
 def test_add_refusals(engine, chat, text, message):
     book(engine)
-    reply = chat.say("admin", text)
+    reply = chat.say_slack_markup("admin", text)
     assert reply.severity == Severity.error
     assert message in reply.lines[0], reply.lines
     assert _user(engine, "dave") is None
