@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from domain.settings import Settings
+from handlers.directory import Directory
 from handlers.dispatcher import Dispatcher
 from handlers.metrics import MetricsNotifier
 from handlers.notify import ConsoleNotifier, Notifier, Recipient, RoutingNotifier
@@ -65,7 +66,25 @@ def build_app(
     engine = engine or make_engine(settings.database_url)
     ensure_schema(engine)  # a new database is upgraded on first use
     notifier = notifier or MetricsNotifier(build_notifier(settings, engine))
-    return App(settings, engine, Dispatcher(engine, settings, notifier), notifier, build_jobs())
+    directories = build_directories(settings, engine)
+    dispatcher = Dispatcher(engine, settings, notifier, directories=directories)
+    return App(settings, engine, dispatcher, notifier, build_jobs())
+
+
+def build_directories(settings: Settings, engine: Engine) -> dict[str, Directory]:
+    """Each platform's directory (``handlers.directory``): Slack's when configured;
+    WeCom's always, for its language (its profiles need the app's credentials)."""
+    directories: dict[str, Directory] = {}
+    if settings.slack.enabled:
+        from bot.slack.directory import SlackDirectory
+        from bot.slack.web import make_client
+
+        directories["slack"] = SlackDirectory(make_client(settings.slack))
+    from bot.wecom.client import WecomClient
+    from bot.wecom.directory import WecomDirectory
+
+    directories["wecom"] = WecomDirectory(WecomClient.from_settings(settings.wecom, engine))
+    return directories
 
 
 def build_jobs() -> JobTable:

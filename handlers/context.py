@@ -47,6 +47,8 @@ class ParseContext:
     known_accounts: Callable[[list[str]], set[str]] = lambda names: set()
     # the message's mentions by token (casefolded): ``@carol`` → IdentityRef
     mentions: Mapping[str, IdentityRef] = field(default_factory=dict)
+    # the language of someone reached only on a platform, where it has one (Directory)
+    languages: Mapping[str, str] = field(default_factory=dict)
 
     def mention(self, word: str | None) -> IdentityRef | None:
         """The mention ``@word`` stands for, if the platform put it there."""

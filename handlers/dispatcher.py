@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from domain.models import Team, User
 from domain.settings import Settings
 from handlers import commands  # noqa: F401  (registers every command)
 from handlers.context import Context, IdentityRef, Outgoing, ParseContext
+from handlers.directory import Directory
 from handlers.i18n import Catalog, pick
 from handlers.metrics import CommandObservation, observe_command
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
@@ -138,11 +139,18 @@ class Dispatcher:
         settings: Settings,
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] | None = None,
+        directories: Mapping[str, Directory] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.notifier = notifier
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.directories = dict(directories or {})
+
+    def language_of(self, platform: str) -> str:
+        """The language of someone on ``platform`` whom kam knows nothing else about."""
+        directory = self.directories.get(platform)
+        return (directory.language if directory else None) or self.settings.language
 
     # -- the one entry point ---------------------------------------------------------
 
@@ -154,7 +162,7 @@ class Dispatcher:
         word, args = split_command(incoming.text)
         spec = TABLE.find(word) if word else TABLE.find("help")
         obs.command = spec.name if spec else "unknown"
-        lang = self.settings.language if incoming.platform != "wecom" else "zh"
+        lang = self.language_of(incoming.platform)
         outbox: list[tuple[Recipient, Reply]] = []
         try:
             with unit_of_work(self.engine, write=spec.writes if spec else False) as session:
@@ -222,6 +230,7 @@ class Dispatcher:
             settings=self.settings,
             known_accounts=lambda names: accounts.known_names(session, names),
             mentions={ref.token.casefold(): ref for ref in incoming.mentions},
+            languages={p: d.language for p, d in self.directories.items() if d.language},
         )
         return Context(
             session=session,
@@ -252,7 +261,10 @@ class Dispatcher:
         out: list[tuple[Recipient, Reply]] = []
         for item in outbox:
             if item.user_id is not None and (user := session.get(User, item.user_id)):
-                identities = users.identities_of(session, user.id)
+                identities = {
+                    platform: (d.address(ext) if (d := self.directories.get(platform)) else ext)
+                    for platform, ext in users.identities_of(session, user.id).items()
+                }
                 out.append((user_recipient(user, identities), item.reply))
             if item.team_id is not None and (team := session.get(Team, item.team_id)):
                 out += [(r, item.reply) for r in team_recipients(team)]

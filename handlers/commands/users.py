@@ -26,6 +26,7 @@ The command line is read by ``handlers.parsing.users``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -252,18 +253,15 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
             raise InvalidInput(_("bad_handle", lang, handle=handle))
         named = mention.name if mention else None
         display = opts.display_name or named or (handle.title() if handle.isascii() else handle)
+        taken = {mention.platform: mention.external_id} if mention else {}
         user = User(
             handle=handle,
             display_name=display[:100],
-            # someone reached only on WeCom reads Chinese; otherwise the adder's language
-            language="zh"
-            if opts.wecom_id and not (opts.slack_id or (mention and mention.platform == "slack"))
-            else lang,
+            language=_language_for(ctx, {**taken, **(opts.identities or {})}),
             timezone=ctx.settings.timezone,
             manager_id=actor.id if actor.role == Role.manager else None,
         )
-        taken = {mention.platform: mention.external_id} if mention else {}
-        _check_unique(ctx, user, handle=handle, **{f"{p}_id": v for p, v in taken.items()})
+        _check_unique(ctx, user, handle=handle, identities=taken)
         pending = _apply_fields(ctx, user, opts.model_copy(update={"handle": None}), team)
         ctx.audit("create", user, summary=f"user {handle} added")
         pending = {**taken, **pending}
@@ -275,6 +273,15 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
         Reply(title=_("welcome", user.language, name=user.display_name, actor=actor.display_name)),
     )
     return _card(ctx, user, title, changes.lines, severity=Severity.success, undo=True)
+
+
+def _language_for(ctx: Context, identities: dict[str, str]) -> str:
+    """Someone reached only on platforms with a language of their own (WeCom: Chinese)
+    reads that; otherwise the language of whoever adds them."""
+    langs = {ctx.parse.languages.get(platform) for platform in identities}
+    if len(langs) == 1 and None not in langs:
+        return langs.pop() or ctx.lang
+    return ctx.lang
 
 
 def _handle_from(mention: IdentityRef) -> str:
@@ -332,12 +339,10 @@ def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None
         _check_unique(ctx, user, handle=opts.handle)
         user.handle = opts.handle
     pending = {}
-    if opts.slack_id and opts.slack_id != users.identity_of(ctx.session, user.id, "slack"):
-        _check_unique(ctx, user, slack_id=opts.slack_id)
-        pending["slack"] = opts.slack_id
-    if opts.wecom_id and opts.wecom_id != users.identity_of(ctx.session, user.id, "wecom"):
-        _check_unique(ctx, user, wecom_id=opts.wecom_id)
-        pending["wecom"] = opts.wecom_id
+    for platform, external_id in (opts.identities or {}).items():
+        if external_id != users.identity_of(ctx.session, user.id, platform):
+            _check_unique(ctx, user, identities={platform: external_id})
+            pending[platform] = external_id
     for name in ("display_name", "email", "timezone", "language"):
         value = getattr(opts, name)
         if value is not None:
@@ -427,10 +432,9 @@ def _check_unique(
     user: User,
     *,
     handle: str | None = None,
-    slack_id: str | None = None,
-    wecom_id: str | None = None,
+    identities: Mapping[str, str] | None = None,
 ) -> None:
-    """Refuse a handle, Slack id or WeCom id someone else already holds, naming them."""
+    """Refuse a handle or chat identity someone else already holds, naming them."""
     lang, session = ctx.lang, ctx.session
 
     def state(other: User) -> str:
@@ -442,14 +446,10 @@ def _check_unique(
             raise InvalidInput(
                 _("taken_handle", lang, handle=handle, name=other.display_name, state=state(other))
             )
-    for key, value, platform in (
-        ("taken_slack", slack_id, "slack"),
-        ("taken_wecom", wecom_id, "wecom"),
-    ):
-        if not value:
-            continue
+    for platform, value in (identities or {}).items():
         other = users.user_by_identity(session, platform, value)
         if other is not None and other.id != user.id:
+            key = f"taken_{platform}"
             raise InvalidInput(
                 _(key, lang, value=value, name=other.display_name, handle=other.handle)
                 + state(other)

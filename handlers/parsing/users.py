@@ -79,6 +79,9 @@ _ = Catalog(
 
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 WECOM_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
+IDENTITY = "identity:"  # OPTION_WORDS: "slack" → "identity:slack"
+# how the ``slack …`` / ``企业微信 …`` options' ids look, and how they are spelled
+IDENTITY_FORMATS = {"slack": (SLACK_ID, str.upper), "wecom": (WECOM_ID, str)}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 ROLE_WORDS = {
@@ -133,8 +136,7 @@ class UserOptions(BaseModel):
     language: Literal["en", "zh"] | None = None
     timezone: str | None = None
     display_name: str | None = None
-    slack_id: str | None = None
-    wecom_id: str | None = None
+    identities: dict[str, str] | None = None  # platform → external id
     email: str | None = None
     handle: str | None = None
 
@@ -194,16 +196,16 @@ def _set_option(
         opts["language"] = code
     elif field == "timezone":
         opts["timezone"] = _timezone(value, lang)
-    elif field == "slack_id":
+    elif field.startswith(IDENTITY):
+        platform = field.removeprefix(IDENTITY)
+        pattern, spelled = IDENTITY_FORMATS[platform]
         mention = mentions.get(value.lstrip("@").casefold()) if value.startswith("@") else None
-        slack = (mention.external_id if mention else value).upper()
-        if not SLACK_ID.fullmatch(slack):
-            raise ParseError(_("bad_slack", lang, value=value))
-        opts["slack_id"] = slack
-    elif field == "wecom_id":
-        if not WECOM_ID.fullmatch(value):
-            raise ParseError(_("bad_wecom", lang, value=value))
-        opts["wecom_id"] = value
+        if mention is not None and mention.platform == platform:
+            value = mention.external_id
+        external_id = spelled(value)
+        if not pattern.fullmatch(external_id):
+            raise ParseError(_(f"bad_{platform}", lang, value=value))
+        opts.setdefault("identities", {})[platform] = external_id
     elif field == "email":
         if not EMAIL.fullmatch(value) or len(value) > 200:
             raise ParseError(_("bad_email", lang, value=value))
