@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -12,8 +14,10 @@ from sqlalchemy import Engine
 from domain.settings import Settings
 from handlers.directory import Directory
 from handlers.dispatcher import Dispatcher
+from handlers.events import UserRegistered
 from handlers.metrics import MetricsNotifier
 from handlers.notify import ConsoleNotifier, Notifier, Recipient, RoutingNotifier
+from handlers.profiles import fill_profiles
 from handlers.replies import Reply
 from schedules.jobs import job_table
 from schedules.registry import JobTable
@@ -22,6 +26,8 @@ from storage.migrate import ensure_schema
 
 if TYPE_CHECKING:
     from schedules.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,8 +73,35 @@ def build_app(
     ensure_schema(engine)  # a new database is upgraded on first use
     notifier = notifier or MetricsNotifier(build_notifier(settings, engine))
     directories = build_directories(settings, engine)
-    dispatcher = Dispatcher(engine, settings, notifier, directories=directories)
+    dispatcher = Dispatcher(
+        engine,
+        settings,
+        notifier,
+        directories=directories,
+        on_event=route_events(settings, engine, directories),
+    )
     return App(settings, engine, dispatcher, notifier, build_jobs())
+
+
+def route_events(
+    settings: Settings, engine: Engine, directories: dict[str, Directory]
+) -> Callable[[object], None]:
+    """Where a committed command's events (``handlers.events``) go: a registered user's
+    profile is filled from their platforms' directories, on one worker thread so the
+    reply does not wait for Slack or WeCom."""
+    worker = ThreadPoolExecutor(1, thread_name_prefix="kam-events")
+
+    def fill(event: UserRegistered) -> None:
+        try:
+            fill_profiles(engine, event, directories, default_timezone=settings.timezone)
+        except Exception:  # a profile is a nicety; never let it cost anything else
+            log.exception("filling the profile of user %s failed", event.user_id)
+
+    def route(event: object) -> None:
+        if isinstance(event, UserRegistered):
+            worker.submit(fill, event)
+
+    return route
 
 
 def build_directories(settings: Settings, engine: Engine) -> dict[str, Directory]:

@@ -80,6 +80,7 @@ class Context:
     request_id: str
     parse: ParseContext
     outbox: list[Outgoing] = field(default_factory=list)
+    events: list[object] = field(default_factory=list)  # handlers.events, after commit
 
     @property
     def lang(self) -> str:
@@ -111,6 +112,10 @@ class Context:
             summary=summary,
         )
         entry.at = self.now  # the dispatcher's clock: /undo's time window follows it
+
+    def emit(self, event: object) -> None:
+        """Publish ``event`` (``handlers.events``) once this command has committed."""
+        self.events.append(event)
 
     def notify_user(self, user_id: int, reply: Reply) -> None:
         if user_id != self.actor.id:

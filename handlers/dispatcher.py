@@ -140,12 +140,14 @@ class Dispatcher:
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] | None = None,
         directories: Mapping[str, Directory] | None = None,
+        on_event: Callable[[object], None] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.notifier = notifier
         self.clock = clock or (lambda: datetime.now(UTC))
         self.directories = dict(directories or {})
+        self.on_event = on_event
 
     def language_of(self, platform: str) -> str:
         """The language of someone on ``platform`` whom kam knows nothing else about."""
@@ -164,6 +166,7 @@ class Dispatcher:
         obs.command = spec.name if spec else "unknown"
         lang = self.language_of(incoming.platform)
         outbox: list[tuple[Recipient, Reply]] = []
+        events: list[object] = []
         try:
             with unit_of_work(self.engine, write=spec.writes if spec else False) as session:
                 actor = users.by_identity(session, incoming.platform, incoming.actor)
@@ -183,6 +186,7 @@ class Dispatcher:
                 ctx = self._context(session, actor, incoming)
                 reply = self._run(spec, ctx, args if word else "")
                 outbox = self._addressed(session, ctx.outbox)  # resolved before commit
+                events = ctx.events
         except KamError as exc:
             obs.failed(exc)
             return self._error_reply(exc, spec, lang)
@@ -199,6 +203,7 @@ class Dispatcher:
             other = "en" if lang == "zh" else "zh"
             return self._error_reply(Unavailable(_("unavailable", other)), None, lang)
         self._send_outbox(outbox)
+        self._publish(events)
         return reply
 
     def parse_only(
@@ -279,6 +284,16 @@ class Dispatcher:
                 self.notifier.send(recipient, reply)
             except SendError as exc:
                 log.warning("notification to %s failed: %s", recipient.key, exc)
+
+    def _publish(self, events: list[object]) -> None:
+        """Hand the committed command's events on; a subscriber's failure is logged."""
+        if self.on_event is None:
+            return
+        for event in events:
+            try:
+                self.on_event(event)
+            except Exception:
+                log.exception("publishing %s failed", type(event).__name__)
 
     def _unknown_user(self, lang: str) -> Reply:
         return Reply(

@@ -42,7 +42,6 @@ from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import App
 from bot.slack.delivery import Origin, Responder
-from bot.slack.identity import USER_COMMAND, enrich_registered
 from bot.slack.markup import read, strip_mention
 from bot.slack.notifier import SlackNotifier
 from bot.slack.views import (
@@ -56,7 +55,7 @@ from bot.slack.views import (
 from bot.slack.web import make_client
 from domain.errors import InvalidInput
 from handlers.context import IdentityRef, ParseContext
-from handlers.dispatcher import Incoming, split_command
+from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
 from handlers.lookup import split_account
 from handlers.registry import TABLE
@@ -264,27 +263,7 @@ class SlackAdapter:
                 title=_("crashed", lang), lines=[_("crashed_line", lang)], severity=Severity.error
             )
         self.responder.answer(origin, reply)
-        self._after(incoming, reply)
         return reply
-
-    def _after(self, incoming: Incoming, reply: Reply) -> None:
-        """Transport-side follow-ups: Slack profiles of newly registered users."""
-        word, args = split_command(incoming.text)
-        spec = TABLE.find(word) if word else None
-        if spec is None or spec.name != USER_COMMAND or reply.severity != Severity.success:
-            return
-        try:
-            enrich_registered(
-                self.kam.engine,
-                self.client,
-                actor_slack_id=incoming.actor,
-                args=args,
-                slack_ids=[m.external_id for m in incoming.mentions],
-                request_id=incoming.request_id,
-                default_timezone=self.kam.settings.timezone,
-            )
-        except Exception:
-            log.exception("filling Slack profiles after %s failed", incoming.request_id)
 
     def take_in_once(
         self, wanted: Callable[[dict[str, Any]], bool]

@@ -36,6 +36,7 @@ from sqlmodel import select
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.models import Account, Role, Task, Team, TeamManager, User
 from handlers.context import Context, IdentityRef
+from handlers.events import UserRegistered
 from handlers.i18n import Catalog
 from handlers.parsing.users import UserCommand, UserOptions, parse_user
 from handlers.people import (
@@ -268,6 +269,10 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
         _apply_identities(ctx, user, pending)
         title = _("added", lang, name=user.display_name, handle=user.handle)
     _apply_links(ctx, user, opts, team, changes)
+    identities = users.identities_of(session, user.id)
+    if identities:
+        explicit = frozenset(k for k in ("display_name", "timezone", "email") if getattr(opts, k))
+        ctx.emit(UserRegistered(user.id, identities, actor.id, ctx.request_id, explicit))
     ctx.notify_user(
         user.id,
         Reply(title=_("welcome", user.language, name=user.display_name, actor=actor.display_name)),
