@@ -37,10 +37,15 @@ class Chat:
     now: datetime = NOW
     settings: Settings = field(default_factory=Settings)
     notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+    directories: dict = field(default_factory=dict)  # bot.bootstrap.build_directories
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
-            self.engine, self.settings, self.notifier, clock=lambda: self.now
+            self.engine,
+            self.settings,
+            self.notifier,
+            clock=lambda: self.now,
+            directories=self.directories,
         )
 
     def say(

@@ -330,3 +330,19 @@ def test_the_last_admin_stays(engine, chat):
     refused = chat.say("bob", "/user set me rep")
     assert refused.lines[0] == "Bob is the last admin; make someone else admin first."
     assert _user(engine, "bob").role == "admin"
+
+
+def test_someone_reached_only_on_wecom_reads_chinese(engine):
+    """The language comes from the platforms' directories (WeCom's is Chinese)."""
+    from bot.bootstrap import build_directories
+    from domain.settings import Settings
+
+    book(engine)
+    chat = Chat(engine, directories=build_directories(Settings(), engine))
+    chat.say("admin", "/user add @zhangsan rep wecom zhangsan")
+    chat.say("admin", "/user add @frank rep slack U0FRANK1 wecom frank")
+    chat.say("admin", "/user add @gina rep")
+    languages = {h: _user(engine, h).language for h in ("zhangsan", "frank", "gina")}
+    assert languages == {"zhangsan": "zh", "frank": "en", "gina": "en"}
+    # a WeCom member kam does not know is told how to join in Chinese
+    assert chat.say("nobody", "/help", platform="wecom").title == "你还没有加入 kam"
