@@ -23,7 +23,7 @@ from storage import audit
 
 @dataclass(frozen=True)
 class IdentityRef:
-    """Someone a message names through a platform's mention (``<@U123|carol>`` on Slack).
+    """Someone a message names through a platform's mention (see ``bot/*/markup.py``).
 
     The platform's adapter writes ``@token`` in the text where the mention was and
     carries this alongside (``Incoming.mentions``), so handlers read ``@carol`` like any

@@ -9,7 +9,7 @@ own words for "not found":
     user_ref_of("@bob")       → UserRef   (lenient: anything after the @ is a handle)
     resolve_user(ctx, ref)    → User, or NotFound with the closest handles
 
-A platform's mention (Slack's ``<@U1|bob>``) reaches handlers as ``@bob`` plus an
+A platform's mention (a Slack or WeCom mention of bob) reaches handlers as ``@bob`` plus an
 ``IdentityRef`` in ``ParseContext.mentions`` (the adapter translated it): the person
 is looked up by that identity first, then by the handle.
     find_team / visible_teams → Team(s), or NotFound / Forbidden

@@ -1,7 +1,7 @@
 """``/user`` (``/用户``, also ``/kam user``): who may use kam, in which team and role.
 
     /user add @carol rep team East manager @bob lang zh tz America/New_York name "Carol Wu"
-    /user add <@U0123ABC|carol> rep team East        (a mention sets that platform's id)
+    /user add @carol rep team East   (a Slack or WeCom mention of carol also sets her id)
     /user list [TEAM | all]        /user @carol        (everyone may read the directory)
     /user set @carol team 华东      /user set me lang zh
     /user remove @carol            (deactivates; accounts and history keep their owner)
