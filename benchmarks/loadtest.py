@@ -70,7 +70,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from benchmarks import ROOT, clean_env, kam_command, percentile
-from domain.models import Account, Interaction, User
+from domain.models import Account, Interaction, User, UserIdentity
 from storage.engine import make_engine, normalize_url
 from tests.e2e.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, sign, slash_payload
 from tests.e2e.fake_wecom import AES_KEY, TOKEN, FakeWecom, WecomPeer
@@ -182,15 +182,16 @@ def load_targets(database_url: str) -> tuple[list[Target], list[Target]]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                select(User.slack_id, User.wecom_id, Account.name)
+                select(UserIdentity.platform, UserIdentity.external_id, Account.name)
                 .join(User, User.id == Account.owner_id)
+                .join(UserIdentity, UserIdentity.user_id == User.id)
                 .where(User.active.is_(True))
-                .order_by(Account.id)
+                .order_by(Account.id, UserIdentity.platform)
             ).all()
     finally:
         engine.dispose()
-    slack = [Target(s, name) for s, _w, name in rows if s]
-    wecom = [Target(w, name) for _s, w, name in rows if w]
+    slack = [Target(ext, name) for platform, ext, name in rows if platform == "slack"]
+    wecom = [Target(ext, name) for platform, ext, name in rows if platform == "wecom"]
     return slack, wecom
 
 

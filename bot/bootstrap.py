@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -12,8 +14,11 @@ from sqlalchemy import Engine
 from bot.metrics import Metrics, MetricsNotifier
 from domain.settings import Settings
 from handlers.commands import command_table
+from handlers.directory import Directory
 from handlers.dispatcher import Dispatcher
+from handlers.events import UserRegistered
 from handlers.notify import ConsoleNotifier, Notifier, Recipient, RoutingNotifier
+from handlers.profiles import fill_profiles
 from handlers.registry import CommandTable
 from handlers.replies import Reply
 from schedules.jobs import job_table
@@ -24,6 +29,8 @@ from storage.migrate import ensure_schema
 
 if TYPE_CHECKING:
     from schedules.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,6 +79,7 @@ def build_app(
     metrics = Metrics()
     notifier = notifier or MetricsNotifier(build_notifier(settings, engine), metrics)
     commands = build_commands()
+    directories = build_directories(settings, engine)
     dispatcher = Dispatcher(
         engine,
         settings,
@@ -79,6 +87,8 @@ def build_app(
         commands=commands,
         on_command=metrics.observe_command,
         rfm_cache=RfmCache(),
+        directories=directories,
+        on_event=route_events(settings, engine, directories),
     )
     return App(settings, engine, dispatcher, notifier, build_jobs(), commands, metrics)
 
@@ -87,6 +97,43 @@ def build_commands() -> CommandTable:
     """The chat commands (``handlers.commands``): what the dispatcher runs, ``/help``
     lists, and the Slack manifest and ``kam docs`` describe."""
     return command_table()
+
+
+def route_events(
+    settings: Settings, engine: Engine, directories: dict[str, Directory]
+) -> Callable[[object], None]:
+    """Where a committed command's events (``handlers.events``) go: a registered user's
+    profile is filled from their platforms' directories, on one worker thread so the
+    reply does not wait for Slack or WeCom."""
+    worker = ThreadPoolExecutor(1, thread_name_prefix="kam-events")
+
+    def fill(event: UserRegistered) -> None:
+        try:
+            fill_profiles(engine, event, directories, default_timezone=settings.timezone)
+        except Exception:  # a profile is a nicety; never let it cost anything else
+            log.exception("filling the profile of user %s failed", event.user_id)
+
+    def route(event: object) -> None:
+        if isinstance(event, UserRegistered):
+            worker.submit(fill, event)
+
+    return route
+
+
+def build_directories(settings: Settings, engine: Engine) -> dict[str, Directory]:
+    """Each platform's directory (``handlers.directory``): Slack's when configured;
+    WeCom's always, for its language (its profiles need the app's credentials)."""
+    directories: dict[str, Directory] = {}
+    if settings.slack.enabled:
+        from bot.slack.directory import SlackDirectory
+        from bot.slack.web import make_client
+
+        directories["slack"] = SlackDirectory(make_client(settings.slack))
+    from bot.wecom.client import WecomClient
+    from bot.wecom.directory import WecomDirectory
+
+    directories["wecom"] = WecomDirectory(WecomClient.from_settings(settings.wecom, engine))
+    return directories
 
 
 def build_jobs() -> JobTable:

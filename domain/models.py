@@ -111,8 +111,6 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     handle: str = Field(max_length=64, unique=True)
     display_name: str = Field(max_length=100)
-    slack_id: str | None = Field(default=None, max_length=32, unique=True)
-    wecom_id: str | None = Field(default=None, max_length=64, unique=True)
     email: str | None = Field(default=None, max_length=200)
     role: str = Field(default=Role.rep.value, max_length=16)
     manager_id: int | None = Field(default=None, foreign_key="kam_user.id")
@@ -121,6 +119,24 @@ class User(SQLModel, table=True):
     language: str = Field(default="en", max_length=8)
     active: bool = True
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class UserIdentity(SQLModel, table=True):
+    """Who a kam user is on one chat platform: ``("slack", "U0123ABC")``.
+
+    One identity per user and platform; an external id belongs to one user.  Only the
+    storage layer and the platform's folder under ``bot/`` read ``external_id``.
+    """
+
+    __tablename__ = "user_identity"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_user_identity_platform_external_id"),
+        UniqueConstraint("user_id", "platform", name="uq_user_identity_user_id_platform"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="kam_user.id")
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
 
 
 # --- accounts -----------------------------------------------------------------------

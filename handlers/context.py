@@ -7,7 +7,7 @@ sent only after the transaction commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,22 @@ if TYPE_CHECKING:
     from storage.health import RfmCache
 
 
+@dataclass(frozen=True)
+class IdentityRef:
+    """Someone a message names through a platform's mention (see ``bot/*/markup.py``).
+
+    The platform's adapter writes ``@token`` in the text where the mention was and
+    carries this alongside (``Incoming.mentions``), so handlers read ``@carol`` like any
+    typed handle and never see a platform's mention syntax; ``people.find_user`` then
+    looks the person up by this identity first.
+    """
+
+    platform: str
+    external_id: str
+    token: str  # the text says @token
+    name: str | None = None  # the name the mention showed, if any
+
+
 @dataclass
 class ParseContext:
     now: datetime  # aware, in the actor's timezone
@@ -33,6 +49,14 @@ class ParseContext:
     settings: Settings
     # Which of these strings are account names or aliases (case-insensitive)?
     known_accounts: Callable[[list[str]], set[str]] = lambda names: set()
+    # the message's mentions by token (casefolded): ``@carol`` → IdentityRef
+    mentions: Mapping[str, IdentityRef] = field(default_factory=dict)
+    # the language of someone reached only on a platform, where it has one (Directory)
+    languages: Mapping[str, str] = field(default_factory=dict)
+
+    def mention(self, word: str | None) -> IdentityRef | None:
+        """The mention ``@word`` stands for, if the platform put it there."""
+        return self.mentions.get(word.lstrip("@").casefold()) if word else None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -62,6 +86,7 @@ class Context:
     commands: CommandTable  # the app's command table (``/help`` reads it back)
     rfm_cache: RfmCache  # the app's (``/account`` ranks against the whole book)
     outbox: list[Outgoing] = field(default_factory=list)
+    events: list[object] = field(default_factory=list)  # handlers.events, after commit
 
     @property
     def lang(self) -> str:
@@ -93,6 +118,10 @@ class Context:
             summary=summary,
         )
         entry.at = self.now  # the dispatcher's clock: /undo's time window follows it
+
+    def emit(self, event: object) -> None:
+        """Publish ``event`` (``handlers.events``) once this command has committed."""
+        self.events.append(event)
 
     def notify_user(self, user_id: int, reply: Reply) -> None:
         if user_id != self.actor.id:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -25,7 +25,8 @@ from sqlmodel import Session
 from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound, Unavailable
 from domain.models import Team, User
 from domain.settings import Settings
-from handlers.context import Context, Outgoing, ParseContext
+from handlers.context import Context, IdentityRef, Outgoing, ParseContext
+from handlers.directory import Directory
 from handlers.errors import error_text, hint_text
 from handlers.i18n import Catalog, languages
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
@@ -89,7 +90,10 @@ _WORD = re.compile(r"^(\S+?)(?=$|\s|[：:])[：:]?\s*(.*)$", re.DOTALL)
 
 @dataclass(frozen=True)
 class Incoming:
-    """One chat message, platform-neutral.  ``actor`` is the platform's verified id."""
+    """One chat message, platform-neutral.  ``actor`` is the platform's verified id.
+
+    People the message mentions arrive as ``@token`` in ``text`` and as ``mentions``
+    (``IdentityRef``): the adapter translated the platform's mention syntax."""
 
     text: str
     actor: str
@@ -98,6 +102,7 @@ class Incoming:
     is_direct: bool = True
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     received_at: datetime | None = None
+    mentions: tuple[IdentityRef, ...] = ()
 
 
 def split_command(text: str, commands: CommandTable) -> tuple[str, str]:
@@ -136,6 +141,8 @@ class Dispatcher:
         commands: CommandTable,
         on_command: CommandObserver = unobserved,
         rfm_cache: RfmCache | None = None,
+        directories: Mapping[str, Directory] | None = None,
+        on_event: Callable[[object], None] | None = None,
     ) -> None:
         self.engine = engine
         self.commands = commands
@@ -144,6 +151,13 @@ class Dispatcher:
         self.settings = settings
         self.notifier = notifier
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.directories = dict(directories or {})
+        self.on_event = on_event
+
+    def language_of(self, platform: str) -> str:
+        """The language of someone on ``platform`` whom kam knows nothing else about."""
+        directory = self.directories.get(platform)
+        return (directory.language if directory else None) or self.settings.language
 
     # -- the one entry point ---------------------------------------------------------
 
@@ -155,8 +169,9 @@ class Dispatcher:
         word, args = split_command(incoming.text, self.commands)
         spec = self.commands.find(word or "help")
         obs.command = spec.name if spec else "unknown"
-        lang = self.settings.language if incoming.platform != "wecom" else "zh"
+        lang = self.language_of(incoming.platform)
         outbox: list[tuple[Recipient, Reply]] = []
+        events: list[object] = []
         try:
             with unit_of_work(self.engine, write=spec.writes if spec else False) as session:
                 actor = users.by_identity(session, incoming.platform, incoming.actor)
@@ -176,6 +191,7 @@ class Dispatcher:
                 ctx = self._context(session, actor, incoming)
                 reply = self._run(spec, ctx, args if word else "")
                 outbox = self._addressed(session, ctx.outbox)  # resolved before commit
+                events = ctx.events
         except KamError as exc:
             obs.failed(exc)
             return self._error_reply(exc, spec, lang)
@@ -192,6 +208,7 @@ class Dispatcher:
             others = "\n".join(_("unavailable", other) for other in languages() if other != lang)
             return self._error_reply(Unavailable(others), None, lang)
         self._send_outbox(outbox)
+        self._publish(events)
         return reply
 
     def parse_only(
@@ -222,6 +239,8 @@ class Dispatcher:
             currency=self.settings.currency,
             settings=self.settings,
             known_accounts=lambda names: accounts.known_names(session, names),
+            mentions={ref.token.casefold(): ref for ref in incoming.mentions},
+            languages={p: d.language for p, d in self.directories.items() if d.language},
         )
         return Context(
             session=session,
@@ -248,7 +267,11 @@ class Dispatcher:
         out: list[tuple[Recipient, Reply]] = []
         for item in outbox:
             if item.user_id is not None and (user := session.get(User, item.user_id)):
-                out.append((user_recipient(user), item.reply))
+                identities = {
+                    platform: (d.address(ext) if (d := self.directories.get(platform)) else ext)
+                    for platform, ext in users.identities_of(session, user.id).items()
+                }
+                out.append((user_recipient(user, identities), item.reply))
             if item.team_id is not None and (team := session.get(Team, item.team_id)):
                 out += [(r, item.reply) for r in team_recipients(team)]
         return out
@@ -262,6 +285,16 @@ class Dispatcher:
                 self.notifier.send(recipient, reply)
             except SendError as exc:
                 log.warning("notification to %s failed: %s", recipient.key, exc)
+
+    def _publish(self, events: list[object]) -> None:
+        """Hand the committed command's events on; a subscriber's failure is logged."""
+        if self.on_event is None:
+            return
+        for event in events:
+            try:
+                self.on_event(event)
+            except Exception:
+                log.exception("publishing %s failed", type(event).__name__)
 
     def _unknown_user(self, lang: str) -> Reply:
         return Reply(

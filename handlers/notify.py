@@ -8,6 +8,7 @@ here are the port, the console notifier and a recording one for tests.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -45,10 +46,10 @@ class Notifier(Protocol):
         """Deliver or raise ``SendError``; never drop silently."""
 
 
-def user_recipient(user: User, *, prefer: tuple[str, ...] = ("slack", "wecom")) -> Recipient:
-    """The user's direct-message address on the first platform they are on."""
-    for platform in prefer:
-        address = user.slack_id if platform == "slack" else user.wecom_id
+def user_recipient(user: User, identities: Mapping[str, str]) -> Recipient:
+    """The user's direct-message address on the first platform they are on
+    (``identities`` in order of preference: ``storage.users.identities_of``)."""
+    for platform, address in identities.items():
         if address:
             return Recipient(
                 platform, "user", address, f"user:{user.handle}", user.language, user.timezone

@@ -6,15 +6,19 @@ Several commands name a person (``/user``, ``/tasks``, ``/goal``, ``/kpi``) or a
 own words for "not found":
 
     parse_user_ref("@carol")  → UserRef   (strict: /user, /tasks)
-    user_ref_of("<@U1|bob>")  → UserRef   (lenient: a mention falls back on its name)
+    user_ref_of("@bob")       → UserRef   (lenient: anything after the @ is a handle)
     resolve_user(ctx, ref)    → User, or NotFound with the closest handles
+
+A platform's mention (a Slack or WeCom mention of bob) reaches handlers as ``@bob`` plus an
+``IdentityRef`` in ``ParseContext.mentions`` (the adapter translated it): the person
+is looked up by that identity first, then by the handle.
     find_team / visible_teams → Team(s), or NotFound / Forbidden
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from pydantic import BaseModel
 from rapidfuzz import process
@@ -22,7 +26,7 @@ from sqlmodel import select
 
 from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
 from domain.models import Account, Role, Team, User
-from handlers.context import Context
+from handlers.context import Context, IdentityRef
 from handlers.i18n import Catalog
 from handlers.replies import Reply
 from storage import users
@@ -41,8 +45,6 @@ _ = Catalog(
     }
 )
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>", re.IGNORECASE)
-_SLACK_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<name>[^>]+))?>")
 HANDLE = re.compile(r"^[\w.\-]{1,64}$")
 ME_WORDS = {"me", "myself", "我", "自己"}
 TEAM_WORDS = {"team", "团队", "小组"}
@@ -64,10 +66,10 @@ OPTION_WORDS = {
     "name": "display_name",
     "姓名": "display_name",
     "名字": "display_name",
-    "slack": "slack_id",
-    "wecom": "wecom_id",
-    "企业微信": "wecom_id",
-    "企微": "wecom_id",
+    "slack": "identity:slack",
+    "wecom": "identity:wecom",
+    "企业微信": "identity:wecom",
+    "企微": "identity:wecom",
     "email": "email",
     "邮箱": "email",
     "handle": "handle",
@@ -81,28 +83,36 @@ OPTION_WORDS = {
 
 
 class UserRef(BaseModel):
-    """Someone named in a message: ``@carol``, ``carol``, ``me`` or a Slack mention."""
+    """Someone named in a message: ``@carol``, ``carol`` or ``me`` (a platform's mention
+    is ``@token``, see ``ParseContext.mentions``)."""
 
     handle: str | None = None
-    slack_id: str | None = None
-    name: str | None = None  # the display part of <@U123|name>
     me: bool = False
 
 
 def looks_like_user_ref(text: str) -> bool:
     text = text.strip()
-    return bool(MENTION.fullmatch(text)) or (
-        text.startswith(("@", "＠")) and len(text) > 1 and " " not in text
-    )
+    return text.startswith(("@", "＠")) and len(text) > 1 and " " not in text
+
+
+def mention_token(name: str | None, external_id: str, taken: Collection[str] = ()) -> str:
+    """The word an adapter writes (after ``@``) where a platform's mention was: the name
+    the mention showed, made handle-shaped, else the external id (``taken``: the tokens
+    the message already uses, casefolded)."""
+    if name:
+        candidate = re.sub(r"[^\w.\-]+", ".", name.strip().lstrip("@")).strip(".")
+        if (
+            HANDLE.fullmatch(candidate)
+            and candidate.lower() not in ME_WORDS
+            and candidate.casefold() not in taken
+        ):
+            return candidate
+    return external_id
 
 
 def parse_user_ref(text: str, lang: str) -> UserRef:
-    """A strict reference: a mention, ``me`` or a valid handle (else ParseError)."""
+    """A strict reference: ``me`` or a valid handle, ``@`` optional (else ParseError)."""
     text = text.strip()
-    m = MENTION.fullmatch(text)
-    if m:
-        name = (m.group(2) or "").strip() or None
-        return UserRef(slack_id=m.group(1).upper(), name=name)
     if text.lower() in ME_WORDS:
         return UserRef(me=True)
     handle = text.lstrip("@＠").strip()
@@ -112,20 +122,23 @@ def parse_user_ref(text: str, lang: str) -> UserRef:
 
 
 def user_ref_of(text: str) -> UserRef:
-    """A lenient reference: ``@alice`` or a Slack mention whose user kam does not know by
-    id is looked up by the mention's name (or id) as a handle."""
-    m = _SLACK_MENTION.fullmatch(text)
-    if m is None:
-        return UserRef(handle=text.lstrip("@"))
-    return UserRef(slack_id=m["id"], name=m["name"], handle=(m["name"] or m["id"]).lstrip("@"))
+    """A lenient reference: ``@alice`` (or a mention's ``@token``) as a handle."""
+    return UserRef(handle=text.lstrip("@"))
+
+
+def mention_of(ctx: Context, ref: UserRef) -> IdentityRef | None:
+    """The platform mention ``ref`` came from, if it came from one."""
+    return None if ref.me else ctx.parse.mention(ref.handle)
 
 
 def find_user(ctx: Context, ref: UserRef) -> User | None:
+    """The user ``ref`` names: by the mention's identity, else by handle."""
     if ref.me:
         return ctx.actor
-    if ref.slack_id:
-        user = ctx.session.exec(select(User).where(User.slack_id == ref.slack_id)).first()
-        if user is not None or not ref.handle:
+    mention = mention_of(ctx, ref)
+    if mention is not None:
+        user = users.user_by_identity(ctx.session, mention.platform, mention.external_id)
+        if user is not None:
             return user
     return users.by_handle(ctx.session, ref.handle or "")
 
@@ -142,10 +155,11 @@ def resolve_user(
     user = find_user(ctx, ref)
     if user is not None:
         return user
-    typed = ref.handle is not None
-    who = ref.handle if typed else (ref.name or ref.slack_id or "?")
+    mention = mention_of(ctx, ref)
+    typed = ref.handle is not None and mention is None
+    who = ref.handle if typed else ((mention.name if mention else None) or ref.handle or "?")
     message = unknown(who) if unknown else _("unknown_user", ctx.lang, who=who)
-    close = users.search(ctx.session, ref.handle if typed else (ref.name or ""), limit=suggest)
+    close = users.search(ctx.session, who if typed or mention else "", limit=suggest)
     raise NotFound(message, candidates=[f"@{u.handle}" for u in close] if typed else [])
 
 

@@ -112,7 +112,9 @@ class Plan:
         """One key per due user, keeping only the keys still open."""
         candidates = {}
         for user_id, day in due.items():
-            recipient = user_recipient(self.people.users[user_id])
+            recipient = user_recipient(
+                self.people.users[user_id], self.people.identities.get(user_id, {})
+            )
             candidates[user_id] = (self.key(recipient, subject, day), recipient)
         still_open = self.open(k for k, _ in candidates.values())
         return {u: kr for u, kr in candidates.items() if kr[0] in still_open}

@@ -58,7 +58,9 @@ from domain.models import (
     Team,
     TeamManager,
     User,
+    UserIdentity,
 )
+from storage.users import IDENTITY_COLUMNS, all_identities
 
 KINDS = ("users", "teams", "accounts", "contacts", "deals", "invoices", "payments")
 
@@ -118,8 +120,7 @@ _LIMITS: dict[str, dict[str, tuple[type[SQLModel], str]]] = {
         "display_name": (User, "display_name"),
         "team": (Team, "name"),
         "manager": (User, "display_name"),
-        "slack_id": (User, "slack_id"),
-        "wecom_id": (User, "wecom_id"),
+        **{column: (UserIdentity, "external_id") for column in IDENTITY_COLUMNS},
         "email": (User, "email"),
         "timezone": (User, "timezone"),
     },
@@ -340,6 +341,7 @@ class Names:
     def __init__(self, session: Session) -> None:
         self.teams: dict[int, str] = dict(session.exec(select(Team.id, Team.name)).all())
         self.handles: dict[int, str] = dict(session.exec(select(User.id, User.handle)).all())
+        self.identities: dict[int, dict[str, str]] = all_identities(session)
         self.accounts: dict[int, str] = dict(session.exec(select(Account.id, Account.name)).all())
         self.aliases: dict[int, list[str]] = {}
         for account_id, alias in session.exec(select(AccountAlias.account_id, AccountAlias.alias)):
@@ -372,8 +374,10 @@ def _user_row(u: User, n: Names) -> dict[str, Any]:
         "manager": n.handles.get(u.manager_id),  # type: ignore[arg-type]
         "timezone": u.timezone,
         "language": u.language,
-        "slack_id": u.slack_id,
-        "wecom_id": u.wecom_id,
+        **{
+            column: n.identities.get(u.id or 0, {}).get(platform)
+            for column, platform in IDENTITY_COLUMNS.items()
+        },
         "email": u.email,
     }
 

@@ -13,7 +13,7 @@ book).  They are applied in SQL; callers pass a handful of ids, never the book.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -40,6 +40,7 @@ from domain.models import (
     TeamManager,
     User,
 )
+from storage.users import all_identities
 
 EFFECTIVE_TIER = func.coalesce(Account.tier_override, Account.tier)
 CHURNED = AccountStatus.churned.value
@@ -63,6 +64,7 @@ class People:
     users: dict[int, User]
     teams: dict[int, Team]
     team_managers: dict[int, list[int]]
+    identities: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def managers_of(self, user_id: int) -> list[User]:
         """The user's line manager, else the managers of the user's team (never the user)."""
@@ -93,7 +95,7 @@ class People:
 
 
 def people(session: Session) -> People:
-    """Three statements: active users, teams, team managers."""
+    """Four statements: active users, teams, team managers, chat identities."""
     users = {u.id: u for u in session.exec(select(User).where(User.active.is_(True)))}
     teams = {t.id: t for t in session.exec(select(Team))}
     managers: dict[int, list[int]] = {}
@@ -103,7 +105,8 @@ def people(session: Session) -> People:
         )
     ):
         managers.setdefault(team_id, []).append(user_id)
-    return People(users, teams, managers)
+    identities = {u: ids for u, ids in all_identities(session).items() if u in users}
+    return People(users, teams, managers, identities)
 
 
 # --- accounts and their last contact ------------------------------------------------

@@ -7,9 +7,15 @@ from collections.abc import Collection
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from domain.models import Team, TeamManager, User
+from domain.models import Team, TeamManager, User, UserIdentity
+from storage import audit
 
-PLATFORM_COLUMNS = {"slack": User.slack_id, "wecom": User.wecom_id}
+PLATFORMS: dict[str, str] = {"slack": "Slack", "wecom": "WeCom"}
+"""The chat platforms a user can have an identity on, in the order kam prefers to
+reach them, with the name people know each by."""
+
+IDENTITY_COLUMNS: dict[str, str] = {"slack_id": "slack", "wecom_id": "wecom"}
+"""The users file's identity columns (docs/csv.md) and the platform each names."""
 
 
 def by_handle(session: Session, handle: str) -> User | None:
@@ -19,12 +25,87 @@ def by_handle(session: Session, handle: str) -> User | None:
 
 def by_identity(session: Session, platform: str, ref: str) -> User | None:
     """The active kam user behind a platform identity (a console 'identity' is the handle)."""
-    column = PLATFORM_COLUMNS.get(platform)
-    if column is None:
-        user = by_handle(session, ref)
+    if platform in PLATFORMS:
+        user = user_by_identity(session, platform, ref)
     else:
-        user = session.exec(select(User).where(column == ref)).first()
+        user = by_handle(session, ref)
     return user if user is not None and user.active else None
+
+
+# --- chat identities ------------------------------------------------------------------
+
+
+def user_by_identity(session: Session, platform: str, external_id: str) -> User | None:
+    """The kam user (active or not) holding ``external_id`` on ``platform``."""
+    return session.exec(
+        select(User)
+        .join(UserIdentity, UserIdentity.user_id == User.id)
+        .where(UserIdentity.platform == platform, UserIdentity.external_id == external_id)
+    ).first()
+
+
+def identity_row(session: Session, user_id: int, platform: str) -> UserIdentity | None:
+    return session.exec(
+        select(UserIdentity).where(
+            UserIdentity.user_id == user_id, UserIdentity.platform == platform
+        )
+    ).first()
+
+
+def identity_of(session: Session, user_id: int | None, platform: str) -> str | None:
+    """The user's external id on ``platform``, if they have one."""
+    if user_id is None:
+        return None
+    row = identity_row(session, user_id, platform)
+    return row.external_id if row is not None else None
+
+
+def identities_of(session: Session, user_id: int | None) -> dict[str, str]:
+    """``{platform: external_id}`` for the user, in ``PLATFORMS`` order."""
+    if user_id is None:
+        return {}
+    rows = session.exec(select(UserIdentity).where(UserIdentity.user_id == user_id)).all()
+    found = {r.platform: r.external_id for r in rows}
+    order = [p for p in PLATFORMS if p in found] + sorted(set(found) - set(PLATFORMS))
+    return {p: found[p] for p in order}
+
+
+def all_identities(session: Session) -> dict[int, dict[str, str]]:
+    """Every user's identities: ``{user_id: {platform: external_id}}``."""
+    out: dict[int, dict[str, str]] = {}
+    for row in session.exec(select(UserIdentity).order_by(UserIdentity.id)).all():
+        out.setdefault(row.user_id, {})[row.platform] = row.external_id
+    return out
+
+
+def set_identity(
+    session: Session, user: User, platform: str, external_id: str
+) -> tuple[UserIdentity, dict | None]:
+    """Give ``user`` the identity (replacing theirs on that platform); returns the row
+    and its column values before (None for a new row), for the caller's audit.
+    The user must have an id (flush first)."""
+    assert user.id is not None
+    row = identity_row(session, user.id, platform)
+    before = None
+    if row is None:
+        row = UserIdentity(user_id=user.id, platform=platform, external_id=external_id)
+    else:
+        before = audit.snapshot(row)
+        row.external_id = external_id
+    session.add(row)
+    session.flush()
+    return row, before
+
+
+def clear_identity(session: Session, user: User, platform: str) -> UserIdentity | None:
+    """Remove the user's identity on ``platform``; returns the deleted row, if any."""
+    if user.id is None:
+        return None
+    row = identity_row(session, user.id, platform)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+    return row
 
 
 def team_by_name(session: Session, name: str) -> Team | None:
@@ -71,14 +152,6 @@ def search(session: Session, text: str, limit: int = 5) -> list[User]:
             .limit(limit)
         ).all()
     )
-
-
-def holder_of(session: Session, platform: str, ref: str) -> User | None:
-    """Whoever holds this Slack or WeCom id, active or not (None for other platforms)."""
-    column = PLATFORM_COLUMNS.get(platform)
-    if column is None:
-        return None
-    return session.exec(select(User).where(column == ref)).first()
 
 
 def other_active_admins(session: Session, user: User) -> int:

@@ -22,6 +22,7 @@ from domain.models import (
     Team,
     TeamManager,
     User,
+    UserIdentity,
 )
 
 
@@ -44,6 +45,7 @@ def user(
     manages: tuple[Team, ...] = (),
     **kw,
 ) -> User:
+    identities = {"slack": kw.pop("slack_id", None), "wecom": kw.pop("wecom_id", None)}
     u = User(
         handle=handle,
         display_name=kw.pop("display_name", handle.title()),
@@ -56,6 +58,9 @@ def user(
     )
     session.add(u)
     session.flush()
+    for platform, external_id in identities.items():
+        if external_id:
+            session.add(UserIdentity(user_id=u.id, platform=platform, external_id=external_id))
     for t in manages:
         session.add(TeamManager(team_id=t.id, user_id=u.id))
     session.flush()

@@ -42,6 +42,7 @@ class Chat:
     notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
     commands: CommandTable = field(default_factory=command_table)
     on_command: CommandObserver = unobserved
+    directories: dict = field(default_factory=dict)  # bot.bootstrap.build_directories
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
@@ -51,10 +52,22 @@ class Chat:
             clock=lambda: self.now,
             commands=self.commands,
             on_command=self.on_command,
+            directories=self.directories,
         )
 
-    def say(self, handle: str, text: str, *, platform: str = "console") -> Reply:
-        return self.dispatcher.handle(Incoming(text=text, actor=handle, platform=platform))
+    def say(
+        self, handle: str, text: str, *, platform: str = "console", mentions: tuple = ()
+    ) -> Reply:
+        return self.dispatcher.handle(
+            Incoming(text=text, actor=handle, platform=platform, mentions=mentions)
+        )
+
+    def say_slack_markup(self, handle: str, text: str) -> Reply:
+        """``text`` as Slack writes it (``<@U123|bob>``), read by kam's Slack adapter."""
+        from bot.slack.markup import read
+
+        plain, mentions = read(text)
+        return self.say(handle, plain, mentions=mentions)
 
     def text(self, handle: str, text: str) -> str:
         return render_text(self.say(handle, text))

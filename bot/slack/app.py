@@ -30,6 +30,7 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -41,8 +42,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import App
 from bot.slack.delivery import Origin, Responder
-from bot.slack.identity import USER_COMMAND, enrich_registered
-from bot.slack.markup import strip_mention, to_plain
+from bot.slack.markup import read, strip_mention
 from bot.slack.notifier import SlackNotifier
 from bot.slack.views import (
     MODAL_CALLBACK,
@@ -54,8 +54,8 @@ from bot.slack.views import (
 )
 from bot.slack.web import make_client
 from domain.errors import InvalidInput
-from handlers.context import ParseContext
-from handlers.dispatcher import Incoming, split_command
+from handlers.context import IdentityRef, ParseContext
+from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
 from handlers.lookup import split_account
 from handlers.registry import CommandTable
@@ -167,24 +167,25 @@ class SlackAdapter:
 
     def on_slash_command(self, command: dict[str, Any]) -> None:
         word = command["command"].lstrip("/")
-        text = to_plain(command.get("text") or "")
+        text, mentions = read(command.get("text") or "")
         # /kam carries the command in its text; /account Acme is "account Acme".
         line = f"{word} {text}" if self.kam.commands.find(word) is not None else text
         user, channel = command["user_id"], command.get("channel_id")
         bot_dm = self.notifier.is_dm_with(user, channel)
         origin = Origin(user, channel, response_url=command.get("response_url"), bot_dm=bot_dm)
-        self.run(line, origin)
+        self.run(line, origin, mentions)
 
     def on_message(self, event: dict[str, Any]) -> None:
         origin = Origin(
             event["user"], event["channel"], thread_ts=event.get("thread_ts"), bot_dm=True
         )
-        self.run(to_plain(event.get("text") or ""), origin)
+        text, mentions = read(event.get("text") or "")
+        self.run(text, origin, mentions)
 
     def on_mention(self, event: dict[str, Any], context) -> None:
-        text = strip_mention(to_plain(event.get("text") or ""), context.bot_user_id)
+        text, mentions = read(strip_mention(event.get("text") or "", context.bot_user_id))
         origin = Origin(event["user"], event["channel"], thread_ts=event.get("thread_ts"))
-        self.run(text, origin)
+        self.run(text, origin, mentions)
 
     def on_home_opened(self, event: dict[str, Any]) -> None:
         if event.get("tab") != "home":
@@ -250,9 +251,10 @@ class SlackAdapter:
 
     # -- the one path ----------------------------------------------------------------
 
-    def run(self, text: str, origin: Origin) -> Reply:
+    def run(self, text: str, origin: Origin, mentions: tuple[IdentityRef, ...] = ()) -> Reply:
         """Dispatch one message as its Slack author and answer where they asked."""
         incoming = self._incoming(text, origin.user, origin.channel, direct=origin.bot_dm)
+        incoming = replace(incoming, mentions=mentions)
         try:
             reply = self.kam.dispatcher.handle(incoming)
         except Exception:  # a bug: the transaction rolled back; say so rather than go quiet
@@ -262,26 +264,7 @@ class SlackAdapter:
                 title=_("crashed", lang), lines=[_("crashed_line", lang)], severity=Severity.error
             )
         self.responder.answer(origin, reply)
-        self._after(incoming, reply)
         return reply
-
-    def _after(self, incoming: Incoming, reply: Reply) -> None:
-        """Transport-side follow-ups: Slack profiles of newly registered users."""
-        word, args = split_command(incoming.text, self.kam.commands)
-        spec = self.kam.commands.find(word) if word else None
-        if spec is None or spec.name != USER_COMMAND or reply.severity != Severity.success:
-            return
-        try:
-            enrich_registered(
-                self.kam.engine,
-                self.client,
-                actor_slack_id=incoming.actor,
-                args=args,
-                request_id=incoming.request_id,
-                default_timezone=self.kam.settings.timezone,
-            )
-        except Exception:
-            log.exception("filling Slack profiles after %s failed", incoming.request_id)
 
     def take_in_once(
         self, wanted: Callable[[dict[str, Any]], bool]

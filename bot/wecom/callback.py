@@ -38,7 +38,9 @@ from starlette.routing import BaseRoute, Route
 
 from bot.wecom.client import WecomClient
 from bot.wecom.crypto import CallbackCrypto, CallbackRejected, parse_xml
-from bot.wecom.users import fill_display_names
+from bot.wecom.directory import WecomDirectory
+from bot.wecom.markup import read
+from bot.wecom.users import fill_sender_name
 from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
 from handlers.notify import Recipient, SendError
@@ -181,6 +183,7 @@ class WecomCallback:
         settings = kam.settings.wecom
         self.crypto = CallbackCrypto.from_settings(settings, kam.engine)
         self.client = WecomClient.from_settings(settings, kam.engine)
+        self.directory = WecomDirectory(self.client)
         self._workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="wecom")
         if not (self.client.can_call and settings.agent_id):
             log.warning(
@@ -274,8 +277,10 @@ class WecomCallback:
     def _answer(self, message: WecomMessage) -> tuple[Reply, bool]:
         """The reply, and whether it may go back as a passive reply."""
         if message.msgtype == "text" or message.event == "subscribe":
+            text, mentions = read(message.content if message.msgtype == "text" else "")
             incoming = Incoming(
-                text=message.content if message.msgtype == "text" else "",  # "" is /help
+                text=text,  # "" is /help
+                mentions=mentions,
                 actor=message.sender,
                 platform=PLATFORM,
                 channel=None,
@@ -297,15 +302,13 @@ class WecomCallback:
             log.warning("WeCom reply to %s not delivered: %s", userid, exc)
 
     def _after(self, message: WecomMessage) -> None:
-        """Post-command hook: WeCom names for members registered by this message."""
+        """Post-command hook: the sender's WeCom name, if kam only has a placeholder."""
         if message.msgtype != "text" or not self.client.can_call:
             return
         try:
-            fill_display_names(
-                self.kam.engine, self.client, request_id=message.request_id, sender=message.sender
-            )
+            fill_sender_name(self.kam.engine, self.directory, sender=message.sender)
         except Exception:  # a name is a nicety; never let it cost the message
-            log.exception("filling WeCom display names failed")
+            log.exception("filling the WeCom name of %s failed", message.sender)
 
 
 async def _read_body(request: Request) -> bytes:

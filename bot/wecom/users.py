@@ -1,18 +1,12 @@
-"""WeCom names for kam users: ``user/get`` fills the display name on registration.
+"""WeCom names for members kam met elsewhere: the sender's name on first contact.
 
-kam users are matched to WeCom members by ``User.wecom_id`` (the member's userid).
-Whoever registers a member usually knows only the userid, so after each message from
-WeCom the transport runs this hook:
-
-* members the message registered (``create`` audit entries of ``kam_user`` under the
-  message's request id) get their WeCom name, recorded under the same request id and
-  registering actor, so ``/undo`` of the registration takes the name back with it;
-* the sender, if their display name is still a placeholder (registered elsewhere, e.g.
-  from Slack or an import), gets theirs on first contact.
-
-Only a placeholder is replaced — the handle, the userid, or nothing — never a name a
-person typed.  WeCom answers third-party apps with the userid in place of ``name``;
-that is no name and is ignored.
+A member registered from WeCom gets their profile like anyone registered anywhere:
+``/user add`` records ``UserRegistered`` and ``handlers.profiles`` asks WeCom's
+``Directory`` (``user/get``) after the command commits.  Someone registered elsewhere
+(from Slack, by an import) and writing from WeCom for the first time is this hook's
+business: after each text message the transport gives the sender their WeCom name if
+their display name is still a placeholder — the handle, the userid, or nothing —
+never a name a person typed.
 """
 
 from __future__ import annotations
@@ -20,75 +14,47 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import Engine, or_
-from sqlmodel import select
+from sqlalchemy import Engine
 
-from bot.wecom.client import WecomClient
-from domain.models import AuditEntry, User
-from handlers.notify import SendError
-from storage import audit
+from bot.wecom.directory import WecomDirectory
+from domain.models import User
+from handlers.profiles import is_placeholder
+from storage import audit, users
 from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
 
 _NAME_LIMIT = 100  # User.display_name
+PLATFORM = "wecom"
 
 
-def needs_name(user: User) -> bool:
-    name = (user.display_name or "").strip().casefold()
-    return name in {"", user.handle.casefold(), (user.wecom_id or "").casefold()}
-
-
-def fill_display_names(engine: Engine, client: WecomClient, *, request_id: str, sender: str) -> int:
-    """Give placeholder-named users from this message their WeCom name; how many got one."""
+def fill_sender_name(engine: Engine, directory: WecomDirectory, *, sender: str) -> bool:
+    """Give the sender their WeCom name if theirs is a placeholder; whether it did."""
     with unit_of_work(engine, write=False) as session:
-        registered = dict(
-            session.exec(
-                select(AuditEntry.entity_id, AuditEntry.actor_id).where(
-                    AuditEntry.request_id == request_id,
-                    AuditEntry.entity == User.__tablename__,
-                    AuditEntry.action == "create",
-                    AuditEntry.undone_at.is_(None),
-                )
-            ).all()
+        user = users.user_by_identity(session, PLATFORM, sender)
+        if user is None or not is_placeholder(user, sender):
+            return False
+        user_id = user.id
+    profile = directory.profile(sender)
+    name = profile.display_name if profile else None
+    if not name:
+        return False
+    with unit_of_work(engine, write=True) as session:
+        user = session.get(User, user_id)
+        if user is None or not is_placeholder(user, sender):
+            return False
+        before = audit.snapshot(user)
+        user.display_name = name[:_NAME_LIMIT]
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            action="update",
+            obj=user,
+            actor_id=None,
+            channel=PLATFORM,
+            request_id=f"wecom-name-{uuid.uuid4().hex[:12]}",
+            before=before,
+            summary=f"display name from WeCom: {user.display_name}",
         )
-        candidates = session.exec(
-            select(User).where(
-                User.wecom_id.is_not(None),
-                or_(User.id.in_(list(registered)), User.wecom_id == sender),
-            )
-        ).all()
-        todo = [
-            (u.id, u.wecom_id, u.id in registered, registered.get(u.id))
-            for u in candidates
-            if needs_name(u)
-        ]
-    filled = 0
-    for user_id, wecom_id, by_registration, registrar in todo:
-        try:
-            name = str(client.get_user(wecom_id).get("name") or "").strip()
-        except SendError as exc:
-            log.warning("WeCom user/get %s failed: %s", wecom_id, exc)
-            continue
-        if not name or name == wecom_id:
-            continue
-        with unit_of_work(engine, write=True) as session:
-            user = session.get(User, user_id)
-            if user is None or not needs_name(user):
-                continue
-            before = audit.snapshot(user)
-            user.display_name = name[:_NAME_LIMIT]
-            session.add(user)
-            session.flush()
-            audit.record(
-                session,
-                action="update",
-                obj=user,
-                actor_id=registrar if by_registration else None,
-                channel="wecom",
-                request_id=request_id if by_registration else f"wecom-name-{uuid.uuid4().hex[:12]}",
-                before=before,
-                summary=f"display name from WeCom: {user.display_name}",
-            )
-            filled += 1
-    return filled
+    return True

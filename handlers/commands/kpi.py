@@ -204,7 +204,7 @@ def parse_kpi(args: str, pctx: ParseContext) -> KpiCommand:
         cmd.who = "all"
     elif head in _ME_WORDS and len(words) == 1:
         cmd.who = "me"
-    elif words[0].startswith(("@", "<@")) and len(words) == 1:
+    elif words[0].startswith("@") and len(words) == 1:
         cmd.who, cmd.name = "user", words[0]
     elif any(ch.isdigit() for ch in " ".join(words)) and len(words) == 1:
         raise ParseError(_("bad_period", lang, text=words[0]))

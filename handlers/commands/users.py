@@ -1,7 +1,7 @@
 """``/user`` (``/用户``, also ``/kam user``): who may use kam, in which team and role.
 
     /user add @carol rep team East manager @bob lang zh tz America/New_York name "Carol Wu"
-    /user add <@U0123ABC|carol> rep team East        (a Slack mention sets the Slack id)
+    /user add @carol rep team East   (a Slack or WeCom mention of carol also sets her id)
     /user list [TEAM | all]        /user @carol        (everyone may read the directory)
     /user set @carol team 华东      /user set me lang zh
     /user remove @carol            (deactivates; accounts and history keep their owner)
@@ -26,12 +26,14 @@ The command line is read by ``handlers.parsing.users``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.models import Role, Team, TeamManager, User
-from handlers.context import Context
+from handlers.context import Context, IdentityRef
+from handlers.events import UserRegistered
 from handlers.i18n import Catalog
 from handlers.parsing.users import UserCommand, UserOptions, parse_user
 from handlers.people import (
@@ -39,6 +41,7 @@ from handlers.people import (
     ME_WORDS,
     UserRef,
     find_user,
+    mention_of,
     resolve_user,
 )
 from handlers.registry import command
@@ -243,28 +246,36 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
             raise Forbidden(_("not_your_rep", lang, name=user.display_name))
         before = audit.snapshot(user)
         user.active = True
-        _apply_fields(ctx, user, opts, team)
+        pending = _apply_fields(ctx, user, opts, team)
         ctx.audit("update", user, before=before, summary=f"user {user.handle} reactivated")
+        _apply_identities(ctx, user, pending)
         title = _("reactivated", lang, name=user.display_name, handle=user.handle)
     else:
-        handle = opts.handle or ref.handle or _handle_from(ref)
+        mention = mention_of(ctx, ref)
+        handle = opts.handle or (_handle_from(mention) if mention else ref.handle) or ""
         if not HANDLE.fullmatch(handle):
             raise InvalidInput(_("bad_handle", lang, handle=handle))
-        display = opts.display_name or ref.name or (handle.title() if handle.isascii() else handle)
+        named = mention.name if mention else None
+        display = opts.display_name or named or (handle.title() if handle.isascii() else handle)
+        taken = {mention.platform: mention.external_id} if mention else {}
         user = User(
             handle=handle,
             display_name=display[:100],
-            slack_id=ref.slack_id,
-            # someone reached only on WeCom reads Chinese; otherwise the adder's language
-            language="zh" if opts.wecom_id and not (opts.slack_id or ref.slack_id) else lang,
+            language=_language_for(ctx, {**taken, **(opts.identities or {})}),
             timezone=ctx.settings.timezone,
             manager_id=actor.id if actor.role == Role.manager else None,
         )
-        _check_unique(ctx, user, handle=handle, slack_id=ref.slack_id)
-        _apply_fields(ctx, user, opts.model_copy(update={"handle": None}), team)
+        _check_unique(ctx, user, handle=handle, identities=taken)
+        pending = _apply_fields(ctx, user, opts.model_copy(update={"handle": None}), team)
         ctx.audit("create", user, summary=f"user {handle} added")
+        pending = {**taken, **pending}
+        _apply_identities(ctx, user, pending)
         title = _("added", lang, name=user.display_name, handle=user.handle)
     _apply_links(ctx, user, opts, team, changes)
+    identities = users.identities_of(session, user.id)
+    if identities:
+        explicit = frozenset(k for k in ("display_name", "timezone", "email") if getattr(opts, k))
+        ctx.emit(UserRegistered(user.id, identities, actor.id, ctx.request_id, explicit))
     ctx.notify_user(
         user.id,
         Reply(title=_("welcome", user.language, name=user.display_name, actor=actor.display_name)),
@@ -272,13 +283,22 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
     return _card(ctx, user, title, changes.lines, severity=Severity.success, undo=True)
 
 
-def _handle_from(ref: UserRef) -> str:
-    """A handle for someone known only by a Slack mention: its display part, else the id."""
-    if ref.name:
-        candidate = re.sub(r"[^\w.\-]+", ".", ref.name.strip()).strip(".").lower()
+def _language_for(ctx: Context, identities: dict[str, str]) -> str:
+    """Someone reached only on platforms with a language of their own (WeCom: Chinese)
+    reads that; otherwise the language of whoever adds them."""
+    langs = {ctx.parse.languages.get(platform) for platform in identities}
+    if len(langs) == 1 and None not in langs:
+        return langs.pop() or ctx.lang
+    return ctx.lang
+
+
+def _handle_from(mention: IdentityRef) -> str:
+    """A handle for someone known only by a mention: its display part, else the id."""
+    if mention.name:
+        candidate = re.sub(r"[^\w.\-]+", ".", mention.name.strip()).strip(".").lower()
         if candidate and HANDLE.fullmatch(candidate) and candidate not in ME_WORDS:
             return candidate
-    return (ref.slack_id or "").lower()
+    return mention.external_id.lower()
 
 
 def _team_for_add(ctx: Context, opts: UserOptions, changes: _Changes) -> Team | None:
@@ -320,17 +340,17 @@ def _team(ctx: Context, name: str, changes: _Changes) -> Team:
     return team
 
 
-def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None) -> None:
-    """Copy the options onto the user row (permission already checked)."""
+def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None) -> dict[str, str]:
+    """Copy the options onto the user row (permission already checked); returns the
+    chat identities to give them (``_apply_identities``, once the row is audited)."""
     if opts.handle and opts.handle != user.handle:
         _check_unique(ctx, user, handle=opts.handle)
         user.handle = opts.handle
-    if opts.slack_id and opts.slack_id != user.slack_id:
-        _check_unique(ctx, user, slack_id=opts.slack_id)
-        user.slack_id = opts.slack_id
-    if opts.wecom_id and opts.wecom_id != user.wecom_id:
-        _check_unique(ctx, user, wecom_id=opts.wecom_id)
-        user.wecom_id = opts.wecom_id
+    pending = {}
+    for platform, external_id in (opts.identities or {}).items():
+        if external_id != users.identity_of(ctx.session, user.id, platform):
+            _check_unique(ctx, user, identities={platform: external_id})
+            pending[platform] = external_id
     for name in ("display_name", "email", "timezone", "language"):
         value = getattr(opts, name)
         if value is not None:
@@ -346,6 +366,21 @@ def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None
         _refuse_loop(ctx, user, manager)
         user.manager_id = manager.id
     ctx.session.add(user)
+    return pending
+
+
+def _apply_identities(ctx: Context, user: User, pending: dict[str, str]) -> bool:
+    ctx.session.flush()
+    for platform, external_id in pending.items():
+        _set_identity(ctx, user, platform, external_id)
+    return bool(pending)
+
+
+def _set_identity(ctx: Context, user: User, platform: str, external_id: str) -> None:
+    """Give the user a chat identity, audited so that /undo takes it back."""
+    row, before = users.set_identity(ctx.session, user, platform, external_id)
+    action = "create" if before is None else "update"
+    ctx.audit(action, row, before=before, summary=f"user {user.handle}: {platform} identity")
 
 
 def _apply_links(
@@ -402,10 +437,9 @@ def _check_unique(
     user: User,
     *,
     handle: str | None = None,
-    slack_id: str | None = None,
-    wecom_id: str | None = None,
+    identities: Mapping[str, str] | None = None,
 ) -> None:
-    """Refuse a handle, Slack id or WeCom id someone else already holds, naming them."""
+    """Refuse a handle or chat identity someone else already holds, naming them."""
     lang, session = ctx.lang, ctx.session
 
     def state(other: User) -> str:
@@ -417,14 +451,10 @@ def _check_unique(
             raise InvalidInput(
                 _("taken_handle", lang, handle=handle, name=other.display_name, state=state(other))
             )
-    for key, value, platform in (
-        ("taken_slack", slack_id, "slack"),
-        ("taken_wecom", wecom_id, "wecom"),
-    ):
-        if not value:
-            continue
-        other = users.holder_of(session, platform, value)
+    for platform, value in (identities or {}).items():
+        other = users.user_by_identity(session, platform, value)
         if other is not None and other.id != user.id:
+            key = f"taken_{platform}"
             raise InvalidInput(
                 _(key, lang, value=value, name=other.display_name, handle=other.handle)
                 + state(other)
@@ -469,10 +499,11 @@ def _set(ctx: Context, user: User, opts: UserOptions) -> Reply:
     changes = _Changes()
     team = _team(ctx, opts.team, changes) if opts.team is not None else None
     before = audit.snapshot(user)
-    _apply_fields(ctx, user, opts, team)
+    pending = _apply_fields(ctx, user, opts, team)
     changed = audit.snapshot(user) != before
     if changed:
         ctx.audit("update", user, before=before, summary=f"user {user.handle} updated")
+    changed = _apply_identities(ctx, user, pending) or changed
     _apply_links(ctx, user, opts, team, changes)
     if not (changed or changes.links or changes.lines):
         return _card(
@@ -538,9 +569,9 @@ def _card(
         ),
         Field(_("language", lang), _("language_name", user.language)),
         Field(_("timezone", lang), user.timezone),
-        Field(_("slack", lang), user.slack_id or none),
-        Field(_("wecom", lang), user.wecom_id or none),
     ]
+    identities = users.identities_of(session, user.id)
+    reply.fields += [Field(_(p, lang), identities.get(p) or none) for p in users.PLATFORMS]
     if user.email:
         reply.fields.append(Field(_("email", lang), user.email))
     if not user.active:
@@ -569,12 +600,14 @@ def _list(ctx: Context, cmd: UserCommand) -> Reply:
         return Reply(title=_("list_empty", lang))
     teams = users.team_names(session)
     by_id = {u.id: u for u in users.everyone(session)}
+    identities = users.all_identities(session)
     groups: dict[str, list[str]] = {}
     for u in people:
         parts = [f"@{u.handle}", u.display_name, _role_label(u.role, lang)]
         if u.manager_id and u.manager_id in by_id:
             parts.append(f"→ {by_id[u.manager_id].display_name}")
-        platforms = [p for p, v in (("Slack", u.slack_id), ("WeCom", u.wecom_id)) if v]
+        on = identities.get(u.id, {})
+        platforms = [label for p, label in users.PLATFORMS.items() if on.get(p)]
         if platforms:
             parts.append("/".join(platforms))
         if not u.active:

@@ -46,6 +46,7 @@ from domain.tiers import TierFactors, score
 from handlers.csvimport import cells as c
 from handlers.csvimport.plan import Change, Conflict, RowPlan
 from storage import audit
+from storage import users as user_store
 from storage.csvio import (
     FACTOR_COLUMNS,
     KEYS,
@@ -55,6 +56,7 @@ from storage.csvio import (
     limit_of,
 )
 from storage.tiering import decision_chain_depth, rescore
+from storage.users import IDENTITY_COLUMNS
 
 CHANNEL = "csv"
 """The audit trail's channel for every change an import makes."""
@@ -274,8 +276,7 @@ class UserImporter(Importer):
         "manager": c.person,
         "timezone": c.timezone,
         "language": c.choice(("en", "zh")),
-        "slack_id": c.text,
-        "wecom_id": c.text,
+        **dict.fromkeys(IDENTITY_COLUMNS, c.text),
         "email": c.email,
     }
     required: ClassVar[dict[str, Any]] = {
@@ -328,13 +329,18 @@ class UserImporter(Importer):
                     if name_key(handle) == key:
                         row.bad("a user cannot be their own manager")
                     row.ref["manager"] = handle
-        for platform in ("slack_id", "wecom_id"):
-            owners = {getattr(u, platform): u.handle for u in users if getattr(u, platform)}
-            _same_key(rows, lambda r, p=platform: r.get(p), platform)
+        handles = {u.id: u.handle for u in users}
+        for column, platform in IDENTITY_COLUMNS.items():
+            owners = {
+                ids[platform]: handles[user_id]
+                for user_id, ids in self.names.identities.items()
+                if ids.get(platform) and user_id in handles
+            }
+            _same_key(rows, lambda r, p=column: r.get(p), column)
             for row in rows:
-                value, handle = row.get(platform), name_key(row.get("handle") or "")
+                value, handle = row.get(column), name_key(row.get("handle") or "")
                 if value and value in owners and name_key(owners[value]) != handle:
-                    row.bad(f"{platform} {value} already belongs to @{owners[value]}")
+                    row.bad(f"{column} {value} already belongs to @{owners[value]}")
 
     def apply(self, plans: list[RowPlan]) -> None:
         by_handle = {name_key(u.handle): u for u in self.session.exec(select(User)).all()}
@@ -349,8 +355,11 @@ class UserImporter(Importer):
             if user is None:
                 user = User(handle=plan.values["handle"], display_name=changes["display_name"])
                 by_handle[name_key(user.handle)] = user
+            identities: dict[str, str | None] = {}
             for column, new in changes.items():
-                if column == "team":
+                if column in IDENTITY_COLUMNS:
+                    identities[IDENTITY_COLUMNS[column]] = new or None
+                elif column == "team":
                     user.team_id = teams[new].id if new else None
                 elif column == "manager":
                     if new:
@@ -361,6 +370,8 @@ class UserImporter(Importer):
                     setattr(user, column, new or None)
             self.session.add(user)
             self.record("create" if before is None else "update", user, plan, before=before)
+            for platform, external_id in identities.items():
+                self._set_identity(user, platform, external_id, plan)
         # managers last: a manager may be a later row of the same file
         for plan, user in pending:
             manager = by_handle[
@@ -370,6 +381,21 @@ class UserImporter(Importer):
             user.manager_id = manager.id
             self.session.add(user)
             self.record("update", user, plan, before=before, what=f"@{user.handle}: manager")
+
+    def _set_identity(
+        self, user: User, platform: str, external_id: str | None, plan: RowPlan
+    ) -> None:
+        what = f"@{user.handle}: {platform} identity"
+        if external_id:
+            row, before = user_store.set_identity(self.session, user, platform, external_id)
+            action = "create" if before is None else "update"
+            self.record(action, row, plan, before=before, what=what)
+            return
+        row = user_store.identity_row(self.session, user.id, platform)
+        if row is not None:
+            before = audit.snapshot(row)
+            user_store.clear_identity(self.session, user, platform)
+            self.record("delete", row, plan, before=before, what=what)
 
 
 # --- teams ---------------------------------------------------------------------------

@@ -116,7 +116,7 @@ _TEAM = {"team", "团队"}
 _ACCOUNT = {"account", "客户"}
 _MONTHS_KW = {"months", "monthly", "按月", "每月", "月度"}
 _ME = {"me", "myself", "我", "自己"}
-_TOKEN = re.compile(r"<@[^>]+>|(?:[^\s,，;]|(?<=\d),(?=\d))+")
+_TOKEN = re.compile(r"(?:[^\s,，;]|(?<=\d),(?=\d))+")
 YEARS = (2000, 2100)
 
 Scope = Literal["me", "user", "team", "account", "auto"]
@@ -224,7 +224,7 @@ def parse_goal(args: str, pctx: ParseContext) -> GoalCommand:
             once("who", "what_who", name)
             cmd.scope, cmd.who = ("team" if low in _TEAM else "account"), name
             continue
-        if tok.startswith(("@", "<@")) or low in _ME:
+        if tok.startswith("@") or low in _ME:
             toks.next()
             once("who", "what_who", tok)
             if low in _ME:

@@ -8,6 +8,7 @@ Refusals are worded here; ``handlers.commands.users`` runs it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -16,13 +17,12 @@ from pydantic import BaseModel
 
 from domain.errors import ParseError
 from domain.models import Role
-from handlers.context import ParseContext
+from handlers.context import IdentityRef, ParseContext
 from handlers.i18n import Catalog
 from handlers.parsing.text import tokenize_quoted
 from handlers.people import (
     HANDLE,
     ME_WORDS,
-    MENTION,
     OPTION_WORDS,
     UserRef,
     looks_like_user_ref,
@@ -81,6 +81,9 @@ _ = Catalog(
 
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 WECOM_ID = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
+IDENTITY = "identity:"  # OPTION_WORDS: "slack" → "identity:slack"
+# how the ``slack …`` / ``企业微信 …`` options' ids look, and how they are spelled
+IDENTITY_FORMATS = {"slack": (SLACK_ID, str.upper), "wecom": (WECOM_ID, str)}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 ROLE_WORDS = {
@@ -135,8 +138,7 @@ class UserOptions(BaseModel):
     language: Literal["en", "zh"] | None = None
     timezone: str | None = None
     display_name: str | None = None
-    slack_id: str | None = None
-    wecom_id: str | None = None
+    identities: dict[str, str] | None = None  # platform → external id
     email: str | None = None
     handle: str | None = None
 
@@ -154,8 +156,7 @@ class UserCommand(BaseModel):
 
 
 def _tokens(text: str) -> list[str]:
-    # keep a Slack mention in one piece even if its display part holds spaces
-    return tokenize_quoted(MENTION.sub(lambda m: '"' + m.group(0) + '"', text))
+    return tokenize_quoted(text)
 
 
 @cache
@@ -175,7 +176,14 @@ def _timezone(value: str, lang: str) -> str:
     return found
 
 
-def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> None:
+def _set_option(
+    opts: dict,
+    field: str,
+    word: str,
+    value: str,
+    lang: str,
+    mentions: Mapping[str, IdentityRef],
+) -> None:
     if not value:
         raise ParseError(_("needs_value", lang, word=word))
     if field == "role":
@@ -190,16 +198,16 @@ def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> Non
         opts["language"] = code
     elif field == "timezone":
         opts["timezone"] = _timezone(value, lang)
-    elif field == "slack_id":
-        m = MENTION.fullmatch(value)
-        slack = (m.group(1) if m else value).upper()
-        if not SLACK_ID.fullmatch(slack):
-            raise ParseError(_("bad_slack", lang, value=value))
-        opts["slack_id"] = slack
-    elif field == "wecom_id":
-        if not WECOM_ID.fullmatch(value):
-            raise ParseError(_("bad_wecom", lang, value=value))
-        opts["wecom_id"] = value
+    elif field.startswith(IDENTITY):
+        platform = field.removeprefix(IDENTITY)
+        pattern, spelled = IDENTITY_FORMATS[platform]
+        mention = mentions.get(value.lstrip("@").casefold()) if value.startswith("@") else None
+        if mention is not None and mention.platform == platform:
+            value = mention.external_id
+        external_id = spelled(value)
+        if not pattern.fullmatch(external_id):
+            raise ParseError(_(f"bad_{platform}", lang, value=value))
+        opts.setdefault("identities", {})[platform] = external_id
     elif field == "email":
         if not EMAIL.fullmatch(value) or len(value) > 200:
             raise ParseError(_("bad_email", lang, value=value))
@@ -223,7 +231,9 @@ def _set_option(opts: dict, field: str, word: str, value: str, lang: str) -> Non
         opts[field] = value
 
 
-def parse_options(tokens: list[str], lang: str) -> UserOptions:
+def parse_options(
+    tokens: list[str], lang: str, mentions: Mapping[str, IdentityRef] | None = None
+) -> UserOptions:
     """``rep team East manager @bob lang zh …`` → ``UserOptions``."""
     opts: dict = {}
     i = 0
@@ -232,7 +242,7 @@ def parse_options(tokens: list[str], lang: str) -> UserOptions:
         low = word.lower()
         following = tokens[i + 1] if i + 1 < len(tokens) else None
         if low in ("manager", "经理") and following and looks_like_user_ref(following):
-            _set_option(opts, "manager", word, following, lang)
+            _set_option(opts, "manager", word, following, lang, mentions or {})
             i += 2
             continue
         if low in ROLE_WORDS:
@@ -248,7 +258,8 @@ def parse_options(tokens: list[str], lang: str) -> UserOptions:
                 j += 1
         else:
             j = min(i + 2, len(tokens))
-        _set_option(opts, field, word, " ".join(tokens[i + 1 : j]).strip(), lang)
+        value = " ".join(tokens[i + 1 : j]).strip()
+        _set_option(opts, field, word, value, lang, mentions or {})
         i = j
     return UserOptions(**opts)
 
@@ -283,7 +294,7 @@ def parse_user(args: str, pctx: ParseContext) -> UserCommand:
         if len(rest) > 1:
             raise ParseError(_("unknown_option", lang, word=rest[1]))
         return UserCommand(action=action, target=target)
-    options = parse_options(rest[1:], lang)
+    options = parse_options(rest[1:], lang, pctx.mentions)
     if action == "add" and target.me:
         raise ParseError(_("who", lang))
     if action == "set" and not options.model_dump(exclude_none=True):

@@ -53,7 +53,10 @@ _ORDER = {
     "reminder": 5,
 }
 IMPORT_PARTS = 3  # how many rows of an import its description names
-_SILENT = {"interaction_contact", "team_manager", "deal_stage_change", "account_alias"}
+_SILENT = {
+    *("interaction_contact", "team_manager", "deal_stage_change", "account_alias"),
+    "user_identity",
+}
 
 
 def describe(ctx: Context, entries: list[AuditEntry]) -> str:

@@ -249,7 +249,7 @@ def _messages(
             batches[(user.id, proposal.review_id)].append((proposal, account))
     keyed = {}
     for (user_id, review_id), items in batches.items():
-        recipient = user_recipient(people.users[user_id])
+        recipient = user_recipient(people.users[user_id], people.identities.get(user_id, {}))
         key = DeliveryKey(TIER_REVIEW, ledger_name(recipient), f"review-{review_id}", quarter)
         keyed[key] = (recipient, items)
     cfg = settings.schedule
@@ -296,7 +296,7 @@ def _dry_messages(
             by_user[user.id].append((draft, item.account))
     out = []
     for user_id, items in sorted(by_user.items()):
-        recipient = user_recipient(people.users[user_id])
+        recipient = user_recipient(people.users[user_id], people.identities.get(user_id, {}))
         key = DeliveryKey(TIER_REVIEW, ledger_name(recipient), "review-draft", quarter)
         reply = proposals_reply(items, lang=recipient.lang, settings=settings, quarter=quarter)
         out.append(Outbound(key, recipient, reply))

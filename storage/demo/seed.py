@@ -33,6 +33,7 @@ from domain.models import (
     Team,
     TeamManager,
     User,
+    UserIdentity,
 )
 from storage.tiering import apply_score
 
@@ -111,8 +112,6 @@ def seed_demo(session: Session, *, settings: Settings, today: date | None = None
                 team_id=teams[u.team].id if u.team else None,
                 timezone=u.timezone,
                 language=u.language,
-                slack_id=u.slack_id,
-                wecom_id=u.wecom_id,
                 email=u.email,
             )
             session.add(user)
@@ -120,6 +119,12 @@ def seed_demo(session: Session, *, settings: Settings, today: date | None = None
             new["users"] += 1
         users[u.handle] = user
     session.flush()
+    for u in USERS:
+        if u.handle in fresh:
+            for platform, external_id in (("slack", u.slack_id), ("wecom", u.wecom_id)):
+                if external_id:
+                    session.add(UserIdentity(user_id=users[u.handle].id, platform=platform,
+                                             external_id=external_id))  # fmt: skip
     for u in USERS:
         if u.handle in fresh and u.manager:
             users[u.handle].manager_id = users[u.manager].id

@@ -11,11 +11,18 @@ import domain.models  # noqa: F401  (registers every table on SQLModel.metadata)
 # SQLite's batch mode reflects the tables a rebuilt table points at; SQLAlchemy cannot
 # reflect our expression indexes (lower(name), migration 0003) and says so.  Those
 # tables are read, never rebuilt, so their indexes stay: the warning is noise to whoever
-# runs `kam db upgrade`.
+# runs `kam db upgrade` (0005 rebuilds kam_user and makes its index again).
 target_metadata = SQLModel.metadata
 engine = context.config.attributes["engine"]
 
 with engine.connect() as connection:
+    # SQLite's batch mode rebuilds a table (copy, drop, rename); dropping one that other
+    # rows point at (kam_user, migration 0005) fails while foreign keys are enforced.
+    # The pragma cannot change inside a transaction, so it is set on the driver's
+    # connection before the first BEGIN, checked after the commit and set back on.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -26,3 +33,9 @@ with engine.connect() as connection:
         warnings.filterwarnings("ignore", "Skipped unsupported reflection", SAWarning)
         context.run_migrations()
     connection.commit()
+    if sqlite:
+        raw = connection.connection.driver_connection
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        raw.execute("PRAGMA foreign_keys=ON")
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")

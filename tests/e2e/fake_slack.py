@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -97,6 +97,8 @@ class FakeSlack:
         self.app_token = app_token
         self.socket_url: str | None = None  # what apps.connections.open hands out
         self.users: dict[str, dict[str, Any]] = {}
+        # method → called with the request body before the answer (what kam saw then)
+        self.hooks: dict[str, Callable[[dict[str, Any]], None]] = {}
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure | None]] = defaultdict(deque)
         self._lock = threading.Condition()
@@ -216,6 +218,8 @@ class FakeSlack:
         if method == "conversations.open":
             return 200, {}, {"ok": True, "channel": {"id": "D" + str(body.get("users", ""))}}
         if method == "users.info":
+            if (hook := self.hooks.get(method)) is not None:
+                hook(body)
             user = self.users.get(str(body.get("user")))
             if user is None:
                 return 200, {}, {"ok": False, "error": "user_not_found"}

@@ -68,6 +68,8 @@ class FakeWecom:
     ) -> None:
         self.corp_id, self.secret, self.agent_id = corp_id, secret, agent_id
         self.members: dict[str, str] = {"wanglei": "王磊", "bob": "Bob Li"}
+        # path → called with the query before the answer (what kam had done by then)
+        self.hooks: dict[str, Callable[[dict[str, str]], None]] = {}
         self.token_delay = 0.0
         self.token_fetches = 0
         self.calls: list[Call] = []
@@ -152,6 +154,8 @@ class FakeWecom:
             if self._fail[path]:
                 return {"errcode": self._fail[path].popleft(), "errmsg": "failing on purpose"}
         if path == "user/get":
+            if (hook := self.hooks.get(path)) is not None:
+                hook(query)
             name = self.members.get(query.get("userid", ""))
             if name is None:
                 return {"errcode": 60111, "errmsg": "userid not found"}

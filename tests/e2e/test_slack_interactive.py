@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from domain.models import Account, AuditEntry, Deal, Interaction, Task, User
+from storage import users
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.e2e.fake_slack import TEAM_ID, Call, FakeSlack, SlackEnv, running_fake, slack_env
@@ -222,7 +223,7 @@ def test_a_registered_slack_user_gets_name_timezone_and_email_from_slack(env, en
 
     def dana():
         with unit_of_work(engine, write=False) as s:
-            user = s.exec(select(User).where(User.slack_id == "U0DANA")).one()
+            user = users.user_by_identity(s, "slack", "U0DANA")
             return user if user.email else None
 
     user = wait_until(dana)
@@ -240,7 +241,7 @@ def test_a_registered_slack_user_gets_name_timezone_and_email_from_slack(env, en
     env.slack.slash("/kam", "undo", user=BOB, response_url=env.fake.response_url("undo"))
     env.fake.wait_for("response_url", 2)
     with unit_of_work(engine, write=False) as s:
-        assert s.exec(select(User).where(User.slack_id == "U0DANA")).all() == []
+        assert users.user_by_identity(s, "slack", "U0DANA") is None
 
 
 def test_what_the_admin_said_explicitly_wins_over_the_slack_profile(env, engine):
@@ -252,7 +253,7 @@ def test_what_the_admin_said_explicitly_wins_over_the_slack_profile(env, engine)
 
     def dana():
         with unit_of_work(engine, write=False) as s:
-            user = s.exec(select(User).where(User.slack_id == "U0DANA")).one()
+            user = users.user_by_identity(s, "slack", "U0DANA")
             return user if user.email else None
 
     user = wait_until(dana)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.markup import mentioned_users, strip_mention, to_plain
+from bot.slack.markup import read, strip_mention, to_plain
 
 
 @pytest.mark.parametrize(
@@ -14,8 +14,8 @@ from bot.slack.markup import mentioned_users, strip_mention, to_plain
         ("&lt;b&gt; &amp; Co", "<b> & Co"),
         ("&amp;lt; stays literal", "&lt; stays literal"),
         ("&lt;!channel&gt; typed, not a mention", "<!channel> typed, not a mention"),
-        ("user add <@U0123ABC|carol> rep", "user add <@U0123ABC|carol> rep"),
-        ("user add <@U0123ABC> rep", "user add <@U0123ABC> rep"),
+        ("user add <@U0123ABC|carol> rep", "user add @carol rep"),
+        ("user add <@U0123ABC> rep", "user add @U0123ABC rep"),
         ("see <#C0EAST|east>", "see #east"),
         ("<!here> <!channel> <!everyone>", "@here @channel @everyone"),
         ("ping <!subteam^S0EAST|@east-sales>", "ping @east-sales"),
@@ -39,6 +39,10 @@ def test_strip_mention_removes_only_the_bot_at_the_start():
     assert strip_mention("account <@UKAMBOT>", "UKAMBOT") == "account <@UKAMBOT>"
 
 
-def test_mentioned_users_in_order_once_each():
-    text = "user add <@U0DANA|dana> manager <@U0BOB> cc <@U0DANA>"
-    assert mentioned_users(text) == ["U0DANA", "U0BOB"]
+def test_mentions_are_read_in_order_once_each():
+    text, mentions = read("user add <@U0DANA|dana> manager <@U0BOB> cc <@U0DANA>")
+    assert text == "user add @dana manager @U0BOB cc @dana"
+    assert [(m.platform, m.external_id, m.token) for m in mentions] == [
+        ("slack", "U0DANA", "dana"),
+        ("slack", "U0BOB", "U0BOB"),
+    ]

@@ -28,9 +28,9 @@ def peer(start_server, engine, fake) -> WecomPeer:
     ids = book(engine)
     with unit_of_work(engine) as s:
         admin = s.get(User, ids["admin"])
-        admin.wecom_id = "kamadmin"
         admin.language = "zh"
         s.add(admin)
+        users.set_identity(s, admin, "wecom", "kamadmin")
     return WecomPeer(start_server(wecom_settings(fake)).url)
 
 

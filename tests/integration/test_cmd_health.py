@@ -753,7 +753,10 @@ def test_kpi_default_scopes(engine):
     assert chat.say("bob", "/kpi 2026Q3").title == "KPIs · team East, 华东 · 2026 Q3"
     assert chat.say("admin", "/kpi last quarter").title == "KPIs · all accounts · 2026 Q3"
     assert chat.say("carol", "/kpi @carol Q3").title == "KPIs · Carol · 2026 Q3"
-    assert chat.say("bob", "/kpi <@U0ALICE|alice> 2026-09").title == "KPIs · Alice Chen · 2026-09"
+    assert (
+        chat.say_slack_markup("bob", "/kpi <@U0ALICE|alice> 2026-09").title
+        == "KPIs · Alice Chen · 2026-09"
+    )
 
 
 @pytest.mark.parametrize(

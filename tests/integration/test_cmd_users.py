@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from domain.models import AuditEntry, Team, TeamManager, User
 from handlers.replies import Severity
+from storage import users
 from storage.session import unit_of_work
 from tests.harness import Chat, book
 
@@ -19,6 +20,12 @@ def chat(engine) -> Chat:
 def _user(engine, handle: str) -> User | None:
     with unit_of_work(engine, write=False) as s:
         return s.exec(select(User).where(User.handle == handle)).first()
+
+
+def _ids(engine, handle: str) -> dict[str, str]:
+    """The user's chat identities: ``{"slack": "U0…", "wecom": "…"}``."""
+    with unit_of_work(engine, write=False) as s:
+        return users.identities_of(s, users.by_handle(s, handle).id)
 
 
 def _managed(engine, user_id: int) -> set[str]:
@@ -71,13 +78,8 @@ def test_add_with_every_option(engine, chat):
         b["east"],
         b["bob"],
     )
-    assert (u.language, u.timezone, u.slack_id, u.wecom_id, u.email) == (
-        "zh",
-        "America/New_York",
-        "U0CWU",
-        "carolwu",
-        "carol@example.com",
-    )
+    assert (u.language, u.timezone, u.email) == ("zh", "America/New_York", "carol@example.com")
+    assert _ids(engine, "carol.wu") == {"slack": "U0CWU", "wecom": "carolwu"}
     assert _fields(reply)["Reports to"] == "Bob (@bob)"
     # welcomed in her own language, on Slack
     [(recipient, welcome)] = chat.notifier.sent
@@ -87,14 +89,13 @@ def test_add_with_every_option(engine, chat):
 
 def test_a_slack_mention_sets_the_slack_id(engine, chat):
     book(engine)
-    chat.say("admin", "/user add <@U0123ABC|frank.li> rep team West")
+    chat.say_slack_markup("admin", "/user add <@U0123ABC|frank.li> rep team West")
     frank = _user(engine, "frank.li")
-    assert (frank.slack_id, frank.display_name) == ("U0123ABC", "frank.li")
-    chat.say("admin", "/user add <@U0999XYZ> rep")
-    bare = _user(engine, "u0999xyz")
-    assert bare.slack_id == "U0999XYZ"
+    assert (_ids(engine, "frank.li"), frank.display_name) == ({"slack": "U0123ABC"}, "frank.li")
+    chat.say_slack_markup("admin", "/user add <@U0999XYZ> rep")
+    assert _ids(engine, "u0999xyz") == {"slack": "U0999XYZ"}
     # the mention works wherever a person is named
-    assert chat.say("admin", "/user <@U0123ABC>").title == "frank.li (@frank.li)"
+    assert chat.say_slack_markup("admin", "/user <@U0123ABC>").title == "frank.li (@frank.li)"
     assert chat.say("frank.li", "/tasks").title == "You have no open next steps"
 
 
@@ -105,13 +106,8 @@ def test_add_in_chinese(engine, chat):
     assert reply.title == "已添加 Zhangsan（@zhangsan）"
     assert _fields(reply)["角色"] == "销售"
     z = _user(engine, "zhangsan")
-    assert (z.role, z.team_id, z.manager_id, z.wecom_id, z.language) == (
-        "rep",
-        b["huadong"],
-        b["bob"],
-        "zhangsan",
-        "zh",
-    )
+    assert (z.role, z.team_id, z.manager_id, z.language) == ("rep", b["huadong"], b["bob"], "zh")
+    assert _ids(engine, "zhangsan") == {"wecom": "zhangsan"}
 
 
 def test_an_unknown_team_is_created_for_an_admin(engine, chat):
@@ -170,7 +166,7 @@ def test_a_manager_adds_reps_to_their_own_teams(engine, chat):
 )
 def test_add_refusals(engine, chat, text, message):
     book(engine)
-    reply = chat.say("admin", text)
+    reply = chat.say_slack_markup("admin", text)
     assert reply.severity == Severity.error
     assert message in reply.lines[0], reply.lines
     assert _user(engine, "dave") is None
@@ -334,3 +330,19 @@ def test_the_last_admin_stays(engine, chat):
     refused = chat.say("bob", "/user set me rep")
     assert refused.lines[0] == "Bob is the last admin; make someone else admin first."
     assert _user(engine, "bob").role == "admin"
+
+
+def test_someone_reached_only_on_wecom_reads_chinese(engine):
+    """The language comes from the platforms' directories (WeCom's is Chinese)."""
+    from bot.bootstrap import build_directories
+    from domain.settings import Settings
+
+    book(engine)
+    chat = Chat(engine, directories=build_directories(Settings(), engine))
+    chat.say("admin", "/user add @zhangsan rep wecom zhangsan")
+    chat.say("admin", "/user add @frank rep slack U0FRANK1 wecom frank")
+    chat.say("admin", "/user add @gina rep")
+    languages = {h: _user(engine, h).language for h in ("zhangsan", "frank", "gina")}
+    assert languages == {"zhangsan": "zh", "frank": "en", "gina": "en"}
+    # a WeCom member kam does not know is told how to join in Chinese
+    assert chat.say("nobody", "/help", platform="wecom").title == "你还没有加入 kam"

@@ -19,7 +19,7 @@ from storage.migrate import (
 EXPECTED_TABLES = {
     "account", "account_alias", "audit_entry", "contact", "deal", "deal_stage_change",
     "delivery", "goal", "inbound_event", "interaction", "interaction_contact", "kam_user",
-    "platform_token", "reminder", "task", "team", "team_manager",
+    "platform_token", "reminder", "task", "team", "team_manager", "user_identity",
 }  # fmt: skip
 
 
@@ -108,5 +108,60 @@ def test_migration_0004_numbers_the_invoices_and_payments_already_in_the_book(
             assert conn.execute(select(inv.c.number).order_by(inv.c.id)).scalars().all() == [
                 "KAM-000001", "KAM-1234567",
             ]  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def test_migration_0005_moves_chat_ids_into_user_identity_and_back(empty_database_url):
+    engine = make_engine(empty_database_url)
+    people = [  # id, handle, slack_id, wecom_id
+        (1, "alice", "U0ALICE", None), (2, "bob", "U0BOB", "bob"),
+        (3, "wang", None, "wanglei"), (4, "eve", None, None),
+    ]  # fmt: skip
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as conn:
+            for user_id, handle, slack, wecom in people:
+                conn.execute(
+                    text(
+                        "INSERT INTO kam_user (id, handle, display_name, slack_id, wecom_id, "
+                        "role, timezone, language, active, created_at) VALUES (:id, :handle, "
+                        ":handle, :slack, :wecom, 'rep', 'Asia/Shanghai', 'en', :active, :now)"
+                    ),
+                    {"id": user_id, "handle": handle, "slack": slack, "wecom": wecom,
+                     "active": True, "now": datetime(2026, 11, 18, tzinfo=UTC)},
+                )  # fmt: skip
+        upgrade(engine)
+        columns = {c["name"] for c in inspect(engine).get_columns("kam_user")}
+        assert not columns & {"slack_id", "wecom_id"}
+        with engine.begin() as conn:
+            rows = conn.execute(text(
+                "SELECT user_id, platform, external_id FROM user_identity "
+                "ORDER BY user_id, platform")).all()  # fmt: skip
+            assert [tuple(r) for r in rows] == [
+                (1, "slack", "U0ALICE"), (2, "slack", "U0BOB"), (2, "wecom", "bob"),
+                (3, "wecom", "wanglei"),
+            ]  # fmt: skip
+            assert conn.execute(text("SELECT count(*) FROM kam_user")).scalar() == 4
+        insert_identity = text(
+            "INSERT INTO user_identity (user_id, platform, external_id) VALUES (:u, :p, :e)"
+        )
+        with pytest.raises(IntegrityError), engine.begin() as conn:  # an id has one owner
+            conn.execute(insert_identity, {"u": 4, "p": "slack", "e": "U0ALICE"})
+        with pytest.raises(IntegrityError), engine.begin() as conn:  # one per platform
+            conn.execute(insert_identity, {"u": 1, "p": "slack", "e": "U0OTHER"})
+
+        command.downgrade(alembic_config(engine), "0004")
+        assert "user_identity" not in inspect(engine).get_table_names()
+        with engine.begin() as conn:
+            rows = conn.execute(
+                text("SELECT id, handle, slack_id, wecom_id FROM kam_user ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == people
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE kam_user SET slack_id = 'U0BOB' WHERE id = 1"))
+        upgrade(engine)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM user_identity")).scalar() == 4
     finally:
         engine.dispose()
