@@ -12,6 +12,7 @@ from bot.slack.markup import read as read_slack
 from bot.wecom.markup import read as read_wecom
 from domain.models import User
 from domain.settings import Settings, SlackSettings
+from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.parsing.users import UserCommand
 from handlers.people import UserRef
@@ -32,7 +33,7 @@ def _dana(engine) -> None:
 def test_both_mention_forms_parse_to_the_same_command(engine):
     book(engine)
     _dana(engine)
-    dispatcher = Dispatcher(engine, Settings())
+    dispatcher = Dispatcher(engine, Settings(), commands=command_table())
     slack_text, slack_refs = read_slack("/user <@U0DANA|dana>")
     wecom_text, wecom_refs = read_wecom("/user <@dana>")
     assert "<@" not in slack_text + wecom_text
