@@ -14,18 +14,7 @@ from domain.models import Account, Role, User
 from handlers.i18n import Catalog
 from storage.users import managed_team_ids, visible_team_ids
 
-_ = Catalog(
-    {
-        "other_team": {
-            "en": "{account} belongs to another team; you can't see it.",
-            "zh": "{account} 属于其他团队，你无权查看。",
-        },
-        "not_yours": {
-            "en": "{account} is not your account or your team's; ask its owner or a manager.",
-            "zh": "{account} 不是你或你团队的客户，请联系负责人或经理。",
-        },
-    }
-)
+_ = Catalog("auth")
 
 
 def can_read(session: Session, actor: User, account: Account) -> bool:

@@ -44,77 +44,7 @@ from storage.queries import AccountRow, AttentionFilter, DealRow, People
 GROUP_LIMIT = 20
 """Accounts listed per severity in a pushed digest; the counts always cover them all."""
 
-_ = Catalog(
-    {
-        "log_visit": {"en": "Log visit: {name}", "zh": "记录拜访：{name}"},
-        "lapsed": {
-            "en": "{name} ({tier}) — {days} days since last contact, cadence {cadence}: "
-            "{overdue} days overdue",
-            "zh": "{name}（{tier}类）— 已 {days} 天未联系（周期 {cadence} 天），超期 {overdue} 天",
-        },
-        "never": {
-            "en": "{name} ({tier}) — never contacted (cadence {cadence} days)",
-            "zh": "{name}（{tier}类）— 从未联系（周期 {cadence} 天）",
-        },
-        "planned": {"en": " · planned {date}: {text}", "zh": " · 已安排 {date}：{text}"},
-        "digest_title": {
-            "en": "Risk digest · {teams} · {date}",
-            "zh": "风险日报 · {teams} · {date}",
-        },
-        "risks_title": {"en": "Risks · {teams} · {date}", "zh": "风险 · {teams} · {date}"},
-        "private_title": {
-            "en": "Risk digest for managers · {teams} · {date}",
-            "zh": "风险日报（经理）· {teams} · {date}",
-        },
-        "all_clear": {
-            "en": "Nothing at risk in {teams} today.",
-            "zh": "{teams} 今天没有需要处理的风险。",
-        },
-        "high": {"en": "High", "zh": "高"},
-        "medium": {"en": "Medium", "zh": "中"},
-        "low": {"en": "Low", "zh": "低"},
-        "severity_title": {"en": "{mark} {severity} — {n}", "zh": "{mark} {severity}风险 — {n}"},
-        "team_severity_title": {
-            "en": "{team} · {mark} {severity} — {n}",
-            "zh": "{team} · {mark} {severity}风险 — {n}",
-        },
-        "more": {
-            "en": "…and {n} more — /risks {team} shows more",
-            "zh": "……还有 {n} 项，发送 /风险 {team} 查看更多",
-        },
-        "more_here": {"en": "…and {n} more", "zh": "……还有 {n} 项"},
-        "owners": {"en": "Owners: {owners}", "zh": "负责人：{owners}"},
-        "team_goals": {"en": "Team goals behind pace", "zh": "团队目标进度落后"},
-        "team_goals_of": {
-            "en": "{team} · team goals behind pace",
-            "zh": "{team} · 团队目标进度落后",
-        },
-        "member_goals": {
-            "en": "Reps' goals behind pace (managers only)",
-            "zh": "个人目标进度落后（仅经理可见）",
-        },
-        "member_goals_of": {
-            "en": "{team} · reps' goals behind pace (managers only)",
-            "zh": "{team} · 个人目标进度落后（仅经理可见）",
-        },
-        "goal_line": {
-            "en": "{metric} {bar} · {nums} · expected {expected}%",
-            "zh": "{metric} {bar} · {nums} · 应达 {expected}%",
-        },
-        "k_at_risk": {"en": "Marked at risk", "zh": "标记为风险"},
-        "k_complaint": {"en": "Complaints open too long", "zh": "投诉久未解决"},
-        "k_lapsed": {"en": "Lapsed A-tier", "zh": "A类失联"},
-        "k_stalled": {"en": "Stalled deals", "zh": "停滞商机"},
-        "k_deal_overdue": {"en": "Deals past close date", "zh": "逾期未成交"},
-        "k_tasks": {"en": "Accounts with overdue next steps", "zh": "有逾期待办的客户"},
-        "k_coverage": {"en": "Thin A-tier coverage", "zh": "A类联系人不足"},
-        "k_no_dm": {"en": "No decision maker", "zh": "缺少决策人"},
-        "k_goals": {"en": "Goals behind", "zh": "目标落后"},
-        "k_csat": {"en": "Unhappy customers", "zh": "满意度偏低"},
-        "k_receivables": {"en": "Overdue receivables", "zh": "应收逾期"},
-        "joiner": {"en": "; ", "zh": "；"},
-    }
-)
+_ = Catalog("digest")
 
 MARKS = {Severity.HIGH: "●", Severity.MEDIUM: "◐", Severity.LOW: "○"}
 

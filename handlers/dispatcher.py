@@ -42,47 +42,7 @@ from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
 
-_ = Catalog(
-    {
-        "unknown_user": {
-            "en": "You are not registered in kam yet",
-            "zh": "你还没有加入 kam",
-        },
-        "how_to_join": {
-            "en": "Ask a kam admin to add you, e.g. /kam user add @you rep team East",
-            "zh": "请管理员添加你，例如：/kam user add @你 rep team 华东",
-        },
-        "not_understood": {"en": "I didn't understand “{text}”", "zh": "没看懂“{text}”"},
-        "did_you_mean": {"en": "Did you mean {words}?", "zh": "你是不是想用 {words}？"},
-        "or": {"en": " or ", "zh": " 还是 "},
-        "eg": {"en": "e.g. {example}", "zh": "例如：{example}"},
-        "not_saved": {
-            "en": "Nothing was saved. Send it again starting with {words}.",
-            "zh": "没有保存。请以 {words} 开头重新发送。",
-        },
-        "see_help": {
-            "en": "Type /help to see what kam can do.",
-            "zh": "输入 /帮助 查看 kam 能做什么。",
-        },
-        "usage": {"en": "Usage", "zh": "用法"},
-        "example": {"en": "Example", "zh": "示例"},
-        "not_found": {"en": "Not found", "zh": "没有找到"},
-        "ambiguous": {"en": "Which one?", "zh": "指的是哪一个？"},
-        "closest": {"en": "Closest: {names}", "zh": "最接近的：{names}"},
-        "forbidden": {"en": "Not allowed", "zh": "没有权限"},
-        "invalid": {"en": "Couldn't do that", "zh": "无法执行"},
-        "unavailable": {
-            "en": "kam can't reach its database right now — try again in a minute",
-            "zh": "kam 暂时无法连接数据库，请一分钟后再试",
-        },
-        "conflict": {
-            "en": "Someone changed the same thing at the same moment. Please send it again.",
-            "zh": "有人同时修改了同一内容，请重新发送。",
-        },
-        "nothing_changed": {"en": "Nothing was changed.", "zh": "没有做任何修改。"},
-        "only_roles": {"en": "Only {roles} may use /{name}", "zh": "只有 {roles} 可以使用 /{name}"},
-    }
-)
+_ = Catalog("dispatcher")
 
 _LEADING = re.compile(r"^\s*[/／]?\s*(?:kam\s+)?[/／]?", re.IGNORECASE)
 _WORD = re.compile(r"^(\S+?)(?=$|\s|[：:])[：:]?\s*(.*)$", re.DOTALL)

@@ -65,26 +65,13 @@ class Catalog:
     """The texts of one scope: ``Catalog("undo")("undid", lang)`` is ``text("undo.undid", lang)``."""
 
     def __init__(self, scope: str | Mapping[str, Mapping[str, str]]) -> None:
-        self._legacy: dict | None = None  # transitional: removed when the extraction runs
-        if not isinstance(scope, str):  # transitional: removed when the extraction runs
-            for name, forms in scope.items():
-                missing = [lang for lang in ("en", "zh") if lang not in forms]
-                if missing:
-                    raise ValueError(f"text {name!r} lacks {missing}")
-            self._legacy, scope = dict(scope), ""
         self.scope = scope
 
     def key(self, name: str) -> str:
         return f"{self.scope}.{name}"
 
     def __call__(self, name: str, lang: str, /, **params: Any) -> str:
-        if self._legacy is not None:  # transitional: removed when the extraction runs
-            forms = self._legacy[name]
-            words = forms.get(lang) or forms["en"]
-            return words.format(**params) if params else words
         return text(self.key(name), lang, **params)
 
     def __contains__(self, name: str) -> bool:
-        if self._legacy is not None:  # transitional: removed when the extraction runs
-            return name in self._legacy
         return has(self.key(name))

@@ -16,12 +16,7 @@ from handlers.parsing.names import Candidate, resolve
 from handlers.parsing.text import is_cjk
 from storage import accounts
 
-_ = Catalog(
-    {
-        "which_account": {"en": "Which account?", "zh": "哪个客户？"},
-        "no_accounts": {"en": "There are no accounts yet.", "zh": "还没有任何客户。"},
-    }
-)
+_ = Catalog("lookup")
 
 MAX_NAME_WORDS = 6
 _QUOTES = {'"': '"', "“": "”", "「": "」", "'": "'", "‘": "’"}

@@ -31,19 +31,7 @@ from handlers.i18n import Catalog
 from handlers.replies import Reply
 from storage import users
 
-_ = Catalog(
-    {
-        "bad_handle": {
-            "en": "“{handle}” can't be a handle: use letters, digits, dots, dashes "
-            "or underscores (at most 64).",
-            "zh": "“{handle}”不能作为账号：只能包含字母、数字、点、横线或下划线（最多 64 个）。",
-        },
-        "unknown_user": {
-            "en": "Nobody called “{who}” uses kam.",
-            "zh": "kam 中没有“{who}”这个用户。",
-        },
-    }
-)
+_ = Catalog("people")
 
 HANDLE = re.compile(r"^[\w.\-]{1,64}$")
 ME_WORDS = {"me", "myself", "我", "自己"}

@@ -31,15 +31,9 @@ class CommandSpec:
     slash: bool = False  # also a Slack short-form slash command (/account, /visit…)
     roles: frozenset[str] = field(default_factory=lambda: frozenset({"rep", "manager", "admin"}))
     group: str = "main"  # help groups the commands by this
-    summary: dict[str, str] | None = None  # transitional: removed when the extraction runs
-    usage: dict[str, str] | None = None  # transitional: removed when the extraction runs
-    example: dict[str, str] | None = None  # transitional: removed when the extraction runs
 
     def text(self, what: str, lang: str) -> str:
         """``summary``, ``usage`` or ``example``: the message ``command.<name>.<what>``."""
-        forms = getattr(self, what)  # transitional: removed when the extraction runs
-        if forms is not None:  # transitional: removed when the extraction runs
-            return forms.get(lang) or forms["en"]
         return text(f"command.{self.name}.{what}", lang)
 
 

@@ -28,14 +28,7 @@ MAX_LINES = 50
 """Accounts or steps listed in one pushed message; ``/mine`` lists the rest."""
 MAX_BUTTONS = 20
 
-_ = Catalog(
-    {
-        "more_mine": {
-            "en": "…and {n} more — /mine lists all",
-            "zh": "……还有 {n} 个，发送 /我的 查看全部",
-        },
-    }
-)
+_ = Catalog("schedules.plan")
 
 
 def more_mine(lang: str, n: int) -> str:

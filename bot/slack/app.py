@@ -72,20 +72,7 @@ LISTENER_THREADS = 16
 # Message subtypes that are people talking; edits, joins and bot posts are not.
 _SPOKEN = (None, "file_share", "thread_broadcast")
 
-_ = Catalog(
-    {
-        "crashed": {
-            "en": "Sorry — kam hit an unexpected error",
-            "zh": "抱歉，kam 出现了意外错误",
-        },
-        "crashed_line": {
-            "en": "Nothing was changed. Try again; if it keeps happening, tell your kam admin.",
-            "zh": "没有做任何修改。请重试；如果反复出现，请联系 kam 管理员。",
-        },
-        "no_form": {"en": "Couldn't open the form", "zh": "无法打开表单"},
-        "type_it": {"en": "Type it instead: /{command} …", "zh": "请直接输入：/{command} ……"},
-    }
-)
+_ = Catalog("bot.slack.app")
 
 
 _BOLT_LOG = logging.getLogger("bot.slack.bolt")

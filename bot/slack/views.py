@@ -23,19 +23,7 @@ PLACEHOLDER_LIMIT = 150
 MODAL_CALLBACK = "kam_command"
 ACCOUNT_BLOCK, DETAILS_BLOCK, VALUE_ACTION = "account", "details", "value"
 
-_ = Catalog(
-    {
-        "more": {
-            "en": "More than fits here — type /mine or /tasks for everything.",
-            "zh": "内容较多，完整列表请输入 /mine 或 /tasks。",
-        },
-        "account": {"en": "Account", "zh": "客户"},
-        "details": {"en": "What happened", "zh": "内容"},
-        "save": {"en": "Save", "zh": "保存"},
-        "cancel": {"en": "Cancel", "zh": "取消"},
-        "usage": {"en": "Usage", "zh": "用法"},
-    }
-)
+_ = Catalog("bot.slack.views")
 
 
 def home_view(replies: list[Reply], lang: str) -> dict[str, Any]:

@@ -60,18 +60,7 @@ MAX_BODY = 64 * 1024
 WORKERS = 8
 PLATFORM = "wecom"
 
-_ = Catalog(
-    {
-        "text_only": {
-            "en": "kam reads text messages only. Type /help to see the commands.",
-            "zh": "kam 目前只能读文字消息。输入 /帮助 查看全部命令。",
-        },
-        "failed": {
-            "en": "Something went wrong in kam and nothing was changed. Try again in a minute.",
-            "zh": "kam 出了点问题，没有做任何修改，请稍后再试。",
-        },
-    }
-)
+_ = Catalog("bot.wecom.callback")
 
 
 @dataclass(frozen=True)

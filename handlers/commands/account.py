@@ -36,44 +36,7 @@ from storage.summary import AccountFacts, account_facts, days_in_stage
 BIRTHDAY_DAYS = 14
 _MARKS = {"high": "●", "medium": "◐", "low": "○"}
 
-_ = Catalog(
-    {
-        "tier": {"en": "Tier", "zh": "等级"},
-        "owner": {"en": "Owner", "zh": "负责人"},
-        "contact": {"en": "Last contact", "zh": "上次联系"},
-        "never": {"en": "never — cadence {cadence}d", "zh": "从未联系（周期 {cadence} 天）"},
-        "days_ago": {
-            "en": "{days}d ago / cadence {cadence}d",
-            "zh": "{days} 天前 / 周期 {cadence} 天",
-        },
-        "overdue": {"en": " — {n}d overdue", "zh": "，已超期 {n} 天"},
-        "status": {"en": "Status", "zh": "状态"},
-        "snoozed": {"en": "Snoozed until {date}: {reason}", "zh": "暂停提醒至 {date}：{reason}"},
-        "override": {"en": " (set by hand: {reason})", "zh": "（手动设定：{reason}）"},
-        "dims": {
-            "en": "current {c} · potential {p} · strategic {s} · relationship {r}",
-            "zh": "当前价值 {c} · 潜在价值 {p} · 战略价值 {s} · 关系健康 {r}",
-        },
-        "recent": {"en": "Last interactions", "zh": "最近跟进"},
-        "deals": {"en": "Open deals", "zh": "进行中的商机"},
-        "deal_line": {
-            "en": "{name} · {stage} · {amount} · close {close} · {days}d in stage",
-            "zh": "{name} · {stage} · {amount} · 预计成交 {close} · 本阶段 {days} 天",
-        },
-        "goals": {"en": "Goals {year}", "zh": "{year} 年目标"},
-        "tasks": {"en": "Next steps", "zh": "下一步"},
-        "due": {"en": "due {date}", "zh": "{date} 到期"},
-        "overdue_task": {"en": "overdue {days}d ({date})", "zh": "逾期 {days} 天（{date}）"},
-        "no_due": {"en": "no date", "zh": "无截止日"},
-        "birthdays": {"en": "Birthdays (14 days)", "zh": "生日（14 天内）"},
-        "risks": {"en": "Risks", "zh": "风险"},
-        "health": {"en": "Health", "zh": "健康度"},
-        "log_visit": {"en": "Log visit", "zh": "记录拜访"},
-        "none_yet": {"en": "no interactions yet", "zh": "暂无跟进记录"},
-        "more_tasks": {"en": "…and {n} more", "zh": "……还有 {n} 条"},
-        "visit_command": {"en": "visit {account} ", "zh": "拜访 {account} "},
-    }
-)
+_ = Catalog("account")
 
 
 class AccountQuery(BaseModel):
@@ -91,9 +54,6 @@ def parse_account(args: str, pctx: ParseContext) -> AccountQuery:
 @command(
     name="account",
     aliases=("客户", "acct", "a"),
-    summary={"en": "One screen about an account", "zh": "查看客户概况"},
-    usage={"en": "/account NAME", "zh": "/客户 客户名"},
-    example={"en": "/account Acme", "zh": "/客户 华夏重工"},
     parse=parse_account,
     slash=True,
 )

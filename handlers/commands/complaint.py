@@ -39,65 +39,7 @@ from storage.health import (
 MAX_COMMENT = 1000  # Complaint.text, Complaint.resolution
 LIST_LIMIT = 20
 
-_ = Catalog(
-    {
-        "long_text": {
-            "en": "That is {n} characters; the limit is {limit}.",
-            "zh": "内容有 {n} 个字，上限是 {limit} 个字。",
-        },
-        "complaint_opened": {
-            "en": "Complaint #{id} opened for {account}",
-            "zh": "已登记 {account} 的投诉 #{id}",
-        },
-        "complaint_resolved": {
-            "en": "Complaint #{id} at {account} resolved after {days} days",
-            "zh": "{account} 的投诉 #{id} 已解决，历时 {days} 天",
-        },
-        "complaint_limit": {
-            "en": "Open longer than {days} days, it shows as a risk. "
-            "Close it with /complaint resolve {id} how it was fixed.",
-            "zh": "超过 {days} 天未解决将列为风险。解决后请发送：/投诉 解决 {id} 处理结果",
-        },
-        "complaint": {"en": "Complaint", "zh": "投诉内容"},
-        "resolution": {"en": "Fixed by", "zh": "处理结果"},
-        "opened": {"en": "Opened", "zh": "登记时间"},
-        "resolve_button": {"en": "Resolve #{id}", "zh": "解决 #{id}"},
-        "complaints_title": {"en": "Open complaints", "zh": "未解决的投诉"},
-        "complaints_of": {"en": "Open complaints · {account}", "zh": "未解决的投诉 · {account}"},
-        "complaint_line": {
-            "en": "#{id} {account} · {days}d open · {text}",
-            "zh": "#{id} {account} · 已 {days} 天 · {text}",
-        },
-        "more_complaints": {
-            "en": "…and more: /complaint ACCOUNT lists an account's",
-            "zh": "……还有更多：/投诉 客户 查看该客户的全部投诉",
-        },
-        "no_complaints": {"en": "No open complaints.", "zh": "没有未解决的投诉。"},
-        "complaint_told": {
-            "en": "{who} opened complaint #{id} for {account}: {text}",
-            "zh": "{who} 登记了 {account} 的投诉 #{id}：{text}",
-        },
-        "complaint_told_resolved": {
-            "en": "{who} resolved complaint #{id} at {account}: {text}",
-            "zh": "{who} 解决了 {account} 的投诉 #{id}：{text}",
-        },
-        "resolve_which": {
-            "en": "Which complaint? e.g. /complaint resolve 12 replaced the batch",
-            "zh": "哪一条投诉？例如：/投诉 解决 12 已补发",
-        },
-        "resolve_how": {
-            "en": "Say how it was fixed: /complaint resolve {id} …",
-            "zh": "请写明处理结果：/投诉 解决 {id} …",
-        },
-        "no_such_complaint": {"en": "There is no complaint #{id}.", "zh": "没有投诉 #{id}。"},
-        "already_resolved": {
-            "en": "Complaint #{id} was already resolved on {date}: {text}",
-            "zh": "投诉 #{id} 已于 {date} 解决：{text}",
-        },
-        "view_account": {"en": "View account", "zh": "查看客户"},
-        "resolve_command": {"en": "complaint resolve", "zh": "投诉 解决"},
-    }
-)
+_ = Catalog("complaint")
 
 
 def _check_length(text: str, limit: int, lang: str) -> str:
@@ -168,19 +110,6 @@ def parse_complaint(args: str, pctx: ParseContext) -> ComplaintCommand:
 @command(
     name="complaint",
     aliases=("投诉",),
-    summary={
-        "en": "Open a complaint, resolve it, list the open ones",
-        "zh": "登记、解决、查看客户投诉",
-    },
-    usage={
-        "en": "/complaint ACCOUNT what happened  ·  /complaint resolve N how it was fixed  ·  "
-        "/complaint [ACCOUNT]",
-        "zh": "/投诉 客户 投诉内容  ·  /投诉 解决 编号 处理结果  ·  /投诉 [客户]",
-    },
-    example={
-        "en": "/complaint Acme late delivery of the March batch",
-        "zh": "/投诉 华夏重工 交货延迟",
-    },
     parse=parse_complaint,
     writes=True,
     group="health",

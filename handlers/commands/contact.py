@@ -42,76 +42,7 @@ MAX_TITLE = 100
 MAX_PHONE = 40
 MAX_EMAIL = 200
 
-_ = Catalog(
-    {
-        "created": {"en": "Added {name} to {account}", "zh": "已新增联系人 {name}（{account}）"},
-        "updated": {"en": "Updated {name} at {account}", "zh": "已更新联系人 {name}（{account}）"},
-        "unchanged": {
-            "en": "{name} at {account} — nothing to change",
-            "zh": "联系人 {name}（{account}）没有变化",
-        },
-        "title": {"en": "Title", "zh": "职务"},
-        "role": {"en": "Role", "zh": "角色"},
-        "birthday": {"en": "Birthday", "zh": "生日"},
-        "next_birthday": {"en": "{birthday} — next {date}", "zh": "{birthday}（下次 {date}）"},
-        "phone": {"en": "Phone", "zh": "电话"},
-        "email": {"en": "Email", "zh": "邮箱"},
-        "was": {"en": "{new} (was {old})", "zh": "{new}（原为 {old}）"},
-        "log_visit": {"en": "Log a visit", "zh": "记录拜访"},
-        "visit_prefill": {"en": "visit {account} met {name} ", "zh": "拜访 {account} 见了{name} "},
-        "list_title": {"en": "Contacts at {account}", "zh": "{account} 的联系人"},
-        "list_none": {
-            "en": "No contacts at {account} yet. Add one: /contact {account} Li Wei, CFO, "
-            "decision maker",
-            "zh": "{account} 还没有联系人。新增：/联系人 {account} 王建国 总经理 决策人",
-        },
-        "no_decision_maker": {
-            "en": "No decision maker on file yet.",
-            "zh": "还没有记录决策人。",
-        },
-        "tier_moved": {
-            "en": "With this decision chain {account}'s tier moves from {old} to {new}.",
-            "zh": "决策链变化后，{account} 的等级由 {old} 级调整为 {new} 级。",
-        },
-        "birthday_short": {"en": "birthday {b}", "zh": "生日 {b}"},
-        # errors
-        "bad_birthday": {
-            "en": "“{text}” is not a birthday I can read. Write it like 5-3, May 3, "
-            "1985-05-03, 5月3日 or 农历四月初八.",
-            "zh": "看不懂生日“{text}”。请写成 5-3、5月3日、1985-05-03、农历四月初八 这样。",
-        },
-        "no_birthday": {
-            "en": "“birthday” needs a date, e.g. birthday May 3.",
-            "zh": "“生日”后面需要日期，例如：生日 5月3日。",
-        },
-        "bad_year": {
-            "en": "{year} is not a plausible year of birth.",
-            "zh": "{year} 不是合理的出生年份。",
-        },
-        "bad_phone": {
-            "en": "“{text}” is not a phone number.",
-            "zh": "“{text}”不是电话号码。",
-        },
-        "bad_email": {
-            "en": "“{text}” is not an email address.",
-            "zh": "“{text}”不是邮箱地址。",
-        },
-        "two_roles": {
-            "en": "One role per contact, please: “{a}” or “{b}”?",
-            "zh": "每位联系人只记一个角色：“{a}”还是“{b}”？",
-        },
-        "no_name": {
-            "en": "Whose details are these? Start with the name: /contact {account} Li Wei, CFO",
-            "zh": "请先写联系人姓名：/联系人 {account} 王建国 总经理",
-        },
-        "too_long": {
-            "en": "The {what} can be at most {n} characters.",
-            "zh": "{what}最多 {n} 个字。",
-        },
-        "what_name": {"en": "name", "zh": "姓名"},
-        "what_title": {"en": "title", "zh": "职务"},
-    }
-)
+_ = Catalog("contact")
 
 ROLE_WORDS: dict[ContactRole, tuple[str, ...]] = {
     ContactRole.decision_maker: (
@@ -430,15 +361,6 @@ def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
 @command(
     name="contact",
     aliases=("联系人",),
-    summary={"en": "Add or update a contact; list an account's contacts", "zh": "新增或更新联系人"},
-    usage={
-        "en": "/contact ACCOUNT NAME, [title], [role], [birthday DATE], [phone …], [email …]",
-        "zh": "/联系人 客户 姓名 [职务] [角色] [生日 日期] [电话 …] [邮箱 …]",
-    },
-    example={
-        "en": "/contact Acme Li Wei, CFO, decision maker, birthday 5-3",
-        "zh": "/联系人 华夏重工 王建国 总经理 决策人 生日 农历四月初八",
-    },
     parse=parse_contact,
     writes=True,
     slash=True,

@@ -34,65 +34,7 @@ from storage.health import account_names, csat_history, csat_summaries
 
 MAX_COMMENT = 1000  # CsatScore.comment
 
-_ = Catalog(
-    {
-        "csat_recorded": {
-            "en": "CSAT {score}/10 recorded for {account}",
-            "zh": "已记录 {account} 的满意度：{score}/10",
-        },
-        "csat_title": {"en": "CSAT · {account}", "zh": "满意度 · {account}"},
-        "csat_team_title": {"en": "CSAT · {team}", "zh": "满意度 · {team}"},
-        "average": {"en": "Average (12 months)", "zh": "平均（近 12 个月）"},
-        "average_value": {"en": "{avg} from {n} scores", "zh": "{avg}（{n} 次评分）"},
-        "team_average": {"en": "Team average", "zh": "团队平均"},
-        "team_average_value": {
-            "en": "{avg} · mean of {n} accounts' averages",
-            "zh": "{avg} · {n} 个客户平均分的平均",
-        },
-        "previous": {"en": "Before", "zh": "上次"},
-        "csat_line": {
-            "en": "{date} {score}/10 · {who}{comment}",
-            "zh": "{date} {score}/10 · {who}{comment}",
-        },
-        "csat_account_line": {
-            "en": "{account} {avg} ({n} scores, latest {last}{was})",
-            "zh": "{account} {avg}（{n} 次，最近 {last}{was}）",
-        },
-        "was": {"en": ", was {previous}", "zh": "，上次 {previous}"},
-        "no_scores": {"en": "No CSAT scores yet.", "zh": "还没有满意度评分。"},
-        "no_team_scores": {
-            "en": "No CSAT scores in the last 12 months.",
-            "zh": "近 12 个月没有满意度评分。",
-        },
-        "csat_how": {
-            "en": "Record one: /csat {account} 8 what they said",
-            "zh": "记录评分：/满意度 {account} 8 客户反馈",
-        },
-        "csat_told": {
-            "en": "{who} recorded CSAT {score}/10 for {account}{was}",
-            "zh": "{who} 记录了 {account} 的满意度 {score}/10{was}",
-        },
-        "csat_told_was": {"en": " (before: {previous})", "zh": "（上次 {previous}）"},
-        "bad_score": {
-            "en": "CSAT is a whole number from 0 to 10, e.g. /csat {account} 8 …",
-            "zh": "满意度是 0 到 10 的整数，例如：/满意度 {account} 8 …",
-        },
-        "long_text": {
-            "en": "That is {n} characters; the limit is {limit}.",
-            "zh": "内容有 {n} 个字，上限是 {limit} 个字。",
-        },
-        "no_team": {"en": "There is no team {name}.", "zh": "没有团队 {name}。"},
-        "no_team_yet": {
-            "en": "You are not in a team; name one, e.g. team East.",
-            "zh": "你不属于任何团队，请指定团队，例如：团队 华东。",
-        },
-        "forbid_team": {
-            "en": "Only members and managers of {name} see its KPIs.",
-            "zh": "只有 {name} 的成员和经理可以查看该团队的指标。",
-        },
-        "view_account": {"en": "View account", "zh": "查看客户"},
-    }
-)
+_ = Catalog("csat")
 
 
 def _check_length(text: str, limit: int, lang: str) -> str:
@@ -156,15 +98,6 @@ def _score_value(m: re.Match[str]) -> int | None:
 @command(
     name="csat",
     aliases=("满意度", "satisfaction"),
-    summary={
-        "en": "Record a customer-satisfaction score (0-10); see averages",
-        "zh": "记录客户满意度（0-10 分）；查看平均分",
-    },
-    usage={
-        "en": "/csat ACCOUNT SCORE [comment]  ·  /csat ACCOUNT  ·  /csat team [NAME]",
-        "zh": "/满意度 客户 分数 [反馈]  ·  /满意度 客户  ·  /满意度 团队 [名称]",
-    },
-    example={"en": "/csat Acme 8 quick fix on the rollout", "zh": "/满意度 华夏重工 9 交付很及时"},
     parse=parse_csat,
     writes=True,
     group="health",

@@ -38,94 +38,7 @@ from storage.summary import days_in_stage
 
 CLOSED_SHOWN = 5
 
-_ = Catalog(
-    {
-        "created": {
-            "en": "New deal “{deal}” at {account}",
-            "zh": "已新建商机“{deal}”（{account}）",
-        },
-        "updated": {"en": "Updated “{deal}” at {account}", "zh": "已更新商机“{deal}”（{account}）"},
-        "won": {"en": "Won “{deal}” at {account}!", "zh": "赢单：“{deal}”（{account}）"},
-        "lost": {"en": "Lost “{deal}” at {account}", "zh": "输单：“{deal}”（{account}）"},
-        "reopened": {
-            "en": "Reopened “{deal}” at {account}",
-            "zh": "已重新打开商机“{deal}”（{account}）",
-        },
-        "unchanged": {
-            "en": "“{deal}” at {account} — nothing to change",
-            "zh": "商机“{deal}”（{account}）没有变化",
-        },
-        "stage": {"en": "Stage", "zh": "阶段"},
-        "stage_move": {"en": "{old} → {new}", "zh": "{old} → {new}"},
-        "amount": {"en": "Amount", "zh": "金额"},
-        "probability": {"en": "Probability", "zh": "赢率"},
-        "close": {"en": "Close date", "zh": "预计成交"},
-        "closed": {"en": "Closed", "zh": "结单日期"},
-        "in_stage": {"en": "Days in stage", "zh": "本阶段天数"},
-        "weighted": {"en": "Weighted value", "zh": "加权金额"},
-        "reason": {"en": "Reason", "zh": "原因"},
-        "history": {"en": "Stage history", "zh": "阶段记录"},
-        "history_line": {"en": "{when} {move} · {who}", "zh": "{when} {move} · {who}"},
-        "created_at": {"en": "created as {stage}", "zh": "新建为{stage}"},
-        "no_amount": {
-            "en": "No amount yet — add one: /deal {account} “{deal}” 1.2m",
-            "zh": "还没有金额，可以补上：/商机 {account} “{deal}” 120万",
-        },
-        "past_close": {
-            "en": "The close date {date} has passed — set a new one with close DATE.",
-            "zh": "预计成交日 {date} 已过，请用“成交 日期”更新。",
-        },
-        "won_no_amount": {
-            "en": "This won deal has no amount, so it adds nothing to won-revenue goals.",
-            "zh": "这笔赢单没有金额，不会计入赢单金额目标。",
-        },
-        "next_stage": {"en": "Next stage: {stage}", "zh": "推进到：{stage}"},
-        "owner_note": {
-            "en": "{who} changed the deal “{deal}” at your account {account}",
-            "zh": "{who} 修改了你的客户 {account} 的商机“{deal}”",
-        },
-        "owner_new": {
-            "en": "{who} added the deal “{deal}” to your account {account}",
-            "zh": "{who} 为你的客户 {account} 新建了商机“{deal}”",
-        },
-        "view": {"en": "View deal", "zh": "查看商机"},
-        "list_title": {"en": "Deals at {account}", "zh": "{account} 的商机"},
-        "list_none": {
-            "en": "{account} has no deals yet. Add one: /deal {account} “2027 renewal” 1.2m",
-            "zh": "{account} 还没有商机。新建：/商机 {account} “二期扩容” 120万",
-        },
-        "open": {"en": "Open", "zh": "进行中"},
-        "recently_closed": {"en": "Closed", "zh": "已结单"},
-        "more_closed": {"en": "…and {n} more closed", "zh": "……另有 {n} 个已结单"},
-        "open_line": {
-            "en": "“{deal}” · {stage} {prob} · {amount} · close {close} · {days}d in stage",
-            "zh": "“{deal}” · {stage} {prob} · {amount} · 预计成交 {close} · 本阶段 {days} 天",
-        },
-        "closed_line": {
-            "en": "“{deal}” · {stage} {when} · {amount}{reason}",
-            "zh": "“{deal}” · {when}{stage} · {amount}{reason}",
-        },
-        "pipeline": {
-            "en": "Open pipeline {total} · weighted {weighted}",
-            "zh": "进行中合计 {total} · 加权 {weighted}",
-        },
-        # parse and run errors
-        "reason_not_lost": {
-            "en": "A reason is kept for lost deals; “{deal}” is {stage}. To mark it lost: "
-            "/deal {account} “{deal}” lost reason …",
-            "zh": "只有输单才记录原因，“{deal}”目前是{stage}。标记输单：/商机 {account} “{deal}” 输单 原因 …",
-        },
-        "no_open": {
-            "en": "{account} has no open deal; name the deal to create one: "
-            "/deal {account} “2027 renewal” 1.2m",
-            "zh": "{account} 没有进行中的商机；写上商机名即可新建：/商机 {account} “二期扩容” 120万",
-        },
-        "several_open": {
-            "en": "{account} has {n} open deals; name the one you mean in quotes.",
-            "zh": "{account} 有 {n} 个进行中的商机，请用引号写明是哪一个。",
-        },
-    }
-)
+_ = Catalog("deal")
 
 
 # --- running ----------------------------------------------------------------------
@@ -134,19 +47,6 @@ _ = Catalog(
 @command(
     name="deal",
     aliases=("商机",),
-    summary={
-        "en": "Create, move, win or lose a deal",
-        "zh": "新建或更新商机（阶段、金额、赢单/输单）",
-    },
-    usage={
-        "en": '/deal ACCOUNT ["DEAL NAME"] [amount] [stage STAGE] [close DATE] '
-        "[won | lost reason …]",
-        "zh": "/商机 客户 [“商机名”] [金额] [阶段 阶段名] [成交 日期] [赢单 | 输单 原因 …]",
-    },
-    example={
-        "en": '/deal Acme "2027 renewal" 1.2m stage proposal close 2027-03-31',
-        "zh": "/商机 华夏重工 “二期扩容” 120万 阶段 方案 成交 2027-03-31",
-    },
     parse=parse_deal,
     writes=True,
     slash=True,

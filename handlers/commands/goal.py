@@ -46,66 +46,7 @@ from handlers.views.goals import (
 from storage import accounts, audit, users
 from storage import goals as goal_repo
 
-_ = Catalog(
-    {
-        "set": {"en": "Goal set: {what}", "zh": "已设定目标：{what}"},
-        "changed": {"en": "Goal updated: {what}", "zh": "已更新目标：{what}"},
-        "unchanged": {"en": "Goal unchanged: {what}", "zh": "目标没有变化：{what}"},
-        "what": {"en": "{metric} {year} for {who}", "zh": "{who} {year} 年{metric}"},
-        "target": {"en": "Target", "zh": "目标"},
-        "was": {"en": "{new} (was {old})", "zh": "{new}（原为 {old}）"},
-        "quarters": {"en": "Quarters", "zh": "季度"},
-        "split_even": {"en": "even monthly split", "zh": "按月平均分配"},
-        "split_custom": {"en": "months as given", "zh": "按指定月度分配"},
-        "split": {"en": "Months", "zh": "月度"},
-        "told": {
-            "en": "{who} set your goal: {metric} {year} {target}",
-            "zh": "{who} 为你设定了目标：{year} 年{metric} {target}",
-        },
-        "told_account": {
-            "en": "{who} set a goal for your account {account}: {metric} {year} {target}",
-            "zh": "{who} 为你的客户 {account} 设定了目标：{year} 年{metric} {target}",
-        },
-        "view_title": {"en": "Goals {period} — {who}", "zh": "{who} · {period}目标"},
-        "period_year": {"en": "{year}", "zh": "{year} 年"},
-        "period_q": {"en": "{year} Q{q}", "zh": "{year} 年第 {q} 季度"},
-        "none": {"en": "No goals for {period} yet.", "zh": "{period} 还没有目标。"},
-        "how_to_set": {
-            "en": "Set one: /goal {year} revenue 10m{suffix}",
-            "zh": "设定目标：/目标 {year} 销售额 1000万{suffix}",
-        },
-        "team_label": {"en": "team {name}", "zh": "团队 {name}"},
-        "me": {"en": "me", "zh": "我"},
-        # errors
-        "no_user": {"en": "There is no kam user “{name}”.", "zh": "kam 里没有用户“{name}”。"},
-        "no_team": {"en": "There is no team “{name}”.", "zh": "没有“{name}”这个团队。"},
-        "forbid_user": {
-            "en": "Only {name}'s manager or an admin may set {name}'s goals.",
-            "zh": "只有 {name} 的经理或管理员可以设定其目标。",
-        },
-        "forbid_team": {
-            "en": "Only a manager of team {name} or an admin may set its goals.",
-            "zh": "只有团队 {name} 的经理或管理员可以设定团队目标。",
-        },
-        "forbid_account": {
-            "en": "Only {name}'s owner, a manager of its team or an admin may set its goals.",
-            "zh": "只有 {name} 的负责人、所在团队的经理或管理员可以设定其目标。",
-        },
-        "forbid_view_user": {
-            "en": "{name}'s goals are for {name}, their managers and admins.",
-            "zh": "{name} 的目标仅本人、其经理和管理员可见。",
-        },
-        "forbid_view_team": {
-            "en": "Team {name}'s goals are for its members, its managers and admins.",
-            "zh": "团队 {name} 的目标仅团队成员、经理和管理员可见。",
-        },
-        "forbid_view_account": {
-            "en": "{name} belongs to another team; you can't see its goals.",
-            "zh": "{name} 属于其他团队，你无权查看其目标。",
-        },
-        "for_user": {"en": " for @{handle}", "zh": " 给 @{handle}"},
-    }
-)
+_ = Catalog("goal")
 
 # --- whom a goal is for -----------------------------------------------------------
 
@@ -225,17 +166,6 @@ def _require_view(ctx: Context, s: Subject) -> None:
 @command(
     name="goal",
     aliases=("目标",),
-    summary={"en": "Set goals and see progress against them", "zh": "设定目标、查看完成进度"},
-    usage={
-        "en": "/goal [YEAR] METRIC TARGET [for @user|team NAME|ACCOUNT] [months …] · "
-        "/goal [YEAR|YEARQn] [@user|team NAME|ACCOUNT]",
-        "zh": "/目标 [年份] 指标 目标值 [给 @某人|团队 名称|客户 名称] [按月 …] · "
-        "/目标 [年份|季度] [@某人|团队 名称|客户 名称]",
-    },
-    example={
-        "en": "/goal 2027 revenue 10m for @alice",
-        "zh": "/目标 2027 销售额 1000万 给 @wang",
-    },
     parse=parse_goal,
     writes=True,
     slash=True,

@@ -10,20 +10,7 @@ from handlers.i18n import Catalog
 from handlers.registry import command
 from handlers.replies import Field, Reply
 
-_ = Catalog(
-    {
-        "title": {"en": "kam — what you can say", "zh": "kam 命令一览"},
-        "more": {
-            "en": "/help COMMAND for details. An account's name alone shows its summary. "
-            "The slash is optional; Chinese commands work too.",
-            "zh": "/帮助 命令名 查看详情。只发客户名即可查看客户概况。斜杠可省略，中英文命令均可。",
-        },
-        "usage": {"en": "Usage", "zh": "用法"},
-        "example": {"en": "Example", "zh": "示例"},
-        "aliases": {"en": "Also", "zh": "别名"},
-        "unknown": {"en": "There is no command “{name}”.", "zh": "没有“{name}”这个命令。"},
-    }
-)
+_ = Catalog("help")
 
 
 class HelpQuery(BaseModel):
@@ -39,9 +26,6 @@ def parse_help(args: str, pctx: ParseContext) -> HelpQuery:
 @command(
     name="help",
     aliases=("帮助", "h", "?", "？"),
-    summary={"en": "What kam can do", "zh": "查看命令帮助"},
-    usage={"en": "/help [command]", "zh": "/帮助 [命令]"},
-    example={"en": "/help visit", "zh": "/帮助 拜访"},
     parse=parse_help,
 )
 def run_help(ctx: Context, cmd: HelpQuery) -> Reply:

@@ -23,22 +23,7 @@ from storage import audit
 
 LIMIT = 15
 
-_ = Catalog(
-    {
-        "title": {"en": "History of {account}", "zh": "{account} 的修改记录"},
-        "empty": {
-            "en": "No changes recorded for {account} yet.",
-            "zh": "{account} 还没有任何修改记录。",
-        },
-        "undone": {"en": " (undone)", "zh": "（已撤销）"},
-        "undid": {"en": "undid: {what}", "zh": "撤销了：{what}"},
-        "footer": {
-            "en": "The last {n} changes. Everything, by user and date: `kam audit --account …`",
-            "zh": "最近 {n} 次修改。全部记录（可按用户、日期筛选）：kam audit --account …",
-        },
-        "kam": {"en": "kam", "zh": "系统"},
-    }
-)
+_ = Catalog("history")
 
 
 class HistoryQuery(BaseModel):
@@ -56,9 +41,6 @@ def parse_history(args: str, pctx: ParseContext) -> HistoryQuery:
 @command(
     name="history",
     aliases=("历史", "hist"),
-    summary={"en": "Who changed what on an account", "zh": "查看客户的修改记录"},
-    usage={"en": "/history ACCOUNT", "zh": "/历史 客户名"},
-    example={"en": "/history Acme", "zh": "/历史 华夏重工"},
     parse=parse_history,
     roles=frozenset({"manager", "admin"}),
 )

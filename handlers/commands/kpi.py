@@ -48,114 +48,7 @@ from storage import users
 from storage.goals import actuals
 from storage.health import KpiInputs, Scope, day_start, days_in_period, kpi_inputs
 
-_ = Catalog(
-    {
-        "unconverted": {
-            "en": "— ({currencies} has no exchange rate; set fx_rates in kam.toml)",
-            "zh": "—（{currencies} 没有汇率，请在 kam.toml 设置 fx_rates）",
-        },
-        "kpi_title": {"en": "KPIs · {who} · {period}", "zh": "指标 · {who} · {period}"},
-        "to_date": {"en": "{period} to {date}", "zh": "{period}（截至 {date}）"},
-        "me": {"en": "my accounts", "zh": "我的客户"},
-        "book": {"en": "all accounts", "zh": "全部客户"},
-        "team_label": {"en": "team {name}", "zh": "团队 {name}"},
-        "retention": {"en": "Retention", "zh": "客户留存率"},
-        "retention_value": {
-            "en": "{value} · ({end} at end − {new} new) ÷ {start} at start",
-            "zh": "{value} ·（期末 {end} − 新增 {new}）÷ 期初 {start}",
-        },
-        "win_rate": {"en": "Win rate", "zh": "赢单率"},
-        "win_rate_value": {
-            "en": "{value} · {won} won ÷ {closed} closed{amount}",
-            "zh": "{value} · 赢单 {won} ÷ 关闭 {closed}{amount}",
-        },
-        "won_amount": {"en": " ({amount} won)", "zh": "（赢单金额 {amount}）"},
-        "complaint_rate": {"en": "Complaint rate", "zh": "投诉率"},
-        "complaint_rate_value": {
-            "en": "{value} · {accounts} accounts with complaints ÷ {served} served",
-            "zh": "{value} · 有投诉的客户 {accounts} ÷ 服务客户 {served}",
-        },
-        "resolution_rate": {"en": "Resolution rate", "zh": "投诉解决率"},
-        "resolution_rate_value": {
-            "en": "{value} · {resolved} resolved ÷ {open} open in the period",
-            "zh": "{value} · 已解决 {resolved} ÷ 期间未结 {open}",
-        },
-        "avg_csat": {"en": "Average CSAT", "zh": "平均满意度"},
-        "avg_csat_value": {
-            "en": "{value} · mean of {accounts} accounts' averages ({scores} scores)",
-            "zh": "{value} · {accounts} 个客户平均分的平均（{scores} 次评分）",
-        },
-        "interactions": {"en": "Interactions per account", "zh": "户均跟进"},
-        "interactions_value": {
-            "en": "{per} · {n} ÷ {accounts} accounts; the cadence expects {expected} ({share} of it)",
-            "zh": "{per} · {n} ÷ {accounts} 个客户；按跟进周期应为 {expected}（完成 {share}）",
-        },
-        "attainment": {"en": "Goal attainment", "zh": "目标达成率"},
-        "attainment_value": {
-            "en": "{value} · mean of {n} goals: {goals}",
-            "zh": "{value} · {n} 项目标的平均：{goals}",
-        },
-        "collected": {"en": "Collected", "zh": "回款"},
-        "overdue_now": {"en": "Overdue now", "zh": "当前逾期"},
-        "kpi_footer": {
-            "en": "— means nothing to measure (division by zero). /kpi help shows every formula.",
-            "zh": "— 表示没有可计算的数据（分母为零）。/指标 帮助 查看全部公式。",
-        },
-        "kpi_help_title": {"en": "How /kpi counts", "zh": "/指标 的计算方法"},
-        "kpi_help": {
-            "en": "Retention = (customers at end − new customers) ÷ customers at start\n"
-            "Win rate = deals won ÷ deals closed (won + lost) in the period\n"
-            "Complaint rate = accounts with a complaint opened ÷ accounts served "
-            "(customers at start + new)\n"
-            "Resolution rate = complaints resolved ÷ complaints open at any time in the period\n"
-            "Average CSAT = mean of each account's average score in the period\n"
-            "Interactions per account = interactions ÷ accounts, against "
-            "Σ(days in period ÷ cadence days) ÷ accounts\n"
-            "Goal attainment = mean over the goals of actual ÷ target for the period\n"
-            "A customer is an active or at-risk account; prospects and churned accounts are "
-            "not. Status history comes from the audit trail. Money in other currencies is "
-            "converted with fx_rates; without a rate it is shown as —.",
-            "zh": "客户留存率 =（期末客户数 − 新增客户数）÷ 期初客户数\n"
-            "赢单率 = 期间赢单数 ÷ 关闭商机数（赢单 + 输单）\n"
-            "投诉率 = 期间有新投诉的客户数 ÷ 服务客户数（期初客户 + 新增客户）\n"
-            "投诉解决率 = 期间解决的投诉数 ÷ 期间内未结过的投诉数\n"
-            "平均满意度 = 各客户期间平均分的平均\n"
-            "户均跟进 = 跟进次数 ÷ 客户数，对比 Σ(期间天数 ÷ 跟进周期天数) ÷ 客户数\n"
-            "目标达成率 = 各目标（实际 ÷ 期间目标）的平均\n"
-            "客户指合作中或有风险的客户，不含潜在和已流失客户；状态变化取自操作记录。"
-            "其他币种按 fx_rates 换算，没有汇率时显示 —。",
-        },
-        "period_year": {"en": "{year}", "zh": "{year} 年"},
-        "period_q": {"en": "{year} Q{q}", "zh": "{year} 年第 {q} 季度"},
-        "period_m": {"en": "{year}-{m:02d}", "zh": "{year} 年 {m} 月"},
-        "future_period": {
-            "en": "{period} has not started yet.",
-            "zh": "{period} 还没有开始。",
-        },
-        "bad_period": {
-            "en": "“{text}” is not a period I know: say 2026, 2026Q4 or 2026-11.",
-            "zh": "看不懂时间段“{text}”：请写 2026、2026Q4 或 2026-11。",
-        },
-        "no_user": {"en": "There is no kam user @{name}.", "zh": "没有 kam 用户 @{name}。"},
-        "no_team": {"en": "There is no team {name}.", "zh": "没有团队 {name}。"},
-        "no_team_yet": {
-            "en": "You are not in a team; name one, e.g. team East.",
-            "zh": "你不属于任何团队，请指定团队，例如：团队 华东。",
-        },
-        "forbid_user": {
-            "en": "Only {name}, their manager and admins see {name}'s KPIs.",
-            "zh": "只有 {name} 本人、其经理和管理员可以查看 {name} 的指标。",
-        },
-        "forbid_team": {
-            "en": "Only members and managers of {name} see its KPIs.",
-            "zh": "只有 {name} 的成员和经理可以查看该团队的指标。",
-        },
-        "forbid_all": {
-            "en": "Only admins see KPIs of the whole book.",
-            "zh": "只有管理员可以查看全部客户的指标。",
-        },
-    }
-)
+_ = Catalog("kpi")
 
 
 # --- /kpi ---------------------------------------------------------------------------
@@ -216,15 +109,6 @@ def parse_kpi(args: str, pctx: ParseContext) -> KpiCommand:
 @command(
     name="kpi",
     aliases=("指标", "kpis"),
-    summary={
-        "en": "KPIs: retention, win rate, complaints, CSAT, cadence, goals (/kpi help: formulas)",
-        "zh": "关键指标：留存、赢单率、投诉、满意度、跟进、目标（/指标 帮助 查看公式）",
-    },
-    usage={
-        "en": "/kpi [team NAME | @user | me | all] [2026 | 2026Q4 | 2026-11]  ·  /kpi help",
-        "zh": "/指标 [团队 名称 | @某人 | 我 | 全部] [2026 | 2026Q4 | 2026-11]  ·  /指标 帮助",
-    },
-    example={"en": "/kpi team East 2026Q4", "zh": "/指标 团队 华东 2026年11月"},
     parse=parse_kpi,
     group="health",
 )

@@ -31,47 +31,7 @@ from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day, label
 from storage import contacts as contact_repo
 
-_ = Catalog(
-    {
-        "logged": {"en": "Logged {kind} with {account}", "zh": "已记录{kind}：{account}"},
-        "when": {"en": "When", "zh": "时间"},
-        "with": {"en": "With", "zh": "联系人"},
-        "notes": {"en": "Notes", "zh": "内容"},
-        "next": {"en": "Next step #{id}", "zh": "下一步 #{id}"},
-        "due": {"en": "{text} — due {date}", "zh": "{text}（{date} 前）"},
-        "no_due": {"en": "{text} — no due date", "zh": "{text}（未设截止日）"},
-        "added": {
-            "en": "Added new contact {name}{title} to {account}.",
-            "zh": "已新增联系人 {name}{title}（{account}）。",
-        },
-        "undo_hint": {
-            "en": "Not right? /undo within {minutes} minutes reverts all of this.",
-            "zh": "有误？{minutes} 分钟内发送 /撤销 可全部撤回。",
-        },
-        "ambiguous": {
-            "en": "“{name}” could be several contacts; not linked.",
-            "zh": "“{name}”对应多位联系人，未关联。",
-        },
-        "owner_title": {
-            "en": "{author} logged a {kind} with your account {account}",
-            "zh": "{author} 记录了你的客户 {account} 的{kind}",
-        },
-        "view": {"en": "View account", "zh": "查看客户"},
-        "future": {
-            "en": "That date ({date}) is in the future: log an interaction once it happened, "
-            "or put plans after “next:”.",
-            "zh": "时间（{date}）在未来：请在发生后再记录，计划请写在“下一步：”之后。",
-        },
-        "too_long": {
-            "en": "The notes are {n} characters; the limit is {limit}. Shorten them and send again.",
-            "zh": "内容有 {n} 个字，上限是 {limit} 个字，请精简后重发。",
-        },
-        "empty_next": {
-            "en": "“next:” needs the step itself.",
-            "zh": "“下一步：”后面需要写具体事项。",
-        },
-    }
-)
+_ = Catalog("log")
 
 
 _DANGLING_NEXT = re.compile(r"(?:\bnext(?: step)?|下一步)\s*[:：]\s*$", re.IGNORECASE)
@@ -212,15 +172,6 @@ def _tell_owner(ctx: Context, account, cmd: LogInteraction, kind_label: str) -> 
 command(
     name="visit",
     aliases=("拜访",),
-    summary={"en": "Log a visit", "zh": "记录拜访"},
-    usage={
-        "en": "/visit ACCOUNT [when] notes [next: step by DATE]",
-        "zh": "/拜访 客户 [时间] 内容 [下一步：事项]",
-    },
-    example={
-        "en": "/visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday",
-        "zh": "/拜访 华夏重工 昨天 见了王总，预算已批 下一步：周五前发方案",
-    },
     parse=partial(parse_log, kind=InteractionKind.visit, name="visit"),
     writes=True,
     slash=True,
@@ -229,15 +180,6 @@ command(
 command(
     name="call",
     aliases=("电话",),
-    summary={"en": "Log a call", "zh": "记录电话"},
-    usage={
-        "en": "/call ACCOUNT [when] notes [next: step by DATE]",
-        "zh": "/电话 客户 [时间] 内容 [下一步：事项]",
-    },
-    example={
-        "en": "/call Acme yesterday Li Wei asked about pricing. next: send the price list by Wednesday",
-        "zh": "/电话 华夏重工 今天上午 王总问了报价 下一步：周三前发报价单",
-    },
     parse=partial(parse_log, kind=InteractionKind.call, name="call"),
     writes=True,
     slash=False,
@@ -246,15 +188,6 @@ command(
 command(
     name="meet",
     aliases=("会议", "meeting"),
-    summary={"en": "Log a meeting", "zh": "记录会议"},
-    usage={
-        "en": "/meet ACCOUNT [when] notes [next: step by DATE]",
-        "zh": "/会议 客户 [时间] 内容 [下一步：事项]",
-    },
-    example={
-        "en": "/meet Acme today quarterly review with the CFO, renewal on track",
-        "zh": "/会议 华夏重工 今天 季度复盘，续约顺利",
-    },
     parse=partial(parse_log, kind=InteractionKind.meeting, name="meet"),
     writes=True,
     slash=False,
@@ -263,15 +196,6 @@ command(
 command(
     name="meal",
     aliases=("宴请", "饭局"),
-    summary={"en": "Log a meal", "zh": "记录宴请"},
-    usage={
-        "en": "/meal ACCOUNT [when] notes [next: step by DATE]",
-        "zh": "/宴请 客户 [时间] 内容 [下一步：事项]",
-    },
-    example={
-        "en": "/meal Acme yesterday dinner with the CFO, talked about next year's budget",
-        "zh": "/宴请 华夏重工 昨晚 和王总吃饭，聊了明年的预算",
-    },
     parse=partial(parse_log, kind=InteractionKind.meal, name="meal"),
     writes=True,
     slash=False,

@@ -29,38 +29,7 @@ from handlers.views.health import ltv_text, rfm_inputs_text
 from storage import audit
 from storage.health import rfm_book
 
-_ = Catalog(
-    {
-        "negative": {"en": "An amount cannot be negative.", "zh": "金额不能为负数。"},
-        "ltv_title": {"en": "Value · {account}", "zh": "客户价值 · {account}"},
-        "rfm": {"en": "RFM", "zh": "RFM"},
-        "rfm_value": {
-            "en": "{code} — recency {r}, frequency {f}, monetary {m} (1-5, quintiles of the book)",
-            "zh": "{code} — 最近 {r}，频次 {f}，金额 {m}（1-5 分，全部客户五等分）",
-        },
-        "ltv": {"en": "Lifetime value", "zh": "客户终身价值"},
-        "ltv_from_book": {
-            "en": "No annual revenue recorded: the last 12 months' won deals or payments stand in.",
-            "zh": "未填写年收入：以近 12 个月的赢单或回款金额代替。",
-        },
-        "ltv_set": {
-            "en": "Lifetime value inputs of {account} updated",
-            "zh": "已更新 {account} 的价值参数",
-        },
-        "left_out": {
-            "en": "{currencies} left out: no exchange rate.",
-            "zh": "{currencies} 没有汇率，未计入。",
-        },
-        "bad_years": {
-            "en": "Expected years is a number from 0 to 100, e.g. /ltv {account} years 6",
-            "zh": "预期合作年限是 0 到 100 的数，例如：/价值 {account} 年限 6",
-        },
-        "bad_ltv_args": {
-            "en": "I understand years N and cost AMOUNT, e.g. /ltv {account} years 6 cost 200k",
-            "zh": "可以设置“年限 N”和“获客成本 金额”，例如：/价值 {account} 年限 6 获客成本 20万",
-        },
-    }
-)
+_ = Catalog("ltv")
 
 
 # --- /ltv ---------------------------------------------------------------------------
@@ -108,15 +77,6 @@ def parse_ltv(args: str, pctx: ParseContext) -> LtvCommand:
 @command(
     name="ltv",
     aliases=("价值", "客户价值", "rfm", "value"),
-    summary={
-        "en": "An account's RFM and lifetime value; set expected years and acquisition cost",
-        "zh": "查看客户 RFM 与终身价值；设置预期合作年限和获客成本",
-    },
-    usage={
-        "en": "/ltv ACCOUNT [years N] [cost AMOUNT]",
-        "zh": "/价值 客户 [年限 N] [获客成本 金额]",
-    },
-    example={"en": "/ltv Acme years 6 cost 200k", "zh": "/价值 华夏重工 年限 6 获客成本 20万"},
     parse=parse_ltv,
     writes=True,
     group="health",

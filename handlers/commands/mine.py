@@ -31,53 +31,7 @@ from storage.queries import AccountRow, TaskRow
 DUE_SOON_DAYS = 3
 MAX_BUTTONS = 5
 
-_ = Catalog(
-    {
-        "title": {"en": "Needs your attention today: {n}", "zh": "今天需要你关注：{n} 项"},
-        "clear": {"en": "Nothing needs your attention today", "zh": "今天没有需要你处理的事项"},
-        "clear_line": {
-            "en": "Every account is within its cadence, no next step is overdue, "
-            "and no deal has stalled.",
-            "zh": "所有客户都在跟进周期内，没有逾期待办，也没有停滞的商机。",
-        },
-        "no_args": {"en": "/mine takes no arguments.", "zh": "/我的 不需要参数。"},
-        "lapsed": {"en": "Lapsed — {n}", "zh": "超期未联系 — {n}"},
-        "due_soon": {"en": "Contact due soon — {n}", "zh": "即将到期 — {n}"},
-        "due_in": {
-            "en": "{name} ({tier}) — contact due in {days} days (cadence {cadence})",
-            "zh": "{name}（{tier}类）— {days} 天内需要联系（周期 {cadence} 天）",
-        },
-        "due_now": {
-            "en": "{name} ({tier}) — contact due today (cadence {cadence})",
-            "zh": "{name}（{tier}类）— 今天需要联系（周期 {cadence} 天）",
-        },
-        "tasks": {"en": "Next steps — {n}", "zh": "待办 — {n}"},
-        "task_overdue": {
-            "en": "#{id} {account} — {text} · due {date} ({days}d overdue)",
-            "zh": "#{id} {account} — {text} · {date} 到期（逾期 {days} 天）",
-        },
-        "task_today": {
-            "en": "#{id} {account} — {text} · due today",
-            "zh": "#{id} {account} — {text} · 今天到期",
-        },
-        "deals": {"en": "Deals at risk — {n}", "zh": "风险商机 — {n}"},
-        "today": {"en": "Today — {n}", "zh": "今天 — {n}"},
-        "birthday": {
-            "en": "{name}{title} at {account} — birthday",
-            "zh": "{account} {name}{title} — 生日",
-        },
-        "anniversary": {
-            "en": "{account} — {years} years of partnership",
-            "zh": "{account} — 合作 {years} 周年",
-        },
-        "anniversary_one": {
-            "en": "{account} — one year of partnership",
-            "zh": "{account} — 合作 1 周年",
-        },
-        "title_suffix": {"en": " ({title})", "zh": "（{title}）"},
-        "risk_sep": {"en": "; ", "zh": "；"},
-    }
-)
+_ = Catalog("mine")
 
 
 class MineQuery(BaseModel):
@@ -93,9 +47,6 @@ def parse_mine(args: str, pctx: ParseContext) -> MineQuery:
 @command(
     name="mine",
     aliases=("我的", "my"),
-    summary={"en": "My accounts that need attention today", "zh": "今天需要我关注的客户"},
-    usage={"en": "/mine", "zh": "/我的"},
-    example={"en": "/mine", "zh": "/我的"},
     parse=parse_mine,
     slash=True,
 )

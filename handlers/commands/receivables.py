@@ -47,127 +47,7 @@ from storage.health import account_receivables, invoices_of, payment_record_of, 
 
 MAX_NOTE = 200  # Invoice.note, Payment.note
 
-_ = Catalog(
-    {
-        "long_text": {
-            "en": "That is {n} characters; the limit is {limit}.",
-            "zh": "内容有 {n} 个字，上限是 {limit} 个字。",
-        },
-        "invoice_added": {
-            "en": "Invoice #{id} for {account}: {amount}, due {due}",
-            "zh": "已登记 {account} 的应收 #{id}：{amount}，{due} 到期",
-        },
-        "default_terms": {
-            "en": "No due date given: {days} days from today.",
-            "zh": "未写到期日：按 {days} 天账期计算。",
-        },
-        "credit_applied": {
-            "en": "{amount} of earlier payments applied to it.",
-            "zh": "已用此前多付的 {amount} 冲抵。",
-        },
-        "receivables_title": {"en": "Receivables · {account}", "zh": "应收账款 · {account}"},
-        "open": {"en": "Open", "zh": "未收"},
-        "overdue": {"en": "Overdue", "zh": "逾期"},
-        "overdue_value": {
-            "en": "{amounts} — oldest {days} days past due",
-            "zh": "{amounts} — 最久逾期 {days} 天",
-        },
-        "credit": {"en": "Credit", "zh": "预收/多付"},
-        "exposure": {"en": "Exposure", "zh": "敞口"},
-        "exposure_value": {"en": "{exposure} of {limit} limit", "zh": "{exposure} / 额度 {limit}"},
-        "no_limit": {"en": "{exposure} (no credit limit)", "zh": "{exposure}（未设信用额度）"},
-        "unconverted": {
-            "en": "— ({currencies} has no exchange rate; set fx_rates in kam.toml)",
-            "zh": "—（{currencies} 没有汇率，请在 kam.toml 设置 fx_rates）",
-        },
-        "over_limit": {
-            "en": "Open exposure {exposure} is above the credit limit {limit} by {excess}.",
-            "zh": "未结敞口 {exposure}，超出信用额度 {limit} 共 {excess}。",
-        },
-        "on_time": {"en": "Paid on time (12 months)", "zh": "按时回款（近 12 个月）"},
-        "on_time_value": {
-            "en": "{on_time} of {due} invoices{days}",
-            "zh": "{due} 张中 {on_time} 张{days}",
-        },
-        "days_to_pay": {"en": ", {days} days to pay on average", "zh": "，平均 {days} 天回款"},
-        "invoice_line": {
-            "en": "#{id} {open} of {amount} · due {due}{late}{note}",
-            "zh": "#{id} 未收 {open} / {amount} · {due} 到期{late}{note}",
-        },
-        "late": {"en": " · {days}d overdue", "zh": " · 逾期 {days} 天"},
-        "invoices": {"en": "Open invoices", "zh": "未结发票"},
-        "no_invoices": {"en": "No open invoices.", "zh": "没有未结的应收。"},
-        "limit_set": {
-            "en": "Credit limit of {account} set to {limit}",
-            "zh": "{account} 的信用额度已设为 {limit}",
-        },
-        "limit_cleared": {
-            "en": "Credit limit of {account} removed",
-            "zh": "已取消 {account} 的信用额度",
-        },
-        "limit_unchanged": {
-            "en": "The credit limit of {account} is already {limit}",
-            "zh": "{account} 的信用额度已经是 {limit}",
-        },
-        "limit_was": {"en": "Was", "zh": "原额度"},
-        "limit_extra": {
-            "en": "A credit limit is one amount; “{text}” is more. e.g. /invoice {account} limit 2m",
-            "zh": "信用额度只写一个金额，“{text}”无法识别。例如：/应收 {account} 额度 200万",
-        },
-        "managers_only_limit": {
-            "en": "Only managers and admins set credit limits.",
-            "zh": "只有经理和管理员可以设置信用额度。",
-        },
-        "no_amount": {
-            "en": "How much? e.g. /{cmd} {account} 300k",
-            "zh": "金额是多少？例如：/{cmd} {account} 30万",
-        },
-        "zero_amount": {"en": "The amount must be more than zero.", "zh": "金额必须大于零。"},
-        "negative": {"en": "An amount cannot be negative.", "zh": "金额不能为负数。"},
-        "paid_recorded": {
-            "en": "Payment of {amount} recorded for {account}",
-            "zh": "已登记 {account} 的回款 {amount}",
-        },
-        "applied_line": {"en": "#{id}: {amount} — {state}", "zh": "#{id}：{amount} — {state}"},
-        "settled": {"en": "paid in full", "zh": "已结清"},
-        "settled_late": {"en": "paid in full, {days} days late", "zh": "已结清，逾期 {days} 天"},
-        "still_open": {"en": "{open} still open", "zh": "尚欠 {open}"},
-        "applied": {"en": "Applied to", "zh": "冲抵"},
-        "unapplied": {
-            "en": "{amount} is more than the open invoices in {currency}: kept as a credit "
-            "for the next invoice.",
-            "zh": "{amount} 超出 {currency} 未结发票，作为预收款冲抵下一张发票。",
-        },
-        "received": {"en": "Received", "zh": "到账日期"},
-        "paid_told": {
-            "en": "{who} recorded a payment of {amount} from {account}",
-            "zh": "{who} 登记了 {account} 的回款 {amount}",
-        },
-        "no_such_invoice": {
-            "en": "{account} has no open invoice #{id}.",
-            "zh": "{account} 没有未结的应收 #{id}。",
-        },
-        "invoice_currency": {
-            "en": "Invoice #{id} is in {currency}; record the payment in {currency} too.",
-            "zh": "应收 #{id} 以 {currency} 计价，请用 {currency} 登记回款。",
-        },
-        "future_payment": {
-            "en": "{date} is in the future: record a payment once it has arrived.",
-            "zh": "{date} 还没到：请在到账后再登记回款。",
-        },
-        "over_limit_told": {
-            "en": "{account} is over its credit limit: exposure {exposure}, limit {limit}",
-            "zh": "{account} 超出信用额度：敞口 {exposure}，额度 {limit}",
-        },
-        "invoice_word": {"en": "invoice", "zh": "应收"},
-        "paid_word": {"en": "paid", "zh": "回款"},
-        "receivables_button": {"en": "Receivables", "zh": "应收账款"},
-        "limit_no_rate": {
-            "en": "Credit limits are kept in {house}, and there is no rate for {currency}.",
-            "zh": "信用额度以 {house} 计，{currency} 没有汇率。",
-        },
-    }
-)
+_ = Catalog("receivables")
 
 
 def _check_length(text: str, limit: int, lang: str) -> str:
@@ -256,20 +136,6 @@ def parse_invoice(args: str, pctx: ParseContext) -> InvoiceCommand:
 @command(
     name="invoice",
     aliases=("应收", "receivable", "receivables", "ar"),
-    summary={
-        "en": "Record an invoice (money owed); see receivables; set a credit limit",
-        "zh": "登记应收账款；查看应收；设置信用额度",
-    },
-    usage={
-        "en": "/invoice ACCOUNT AMOUNT [due DATE | net DAYS] [note]  ·  /invoice ACCOUNT  ·  "
-        "/invoice ACCOUNT limit AMOUNT|none",
-        "zh": "/应收 客户 金额 [到期 日期 | 账期 天数] [备注]  ·  /应收 客户  ·  "
-        "/应收 客户 额度 金额|取消",
-    },
-    example={
-        "en": "/invoice Acme 300k due 2026-12-31",
-        "zh": "/应收 华夏重工 30万 到期 2026-12-31",
-    },
     parse=parse_invoice,
     writes=True,
     group="health",
@@ -540,12 +406,6 @@ def parse_paid(args: str, pctx: ParseContext) -> PaidCommand:
 @command(
     name="paid",
     aliases=("回款", "payment", "收款"),
-    summary={"en": "Record a payment received", "zh": "登记回款"},
-    usage={
-        "en": "/paid ACCOUNT AMOUNT [#INVOICE] [when] [note]",
-        "zh": "/回款 客户 金额 [#应收编号] [日期] [备注]",
-    },
-    example={"en": "/paid Acme 300k", "zh": "/回款 华夏重工 30万"},
     parse=parse_paid,
     writes=True,
     group="health",

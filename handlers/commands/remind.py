@@ -41,96 +41,7 @@ MAX_TEXT = 500
 MAX_IDS = 20
 MAX_LINES = 40
 
-_ = Catalog(
-    {
-        "what": {
-            "en": 'Remind about what? e.g. /remind Acme "quarterly business review" every 3 months',
-            "zh": '提醒什么事？例如 /提醒 华夏重工 "季度回顾" 每3个月',
-        },
-        "how_often": {
-            "en": "How often? e.g. every 3 months, every 2 weeks, monthly, yearly. "
-            "For a one-off, add a next step to a visit instead (next: …).",
-            "zh": "多久一次？例如 每3个月、每两周、每月、每年。一次性的事项请在拜访记录里写“下一步：”。",
-        },
-        "bad_start": {
-            "en": "I can't read the start date “{text}”; e.g. from 2027-01-15 or from Monday.",
-            "zh": "看不懂开始日期“{text}”，例如 从 2027-01-15 或 从下周一。",
-        },
-        "too_long": {
-            "en": "The reminder text is {n} characters; keep it under {max}.",
-            "zh": "提醒内容有 {n} 个字，请控制在 {max} 字以内。",
-        },
-        "ids_needed": {
-            "en": "Which reminder? e.g. /remind cancel 3 (numbers are in /remind).",
-            "zh": "取消哪条提醒？例如 /提醒 取消 3（编号见 /提醒）。",
-        },
-        "bad_id": {
-            "en": "“{token}” is not a reminder number.",
-            "zh": "“{token}”不是提醒编号。",
-        },
-        "created": {"en": "Reminder #{id} for {account}", "zh": "已设置提醒 #{id}：{account}"},
-        "text": {"en": "About", "zh": "事项"},
-        "every": {"en": "Repeats", "zh": "周期"},
-        "starts": {"en": "Starts", "zh": "开始"},
-        "next": {"en": "Next", "zh": "下次"},
-        "to": {"en": "Goes to", "zh": "提醒对象"},
-        "cancel_hint": {
-            "en": "Stop it any time: /remind cancel {id}",
-            "zh": "随时可取消：/提醒 取消 {id}",
-        },
-        "duplicate": {
-            "en": "{account} already has reminder #{id} “{text}” ({every}); cancel it first "
-            "to change it: /remind cancel {id}",
-            "zh": "{account} 已有提醒 #{id}“{text}”（{every}）；如需修改请先取消：/提醒 取消 {id}",
-        },
-        "mine": {"en": "My reminders ({n})", "zh": "我的提醒（{n} 条）"},
-        "account_list": {"en": "{account} — reminders ({n})", "zh": "{account} 的提醒（{n} 条）"},
-        "none_mine": {"en": "You have no reminders", "zh": "你还没有提醒"},
-        "none_account": {"en": "{account} has no reminders", "zh": "{account} 没有提醒"},
-        "create_hint": {
-            "en": 'Set one: /remind Acme "quarterly business review" every 3 months',
-            "zh": '设置提醒：/提醒 华夏重工 "季度回顾" 每3个月',
-        },
-        "more": {
-            "en": "…and {n} more; /remind ACCOUNT narrows it down",
-            "zh": "……还有 {n} 条；/提醒 客户名 可按客户查看",
-        },
-        "line": {
-            "en": "#{id} {account}{text} · {every} · next {next}",
-            "zh": "#{id} {account}{text} · {every} · 下次 {next}",
-        },
-        "unknown_ids": {
-            "en": "There is no reminder {ids}; /remind lists yours.",
-            "zh": "没有编号为 {ids} 的提醒；发送 /提醒 查看。",
-        },
-        "not_yours": {
-            "en": "Reminder #{id} is about {account}, which is not your account or your team's.",
-            "zh": "提醒 #{id} 属于 {account}，不是你或你团队的客户。",
-        },
-        "cancelled_one": {
-            "en": "Cancelled reminder #{id}: {text}",
-            "zh": "已取消提醒 #{id}：{text}",
-        },
-        "cancelled_many": {"en": "Cancelled {n} reminders", "zh": "已取消 {n} 条提醒"},
-        "already": {"en": "#{id} was already cancelled.", "zh": "#{id} 早已取消。"},
-        "nothing": {"en": "Nothing to cancel", "zh": "没有需要取消的提醒"},
-        "undo_hint": {
-            "en": "Not right? /undo within {minutes} minutes reverts it.",
-            "zh": "有误？{minutes} 分钟内发送 /撤销 可撤回。",
-        },
-        "every_quarter": {"en": "every quarter", "zh": "每季度"},
-        "every_span": {"en": "every {span}", "zh": "每{span}"},
-        "every_two": {"en": "every {span} and {span2}", "zh": "每{span}{span2}"},
-        "one_year": {"en": "year", "zh": "年"},
-        "one_month": {"en": "month", "zh": "月"},
-        "one_week": {"en": "week", "zh": "周"},
-        "one_day": {"en": "day", "zh": "天"},
-        "many_year": {"en": "{n} years", "zh": "{n}年"},
-        "many_month": {"en": "{n} months", "zh": "{n}个月"},
-        "many_week": {"en": "{n} weeks", "zh": "{n}周"},
-        "many_day": {"en": "{n} days", "zh": "{n}天"},
-    }
-)
+_ = Catalog("remind")
 
 LIST_WORDS = {"list", "ls", "列表", "全部"}
 CANCEL_WORDS = {"cancel", "stop", "delete", "remove", "取消", "删除", "停止"}
@@ -270,16 +181,6 @@ def _try_recurrence(text: str) -> Span | None:
 @command(
     name="remind",
     aliases=("提醒", "reminder", "reminders"),
-    summary={"en": "Recurring reminders about an account", "zh": "客户的周期提醒"},
-    usage={
-        "en": '/remind ACCOUNT "what" every N days|weeks|months [from DATE] · /remind · '
-        "/remind cancel ID",
-        "zh": '/提醒 客户 "事项" 每N天|周|个月 [从 日期] · /提醒 · /提醒 取消 编号',
-    },
-    example={
-        "en": '/remind Acme "quarterly business review" every 3 months from 2027-01-15',
-        "zh": '/提醒 华夏重工 "季度回顾" 每3个月 从 2027-01-15',
-    },
     parse=parse_remind,
     writes=True,
 )

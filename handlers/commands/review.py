@@ -39,62 +39,7 @@ from storage.tiering import apply_score, factors_of
 
 MAX_NOTE = 500  # TierProposal.decision_note
 
-_ = Catalog(
-    {
-        "none": {
-            "en": "No tier changes are waiting for you.",
-            "zh": "没有待你决定的分级调整。",
-        },
-        "accepted_title": {"en": "Accepted {n} tier changes", "zh": "已接受 {n} 项分级调整"},
-        "rejected_title": {"en": "Rejected {n} tier changes", "zh": "已拒绝 {n} 项分级调整"},
-        "accepted_line": {
-            "en": "#{id} {account} is now tier {tier} (score {score})",
-            "zh": "#{id} {account} 现为 {tier} 级（评分 {score}）",
-        },
-        "rejected_line": {
-            "en": "#{id} {account} stays tier {tier}; not proposed again this quarter",
-            "zh": "#{id} {account} 保持 {tier} 级，本季度不再提出",
-        },
-        "outdated_line": {
-            "en": "#{id} {account} is outdated (now tier {tier}; the review proposed "
-            "{from_tier} → {to_tier}): nothing changed",
-            "zh": "#{id} {account} 已过时（现为 {tier} 级，复核建议 {from_tier} → {to_tier}），未做修改",
-        },
-        "undo_hint": {
-            "en": "Not right? /undo within {minutes} minutes reverts all of this.",
-            "zh": "有误？{minutes} 分钟内发送 /撤销 可全部撤回。",
-        },
-        "owner_told": {
-            "en": "Your account {account} moved from tier {from_tier} to {to_tier} in the "
-            "quarterly review (accepted by {who})",
-            "zh": "你的客户 {account} 在季度复核中由 {from_tier} 级调整为 {to_tier} 级（{who} 确认）",
-        },
-        "note": {"en": "Note", "zh": "备注"},
-        # errors
-        "which": {
-            "en": "Which proposals? Say accept all, accept N or reject N.",
-            "zh": "哪些调整？请写“全部接受”、“接受 编号”或“拒绝 编号”。",
-        },
-        "bad_word": {
-            "en": "“{word}” is neither accept nor reject.",
-            "zh": "“{word}”既不是接受也不是拒绝。",
-        },
-        "no_proposal": {"en": "There is no tier proposal #{id}.", "zh": "没有分级调整 #{id}。"},
-        "decided": {
-            "en": "#{id} {account} was already {status}.",
-            "zh": "#{id} {account} 已经{status}。",
-        },
-        "s_accepted": {"en": "accepted", "zh": "接受"},
-        "s_rejected": {"en": "rejected", "zh": "拒绝"},
-        "s_expired": {"en": "expired", "zh": "过期"},
-        "not_yours": {
-            "en": "#{id} is about {account}, which is not in a team you manage.",
-            "zh": "#{id} 涉及的 {account} 不在你管理的团队中。",
-        },
-        "long_note": {"en": "The note can be at most {n} characters.", "zh": "备注最多 {n} 个字。"},
-        "tier_button": {"en": "Tier", "zh": "分级"},
-    }
-)
+_ = Catalog("review")
 
 _ACCEPT = {"accept", "approve", "ok", "yes", "接受", "同意", "通过", "批准"}
 _REJECT = {"reject", "decline", "no", "拒绝", "驳回", "不同意", "否决"}
@@ -150,15 +95,6 @@ def parse_review(args: str, pctx: ParseContext) -> ReviewCommand:
 @command(
     name="review",
     aliases=("复核", "分级复核", "评审"),
-    summary={
-        "en": "Decide the tier changes of the quarterly review (managers)",
-        "zh": "决定季度分级复核提出的调整（经理）",
-    },
-    usage={
-        "en": "/review  ·  /review accept all  ·  /review accept N…  ·  /review reject N… [why]",
-        "zh": "/复核  ·  /复核 全部接受  ·  /复核 接受 编号…  ·  /复核 拒绝 编号… [原因]",
-    },
-    example={"en": "/review accept all", "zh": "/复核 全部接受"},
     parse=parse_review,
     writes=True,
     roles=frozenset({"manager", "admin"}),

@@ -22,23 +22,7 @@ from storage import users
 LIMIT = 100
 """Accounts listed per severity and team; the counts always cover them all."""
 
-_ = Catalog(
-    {
-        "no_team": {
-            "en": "You are not in a team yet, so there is no team digest to show.",
-            "zh": "你还没有加入团队，暂无团队风险可看。",
-        },
-        "no_team_hint": {
-            "en": "/mine shows what needs your attention on your own accounts.",
-            "zh": "发送 /我的 查看自己客户需要关注的事项。",
-        },
-        "unknown": {"en": "There is no team “{name}”.", "zh": "没有“{name}”这个团队。"},
-        "not_yours": {
-            "en": "{name} is not your team or a team you manage.",
-            "zh": "{name} 不是你所在或管理的团队。",
-        },
-    }
-)
+_ = Catalog("risks")
 
 
 class RisksQuery(BaseModel):
@@ -53,9 +37,6 @@ def parse_risks(args: str, pctx: ParseContext) -> RisksQuery:
 @command(
     name="risks",
     aliases=("风险", "risk"),
-    summary={"en": "The risk digest of my teams", "zh": "查看团队风险"},
-    usage={"en": "/risks [TEAM]", "zh": "/风险 [团队]"},
-    example={"en": "/risks East", "zh": "/风险 华东"},
     parse=parse_risks,
     slash=True,
 )

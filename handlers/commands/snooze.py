@@ -35,66 +35,7 @@ from storage import audit
 MAX_DAYS = 180
 MAX_REASON = 500
 
-_ = Catalog(
-    {
-        "how_long": {
-            "en": "For how long? e.g. 2w, 10 days, 1 month, or until 2027-01-10.",
-            "zh": "暂停多久？例如 两周、10天、一个月，或 到 2027-01-10。",
-        },
-        "too_long": {
-            "en": "{until} is {days} days away; snoozes last at most {max} days. "
-            "If the account is lost, mark it churned instead.",
-            "zh": "{until} 距今 {days} 天，暂停最长 {max} 天。如果客户已流失，请改为标记流失。",
-        },
-        "past": {
-            "en": "{until} is not in the future; to end a snooze say “off”.",
-            "zh": "{until} 不在未来；要取消暂停请写“取消”。",
-        },
-        "reason_long": {
-            "en": "The reason is {n} characters; keep it under {max}.",
-            "zh": "原因有 {n} 个字，请控制在 {max} 字以内。",
-        },
-        "snoozed": {
-            "en": "{account} snoozed until {until}",
-            "zh": "{account} 暂停提醒至 {until}",
-        },
-        "extended": {
-            "en": "{account}: snooze moved from {old} to {until}",
-            "zh": "{account}：暂停提醒从 {old} 改为 {until}",
-        },
-        "reason": {"en": "Reason", "zh": "原因"},
-        "days": {"en": "Days", "zh": "天数"},
-        "no_reason": {
-            "en": "Tip: add a reason so your team knows why, e.g. /snooze {account} {span} "
-            "champion on leave",
-            "zh": "建议写明原因，方便团队了解，例如：/暂停提醒 {account} {span} 对接人休假",
-        },
-        "resumes": {
-            "en": "Contact reminders resume on {date}; /snooze {account} off ends it sooner.",
-            "zh": "{date} 起恢复联系提醒；发送 /暂停提醒 {account} 取消 可提前结束。",
-        },
-        "ended": {"en": "{account}: snooze ended", "zh": "{account}：已取消暂停提醒"},
-        "ended_line": {
-            "en": "Contact reminders are back on (it was snoozed until {old}).",
-            "zh": "联系提醒已恢复（原定暂停至 {old}）。",
-        },
-        "not_snoozed": {"en": "{account} is not snoozed", "zh": "{account} 没有暂停提醒"},
-        "undo_hint": {
-            "en": "Not right? /undo within {minutes} minutes reverts it.",
-            "zh": "有误？{minutes} 分钟内发送 /撤销 可撤回。",
-        },
-        "told_owner": {
-            "en": "{actor} snoozed your account {account} until {until}",
-            "zh": "{actor} 将你的客户 {account} 暂停提醒至 {until}",
-        },
-        "told_owner_off": {
-            "en": "{actor} ended the snooze on your account {account}",
-            "zh": "{actor} 取消了你的客户 {account} 的暂停提醒",
-        },
-        "view": {"en": "View account", "zh": "查看客户"},
-        "two_weeks": {"en": "2w", "zh": "两周"},
-    }
-)
+_ = Catalog("snooze")
 
 OFF_WORDS = {"off", "cancel", "end", "stop", "resume", "none", "取消", "结束", "关闭", "恢复"}
 _UNTIL = re.compile(r"^(?:until|till|til|to|through|thru|到|至|直到|截至|截止到)\s*", re.IGNORECASE)
@@ -163,12 +104,6 @@ def _duration(text: str):
 @command(
     name="snooze",
     aliases=("暂停提醒", "暂停"),
-    summary={"en": "Pause an account's contact reminders", "zh": "暂停客户的联系提醒"},
-    usage={
-        "en": "/snooze ACCOUNT DURATION|until DATE [reason] · /snooze ACCOUNT off",
-        "zh": "/暂停提醒 客户 时长|到 日期 [原因] · /暂停提醒 客户 取消",
-    },
-    example={"en": "/snooze Acme 2w champion on leave", "zh": "/暂停提醒 华夏重工 两周 对接人休假"},
     parse=parse_snooze,
     writes=True,
 )

@@ -37,87 +37,7 @@ MAX_LINES = 30  # one phone screen or two; the rest is counted
 MAX_IDS = 20
 DONE_BUTTONS = 5
 
-_ = Catalog(
-    {
-        "mine": {"en": "My next steps ({n} open)", "zh": "我的待办（{n} 项）"},
-        "theirs": {"en": "{name}'s next steps ({n} open)", "zh": "{name} 的待办（{n} 项）"},
-        "account": {"en": "{name} — next steps ({n} open)", "zh": "{name} 的待办（{n} 项）"},
-        "none_mine": {"en": "You have no open next steps", "zh": "你没有未完成的待办"},
-        "none_theirs": {"en": "{name} has no open next steps", "zh": "{name} 没有未完成的待办"},
-        "none_account": {
-            "en": "{name} has no open next steps",
-            "zh": "{name} 没有未完成的待办",
-        },
-        "add_hint": {
-            "en": "Add one after a visit: /visit Acme met Li Wei next: send proposal by Friday",
-            "zh": "拜访后添加：/拜访 华夏重工 见了王总 下一步：周五前发方案",
-        },
-        "overdue": {"en": "Overdue", "zh": "已逾期"},
-        "upcoming": {"en": "Upcoming", "zh": "即将到期"},
-        "undated": {"en": "No due date", "zh": "未设截止日"},
-        "more": {
-            "en": "…and {n} more; /tasks ACCOUNT narrows it down",
-            "zh": "……还有 {n} 项；/待办 客户名 可按客户查看",
-        },
-        "due_overdue": {"en": "{n}d overdue", "zh": "逾期{n}天"},
-        "due_today": {"en": "today", "zh": "今天"},
-        "due_tomorrow": {"en": "tomorrow", "zh": "明天"},
-        "due_in": {"en": "in {n}d", "zh": "{n}天后"},
-        "due_none": {"en": "no date", "zh": "无截止日"},
-        "footer": {
-            "en": "Finished one? /done {id}",
-            "zh": "完成后发送 /完成 {id}",
-        },
-        "done_button": {"en": "Done #{id}", "zh": "完成 #{id}"},
-        "not_report": {
-            "en": "{name} is not one of your reports; managers see their own team's next steps.",
-            "zh": "{name} 不是你的下属；经理只能查看自己团队的待办。",
-        },
-        # /done
-        "ids_needed": {
-            "en": "Which next step? Give its number, e.g. /done 12 (see /tasks).",
-            "zh": "哪一条待办？请写编号，例如 /完成 12（见 /待办）。",
-        },
-        "bad_id": {
-            "en": "“{token}” is not a task number; numbers look like 12 or #12.",
-            "zh": "“{token}”不是待办编号；编号形如 12 或 #12。",
-        },
-        "too_many": {
-            "en": "At most {n} next steps at once.",
-            "zh": "一次最多完成 {n} 条待办。",
-        },
-        "unknown_ids": {
-            "en": "There is no next step {ids}; /tasks lists yours.",
-            "zh": "没有编号为 {ids} 的待办；发送 /待办 查看你的待办。",
-        },
-        "not_yours": {
-            "en": "#{id} is {owner}'s next step at {account}; only they or someone who "
-            "works on {account} can close it.",
-            "zh": "#{id} 是 {owner} 在 {account} 的待办，只有本人或负责 {account} 的同事可以关闭。",
-        },
-        "closed_one": {"en": "Done: #{id} {text}", "zh": "已完成：#{id} {text}"},
-        "closed_many": {"en": "Done: {n} next steps", "zh": "已完成 {n} 条待办"},
-        "closed_line": {"en": "#{id} {account} · {text}", "zh": "#{id} {account} · {text}"},
-        "already": {
-            "en": "#{id} was already done on {date}.",
-            "zh": "#{id} 已于 {date} 完成。",
-        },
-        "nothing_closed": {
-            "en": "Nothing to close: already done",
-            "zh": "无需关闭：均已完成",
-        },
-        "remaining": {"en": "{n} open next steps left.", "zh": "还有 {n} 条待办未完成。"},
-        "all_done": {"en": "No open next steps left.", "zh": "待办已全部完成。"},
-        "undo_hint": {
-            "en": "Wrong one? /undo within {minutes} minutes reopens it.",
-            "zh": "点错了？{minutes} 分钟内发送 /撤销 可恢复。",
-        },
-        "told_owner": {
-            "en": "{actor} marked your next step at {account} as done: #{id} {text}",
-            "zh": "{actor} 将你在 {account} 的待办标记为已完成：#{id} {text}",
-        },
-    }
-)
+_ = Catalog("tasks")
 
 
 # --- /tasks -------------------------------------------------------------------------
@@ -158,9 +78,6 @@ def due_label(due_at: datetime | None, today: date, tz: ZoneInfo, lang: str) -> 
 @command(
     name="tasks",
     aliases=("待办", "todo"),
-    summary={"en": "My open next steps", "zh": "查看我的待办"},
-    usage={"en": "/tasks [ACCOUNT | @person]", "zh": "/待办 [客户 | @同事]"},
-    example={"en": "/tasks Acme", "zh": "/待办 华夏重工"},
     parse=parse_tasks,
     slash=True,
 )
@@ -261,9 +178,6 @@ def parse_done(args: str, pctx: ParseContext) -> DoneTasks:
 @command(
     name="done",
     aliases=("完成",),
-    summary={"en": "Mark next steps done", "zh": "完成待办"},
-    usage={"en": "/done TASK_ID [TASK_ID …]", "zh": "/完成 待办编号 [编号 …]"},
-    example={"en": "/done 12 13", "zh": "/完成 12"},
     parse=parse_done,
     writes=True,
 )

@@ -34,111 +34,7 @@ from storage.tiering import decision_chain_depth, factors_of, rescore
 
 MAX_REASON = 500  # Account.tier_override_reason
 
-_ = Catalog(
-    {
-        "set_title": {
-            "en": "{account} is now tier {tier} (set by hand)",
-            "zh": "{account} 已手动设为 {tier} 级",
-        },
-        "cleared_title": {
-            "en": "{account} is back to its computed tier: {tier}",
-            "zh": "{account} 已恢复为计算等级：{tier} 级",
-        },
-        "unchanged": {
-            "en": "{account} is already tier {tier} for that reason",
-            "zh": "{account} 已经是 {tier} 级，原因相同",
-        },
-        "no_override": {
-            "en": "{account} has no tier set by hand; it is {tier} by score.",
-            "zh": "{account} 没有手动等级，按评分为 {tier} 级。",
-        },
-        "view_title": {
-            "en": "{account} — tier {tier} {label}",
-            "zh": "{account} — {tier} 级（{label}）",
-        },
-        "tier": {"en": "Tier", "zh": "等级"},
-        "computed": {"en": "Computed", "zh": "计算等级"},
-        "computed_value": {
-            "en": "{tier} · score {score} (A from {a}, B from {b})",
-            "zh": "{tier} 级 · {score} 分（A ≥ {a}，B ≥ {b}）",
-        },
-        "override": {"en": "Set by hand", "zh": "手动设定"},
-        "override_value": {
-            "en": "{tier} — {reason} ({who}, {when})",
-            "zh": "{tier} 级 — {reason}（{who}，{when}）",
-        },
-        "reason": {"en": "Reason", "zh": "原因"},
-        "stale": {
-            "en": "Filed as {stored} from an earlier score; the factors now give {live}. "
-            "/tier {account} auto brings it up to date.",
-            "zh": "当前登记为 {stored} 级（基于旧评分），按现有因素应为 {live} 级。"
-            "发送 /分级 {account} 自动 可更新。",
-        },
-        "was": {"en": "Was", "zh": "原等级"},
-        "auto_hint": {
-            "en": "/tier {account} auto returns it to the computed tier.",
-            "zh": "发送 /分级 {account} 自动 可恢复为计算等级。",
-        },
-        "dimension": {
-            "en": "{name} {score} (weight {weight}%)",
-            "zh": "{name} {score} 分（权重 {weight}%）",
-        },
-        "current": {"en": "Current value", "zh": "当前价值"},
-        "potential": {"en": "Potential", "zh": "潜在价值"},
-        "strategic": {"en": "Strategic value", "zh": "战略价值"},
-        "relationship": {"en": "Relationship", "zh": "关系健康"},
-        "unknown_note": {
-            "en": "— means not known yet and counts as a neutral 50 (no revenue counts as 0).",
-            "zh": "— 表示尚未填写，按中性 50 分计（收入未知按 0 分计）。",
-        },
-        "clear": {"en": "Back to computed", "zh": "恢复计算等级"},
-        "owner_set": {
-            "en": "{who} set your account {account} to tier {tier}: {reason}",
-            "zh": "{who} 将你的客户 {account} 手动设为 {tier} 级：{reason}",
-        },
-        "owner_cleared": {
-            "en": "{who} returned your account {account} to its computed tier {tier}",
-            "zh": "{who} 将你的客户 {account} 恢复为计算等级 {tier} 级",
-        },
-        # factors
-        "annual_revenue": {"en": "annual revenue", "zh": "年收入"},
-        "margin_pct": {"en": "margin", "zh": "毛利率"},
-        "payment_days": {"en": "payment days", "zh": "回款天数"},
-        "growth_pct": {"en": "expected growth", "zh": "预期增长"},
-        "cross_sell": {"en": "cross-sell", "zh": "交叉销售"},
-        "reference_value": {"en": "reference value", "zh": "标杆价值"},
-        "brand_value": {"en": "brand value", "zh": "品牌价值"},
-        "innovation_value": {"en": "innovation value", "zh": "创新价值"},
-        "years_together": {"en": "years together", "zh": "合作年限"},
-        "executive_contact": {"en": "executive contact", "zh": "高层联系"},
-        "decision_chain_depth": {"en": "decision-chain roles", "zh": "决策链角色"},
-        "payment_record": {"en": "payment record", "zh": "回款记录"},
-        "satisfaction": {"en": "satisfaction", "zh": "满意度"},
-        "days": {"en": "{n} days", "zh": "{n} 天"},
-        "years": {"en": "{n} years", "zh": "{n} 年"},
-        "of": {"en": "{n} of {full}", "zh": "{n} / {full}"},
-        "yes": {"en": "yes", "zh": "有"},
-        "no": {"en": "no", "zh": "无"},
-        # errors
-        "bad_tier": {
-            "en": "“{text}” is not a tier. Say A, B, C — or auto to use the computed one.",
-            "zh": "“{text}”不是等级。请写 A、B、C，或写“自动”恢复计算等级。",
-        },
-        "no_reason": {
-            "en": "Say why, so the team knows: /tier {account} {tier} because …",
-            "zh": "请写明原因，方便团队了解：/分级 {account} {tier} 原因 …",
-        },
-        "long_reason": {
-            "en": "The reason can be at most {n} characters.",
-            "zh": "原因最多 {n} 个字。",
-        },
-        "managers_only": {
-            "en": "Only managers and admins set tiers by hand. Ask your manager; "
-            "/tier {account} shows how the tier is computed.",
-            "zh": "只有经理和管理员可以手动设定等级，请联系你的经理；/分级 {account} 可查看等级的计算依据。",
-        },
-    }
-)
+_ = Catalog("tier")
 
 _AUTO = {"auto", "automatic", "clear", "reset", "none", "自动", "取消", "恢复", "清除"}
 _TIER_WORDS = {t.casefold(): t for t in TIERS} | {
@@ -224,18 +120,6 @@ def _is_tier(word: str) -> bool:
 @command(
     name="tier",
     aliases=("分级",),
-    summary={
-        "en": "See why an account is A/B/C; managers set it by hand",
-        "zh": "查看客户分级依据；经理可手动设定",
-    },
-    usage={
-        "en": "/tier ACCOUNT [A|B|C because REASON | auto]",
-        "zh": "/分级 客户 [A|B|C 原因 …|自动]",
-    },
-    example={
-        "en": "/tier Acme A because strategic partner in the region",
-        "zh": "/分级 华夏重工 A 原因 区域战略合作伙伴",
-    },
     parse=parse_tier,
     writes=True,
 )

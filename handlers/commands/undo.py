@@ -26,36 +26,7 @@ from handlers.replies import Reply, Severity
 from handlers.views.changes import describe
 from storage import audit
 
-_ = Catalog(
-    {
-        "undid": {"en": "Undid: {what}", "zh": "已撤销：{what}"},
-        "nothing": {"en": "Nothing to undo", "zh": "没有可撤销的操作"},
-        "nothing_line": {
-            "en": "/undo takes back your own changes from the last {minutes} minutes.",
-            "zh": "/撤销 只能撤回你自己最近 {minutes} 分钟内的修改。",
-        },
-        "too_old": {
-            "en": "Your last change ({what}, {ago} minutes ago) is older than {minutes} "
-            "minutes; change it by hand instead.",
-            "zh": "你上一次的修改（{what}，{ago} 分钟前）已超过 {minutes} 分钟，请手动修改。",
-        },
-        "changed_since": {
-            "en": "Can't undo {what}: {by} changed it since.",
-            "zh": "无法撤销{what}：{by} 之后修改过它。",
-        },
-        "in_use": {
-            "en": "Can't undo {what}: other records now depend on it.",
-            "zh": "无法撤销{what}：已有其他记录依赖它。",
-        },
-        "someone": {"en": "someone", "zh": "他人"},
-        "cannot": {"en": "Can't undo that", "zh": "无法撤销"},
-        "unchanged": {"en": "Nothing was changed.", "zh": "没有做任何修改。"},
-        "next_undo": {
-            "en": "Sending /undo again takes back the change before.",
-            "zh": "再次发送 /撤销 会撤回更早的一次修改。",
-        },
-    }
-)
+_ = Catalog("undo")
 
 
 class Undo(BaseModel):
@@ -69,9 +40,6 @@ def parse_undo(args: str, pctx: ParseContext) -> Undo:
 @command(
     name="undo",
     aliases=("撤销", "撤回"),
-    summary={"en": "Take back my last change", "zh": "撤销我的上一次修改"},
-    usage={"en": "/undo", "zh": "/撤销"},
-    example={"en": "/undo", "zh": "/撤销"},
     parse=parse_undo,
     writes=True,
 )

@@ -52,135 +52,7 @@ from storage import tasks as task_repo
 
 SELF_SERVICE = {"display_name", "language", "timezone", "email"}
 
-_ = Catalog(
-    {
-        "added": {"en": "Added {name} (@{handle})", "zh": "已添加 {name}（@{handle}）"},
-        "reactivated": {
-            "en": "Welcome back: {name} (@{handle}) is active again",
-            "zh": "{name}（@{handle}）已重新启用",
-        },
-        "updated": {"en": "Updated {name} (@{handle})", "zh": "已更新 {name}（@{handle}）"},
-        "unchanged": {
-            "en": "{name} (@{handle}) already has those settings",
-            "zh": "{name}（@{handle}）的设置没有变化",
-        },
-        "removed": {
-            "en": "Deactivated {name} (@{handle})",
-            "zh": "已停用 {name}（@{handle}）",
-        },
-        "already_inactive": {
-            "en": "{name} (@{handle}) is already deactivated",
-            "zh": "{name}（@{handle}）已是停用状态",
-        },
-        "keeps": {
-            "en": "They still own {accounts} accounts and {tasks} open next steps; "
-            "reassign them so nothing is missed.",
-            "zh": "其名下仍有 {accounts} 个客户和 {tasks} 条未完成待办，请及时转交。",
-        },
-        "role": {"en": "Role", "zh": "角色"},
-        "team": {"en": "Team", "zh": "团队"},
-        "manages": {"en": "Manages", "zh": "管理团队"},
-        "manager": {"en": "Reports to", "zh": "上级"},
-        "language": {"en": "Language", "zh": "语言"},
-        "timezone": {"en": "Timezone", "zh": "时区"},
-        "slack": {"en": "Slack", "zh": "Slack"},
-        "wecom": {"en": "WeCom", "zh": "企业微信"},
-        "email": {"en": "Email", "zh": "邮箱"},
-        "status": {"en": "Status", "zh": "状态"},
-        "inactive": {"en": "deactivated", "zh": "已停用"},
-        "none": {"en": "—", "zh": "—"},
-        "new_team": {"en": "New team {team} created.", "zh": "已新建团队 {team}。"},
-        "undo_hint": {
-            "en": "Not right? /undo within {minutes} minutes reverts it.",
-            "zh": "有误？{minutes} 分钟内发送 /撤销 可撤回。",
-        },
-        "list_title": {"en": "kam users ({n})", "zh": "kam 用户（{n} 人）"},
-        "list_team_title": {"en": "{team} ({n})", "zh": "{team}（{n} 人）"},
-        "no_team": {"en": "No team", "zh": "未分组"},
-        "list_empty": {"en": "No users found", "zh": "没有找到用户"},
-        "list_footer": {
-            "en": "/user @handle for details · /user list all includes deactivated people",
-            "zh": "/用户 @账号 查看详情 · /用户 列表 全部 含已停用人员",
-        },
-        "welcome": {
-            "en": "Welcome to kam, {name}! {actor} added you. Try /tasks or /help.",
-            "zh": "欢迎使用 kam，{name}！{actor} 已为你开通。试试 /待办 或 /帮助。",
-        },
-        # refusals
-        "bad_handle": {
-            "en": "“{handle}” can't be a handle: use letters, digits, dots, dashes "
-            "or underscores (at most 64).",
-            "zh": "“{handle}”不能作为账号：只能包含字母、数字、点、横线或下划线（最多 64 个）。",
-        },
-        "unknown_team": {
-            "en": "There is no team “{team}”. Teams: {teams}.",
-            "zh": "没有“{team}”这个团队。现有团队：{teams}。",
-        },
-        "taken_handle": {
-            "en": "The handle @{handle} is taken by {name}{state}.",
-            "zh": "账号 @{handle} 已被 {name}{state} 使用。",
-        },
-        "taken_slack": {
-            "en": "Slack id {value} already belongs to {name} (@{handle})",
-            "zh": "Slack ID {value} 已属于 {name}（@{handle}）",
-        },
-        "taken_wecom": {
-            "en": "WeCom id {value} already belongs to {name} (@{handle})",
-            "zh": "企业微信账号 {value} 已属于 {name}（@{handle}）",
-        },
-        "state_inactive": {"en": " (deactivated)", "zh": "（已停用）"},
-        "exists": {
-            "en": "{name} (@{handle}) is already a kam user; change them with /user set @{handle} …",
-            "zh": "{name}（@{handle}）已是 kam 用户；如需修改请用 /用户 设置 @{handle} …",
-        },
-        "reps_cannot_add": {
-            "en": "Only an admin or a team's manager can add people to kam.",
-            "zh": "只有管理员或团队经理可以添加用户。",
-        },
-        "admins_only": {
-            "en": "Only an admin can {what}.",
-            "zh": "只有管理员可以{what}。",
-        },
-        "what_roles": {"en": "make managers or admins", "zh": "设置经理或管理员"},
-        "manager_team_needed": {
-            "en": "Which team? You manage {teams}: add “team NAME”.",
-            "zh": "加入哪个团队？你管理：{teams}，请写“团队 名称”。",
-        },
-        "not_your_team": {
-            "en": "You don't manage {team}; ask an admin.",
-            "zh": "你不管理 {team}，请联系管理员。",
-        },
-        "not_your_rep": {
-            "en": "{name} is not a rep in a team you manage; ask an admin.",
-            "zh": "{name} 不是你所管理团队的销售，请联系管理员。",
-        },
-        "self_only": {
-            "en": "You can change your own name, language, timezone and email; "
-            "ask a manager or admin for the rest.",
-            "zh": "你只能修改自己的姓名、语言、时区和邮箱，其他请联系经理或管理员。",
-        },
-        "not_self": {
-            "en": "You can't deactivate yourself; ask another admin.",
-            "zh": "不能停用自己，请联系其他管理员。",
-        },
-        "last_admin": {
-            "en": "{name} is the last admin; make someone else admin first.",
-            "zh": "{name} 是最后一位管理员，请先指定其他管理员。",
-        },
-        "own_manager": {
-            "en": "Nobody can report to themselves.",
-            "zh": "不能把自己设为自己的上级。",
-        },
-        "manager_loop": {
-            "en": "{name} already reports (directly or not) to {them}; that would make a loop.",
-            "zh": "{name} 已直接或间接向 {them} 汇报，不能形成循环。",
-        },
-        "language_name": {"en": "English", "zh": "中文"},
-        "role_rep": {"en": "rep", "zh": "销售"},
-        "role_manager": {"en": "manager", "zh": "经理"},
-        "role_admin": {"en": "admin", "zh": "管理员"},
-    }
-)
+_ = Catalog("users")
 
 
 # --- running -------------------------------------------------------------------------
@@ -189,17 +61,6 @@ _ = Catalog(
 @command(
     name="user",
     aliases=("用户", "users"),
-    summary={"en": "Add, change and list kam users", "zh": "添加、修改、查看用户"},
-    usage={
-        "en": "/user add|set @handle [rep|manager|admin] [team T] [manager @who] [lang zh] "
-        "[tz ZONE] [name N] [slack ID] [wecom ID] · /user list [TEAM] · /user remove @handle",
-        "zh": "/用户 添加|设置 @账号 [销售|经理|管理员] [团队 名称] [上级 @某人] [语言 zh] "
-        "[时区 名称] [姓名 名字] [slack ID] [企业微信 账号] · /用户 列表 [团队] · /用户 停用 @账号",
-    },
-    example={
-        "en": "/user add @carol rep team East lang en",
-        "zh": "/用户 添加 @zhangsan 销售 团队 华东 企业微信 zhangsan",
-    },
     parse=parse_user,
     writes=True,
     group="admin",
@@ -607,7 +468,7 @@ def _list(ctx: Context, cmd: UserCommand) -> Reply:
         if u.manager_id and u.manager_id in by_id:
             parts.append(f"→ {by_id[u.manager_id].display_name}")
         on = identities.get(u.id, {})
-        platforms = [label for p, label in users.PLATFORMS.items() if on.get(p)]
+        platforms = [_(p, lang) for p in users.PLATFORMS if on.get(p)]  # "WeCom" is 企业微信
         if platforms:
             parts.append("/".join(platforms))
         if not u.active:

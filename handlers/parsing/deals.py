@@ -30,61 +30,7 @@ MAX_CLOSE_YEARS = 10
 MAX_NAME = 200  # Deal.name
 MAX_REASON = 500  # Deal.lost_reason
 
-_ = Catalog(
-    {
-        "bad_amount": {
-            "en": "“{text}” is not an amount I can read. Write it like 1.2m, 300k, ¥1.2M, "
-            "USD 20k or 120万.",
-            "zh": "看不懂金额“{text}”。请写成 120万、1.5亿、1.2m、¥1.2M 或 USD 20k 这样。",
-        },
-        "bad_date": {
-            "en": "“{text}” is not a close date I can read. Write it like 2027-03-31, Mar 31 or "
-            "next Friday.",
-            "zh": "看不懂成交日期“{text}”。请写成 2027-03-31、3月31日 或 下周五 这样。",
-        },
-        "no_date": {
-            "en": "“close” needs a date, e.g. close 2027-03-31.",
-            "zh": "“成交”后面需要日期，例如：成交 2027-03-31。",
-        },
-        "far_date": {
-            "en": "The close date {date} is more than {years} years away — is that right?",
-            "zh": "成交日期 {date} 在 {years} 年之后，请确认。",
-        },
-        "bad_stage": {
-            "en": "“{text}” is not a stage. Stages: {stages}.",
-            "zh": "没有“{text}”这个阶段。可用阶段：{stages}。",
-        },
-        "no_stage": {
-            "en": "“stage” needs a stage: {stages}.",
-            "zh": "“阶段”后面需要写阶段：{stages}。",
-        },
-        "two": {
-            "en": "Two {what} in one message (“{a}” and “{b}”) — give one.",
-            "zh": "一条消息里有两个{what}（“{a}”和“{b}”），请只写一个。",
-        },
-        "what_amount": {"en": "amounts", "zh": "金额"},
-        "what_stage": {"en": "stages", "zh": "阶段"},
-        "what_date": {"en": "close dates", "zh": "成交日期"},
-        "unknown_word": {
-            "en": "I don't know what “{text}” means here. After the deal name come an amount, "
-            "a stage, “close DATE” and, for a lost deal, “reason …”.",
-            "zh": "这里的“{text}”看不懂。商机名后面可以写金额、阶段、“成交 日期”，输单时写“原因 …”。",
-        },
-        "empty_reason": {
-            "en": "“reason” needs the reason itself, e.g. reason price.",
-            "zh": "“原因”后面需要写具体原因，例如：原因 价格。",
-        },
-        "long_name": {
-            "en": "A deal name can be at most {n} characters.",
-            "zh": "商机名最多 {n} 个字。",
-        },
-        "long_reason": {
-            "en": "The reason can be at most {n} characters.",
-            "zh": "原因最多 {n} 个字。",
-        },
-        "stage_sep": {"en": ", ", "zh": "、"},
-    }
-)
+_ = Catalog("parsing.deals")
 
 
 # Words for each default stage besides its name and its Chinese label (views.label).

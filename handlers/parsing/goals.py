@@ -28,58 +28,7 @@ from handlers.views.goals import metric_label, show_amount_fn
 
 NO_CURRENCY = "XXX"
 
-_ = Catalog(
-    {
-        "no_metric": {
-            "en": "Which metric? revenue, deals, visits or contacts — e.g. /goal {year} revenue 10m",
-            "zh": "哪项指标？销售额、赢单数、拜访或新增联系人，例如：/目标 {year} 销售额 1000万",
-        },
-        "no_target": {
-            "en": "What is the target? e.g. /goal {year} {metric} {example}",
-            "zh": "目标是多少？例如：/目标 {year} {metric} {example}",
-        },
-        "bad_amount": {
-            "en": "“{text}” is not an amount I can read. Write it like 10m, 800k, ¥10M or 1000万.",
-            "zh": "看不懂金额“{text}”。请写成 1000万、1.5亿、10m 或 ¥10M 这样。",
-        },
-        "bad_count": {
-            "en": "“{text}” is not a whole number; {metric} are counted one by one, e.g. 200.",
-            "zh": "“{text}”不是整数。{metric}按个数计，例如 200。",
-        },
-        "two": {
-            "en": "Two {what} in one message (“{a}” and “{b}”) — give one.",
-            "zh": "一条消息里有两个{what}（“{a}”和“{b}”），请只写一个。",
-        },
-        "what_year": {"en": "periods", "zh": "期间"},
-        "what_metric": {"en": "metrics", "zh": "指标"},
-        "what_target": {"en": "targets", "zh": "目标值"},
-        "what_who": {"en": "people, teams or accounts", "zh": "对象"},
-        "bad_year": {
-            "en": "{year} is outside the years kam keeps goals for ({low}-{high}).",
-            "zh": "{year} 年不在可设目标的范围内（{low}-{high}）。",
-        },
-        "quarter_set": {
-            "en": "Goals are set for a whole year; shape the quarters with “months …”.",
-            "zh": "目标按年设定；如需按季节调整，请用“按月 …”给出 12 个月的数值。",
-        },
-        "months_count": {
-            "en": "“months” needs twelve values, January first; I found {n}.",
-            "zh": "“按月”需要 12 个数值（从 1 月开始），现在有 {n} 个。",
-        },
-        "months_sum": {
-            "en": "The twelve months add up to {total}, not the target {target}.",
-            "zh": "12 个月合计 {total}，与目标 {target} 不一致。",
-        },
-        "who_missing": {
-            "en": "For whom? @someone, team NAME or an account name.",
-            "zh": "给谁设定？@某人、团队 名称 或客户名。",
-        },
-        "metric_won_revenue": {"en": "revenue", "zh": "赢单金额"},
-        "metric_won_deals": {"en": "deals", "zh": "赢单数"},
-        "metric_interactions": {"en": "visits", "zh": "跟进次数"},
-        "metric_new_contacts": {"en": "contacts", "zh": "新增联系人"},
-    }
-)
+_ = Catalog("parsing.goals")
 
 # The words for each metric, longest first when matching.
 METRIC_WORDS: dict[GoalMetric, tuple[str, ...]] = {

@@ -29,54 +29,7 @@ from handlers.people import (
     parse_user_ref,
 )
 
-_ = Catalog(
-    {
-        "who": {
-            "en": "Whom? Name them as @handle (or a Slack mention).",
-            "zh": "请指定用户：@账号（或 Slack 提及）。",
-        },
-        "bad_handle": {
-            "en": "“{handle}” can't be a handle: use letters, digits, dots, dashes "
-            "or underscores (at most 64).",
-            "zh": "“{handle}”不能作为账号：只能包含字母、数字、点、横线或下划线（最多 64 个）。",
-        },
-        "unknown_option": {
-            "en": "I don't understand “{word}”. Options: rep/manager/admin, team, manager @who, "
-            "manages, lang, tz, name, slack, wecom, email, handle.",
-            "zh": "看不懂“{word}”。可用选项：销售/经理/管理员、团队、上级 @某人、管理、语言、"
-            "时区、姓名、slack、企业微信、邮箱、账号。",
-        },
-        "needs_value": {"en": "“{word}” needs a value.", "zh": "“{word}”后面需要填写内容。"},
-        "bad_lang": {
-            "en": "Language must be en or zh, not “{value}”.",
-            "zh": "语言只能是 en（英文）或 zh（中文），不能是“{value}”。",
-        },
-        "bad_tz": {
-            "en": "“{value}” is not a timezone; use an IANA name like Asia/Shanghai "
-            "or America/New_York.",
-            "zh": "“{value}”不是有效时区，请使用 Asia/Shanghai、America/New_York 这样的名称。",
-        },
-        "bad_slack": {
-            "en": "“{value}” is not a Slack member id (they look like U0123ABC).",
-            "zh": "“{value}”不是 Slack 成员 ID（形如 U0123ABC）。",
-        },
-        "bad_wecom": {
-            "en": "“{value}” is not a WeCom user id (letters, digits, _ . @ -).",
-            "zh": "“{value}”不是企业微信账号（字母、数字及 _ . @ -）。",
-        },
-        "bad_email": {"en": "“{value}” is not an email address.", "zh": "“{value}”不是邮箱地址。"},
-        "too_long": {
-            "en": "The {what} is too long (at most {n} characters).",
-            "zh": "{what}太长（最多 {n} 个字符）。",
-        },
-        "nothing_to_set": {
-            "en": "What should change? e.g. /user set @carol team East lang zh",
-            "zh": "要修改什么？例如 /用户 设置 @carol 团队 华东 语言 zh",
-        },
-        "name_field": {"en": "name", "zh": "姓名"},
-        "team_field": {"en": "team name", "zh": "团队名"},
-    }
-)
+_ = Catalog("parsing.users")
 
 
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")

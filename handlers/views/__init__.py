@@ -12,48 +12,11 @@ from domain.calendar import Birthday, lunar_day_name, lunar_month_name, next_occ
 from domain.models import Contact
 from handlers.i18n import Catalog
 
-_ = Catalog(
-    {
-        "visit": {"en": "visit", "zh": "拜访"},
-        "call": {"en": "call", "zh": "电话"},
-        "meeting": {"en": "meeting", "zh": "会议"},
-        "meal": {"en": "meal", "zh": "宴请"},
-        "message": {"en": "message", "zh": "消息"},
-        "lead": {"en": "lead", "zh": "线索"},
-        "qualify": {"en": "qualify", "zh": "需求确认"},
-        "proposal": {"en": "proposal", "zh": "方案"},
-        "negotiation": {"en": "negotiation", "zh": "谈判"},
-        "won": {"en": "won", "zh": "赢单"},
-        "lost": {"en": "lost", "zh": "输单"},
-        "decision_maker": {"en": "decision maker", "zh": "决策人"},
-        "influencer": {"en": "influencer", "zh": "影响者"},
-        "champion": {"en": "champion", "zh": "支持者"},
-        "user": {"en": "user", "zh": "使用者"},
-        "procurement": {"en": "procurement", "zh": "采购"},
-        "blocker": {"en": "blocker", "zh": "反对者"},
-        "prospect": {"en": "prospect", "zh": "潜在"},
-        "active": {"en": "active", "zh": "合作中"},
-        "at_risk": {"en": "at risk", "zh": "有风险"},
-        "churned": {"en": "churned", "zh": "已流失"},
-    }
-)
+_ = Catalog("views")
 
 # Babel date patterns (https://babel.pocoo.org/en/latest/dates.html#pattern-syntax) and
 # the words around a birthday.
-_formats = Catalog(
-    {
-        "date": {"en": "MMM d", "zh": "M月d日"},
-        "day": {"en": "yyyy-MM-dd", "zh": "y年M月d日"},
-        "birthday": {"en": "MMMM d", "zh": "M月d日"},
-        "birthday_year": {"en": "MMMM d, y", "zh": "y年M月d日"},
-        "lunar": {"en": "lunar {leap}{month}/{day}", "zh": "农历{leap}{month_name}{day_name}"},
-        "lunar_year": {
-            "en": "lunar {leap}{month}/{day}, {year}",
-            "zh": "{year}年农历{leap}{month_name}{day_name}",
-        },
-        "leap": {"en": "leap ", "zh": "闰"},
-    }
-)
+_formats = Catalog("views.formats")
 
 
 def label(value: str | None, lang: str) -> str:

@@ -14,33 +14,7 @@ from handlers.i18n import Catalog
 from handlers.views import clip, label
 from storage import health
 
-_ = Catalog(
-    {
-        "interaction": {"en": "{kind} logged at {account}", "zh": "{account} 的{kind}记录"},
-        "task_new": {"en": "next step #{id}", "zh": "下一步 #{id}"},
-        "task_done": {"en": "#{id} marked done", "zh": "#{id} 的完成标记"},
-        "task_edit": {"en": "change to next step #{id}", "zh": "待办 #{id} 的修改"},
-        "contact_new": {"en": "new contact {name}", "zh": "新联系人 {name}"},
-        "contact_edit": {"en": "change to contact {name}", "zh": "联系人 {name} 的修改"},
-        "contact_gone": {"en": "removal of contact {name}", "zh": "联系人 {name} 的删除"},
-        "snooze_on": {"en": "snooze of {account}", "zh": "{account} 的暂停提醒"},
-        "snooze_off": {"en": "end of the snooze on {account}", "zh": "{account} 的取消暂停"},
-        "account_edit": {"en": "change to {account}", "zh": "{account} 的修改"},
-        "account_new": {"en": "new account {account}", "zh": "新客户 {account}"},
-        "reminder_new": {"en": "reminder #{id}", "zh": "提醒 #{id}"},
-        "reminder_off": {"en": "cancelling reminder #{id}", "zh": "提醒 #{id} 的取消"},
-        "deal_new": {"en": "new deal {name}", "zh": "新商机 {name}"},
-        "deal_edit": {"en": "change to deal {name}", "zh": "商机 {name} 的修改"},
-        "user_new": {"en": "new user @{handle}", "zh": "新用户 @{handle}"},
-        "user_edit": {"en": "change to @{handle}", "zh": "@{handle} 的修改"},
-        "team_new": {"en": "new team {name}", "zh": "新团队 {name}"},
-        "goal": {"en": "goal change", "zh": "目标修改"},
-        "import": {"en": "import of {file}: {what}", "zh": "导入 {file}：{what}"},
-        "more": {"en": "{n} more", "zh": "另 {n} 项"},
-        "other": {"en": "{entity} change", "zh": "{entity} 修改"},
-        "sep": {"en": ", ", "zh": "，"},
-    }
-)
+_ = Catalog("views.changes")
 
 # Which changes lead the "Undid: …" sentence; link rows are part of their parent.
 _ORDER = {

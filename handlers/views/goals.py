@@ -23,36 +23,9 @@ from handlers.i18n import Catalog
 from handlers.views import fmt_money
 from storage.goals import actuals
 
-_ = Catalog(
-    {
-        "bar": {
-            "en": "{bar} · expected {expected}% · {status}",
-            "zh": "{bar} · 按时间应达 {expected}% · {status}",
-        },
-        "numbers": {"en": "{actual} of {target}", "zh": "已完成 {actual} / 目标 {target}"},
-        "needed": {
-            "en": "{amount} a month needed over the {months} months left",
-            "zh": "剩余 {months} 个月，每月需完成 {amount}",
-        },
-        "quarter_cell": {
-            "en": "Q{q} {actual}/{target}{done}",
-            "zh": "Q{q} {actual}/{target}{done}",
-        },
-        "ahead": {"en": "ahead of pace", "zh": "超前"},
-        "on_pace": {"en": "on pace", "zh": "进度正常"},
-        "behind": {"en": "behind", "zh": "落后"},
-        "done": {"en": "done", "zh": "已完成"},
-    }
-)
+_ = Catalog("views.goals")
 
-_metrics = Catalog(
-    {
-        "won_revenue": {"en": "won revenue", "zh": "赢单金额"},
-        "won_deals": {"en": "won deals", "zh": "赢单数"},
-        "interactions": {"en": "interactions", "zh": "跟进次数"},
-        "new_contacts": {"en": "new contacts", "zh": "新增联系人"},
-    }
-)
+_metrics = Catalog("views.goals.metrics")
 
 
 def metric_label(metric: GoalMetric, lang: str) -> str:

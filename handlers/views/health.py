@@ -12,44 +12,7 @@ from handlers.i18n import Catalog
 from handlers.views import fmt_money
 from storage.health import HealthFacts
 
-_ = Catalog(
-    {
-        "was": {"en": ", was {previous}", "zh": "，上次 {previous}"},
-        "exposure_value": {"en": "{exposure} of {limit} limit", "zh": "{exposure} / 额度 {limit}"},
-        "rfm_inputs": {
-            "en": "last deal or payment {days} · {n} in 12 months · {money} in 12 months",
-            "zh": "最近成交或回款 {days} · 近 12 个月 {n} 次 · 近 12 个月 {money}",
-        },
-        "days_ago": {"en": "{n} days ago", "zh": "{n} 天前"},
-        "never": {"en": "never", "zh": "从未"},
-        "ltv_value": {
-            "en": "{value} = {revenue}/yr × {years} yrs × {margin}% margin − {cost} acquisition",
-            "zh": "{value} = 年收入 {revenue} × {years} 年 × 毛利 {margin}% − 获客成本 {cost}",
-        },
-        "ltv_unknown": {
-            "en": "— (needs annual revenue and margin; /tier {account} shows the factors)",
-            "zh": "—（需要年收入和毛利率；/分级 {account} 可查看各项因素）",
-        },
-        "h_csat": {
-            "en": "CSAT {avg} ({n} scores, 12 months) · latest {last}{was}",
-            "zh": "满意度 {avg}（近 12 个月 {n} 次）· 最近 {last}{was}",
-        },
-        "h_no_csat": {
-            "en": "CSAT — (no scores in 12 months)",
-            "zh": "满意度 —（近 12 个月无评分）",
-        },
-        "h_complaints": {
-            "en": "Open complaints: {n}, the oldest {days} days",
-            "zh": "未解决投诉 {n} 条，最久 {days} 天",
-        },
-        "h_receivables": {
-            "en": "Receivables: {open} open · {overdue} overdue · exposure {exposure}",
-            "zh": "应收：未收 {open} · 逾期 {overdue} · 敞口 {exposure}",
-        },
-        "h_rfm": {"en": "RFM {code} · {inputs}", "zh": "RFM {code} · {inputs}"},
-        "h_ltv": {"en": "Lifetime value {value}", "zh": "终身价值 {value}"},
-    }
-)
+_ = Catalog("views.health")
 
 
 def fmt_pct(value: Decimal | None) -> str:

@@ -16,74 +16,9 @@ from handlers.views import fmt_money
 LISTED = 20
 BUTTONS = 8  # proposals with their own accept/reject buttons
 
-_ = Catalog(
-    {
-        "title": {
-            "en": "Tier review {quarter}: {n} changes to decide",
-            "zh": "{quarter} 分级复核：{n} 项调整待决定",
-        },
-        "line": {
-            "en": "#{id} {account}: {from_tier} → {to_tier} ({direction}) · score {old} → {new} "
-            "({thresholds})",
-            "zh": "#{id} {account}：{from_tier} → {to_tier}（{direction}）· 评分 {old} → {new}"
-            "（{thresholds}）",
-        },
-        "up": {"en": "up", "zh": "升级"},
-        "down": {"en": "down", "zh": "降级"},
-        "thresholds": {"en": "A from {a}, B from {b}", "zh": "A ≥ {a}，B ≥ {b}"},
-        "change": {"en": "{factor} {old} → {new}{detail}", "zh": "{factor} {old} → {new}{detail}"},
-        "override_reason": {
-            "en": "set to {tier} by hand ({reason}); the score says otherwise",
-            "zh": "手动设为 {tier}（{reason}），评分结果不同",
-        },
-        "annual_revenue": {"en": "annual revenue", "zh": "年收入"},
-        "satisfaction": {"en": "satisfaction", "zh": "满意度"},
-        "payment_record": {"en": "payment record", "zh": "回款记录"},
-        "payment_days": {"en": "payment days", "zh": "回款天数"},
-        "d_annual_revenue": {
-            "en": " (won or paid in the last 12 months)",
-            "zh": "（近 12 个月赢单或回款）",
-        },
-        "d_satisfaction": {
-            "en": " (CSAT average of {n} scores)",
-            "zh": "（{n} 次满意度评分的平均）",
-        },
-        "d_payment_record": {
-            "en": " ({on_time} of {due} invoices paid on time)",
-            "zh": "（{due} 张应收中 {on_time} 张按时回款）",
-        },
-        "d_payment_days": {
-            "en": " (mean days from invoice to payment)",
-            "zh": "（开票到回款的平均天数）",
-        },
-        "how": {
-            "en": "Accept all: /review accept all · one by one: /review accept N or "
-            "/review reject N why",
-            "zh": "全部接受：/复核 全部接受 · 逐项：/复核 接受 编号，或 /复核 拒绝 编号 原因",
-        },
-        "accept_all": {"en": "Accept all", "zh": "全部接受"},
-        "accept": {"en": "Accept #{id}", "zh": "接受 #{id}"},
-        "reject": {"en": "Reject #{id}", "zh": "拒绝 #{id}"},
-        "more": {
-            "en": "…and {n} more — /review lists them",
-            "zh": "……还有 {n} 项，发送 /复核 查看",
-        },
-        "quarter": {"en": "{year} Q{q}", "zh": "{year} 年第 {q} 季度"},
-        "days": {"en": "{n} days", "zh": "{n} 天"},
-        "review_command": {"en": "review", "zh": "复核"},
-        "accept_all_word": {"en": "accept all", "zh": "全部接受"},
-        "accept_word": {"en": "accept", "zh": "接受"},
-        "reject_word": {"en": "reject", "zh": "拒绝"},
-    }
-)
+_ = Catalog("views.tiers")
 
-_labels = Catalog(
-    {
-        "A": {"en": "strategic", "zh": "战略"},
-        "B": {"en": "key", "zh": "重点"},
-        "C": {"en": "maintain", "zh": "维护"},
-    }
-)
+_labels = Catalog("views.tiers.labels")
 
 
 def tier_label(tier: str, lang: str) -> str:

@@ -16,48 +16,7 @@ from schedules.registry import JobSpec
 from schedules.timing import Slot, working_days_from
 from storage import queries
 
-_ = Catalog(
-    {
-        "bd_title": {"en": "Birthdays and anniversaries", "zh": "生日与纪念日"},
-        "today": {"en": "Today", "zh": "今天"},
-        "tomorrow": {"en": "Tomorrow", "zh": "明天"},
-        "in_days": {"en": "In {n} days ({date})", "zh": "{n} 天后（{date}）"},
-        "birthday": {
-            "en": "{when}: {name}{title} at {account} — birthday{age} ({birthday})",
-            "zh": "{when}：{account} {name}{title} — 生日{age}（{birthday}）",
-        },
-        "age": {"en": ", turns {n}", "zh": "，{n} 岁"},
-        "anniversary": {
-            "en": "{when}: {account} — {n} years of partnership (since {start})",
-            "zh": "{when}：{account} — 合作 {n} 周年（{start} 起）",
-        },
-        "anniversary_one": {
-            "en": "{when}: {account} — one year of partnership (since {start})",
-            "zh": "{when}：{account} — 合作 1 周年（{start} 起）",
-        },
-        "tip_day": {
-            "en": "    Tip: call or message them today; a small gift from the team goes a long way.",
-            "zh": "    建议：今天打个电话或发条祝福，团队的一份小礼物很加分。",
-        },
-        "tip_ahead": {
-            "en": "    Tip: order a card or gift now so it arrives on the day.",
-            "zh": "    建议：现在准备贺卡或礼物，确保当天送到。",
-        },
-        "tip_lunar": {
-            "en": "    Tip: a lunar birthday is often the one family celebrates — a call means a lot.",
-            "zh": "    建议：农历生日往往是家人一起过的，打个电话祝福很有心意。",
-        },
-        "tip_dm": {
-            "en": "    Tip: {name} decides — a good moment to ask for a short meeting.",
-            "zh": "    建议：{name} 是决策人，正好约个简短的见面。",
-        },
-        "tip_anniversary": {
-            "en": "    Tip: thank them — a note from your manager, or an executive visit.",
-            "zh": "    建议：表达感谢——请经理写封感谢信，或安排高层拜访。",
-        },
-        "title_suffix": {"en": " ({title})", "zh": "（{title}）"},
-    }
-)
+_ = Catalog("schedules.jobs.birthdays")
 
 
 def _when(event: date, today: date, lang: str) -> str:

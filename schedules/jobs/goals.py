@@ -14,25 +14,7 @@ from schedules.registry import JobSpec
 from schedules.timing import WEEKDAYS, Slot
 from storage import queries
 
-_ = Catalog(
-    {
-        "goals_title": {
-            "en": "Goal progress · week {week}",
-            "zh": "目标进度 · 第 {week} 周",
-        },
-        "your_goals": {"en": "Your goals", "zh": "你的目标"},
-        "team_table": {"en": "{team} — team", "zh": "{team} — 团队"},
-        "pace": {"en": "{line} · {status}", "zh": "{line} · {status}"},
-        "ahead": {"en": "ahead", "zh": "领先"},
-        "on_pace": {"en": "on pace", "zh": "正常"},
-        "behind": {"en": "behind", "zh": "落后"},
-        "done_goal": {"en": "done", "zh": "已完成"},
-        "goals_summary": {
-            "en": "{behind} behind pace, {ok} on pace or ahead, {done} done",
-            "zh": "落后 {behind} 项，正常或领先 {ok} 项，已完成 {done} 项",
-        },
-    }
-)
+_ = Catalog("schedules.jobs.goals")
 
 
 _PACE_WORD = {

@@ -16,30 +16,7 @@ from schedules.registry import JobSpec
 from schedules.timing import Slot
 from storage import queries
 
-_ = Catalog(
-    {
-        "lapse_title": {
-            "en": "{n} of your accounts need contact",
-            "zh": "你有 {n} 个客户需要跟进",
-        },
-        "lapse_title_one": {
-            "en": "One of your accounts needs contact",
-            "zh": "你有 1 个客户需要跟进",
-        },
-        "unplanned": {"en": "Nothing planned — {n}", "zh": "尚无安排 — {n}"},
-        "planned": {"en": "Planned — {n}", "zh": "已有安排 — {n}"},
-        "escalation_title": {
-            "en": "{n} of your team's accounts are past twice their cadence",
-            "zh": "团队有 {n} 个客户已超过两倍跟进周期未联系",
-        },
-        "escalation_title_one": {
-            "en": "One of your team's accounts is past twice its cadence",
-            "zh": "团队有 1 个客户已超过两倍跟进周期未联系",
-        },
-        "escalation_line": {"en": "{owner}: {line}", "zh": "{owner}：{line}"},
-        "view": {"en": "View {name}", "zh": "查看 {name}"},
-    }
-)
+_ = Catalog("schedules.jobs.lapse")
 
 
 def build(plan: Plan) -> list[Outbound]:

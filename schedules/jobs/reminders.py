@@ -20,25 +20,7 @@ from schedules.registry import JobSpec
 from schedules.timing import Slot
 from storage import audit, queries
 
-_ = Catalog(
-    {
-        "reminder_title": {"en": "Reminder: {account}", "zh": "提醒：{account}"},
-        "reminders_title": {"en": "{n} reminders today", "zh": "今天有 {n} 条提醒"},
-        "reminder_line": {"en": "{account} — {text}", "zh": "{account} — {text}"},
-        "was_due": {"en": " (due {date})", "zh": "（原定 {date}）"},
-        "repeats": {"en": " · {every}", "zh": " · {every}"},
-        "next": {"en": ", next {date}", "zh": "，下次 {date}"},
-        "once": {"en": "once", "zh": "仅一次"},
-        "every_days": {"en": "every {n} days", "zh": "每 {n} 天"},
-        "every_day": {"en": "every day", "zh": "每天"},
-        "every_weeks": {"en": "every {n} weeks", "zh": "每 {n} 周"},
-        "every_week": {"en": "every week", "zh": "每周"},
-        "every_months": {"en": "every {n} months", "zh": "每 {n} 个月"},
-        "every_month": {"en": "every month", "zh": "每月"},
-        "every_years": {"en": "every {n} years", "zh": "每 {n} 年"},
-        "every_year": {"en": "every year", "zh": "每年"},
-    }
-)
+_ = Catalog("schedules.jobs.reminders")
 
 
 def describe_every(reminder: Reminder, lang: str) -> str:

@@ -16,26 +16,7 @@ from schedules.registry import JobSpec
 from schedules.timing import Slot
 from storage import queries
 
-_ = Catalog(
-    {
-        "tasks_title": {
-            "en": "Next steps: {overdue} overdue, {today} due today",
-            "zh": "待办：逾期 {overdue} 项，今天到期 {today} 项",
-        },
-        "overdue": {"en": "Overdue", "zh": "已逾期"},
-        "due_today": {"en": "Due today", "zh": "今天到期"},
-        "task_overdue": {
-            "en": "#{id} {account} — {text} · due {date}, {n} days ago",
-            "zh": "#{id} {account} — {text} · {date} 到期，已逾期 {n} 天",
-        },
-        "task_overdue_one": {
-            "en": "#{id} {account} — {text} · due yesterday",
-            "zh": "#{id} {account} — {text} · 昨天到期",
-        },
-        "task_today": {"en": "#{id} {account} — {text}", "zh": "#{id} {account} — {text}"},
-        "done": {"en": "Done #{id}", "zh": "完成 #{id}"},
-    }
-)
+_ = Catalog("schedules.jobs.tasks")
 
 
 def build(plan: Plan) -> list[Outbound]:

@@ -189,7 +189,7 @@ def test_list_groups_people_by_team(engine, chat):
     assert east.title == "kam users (3)"
     zh = chat.say("wang", "/用户 列表 华东")
     assert zh.sections[0].title == "华东（1 人）"
-    assert zh.sections[0].lines == ("@wang · 王磊 · 销售 · → Bob · WeCom",)
+    assert zh.sections[0].lines == ("@wang · 王磊 · 销售 · → Bob · 企业微信",)
 
 
 def test_show_one_person(engine, chat):

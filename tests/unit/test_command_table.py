@@ -20,8 +20,7 @@ def test_every_command_module_is_listed_and_declares_a_command():
 def test_each_build_is_a_new_table_and_adding_to_one_leaves_the_next_alone():
     first = command_table()
     first.add(CommandSpec(
-        name="extra", aliases=(), summary={"en": "x"}, usage={"en": "/extra"},
-        example={"en": "/extra"}, parse=lambda args, pctx: None, run=lambda ctx, cmd: None,
+        name="extra", aliases=(), parse=lambda args, pctx: None, run=lambda ctx, cmd: None,
     ))  # fmt: skip
     assert first.find("extra") is not None
     assert command_table().find("extra") is None
