@@ -21,7 +21,7 @@ from sqlmodel import select
 from domain.errors import KamError
 from domain.models import Invoice, Payment
 from handlers.csvimport import cells as c
-from handlers.csvimport.importers import AccountRefs, Importer, Row, _same_key
+from handlers.csvimport.base import AccountRefs, Importer, Row, same_key
 from handlers.csvimport.plan import Change, RowPlan
 from handlers.errors import error_text
 from storage import audit
@@ -55,7 +55,7 @@ class _FinanceImporter(Importer):
 
     def check(self, rows: list[Row]) -> None:
         AccountRefs(self.session).resolve(rows)
-        _same_key(rows, lambda r: r.get("number"), "this number")
+        same_key(rows, lambda r: r.get("number"), "this number")
         house = self.settings.currency
         for row in rows:
             obj = self._find(row.get("number") or "")
