@@ -22,6 +22,7 @@ from handlers.csvimport.base import (
     same_key,
 )
 from handlers.csvimport.plan import RowPlan
+from handlers.i18n import languages
 from storage import audit
 from storage import users as user_store
 from storage.csvio import (
@@ -40,7 +41,7 @@ class UserImporter(Importer):
         "team": c.text,
         "manager": c.person,
         "timezone": c.timezone,
-        "language": c.choice(("en", "zh")),
+        "language": c.choice(languages()),  # one per message file
         **dict.fromkeys(IDENTITY_COLUMNS, c.text),
         "email": c.email,
     }

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from domain.errors import ParseError
 from domain.models import Role
 from handlers.context import IdentityRef, ParseContext
-from handlers.i18n import Catalog
+from handlers.i18n import Catalog, languages
 from handlers.parsing.text import tokenize_quoted
 from handlers.people import (
     HANDLE,
@@ -88,7 +88,7 @@ class UserOptions(BaseModel):
     team: str | None = None
     manages: list[str] | None = None
     manager: UserRef | None = None
-    language: Literal["en", "zh"] | None = None
+    language: str | None = None  # one of handlers.i18n.languages()
     timezone: str | None = None
     display_name: str | None = None
     identities: dict[str, str] | None = None  # platform → external id
@@ -145,7 +145,7 @@ def _set_option(
             raise ParseError(_("unknown_option", lang, word=value))
         opts["role"] = role
     elif field == "language":
-        code = LANG_WORDS.get(value.lower())
+        code = LANG_WORDS.get(value.lower(), value if value in languages() else None)
         if code is None:
             raise ParseError(_("bad_lang", lang, value=value))
         opts["language"] = code
