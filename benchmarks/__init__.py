@@ -34,8 +34,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from bot.config import Settings
 from domain.models import Account, User
-from domain.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ from sqlalchemy import Engine, event, select
 
 from benchmarks import Sampled, Stats, bench_settings, cli, sample_accounts
 from bot.bootstrap import build_commands
+from bot.config import Settings
 from domain.goals import GoalMetric
 from domain.models import Goal, GoalScope, User
-from domain.settings import Settings
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.notify import RecordingNotifier
 from handlers.render.slack import render_blocks

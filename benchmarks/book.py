@@ -45,7 +45,7 @@ from domain.tiers import TierFactors, TierPolicy, score
 from domain.types import UTCDateTime
 
 if TYPE_CHECKING:
-    from domain.settings import Settings
+    from bot.config import Settings
 from storage.demo.book import _KIND_WEIGHTS, OPEN_STAGES, SEED, _draw_factors
 
 # --- the large synthetic book -------------------------------------------------------
@@ -481,8 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     import os
     import time as clock
 
+    from bot.config import Settings
     from bot.tables import format_table
-    from domain.settings import Settings
     from storage.engine import make_engine
     from storage.migrate import ensure_schema
 

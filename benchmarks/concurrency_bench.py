@@ -24,7 +24,7 @@ from sqlalchemy import Engine, event
 from benchmarks import Stats, bench_settings, cli, sample_accounts
 from benchmarks.visit_bench import first_contacts, interactions, messages
 from bot.bootstrap import build_commands
-from domain.settings import Settings
+from bot.config import Settings
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.notify import RecordingNotifier
 from handlers.replies import Severity

@@ -41,8 +41,8 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, event, func, insert, select, update
 
 from benchmarks.book import generate_large
+from bot.config import Settings
 from domain.models import Account, Delivery, Goal, Reminder, Role, Team, TeamManager, User
-from domain.settings import Settings
 from schedules.jobs import job_table
 from schedules.registry import run
 from storage.engine import make_engine

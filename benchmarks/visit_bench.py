@@ -22,8 +22,8 @@ from sqlalchemy import Engine, event, func, select
 
 from benchmarks import Sampled, Stats, bench_settings, cli, sample_accounts
 from bot.bootstrap import build_commands
+from bot.config import Settings
 from domain.models import Contact, Interaction
-from domain.settings import Settings
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.notify import RecordingNotifier
 from handlers.render.slack import render_blocks

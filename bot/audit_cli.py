@@ -20,8 +20,8 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.config import Settings, load_settings
 from domain.errors import KamError
-from domain.settings import Settings, load_settings
 from storage import accounts, users
 from storage.audit import TrailEntry, trail
 from storage.engine import make_engine

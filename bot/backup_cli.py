@@ -26,8 +26,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import URL, make_url
 
+from bot.config import load_settings
 from domain.errors import KamError
-from domain.settings import load_settings
 from storage.engine import normalize_url
 
 COUNTED = {"account": "accounts", "interaction": "interactions", "audit_entry": "audit entries"}

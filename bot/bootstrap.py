@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from bot.config import Settings
 from bot.metrics import Metrics, MetricsNotifier
-from domain.settings import Settings
 from handlers.commands import command_table
 from handlers.directory import Directory
 from handlers.dispatcher import Dispatcher

@@ -11,13 +11,13 @@ import typer
 
 from bot.audit_cli import audit_command
 from bot.backup_cli import backup_command
+from bot.config import Settings, load_settings
 from bot.csv_cli import export_command, import_command
 from bot.docs import docs_command
 from bot.doctor import doctor_command
 from bot.jobs_cli import jobs_app, scheduler_command
 from bot.slack.cli import slack_app
 from domain.errors import KamError
-from domain.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from domain.models import User

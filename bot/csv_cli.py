@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.config import load_settings
 from bot.tables import print_counts
 from domain.errors import KamError
-from domain.settings import load_settings
 from storage.csvio import KINDS
 
 DEFAULT_ACTOR = "admin"

@@ -29,9 +29,9 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from bot.config import Settings, load_settings
 from domain.errors import KamError
 from domain.models import User
-from domain.settings import Settings, load_settings
 from storage.engine import make_engine, normalize_url
 from storage.migrate import alembic_config, current_revision, head_revision
 

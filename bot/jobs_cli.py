@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.config import Settings, load_settings
 from domain.errors import KamError
-from domain.settings import Settings, load_settings
 from handlers.notify import Notifier, Recipient
 from handlers.render.text import render_text
 from handlers.replies import Reply

@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from domain.settings import Settings
+from bot.config import Settings
 from handlers.logcontext import current_request_id
 
 REDACTED = "[redacted]"

@@ -12,7 +12,7 @@ Every error the domain raises carries a message key and parameters, not finished
 (``InvalidInput("tier_unknown", value="D")``): handlers/errors.py words it in the
 user's language and the dispatcher adds one correct example.  Handlers raise these
 errors with words already in the user's language; both are shown as they come.
-domain/settings.py's configuration errors are for the operator (the CLI prints them)
+bot/config.py's configuration errors are for the operator (the CLI prints them)
 and stay English sentences.
 """
 

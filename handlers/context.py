@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, SQLModel
 
 from domain.models import User
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.replies import Reply
 from storage import audit
 
@@ -46,7 +46,7 @@ class ParseContext:
     now: datetime  # aware, in the actor's timezone
     lang: str
     currency: str
-    settings: Settings
+    settings: Policy
     # Which of these strings are account names or aliases (case-insensitive)?
     known_accounts: Callable[[list[str]], set[str]] = lambda names: set()
     # the message's mentions by token (casefolded): ``@carol`` → IdentityRef
@@ -77,7 +77,7 @@ class Outgoing:
 class Context:
     session: Session
     actor: User
-    settings: Settings
+    settings: Policy
     now: datetime
     platform: str
     channel: str | None

@@ -29,8 +29,8 @@ from domain.cadence import ContactStatus, contact_status
 from domain.goals import GoalMetric, GoalProgress, PaceStatus, period_bounds, progress, progress_bar
 from domain.health import assess_health, policy_of
 from domain.models import Goal, Team
+from domain.policy import Policy
 from domain.risks import AccountSnapshot, DealSnapshot, Risk, Severity, assess
-from domain.settings import Settings
 from handlers.i18n import Catalog
 from handlers.replies import Action, Field, Reply
 from handlers.replies import Severity as ReplySeverity
@@ -87,7 +87,7 @@ class LapsedAccount:
 def find_lapsed(
     rows: Iterable[AccountRow],
     *,
-    settings: Settings,
+    settings: Policy,
     now: datetime,
     tz_of: Callable[[AccountRow], ZoneInfo],
 ) -> list[LapsedAccount]:
@@ -153,7 +153,7 @@ def deal_snapshot(deal: DealRow, today: date, tz: ZoneInfo) -> DealSnapshot:
     return DealSnapshot(deal.name, deal.stage, deal.amount, deal.currency, days, deal.close_date)
 
 
-def deal_risks(deal: DealRow, settings: Settings, today: date, tz: ZoneInfo) -> list[Risk]:
+def deal_risks(deal: DealRow, settings: Policy, today: date, tz: ZoneInfo) -> list[Risk]:
     """What the deal rules of ``domain.risks`` say about one deal, on its own."""
     snapshot = AccountSnapshot(
         name=deal.account_name,
@@ -186,7 +186,7 @@ def goal_statuses(
     rows: list[tuple[Goal, str | None, int | None]],
     *,
     people: People,
-    settings: Settings,
+    settings: Policy,
     today: date,
 ) -> list[GoalStatus]:
     """Progress of each goal over its year as of ``today`` (actuals set-based)."""
@@ -211,7 +211,7 @@ def goal_statuses(
     return out
 
 
-def goal_line(gs: GoalStatus, lang: str, settings: Settings, *, who: bool = True) -> str:
+def goal_line(gs: GoalStatus, lang: str, settings: Policy, *, who: bool = True) -> str:
     """``Alice Chen · won revenue ███░░ 30% · ¥3M / ¥10M · expected 88%``."""
     metric = GoalMetric(gs.goal.metric)
     p = gs.progress
@@ -255,7 +255,7 @@ class TeamRisks:
 
 
 def gather_risks(
-    session: Session, *, settings: Settings, now: datetime, team_ids: Collection[int]
+    session: Session, *, settings: Policy, now: datetime, team_ids: Collection[int]
 ) -> list[TeamRisks]:
     """The digest of each team in ``team_ids`` (by team name), in a fixed number of
     statements however large the book: about ten, plus one per goal metric and scope."""
@@ -347,7 +347,7 @@ def digest_reply(
     *,
     lang: str,
     today: date,
-    settings: Settings,
+    settings: Policy,
     private_teams: Collection[int] = (),
     limit: int | None = GROUP_LIMIT,
     pushed: bool = True,

@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound, Unavailable
 from domain.models import Team, User
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.context import Context, IdentityRef, Outgoing, ParseContext
 from handlers.directory import Directory
 from handlers.errors import error_text, hint_text
@@ -94,7 +94,7 @@ class Dispatcher:
     def __init__(
         self,
         engine: Engine,
-        settings: Settings,
+        settings: Policy,
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] | None = None,
         *,

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.notify import Notifier, Recipient, SendError
 from handlers.replies import Reply
 from storage import ledger
@@ -114,7 +114,7 @@ class _Clock:
 
 def deliver(
     engine: Engine,
-    settings: Settings,
+    settings: Policy,
     notifier: Notifier,
     messages: list[Outbound],
     *,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from domain.models import User
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.i18n import Catalog
 from handlers.notify import Recipient, user_recipient
 from schedules.delivery import ledger_name
@@ -42,7 +42,7 @@ class Plan:
     def __init__(
         self,
         session: Session,
-        settings: Settings,
+        settings: Policy,
         now: datetime,
         slot: Slot,
         on_demand: bool,

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.notify import Notifier
 from schedules.delivery import JobReport, Outbound, deliver
 from schedules.plan import Plan
@@ -44,7 +44,7 @@ class Runner(Protocol):
     def __call__(
         self,
         engine: Engine,
-        settings: Settings,
+        settings: Policy,
         notifier: Notifier | None,
         now: datetime,
         *,
@@ -58,11 +58,11 @@ class Runner(Protocol):
 class JobSpec:
     name: str
     summary: str  # one line: `kam jobs list` and the README
-    slot: Callable[[Settings], Slot] | None = None  # a push: its time of day
+    slot: Callable[[Policy], Slot] | None = None  # a push: its time of day
     build: Callable[[Plan], list[Outbound]] | None = None  # a push: its messages
     runner: Runner | None = None  # or: a job with steps of its own
-    when: Callable[[Settings], str] | None = None  # in words (default: from slot/daily_at)
-    next_at: Callable[[datetime, Settings], datetime | None] | None = None  # (default: slot)
+    when: Callable[[Policy], str] | None = None  # in words (default: from slot/daily_at)
+    next_at: Callable[[datetime, Policy], datetime | None] | None = None  # (default: slot)
     daily_at: time | None = None  # None: ticks; else once a day then, in kam's time zone
 
     def __post_init__(self) -> None:
@@ -81,7 +81,7 @@ class JobSpec:
         """Whether the scheduler runs it every tick (else once a day, ``daily_at``)."""
         return self.daily_at is None
 
-    def describe(self, settings: Settings) -> str:
+    def describe(self, settings: Policy) -> str:
         """When it runs, in words (``kam jobs list``)."""
         if self.when is not None:
             return self.when(settings)
@@ -95,7 +95,7 @@ class JobSpec:
             day = f"weekdays {at}" if slot.weekdays_only else f"daily {at}"
         return day + " in each recipient's time zone"
 
-    def next_slot(self, now: datetime, settings: Settings) -> datetime | None:
+    def next_slot(self, now: datetime, settings: Policy) -> datetime | None:
         """When it next acts, in kam's time zone; None when only the scheduler knows
         (``daily_at``: its trigger's next fire time)."""
         if self.next_at is not None:
@@ -141,7 +141,7 @@ class JobTable:
 def run(
     spec: JobSpec,
     engine: Engine,
-    settings: Settings,
+    settings: Policy,
     notifier: Notifier | None,
     now: datetime,
     *,

@@ -40,7 +40,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.notify import Notifier
 from schedules.delivery import JobReport
 from schedules.registry import JobSpec, JobTable, run
@@ -58,7 +58,7 @@ def _tick_trigger() -> CronTrigger:
     return CronTrigger(minute=f"*/{TICK_MINUTES}", timezone=UTC)
 
 
-def _trigger(spec: JobSpec, settings: Settings) -> CronTrigger:
+def _trigger(spec: JobSpec, settings: Policy) -> CronTrigger:
     if spec.ticks:
         return _tick_trigger()
     at = spec.daily_at
@@ -88,7 +88,7 @@ def job_timer(name: str, on_job: JobObserver) -> Iterator[None]:
 def tick(
     spec: JobSpec,
     engine: Engine,
-    settings: Settings,
+    settings: Policy,
     notifier: Notifier,
     clock: Clock | None = None,
     on_job: JobObserver = unobserved,
@@ -109,7 +109,7 @@ def tick(
 def create_scheduler(
     jobs: JobTable,
     engine: Engine,
-    settings: Settings,
+    settings: Policy,
     notifier: Notifier,
     *,
     clock: Clock | None = None,
@@ -159,7 +159,7 @@ class JobInfo:
     next_tick: datetime
 
 
-def job_infos(jobs: JobTable, settings: Settings, now: datetime) -> list[JobInfo]:
+def job_infos(jobs: JobTable, settings: Policy, now: datetime) -> list[JobInfo]:
     """Each job, its slot, and when it next runs (ticks, and the slot in kam's zone)."""
     out = []
     for spec in jobs:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.settings import ScheduleConfig, Settings
+from domain.policy import Policy, ScheduleConfig
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -41,7 +41,7 @@ class Slot:
         return self.weekday is not None
 
 
-def zone(name: str | None, settings: Settings) -> ZoneInfo:
+def zone(name: str | None, settings: Policy) -> ZoneInfo:
     """The named time zone, or kam's default for a name that is missing or unknown."""
     if name:
         try:

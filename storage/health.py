@@ -57,7 +57,7 @@ from domain.models import (
     Invoice,
     Payment,
 )
-from domain.settings import Settings
+from domain.policy import Policy
 
 ZERO = Decimal(0)
 CHURNED = AccountStatus.churned.value
@@ -283,7 +283,7 @@ def unapplied_payments(session: Session, account_id: int, currency: str) -> list
 
 
 def account_receivables(
-    session: Session, account: Account, *, today: date, settings: Settings
+    session: Session, account: Account, *, today: date, settings: Policy
 ) -> Receivables:
     return receivables(
         balances_by_account(session, where=account.id).get(account.id, []),
@@ -315,7 +315,7 @@ def rfm_book(
     session: Session,
     *,
     now: datetime,
-    settings: Settings,
+    settings: Policy,
     tz: ZoneInfo,
     of: Collection[int] | None = None,
 ) -> RfmBook:
@@ -389,7 +389,7 @@ _NOTHING: frozenset[str] = frozenset()
 
 
 def _in_house(
-    amounts: dict[str, Decimal] | None, settings: Settings
+    amounts: dict[str, Decimal] | None, settings: Policy
 ) -> tuple[Decimal, frozenset[str]]:
     house = settings.currency
     if not amounts:
@@ -417,7 +417,7 @@ class RfmCache:
         self._books: dict[tuple, RfmBook] = {}
         self._lock = threading.Lock()
 
-    def book(self, session: Session, *, now: datetime, settings: Settings, tz: ZoneInfo) -> RfmBook:
+    def book(self, session: Session, *, now: datetime, settings: Policy, tz: ZoneInfo) -> RfmBook:
         marks = session.exec(
             select(
                 select(func.max(Deal.closed_at)).scalar_subquery(),
@@ -481,7 +481,7 @@ def health_facts(
     account: Account,
     *,
     now: datetime,
-    settings: Settings,
+    settings: Policy,
     tz: ZoneInfo,
     with_rfm: bool = True,
     rfm_cache: RfmCache | None = None,
@@ -535,7 +535,7 @@ def health_signals(
     session: Session,
     *,
     now: datetime,
-    settings: Settings,
+    settings: Policy,
     tz: ZoneInfo,
     team_ids: Collection[int] | None = None,
     account_ids: Collection[int] | None = None,
@@ -592,7 +592,7 @@ class ReviewInput:
 
 
 def review_inputs(
-    session: Session, *, now: datetime, settings: Settings, tz: ZoneInfo
+    session: Session, *, now: datetime, settings: Policy, tz: ZoneInfo
 ) -> list[ReviewInput]:
     """Every account that is not churned, with what the book says about its tier factors.
 

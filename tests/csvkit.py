@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
-from domain.settings import Settings
+from bot.config import Settings
 from handlers.csvimport import ImportPlan, ImportResult, apply_import, plan_import
 from storage import users
 from storage.csvio import export_csv

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from domain.settings import Settings
+from bot.config import Settings
 from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.notify import RecordingNotifier

@@ -18,8 +18,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.config import SlackSettings
 from bot.slack.web import make_client, send_error
-from domain.settings import SlackSettings
 from handlers.notify import Recipient, SendError
 from handlers.render.slack import render_blocks
 from handlers.replies import Reply

@@ -24,7 +24,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler, Retr
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 
-from domain.settings import SlackSettings
+from bot.config import SlackSettings
 from handlers.notify import SendError
 
 log = logging.getLogger(__name__)

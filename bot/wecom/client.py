@@ -49,7 +49,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from domain.settings import WecomSettings
+from bot.config import WecomSettings
 from handlers.notify import SendError
 from storage import tokens
 from storage.session import unit_of_work

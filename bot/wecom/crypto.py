@@ -33,8 +33,8 @@ from sqlalchemy import Engine, update
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import WeChatException
 
+from bot.config import WecomSettings
 from domain.models import InboundEvent
-from domain.settings import WecomSettings
 from storage.inbound import claim_event
 from storage.session import unit_of_work
 

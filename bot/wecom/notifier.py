@@ -28,8 +28,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.config import WecomSettings
 from bot.wecom.client import WecomApiError, WecomClient
-from domain.settings import WecomSettings
 from handlers.notify import Recipient, SendError
 from handlers.render.wecom import MARKDOWN_LIMIT, TEXT_LIMIT, render_markdown, render_wecom_text
 from handlers.replies import Reply

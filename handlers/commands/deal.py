@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import Ambiguous, InvalidInput, NotFound
 from domain.models import Account, Deal, DealStage, DealStageChange, User
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.auth import require_read, require_write
 from handlers.context import Context
 from handlers.i18n import Catalog
@@ -194,18 +194,18 @@ def _columns(deal: Deal) -> dict[str, object]:
 # --- showing ----------------------------------------------------------------------
 
 
-def probability(settings: Settings, stage: str) -> int | None:
+def probability(settings: Policy, stage: str) -> int | None:
     return settings.deals.probabilities.get(stage)
 
 
-def weighted(deal: Deal, settings: Settings) -> Decimal | None:
+def weighted(deal: Deal, settings: Policy) -> Decimal | None:
     p = probability(settings, deal.stage)
     if p is None:
         return None
     return (deal.amount * p / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def next_stage(settings: Settings, stage: str) -> str | None:
+def next_stage(settings: Policy, stage: str) -> str | None:
     """The stage after ``stage`` on the way to won (None once closed)."""
     order = settings.deals.open_stages
     if stage not in order:

@@ -34,7 +34,7 @@ from sqlmodel import Session, select
 
 from domain.errors import InvalidInput, NotFound
 from domain.models import AuditEntry
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.csvimport.importers import CHANNEL, importers
 from handlers.csvimport.plan import Change, Conflict, ImportPlan, ImportResult, RowPlan
 from storage import audit
@@ -80,7 +80,7 @@ def plan_import(
     kind: str,
     src: TextIO | BinaryIO | bytes | str | os.PathLike[str],
     *,
-    settings: Settings,
+    settings: Policy,
     now: datetime,
     file: str = "",
 ) -> ImportPlan:

@@ -27,7 +27,7 @@ from domain.models import (
     User,
 )
 from domain.names import name_key
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.csvimport import cells as c
 from handlers.csvimport.plan import Change, RowPlan
 from storage import audit
@@ -107,7 +107,7 @@ class Importer:
     # columns an empty cell cannot clear, and their defaults when creating
     required: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, session: Session, settings: Settings, now: datetime, file: str) -> None:
+    def __init__(self, session: Session, settings: Policy, now: datetime, file: str) -> None:
         self.session, self.settings, self.now, self.file = session, settings, now, file
         self.names = Names(session)
         self.actor_id: int | None = None

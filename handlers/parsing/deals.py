@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from domain.errors import ParseError
 from domain.models import DealStage
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.context import ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import split_account
@@ -85,7 +85,7 @@ class DealCommand(BaseModel):
 # --- parsing ----------------------------------------------------------------------
 
 
-def stage_words(settings: Settings) -> dict[str, str]:
+def stage_words(settings: Policy) -> dict[str, str]:
     """Every word that names a configured stage (casefolded), and the stage it names."""
     words: dict[str, str] = {}
     for stage in settings.deals.probabilities:
@@ -99,7 +99,7 @@ def stage_words(settings: Settings) -> dict[str, str]:
     return words
 
 
-def _stage_list(settings: Settings, lang: str) -> str:
+def _stage_list(settings: Policy, lang: str) -> str:
     sep = _("stage_sep", lang)
     return sep.join(label(s, lang) for s in settings.deals.probabilities)
 

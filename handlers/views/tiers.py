@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from domain.models import Account, TierProposal
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.i18n import Catalog
 from handlers.replies import Action, Reply, Severity
 from handlers.views import fmt_money
@@ -31,7 +31,7 @@ def quarter_label(quarter: str, lang: str) -> str:
     return _("quarter", lang, year=year, q=q)
 
 
-def proposal_line(p: TierProposal, account_name: str, lang: str, settings: Settings) -> str:
+def proposal_line(p: TierProposal, account_name: str, lang: str, settings: Policy) -> str:
     """One proposal with the reason in numbers: tiers, scores, thresholds, factor changes."""
     th = settings.tiers.thresholds
     direction = "up" if p.to_tier < p.from_tier else "down"
@@ -85,7 +85,7 @@ def proposals_reply(
     rows: Sequence[tuple[TierProposal, Account]],
     *,
     lang: str,
-    settings: Settings,
+    settings: Policy,
     quarter: str,
     limit: int = LISTED,
 ) -> Reply:

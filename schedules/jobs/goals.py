@@ -4,7 +4,7 @@ teams' table (weekly, ``goals_day`` at ``goals_time``)."""
 from __future__ import annotations
 
 from domain.goals import GoalMetric, PaceStatus
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.digest import GoalStatus, goal_line, goal_statuses
 from handlers.i18n import Catalog
 from handlers.replies import Reply, Severity
@@ -25,7 +25,7 @@ _PACE_WORD = {
 }
 
 
-def _paced(gs: GoalStatus, lang: str, settings: Settings, *, who: bool = True) -> str:
+def _paced(gs: GoalStatus, lang: str, settings: Policy, *, who: bool = True) -> str:
     return _(
         "pace",
         lang,

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import Engine
 
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.notify import Notifier
 from schedules.delivery import JobReport
 from schedules.registry import JobSpec
@@ -29,7 +29,7 @@ for ten minutes.  Two days of inbound records is ample."""
 
 def run_housekeeping(
     engine: Engine,
-    settings: Settings,
+    settings: Policy,
     notifier: Notifier | None,
     now: datetime,
     *,

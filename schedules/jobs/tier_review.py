@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 from domain.errors import InvalidInput
 from domain.health import BookFactors, TierChange, policy_of, propose_tier, quarter_of
 from domain.models import Account, ProposalStatus, Role, TierProposal, TierReview, User
-from domain.settings import Settings
+from domain.policy import Policy
 from handlers.notify import Notifier, user_recipient
 from handlers.views.tiers import proposals_reply
 from schedules.delivery import JobReport, Outbound, deliver, ledger_name
@@ -58,7 +58,7 @@ TIER_REVIEW = "tier-review"
 
 def run_tier_review(
     engine: Engine,
-    settings: Settings,
+    settings: Policy,
     notifier: Notifier | None,
     now: datetime,
     *,
@@ -107,7 +107,7 @@ def run_tier_review(
 
 
 def review_book(
-    session: Session, *, settings: Settings, now: datetime, quarter: str, on_demand: bool = False
+    session: Session, *, settings: Policy, now: datetime, quarter: str, on_demand: bool = False
 ) -> tuple[TierReview, list[TierProposal]]:
     """Re-score every account, store this run and its new proposals (nothing is sent)."""
     session.execute(
@@ -157,7 +157,7 @@ def review_book(
 
 
 def proposed_changes(
-    inputs: list[ReviewInput], settings: Settings
+    inputs: list[ReviewInput], settings: Policy
 ) -> list[tuple[ReviewInput, TierChange]]:
     """The tier changes the book's figures call for (accounts with bad factors skipped)."""
     policy = policy_of(settings)
@@ -228,7 +228,7 @@ def deciders(people: People, account: Account) -> list[User]:
 
 
 def _messages(
-    session: Session, settings: Settings, now: datetime, quarter: str
+    session: Session, settings: Policy, now: datetime, quarter: str
 ) -> tuple[list[Outbound], int]:
     """One message per (manager, review run) still owed, from the proposals still pending."""
     rows = session.exec(
@@ -269,7 +269,7 @@ def _messages(
 
 
 def _dry_messages(
-    session: Session, settings: Settings, now: datetime, quarter: str
+    session: Session, settings: Policy, now: datetime, quarter: str
 ) -> list[Outbound]:
     """What a review now would propose, worded for each manager; nothing is stored."""
     inputs = review_inputs(session, now=now, settings=settings, tz=settings.tz)
@@ -306,7 +306,7 @@ def _dry_messages(
 # --- the job's declaration ------------------------------------------------------------
 
 
-def _slot(settings: Settings) -> Slot:
+def _slot(settings: Policy) -> Slot:
     return Slot(settings.schedule.digest_time, weekdays_only=True)
 
 

@@ -35,7 +35,7 @@ from domain.models import (
 from domain.tiers import TierFactors, TierPolicy, score
 
 if TYPE_CHECKING:
-    from domain.settings import Settings
+    from domain.policy import Policy
 
 SEED = 42
 OPEN_STAGES = (DealStage.lead, DealStage.qualify, DealStage.proposal, DealStage.negotiation)
@@ -717,7 +717,7 @@ _FIXED_TASKS: dict[str, tuple[tuple[str, int | None, int | None], ...]] = {
 }
 
 
-def _plan(today: date, settings: Settings) -> _Book:
+def _plan(today: date, settings: Policy) -> _Book:
     clock = _Clock(today, settings.tz)
     policy: TierPolicy = settings.tiers
     team_of = {u.handle: u.team for u in USERS}

@@ -38,7 +38,7 @@ from domain.models import (
 from storage.tiering import apply_score
 
 if TYPE_CHECKING:
-    from domain.settings import Settings
+    from domain.policy import Policy
 from storage.demo.book import TEAMS, USERS, _AccountPlan, _Clock, _GoalPlan, _plan
 
 
@@ -83,7 +83,7 @@ class DemoSummary:
 # --- writing the plan ---------------------------------------------------------------
 
 
-def seed_demo(session: Session, *, settings: Settings, today: date | None = None) -> DemoSummary:
+def seed_demo(session: Session, *, settings: Policy, today: date | None = None) -> DemoSummary:
     """Write the demo book (idempotently) and say what it holds.  Never commits."""
     today = today or datetime.now(settings.tz).date()
     book = _plan(today, settings)
@@ -173,7 +173,7 @@ def _write_account(
     plan: _AccountPlan,
     teams: dict[str, Team],
     users: dict[str, User],
-    settings: Settings,
+    settings: Policy,
     clock: _Clock,
 ) -> Counter[str]:
     spec = plan.spec

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from bot.bootstrap import build_app
+from bot.config import Settings
 from bot.server import BotServer
-from domain.settings import Settings
 
 
 @pytest.fixture

@@ -536,7 +536,7 @@ def running_fake() -> Iterator[FakeSlack]:
 def slack_env(fake: FakeSlack, start_server, engine) -> SlackEnv:
     """kam's server on a fresh database holding ``tests.harness.book``, Slack pointed at
     the fake (request ``fake`` before ``start_server``, so the server stops first)."""
-    from domain.settings import Settings, SlackSettings
+    from bot.config import Settings, SlackSettings
     from tests.harness import book
 
     ids = book(engine)

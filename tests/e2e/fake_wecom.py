@@ -38,7 +38,7 @@ import httpx
 import xmltodict
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
-from domain.settings import Settings, WecomSettings
+from bot.config import Settings, WecomSettings
 
 CORP_ID = "wwkam0000test0001"
 AGENT_ID = 1000002

@@ -1,6 +1,6 @@
 import httpx
 
-from domain.settings import Settings
+from bot.config import Settings
 
 
 def test_healthz_answers_ok_when_the_database_does(start_server):

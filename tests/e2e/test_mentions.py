@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.config import Settings, SlackSettings
 from bot.slack.markup import read as read_slack
 from bot.wecom.markup import read as read_wecom
 from domain.models import User
-from domain.settings import Settings, SlackSettings
 from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.parsing.users import UserCommand

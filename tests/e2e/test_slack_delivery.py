@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.config import SlackSettings
 from bot.slack.delivery import Origin, Responder
 from bot.slack.notifier import SlackNotifier
-from domain.settings import SlackSettings
 from handlers.render.slack import render_blocks
 from handlers.replies import Reply, Visibility
 from tests.e2e.fake_slack import BOT_TOKEN, FakeSlack, running_fake

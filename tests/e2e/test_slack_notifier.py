@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.bootstrap import build_notifier
+from bot.config import Settings, SlackSettings
 from bot.slack.notifier import SlackNotifier
-from domain.settings import Settings, SlackSettings
 from handlers.notify import Recipient, SendError
 from handlers.render.slack import render_blocks
 from handlers.replies import Action, Reply

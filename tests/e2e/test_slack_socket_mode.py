@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.bootstrap import build_app
+from bot.config import Settings, SlackSettings
 from bot.slack.socket_mode import start_socket_mode
 from domain.errors import InvalidInput
-from domain.settings import Settings, SlackSettings
 from tests.e2e.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,

@@ -319,7 +319,7 @@ def test_a_scheduled_push_asks_wecom_to_drop_a_duplicate_and_an_answer_does_not(
 
 
 def test_the_scheduler_marks_its_sends_as_pushes(engine):
-    from domain.settings import Settings
+    from bot.config import Settings
     from handlers.notify import RecordingNotifier
     from schedules.delivery import JobReport, Outbound, deliver
     from storage.ledger import DeliveryKey

@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import event, inspect
 from sqlmodel import select
 
+from bot.config import Settings
 from domain.cadence import contact_status
 from domain.health import HealthPolicy, HealthSignals, assess_health
 from domain.models import (
@@ -23,7 +24,6 @@ from domain.models import (
     User,
 )
 from domain.risks import AccountSnapshot, assess
-from domain.settings import Settings
 from handlers.render.slack import render_blocks
 from handlers.render.wecom import render_markdown
 from handlers.replies import Severity

@@ -335,7 +335,7 @@ def test_the_last_admin_stays(engine, chat):
 def test_someone_reached_only_on_wecom_reads_chinese(engine):
     """The language comes from the platforms' directories (WeCom's is Chinese)."""
     from bot.bootstrap import build_directories
-    from domain.settings import Settings
+    from bot.config import Settings
 
     book(engine)
     chat = Chat(engine, directories=build_directories(Settings(), engine))

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from bot.config import Settings
 from domain.models import (
     Account,
     AccountAlias,
@@ -19,7 +20,6 @@ from domain.models import (
     Team,
     User,
 )
-from domain.settings import Settings
 from handlers.csvimport import ImportResult, apply_import, plan_import
 from storage.csvio import BOM, COLUMNS, KINDS, ImportRejected, export_csv
 from storage.demo import seed_demo

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.config import Settings
 from domain.models import AuditEntry, Invoice, Payment
-from domain.settings import Settings
 from storage.demo import seed_demo
 from storage.engine import make_engine
 from storage.migrate import upgrade

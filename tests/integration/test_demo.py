@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from benchmarks.book import generate_large
+from bot.config import Settings
 from domain.cadence import contact_status
 from domain.calendar import Birthday, next_anniversary, next_occurrence
 from domain.models import (
@@ -29,7 +30,6 @@ from domain.models import (
     TeamManager,
     User,
 )
-from domain.settings import Settings
 from storage import users
 from storage.demo import DemoSummary, seed_demo
 from storage.engine import make_engine

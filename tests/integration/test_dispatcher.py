@@ -153,7 +153,7 @@ def test_anything_else_is_not_understood_with_help_pointed_to(engine):
 
 
 def test_a_database_outage_says_try_again_in_both_languages():
-    from domain.settings import Settings
+    from bot.config import Settings
     from handlers.dispatcher import Dispatcher, Incoming
     from storage.engine import make_engine
 

@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.config import Settings
 from domain.models import InboundEvent
-from domain.settings import Settings
 from schedules.jobs import job_table
 from schedules.registry import run
 from storage.inbound import claim_event

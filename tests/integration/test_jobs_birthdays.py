@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from lunardate import LunarDate
 
+from bot.config import Settings
 from domain.models import Account, User
-from domain.settings import ScheduleConfig, Settings
+from domain.policy import ScheduleConfig
 from handlers.notify import RecordingNotifier
 from schedules.jobs import job_table
 from schedules.registry import run

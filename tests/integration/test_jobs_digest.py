@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import Settings
 from domain.models import Account, Complaint, Team, User
-from domain.settings import ScheduleConfig, Settings
+from domain.policy import ScheduleConfig
 from handlers.notify import RecordingNotifier
 from handlers.replies import Reply
 from schedules.jobs import job_table

@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.config import Settings
 from domain.models import Account, CsatScore, Invoice
-from domain.settings import Settings
 from handlers.notify import RecordingNotifier
 from schedules.jobs import job_table
 from schedules.registry import run

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import Settings
 from domain.models import Account, Team, User
-from domain.settings import Settings
 from handlers.notify import RecordingNotifier
 from schedules.jobs import job_table
 from schedules.registry import run

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.config import Settings
 from domain.models import Account, User
-from domain.settings import ScheduleConfig, Settings
+from domain.policy import ScheduleConfig
 from handlers.notify import RecordingNotifier
 from handlers.replies import Reply
 from schedules.jobs import job_table

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.config import Settings
 from domain.models import Account, Contact, Delivery, Reminder, User
-from domain.settings import Settings
 from handlers.notify import RecordingNotifier, SendError
 from schedules.delivery import JobReport, Outbound, deliver
 from schedules.jobs import job_table
@@ -119,7 +119,7 @@ DIES_WHILE_SENDING = textwrap.dedent(
     """
     import os, signal, sys
     from datetime import datetime
-    from domain.settings import Settings
+    from bot.config import Settings
     from schedules.jobs import job_table
     from schedules.registry import run
     from storage.engine import make_engine
@@ -168,7 +168,7 @@ RACER = textwrap.dedent(
     """
     import sys, time
     from datetime import datetime
-    from domain.settings import Settings
+    from bot.config import Settings
     from schedules.jobs import job_table
     from schedules.registry import run
     from storage.engine import make_engine

@@ -13,8 +13,9 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import inspect
 from sqlmodel import select
 
+from bot.config import Settings
 from domain.models import Account, Delivery, User
-from domain.settings import ScheduleConfig, Settings
+from domain.policy import ScheduleConfig
 from handlers.notify import RecordingNotifier
 from schedules import scheduler
 from schedules.jobs import job_table

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import schedules.jobs
 from bot.bootstrap import build_app, build_scheduler
 from bot.cli import app
-from domain.settings import Settings
+from bot.config import Settings
 from handlers.notify import RecordingNotifier
 from schedules import scheduler
 from schedules.delivery import JobReport

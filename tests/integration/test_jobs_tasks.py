@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.config import Settings
 from domain.models import Account, Task, User
-from domain.settings import Settings
 from handlers.notify import RecordingNotifier
 from schedules.jobs import job_table
 from schedules.registry import run

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.config import Settings, SlackSettings, WecomSettings
 from bot.logging_setup import Redactor, configure_logging
 from bot.metrics import Metrics, MetricsNotifier
-from domain.settings import Settings, SlackSettings, WecomSettings
 from handlers.commands import command_table
 from handlers.dispatcher import Dispatcher, Incoming
 from handlers.logcontext import bind_request

@@ -12,10 +12,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.bootstrap import build_app, build_scheduler
+from bot.config import Settings
 from bot.metrics import Metrics, MetricsNotifier, start_metrics_server
 from domain.errors import Ambiguous, Forbidden, ParseError, Unavailable
 from domain.models import Delivery
-from domain.settings import Settings
 from handlers.dispatcher import Incoming
 from handlers.notify import Recipient, RecordingNotifier, SendError
 from handlers.observe import outcome_of

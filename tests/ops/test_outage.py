@@ -29,9 +29,9 @@ from sqlmodel import select
 
 import storage.engine
 from bot.bootstrap import App, build_app
+from bot.config import Settings
 from bot.server import BotServer
 from domain.models import AuditEntry, Interaction, Task
-from domain.settings import Settings
 from handlers.dispatcher import Incoming
 from handlers.notify import RecordingNotifier
 from handlers.replies import Reply

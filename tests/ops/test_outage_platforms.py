@@ -24,9 +24,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.bootstrap import App, build_app
+from bot.config import SlackSettings
 from bot.server import BotServer
 from domain.models import InboundEvent, Interaction
-from domain.settings import SlackSettings
 from storage.session import unit_of_work
 from tests.e2e.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackCaller, dm_event
 from tests.e2e.fake_wecom import FakeWecom, WecomPeer, wecom_settings

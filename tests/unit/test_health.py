@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.config import Settings
 from domain.health import (
     AccountHistory,
     Balance,
@@ -46,7 +47,6 @@ from domain.health import (
     win_rate,
     with_book,
 )
-from domain.settings import Settings
 from domain.tiers import TierFactors, TierPolicy, score
 from handlers.views.risks import describe
 

@@ -1,7 +1,7 @@
 import pytest
 
+from bot.config import load_settings
 from domain.errors import InvalidInput
-from domain.settings import load_settings
 
 
 def test_defaults_without_any_configuration(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""kam's configuration: environment variables plus an optional ``kam.toml``.
+"""kam's configuration, read at the edge: environment variables plus an optional ``kam.toml``.
 
 Policies (tier weights and thresholds, cadences, risk thresholds, schedule times,
 deal-stage probabilities) may live in ``kam.toml``; secrets come only from the
@@ -17,76 +17,16 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from datetime import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
 
-from domain.cadence import CadencePolicy
 from domain.errors import InvalidInput
-from domain.health import HealthPolicy
-from domain.risks import RiskPolicy
-from domain.tiers import TierPolicy
+from domain.policy import Policy, Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScheduleConfig(_Strict):
-    """When the scheduled pushes go out (in each recipient's own timezone)."""
-
-    lapse_time: time = time(9, 0)
-    birthdays_time: time = time(8, 30)
-    tasks_time: time = time(9, 0)
-    reminders_time: time = time(9, 0)
-    goals_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    goals_time: time = time(9, 0)
-    digest_time: time = time(9, 0)
-    birthday_days_ahead: tuple[int, ...] = (3, 0)
-    quiet_start: time = time(21, 0)
-    quiet_end: time = time(8, 0)
-    skip_weekends: bool = True
-    send_empty_digest: bool = False
-    misfire_grace_hours: int = Field(default=6, ge=1, le=48)
-    claim_timeout_minutes: int = Field(default=10, ge=1)
-    max_attempts: int = Field(default=5, ge=1)
-
-
-class DealConfig(_Strict):
-    """Deal stages in order, with the win probability of each."""
-
-    probabilities: dict[str, int] = Field(
-        default_factory=lambda: {
-            "lead": 10,
-            "qualify": 25,
-            "proposal": 50,
-            "negotiation": 75,
-            "won": 100,
-            "lost": 0,
-        }
-    )
-
-    @field_validator("probabilities")
-    @classmethod
-    def _valid(cls, v: dict[str, int]) -> dict[str, int]:
-        for required in ("won", "lost"):
-            if required not in v:
-                raise ValueError(f"stage '{required}' is required")
-        for stage, p in v.items():
-            if not 0 <= p <= 100:
-                raise ValueError(f"probability of '{stage}' must be 0-100")
-        return v
-
-    @property
-    def open_stages(self) -> list[str]:
-        return [s for s in self.probabilities if s not in ("won", "lost")]
-
-
-class SlackSettings(_Strict):
+class SlackSettings(Strict):
     bot_token: str | None = None
     signing_secret: str | None = None
     app_token: str | None = None
@@ -97,7 +37,7 @@ class SlackSettings(_Strict):
         return bool(self.bot_token)
 
 
-class WecomSettings(_Strict):
+class WecomSettings(Strict):
     corp_id: str | None = None
     agent_id: int | None = None
     secret: str | None = None
@@ -110,41 +50,18 @@ class WecomSettings(_Strict):
         return bool(self.corp_id and self.token and self.encoding_aes_key)
 
 
-class Settings(_Strict):
+class Settings(Policy):
+    """Everything kam is configured with: the policies (``domain.policy.Policy``, which is
+    all the neutral layers see) plus where it runs — database, address, logs and the
+    chat platforms' credentials."""
+
     database_url: str = "sqlite:///kam.db"
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
-    timezone: str = "Asia/Shanghai"
-    language: Literal["en", "zh"] = "en"
-    currency: str = Field(default="CNY", min_length=3, max_length=3)
     log_format: Literal["text", "json"] = "text"
     drain_seconds: float = Field(default=10.0, ge=0)
-    undo_minutes: int = Field(default=10, ge=1)
-    max_note_chars: int = Field(default=4000, ge=1)
-    fx_rates: dict[str, Decimal] = Field(default_factory=dict)
-    tiers: TierPolicy = Field(default_factory=TierPolicy)
-    cadence: CadencePolicy = Field(default_factory=CadencePolicy)
-    risks: RiskPolicy = Field(default_factory=RiskPolicy)
-    health: HealthPolicy = Field(default_factory=HealthPolicy)
-    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
-    deals: DealConfig = Field(default_factory=DealConfig)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     wecom: WecomSettings = Field(default_factory=WecomSettings)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown timezone {v!r} (use an IANA name like Asia/Shanghai)"
-            ) from exc
-        return v
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 SECRET_KEYS = {

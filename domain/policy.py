@@ -1,0 +1,107 @@
+"""kam's policies: the rules the domain and the handlers apply, as plain models.
+
+Where they come from (``kam.toml``, the environment) is the edge's business
+(``bot.config``); here they are only validated values with defaults.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.cadence import CadencePolicy
+from domain.health import HealthPolicy
+from domain.risks import RiskPolicy
+from domain.tiers import TierPolicy
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScheduleConfig(Strict):
+    """When the scheduled pushes go out (in each recipient's own timezone)."""
+
+    lapse_time: time = time(9, 0)
+    birthdays_time: time = time(8, 30)
+    tasks_time: time = time(9, 0)
+    reminders_time: time = time(9, 0)
+    goals_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    goals_time: time = time(9, 0)
+    digest_time: time = time(9, 0)
+    birthday_days_ahead: tuple[int, ...] = (3, 0)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    skip_weekends: bool = True
+    send_empty_digest: bool = False
+    misfire_grace_hours: int = Field(default=6, ge=1, le=48)
+    claim_timeout_minutes: int = Field(default=10, ge=1)
+    max_attempts: int = Field(default=5, ge=1)
+
+
+class DealConfig(Strict):
+    """Deal stages in order, with the win probability of each."""
+
+    probabilities: dict[str, int] = Field(
+        default_factory=lambda: {
+            "lead": 10,
+            "qualify": 25,
+            "proposal": 50,
+            "negotiation": 75,
+            "won": 100,
+            "lost": 0,
+        }
+    )
+
+    @field_validator("probabilities")
+    @classmethod
+    def _valid(cls, v: dict[str, int]) -> dict[str, int]:
+        for required in ("won", "lost"):
+            if required not in v:
+                raise ValueError(f"stage '{required}' is required")
+        for stage, p in v.items():
+            if not 0 <= p <= 100:
+                raise ValueError(f"probability of '{stage}' must be 0-100")
+        return v
+
+    @property
+    def open_stages(self) -> list[str]:
+        return [s for s in self.probabilities if s not in ("won", "lost")]
+
+
+class Policy(Strict):
+    """How kam judges and words the book: the house time zone, language and currency,
+    tiers, cadences, risks, health, schedules and deal stages.  ``bot.config.Settings``
+    adds where kam runs; the neutral layers only ever see these policies."""
+
+    timezone: str = "Asia/Shanghai"
+    language: Literal["en", "zh"] = "en"
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    undo_minutes: int = Field(default=10, ge=1)
+    max_note_chars: int = Field(default=4000, ge=1)
+    fx_rates: dict[str, Decimal] = Field(default_factory=dict)
+    tiers: TierPolicy = Field(default_factory=TierPolicy)
+    cadence: CadencePolicy = Field(default_factory=CadencePolicy)
+    risks: RiskPolicy = Field(default_factory=RiskPolicy)
+    health: HealthPolicy = Field(default_factory=HealthPolicy)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    deals: DealConfig = Field(default_factory=DealConfig)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown timezone {v!r} (use an IANA name like Asia/Shanghai)"
+            ) from exc
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
