@@ -23,7 +23,6 @@ Surnames
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from domain.errors import Ambiguous, NotFound, ParseError
+from domain.names import name_key
 
 from .text import is_cjk, normalize
 
@@ -90,14 +90,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _key(text: str) -> str:
-    """Width-, case- and spacing-insensitive form of a name."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def _compact(text: str) -> str:
-    """``_key`` without spaces and punctuation: ``Acme-Corp`` = ``acme corp``."""
-    return "".join(ch for ch in _key(text) if ch.isalnum())
+    """``name_key`` without spaces and punctuation: ``Acme-Corp`` = ``acme corp``."""
+    return "".join(ch for ch in name_key(text) if ch.isalnum())
 
 
 # ---------------------------------------------------------------------------
@@ -107,14 +102,14 @@ def _compact(text: str) -> str:
 def _scores(query: str, candidates: Sequence[Candidate]) -> list[float]:
     """Best WRatio of ``query`` against each candidate's name and aliases."""
     best = [0.0] * len(candidates)
-    query_key = _key(query)
+    query_key = name_key(query)
     if not query_key:
         return best
     choices: list[str] = []
     owners: list[int] = []
     for i, cand in enumerate(candidates):
         for label in cand.labels:
-            choices.append(_key(label))
+            choices.append(name_key(label))
             owners.append(i)
     for _choice, score, index in process.extract(
         query_key, choices, scorer=fuzz.WRatio, limit=None
@@ -175,12 +170,12 @@ def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
     An empty query raises ``ParseError``.
     """
     query = query.strip()
-    if not _key(query):
+    if not name_key(query):
         raise ParseError("no name given")
     steps = (
         lambda c: c.name == query,
         lambda c: query in c.aliases,
-        lambda c: any(_key(label) == _key(query) for label in c.labels),
+        lambda c: any(name_key(label) == name_key(query) for label in c.labels),
         lambda c: (
             bool(_compact(query)) and any(_compact(label) == _compact(query) for label in c.labels)
         ),
@@ -189,12 +184,12 @@ def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
         found = _unique(query, [i for i, c in enumerate(candidates) if matches(c)], candidates)
         if found is not None:
             return found
-    query_key = _key(query)
+    query_key = name_key(query)
     if len(query_key) >= MIN_PREFIX:
         hits = [
             i
             for i, c in enumerate(candidates)
-            if any(_key(label).startswith(query_key) for label in c.labels)
+            if any(name_key(label).startswith(query_key) for label in c.labels)
         ]
         found = _unique(query, hits, candidates)
         if found is not None:
