@@ -40,6 +40,15 @@ from storage.receivables import (
 _DERIVED = ("paid_amount", "settled_on", "unapplied")
 
 
+def _cell_or_kept(row: Row, obj: Any, column: str, default: Any = None) -> Any:
+    """The row's value of ``column``; the stored one when the file leaves the column out;
+    ``default`` for an empty cell or a new row."""
+    if row.has(column):
+        value = row.get(column)
+        return default if value is None else value
+    return getattr(obj, column) if obj is not None else default
+
+
 class _FinanceImporter(Importer):
     date_columns: ClassVar[tuple[str, ...]] = ()
     model_field: ClassVar[dict[str, str]] = {}
@@ -162,10 +171,7 @@ class InvoiceImporter(_FinanceImporter):
 
     def _data(self, row: Row, obj: Any) -> InvoiceIn:
         def pick(column: str, default: Any = None) -> Any:
-            if row.has(column):
-                value = row.get(column)
-                return default if value is None else value
-            return getattr(obj, column) if obj is not None else default
+            return _cell_or_kept(row, obj, column, default)
 
         return InvoiceIn(
             number=row.get("number"),
@@ -200,10 +206,7 @@ class PaymentImporter(_FinanceImporter):
 
     def _data(self, row: Row, obj: Any) -> PaymentIn:
         def pick(column: str, default: Any = None) -> Any:
-            if row.has(column):
-                value = row.get(column)
-                return default if value is None else value
-            return getattr(obj, column) if obj is not None else default
+            return _cell_or_kept(row, obj, column, default)
 
         if row.has("invoice"):
             invoice = row.get("invoice")
