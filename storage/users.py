@@ -65,17 +65,22 @@ def identities_of(session: Session, user_id: int | None) -> dict[str, str]:
     if user_id is None:
         return {}
     rows = session.exec(select(UserIdentity).where(UserIdentity.user_id == user_id)).all()
-    found = {r.platform: r.external_id for r in rows}
-    order = [p for p in PLATFORMS if p in found] + sorted(set(found) - set(PLATFORMS))
-    return {p: found[p] for p in order}
+    return _preferred({r.platform: r.external_id for r in rows})
 
 
 def all_identities(session: Session) -> dict[int, dict[str, str]]:
-    """Every user's identities: ``{user_id: {platform: external_id}}``."""
-    out: dict[int, dict[str, str]] = {}
-    for row in session.exec(select(UserIdentity).order_by(UserIdentity.id)).all():
-        out.setdefault(row.user_id, {})[row.platform] = row.external_id
-    return out
+    """Every user's identities: ``{user_id: {platform: external_id}}``, each in
+    ``PLATFORMS`` order like ``identities_of`` (the first is where kam reaches them)."""
+    found: dict[int, dict[str, str]] = {}
+    for row in session.exec(select(UserIdentity)).all():
+        found.setdefault(row.user_id, {})[row.platform] = row.external_id
+    return {user_id: _preferred(ids) for user_id, ids in found.items()}
+
+
+def _preferred(found: dict[str, str]) -> dict[str, str]:
+    """``{platform: external_id}`` in the order kam prefers to reach someone."""
+    order = [p for p in PLATFORMS if p in found] + sorted(set(found) - set(PLATFORMS))
+    return {p: found[p] for p in order}
 
 
 def set_identity(
