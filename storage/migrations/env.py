@@ -19,23 +19,28 @@ with engine.connect() as connection:
     # SQLite's batch mode rebuilds a table (copy, drop, rename); dropping one that other
     # rows point at (kam_user, migration 0005) fails while foreign keys are enforced.
     # The pragma cannot change inside a transaction, so it is set on the driver's
-    # connection before the first BEGIN, checked after the commit and set back on.
+    # connection before the first BEGIN; the links are checked before the commit (a
+    # broken one rolls the migration back) and the pragma is set back on whatever
+    # happens, since the connection returns to the app's pool.
     sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection", SAWarning)
-        context.run_migrations()
-    connection.commit()
-    if sqlite:
-        raw = connection.connection.driver_connection
-        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
-        raw.execute("PRAGMA foreign_keys=ON")
-        if broken:
-            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+    raw = connection.connection.driver_connection if sqlite else None
+    if raw is not None:
+        raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection", SAWarning)
+            context.run_migrations()
+            if raw is not None:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+        connection.commit()
+    finally:
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=ON")
