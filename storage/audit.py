@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, select
@@ -135,26 +135,35 @@ def changed_since(session: Session, entries: list[AuditEntry]) -> AuditEntry | N
 
     What makes reverting them unsafe: a colleague changed the same row since.
     """
-    touched = {(e.entity, e.entity_id) for e in entries if e.entity_id is not None}
-    if not touched:
-        return None
-    newest = max(e.id or 0 for e in entries)
-    return session.exec(
-        select(AuditEntry)
-        .where(
-            AuditEntry.id > newest,
-            AuditEntry.undone_at.is_(None),
-            AuditEntry.action != "undo",
-            or_(
-                *(
-                    (AuditEntry.entity == entity) & (AuditEntry.entity_id == entity_id)
-                    for entity, entity_id in touched
+    touched: dict[str, set[int]] = {}
+    for e in entries:
+        if e.entity_id is not None:
+            touched.setdefault(e.entity, set()).add(e.entity_id)
+    newest = max((e.id or 0 for e in entries), default=0)
+    latest: AuditEntry | None = None
+    # A whole import can touch tens of thousands of rows: ask per table, in chunks that
+    # stay under every database's limit on bound parameters.
+    for entity, ids in touched.items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _CHUNK):
+            found = session.exec(
+                select(AuditEntry)
+                .where(
+                    AuditEntry.id > newest,
+                    AuditEntry.undone_at.is_(None),
+                    AuditEntry.action != "undo",
+                    AuditEntry.entity == entity,
+                    AuditEntry.entity_id.in_(ordered[start : start + _CHUNK]),
                 )
-            ),
-        )
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    ).first()
+                .order_by(AuditEntry.id.desc())
+                .limit(1)
+            ).first()
+            if found is not None and (latest is None or (found.id or 0) > (latest.id or 0)):
+                latest = found
+    return latest
+
+
+_CHUNK = 1000
 
 
 def actor_handle(session: Session, entry: AuditEntry) -> str | None:

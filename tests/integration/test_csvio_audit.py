@@ -249,3 +249,19 @@ def test_undo_of_a_long_import_names_the_first_rows_and_counts_the_rest(engine):
     )
     with unit_of_work(engine, write=False) as s:
         assert s.exec(select(Account).where(Account.name.like("Newco%"))).first() is None
+
+
+def test_a_large_import_is_reverted_whole(engine, cli):
+    """1,500 rows: the "changed since?" check must not build one condition per row
+    (SQLite refuses an expression tree deeper than 1,000)."""
+    book(engine)
+    before = state(engine, skip=TRAIL)
+    rows = "".join(f"Acme,Person {n},Engineer\n" for n in range(1500))
+    result = cli(data="account,name,title\n" + rows, kind="contacts")
+    assert result.exit_code == 0, result.output
+    request_id = re.search(r"--revert (import-[0-9a-f]{12})", result.output)[1]
+    with unit_of_work(engine, write=False) as s:
+        assert len(s.exec(select(Contact).where(Contact.name.startswith("Person "))).all()) == 1500
+    reverted = cli("import", "--revert", request_id)
+    assert reverted.exit_code == 0, reverted.output
+    assert state(engine, skip=TRAIL) == before
