@@ -56,25 +56,17 @@ def run_undo(ctx: Context, cmd: Undo) -> Reply:
     if blocker is not None:
         return _refusal(ctx, _("changed_since", lang, what=what, by=blocker))
     try:
-        with session.begin_nested():
-            audit.revert(session, entries, now=ctx.now)
-    except IntegrityError:
-        return _refusal(ctx, _("in_use", lang, what=what))
-    accounts = {e.account_id for e in entries}
-    session.add(
-        AuditEntry(
-            at=ctx.now,
+        audit.revert_command(
+            session,
+            entries,
             actor_id=ctx.actor.id,
             channel=ctx.platform,
             request_id=ctx.request_id,
-            action="undo",
-            entity=entries[0].entity,
-            entity_id=entries[0].entity_id,
-            account_id=accounts.pop() if len(accounts) == 1 else None,
-            summary=f"undid {entries[0].request_id}: {what}"[:1000],
-            after={"request_id": entries[0].request_id, "entries": [e.id for e in entries]},
+            now=ctx.now,
+            what=what,
         )
-    )
+    except IntegrityError:
+        return _refusal(ctx, _("in_use", lang, what=what))
     return Reply(
         title=_("undid", lang, what=what),
         lines=[_("next_undo", lang)],
