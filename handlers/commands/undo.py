@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.models import AuditEntry, User
 from handlers.context import Context, ParseContext
+from handlers.csvimport.base import CHANNEL as IMPORT_CHANNEL
 from handlers.i18n import Catalog
 from handlers.registry import command
 from handlers.replies import Reply, Severity
@@ -81,7 +82,12 @@ def _nothing(ctx: Context) -> Reply:
     )
     if older:
         ago = int((ctx.now - older[0].at).total_seconds() // 60)
-        line = _("too_old", lang, what=describe(ctx, older), ago=ago, minutes=minutes)
+        what = describe(ctx, older)
+        if older[0].channel == IMPORT_CHANNEL:  # an import has its own way back, any time
+            line = _("too_old_import", lang, what=what, ago=ago, minutes=minutes,
+                     request_id=older[0].request_id)  # fmt: skip
+        else:
+            line = _("too_old", lang, what=what, ago=ago, minutes=minutes)
     else:
         line = _("nothing_line", lang, minutes=minutes)
     return Reply(title=_("nothing", lang), lines=[line], severity=Severity.warning)
