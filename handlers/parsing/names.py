@@ -152,7 +152,7 @@ def _unique(query: str, hits: list[int], candidates: Sequence[Candidate]) -> Can
     order = {i: rank for rank, (_s, i) in enumerate(_ranked(query, candidates))}
     distinct.sort(key=lambda i: order[i])
     raise Ambiguous(
-        f"{query!r} matches more than one name",
+        "name_ambiguous",  # worded by handlers.errors
         candidates=_names(distinct, candidates),
         query=query,
     )
@@ -171,7 +171,7 @@ def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
     """
     query = query.strip()
     if not name_key(query):
-        raise ParseError("no name given")
+        raise ParseError("name_missing")
     steps = (
         lambda c: c.name == query,
         lambda c: query in c.aliases,
@@ -202,7 +202,7 @@ def resolve(query: str, candidates: Sequence[Candidate]) -> Candidate:
         if found is not None:
             return found
     raise NotFound(
-        f"nothing is called {query!r}",
+        "name_not_found",  # worded by handlers.errors
         candidates=_names([i for _s, i in ranked], candidates),
         query=query,
     )
@@ -242,7 +242,7 @@ def split_account_and_rest(text: str, candidates: Sequence[Candidate]) -> tuple[
     """
     s = normalize(text)
     if not s:
-        raise ParseError("no name given")
+        raise ParseError("name_missing")
     if s[0] in _OPEN_QUOTES:
         close = s.find(_OPEN_QUOTES[s[0]], 1)
         if close == -1 and s[0] == "“":
