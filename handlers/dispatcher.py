@@ -269,7 +269,10 @@ class Dispatcher:
         if not specs:
             return Reply(
                 title=_("not_understood", lang, text=clip(body, 40)),
-                lines=[_("see_help", lang)],
+                lines=[
+                    _("eg", lang, example=self.commands.find("visit").text("example", lang)),
+                    _("see_help", lang),
+                ],
                 severity=Severity.warning,
             )
         words = _("or", lang).join(spec.text("usage", lang).split()[0] for spec in specs)

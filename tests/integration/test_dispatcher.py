@@ -139,10 +139,12 @@ def test_anything_else_is_not_understood_with_help_pointed_to(engine):
     chat = Chat(engine)
     assert chat.text("alice", "hello there").splitlines() == [
         "! I didn't understand “hello there”",
+        "e.g. /visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday",
         "Type /help to see what kam can do.",
     ]
     assert chat.text("wang", "你好").splitlines() == [
         "! 没看懂“你好”",
+        "例如：/拜访 华夏重工 昨天 见了王总，预算已批 下一步：周五前发方案",
         "输入 /帮助 查看 kam 能做什么。",
     ]
     # never a list of unrelated commands
