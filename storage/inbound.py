@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -33,3 +33,10 @@ def claim_event(session: Session, platform: str, key: str) -> bool:
 def forget_before(session: Session, cutoff: datetime) -> int:
     """Drop records older than any platform redelivers (housekeeping)."""
     return session.execute(delete(InboundEvent).where(InboundEvent.received_at < cutoff)).rowcount
+
+
+def count_before(session: Session, cutoff: datetime) -> int:
+    """How many records ``forget_before`` would drop (a dry run reads, never writes)."""
+    return session.execute(
+        select(func.count()).select_from(InboundEvent).where(InboundEvent.received_at < cutoff)
+    ).scalar_one()

@@ -311,8 +311,17 @@ def problems(
     )
 
 
+def _sent_before(cutoff: datetime):
+    return (Delivery.status == SENT, Delivery.claimed_at < cutoff)
+
+
 def forget_sent_before(session: Session, cutoff: datetime) -> int:
     """Drop sent rows claimed before ``cutoff`` (their periods are long over)."""
+    return session.execute(delete(Delivery).where(*_sent_before(cutoff))).rowcount
+
+
+def count_sent_before(session: Session, cutoff: datetime) -> int:
+    """How many rows ``forget_sent_before`` would drop (a dry run reads, never writes)."""
     return session.execute(
-        delete(Delivery).where(Delivery.status == SENT, Delivery.claimed_at < cutoff)
-    ).rowcount
+        select(func.count()).select_from(Delivery).where(*_sent_before(cutoff))
+    ).scalar_one()

@@ -41,11 +41,14 @@ def run_housekeeping(
 
     Sends nothing, so ``notifier``, ``on_demand`` and ``worker`` do not matter.
     """
-    with unit_of_work(engine) as session:
-        events = inbound.forget_before(session, now - INBOUND_KEEP)
-        sent = ledger.forget_sent_before(session, now - KEEP_SENT)
-        if dry_run:
-            session.rollback()
+    if dry_run:  # a read-only transaction: no write lock taken, nothing to roll back
+        with unit_of_work(engine, write=False) as session:
+            events = inbound.count_before(session, now - INBOUND_KEEP)
+            sent = ledger.count_sent_before(session, now - KEEP_SENT)
+    else:
+        with unit_of_work(engine) as session:
+            events = inbound.forget_before(session, now - INBOUND_KEEP)
+            sent = ledger.forget_sent_before(session, now - KEEP_SENT)
     verb = "would forget" if dry_run else "forgot"
     report = JobReport(JOB.name, now, dry_run=dry_run)
     report.note = f"{verb} {sent} delivered message(s) and {events} inbound record(s)"
