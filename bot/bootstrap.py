@@ -42,6 +42,12 @@ class App:
     jobs: JobTable
     commands: CommandTable
     metrics: Metrics
+    events: ThreadPoolExecutor  # where committed commands' events are handled
+
+    def close(self) -> None:
+        """Finish the events in hand (a profile being filled), then let the database go."""
+        self.events.shutdown(wait=True)
+        self.engine.dispose()
 
 
 def build_notifier(settings: Settings, engine: Engine) -> Notifier:
@@ -80,6 +86,7 @@ def build_app(
     notifier = notifier or MetricsNotifier(build_notifier(settings, engine), metrics)
     commands = build_commands()
     directories = build_directories(settings, engine)
+    events = ThreadPoolExecutor(1, thread_name_prefix="kam-events")
     dispatcher = Dispatcher(
         engine,
         settings,
@@ -88,9 +95,9 @@ def build_app(
         on_command=metrics.observe_command,
         rfm_cache=RfmCache(),
         directories=directories,
-        on_event=route_events(settings, engine, directories),
+        on_event=route_events(settings, engine, directories, events),
     )
-    return App(settings, engine, dispatcher, notifier, build_jobs(), commands, metrics)
+    return App(settings, engine, dispatcher, notifier, build_jobs(), commands, metrics, events)
 
 
 def build_commands() -> CommandTable:
@@ -100,12 +107,14 @@ def build_commands() -> CommandTable:
 
 
 def route_events(
-    settings: Settings, engine: Engine, directories: dict[str, Directory]
+    settings: Settings,
+    engine: Engine,
+    directories: dict[str, Directory],
+    worker: ThreadPoolExecutor,
 ) -> Callable[[object], None]:
     """Where a committed command's events (``handlers.events``) go: a registered user's
     profile is filled from their platforms' directories, on one worker thread so the
-    reply does not wait for Slack or WeCom."""
-    worker = ThreadPoolExecutor(1, thread_name_prefix="kam-events")
+    reply does not wait for Slack or WeCom (``App.close`` waits for it)."""
 
     def fill(event: UserRegistered) -> None:
         try:

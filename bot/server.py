@@ -148,4 +148,4 @@ def run_bot(
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
-        kam.engine.dispose()
+        kam.close()
