@@ -36,7 +36,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.wecom.client import WecomClient
 from bot.wecom.crypto import CallbackCrypto, CallbackRejected, parse_xml
 from bot.wecom.directory import WecomDirectory
 from bot.wecom.markup import read
@@ -171,8 +170,8 @@ class WecomCallback:
         self.kam = kam
         settings = kam.settings.wecom
         self.crypto = CallbackCrypto.from_settings(settings, kam.engine)
-        self.client = WecomClient.from_settings(settings, kam.engine)
-        self.directory = WecomDirectory(self.client)
+        self.directory: WecomDirectory = kam.dispatcher.directories["wecom"]  # bootstrap's
+        self.client = self.directory.client
         self._workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="wecom")
         if not (self.client.can_call and settings.agent_id):
             log.warning(
