@@ -208,7 +208,7 @@ def export_command(
     kam = _app()
     with unit_of_work(kam.engine, write=False) as session:
         if file is None:
-            n = export_csv(session, kind, sys.stdout)
+            n = export_csv(session, kind, sys.stdout, bom=False)  # a pipe wants no BOM
         else:
             with file.open("w", encoding="utf-8", newline="") as out:
                 n = export_csv(session, kind, out)

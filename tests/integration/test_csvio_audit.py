@@ -265,3 +265,13 @@ def test_a_large_import_is_reverted_whole(engine, cli):
     reverted = cli("import", "--revert", request_id)
     assert reverted.exit_code == 0, reverted.output
     assert state(engine, skip=TRAIL) == before
+
+
+def test_export_to_a_file_has_a_bom_for_excel_and_to_stdout_none(engine, cli, tmp_path):
+    book(engine)
+    to_file = cli("export", "teams", "teams.csv")
+    assert to_file.exit_code == 0, to_file.output
+    assert (tmp_path / "teams.csv").read_text(encoding="utf-8").startswith("\ufeffname,")
+    to_stdout = cli("export", "teams")
+    assert to_stdout.exit_code == 0
+    assert to_stdout.stdout.startswith("name,")
