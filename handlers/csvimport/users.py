@@ -45,12 +45,17 @@ class UserImporter(Importer):
         **dict.fromkeys(IDENTITY_COLUMNS, c.text),
         "email": c.email,
     }
-    required: ClassVar[dict[str, Any]] = {
-        "display_name": None,
-        "role": "rep",
-        "timezone": "Asia/Shanghai",
-        "language": "en",
-    }
+    required: ClassVar[dict[str, Any]] = {"display_name": None, "role": "rep"}
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        # a new user without these lives in the house's time zone and language, as one
+        # added with /user does (not the model's fixed defaults)
+        self.required = {
+            **type(self).required,
+            "timezone": self.settings.timezone,
+            "language": self.settings.language,
+        }
 
     def check(self, rows: list[Row]) -> None:
         users = list(self.session.exec(select(User)).all())
@@ -119,7 +124,12 @@ class UserImporter(Importer):
             user = plan.obj
             before = audit.snapshot(user) if user is not None else None
             if user is None:
-                user = User(handle=plan.values["handle"], display_name=changes["display_name"])
+                user = User(
+                    handle=plan.values["handle"],
+                    display_name=changes["display_name"],
+                    timezone=self.settings.timezone,
+                    language=self.settings.language,
+                )
                 by_handle[name_key(user.handle)] = user
             identities: dict[str, str | None] = {}
             for column, new in changes.items():

@@ -332,3 +332,20 @@ def test_export_without_bom_and_unknown_kind(engine):
     assert "wang,王磊,rep,华东,bob,Asia/Shanghai,zh,,wanglei,\r\n" in text
     with pytest.raises(Exception, match="unknown kind"):
         _export(engine, "goals")
+
+
+def test_a_new_user_without_time_zone_or_language_gets_the_houses(engine):
+    with unit_of_work(engine) as s:
+        s.add(User(handle="admin", display_name="Admin", role="admin"))
+    house = Settings(timezone="America/New_York", language="zh")
+    from datetime import datetime
+
+    with unit_of_work(engine) as s:
+        src = b"handle,display_name\nnina,Nina Park\n"
+        now = datetime(2026, 5, 20, 10, tzinfo=house.tz)
+        plan = plan_import(s, "users", src, settings=house, now=now, file="users.csv")
+        admin = s.exec(select(User.id).where(User.handle == "admin")).one()
+        apply_import(s, plan, actor_id=admin, request_id="import-users")
+    with unit_of_work(engine, write=False) as s:
+        nina = s.exec(select(User).where(User.handle == "nina")).one()
+        assert (nina.timezone, nina.language) == ("America/New_York", "zh")
