@@ -11,7 +11,6 @@ Oldest first (the newest ``--limit`` of them), times in kam's timezone (``KAM_TI
 from __future__ import annotations
 
 import json
-import unicodedata
 from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, load_settings
+from bot.tables import width
 from domain.errors import KamError
 from storage import accounts, users
 from storage.audit import TrailEntry, trail
@@ -169,14 +169,9 @@ def _cells(row: TrailEntry, tz: ZoneInfo) -> list[str]:
     ]
 
 
-def _width(text: str) -> int:
-    """Columns a string takes in a terminal: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _line(cells: list[str]) -> str:
     out = []
-    for (_name, width), cell in zip(COLUMNS, cells, strict=False):
-        out.append(cell + " " * max(width - _width(cell), 0))
+    for (_name, columns), cell in zip(COLUMNS, cells, strict=False):
+        out.append(cell + " " * max(columns - width(cell), 0))
     out.append(cells[-1])
     return "  ".join(out).rstrip()

@@ -10,7 +10,6 @@ at the end of the input.
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from sqlmodel import Session, select
 
 from domain.errors import Ambiguous, NotFound
 from domain.models import User
+from domain.names import name_key
 from handlers.dispatcher import Incoming
 from handlers.render.text import render_text
 
@@ -26,7 +26,7 @@ _QUIT = ("exit", "quit", "/exit", "/quit")
 
 
 def _key(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lstrip("@").strip().casefold()
+    return name_key(text.strip().lstrip("@"))
 
 
 def resolve_speaker(session: Session, typed: str) -> User:

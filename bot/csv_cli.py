@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import unicodedata
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.config import load_settings
-from bot.tables import print_counts
+from bot.tables import print_counts, width
 from domain.errors import KamError
 from storage.csvio import KINDS
 
@@ -151,17 +150,12 @@ def _print_rows(plan, tz: ZoneInfo) -> None:
                 for ch in row.changes
             )
         rows.append([f"line {row.line}", row.label, row.action, what])
-    widths = [max((_width(r[i]) for r in rows), default=0) for i in range(3)]
+    widths = [max((width(r[i]) for r in rows), default=0) for i in range(3)]
     for row, cells in zip(plan.rows, rows, strict=True):
-        padded = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(cells[:3])]
+        padded = [cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(cells[:3])]
         typer.echo("  ".join([*padded, cells[3]]).rstrip())
         for conflict in row.conflicts:
             typer.echo(f"    ! {_conflict(conflict, tz)}")
-
-
-def _width(text: str) -> int:
-    """Columns a string takes in a terminal: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _conflict(conflict, tz: ZoneInfo) -> str:

@@ -9,6 +9,7 @@ Numbers are right-aligned, text left-aligned; CJK characters count two columns.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 import typer
@@ -22,7 +23,7 @@ def format_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str
         for i in range(len(header))
     ]
     cells = [[str(h) for h in header], *([_cell(c) for c in row] for row in body)]
-    widths = [max(_width(row[i]) for row in cells) for i in range(len(header))]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(header))]
     lines = []
     for row in cells:
         parts = [_pad(cell, widths[i], left=not numeric[i]) for i, cell in enumerate(row)]
@@ -42,13 +43,11 @@ def print_counts(
     typer.echo(format_table(header, rows), err=err)
 
 
-def _width(text: str) -> int:
+def width(text: str) -> int:
     """Display width: CJK characters take two columns in a terminal."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _pad(text: str, width: int, *, left: bool) -> str:
-    space = " " * (width - _width(text))
+def _pad(text: str, columns: int, *, left: bool) -> str:
+    space = " " * (columns - width(text))
     return text + space if left else space + text
