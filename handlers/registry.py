@@ -37,6 +37,15 @@ class CommandSpec:
         return text(f"command.{self.name}.{what}", lang)
 
 
+GROUPS = ("main", "health", "admin")
+"""The order ``/help`` and the README list the command groups in: daily work first."""
+
+
+def help_order(spec: CommandSpec) -> int:
+    """Where ``spec``'s group stands in ``GROUPS`` (an unknown group goes last)."""
+    return GROUPS.index(spec.group) if spec.group in GROUPS else len(GROUPS)
+
+
 class CommandTable:
     def __init__(self, specs: Iterable[CommandSpec] = ()) -> None:
         self._specs: dict[str, CommandSpec] = {}

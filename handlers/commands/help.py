@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from domain.errors import NotFound
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
-from handlers.registry import command
+from handlers.registry import command, help_order
 from handlers.replies import Field, Reply
 
 _ = Catalog("help")
@@ -42,9 +42,6 @@ def run_help(ctx: Context, cmd: HelpQuery) -> Reply:
                 Field(_("aliases", lang), " ".join("/" + a for a in spec.aliases) or "—"),
             ],
         )
-    order = {"main": 0, "health": 1, "admin": 2}  # daily work first
-    allowed = sorted(
-        (s for s in ctx.commands if ctx.actor.role in s.roles), key=lambda s: order.get(s.group, 1)
-    )
+    allowed = sorted((s for s in ctx.commands if ctx.actor.role in s.roles), key=help_order)
     lines = [f"{s.text('usage', lang)} — {s.text('summary', lang)}" for s in allowed]
     return Reply(title=_("title", lang), lines=lines, footer=_("more", lang))

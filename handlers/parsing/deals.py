@@ -18,7 +18,7 @@ from domain.errors import ParseError
 from domain.models import DealStage
 from domain.policy import Policy
 from handlers.context import ParseContext
-from handlers.i18n import Catalog
+from handlers.i18n import Catalog, languages
 from handlers.lookup import split_account
 from handlers.parsing.dates import extract_leading_when
 from handlers.parsing.money import find_money, is_currency_word, parse_money
@@ -91,8 +91,7 @@ def stage_words(settings: Policy) -> dict[str, str]:
     for stage in settings.deals.probabilities:
         for word in (
             stage,
-            label(stage, "en"),
-            label(stage, "zh"),
+            *(label(stage, lang) for lang in languages()),
             *_STAGE_SYNONYMS.get(stage, ()),
         ):
             words.setdefault(word.casefold(), stage)
