@@ -87,6 +87,7 @@ class Context:
     rfm_cache: RfmCache  # the app's (``/account`` ranks against the whole book)
     outbox: list[Outgoing] = field(default_factory=list)
     events: list[object] = field(default_factory=list)  # handlers.events, after commit
+    readings: list[str] = field(default_factory=list)  # how a loose name was read: shown
 
     @property
     def lang(self) -> str:

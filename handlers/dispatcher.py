@@ -220,7 +220,9 @@ class Dispatcher:
             roles = ", ".join(sorted(spec.roles))
             raise Forbidden(_("only_roles", ctx.lang, roles=roles, name=spec.name))
         cmd = spec.parse(args, ctx.parse)
-        return spec.run(ctx, cmd)
+        reply = spec.run(ctx, cmd)
+        reply.lines[:0] = ctx.readings  # how kam read what was typed loosely, first
+        return reply
 
     def _addressed(self, session: Session, outbox: list[Outgoing]) -> list[tuple[Recipient, Reply]]:
         """Who each notification goes to, read inside the command's own transaction."""

@@ -66,4 +66,8 @@ def resolve_account(ctx: Context, typed: str) -> Account:
     if not candidates:
         raise NotFound(_("no_accounts", ctx.lang))
     match = resolve(typed, candidates)  # raises NotFound / Ambiguous with suggestions
-    return ctx.session.get(Account, match.key)
+    account = ctx.session.get(Account, match.key)
+    # not the name or an alias as written: say how it was read, so a wrong reading is
+    # seen at once (and undone) rather than stored quietly
+    ctx.readings.append(_("read_as", ctx.lang, typed=typed.strip(), name=account.name))
+    return account

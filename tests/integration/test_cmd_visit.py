@@ -126,3 +126,13 @@ def test_a_note_of_exactly_4000_characters_is_kept_whole(engine):
     assert Chat(engine).say("alice", "/visit Acme " + note).severity is Severity.success
     [i] = _interactions(engine)
     assert len(i.notes) == 4000
+
+
+def test_a_loosely_typed_account_name_is_echoed_with_how_it_was_read(engine):
+    book(engine)
+    chat = Chat(engine)
+    loose = chat.say("alice", "/visit Acmee met the buyer")
+    assert loose.severity is Severity.success
+    assert loose.lines[0] == "(read “Acmee” as Acme)"
+    exact = chat.say("alice", "/visit Acme met the buyer again")
+    assert not any("read “" in line for line in exact.lines)
