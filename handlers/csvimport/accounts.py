@@ -32,7 +32,7 @@ from storage.csvio import (
     FACTOR_COLUMNS,
     limit_of,
 )
-from storage.tiering import decision_chain_depth, rescore
+from storage.tiering import decision_chain_depths, rescore
 
 _MONEY_COLUMNS = ("annual_revenue", "credit_limit", "acquisition_cost")
 
@@ -143,6 +143,11 @@ class AccountImporter(Importer):
                 )
             self._check_override(row, obj)
             self._check_factors(row, obj)
+        # the decision-chain depth of every account the file names, in one query (the
+        # dry run's tier preview needs it per row)
+        self.depths = decision_chain_depths(
+            self.session, [row.ref["obj"].id for row in rows if row.ref.get("obj") is not None]
+        )
 
     @staticmethod
     def _check_override(row: Row, obj: Account | None) -> None:
@@ -192,7 +197,7 @@ class AccountImporter(Importer):
             col: row.get(col) if row.has(col) else (getattr(obj, col) if obj else None)
             for col in FACTOR_COLUMNS
         }
-        depth = decision_chain_depth(self.session, obj.id) if obj is not None else 0
+        depth = self.depths.get(obj.id, 0) if obj is not None else 0
         new_tier = score(
             TierFactors(**factors, decision_chain_depth=depth), self.settings.tiers
         ).tier
