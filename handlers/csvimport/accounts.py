@@ -71,6 +71,7 @@ class AccountImporter(Importer):
     required: ClassVar[dict[str, Any]] = {"status": AccountStatus.active.value, "owner": None}
 
     def check(self, rows: list[Row]) -> None:
+        self.trails: dict[int | None, list[AuditEntry]] = {}  # per account, read when needed
         users = list(self.session.exec(select(User)).all())
         people = People(users)
         teams = {name_key(t.name): t for t in self.session.exec(select(Team)).all()}
@@ -245,21 +246,28 @@ class AccountImporter(Importer):
 
     def _history(self, obj: Account, fields: tuple[str, ...]) -> AuditEntry | None:
         """The latest change (not undone) to any of ``fields`` of the account."""
-        entries = self.session.exec(
-            select(AuditEntry)
-            .where(
-                AuditEntry.entity == "account",
-                AuditEntry.entity_id == obj.id,
-                AuditEntry.undone_at.is_(None),
-                AuditEntry.action.in_(("create", "update")),
-            )
-            .order_by(AuditEntry.id.desc())
-        ).all()
-        for entry in entries:
+        for entry in self._trail(obj.id):
             before, after = entry.before or {}, entry.after or {}
             if any(before.get(f) != after.get(f) for f in fields):
                 return entry
         return None
+
+    def _trail(self, account_id: int | None) -> list[AuditEntry]:
+        """The account's creates and updates, newest first: read once per account."""
+        if account_id not in self.trails:
+            self.trails[account_id] = list(
+                self.session.exec(
+                    select(AuditEntry)
+                    .where(
+                        AuditEntry.entity == "account",
+                        AuditEntry.entity_id == account_id,
+                        AuditEntry.undone_at.is_(None),
+                        AuditEntry.action.in_(("create", "update")),
+                    )
+                    .order_by(AuditEntry.id.desc())
+                ).all()
+            )
+        return self.trails[account_id]
 
     def _by_hand(self, obj: Account, fields: tuple[str, ...]) -> AuditEntry | None:
         """The latest change to ``fields`` if someone made it in chat (not an import)."""
