@@ -6,10 +6,13 @@ contact Li Wei`` (or in Chinese), from its audit entries.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from domain.models import AuditEntry
 from handlers.context import Context
+from handlers.csvimport.base import AFTER_ROWS
+from handlers.csvimport.base import CHANNEL as IMPORT_CHANNEL
 from handlers.i18n import Catalog
 from handlers.views import clip, label
 from storage import health
@@ -54,15 +57,16 @@ def describe(ctx: Context, entries: list[AuditEntry]) -> str:
 
 
 def _import_file(entries: list[AuditEntry]) -> str | None:
-    """The file a ``kam import`` read (its entries say ``import FILE line N: …``)."""
+    """The file a ``kam import`` read: its entries say ``import FILE line N: …`` or
+    ``import FILE (after the rows): …`` (``handlers.csvimport.base.Importer.record``)."""
     first = entries[0]
-    if first.channel != "csv" or not first.summary.startswith("import "):
+    if first.channel != IMPORT_CHANNEL:
         return None
-    rest = first.summary.removeprefix("import ")
-    for marker in (" line ", " (after the rows):"):
-        if marker in rest:
-            return rest.split(marker, 1)[0]
-    return None
+    found = _IMPORT_SUMMARY.match(first.summary)
+    return found[1] if found else None
+
+
+_IMPORT_SUMMARY = re.compile(rf"import (.+?) (?:line \d+|{re.escape(AFTER_ROWS)}): ")
 
 
 def _account_names(ctx: Context, entries: list[AuditEntry]) -> dict[int, str]:
