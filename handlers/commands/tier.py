@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -37,9 +38,16 @@ MAX_REASON = 500  # Account.tier_override_reason
 _ = Catalog("tier")
 
 _AUTO = {"auto", "automatic", "clear", "reset", "none", "自动", "取消", "恢复", "清除"}
-_TIER_WORDS = {t.casefold(): t for t in TIERS} | {
-    tier_label(t, lang).casefold(): t for t in TIERS for lang in languages()
-}
+
+
+@cache
+def _tier_words() -> dict[str, str]:
+    """``A``, ``strategic``, ``战略``… → the tier letter (built on first use, not at import)."""
+    return {t.casefold(): t for t in TIERS} | {
+        tier_label(t, lang).casefold(): t for t in TIERS for lang in languages()
+    }
+
+
 _TIER_TOKEN = re.compile(r"(?P<word>[^\s:：,，]+?)(?:级|类|档)?(?=$|[\s:：,，])", re.IGNORECASE)
 _GLUED = re.compile(r"(?P<tier>[ABCabc])(?:级|类|档)(?P<rest>.*)", re.DOTALL)
 _REASON_LEAD = re.compile(
@@ -81,7 +89,7 @@ def parse_tier(args: str, pctx: ParseContext) -> TierCommand:
     if not rest:
         return cmd
     word, after = _tier_word(rest)
-    if word.casefold() not in _AUTO | _TIER_WORDS.keys():
+    if word.casefold() not in _AUTO | _tier_words().keys():
         # An account name kam does not know, of several words (``Nowhere Ltd A because…``):
         # keep the words before the tier with the name, so the reply suggests the closest.
         words = rest.split()
@@ -92,8 +100,8 @@ def parse_tier(args: str, pctx: ParseContext) -> TierCommand:
     key = word.casefold()
     if key in _AUTO:
         cmd.clear = True
-    elif key in _TIER_WORDS:
-        cmd.tier = _TIER_WORDS[key]
+    elif key in _tier_words():
+        cmd.tier = _tier_words()[key]
     else:
         raise ParseError(_("bad_tier", lang, text=word))
     reason = _REASON_LEAD.sub("", after.strip(" :：,，-—")).strip()
@@ -114,7 +122,7 @@ def _tier_word(text: str) -> tuple[str, str]:
 
 
 def _is_tier(word: str) -> bool:
-    return _tier_word(word)[0].casefold() in _AUTO | _TIER_WORDS.keys()
+    return _tier_word(word)[0].casefold() in _AUTO | _tier_words().keys()
 
 
 @command(
