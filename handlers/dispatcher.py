@@ -25,6 +25,7 @@ from sqlmodel import Session
 from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound, Unavailable
 from domain.models import Team, User
 from domain.policy import Policy
+from handlers.clarify import Choose
 from handlers.context import Context, IdentityRef, Outgoing, ParseContext
 from handlers.directory import Directory
 from handlers.errors import error_text, hint_text
@@ -33,7 +34,7 @@ from handlers.notify import Notifier, Recipient, SendError, team_recipients, use
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
 from handlers.parsing.text import normalize
 from handlers.registry import CommandSpec, CommandTable
-from handlers.replies import Reply, Severity
+from handlers.replies import Action, Reply, Severity
 from handlers.suggest import CN_PARTICLES, guess
 from handlers.views import clip
 from storage import accounts, users
@@ -152,6 +153,9 @@ class Dispatcher:
                 reply = self._run(spec, ctx, args if word else "")
                 outbox = self._addressed(session, ctx.outbox)  # resolved before commit
                 events = ctx.events
+        except Choose as exc:
+            obs.outcome = "asked"
+            return self._choices_reply(exc, lang)
         except KamError as exc:
             obs.failed(exc)
             return self._error_reply(exc, spec, lang)
@@ -284,6 +288,14 @@ class Dispatcher:
         return Reply(
             title=_("did_you_mean", lang, words=words), lines=lines, severity=Severity.warning
         )
+
+    def _choices_reply(self, exc: Choose, lang: str) -> Reply:
+        """Unsure between readings: the choices, numbered, as buttons too; nothing written."""
+        lines = [*exc.lines]
+        lines += [f"{i}. {choice.label}" for i, choice in enumerate(exc.choices, 1)]
+        lines.append(_("reply_number", lang, n=len(exc.choices)))
+        actions = [Action(f"{i}. {c.label}", c.text) for i, c in enumerate(exc.choices, 1)]
+        return Reply(title=exc.question, lines=lines, actions=actions, severity=Severity.warning)
 
     def _error_reply(self, exc: KamError, spec: CommandSpec | None, lang: str) -> Reply:
         title = {

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import dateparser
@@ -70,13 +71,15 @@ from .date_rules import (
     _Hit,
 )
 from .spans import Span, parse_duration, parse_recurrence
-from .text import is_cjk, join_text, normalize
+from .text import fold, is_cjk, join_text, normalize
 
 __all__ = [
+    "DateHit",
     "Prefer",
     "Span",
     "extract_due",
     "extract_leading_when",
+    "find_dates",
     "parse_date",
     "parse_duration",
     "parse_recurrence",
@@ -364,3 +367,48 @@ def extract_due(text: str, *, now: datetime) -> tuple[datetime | None, str]:
                 end += within.end()
         return _finish(hit, ctx), join_text(s[:start], s[end:])
     return None, s
+
+
+@dataclass(frozen=True)
+class DateHit:
+    """A date phrase found in a text: ``text[start:end]`` (offsets into the caller's
+    text: the phrase is searched in ``fold(text)``, which keeps every character in
+    place) and what it means.  ``has_time`` says whether the phrase gave a time of day.
+    """
+
+    start: int
+    end: int
+    when: datetime
+    has_time: bool = False
+
+
+def find_dates(text: str, *, now: datetime, prefer: Prefer) -> list[DateHit]:
+    """Every date phrase in ``text``, left to right, none overlapping; each with its
+    ``by``/``before``/``截止`` in front and ``前``/``之前`` behind.  Offsets index ``text``.
+    """
+    _check_now(now)
+    s = fold(text)
+    ctx = _Ctx(now, prefer)
+    hits: list[DateHit] = []
+    pos = 0
+    while pos < len(s):
+        ch = s[pos]
+        if ch.isspace() or (_ascii_alnum(ch) and pos and _ascii_alnum(s[pos - 1])):
+            pos += 1
+            continue
+        got = _match_at(s, pos, ctx)
+        if got is None:
+            pos += 1
+            continue
+        end, hit = got
+        start = pos
+        before = _DUE_BEFORE.search(s, hits[-1].end if hits else 0, pos)
+        if before is not None:
+            start = before.start()
+        by = re.match(r"\s*(?:之前|以前|前)(?!天)", s[end:])
+        if by and is_cjk(s[end - 1]):
+            end += by.end()
+        when = _finish(hit, ctx)
+        hits.append(DateHit(start, end, when, has_time=hit.exact is not None or hit.at is not None))
+        pos = end
+    return hits

@@ -26,17 +26,20 @@ Rendering (``format_money``)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
 from domain.errors import ParseError
 
-from .text import cn_to_int, join_text, normalize
+from .text import cn_to_int, fold, join_text, normalize
 
 __all__ = [
     "MAX_AMOUNT",
     "Money",
+    "MoneyHit",
+    "find_amounts",
     "find_money",
     "format_money",
     "leading_money",
@@ -223,6 +226,44 @@ def find_money(text: str, *, default_currency: str = "CNY") -> tuple[Money | Non
             continue
         return money, join_text(s[: m.start()], s[m.end() :])
     return None, s
+
+
+@dataclass(frozen=True)
+class MoneyHit:
+    """An amount found in a text: ``text[start:end]`` (offsets into the caller's text)."""
+
+    start: int
+    end: int
+    money: Money
+
+
+def find_amounts(
+    text: str, *, default_currency: str = "CNY", taken: Sequence[tuple[int, int]] = ()
+) -> list[MoneyHit]:
+    """Every amount of money in ``text`` (same rules as ``find_money``), left to right,
+    skipping any that overlaps a span in ``taken`` (a date's, say: the 五 of 上周五
+    is never an amount).  Offsets index ``text``; never raises.
+    """
+    s = fold(text)
+    hits: list[MoneyHit] = []
+    for m in _SEARCH.finditer(s):
+        if m.group("neg") or any(m.start() < e and s0 < m.end() for s0, e in taken):
+            continue
+        num, mult = m.group("num"), m.group("mult")
+        marked = m.group("pre") or m.group("suf") or ("," in num and num[0].isascii())
+        if mult and mult.lower() == "w":
+            if not marked:
+                continue
+        elif mult:
+            marked = True
+        if not marked:
+            continue
+        try:
+            money = _money(m, default_currency.upper())
+        except ParseError:
+            continue
+        hits.append(MoneyHit(m.start(), m.end(), money))
+    return hits
 
 
 _LEADING_MINUS = re.compile(r"^\s*[-−]")

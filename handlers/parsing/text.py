@@ -12,6 +12,7 @@ import unicodedata
 
 __all__ = [
     "cn_to_int",
+    "fold",
     "is_cjk",
     "join_text",
     "normalize",
@@ -34,6 +35,24 @@ def normalize(text: str) -> str:
     text = _SPACES.sub(" ", text)
     text = re.sub(r" ?\n ?", "\n", text)
     return text.strip()
+
+
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch)
+    if len(folded) != 1:
+        return ch  # ligatures and the like keep their place: offsets must not move
+    if folded.isspace() or unicodedata.category(folded) == "Cc":
+        return " "
+    return folded
+
+
+def fold(text: str) -> str:
+    """``text`` made easy to read — full-width letters, digits and ``，：；（）`` as ASCII,
+    odd spaces as spaces — **with every character in its place**: ``fold(t)[i:j]`` is
+    what the person wrote as ``t[i:j]``.  Parsers find spans in the folded text and
+    store the original slice, so a note keeps the ``，`` that was typed.
+    """
+    return "".join(map(_fold_char, text))
 
 
 def is_cjk(ch: str) -> bool:
