@@ -1,6 +1,6 @@
 """What kam is doing, in numbers: the Prometheus metrics behind ``GET /metrics``.
 
-    kam_commands_total{command, outcome}           outcome: ok | user_error | forbidden |
+    kam_commands_total{command, outcome}           outcome: ok | asked | user_error | forbidden |
                                                    unavailable | error
     kam_command_duration_seconds{command}          histogram, whole message to reply
     kam_notifications_total{channel, outcome}      outcome: sent | retried | failed

@@ -4,7 +4,7 @@ The dispatcher times each message and names how it ended; whoever wants to know
 (``bot.metrics`` counts it for Prometheus) is a ``CommandObserver`` that
 ``bot.bootstrap`` hands in.  Without one, nothing is recorded.
 
-    outcome   ok | user_error | forbidden | unavailable | error
+    outcome   ok | asked | user_error | forbidden | unavailable | error
 
 ``command`` is a name from the command table (or ``unknown``), never what someone typed.
 """
@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from domain.errors import Forbidden, KamError, Unavailable
 from handlers.logcontext import bind_request
 
-OUTCOMES = ("ok", "user_error", "forbidden", "unavailable", "error")
+OUTCOMES = ("ok", "asked", "user_error", "forbidden", "unavailable", "error")
 
 # (command, outcome, seconds): called once per message, after its reply is made.
 CommandObserver = Callable[[str, str, float], None]
