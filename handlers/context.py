@@ -21,6 +21,7 @@ from handlers.replies import Reply
 from storage import audit
 
 if TYPE_CHECKING:
+    from handlers.parsing.entities import NameBook
     from handlers.registry import CommandTable
     from storage.health import RfmCache
 
@@ -53,6 +54,10 @@ class ParseContext:
     mentions: Mapping[str, IdentityRef] = field(default_factory=dict)
     # the language of someone reached only on a platform, where it has one (Directory)
     languages: Mapping[str, str] = field(default_factory=dict)
+    # the book's account names, to find them anywhere and read typos (handlers.book_names)
+    names: NameBook | None = None
+    # how loosely typed words were read ("read “Acme Crop” as Acme"): shown first
+    readings: list[str] = field(default_factory=list)
 
     def mention(self, word: str | None) -> IdentityRef | None:
         """The mention ``@word`` stands for, if the platform put it there."""

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound, Unavailable
 from domain.models import Team, User
 from domain.policy import Policy
+from handlers.book_names import BookNames
 from handlers.clarify import Choose
 from handlers.context import Context, IdentityRef, Outgoing, ParseContext
 from handlers.directory import Directory
@@ -32,10 +33,11 @@ from handlers.errors import error_text, hint_text
 from handlers.i18n import Catalog, languages
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
-from handlers.parsing.text import normalize
+from handlers.parsing.text import fold
 from handlers.registry import CommandSpec, CommandTable
 from handlers.replies import Action, Reply, Severity
 from handlers.suggest import CN_PARTICLES, guess
+from handlers.understand import understand
 from handlers.views import clip
 from storage import accounts, users
 from storage.health import RfmCache
@@ -66,29 +68,40 @@ class Incoming:
     mentions: tuple[IdentityRef, ...] = ()
 
 
+def _body_start(text: str) -> int:
+    """Where the message starts after its optional slash and ``kam``."""
+    s = fold(text)
+    pos = _LEADING.match(s).end()
+    return pos + len(s[pos:]) - len(s[pos:].lstrip())
+
+
 def split_command(text: str, commands: CommandTable) -> tuple[str, str]:
-    """``/kam visit Acme …`` → ``("visit", "Acme …")``; the slash and ``kam`` are optional."""
-    text = _LEADING.sub("", normalize(text), count=1).strip()
-    if not text:
+    """``/kam visit Acme …`` → ``("visit", "Acme …")``; the slash and ``kam`` are optional.
+
+    The rest is the person's own characters (a full-width ``，`` stays one): parsers
+    read it folded and store what was written."""
+    start = _body_start(text)
+    body, folded = text[start:].rstrip(), fold(text)[start:].rstrip()
+    if not folded:
         return "", ""
-    m = _WORD.match(text)
+    m = _WORD.match(folded)
     if not m:
-        return text, ""
-    word, rest = m.group(1), m.group(2).strip()
+        return folded, ""
+    word, rest = m.group(1), body[m.start(2) :].strip()
     # Chinese commands are often typed without a space: 客户华夏重工 → 客户 + 华夏重工.
-    # 拜访了华夏重工 ("visited …") stays whole: a sentence, not a command (see suggest).
+    # 拜访了华夏重工 ("visited …") is a sentence, left whole for ``understand``.
     if commands.find(word) is None:
         for known in sorted(commands.words(), key=len, reverse=True):
             if not known.isascii() and word.startswith(known):
                 if word[len(known) :].startswith(CN_PARTICLES):
                     break
-                return known, (word[len(known) :] + " " + rest).strip()
+                return known, body[len(known) :].strip()
     return word, rest
 
 
 def message_body(text: str) -> str:
-    """The message without its leading slash or ``kam``, nor trailing punctuation."""
-    return _LEADING.sub("", normalize(text), count=1).strip().rstrip("?!.。？！")
+    """The message without its leading slash or ``kam`` (the person's own characters)."""
+    return text[_body_start(text) :].strip()
 
 
 class Dispatcher:
@@ -104,6 +117,7 @@ class Dispatcher:
         rfm_cache: RfmCache | None = None,
         directories: Mapping[str, Directory] | None = None,
         on_event: Callable[[object], None] | None = None,
+        book_names: BookNames | None = None,
     ) -> None:
         self.engine = engine
         self.commands = commands
@@ -114,6 +128,7 @@ class Dispatcher:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.directories = dict(directories or {})
         self.on_event = on_event
+        self.book_names = book_names or BookNames()
 
     def language_of(self, platform: str) -> str:
         """The language of someone on ``platform`` whom kam knows nothing else about."""
@@ -129,27 +144,47 @@ class Dispatcher:
     def _handle(self, incoming: Incoming, obs: CommandObservation) -> Reply:
         word, args = split_command(incoming.text, self.commands)
         spec = self.commands.find(word or "help")
-        obs.command = spec.name if spec else "unknown"
         lang = self.language_of(incoming.platform)
+        readings: list[str] = []
+        if spec is None:
+            # Not a command word first: what is the message about? (read-only)
+            try:
+                with unit_of_work(self.engine, write=False) as session:
+                    actor = users.by_identity(session, incoming.platform, incoming.actor)
+                    if actor is None:
+                        obs.outcome = "forbidden"
+                        return self._unknown_user(lang)
+                    lang = actor.language or lang
+                    reading = understand(
+                        message_body(incoming.text),
+                        self.commands,
+                        self.book_names.get(session),
+                        lang,
+                    )
+            except Choose as exc:
+                obs.outcome = "asked"
+                return self._choices_reply(exc, lang)
+            except (OperationalError, PoolTimeout) as exc:
+                obs.failed(exc)
+                return self._error_reply(Unavailable(""), None, lang)
+            if reading is None:
+                obs.command = "unknown"
+                obs.outcome = "user_error"
+                return self._unknown_command(message_body(incoming.text), lang)
+            spec, word, args = self.commands.find(reading.command), reading.command, reading.args
+            readings = reading.readings
+        obs.command = spec.name
         outbox: list[tuple[Recipient, Reply]] = []
         events: list[object] = []
         try:
-            with unit_of_work(self.engine, write=spec.writes if spec else False) as session:
+            with unit_of_work(self.engine, write=spec.writes) as session:
                 actor = users.by_identity(session, incoming.platform, incoming.actor)
                 if actor is None:
                     obs.outcome = "forbidden"
                     return self._unknown_user(lang)
                 lang = actor.language or lang
-                if spec is None:
-                    # A bare account name is a request for its summary (read-only).
-                    body = message_body(incoming.text)
-                    if body and accounts.find_exact(session, body) is not None:
-                        spec, word, args = self.commands.find("account"), "account", body
-                        obs.command = spec.name
-                    else:
-                        obs.outcome = "user_error"
-                        return self._unknown_command(body, lang)
                 ctx = self._context(session, actor, incoming)
+                ctx.readings.extend(readings)
                 reply = self._run(spec, ctx, args if word else "")
                 outbox = self._addressed(session, ctx.outbox)  # resolved before commit
                 events = ctx.events
@@ -162,7 +197,7 @@ class Dispatcher:
         except IntegrityError:
             # Two people wrote the same thing at the same moment (a unique key): the
             # transaction rolled back whole, so saying so and asking again is safe.
-            log.info("integrity conflict in /%s", spec.name if spec else word)
+            log.info("integrity conflict in /%s", spec.name)
             obs.outcome = "user_error"  # a race, not a fault: the reply asks to send it again
             return self._error_reply(InvalidInput(_("conflict", lang)), spec, lang)
         except (OperationalError, PoolTimeout) as exc:
@@ -205,6 +240,7 @@ class Dispatcher:
             known_accounts=lambda names: accounts.known_names(session, names),
             mentions={ref.token.casefold(): ref for ref in incoming.mentions},
             languages={p: d.language for p, d in self.directories.items() if d.language},
+            names=self.book_names.get(session),
         )
         return Context(
             session=session,
@@ -225,7 +261,8 @@ class Dispatcher:
             raise Forbidden(_("only_roles", ctx.lang, roles=roles, name=spec.name))
         cmd = spec.parse(args, ctx.parse)
         reply = spec.run(ctx, cmd)
-        reply.lines[:0] = ctx.readings  # how kam read what was typed loosely, first
+        # how kam read what was typed loosely, first
+        reply.lines[:0] = list(dict.fromkeys([*ctx.parse.readings, *ctx.readings]))
         return reply
 
     def _addressed(self, session: Session, outbox: list[Outgoing]) -> list[tuple[Recipient, Reply]]:

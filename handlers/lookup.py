@@ -1,33 +1,49 @@
 """Turning what people type into the account they mean.
 
-Parsing only splits text (``split_account``): which leading words name an account is
-asked of the database in one query.  Running resolves it (``resolve_account``): exact
-name, alias, case-insensitive, then fuzzy; unknown or ambiguous names raise with the
-three closest, and nothing changes.
+Parsing splits text (``split_account``): which leading words name an account is read
+from the book's name index (``ParseContext.names``, a ``NameBook``): the longest name or
+alias at the start, however it is spaced or punctuated (``Acme Corp,``, ``华夏重工昨天…``,
+``客户：华夏``); a typo'd or shortened name (``Acme Crop``, ``Blue Harbor``) is read as the
+account it clearly is and the reply says so.  Running resolves it (``resolve_account``):
+exact name or alias in the database, then the name index (ignoring punctuation, a
+unique prefix, a clear fuzzy winner); unknown or ambiguous names raise with the three
+closest, and nothing changes.
 """
 
 from __future__ import annotations
 
-from domain.errors import NotFound, ParseError
+import re
+
+from domain.errors import Ambiguous, NotFound, ParseError
 from domain.models import Account
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
+from handlers.parsing.dates import find_dates
+from handlers.parsing.entities import NameBook
 from handlers.parsing.names import Candidate, resolve
-from handlers.parsing.text import is_cjk
+from handlers.parsing.text import fold, is_cjk
 from storage import accounts
 
 _ = Catalog("lookup")
 
 MAX_NAME_WORDS = 6
+FUZZY_WORDS = 4  # a typo'd name is read from at most this many leading words
+CLEAR_LEAD = 5.0  # a fuzzy winner must be this many points ahead of the next account
 _QUOTES = {'"': '"', "“": "”", "「": "」", "'": "'", "‘": "’"}
+_SEPARATORS = " \t\n,，、:：;；-—"
+_LABEL = re.compile(r"^\s*(?:客户|account|acct|client)\s*[:：]\s*", re.IGNORECASE)
+_TRAILING = ",，.。:：;；!！?？、"
 
 
 def split_account(args: str, pctx: ParseContext, *, required: bool = True) -> tuple[str, str]:
     """Split ``Acme Corp yesterday met …`` into ``("Acme Corp", "yesterday met …")``.
 
-    A quoted name is taken as is.  Otherwise the longest leading run of words (or, for
-    Chinese typed without spaces, of characters) that is a known account name or alias
-    wins; failing that, the first word is the name as typed.
+    A quoted name is taken as is.  Otherwise the longest name or alias at the start
+    wins — a Latin one as whole words, a Chinese one anywhere (``华夏重工昨天…``) —
+    extended over a typo that continues it (``Acme Crop`` → Acme Corp); else the
+    longest run of leading words that is a unique prefix of a name (``Blue Harbor`` →
+    Blue Harbor Shipping) or clearly one name mistyped; failing all, the first word.
+    The rest is the person's own characters.
     """
     args = args.strip()
     if not args:
@@ -38,6 +54,88 @@ def split_account(args: str, pctx: ParseContext, *, required: bool = True) -> tu
         close = args.find(_QUOTES[args[0]], 1)
         if close > 1:
             return args[1:close].strip(), args[close + 1 :].strip()
+    label = _LABEL.match(fold(args))
+    if label:
+        args = args[label.end() :]
+    if pctx.names is None:
+        return _split_by_prefixes(args, pctx)
+    return _split_by_book(args, pctx, pctx.names)
+
+
+def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, str]:
+    s = fold(args)
+    leading = [h for h in book.find(args) if h.start == 0]
+    if leading:
+        end = max(h.end for h in leading)
+        longer = _typo_continues(s, end, book)
+        if longer is not None:
+            end, name = longer
+            pctx.readings.append(_("read_as", pctx.lang, typed=args[:end].strip(), name=name))
+            return name, args[end:].lstrip(_SEPARATORS)
+        return args[:end], args[end:].lstrip(_SEPARATORS)
+    words = list(re.finditer(r"\S+", s))
+    if words and not is_cjk(s[0]):
+        # a name is read from the words before the first date or number
+        dates = {hit.start for hit in find_dates(s, now=pctx.now, prefer="past")}
+        usable = 0
+        for m in words[:FUZZY_WORDS]:
+            if m.start() in dates or any(ch.isdigit() for ch in m.group(0)):
+                break
+            usable += 1
+        for n in range(usable, 0, -1):
+            end = words[n - 1].end()
+            while end > 0 and s[end - 1] in _TRAILING:
+                end -= 1
+            name = _one_account(s[:end], book)
+            if name is not None:
+                if book.exact(s[:end]) == []:
+                    pctx.readings.append(
+                        _("read_as", pctx.lang, typed=args[:end].strip(), name=name)
+                    )
+                return name, args[end:].lstrip(_SEPARATORS)
+    first = words[0].end() if words else len(args)
+    cut = first
+    while cut > 0 and s[cut - 1] in _TRAILING:
+        cut -= 1
+    return args[:cut], args[first:].strip()
+
+
+def _typo_continues(s: str, end: int, book: NameBook) -> tuple[int, str] | None:
+    """``Acme Crop …``: the words after a name found whole, read with it, are a longer
+    name mistyped (Acme Corp): the longer span and the account's name."""
+    if not s[end - 1 : end].isascii():
+        return None
+    following = list(re.finditer(r"\S+", s[end:]))[:2]
+    for m in reversed(following):
+        stop = end + m.end()
+        while stop > end and s[stop - 1] in _TRAILING:
+            stop -= 1
+        found = book.fuzzy(s[:stop], limit=2)
+        if found and found[0][2] >= 84 and len(found[0][1]) > end and _clear(found):
+            return stop, book.names[found[0][0]]
+    return None
+
+
+def _clear(found: list[tuple[object, str, float]]) -> bool:
+    return len(found) == 1 or found[0][2] - found[1][2] >= CLEAR_LEAD
+
+
+def _one_account(phrase: str, book: NameBook) -> str | None:
+    """The one account ``phrase`` names: exactly, as a unique prefix, or as a clear typo."""
+    exact = {key for key, _label in book.exact(phrase)}
+    if len(exact) == 1:
+        return book.names[exact.pop()]
+    prefixed = {key for key, _label in book.prefixed(phrase)}
+    if len(prefixed) == 1 and len(phrase) >= 3:
+        return book.names[prefixed.pop()]
+    found = book.fuzzy(phrase, limit=2)
+    if found and _clear(found) and len(phrase) >= 4:
+        return book.names[found[0][0]]
+    return None
+
+
+def _split_by_prefixes(args: str, pctx: ParseContext) -> tuple[str, str]:
+    """Without a name index (tests of a parser alone): ask which prefixes are names."""
     words = args.split()
     prefixes = [" ".join(words[:i]) for i in range(1, min(MAX_NAME_WORDS, len(words)) + 1)]
     first = words[0]
@@ -59,6 +157,36 @@ def resolve_account(ctx: Context, typed: str) -> Account:
     account = accounts.find_exact(ctx.session, typed)
     if account is not None:
         return account
+    book = ctx.parse.names
+    if book is None:
+        return _resolve_by_scan(ctx, typed)
+    if not len(book):
+        raise NotFound(_("no_accounts", ctx.lang))
+    keys = list(dict.fromkeys(k for k, _label in book.exact(typed)))
+    if not keys:
+        keys = list(dict.fromkeys(k for k, _label in book.prefixed(typed)))
+    if not keys:
+        found = book.fuzzy(typed, limit=3)
+        if found and _clear(found):
+            keys = [found[0][0]]
+        elif found:
+            keys = [k for k, _l, score in found if score > found[0][2] - CLEAR_LEAD]
+    names = [book.names[k] for k in keys]
+    if len(keys) > 1:
+        raise Ambiguous("name_ambiguous", candidates=names[:3], query=typed.strip())
+    if not keys:
+        closest = [book.names[k] for k, _l, _s in book.fuzzy(typed, limit=3, cutoff=50)]
+        raise NotFound("name_not_found", candidates=closest, query=typed.strip())
+    account = ctx.session.get(Account, keys[0])
+    if account is None:  # renamed or removed since the index was built
+        return _resolve_by_scan(ctx, typed)
+    # not the name or an alias as written: say how it was read, so a wrong reading is
+    # seen at once (and undone) rather than stored quietly
+    ctx.readings.append(_("read_as", ctx.lang, typed=typed.strip(), name=account.name))
+    return account
+
+
+def _resolve_by_scan(ctx: Context, typed: str) -> Account:
     candidates = [
         Candidate(key=i, name=name, aliases=aliases)
         for i, name, aliases in accounts.name_candidates(ctx.session)
@@ -67,7 +195,5 @@ def resolve_account(ctx: Context, typed: str) -> Account:
         raise NotFound(_("no_accounts", ctx.lang))
     match = resolve(typed, candidates)  # raises NotFound / Ambiguous with suggestions
     account = ctx.session.get(Account, match.key)
-    # not the name or an alias as written: say how it was read, so a wrong reading is
-    # seen at once (and undone) rather than stored quietly
     ctx.readings.append(_("read_as", ctx.lang, typed=typed.strip(), name=account.name))
     return account

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import Session, select
 
 from domain.models import Account, AccountAlias
@@ -76,3 +76,43 @@ def aliases_of(session: Session, account_id: int) -> list[str]:
 def count_owned(session: Session, owner_id: int) -> int:
     """How many accounts ``owner_id`` owns (any status)."""
     return session.exec(select(func.count(Account.id)).where(Account.owner_id == owner_id)).one()
+
+
+# --- knowing when names change --------------------------------------------------------
+#
+# In-memory name indexes (``handlers.book_names``) are rebuilt when this process writes
+# an account or alias (the generation below moves on flush) and, for other processes'
+# writes, when the fingerprint changes (checked every few seconds).
+
+_generation = 0
+
+
+@event.listens_for(Session, "after_flush")
+def _names_touched(session: Session, _context: object) -> None:
+    global _generation
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Account | AccountAlias):
+            _generation += 1
+            return
+
+
+def names_generation() -> int:
+    """Moves on whenever this process flushes a change to an account or an alias."""
+    return _generation
+
+
+def names_fingerprint(session: Session) -> tuple[int, ...]:
+    """Changes when any process adds, removes or renames an account or alias (one scan
+    of two narrow tables; a rename to a name of the same length is caught in-process
+    only)."""
+    a = session.exec(
+        select(func.count(Account.id), func.max(Account.id), func.sum(func.length(Account.name)))
+    ).one()
+    b = session.exec(
+        select(
+            func.count(AccountAlias.id),
+            func.max(AccountAlias.id),
+            func.sum(func.length(AccountAlias.alias)),
+        )
+    ).one()
+    return tuple(int(v or 0) for v in (*a, *b))

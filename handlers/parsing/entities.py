@@ -1,0 +1,180 @@
+"""Finding the book's names anywhere in a message: ``NameBook``.
+
+    book = NameBook([(7, "Acme", ("Acme Corp",)), (9, "华夏重工", ("华夏",)), …])
+    book.find("visited acme corp yesterday")   → [NameHit(8, 17, key=7, label="Acme Corp")]
+    book.find("拜访华夏重工昨天见了王总")          → [NameHit(2, 6, key=9, label="华夏重工")]
+    book.fuzzy("Acme Crop")                     → [(7, "Acme Corp", 94.7)]
+
+Names are compared on their *compact* form: ``name_key`` (NFKC, case folded) with
+every space and punctuation mark dropped, so ``Acme-Corp``, ``ACME corp`` and
+``acmecorp`` are one name and Chinese typed without spaces is found inside a
+sentence.  One Aho-Corasick automaton (pyahocorasick) holds every name and alias:
+a message is scanned once, whatever the size of the book.  A Latin name must stand
+as whole words (``Acme`` is not found in ``Acmeville``); a Chinese one needs nothing
+around it.  Overlapping hits keep the leftmost, then the longest.
+
+``fuzzy`` scores a phrase against every compact name with rapidfuzz, after a cheap
+shortlist (same first character or, in a small book, a shared three-letter run), for typos
+in names (``Acme Crop``, ``Blue Harbr``: a long name's first words count too).  Pure: the book's rows are handed in, and the
+caller (``handlers.book_names``) rebuilds the book when names change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+from rapidfuzz import fuzz
+
+from domain.names import name_key
+
+from .text import fold
+
+__all__ = ["NameBook", "NameHit", "compact", "compact_map"]
+
+FUZZY_CUTOFF = 84.0
+PREFIX_PENALTY = 4.0  # a prefix that fits is a little less sure than a whole name
+
+
+def compact(text: str) -> str:
+    """``name_key`` without spaces or punctuation: the form names are compared in."""
+    return "".join(ch for ch in name_key(text) if ch.isalnum())
+
+
+def compact_map(text: str) -> tuple[str, list[int]]:
+    """``text``'s compact form, and for each of its characters the index in ``text``."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(fold(text)):
+        low = ch.casefold()
+        if len(low) == 1 and low.isalnum():
+            chars.append(low)
+            where.append(i)
+    return "".join(chars), where
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+@dataclass(frozen=True)
+class NameHit:
+    """``text[start:end]`` names ``key`` (an account id) by ``label`` (its name or an alias)."""
+
+    start: int
+    end: int
+    key: Any
+    label: str
+
+
+class NameBook:
+    """Every name and alias of the book, ready to be found in any message."""
+
+    def __init__(self, rows: Iterable[tuple[Any, str, tuple[str, ...]]]) -> None:
+        self._labels: dict[str, list[tuple[Any, str]]] = {}
+        self.names: dict[Any, str] = {}
+        for key, name, aliases in rows:
+            self.names[key] = name
+            for label in (name, *aliases):
+                short = compact(label)
+                if short:
+                    owners = self._labels.setdefault(short, [])
+                    if all(k != key for k, _ in owners):
+                        owners.append((key, label))
+        self._auto = ahocorasick.Automaton()
+        for short, owners in self._labels.items():
+            self._auto.add_word(short, (short, tuple(owners)))
+        if self._labels:
+            self._auto.make_automaton()
+        self._keys = list(self._labels)
+        self._by_first: dict[str, list[str]] = {}
+        for short in self._keys:
+            self._by_first.setdefault(short[0], []).append(short)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    # -- exact, anywhere -------------------------------------------------------------
+
+    def find(self, text: str) -> list[NameHit]:
+        """Every name or alias standing in ``text``; leftmost, then longest, first.
+
+        A hit naming several accounts (two accounts share an alias) gives one
+        ``NameHit`` per account at the same place; callers ask which."""
+        if not self._labels:
+            return []
+        short, where = compact_map(text)
+        folded = fold(text)
+        found: list[tuple[int, int, str, tuple[tuple[Any, str], ...]]] = []
+        for end_c, (label_key, owners) in self._auto.iter(short):
+            start_c = end_c - len(label_key) + 1
+            start, end = where[start_c], where[end_c] + 1
+            if _latin(folded[start]) and start > 0 and _latin(folded[start - 1]):
+                continue
+            if _latin(folded[end - 1]) and end < len(folded) and _latin(folded[end]):
+                continue
+            found.append((start, end, label_key, owners))
+        found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+        hits: list[NameHit] = []
+        taken_until = -1
+        for start, end, _label_key, owners in found:
+            if start < taken_until:
+                continue
+            hits += [NameHit(start, end, key, label) for key, label in owners]
+            taken_until = end
+        return hits
+
+    def exact(self, phrase: str) -> list[tuple[Any, str]]:
+        """The accounts whose name or alias is ``phrase`` (compared compactly)."""
+        return list(self._labels.get(compact(phrase), ()))
+
+    def prefixed(self, phrase: str, limit: int = 4) -> list[tuple[Any, str]]:
+        """Accounts with a name or alias that starts with ``phrase`` (two letters at least)."""
+        short = compact(phrase)
+        if len(short) < 2:
+            return []
+        out: list[tuple[Any, str]] = []
+        for label_key in self._by_first.get(short[0], ()):
+            if label_key.startswith(short):
+                out += [o for o in self._labels[label_key] if o not in out]
+                if len(out) > limit:
+                    break
+        return out
+
+    # -- fuzzy -----------------------------------------------------------------------
+
+    def fuzzy(
+        self, phrase: str, *, limit: int = 3, cutoff: float = FUZZY_CUTOFF
+    ) -> list[tuple[Any, str, float]]:
+        """Names that look like ``phrase`` (a typo), best first: (key, label, score)."""
+        short = compact(phrase)
+        if len(short) < 3 or not self._keys:
+            return []
+        best: dict[Any, tuple[Any, str, float]] = {}
+        for label_key in self._shortlist(short):
+            score = fuzz.ratio(short, label_key)
+            if len(label_key) > len(short) + 1:  # a typo in the first words of a long name
+                score = max(score, fuzz.ratio(short, label_key[: len(short)]) - PREFIX_PENALTY)
+            if score < cutoff:
+                continue
+            for key, label in self._labels[label_key]:
+                if key not in best or best[key][2] < score:
+                    best[key] = (key, label, float(score))
+        return sorted(best.values(), key=lambda t: (-t[2], t[1]))[:limit]
+
+    def _shortlist(self, short: str) -> list[str]:
+        """Compact names worth scoring: same first character, or sharing a 3-letter run
+        (a typo in the first letter), of a length within a third of the phrase's."""
+        lo = len(short) * 2 // 3
+        pick = [k for k in self._by_first.get(short[0], ()) if lo <= len(k)]
+        if len(pick) < 50 and len(self._keys) <= 20_000:
+            grams = {short[i : i + 3] for i in range(len(short) - 2)}
+            seen = set(pick)
+            pick += [
+                k
+                for k in self._keys
+                if k not in seen and lo <= len(k) and any(g in k for g in grams)
+            ]
+        return pick

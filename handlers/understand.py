@@ -1,0 +1,315 @@
+"""Messages that do not start with a command word: what they mean, or a question.
+
+    "Acme: visited today, met Li Wei"      → /visit "Acme" today, met Li Wei
+    "太湖食品 20号上门拜访"                   → /visit "太湖食品" 20号
+    "Blue Harbor finally paid 300k"        → /paid "Blue Harbor Shipping" finally 300k
+    "opp at Initech 800k, in negotiation"  → /deal "Initech" 800k, in negotiation
+    "vist Acme yesterday"                  → /visit "Acme" yesterday      (said: read “vist” as /visit)
+    "Acme"                                 → /account "Acme"
+    "Acme yesterday, budget approved"      → asks: a visit, a call or a meeting?
+
+The stages, each separately tested and each printed by ``kam parse``:
+
+1. *names* — the book's account names and aliases anywhere (``NameBook.find``); when
+   none stands whole, a typo'd name at the start or just after the command word
+   (``NameBook.fuzzy``);
+2. *intent* — lexicon words anywhere (``find_intents``), else the first word as a typo or
+   sound-alike of one (``first_word_guesses``);
+3. *decide* — one command and one account: the message is rewritten as that command's
+   own line, the account quoted, the words that only said *which* command and *which*
+   account taken out and everything else left for the command's parser (which reads
+   dates, amounts, people and next steps and says what it could not place).  Two
+   commands or two accounts equally likely: ``Choose`` (the person picks; nothing is
+   written before).  An account and no intent: a bare name is ``/account``; with more
+   words kam asks which kind of interaction it was.
+
+Everything kam inferred rather than read is returned in ``readings`` and shown first in
+the reply, so a wrong reading is seen at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from handlers.clarify import Choice, Choose
+from handlers.i18n import Catalog
+from handlers.parsing.entities import NameBook, NameHit
+from handlers.parsing.intents import IntentHit, find_intents, first_word_guesses
+from handlers.parsing.text import fold, is_cjk, join_text
+from handlers.registry import CommandTable
+
+__all__ = ["Reading", "Trace", "understand"]
+
+_ = Catalog("understand")
+
+LOGGING = ("visit", "call", "meet", "meal")
+# Words that only tie the command word to the account: dropped with them.
+_EN_GLUE = re.compile(
+    r"^(?:at|with|to|for|from|on|in|by|the|our|had|a|an|have|just|we|i|us|over)$", re.IGNORECASE
+)
+_CN_GLUE_BEFORE = "给跟和与在去到对向了趟刚今天又"
+_CN_GLUE = re.compile(r"^(?:给|跟|和|与|在|去|到|对|向|了|趟|一趟|客户)$")
+_ACCOUNT_WORDS = re.compile(
+    r"^[\s,，.。:：;；!！?？、-]*(?:怎么样|情况|咋样|近况|summary|status|info|how(?:'s| is) it going)?"
+    r"[\s,，.。:：;；!！?？、-]*$",
+    re.IGNORECASE,
+)
+_LABEL_PREFIX = re.compile(r"^\s*(?:客户|account|acct|client)\s*[:：]\s*", re.IGNORECASE)
+
+
+@dataclass
+class Trace:
+    """What each stage found, for ``kam parse``."""
+
+    names: list[NameHit] = field(default_factory=list)
+    fuzzy: list[tuple[object, str, float]] = field(default_factory=list)
+    intents: list[IntentHit] = field(default_factory=list)
+
+
+@dataclass
+class Reading:
+    command: str  # the command's name
+    args: str  # the line its parser gets (the person's own words, account quoted)
+    readings: list[str] = field(default_factory=list)  # what kam inferred, shown first
+    trace: Trace = field(default_factory=Trace)
+
+
+def understand(text: str, table: CommandTable, book: NameBook, lang: str) -> Reading | None:
+    """The command ``text`` means, or ``None`` when nothing in it is recognisable.
+
+    Raises ``Choose`` when two readings are equally likely."""
+    trace = Trace()
+    s = fold(text)
+    trace.intents = find_intents(text)
+    trace.names = book.find(text)
+    if not trace.names:
+        trace.fuzzy = _fuzzy_account(text, book, trace.intents)
+
+    intents = _decide_intent(trace.intents)
+    if not intents or intents[0].strength == "weak":
+        # the first word may be a command word mistyped: vist, 拜坊
+        words = {w: spec.name for spec in table for w in (spec.name, *spec.aliases)}
+        intents = first_word_guesses(text, words) or intents
+
+    accounts = _accounts(trace, book)
+    if not accounts:
+        return None if not intents else _no_account(text, intents, table, lang, trace)
+    if len(accounts) > 1:
+        keys = list(dict.fromkeys(k for k, _s, _e, _l in accounts))
+        if len(keys) > 1:
+            command = intents[0].command if len(intents) == 1 else None
+            raise Choose(
+                _("which_account", lang),
+                [
+                    Choice(book.names[key], _line(command or "account", book.names[key], ""))
+                    for key in keys
+                ],
+            )
+    key, a_start, a_end, _label = accounts[0]
+    name = book.names[key]
+    readings: list[str] = []
+    if trace.fuzzy:
+        readings.append(_("read_name", lang, typed=s[a_start:a_end].strip(), name=name))
+
+    if not intents:
+        rest = _rest(text, [(a_start, a_end)])
+        if _ACCOUNT_WORDS.match(rest):
+            return Reading("account", _quote(name), readings, trace)
+        raise Choose(
+            _("which_kind", lang, account=name),
+            [
+                Choice(table.find(c).text("summary", lang), _line(c, name, rest))
+                for c in ("visit", "call", "meet")
+            ],
+        )
+    if len({h.command for h in intents}) > 1:
+        rest = _rest(text, [(a_start, a_end)])
+        raise Choose(
+            _("which_command", lang, account=name),
+            [
+                Choice(
+                    table.find(h.command).text("summary", lang),
+                    _line(h.command, name, _rest(text, [(a_start, a_end), (h.start, h.end)])),
+                )
+                for h in _distinct(intents)
+            ],
+        )
+    hit = intents[0]
+    cut = [(a_start, a_end)]
+    if hit.strength != "stage" and (
+        hit.command not in LOGGING or _leads(text, hit, (a_start, a_end))
+    ):
+        # "paid", "opp", "开了发票" only say which command; a logging verb stays in the
+        # note ("had lunch with Li Wei") unless it opens the message or touches the name
+        cut.append((hit.start, hit.end))
+    rest = _rest(text, cut)
+    if hit.strength in ("typo", "sound"):
+        readings.insert(
+            0, _("read_word", lang, typed=s[hit.start : hit.end], command=_word(table, hit, lang))
+        )
+    elif hit.strength == "weak":
+        raise Choose(
+            _("which_kind", lang, account=name),
+            [
+                Choice(
+                    table.find(c).text("summary", lang),
+                    _line(c, name, _rest(text, [(a_start, a_end)])),
+                )
+                for c in ("visit", "call", "meet")
+            ],
+        )
+    return Reading(hit.command, _quote(name) + (" " + rest if rest else ""), readings, trace)
+
+
+# --- stages -------------------------------------------------------------------------
+
+
+def _decide_intent(hits: list[IntentHit]) -> list[IntentHit]:
+    """The hit that decides the command first, then any that compete with it.
+
+    The first strong word decides.  Later logging words, deal talk and stage words
+    are details of a log's note ("visited Acme, *met* Li Wei, *discussed the deal*");
+    a later payment or invoice competes ("called Acme, they paid 300k": which one?).
+    No strong word: stage words make a deal update; weak words alone ("met", "聊了")
+    say something happened but not what (the caller asks)."""
+    strong = [h for h in hits if h.strength == "strong"]
+    if strong:
+        first = strong[0]
+        money = ("paid", "invoice")
+        rivals = [h for h in strong[1:] if h.command in money and h.command != first.command]
+        if first.command in money:
+            rivals = [h for h in strong[1:] if h.command in money and h.command != first.command]
+        return [first, *rivals]
+    stage = [h for h in hits if h.strength == "stage"]
+    if stage:
+        return stage[:1]
+    return [h for h in hits if h.strength == "weak"][:1]
+
+
+def _fuzzy_account(text: str, book: NameBook, intents: list[IntentHit]) -> list:
+    """A typo'd account name: the first words of the message, or those right after its
+    command word — never a word from the middle of a sentence."""
+    s = fold(text)
+    starts = [len(_LABEL_PREFIX.match(s).group(0)) if _LABEL_PREFIX.match(s) else 0]
+    starts += [h.end for h in intents[:1]]
+    for start in starts:
+        piece = s[start:]
+        lead = len(piece) - len(piece.lstrip(" ,，:：;；"))
+        words = piece[lead:].split()
+        for n in range(min(4, len(words)), 0, -1):
+            phrase = " ".join(words[:n]).rstrip(",，.。:：;；!?")
+            if phrase and is_cjk(phrase[0]):
+                continue  # Chinese names are found whole or not at all
+            found = book.fuzzy(phrase, limit=2)
+            if found and (len(found) == 1 or found[0][2] - found[1][2] >= 5):
+                pos = start + lead
+                return [(found[0][0], found[0][1], pos, pos + len(phrase))]
+    return []
+
+
+def _accounts(trace: Trace, book: NameBook) -> list[tuple[object, int, int, str]]:
+    if trace.names:
+        return [(h.key, h.start, h.end, h.label) for h in trace.names]
+    return [(key, start, end, label) for key, label, start, end in trace.fuzzy]
+
+
+def _no_account(
+    text: str, intents: list[IntentHit], table: CommandTable, lang: str, trace: Trace
+) -> Reading:
+    """An intent and no account: the command's own parser asks which account."""
+    hit = intents[0]
+    rest = _rest(text, [(hit.start, hit.end)])
+    readings = []
+    if hit.strength in ("typo", "sound"):
+        readings.append(
+            _("read_word", lang, typed=fold(text)[hit.start : hit.end], command=hit.command)
+        )
+    if len({h.command for h in intents}) > 1:
+        raise Choose(
+            _("which_command_plain", lang),
+            [
+                Choice(table.find(h.command).text("summary", lang), f"{h.command} {rest}".strip())
+                for h in _distinct(intents)
+            ],
+        )
+    return Reading(hit.command, rest, readings, trace)
+
+
+# --- rewriting ----------------------------------------------------------------------
+
+
+def _word(table: CommandTable, hit: IntentHit, lang: str) -> str:
+    """The command's word in ``lang`` (``/拜访``), as its usage line spells it."""
+    return table.find(hit.command).text("usage", lang).split()[0]
+
+
+def _leads(text: str, hit: IntentHit, account: tuple[int, int]) -> bool:
+    """The intent word opens the message, or only glue stands between it and the name."""
+    s = fold(text)
+    if not s[: hit.start].strip(" ,，:：;；"):
+        return True
+    lo, hi = (hit.end, account[0]) if hit.start < account[0] else (account[1], hit.start)
+    between = s[lo:hi].strip(" ,，:：;；-—")
+    return not between or all(_EN_GLUE.match(w) or _CN_GLUE.match(w) for w in between.split())
+
+
+def _distinct(hits: list[IntentHit]) -> list[IntentHit]:
+    seen: dict[str, IntentHit] = {}
+    for h in hits:
+        seen.setdefault(h.command, h)
+    return list(seen.values())[:3]
+
+
+def _rest(text: str, cuts: list[tuple[int, int]]) -> str:
+    """``text`` without the ``cuts`` (the account, the command word) and the glue words
+    right next to them ("opp *at* Initech", "*给*华夏重工开了发票"); the person's own
+    characters otherwise."""
+    s = fold(text)
+    m = _LABEL_PREFIX.match(s)
+    cuts = sorted(cuts + ([(0, m.end())] if m else []))
+    pieces: list[str] = []
+    pos = 0
+    for start, end in cuts:
+        if start < pos:
+            pos = max(pos, end)
+            continue
+        pieces.append(text[pos:start])
+        pos = end
+    pieces.append(text[pos:])
+    pieces = [_unglue(p, i > 0, i < len(pieces) - 1) for i, p in enumerate(pieces)]
+    out = ""
+    for piece in pieces:
+        out = join_text(out, piece) if out else piece.strip(" \t,，:：;；-—")
+    return out.strip(" \t,，:：;；-—")
+
+
+def _unglue(piece: str, after_cut: bool, before_cut: bool) -> str:
+    words = piece.split(" ")
+    if before_cut:
+        while words and (not words[-1] or _EN_GLUE.match(words[-1].strip(",，"))):
+            words.pop()
+        piece = " ".join(words)
+        while (
+            piece
+            and piece[-1] in _CN_GLUE_BEFORE
+            and (len(piece) == 1 or is_cjk(piece[-2]) or piece[-2] == " ")
+        ):
+            piece = piece[:-1]
+        words = piece.split(" ")
+    if after_cut:
+        while words and (not words[0] or _EN_GLUE.match(words[0].strip(",，"))):
+            words.pop(0)
+        piece = " ".join(words)
+        glue = re.match(r"^(?:了|趟|一趟)(?=\S)", piece)
+        if glue:
+            piece = piece[glue.end() :]
+    return " ".join(words) if not after_cut else piece
+
+
+def _quote(name: str) -> str:
+    return f"“{name}”" if '"' in name else f'"{name}"'
+
+
+def _line(command: str, name: str, rest: str) -> str:
+    return f"{command} {_quote(name)} {rest}".strip()
