@@ -33,6 +33,7 @@ from handlers.errors import error_text, hint_text
 from handlers.i18n import Catalog, languages
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
+from handlers.parsing.names import Candidate, match_contacts
 from handlers.parsing.text import fold
 from handlers.registry import CommandSpec, CommandTable
 from handlers.replies import Action, Reply, Severity
@@ -40,6 +41,7 @@ from handlers.suggest import CN_PARTICLES, guess
 from handlers.understand import understand
 from handlers.views import clip
 from storage import accounts, users
+from storage import contacts as contact_repo
 from storage.health import RfmCache
 from storage.session import unit_of_work
 
@@ -104,6 +106,20 @@ def message_body(text: str) -> str:
     return text[_body_start(text) :].strip()
 
 
+def accounts_of_people(session: Session, actor: User, text: str) -> list[int]:
+    """The asker's own accounts with a contact ``text`` names (王总, Mr. Li, Sarah Miller),
+    in order of mention: how "刚跟王总通了电话" says which account it was."""
+    by_account: dict[int, list[Candidate]] = {}
+    for account_id, contact_id, name in contact_repo.of_owner(session, actor.id):
+        by_account.setdefault(account_id, []).append(Candidate(key=contact_id, name=name))
+    found: list[int] = []
+    for account_id, candidates in by_account.items():
+        matches = match_contacts(text, candidates)
+        if matches.linked or matches.ambiguous:
+            found.append(account_id)
+    return found
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -160,6 +176,7 @@ class Dispatcher:
                         self.commands,
                         self.book_names.get(session),
                         lang,
+                        people=lambda text: accounts_of_people(session, actor, text),
                     )
             except Choose as exc:
                 obs.outcome = "asked"

@@ -30,7 +30,7 @@ MAX_NAME_WORDS = 6
 FUZZY_WORDS = 4  # a typo'd name is read from at most this many leading words
 CLEAR_LEAD = 5.0  # a fuzzy winner must be this many points ahead of the next account
 _QUOTES = {'"': '"', "“": "”", "「": "」", "'": "'", "‘": "’"}
-_SEPARATORS = " \t\n,，、:：;；-—"
+_SEPARATORS = " \t\n,，、:：;；"
 _LABEL = re.compile(r"^\s*(?:客户|account|acct|client)\s*[:：]\s*", re.IGNORECASE)
 _TRAILING = ",，.。:：;；!！?？、"
 
@@ -71,8 +71,8 @@ def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, 
         if longer is not None:
             end, name = longer
             pctx.readings.append(_("read_as", pctx.lang, typed=args[:end].strip(), name=name))
-            return name, args[end:].lstrip(_SEPARATORS)
-        return args[:end], args[end:].lstrip(_SEPARATORS)
+            return name, _after(args, end)
+        return args[:end], _after(args, end)
     words = list(re.finditer(r"\S+", s))
     if words and not is_cjk(s[0]):
         # a name is read from the words before the first date or number
@@ -92,12 +92,21 @@ def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, 
                     pctx.readings.append(
                         _("read_as", pctx.lang, typed=args[:end].strip(), name=name)
                     )
-                return name, args[end:].lstrip(_SEPARATORS)
+                return name, _after(args, end)
     first = words[0].end() if words else len(args)
     cut = first
     while cut > 0 and s[cut - 1] in _TRAILING:
         cut -= 1
     return args[:cut], args[first:].strip()
+
+
+def _after(args: str, end: int) -> str:
+    """What follows the name: without the separator after it (``Acme, …``, ``Acme - …``),
+    but keeping a minus sign (``/csat Acme -2`` is refused, not read as 2)."""
+    rest = args[end:].lstrip(_SEPARATORS)
+    if rest[:1] in "-—" and rest[1:2].isspace():
+        rest = rest[1:].lstrip()
+    return rest
 
 
 def _typo_continues(s: str, end: int, book: NameBook) -> tuple[int, str] | None:
@@ -110,7 +119,7 @@ def _typo_continues(s: str, end: int, book: NameBook) -> tuple[int, str] | None:
         stop = end + m.end()
         while stop > end and s[stop - 1] in _TRAILING:
             stop -= 1
-        found = book.fuzzy(s[:stop], limit=2)
+        found = book.fuzzy(s[:stop], limit=2, prefix=False)
         if found and found[0][2] >= 84 and len(found[0][1]) > end and _clear(found):
             return stop, book.names[found[0][0]]
     return None
@@ -175,8 +184,7 @@ def resolve_account(ctx: Context, typed: str) -> Account:
     if len(keys) > 1:
         raise Ambiguous("name_ambiguous", candidates=names[:3], query=typed.strip())
     if not keys:
-        closest = [book.names[k] for k, _l, _s in book.fuzzy(typed, limit=3, cutoff=50)]
-        raise NotFound("name_not_found", candidates=closest, query=typed.strip())
+        raise NotFound("name_not_found", candidates=book.closest(typed), query=typed.strip())
     account = ctx.session.get(Account, keys[0])
     if account is None:  # renamed or removed since the index was built
         return _resolve_by_scan(ctx, typed)

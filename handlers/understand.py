@@ -30,12 +30,14 @@ the reply, so a wrong reading is seen at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from handlers.clarify import Choice, Choose
 from handlers.i18n import Catalog
 from handlers.parsing.entities import NameBook, NameHit
 from handlers.parsing.intents import IntentHit, find_intents, first_word_guesses
+from handlers.parsing.money import find_amounts
 from handlers.parsing.text import fold, is_cjk, join_text
 from handlers.registry import CommandTable
 
@@ -65,6 +67,7 @@ class Trace:
     names: list[NameHit] = field(default_factory=list)
     fuzzy: list[tuple[object, str, float]] = field(default_factory=list)
     intents: list[IntentHit] = field(default_factory=list)
+    people: list[object] = field(default_factory=list)  # accounts found through contacts
 
 
 @dataclass
@@ -75,9 +78,17 @@ class Reading:
     trace: Trace = field(default_factory=Trace)
 
 
-def understand(text: str, table: CommandTable, book: NameBook, lang: str) -> Reading | None:
+def understand(
+    text: str,
+    table: CommandTable,
+    book: NameBook,
+    lang: str,
+    people: Callable[[str], list[int]] | None = None,
+) -> Reading | None:
     """The command ``text`` means, or ``None`` when nothing in it is recognisable.
 
+    ``people(text)`` gives the accounts of the asker's contacts the text names (刚跟
+    *王总*通了电话): with no account named, they say which account it was.
     Raises ``Choose`` when two readings are equally likely."""
     trace = Trace()
     s = fold(text)
@@ -86,13 +97,26 @@ def understand(text: str, table: CommandTable, book: NameBook, lang: str) -> Rea
     if not trace.names:
         trace.fuzzy = _fuzzy_account(text, book, trace.intents)
 
-    intents = _decide_intent(trace.intents)
+    intents = _decide_intent(trace.intents, has_amount=bool(find_amounts(text)))
     if not intents or intents[0].strength == "weak":
         # the first word may be a command word mistyped: vist, 拜坊
         words = {w: spec.name for spec in table for w in (spec.name, *spec.aliases)}
         intents = first_word_guesses(text, words) or intents
 
     accounts = _accounts(trace, book)
+    if not accounts and intents and people is not None and intents[0].command in LOGGING:
+        keys = list(dict.fromkeys(people(text)))
+        if len(keys) == 1:
+            accounts = [(keys[0], 0, 0, book.names[keys[0]])]
+            trace.people = keys
+        elif len(keys) > 1:
+            hit = intents[0]
+            lead = hit.strength != "weak" and not fold(text)[: hit.start].strip(" ,，:：;；")
+            rest = _rest(text, [(hit.start, hit.end)] if lead else [])
+            raise Choose(
+                _("which_account", lang),
+                [Choice(book.names[k], _line(hit.command, book.names[k], rest)) for k in keys],
+            )
     if not accounts:
         return None if not intents else _no_account(text, intents, table, lang, trace)
     if len(accounts) > 1:
@@ -111,6 +135,8 @@ def understand(text: str, table: CommandTable, book: NameBook, lang: str) -> Rea
     readings: list[str] = []
     if trace.fuzzy:
         readings.append(_("read_name", lang, typed=s[a_start:a_end].strip(), name=name))
+    if trace.people:
+        readings.append(_("account_of_contact", lang, name=name))
 
     if not intents:
         rest = _rest(text, [(a_start, a_end)])
@@ -165,12 +191,13 @@ def understand(text: str, table: CommandTable, book: NameBook, lang: str) -> Rea
 # --- stages -------------------------------------------------------------------------
 
 
-def _decide_intent(hits: list[IntentHit]) -> list[IntentHit]:
+def _decide_intent(hits: list[IntentHit], *, has_amount: bool) -> list[IntentHit]:
     """The hit that decides the command first, then any that compete with it.
 
     The first strong word decides.  Later logging words, deal talk and stage words
     are details of a log's note ("visited Acme, *met* Li Wei, *discussed the deal*");
-    a later payment or invoice competes ("called Acme, they paid 300k": which one?).
+    a later payment or invoice with an amount in the message competes ("called Acme,
+    they paid 300k": which one? — but "called Acme about the invoice" is a call).
     No strong word: stage words make a deal update; weak words alone ("met", "聊了")
     say something happened but not what (the caller asks)."""
     strong = [h for h in hits if h.strength == "strong"]
@@ -178,9 +205,7 @@ def _decide_intent(hits: list[IntentHit]) -> list[IntentHit]:
         first = strong[0]
         money = ("paid", "invoice")
         rivals = [h for h in strong[1:] if h.command in money and h.command != first.command]
-        if first.command in money:
-            rivals = [h for h in strong[1:] if h.command in money and h.command != first.command]
-        return [first, *rivals]
+        return [first, *rivals] if has_amount else [first]
     stage = [h for h in hits if h.strength == "stage"]
     if stage:
         return stage[:1]
@@ -223,7 +248,12 @@ def _no_account(
     readings = []
     if hit.strength in ("typo", "sound"):
         readings.append(
-            _("read_word", lang, typed=fold(text)[hit.start : hit.end], command=hit.command)
+            _(
+                "read_word",
+                lang,
+                typed=fold(text)[hit.start : hit.end],
+                command=_word(table, hit, lang),
+            )
         )
     if len({h.command for h in intents}) > 1:
         raise Choose(
@@ -241,7 +271,7 @@ def _no_account(
 
 def _word(table: CommandTable, hit: IntentHit, lang: str) -> str:
     """The command's word in ``lang`` (``/拜访``), as its usage line spells it."""
-    return table.find(hit.command).text("usage", lang).split()[0]
+    return "/" + table.find(hit.command).text("usage", lang).split()[0].lstrip("/")
 
 
 def _leads(text: str, hit: IntentHit, account: tuple[int, int]) -> bool:

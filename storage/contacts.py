@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from domain.models import Contact
+from domain.models import Account, Contact
 
 
 def by_name(session: Session, account_id: int, name: str) -> Contact | None:
@@ -22,4 +22,15 @@ def of_account(session: Session, account_id: int) -> list[Contact]:
         session.exec(
             select(Contact).where(Contact.account_id == account_id).order_by(Contact.id)
         ).all()
+    )
+
+
+def of_owner(session: Session, owner_id: int) -> list[tuple[int, int, str]]:
+    """(account id, contact id, name) of every contact on the accounts ``owner_id`` owns."""
+    return list(
+        session.exec(
+            select(Contact.account_id, Contact.id, Contact.name)
+            .join(Account, Account.id == Contact.account_id)
+            .where(Account.owner_id == owner_id)
+        )
     )

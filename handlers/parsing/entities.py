@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from domain.names import name_key
 
@@ -35,6 +35,7 @@ from .text import fold
 __all__ = ["NameBook", "NameHit", "compact", "compact_map"]
 
 FUZZY_CUTOFF = 84.0
+RESEMBLES = 50.0  # below this WRatio a name does not look like the phrase at all
 PREFIX_PENALTY = 4.0  # a prefix that fits is a little less sure than a whole name
 
 
@@ -146,16 +147,19 @@ class NameBook:
     # -- fuzzy -----------------------------------------------------------------------
 
     def fuzzy(
-        self, phrase: str, *, limit: int = 3, cutoff: float = FUZZY_CUTOFF
+        self, phrase: str, *, limit: int = 3, cutoff: float = FUZZY_CUTOFF, prefix: bool = True
     ) -> list[tuple[Any, str, float]]:
-        """Names that look like ``phrase`` (a typo), best first: (key, label, score)."""
+        """Names that look like ``phrase`` (a typo), best first: (key, label, score).
+        With ``prefix``, a long name's first words may be what was meant."""
         short = compact(phrase)
         if len(short) < 3 or not self._keys:
             return []
         best: dict[Any, tuple[Any, str, float]] = {}
         for label_key in self._shortlist(short):
             score = fuzz.ratio(short, label_key)
-            if len(label_key) > len(short) + 1:  # a typo in the first words of a long name
+            if (
+                prefix and len(label_key) > len(short) + 1
+            ):  # a typo in the first words of a long name
                 score = max(score, fuzz.ratio(short, label_key[: len(short)]) - PREFIX_PENALTY)
             if score < cutoff:
                 continue
@@ -163,6 +167,24 @@ class NameBook:
                 if key not in best or best[key][2] < score:
                     best[key] = (key, label, float(score))
         return sorted(best.values(), key=lambda t: (-t[2], t[1]))[:limit]
+
+    def closest(self, phrase: str, n: int = 3) -> list[str]:
+        """The names of the ``n`` accounts that look most like ``phrase``, however little
+        (for "Closest: …" after a miss); ties in name order."""
+        short = compact(phrase)
+        if not short or not self._keys:
+            return []
+        scored = process.extract(short, self._keys, scorer=fuzz.WRatio, limit=n * 4 + 8)
+        best: dict[Any, float] = {}
+        for label_key, score, _i in scored:
+            score = score if score >= RESEMBLES else 0.0
+            for key, _label in self._labels[label_key]:
+                best[key] = max(best.get(key, 0.0), float(score))
+        top = sorted(best.items(), key=lambda kv: (-kv[1], self.names[kv[0]]))
+        if len(top) < n:  # nothing looks alike: the first names, alphabetically
+            rest = sorted((k for k in self.names if k not in best), key=self.names.__getitem__)
+            top += [(k, 0.0) for k in rest[: n - len(top)]]
+        return [self.names[k] for k, _s in top[:n]]
 
     def _shortlist(self, short: str) -> list[str]:
         """Compact names worth scoring: same first character, or sharing a 3-letter run
