@@ -164,7 +164,8 @@ def parse(
     tz: Annotated[str | None, typer.Option(help="Timezone, e.g. Asia/Shanghai")] = None,
     as_: Annotated[str, typer.Option("--as")] = "admin",
 ) -> None:
-    """Print the parsed command as JSON, without writing anything."""
+    """Print what each parsing stage found and the typed command, as JSON; writes nothing."""
+    from handlers.clarify import Choose
     from handlers.dispatcher import Incoming
 
     kam = _app()
@@ -173,13 +174,23 @@ def parse(
     if when is not None and when.tzinfo is None:
         when = when.replace(tzinfo=zone or kam.settings.tz)
     try:
-        spec, cmd = kam.dispatcher.parse_only(
+        spec, cmd, stages = kam.dispatcher.explain(
             Incoming(text=text, actor=as_, platform="console", received_at=when), tz=zone
         )
+    except Choose as exc:
+        typer.echo(
+            json.dumps(
+                {"asks": exc.question, "choices": [c.text for c in exc.choices]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
     except KamError as exc:
         raise _fail(str(exc)) from exc
     data = cmd.model_dump(mode="json")
     data["command"] = spec.name
+    data = {"stages": stages, "parsed": data}
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 

@@ -33,6 +33,8 @@ from handlers.errors import error_text, hint_text
 from handlers.i18n import Catalog, languages
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
+from handlers.parsing.dates import find_dates
+from handlers.parsing.money import find_amounts
 from handlers.parsing.names import Candidate, match_contacts
 from handlers.parsing.text import fold
 from handlers.registry import CommandSpec, CommandTable
@@ -231,16 +233,54 @@ class Dispatcher:
         self, incoming: Incoming, *, tz: ZoneInfo | None = None
     ) -> tuple[CommandSpec, object]:
         """Parse without running (``kam parse``): returns the spec and typed command."""
+        spec, cmd, _stages = self.explain(incoming, tz=tz)
+        return spec, cmd
+
+    def explain(
+        self, incoming: Incoming, *, tz: ZoneInfo | None = None
+    ) -> tuple[CommandSpec, object, dict[str, object]]:
+        """Parse without running, with what each stage found (``kam parse`` prints it):
+        the command word, the names and intent words found, the rewritten line, the
+        dates and amounts in it, the readings, and the typed command."""
         word, args = split_command(incoming.text, self.commands)
         spec = self.commands.find(word or "help")
-        if spec is None:
-            raise NotFound(f"unknown command {word!r}")
+        stages: dict[str, object] = {"text": incoming.text, "folded": fold(incoming.text)}
         with unit_of_work(self.engine, write=False) as session:
             actor = users.by_identity(session, incoming.platform, incoming.actor)
             if actor is None:
                 raise NotFound(f"unknown user {incoming.actor!r}")
             ctx = self._context(session, actor, incoming, tz=tz)
-            return spec, spec.parse(args, ctx.parse)
+            if spec is None:
+                reading = understand(
+                    message_body(incoming.text),
+                    self.commands,
+                    ctx.parse.names,
+                    ctx.lang,
+                    people=lambda text: accounts_of_people(session, actor, text),
+                )
+                if reading is None:
+                    raise NotFound(f"unknown command {word!r}")
+                trace = reading.trace
+                stages["names"] = [
+                    f"{incoming.text[h.start : h.end]} → {ctx.parse.names.names[h.key]}"
+                    for h in trace.names
+                ] + [f"{label} (typo)" for _k, label, _s, _e in trace.fuzzy]
+                stages["intents"] = [
+                    f"{incoming.text[h.start : h.end]} → {h.command} ({h.strength})"
+                    for h in trace.intents
+                ]
+                spec, args = self.commands.find(reading.command), reading.args
+                ctx.parse.readings.extend(reading.readings)
+            stages["command"] = spec.name
+            stages["line"] = args
+            stages["dates"] = [
+                f"{args[h.start : h.end]} → {h.when.isoformat()}"
+                for h in find_dates(args, now=ctx.now, prefer="past")
+            ]
+            stages["amounts"] = [f"{args[h.start : h.end]} → {h.money}" for h in find_amounts(args)]
+            cmd = spec.parse(args, ctx.parse)
+            stages["readings"] = list(ctx.parse.readings)
+            return spec, cmd, stages
 
     # -- pieces ----------------------------------------------------------------------
 
