@@ -4,7 +4,10 @@ One ``BookNames`` per app (like ``RfmCache``): ``get(session)`` returns the curr
 ``NameBook`` (``handlers.parsing.entities``), rebuilt when this process has written an
 account or alias since, or when another process has (a cheap fingerprint of the two
 tables, checked at most every ``ttl`` seconds).  Readers never wait for a rebuild
-they did not need: the lock only guards the swap.
+they did not need: the lock only guards the swap.  A big book (``BACKGROUND_AT`` names
+and more: 50,000 accounts take about a second) is rebuilt in a background thread while
+requests go on with the previous one; exact names are read from the database anyway
+(``resolve_account``), so only finding a brand-new name inside a sentence waits for it.
 """
 
 from __future__ import annotations
@@ -20,10 +23,14 @@ from storage import accounts
 __all__ = ["BookNames"]
 
 
+BACKGROUND_AT = 5_000
+
+
 class BookNames:
     def __init__(self, ttl: float = 2.0) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
+        self._building = False
         self._book: NameBook | None = None
         self._generation = -1
         self._fingerprint: tuple[int, ...] | None = None
@@ -39,8 +46,29 @@ class BookNames:
         if book is not None and generation == self._generation and fingerprint == self._fingerprint:
             self._checked = now
             return book
+        if book is not None and len(book) >= BACKGROUND_AT:
+            self._rebuild_later(session.get_bind(), generation, fingerprint)
+            return book
+        return self._rebuild(session, generation, fingerprint)
+
+    def _rebuild(self, session: Session, generation: int, fingerprint: tuple[int, ...]) -> NameBook:
         book = NameBook(accounts.name_candidates(session))
         with self._lock:
             self._book, self._generation = book, generation
-            self._fingerprint, self._checked = fingerprint, now
+            self._fingerprint, self._checked = fingerprint, time.monotonic()
         return book
+
+    def _rebuild_later(self, bind: object, generation: int, fingerprint: tuple[int, ...]) -> None:
+        with self._lock:
+            if self._building:
+                return
+            self._building = True
+
+        def build() -> None:
+            try:
+                with Session(bind=bind) as session:
+                    self._rebuild(session, generation, fingerprint)
+            finally:
+                self._building = False
+
+        threading.Thread(target=build, name="kam-book-names", daemon=True).start()

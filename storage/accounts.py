@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import event, func
+from sqlalchemy import event, func, inspect
 from sqlmodel import Session, select
 
 from domain.models import Account, AccountAlias
@@ -90,8 +90,14 @@ _generation = 0
 @event.listens_for(Session, "after_flush")
 def _names_touched(session: Session, _context: object) -> None:
     global _generation
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    for obj in (*session.new, *session.deleted):
         if isinstance(obj, Account | AccountAlias):
+            _generation += 1
+            return
+    for obj in session.dirty:
+        if isinstance(obj, AccountAlias) or (
+            isinstance(obj, Account) and inspect(obj).attrs.name.history.has_changes()
+        ):
             _generation += 1
             return
 

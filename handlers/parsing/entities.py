@@ -21,6 +21,7 @@ caller (``handlers.book_names``) rebuilds the book when names change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +40,12 @@ RESEMBLES = 50.0  # below this WRatio a name does not look like the phrase at al
 PREFIX_PENALTY = 4.0  # a prefix that fits is a little less sure than a whole name
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def compact(text: str) -> str:
     """``name_key`` without spaces or punctuation: the form names are compared in."""
-    return "".join(ch for ch in name_key(text) if ch.isalnum())
+    return _NOT_ALNUM.sub("", name_key(text))
 
 
 def compact_map(text: str) -> tuple[str, list[int]]:
@@ -84,12 +88,12 @@ class NameBook:
                     owners = self._labels.setdefault(short, [])
                     if all(k != key for k, _ in owners):
                         owners.append((key, label))
-        self._auto = ahocorasick.Automaton()
-        for short, owners in self._labels.items():
-            self._auto.add_word(short, (short, tuple(owners)))
+        self._keys = list(self._labels)
+        self._auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for index, short in enumerate(self._keys):
+            self._auto.add_word(short, index)
         if self._labels:
             self._auto.make_automaton()
-        self._keys = list(self._labels)
         self._by_first: dict[str, list[str]] = {}
         for short in self._keys:
             self._by_first.setdefault(short[0], []).append(short)
@@ -108,8 +112,10 @@ class NameBook:
             return []
         short, where = compact_map(text)
         folded = fold(text)
-        found: list[tuple[int, int, str, tuple[tuple[Any, str], ...]]] = []
-        for end_c, (label_key, owners) in self._auto.iter(short):
+        found: list[tuple[int, int, str, list[tuple[Any, str]]]] = []
+        for end_c, index in self._auto.iter(short):
+            label_key = self._keys[index]
+            owners = self._labels[label_key]
             start_c = end_c - len(label_key) + 1
             start, end = where[start_c], where[end_c] + 1
             if _latin(folded[start]) and start > 0 and _latin(folded[start - 1]):
@@ -174,7 +180,7 @@ class NameBook:
         short = compact(phrase)
         if not short or not self._keys:
             return []
-        scored = process.extract(short, self._keys, scorer=fuzz.WRatio, limit=n * 4 + 8)
+        scored = process.extract(short, self._keys, scorer=fuzz.ratio, limit=n * 4 + 8)
         best: dict[Any, float] = {}
         for label_key, score, _i in scored:
             score = score if score >= RESEMBLES else 0.0
