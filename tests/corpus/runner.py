@@ -7,8 +7,9 @@ compare what was WRITTEN with what a sales team would expect, field by field.
         result.fields                      # {"command": True, "date": False, …}
 
 Nothing is mocked: the demo book (``storage.demo``) is seeded once into a SQLite file
-with ``TODAY``; each message gets a copy of that file, a real ``Dispatcher`` with the
-message's fixed clock, and is sent as its user on the console platform.  What the
+with ``TODAY``; before each message the working database is put back to that seeded
+book, and the message goes through a real ``Dispatcher`` with its own fixed clock, sent
+as its user on the console platform.  What the
 message wrote is read back from the copy (new interactions and their contacts, tasks,
 contacts, deals and stage changes, payments, invoices), and whether the reply asked
 (numbered choices) or refused (nothing written).
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -164,49 +166,77 @@ class Corpus:
             self.baseline = _baseline(engine)
         finally:
             engine.dispose()
+        # One engine over a working copy, put back to the seeded book before each
+        # message (SQLite's backup API): a fresh engine per message would compile every
+        # statement again, which costs more than the messages themselves.
+        work = workdir / "work.db"
+        shutil.copyfile(template, work)
+        self.engine = make_engine(f"sqlite:///{work}")
+        self._source = sqlite3.connect(template)
+
+    def _restore(self) -> None:
+        raw = self.engine.raw_connection()
+        try:
+            self._source.backup(raw.driver_connection)
+        finally:
+            raw.close()
 
     @classmethod
     def open(cls, workdir: Path | None = None, path: Path = MESSAGES) -> Corpus:
+        """Seed the book into ``workdir`` (a temporary directory, removed by ``close``)."""
+        own = workdir is None
         workdir = workdir or Path(tempfile.mkdtemp(prefix="kam-corpus-"))
         template = workdir / "demo.db"
         seed_book(template)
-        return cls(template, load(path), workdir)
+        corpus = cls(template, load(path), workdir)
+        corpus._own_workdir = own
+        return corpus
+
+    _own_workdir = False
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._source.close()
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def run(self, records: Iterable[dict[str, Any]] | None = None) -> Iterator[Result]:
         for n, record in enumerate(self.records if records is None else records):
             yield self.run_one(record, slot=n)
 
     def run_one(self, record: dict[str, Any], *, slot: int = 0) -> Result:
-        path = self.workdir / f"m{slot % 4}.db"
-        shutil.copyfile(self.template, path)
-        engine = make_engine(f"sqlite:///{path}")
+        self._restore()
+        engine = self.engine
+        now = datetime.fromisoformat(record["now"]) if record.get("now") else NOW
+        seen: dict[str, str] = {}
+
+        def observe(command: str, outcome: str, seconds: float) -> None:
+            seen.update(command=command, outcome=outcome)
+
+        dispatcher = Dispatcher(
+            engine,
+            self.settings,
+            RecordingNotifier(),
+            clock=lambda: now,
+            commands=self.commands,
+            on_command=observe,
+        )
+        error = None
         try:
-            now = datetime.fromisoformat(record["now"]) if record.get("now") else NOW
-            seen: dict[str, str] = {}
-
-            def observe(command: str, outcome: str, seconds: float) -> None:
-                seen.update(command=command, outcome=outcome)
-
-            dispatcher = Dispatcher(
-                engine,
-                self.settings,
-                RecordingNotifier(),
-                clock=lambda: now,
-                commands=self.commands,
-                on_command=observe,
+            reply = dispatcher.handle(
+                Incoming(text=record["text"], actor=record["as"], platform="console")
             )
-            error = None
-            try:
-                reply = dispatcher.handle(
-                    Incoming(text=record["text"], actor=record["as"], platform="console")
-                )
-                text = render_text(reply)
-            except Exception as exc:  # noqa: BLE001 — a crash is a result, not a stop
-                reply, text, error = None, "", f"{type(exc).__name__}: {exc}"
-            got = _written(engine, self.baseline, record["as"])
-            got.update(_outcome(got, reply, seen, text))
-        finally:
-            engine.dispose()
+            text = render_text(reply)
+        except Exception as exc:  # noqa: BLE001 — a crash is a result, not a stop
+            reply, text, error = None, "", f"{type(exc).__name__}: {exc}"
+        got = _written(engine, self.baseline, record["as"])
+        got.update(_outcome(got, reply, seen, text))
         fields = compare(record["expect"], got)
         if error:
             fields["command"] = False
