@@ -207,40 +207,51 @@ class Corpus:
         self.close()
 
     def run(self, records: Iterable[dict[str, Any]] | None = None) -> Iterator[Result]:
-        for n, record in enumerate(self.records if records is None else records):
-            yield self.run_one(record, slot=n)
+        for record in self.records if records is None else records:
+            yield self.run_one(record)
 
-    def run_one(self, record: dict[str, Any], *, slot: int = 0) -> Result:
-        self._restore()
-        engine = self.engine
+    def run_one(self, record: dict[str, Any]) -> Result:
         now = datetime.fromisoformat(record["now"]) if record.get("now") else NOW
+        sent = self.send(record["as"], record["text"], now)
+        fields = compare(record["expect"], sent.got)
+        if sent.error:
+            fields["command"] = False
+        return Result(record, sent.got, fields, sent.text, sent.error)
+
+    def send(self, handle: str, message: str, now: datetime = NOW) -> Sent:
+        """``message`` from ``handle`` at ``now`` on the seeded book: the reply and what
+        it wrote.  The book is put back first, so messages never see each other."""
+        self._restore()
         seen: dict[str, str] = {}
 
         def observe(command: str, outcome: str, seconds: float) -> None:
             seen.update(command=command, outcome=outcome)
 
         dispatcher = Dispatcher(
-            engine,
+            self.engine,
             self.settings,
             RecordingNotifier(),
             clock=lambda: now,
             commands=self.commands,
             on_command=observe,
         )
-        error = None
+        reply, text, error = None, "", None
         try:
-            reply = dispatcher.handle(
-                Incoming(text=record["text"], actor=record["as"], platform="console")
-            )
+            reply = dispatcher.handle(Incoming(text=message, actor=handle, platform="console"))
             text = render_text(reply)
         except Exception as exc:  # noqa: BLE001 — a crash is a result, not a stop
-            reply, text, error = None, "", f"{type(exc).__name__}: {exc}"
-        got = _written(engine, self.baseline, record["as"])
+            error = f"{type(exc).__name__}: {exc}"
+        got = _written(self.engine, self.baseline, handle)
         got.update(_outcome(got, reply, seen, text))
-        fields = compare(record["expect"], got)
-        if error:
-            fields["command"] = False
-        return Result(record, got, fields, text, error)
+        return Sent(reply, text, got, error)
+
+
+@dataclass
+class Sent:
+    reply: Reply | None
+    text: str  # the reply as the console shows it
+    got: dict[str, Any]  # what was written (see ``_written``) and how the reply ended
+    error: str | None
 
 
 def seed_book(path: Path) -> None:

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks import parse_accuracy, parse_speed
 from tests.corpus.runner import Corpus, Result, floors, load, summarize
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory) -> list[Result]:
-    with Corpus.open(tmp_path_factory.mktemp("corpus")) as corpus:
-        return list(corpus.run())
+def corpus(tmp_path_factory):
+    with Corpus.open(tmp_path_factory.mktemp("corpus")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def results(corpus) -> list[Result]:
+    return list(corpus.run())
 
 
 def test_the_corpus_is_big_and_bilingual():
@@ -53,3 +59,14 @@ def test_every_field_is_at_least_its_floor(results):
         "parse accuracy fell below the floors "
         "(python -m benchmarks.parse_accuracy --failures):\n" + "\n".join(below)
     )
+
+
+def test_the_accuracy_and_speed_scripts_report(corpus, results):
+    table = "\n".join(parse_accuracy.table(results))
+    assert "message exact" in table and "command" in table
+    missed = [r.id for r in results if not r.exact]
+    listed = "\n".join(parse_accuracy.failures(results))
+    assert all(f"{i} [" in listed for i in missed)
+    speed = parse_speed.measure(corpus, rounds=1, warmup=0, records=corpus.records[:12])
+    assert speed["n"] == 12 and speed["p95_ms"] >= speed["p50_ms"] > 0
+    assert "p95 target" in "\n".join(parse_speed.lines("demo", speed))
