@@ -9,6 +9,13 @@ over the demo book's real accounts, contacts, deals and owners (a rep writes abo
 their own accounts), with a fixed seed, then the hand-written cases that must ask or
 be refused.  Expected dates are worked out here by hand from each message's clock,
 never by kam's parsers: the corpus is the yardstick, not a copy of today's behaviour.
+
+Conventions the expectations follow: weeks run Monday to Sunday; a due date ``by X`` /
+``X前`` is X itself (``周五前``, ``春节前`` = the festival's day); ``this/这周/本周 +
+weekday`` and ``EOW`` said after that day mean the coming one; a contact named by
+surname and title (王总, 李经理, Dr. Harris, Mr. Lewis) is the rep's one contact who
+fits; where two readings are equally right, ``command`` lists both (e.g.
+``["ask", "account"]``).
 """
 
 from __future__ import annotations
@@ -338,7 +345,8 @@ class Corpus:
         self.texts: set[str] = set()
 
     def add(self, lang: str, as_: str, text: str, now: str | None = None, **expect: Any) -> bool:
-        text = " ".join(text.split()) if lang != "zh" else text.replace("  ", " ").strip()
+        text = " ".join(text.split()).replace(" ,", ",") if lang != "zh" else text.strip()
+        text = text.replace("  ", " ")
         if text in self.texts:
             return False
         self.texts.add(text)
@@ -1273,6 +1281,99 @@ def handwritten(c: Corpus) -> None:
         notes_contains="pending board",
     )
 
+    # --- "this week" and EOW once the week's Friday is past, or still ahead -------
+    wed = "2026-12-02T10:00:00+08:00"  # a Wednesday
+    A(
+        "en",
+        "alice",
+        "/call Pioneer Steel today Sarah Baker ok with terms. next: send pricing by this week",
+        command="call",
+        account="Pioneer Steel",
+        date="2026-12-06",
+        contacts_linked=["Sarah Baker"],
+        contacts_new=[],
+        tasks=[{"text_contains": "pricing", "due": "2026-12-11"}],
+    )
+    A(
+        "en",
+        "alice",
+        "/call Pioneer Steel today Sarah Baker ok with terms. next: send pricing by this week",
+        wed,
+        command="call",
+        account="Pioneer Steel",
+        date="2026-12-02",
+        contacts_linked=["Sarah Baker"],
+        contacts_new=[],
+        tasks=[{"text_contains": "pricing", "due": "2026-12-04"}],
+    )
+    A(
+        "en",
+        "alice",
+        "Wayne Retail call this morning w/ Laura Hill, next: confirm volumes by EOW",
+        wed,
+        command="call",
+        account="Wayne Retail",
+        date="2026-12-02",
+        contacts_linked=["Laura Hill"],
+        contacts_new=[],
+        tasks=[{"text_contains": "volumes", "due": "2026-12-04"}],
+    )
+    A(
+        "zh",
+        "zhou",
+        "鑫源超市连锁 昨天电话 徐丽，下一步：本周五前报价",
+        wed,
+        command="call",
+        account="鑫源超市连锁",
+        date="2026-12-01",
+        contacts_linked=["徐丽"],
+        contacts_new=[],
+        tasks=[{"text_contains": "报价", "due": "2026-12-04"}],
+    )
+    A(
+        "zh",
+        "zhou",
+        "鑫源超市连锁 今天电话 徐丽，下一步：这周五报价",
+        command="call",
+        account="鑫源超市连锁",
+        date="2026-12-06",
+        contacts_linked=["徐丽"],
+        contacts_new=[],
+        tasks=[{"text_contains": "报价", "due": "2026-12-11"}],
+    )
+    A(
+        "en",
+        "carol",
+        "had lunch with Jennifer Johnson (Helios Solar) yesterday, grabbed the specs",
+        SUN_NY,
+        command="meal",
+        account="Helios Solar",
+        date="2026-12-05",
+        contacts_linked=["Jennifer Johnson"],
+        contacts_new=[],
+    )
+    A(
+        "en",
+        "carol",
+        "grabbed coffee w/ Nancy Lewis from Orion Aerospace this morning",
+        SUN_NY,
+        command="meal",
+        account="Orion Aerospace",
+        date="2026-12-06",
+        contacts_linked=["Nancy Lewis"],
+        contacts_new=[],
+    )
+    A(
+        "zh",
+        "li",
+        "昨晚请金陵百货朱总吃饭，聊得不错",
+        command="meal",
+        account="金陵百货",
+        date="2026-12-05",
+        contacts_linked=["朱军"],
+        contacts_new=[],
+    )
+
     # --- bare account names and account-name typos: the summary, read-only -------
     for who, text, name in (
         ("alice", "Acme", "Acme"), ("alice", "acme corp", "Acme"), ("alice", "Initech?", "Initech"),
@@ -1286,7 +1387,11 @@ def handwritten(c: Corpus) -> None:
         ("wang", "苏州精机情况", "苏州精密机械"),
     ):  # fmt: skip
         lang = "zh" if not text.isascii() else "en"
-        A(lang, who, text, SUN_NY if who == "carol" else None, command="account", account=name)
+        typo = text in {"Umbrela Health", "Nortwind Traders", "Blue Harbour", "Contosso Pharma",
+                        "鑫源超市"}  # fmt: skip
+        # a misspelt bare name may be shown (read-only, "read as …") or asked about
+        command = ["account", "ask"] if typo else "account"
+        A(lang, who, text, SUN_NY if who == "carol" else None, command=command, account=name)
 
     # --- typos in multi-word names, commas, Chinese without spaces ----------------
     A(
@@ -1695,10 +1800,11 @@ def handwritten(c: Corpus) -> None:
     ask("en", "alice", "Globex automation 300k")
     ask("en", "alice", "Acme: Tom's daughter got into Stanford")
     ask("zh", "wang", "华夏重工 王总 合同")
-    ask("zh", "li", "太湖食品那边最近有点安静")
-    ask("en", "carol", "Summit Foods the usual", None, SUN_NY)
-    ask("zh", "zhou", "嗯嗯 好的 收到")
-    ask("en", "alice", "hmm not sure what to do about Stark")
+    # no intent but an account: a question, or at most its summary (read-only)
+    A("zh", "li", "太湖食品那边最近有点安静", command=["ask", "account"])
+    A("en", "carol", "Summit Foods the usual", SUN_NY, command=["ask", "account"])
+    A("en", "alice", "hmm not sure what to do about Stark", command=["ask", "account"])
+    A("zh", "zhou", "嗯嗯 好的 收到", command=["ask", "refuse"])  # nothing to ask about
     ask("zh", "li", "下周三 仁和")
     ask("en", "alice", "Acme Li Wei 1.2m")
     ask("zh", "wang", "东方物流 张总 年底")
@@ -1710,18 +1816,38 @@ def handwritten(c: Corpus) -> None:
     ref("en", "alice", "/visit Acme tomorrow met Tom")
     ref("en", "alice", "visited Initech next Tuesday with Richard")
     ref("zh", "wang", "拜访 华夏重工 下周一 见王总")
-    ref("zh", "li", "明天去太湖食品拜访王总")
+    A("zh", "li", "明天去太湖食品拜访王总", command=["refuse", "ask"])  # a plan, not a visit
     ref("en", "alice", "/call Initech today Paul ok. next: send quote by yesterday")
     ref("zh", "wang", "电话 长江能源 今天 刘总 下一步：昨天前发报价")
     ref("en", "alice", "/paid Acme")
     ref("zh", "wang", "回款 华夏 50万 下周一")
     ref("en", "alice", "Acme paid 300k tomorrow")
     ref("en", "alice", "/visit Zorblax Industries today met the CEO")
-    ref("zh", "wang", "/拜访 火星重工 今天 见了王总")
+    A("zh", "wang", "/拜访 火星重工 今天 见了王总", command=["refuse", "ask"])  # 华夏重工?
     A("en", "alice", 'deal Acme "Line 4" won', command=["ask", "refuse"])
     A("zh", "li", "太湖食品 冷库项目 赢单", command=["ask", "refuse"])
     A("en", "alice", "Pioneer Steel blast furnace deal lost", command=["ask", "refuse"])
     ref("zh", "li", "/应收 仁和 金额待定")
+
+
+def cover(c: Corpus) -> None:
+    """A message for every due phrase the random draws left out: each kind is in."""
+    clocks = {"sun": None, "fri": FRI, "eom": EOM}
+    for key, phrases in DUE.items():
+        clock, lang = key.split("_")
+        for phrase, due in phrases:
+            if any(phrase in r["text"] for r in c.records):
+                continue
+            if lang == "en":
+                text = f"/call Initech today Paul Thompson asked for terms. next: send the terms {phrase}"
+                who, account, linked, key_ = "alice", "Initech", "Paul Thompson", "terms"
+            else:
+                text = f"/电话 申城医药 今天 吴总问了交期 下一步：{phrase}确认交期"
+                who, account, linked, key_ = "wang", "申城医药", "吴超", "确认交期"
+            day = {"sun": "2026-12-06", "fri": "2026-12-04", "eom": "2026-11-30"}[clock]
+            c.add(lang, who, text, clocks[clock], command="call", account=account, date=day,
+                  tasks=[{"text_contains": key_, "due": due}], contacts_linked=[linked],
+                  contacts_new=[])  # fmt: skip
 
 
 def build() -> list[dict[str, Any]]:
@@ -1731,6 +1857,7 @@ def build() -> list[dict[str, Any]]:
     interactions(c, rng, "zh", 95)
     interactions(c, rng, "en", 95)
     interactions(c, rng, "zh", 16, MIXED_FORMS, "mixed")
+    cover(c)
     return c.records
 
 

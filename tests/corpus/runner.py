@@ -383,7 +383,7 @@ def _money(value: Decimal | None) -> str | None:
 def _outcome(got: dict[str, Any], reply: Reply | None, seen: dict[str, str], text: str) -> dict:
     """The command as the corpus names it, and the choices offered, if any."""
     out: dict[str, Any] = {"outcome": seen.get("outcome"), "seen_command": seen.get("command")}
-    if reply is not None and reply.actions and not got["rows"]:
+    if seen.get("outcome") == "asked" and reply is not None:  # a Choose: nothing written
         out["command"] = "ask"
         out["choices"] = [a.label for a in reply.actions]
     elif got["writes"]:

@@ -116,7 +116,7 @@ def test_kam_never_raises_and_never_writes_when_it_refuses_or_asks(corpus, m):
     assert isinstance(sent.reply, Reply) and sent.reply.title
     written = sent.got["rows"] > 0
     refused = sent.reply.severity is Severity.error
-    asked = bool(sent.reply.actions)
+    asked = sent.got["outcome"] == "asked"
     assert not (written and (refused or asked)), (
         f"{m['text']!r} wrote {sent.got['writes']} yet replied {sent.text!r}"
     )
@@ -158,7 +158,7 @@ def _placed(m: dict[str, Any], sent: Sent) -> list[str]:
             amount_ok = got.get("amount") is not None and Decimal(got["amount"]) == Decimal(value)
             if not amount_ok and said.casefold() not in outside:
                 missed.append(f"amount {said!r} stored as {got.get('amount')!r}")
-    elif not reply.actions:
+    elif got["outcome"] != "asked":
         named = [m["said"], m["when"], *(m["money"][:1] if m["money"] else [])]
         if not any(p.casefold() in outside for p in named if p):
             missed.append("refused without naming a phrase of the message")
