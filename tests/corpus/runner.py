@@ -26,7 +26,7 @@ Each record of ``messages.jsonl``::
 
 ``command`` is what was written: ``visit | call | meet | meal | message`` (an
 interaction of that kind), ``deal``, ``paid``, ``invoice``, ``contact`` (a contact and
-nothing else), ``account`` (the read-only summary), ``ask`` (a question with choices,
+nothing else), ``task`` (a next step and nothing else), ``account`` (the read-only summary), ``ask`` (a question with choices,
 nothing written) or ``refuse`` (nothing written, no question).
 """
 
@@ -356,6 +356,8 @@ def _written(engine: Engine, base: _Baseline, handle: str) -> dict[str, Any]:
         if contacts and not writes:
             writes.append("contact")
             got.setdefault("account", accounts.get(contacts[0].account_id))
+        if tasks and not writes:
+            writes.append("task")  # a next step alone (a plan, say)
         got["tasks"] = [
             {
                 "text": t.text,
