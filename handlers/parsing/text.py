@@ -15,6 +15,7 @@ __all__ = [
     "fold",
     "is_cjk",
     "join_text",
+    "next_step_markers",
     "normalize",
     "split_next_step",
     "tokenize_quoted",
@@ -164,11 +165,26 @@ def cn_to_int(text: str) -> int | None:
 # ---------------------------------------------------------------------------
 # Next step
 
+# A marker that starts the next steps.  With a colon anywhere: ``next:``, ``next steps:``,
+# ``todo:``, ``action items:``, ``follow-up:``, ``下一步：``, ``待办：``, ``跟进：``, ``后续：``.
+# Without one: ``下一步`` anywhere (``下一步明天发报价``, ``下一步是…``), and ``next step(s)`` /
+# ``todo`` where a sentence starts (``Budget approved. Next step send the deck``) — in the
+# middle of a sentence (``discussed next steps with the CFO``) they are just words.
+_SENTENCE_START = r"(?:^|(?<=[.!?;。！？；\n])\s*|(?<=[.!?;。！？；]\s))"
 _NEXT_STEP = re.compile(
-    r"(?:(?<![A-Za-z])(?:next\s*steps?|next|todo|to-?do|action\s*items?)\s*[:：])"
-    r"|(?:下一步|下步|待办|后续)\s*[:：]",
+    r"(?:(?<![A-Za-z])(?:next\s*steps?|next|todo|to-?do|action\s*items?|follow[\s-]?ups?)"
+    r"\s*[:：])"
+    r"|(?:下一步|下步)(?:计划|安排|工作|行动)?(?:是|要|就是)?\s*[:：]?"
+    r"|(?:待办|后续跟进|后续|跟进)(?:事项)?\s*[:：]"
+    rf"|{_SENTENCE_START}(?:next\s+steps?|todo|to-?do)"
+    r"(?:\s+(?:is|are|will\s+be))?(?:\s*[-–—]\s*|\s+(?:to\s+)?)(?=\S)",
     re.IGNORECASE,
 )
+
+
+def next_step_markers(text: str) -> list[tuple[int, int]]:
+    """Where next-step markers stand in ``text``: ``(start, end)`` of each, left to right."""
+    return [m.span() for m in _NEXT_STEP.finditer(text)]
 
 
 def split_next_step(text: str) -> tuple[str, str | None]:
@@ -176,7 +192,8 @@ def split_next_step(text: str) -> tuple[str, str | None]:
 
     Returns ``(note, next_step)``; ``next_step`` is None when there is no marker or
     nothing after it.  Only the first marker splits.  Separators at the cut are
-    dropped, sentence-ending punctuation on the note is kept.
+    dropped, sentence-ending punctuation on the note is kept.  (``handlers.parsing.steps``
+    reads several steps, each with its own due date and owner.)
     """
     m = _NEXT_STEP.search(text)
     if m is None:
