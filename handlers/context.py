@@ -53,6 +53,8 @@ class ParseContext:
     mentions: Mapping[str, IdentityRef] = field(default_factory=dict)
     # the language of someone reached only on a platform, where it has one (Directory)
     languages: Mapping[str, str] = field(default_factory=dict)
+    # the message as typed (commands get it normalised): what is stored is sliced from it
+    text: str = ""
 
     def mention(self, word: str | None) -> IdentityRef | None:
         """The mention ``@word`` stands for, if the platform put it there."""

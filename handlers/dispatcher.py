@@ -205,6 +205,7 @@ class Dispatcher:
             known_accounts=lambda names: accounts.known_names(session, names),
             mentions={ref.token.casefold(): ref for ref in incoming.mentions},
             languages={p: d.language for p, d in self.directories.items() if d.language},
+            text=incoming.text,
         )
         return Context(
             session=session,

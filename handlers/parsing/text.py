@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 __all__ = [
+    "as_typed",
     "cn_to_int",
     "fold",
     "is_cjk",
@@ -54,6 +55,26 @@ def fold(text: str) -> str:
     store the original slice, so a note keeps the ``，`` that was typed.
     """
     return "".join(map(_fold_char, text))
+
+
+def as_typed(part: str, typed: str) -> str:
+    """The end of ``typed`` (a message as the person wrote it) that ``normalize``s to
+    ``part`` (the end of the normalised message), so it can be stored as written:
+    ``as_typed("见了王总,预算已批", "/拜访 华夏重工 见了王总，预算已批")`` →
+    ``"见了王总，预算已批"``.  ``part`` itself when ``typed`` does not end that way.
+    """
+    typed = typed.rstrip()
+    if not part or not typed or typed.endswith(part):
+        return part
+    want = len(part.replace(" ", "").replace("\n", ""))
+    count = 0
+    for i in range(len(typed) - 1, -1, -1):
+        ch = typed[i]
+        count += 0 if ch.isspace() else len(normalize(ch).replace(" ", ""))
+        if count >= want:
+            candidate = typed[i:].strip()
+            return candidate if normalize(candidate) == part else part
+    return part
 
 
 def is_cjk(ch: str) -> bool:
