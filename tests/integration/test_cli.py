@@ -131,8 +131,9 @@ def test_parse_prints_typed_json_and_writes_nothing(env, engine):
     assert data["account"] == "Acme"
     assert data["happened_at"].startswith("2026-11-17T")
     assert data["happened_at"].endswith("+08:00")
-    assert data["due_at"].startswith("2026-11-20T")
-    assert data["next_step"] == "send proposal"
+    [step] = data["next_steps"]
+    assert step["due_at"].startswith("2026-11-20T")
+    assert step["text"] == "send proposal"
     from sqlmodel import select
 
     from domain.models import Interaction
