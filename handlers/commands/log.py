@@ -85,7 +85,7 @@ def parse_log(args: str, pctx: ParseContext, *, kind: InteractionKind, name: str
     limit = pctx.settings.max_note_chars
     if len(rest) > limit:
         raise ParseError(_("too_long", lang, n=len(rest), limit=limit))
-    reading = read_log(rest, now=pctx.now)
+    reading = read_log(rest, now=pctx.now, mentions=pctx.mentions.keys())
     kind_word = label(kind.value, lang)
     if reading.future is not None:
         phrase, when = reading.future

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -264,7 +265,9 @@ _SOFT = re.compile(
     r"|\s+(?:and\s+then|and|then)\s+|\s*(?:然后|接着)\s*",
     re.IGNORECASE,
 )
-_MENTION = re.compile(r"(?<![A-Za-z0-9_.])@([A-Za-z0-9_][A-Za-z0-9_.\-]*|[^\s@,.;:!?，。；：、]+)")
+_MENTION = re.compile(
+    r"(?<![A-Za-z0-9_.])@(?:[A-Za-z0-9_][A-Za-z0-9_.\-]*|[^\s@,.;:!?，。；：、]+)"
+)
 _OWNER_GLUE = re.compile(r"\s*(?:to\s+|:\s*|,\s*|负责\s*|来\s*|去\s*)?", re.IGNORECASE)
 
 
@@ -298,26 +301,44 @@ def _item_body(f: str, text: str, start: int, end: int) -> int:
     return m.end() if m else start
 
 
-def _owners(f: str, start: int, end: int) -> list[re.Match[str]]:
-    return list(_MENTION.finditer(f, start, end))
+def _owners(
+    f: str, start: int, end: int, tokens: Collection[str] = ()
+) -> list[tuple[int, int, str]]:
+    """``(start, end, handle)`` of each ``@handle`` in ``f[start:end]``.  A platform
+    mention's token (``tokens``, casefolded) is taken whole even with words glued on
+    (``@王磊负责发合同``); else the handle is the ASCII run (or the run up to a space)."""
+    found = []
+    for m in _MENTION.finditer(f, start, end):
+        at = m.start() + 1
+        glued = [t for t in tokens if f[at : at + len(t)].casefold() == t]
+        if glued:
+            stop = at + max(map(len, glued))
+        else:
+            stop = m.end()
+            while stop > at + 1 and f[stop - 1] in ".-":
+                stop -= 1
+        found.append((m.start(), stop, f[at:stop]))
+    return found
 
 
-def _step(text: str, f: str, start: int, end: int, hits: list[DateHit]) -> Step | None:
+def _step(
+    text: str, f: str, start: int, end: int, hits: list[DateHit], tokens: Collection[str]
+) -> Step | None:
     start, end = _trim(f, start, end)
     if start >= end:
         return None
     clause = text[start:end]
     mine = [h for h in hits if start <= h.start and h.end <= end]
     due = next((h for h in mine if _is_deadline(f[h.start : h.end])), mine[0] if mine else None)
-    mentions = _owners(f, start, end)
-    owners = list(dict.fromkeys(m.group(1).rstrip(".-") for m in mentions))
+    mentions = _owners(f, start, end, tokens)
+    owners = list(dict.fromkeys(handle for _s, _e, handle in mentions))
     s, e = start, end
-    if mentions and mentions[0].start() == s:
-        glue = _OWNER_GLUE.match(f, mentions[0].end(), e)
-        s = glue.end() if glue else mentions[0].end()
+    if mentions and mentions[0][0] == s:
+        glue = _OWNER_GLUE.match(f, mentions[0][1], e)
+        s = glue.end() if glue else mentions[0][1]
         s, e = _trim(f, s, e)
-    elif mentions and mentions[-1].end() == e:
-        s, e = _trim(f, s, mentions[-1].start())
+    elif mentions and mentions[-1][1] == e:
+        s, e = _trim(f, s, mentions[-1][0])
     if due is not None:
         if due.start <= s < due.end or (s <= due.start and not f[s : due.start].strip(_SEP)):
             s, e = _trim(f, max(s, due.end), e)
@@ -336,7 +357,9 @@ def _step(text: str, f: str, start: int, end: int, hits: list[DateHit]) -> Step 
     return step
 
 
-def _read_steps(text: str, start: int, end: int, now: datetime) -> list[Step | None]:
+def _read_steps(
+    text: str, start: int, end: int, now: datetime, tokens: Collection[str]
+) -> list[Step | None]:
     """The steps in ``text[start:end]`` (None for a step with nothing in it)."""
     f = _folded(text)
     hits = _dates(text, start, end, now, "future")
@@ -373,7 +396,7 @@ def _read_steps(text: str, start: int, end: int, now: datetime) -> list[Step | N
 
         def own(c: list[int]) -> bool:
             return any(c[0] <= h.start and h.end <= c[1] for h in hits) or bool(
-                _owners(f, c[0], c[1])
+                _owners(f, c[0], c[1], tokens)
             )
 
         merged: list[list[int]] = []
@@ -384,15 +407,17 @@ def _read_steps(text: str, start: int, end: int, now: datetime) -> list[Step | N
                 merged[-1][1] = c[1]  # joins its neighbour: one step
             else:
                 merged.append(c)
-        steps.extend(_step(text, f, c[0], c[1], hits) for c in merged)
+        steps.extend(_step(text, f, c[0], c[1], hits, tokens) for c in merged)
     return steps
 
 
 # ---------------------------------------------------------------------------
 
 
-def read_log(text: str, *, now: datetime) -> LogReading:
-    """Read a logged interaction's text (everything after the account name)."""
+def read_log(text: str, *, now: datetime, mentions: Collection[str] = ()) -> LogReading:
+    """Read a logged interaction's text (everything after the account name);
+    ``mentions``: the tokens of the message's platform mentions (casefolded)."""
+    tokens = [t.casefold() for t in mentions if t]
     f = _folded(text)
     markers = next_step_markers(f)
     note_end = markers[0][0] if markers else len(text)
@@ -400,7 +425,7 @@ def read_log(text: str, *, now: datetime) -> LogReading:
     _read_note(text, note_end, now, reading)
     for i, (_start, m_end) in enumerate(markers):
         region_end = markers[i + 1][0] if i + 1 < len(markers) else len(text)
-        found = _read_steps(text, m_end, region_end, now)
+        found = _read_steps(text, m_end, region_end, now, tokens)
         if not f[m_end:region_end].strip(_SEP):
             reading.empty_marker = True
         for step in found:

@@ -195,7 +195,9 @@ _SENTENCE_START = r"(?:^|(?<=[.!?;。！？；\n])\s*|(?<=[.!?;。！？；]\s))
 _NEXT_STEP = re.compile(
     r"(?:(?<![A-Za-z])(?:next\s*steps?|next|todo|to-?do|action\s*items?|follow[\s-]?ups?)"
     r"\s*[:：])"
-    r"|(?:下一步|下步)(?:计划|安排|工作|行动)?(?:是|要|就是)?\s*[:：]?"
+    r"|(?:下一步|下步)(?:计划|安排|工作|行动)?(?:是|要|就是)?\s*[:：]"
+    # without a colon where a clause starts, not "讨论了下一步合作" or "下一步的计划"
+    r"|(?<![了的论量谈聊定排划确])(?:下一步|下步)(?:计划|安排|工作|行动)?(?:是|要|就是)?\s*(?![的了])"
     r"|(?:待办|后续跟进|后续|跟进)(?:事项)?\s*[:：]"
     rf"|{_SENTENCE_START}(?:next\s+steps?|todo|to-?do)"
     r"(?:\s+(?:is|are|will\s+be))?(?:\s*[-–—]\s*|\s+(?:to\s+)?)(?=\S)",

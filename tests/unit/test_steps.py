@@ -246,6 +246,9 @@ def test_a_date_in_the_steps_is_not_the_interaction_date():
         ("next week we meet", False),
         ("context: none", False),
         ("跟进了预算", False),
+        ("讨论了下一步合作方向", False),
+        ("下一步的计划还没定", False),
+        ("预算已批下一步明天发报价", True),
     ],
 )
 def test_next_step_markers(text, marked):
@@ -255,3 +258,12 @@ def test_next_step_markers(text, marked):
 def test_split_next_step_keeps_its_first_marker_behaviour():
     assert split_next_step("ok. Next step: call; todo: x") == ("ok.", "call; todo: x")
     assert split_next_step("见了王总 下一步明天发报价") == ("见了王总", "明天发报价")
+
+
+def test_a_platform_mention_is_the_owner_even_with_words_glued_on():
+    [step] = read_log("ok 下一步：@王磊负责发合同 周五前", now=NOW, mentions=["王磊"]).steps
+    assert (step.text, step.owners, step.due_phrase) == ("发合同", ["王磊"], "周五前")
+    [step] = read_log("ok next: send the deck @carol.", now=NOW).steps
+    assert (step.text, step.owners) == ("send the deck", ["carol"])
+    [step] = read_log("ok next: mail li@acme.com the deck", now=NOW).steps
+    assert step.owners == []
