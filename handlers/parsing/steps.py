@@ -17,12 +17,13 @@ ones (``by Friday``, ``周五前``) are things said, not when it happened.  The 
 the others is the date: at the front of the note it is cut from the stored note, in the
 middle of a sentence it stays there (it is part of what was said) but is still read.
 A later date on another day is a second candidate: after a leading date it is just a
-word in the note (``also`` listed in ``other_dates``); otherwise the reading is unsure
+word in the note (listed in ``other_dates``) — unless the leading phrase is a whole
+week or month (``上周``) — otherwise the reading is unsure
 (``conflict``) and the command asks which day.  A time alone (``at 3pm``) after a day
 without one gives that day its time.  When no past date is there but a future one is,
 ``future`` says so (the command refuses: it hasn't happened yet); a day-and-month
-without a year that is nearer ahead than behind (``Dec 9`` said on Nov 18 would be
-last year's) is treated the same way.
+or a day without its month that is more than three weeks back but nearer ahead
+(``Dec 9`` or ``20号`` said on Nov 18) is treated the same way.
 
 Next steps
 ----------
@@ -55,8 +56,9 @@ _SEP_KEEP_STOP = " \t\n,;:，；：、-—–·•*"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 # a leading phrase naming a whole week/month/year, not a day
 _PERIOD = re.compile(r"(?:周|星期|礼拜|月|年|week|month|year)$", re.IGNORECASE)
-# how far back a year-less date may be read before the nearer future reading wins
-FLIP_DAYS = 90
+# how far back a date without its month or year (``20号``, ``Dec 9``) may be read before
+# a nearer reading ahead wins (a bare weekday is never that far back)
+FLIP_DAYS = 21
 
 
 @dataclass

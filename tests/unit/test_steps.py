@@ -74,6 +74,7 @@ def test_a_deadline_in_the_note_is_not_when_it_happened():
         # a year-less day nearer ahead than behind is not last year's
         ("Dec 9 met Li Wei", "Dec 9", date(2026, 12, 9)),
         ("12月5日拜访", "12月5日", date(2026, 12, 5)),
+        ("20号上门拜访", "20号", date(2026, 11, 20)),
     ],
 )
 def test_a_date_ahead_is_flagged_future(text, phrase, day):
@@ -91,6 +92,10 @@ def test_a_past_date_with_a_plan_in_the_note_is_fine():
 def test_a_year_less_date_weeks_back_is_read_back():
     r = read_log("Oct 3 met Li Wei", now=NOW)
     assert r.when.date() == date(2026, 10, 3) and r.future is None
+    r = read_log("15号上门拜访", now=NOW)
+    assert r.when.date() == date(2026, 11, 15) and r.future is None
+    r = read_log("Friday met Li Wei", now=NOW)  # last Friday, though this one is nearer
+    assert r.when.date() == date(2026, 11, 13) and r.future is None
 
 
 def test_two_days_none_leading_is_a_conflict():
