@@ -195,9 +195,8 @@ def unread_date_phrases(
 # The interaction date
 
 
-def _read_note(text: str, end: int, now: datetime, reading: LogReading) -> None:
-    """Fill ``reading``'s date and note from ``text[:end]``."""
-    f = _folded(text)
+def _read_note(text: str, f: str, end: int, now: datetime, reading: LogReading) -> None:
+    """Fill ``reading``'s date and note from ``text[:end]`` (``f``: it folded)."""
     start, stop = _trim(f, 0, end, keep_stop=True)
     past = _dates(text, start, stop, now, "past")
     today = now.date()
@@ -360,10 +359,9 @@ def _step(
 
 
 def _read_steps(
-    text: str, start: int, end: int, now: datetime, tokens: Collection[str]
+    text: str, f: str, start: int, end: int, now: datetime, tokens: Collection[str]
 ) -> list[Step | None]:
     """The steps in ``text[start:end]`` (None for a step with nothing in it)."""
-    f = _folded(text)
     hits = _dates(text, start, end, now, "future")
 
     def inside_date(pos: int) -> bool:
@@ -424,10 +422,10 @@ def read_log(text: str, *, now: datetime, mentions: Collection[str] = ()) -> Log
     markers = next_step_markers(f)
     note_end = markers[0][0] if markers else len(text)
     reading = LogReading(note="")
-    _read_note(text, note_end, now, reading)
+    _read_note(text, f, note_end, now, reading)
     for i, (_start, m_end) in enumerate(markers):
         region_end = markers[i + 1][0] if i + 1 < len(markers) else len(text)
-        found = _read_steps(text, m_end, region_end, now, tokens)
+        found = _read_steps(text, f, m_end, region_end, now, tokens)
         if not f[m_end:region_end].strip(_SEP):
             reading.empty_marker = True
         for step in found:

@@ -7,6 +7,7 @@ of spaces collapsed.  Text returned as a "rest" by the extractors is normalised 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -39,6 +40,7 @@ def normalize(text: str) -> str:
     return text.strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     folded = unicodedata.normalize("NFKC", ch)
     if len(folded) != 1:

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from handlers.parsing.steps import read_log, unread_date_phrases
 from handlers.parsing.text import next_step_markers, split_next_step
@@ -272,3 +274,23 @@ def test_a_platform_mention_is_the_owner_even_with_words_glued_on():
     assert (step.text, step.owners) == ("send the deck", ["carol"])
     [step] = read_log("ok next: mail li@acme.com the deck", now=NOW).steps
     assert step.owners == []
+
+
+_PIECES = st.sampled_from(
+    [*"ab 1.2;:,，。；：、@①②\n-()（）/", "next:", "下一步：", "下一步", "todo:", "yesterday",
+     "昨天", "by Friday", "周五前", "@carol", "1. ", "2. ", "12月10号", " and ", "然后", "Dec 9",
+     "after the fair", "asap", "met Li Wei", "见了王总", "at 3pm", "上周", "明天"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=24).map("".join))
+def test_any_text_is_read_into_slices_of_itself(text):
+    r = read_log(text, now=NOW)
+    assert r.note in text
+    assert r.when is None or r.date_phrase in text
+    for step in r.steps:
+        assert step.clause in text and step.text in step.clause
+        assert step.due is None or step.due_phrase in step.clause
+        assert all(phrase in step.clause for phrase in step.unread)
+    assert all(phrase in text for phrase in r.unread + r.other_dates)
