@@ -14,7 +14,8 @@ stays ``，``).  Contacts named in the note are linked, and a name after met/wit
 见了/拜访了 that matches no contact is added as a new one.
 
 Refused, nothing written: no notes at all (``/visit Acme``: "what happened?"); a date
-that hasn't happened yet; a step due in the past; a step that is only a date; an
+that hasn't happened yet leading the note or in its first clause (later, as in
+``客户说下个月再定``, it is what was said: kept, named, logged for today); a step due in the past; a step that is only a date; an
 unknown or inactive owner.  Asked (``Choose``): two different days in the note when
 none leads it.  Allowed and said: a note that is only a date ("no notes"; a visit
 on a known day is real information), phrases that look like dates but could not be
@@ -74,6 +75,7 @@ class LogInteraction(BaseModel):
     notes: str
     next_steps: list[NextStep] = []
     other_dates: list[str] = []  # more dates in the notes, kept there as text
+    ahead: list[str] = []  # days ahead said in a later clause of a dateless note
     unread: list[str] = []  # date-like phrases in a dateless note that were not read
     new_contacts: list[tuple[str, str | None]] = []
 
@@ -143,6 +145,7 @@ def parse_log(args: str, pctx: ParseContext, *, kind: InteractionKind, name: str
         notes=reading.note,
         next_steps=steps,
         other_dates=reading.other_dates,
+        ahead=reading.ahead,
         unread=reading.unread,
         new_contacts=[(c.name, c.title) for c in extract_new_contacts(reading.note)],
     )
@@ -237,6 +240,8 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
         reply.fields.append(Field(_("next", lang, id=task.id), _step_line(ctx, task, owner, lang)))
     for phrase in cmd.unread:
         reply.lines.append(_("unread_note", lang, phrase=phrase))
+    for phrase in cmd.ahead:
+        reply.lines.append(_("ahead", lang, phrase=phrase))
     for task, _who, step in tasks:
         for phrase in step.unread:
             reply.lines.append(_("unread_step", lang, phrase=phrase, text=task.text))

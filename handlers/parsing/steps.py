@@ -20,10 +20,13 @@ A later date on another day is a second candidate: after a leading date it is ju
 word in the note (listed in ``other_dates``) — unless the leading phrase is a whole
 week or month (``上周``) — otherwise the reading is unsure
 (``conflict``) and the command asks which day.  A time alone (``at 3pm``) after a day
-without one gives that day its time.  When no past date is there but a future one is,
-``future`` says so (the command refuses: it hasn't happened yet); a day-and-month
-or a day without its month that is more than three weeks back but nearer ahead
-(``Dec 9`` or ``20号`` said on Nov 18) is treated the same way.
+without one gives that day its time.  A day ahead leading the note or in its first
+clause (``tomorrow met Li Wei``, ``met Li Wei next week``) is when it would have
+happened: ``future`` says so and the command refuses (it hasn't happened yet).  In a
+later clause it is what was said (``电话沟通了预算，客户说下个月再定``): kept in the note,
+named in ``ahead``, logged for today.  A day-and-month or a day without its month more
+than three weeks back but nearer ahead (``Dec 9`` or ``20号`` said on Nov 18) counts
+as ahead.
 
 Next steps
 ----------
@@ -54,6 +57,7 @@ __all__ = ["LogReading", "Step", "read_log", "unread_date_phrases"]
 _SEP = " \t\n,.;:!?，。；：、！？-—–·•*"
 _SEP_KEEP_STOP = " \t\n,;:，；：、-—–·•*"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+_CLAUSE_END = re.compile(r"[,;，；。!?！？]|\.(?=\s)|\s[-–—]\s")
 # a leading phrase naming a whole week/month/year, not a day
 _PERIOD = re.compile(r"(?:周|星期|礼拜|月|年|week|month|year)$", re.IGNORECASE)
 # how far back a date without its month or year (``20号``, ``Dec 9``) may be read before
@@ -81,6 +85,7 @@ class LogReading:
     future: tuple[str, datetime] | None = None  # the only date is ahead
     conflict: list[tuple[str, datetime]] = field(default_factory=list)  # unsure: ask
     other_dates: list[str] = field(default_factory=list)  # kept in the note as text
+    ahead: list[str] = field(default_factory=list)  # days ahead in a dateless note
     unread: list[str] = field(default_factory=list)  # date-like phrases in a dateless note
     steps: list[Step] = field(default_factory=list)
     empty_marker: bool = False  # "next:" with nothing after it
@@ -152,6 +157,7 @@ _UNREAD_EN = re.compile(
     rf"(?:after|before|until|till|around|ahead\s+of|prior\s+to|post)\s+(?:(?:the|our|their|"
     rf"next|this|his|her)\s+)?(?:{_EVENT_NOUNS})"
     r"|(?:after|before|until|till|by)\s+(?:the|our|their)\s+[a-z][\w'-]*"
+    r"|(?:mid|early|late)[\s-]+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
     r"|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}"
     r"(?:st|nd|rd|th)?"
     r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{1,2}-\d{1,2}"
@@ -202,26 +208,35 @@ def _read_note(text: str, f: str, end: int, now: datetime, reading: LogReading) 
     today = now.date()
     candidates = [h for h in past if not _is_deadline(text[h.start : h.end])]
     behind = [h for h in candidates if h.when.date() <= today]
-    first: DateHit | None = None
+    ahead = [(h, h.when) for h in candidates if h.when.date() > today]
     if behind:
-        first = behind[0]
-        # year-less dates nearer ahead than behind ("Dec 9" said on Nov 18)
-        ahead = {h.start: h for h in _dates(text, start, stop, now, "future")}
-        other = ahead.get(first.start)
-        if (
-            other is not None
-            and other.end == first.end
-            and other.when.date() > today
-            and (today - first.when.date()).days > FLIP_DAYS
-            and (other.when.date() - today) < (today - first.when.date())
-        ):
-            reading.future = (text[first.start : first.end], other.when)
-            return
-    elif candidates:
-        h = candidates[0]
-        reading.future = (text[h.start : h.end], h.when)
+        # a day without its month or year nearer ahead than behind ("Dec 9", "20号")
+        forward = {h.start: h for h in _dates(text, start, stop, now, "future")}
+        for h in list(behind):
+            other = forward.get(h.start)
+            back = (today - h.when.date()).days
+            if (
+                other is not None
+                and other.end == h.end
+                and other.when.date() > today
+                and back > FLIP_DAYS
+                and (other.when.date() - today).days < back
+            ):
+                behind.remove(h)
+                ahead.append((h, other.when))
+        ahead.sort(key=lambda pair: pair[0].start)
+    # a day ahead in the first clause is when it would have happened: not yet
+    clause = _CLAUSE_END.search(f, start, stop)
+    first_clause_end = clause.start() if clause else stop
+    early = [(h, w) for h, w in ahead if h.start < first_clause_end]
+    if early and (not behind or early[0][0].start < behind[0].start):
+        h, w = early[0]
+        reading.future = (text[h.start : h.end], w)
         return
+    first: DateHit | None = behind[0] if behind else None
     if first is None:
+        # later days ahead are what was said ("客户说下个月再定"): kept, and named
+        reading.ahead = [text[h.start : h.end] for h, _w in ahead]
         reading.note = text[start:stop]
         taken = [(h.start - start, h.end - start) for h in past]
         reading.unread = [

@@ -71,7 +71,7 @@ def test_no_date_is_logged_now_and_said_so(engine):
     ("text", "phrase"),
     [
         ("/visit Acme tomorrow met Li Wei", "tomorrow"),
-        ("/visit Acme met Li Wei, demo next week", "next week"),
+        ("/visit Acme met Li Wei next week", "next week"),
         ("/visit Acme Dec 9 met Li Wei", "Dec 9"),
     ],
 )
@@ -81,6 +81,15 @@ def test_a_day_that_has_not_happened_is_refused(engine, text, phrase):
     assert reply.severity is Severity.error
     assert f"(“{phrase}”)" in reply.lines[0] and "hasn't happened yet" in reply.lines[0]
     assert _interactions(engine) == []
+
+
+def test_a_day_ahead_later_in_the_note_is_what_was_said(engine):
+    book(engine)
+    reply = Chat(engine).say("wang", "/电话 华夏重工 沟通了预算，客户说下个月再定")
+    assert reply.severity is Severity.success
+    assert "“下个月”还没到，按原文留在内容里，按今天记录。" in reply.lines
+    [i] = _interactions(engine)
+    assert _local(i.happened_at) == NOW and i.notes == "沟通了预算，客户说下个月再定"
 
 
 def test_two_days_in_the_note_are_asked_about_and_nothing_is_written(engine):

@@ -71,7 +71,7 @@ def test_a_deadline_in_the_note_is_not_when_it_happened():
     ("text", "phrase", "day"),
     [
         ("tomorrow met Li Wei", "tomorrow", date(2026, 11, 19)),
-        ("met Li Wei, demo next week", "next week", date(2026, 11, 25)),
+        ("met Li Wei next week", "next week", date(2026, 11, 25)),
         ("下周三 见王总", "下周三", date(2026, 11, 25)),
         # a year-less day nearer ahead than behind is not last year's
         ("Dec 9 met Li Wei", "Dec 9", date(2026, 12, 9)),
@@ -83,6 +83,14 @@ def test_a_date_ahead_is_flagged_future(text, phrase, day):
     r = read_log(text, now=NOW)
     assert r.future is not None
     assert r.future[0] == phrase and r.future[1].date() == day
+
+
+def test_a_day_ahead_in_a_later_clause_is_what_was_said():
+    r = read_log("电话沟通了预算，客户说下个月再定", now=NOW)
+    assert r.future is None and r.when is None and r.ahead == ["下个月"]
+    assert r.note == "电话沟通了预算，客户说下个月再定"
+    r = read_log("met Li Wei, demo next week", now=NOW)
+    assert r.future is None and r.ahead == ["next week"]
 
 
 def test_a_past_date_with_a_plan_in_the_note_is_fine():
@@ -139,6 +147,7 @@ def test_only_a_date_is_a_date_without_notes():
         ("开完会以后见了王总", ["开完会以后"]),
         ("met on 13/45", ["13/45"]),
         ("met Li Wei about the renewal", []),
+        ("budget frozen, check in mid January", ["mid January"]),
     ],
 )
 def test_a_dateless_note_quotes_what_looked_like_a_date(text, phrases):
