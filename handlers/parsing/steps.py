@@ -165,7 +165,7 @@ _UNREAD_EN = re.compile(
     re.IGNORECASE,
 )
 _UNREAD_ZH = re.compile(
-    r"\d{1,2}月\d{1,2}[日号]?|(?<![\d月])\d{1,2}[日号]"
+    r"\d{1,2}月\d{1,2}[日号]?|(?<![\d月.])\d{1,2}[日号]|(?<![\d.])\d{1,2}\.\d{1,2}(?:[日号]|之?前)"
     r"|(?:展会|展览会?|会议|开会|开完会|出差|招标|投标|评审|审批|上线|验收|交付|放假|假期|"
     r"节假日|过节|过年|年会|会)(?:之后|以后|过后|后|之前|以前|前)"
     r"|节后|年后|会后|改天|回头|过几天|过两天|这几天|近期"
@@ -284,6 +284,7 @@ _SOFT = re.compile(
 _MENTION = re.compile(
     r"(?<![A-Za-z0-9_.])@(?:[A-Za-z0-9_][A-Za-z0-9_.\-]*|[^\s@,.;:!?，。；：、]+)"
 )
+_DANGLING = re.compile(r"\s+(?:for|on|at|in|by|before|due|until|till)$|在$", re.IGNORECASE)
 _OWNER_GLUE = re.compile(r"\s*(?:to\s+|:\s*|,\s*|负责\s*|来\s*|去\s*)?", re.IGNORECASE)
 
 
@@ -360,6 +361,9 @@ def _step(
             s, e = _trim(f, max(s, due.end), e)
         elif due.start < e <= due.end or (due.end <= e and not f[due.end : e].strip(_SEP)):
             s, e = _trim(f, s, min(e, due.start))
+            dangling = _DANGLING.search(f, s, e)  # "book demo for [next Thu]"
+            if dangling is not None and dangling.start() > s:
+                s, e = _trim(f, s, dangling.start())
     step = Step(
         text=text[s:e] if s < e else "",
         clause=clause,

@@ -148,6 +148,7 @@ def test_only_a_date_is_a_date_without_notes():
         ("met on 13/45", ["13/45"]),
         ("met Li Wei about the renewal", []),
         ("budget frozen, check in mid January", ["mid January"]),
+        ("吃了个饭，说好13.45号再聊", ["13.45号"]),
     ],
 )
 def test_a_dateless_note_quotes_what_looked_like_a_date(text, phrases):
@@ -204,6 +205,7 @@ def test_unread_phrases_skip_taken_spans():
         ),
         # a date in the middle of a step stays in its text
         ("ok next: call tomorrow to confirm the demo", [("call tomorrow to confirm the demo", date(2026, 11, 19), [])]),
+        ("ok. next: (1) send recap today (2) book demo for next Thu", [("send recap", NOW.date(), []), ("book demo", date(2026, 11, 26), [])]),
         # a comma inside a date does not split
         ("ok next: send contract by Dec 1, 2026", [("send contract", date(2026, 12, 1), [])]),
         # several markers: each one's steps
