@@ -58,6 +58,8 @@ class ParseContext:
     names: NameBook | None = None
     # how loosely typed words were read ("read “Acme Crop” as Acme"): shown first
     readings: list[str] = field(default_factory=list)
+    # the message as typed (commands get it normalised): what is stored is sliced from it
+    text: str = ""
 
     def mention(self, word: str | None) -> IdentityRef | None:
         """The mention ``@word`` stands for, if the platform put it there."""

@@ -212,7 +212,9 @@ class Dispatcher:
             return self._choices_reply(exc, lang)
         except KamError as exc:
             obs.failed(exc)
-            return self._error_reply(exc, spec, lang)
+            reply = self._error_reply(exc, spec, lang)
+            reply.lines[:0] = readings  # how the message was read, even when refused
+            return reply
         except IntegrityError:
             # Two people wrote the same thing at the same moment (a unique key): the
             # transaction rolled back whole, so saying so and asking again is safe.
@@ -298,6 +300,7 @@ class Dispatcher:
             mentions={ref.token.casefold(): ref for ref in incoming.mentions},
             languages={p: d.language for p, d in self.directories.items() if d.language},
             names=self.book_names.get(session),
+            text=incoming.text,
         )
         return Context(
             session=session,

@@ -1,31 +1,53 @@
 """``/visit``, ``/call``, ``/meet``, ``/meal`` (``/拜访`` ``/电话`` ``/会议`` ``/宴请``):
-log an interaction in one line.
+log an interaction in one line, the way reps type it.
 
     /visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday
-    /拜访 华夏重工 昨天 见了王总，预算已批 下一步：周五前发方案
+    /visit Acme met Li Wei yesterday afternoon. next steps: deck by Mon, @carol contract by Wed
+    /拜访 华夏重工 昨天 见了王总，预算已批 下一步：1. 周五前发方案 2. 下周三约技术交流
 
-The leading date phrase says when it happened (default now); ``next:`` / ``下一步：``
-creates a task with its own due date; contacts named in the text are linked, and a
-name after met/with/见了/拜访了 that matches no contact is added as a new one.
+``handlers.parsing.steps.read_log`` reads the text: the first date phrase of the note
+says when it happened (anywhere in the note; cut from the stored note only when it
+leads it), default now — and the reply says "today (no date given)".  Every next step
+after ``next:`` / ``下一步`` / ``todo:`` … becomes its own task with its own due date
+and owner (``@carol``; else the author).  What is stored is what was typed (``，``
+stays ``，``).  Contacts named in the note are linked, and a name after met/with/
+见了/拜访了 that matches no contact is added as a new one.
+
+Refused, nothing written: no notes at all (``/visit Acme``: "what happened?"); a date
+that hasn't happened yet leading the note or in its first clause (later, as in
+``客户说下个月再定``, it is what was said: kept, named, logged for today); a step due in the past; a step that is only a date; an
+unknown or inactive owner.  Asked (``Choose``): two different days in the note when
+none leads it.  Allowed and said: a note that is only a date ("no notes"; a visit
+on a known day is real information), phrases that look like dates but could not be
+read ("couldn't read “after the fair” as a date — logged for today"), and other
+dates kept in the note as text.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from functools import partial
 
 from pydantic import BaseModel
 
-from domain.errors import ParseError
-from domain.models import Contact, Interaction, InteractionContact, InteractionKind, Task
+from domain.errors import InvalidInput, ParseError
+from domain.models import (
+    Contact,
+    Interaction,
+    InteractionContact,
+    InteractionKind,
+    Task,
+    User,
+)
 from handlers.auth import require_write
+from handlers.clarify import Choice, Choose
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
-from handlers.parsing.dates import extract_due, extract_leading_when
 from handlers.parsing.names import Candidate, extract_new_contacts, match_contacts
-from handlers.parsing.text import split_next_step
+from handlers.parsing.steps import read_log
+from handlers.parsing.text import as_typed
+from handlers.people import ME_WORDS, UserRef, find_user, resolve_user
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day, label
@@ -33,8 +55,15 @@ from storage import contacts as contact_repo
 
 _ = Catalog("log")
 
+MAX_STEP_CHARS = 1000  # Task.text
 
-_DANGLING_NEXT = re.compile(r"(?:\bnext(?: step)?|下一步)\s*[:：]\s*$", re.IGNORECASE)
+
+class NextStep(BaseModel):
+    text: str
+    due_at: datetime | None = None
+    due_phrase: str | None = None
+    owner: str | None = None  # a handle (or a mention's token); None: the author
+    unread: list[str] = []  # date-like phrases in the step that were not read
 
 
 class LogInteraction(BaseModel):
@@ -42,45 +71,115 @@ class LogInteraction(BaseModel):
     kind: InteractionKind
     account: str
     happened_at: datetime
+    date_phrase: str | None = None  # None: no date given, so now
     notes: str
-    next_step: str | None = None
-    due_at: datetime | None = None
+    next_steps: list[NextStep] = []
+    other_dates: list[str] = []  # more dates in the notes, kept there as text
+    ahead: list[str] = []  # days ahead said in a later clause of a dateless note
+    unread: list[str] = []  # date-like phrases in a dateless note that were not read
     new_contacts: list[tuple[str, str | None]] = []
 
 
 def parse_log(args: str, pctx: ParseContext, *, kind: InteractionKind, name: str) -> LogInteraction:
+    lang = pctx.lang
     account, rest = split_account(args, pctx)
-    when, rest = extract_leading_when(rest, now=pctx.now, prefer="past")
-    if when is not None and when.date() > pctx.now.date():
-        raise ParseError(_("future", pctx.lang, date=fmt_day(when, pctx.lang)))
-    notes, next_text = split_next_step(rest)
-    if next_text is None and _DANGLING_NEXT.search(rest):
-        raise ParseError(_("empty_next", pctx.lang))
+    rest = as_typed(rest, pctx.text)  # stored as written: "，" stays "，"
     limit = pctx.settings.max_note_chars
     if len(rest) > limit:
-        raise ParseError(_("too_long", pctx.lang, n=len(rest), limit=limit))
-    due = None
-    if next_text is not None:
-        due, next_text = extract_due(next_text, now=pctx.now)
-        next_text = next_text.strip(" .,;，。；")
-        if not next_text:
-            raise ParseError(_("empty_next", pctx.lang))
+        raise ParseError(_("too_long", lang, n=len(rest), limit=limit))
+    reading = read_log(rest, now=pctx.now, mentions=pctx.mentions.keys())
+    kind_word = label(kind.value, lang)
+    if reading.future is not None:
+        phrase, when = reading.future
+        raise ParseError(_("future", lang, kind=kind_word, date=fmt_day(when, lang), phrase=phrase))
+    if reading.conflict:
+        typed = f'"{account}"' if any(ch.isspace() for ch in account) else account
+        raise Choose(
+            _("which_day", lang, kind=kind_word),
+            [
+                Choice(
+                    _("day_choice", lang, date=fmt_day(when, lang), phrase=phrase),
+                    f"{name} {typed} {when.date().isoformat()} {rest}",
+                )
+                for phrase, when in reading.conflict
+            ],
+        )
+    if reading.empty_marker:
+        raise ParseError(_("empty_next", lang))
+    steps: list[NextStep] = []
+    for step in reading.steps:
+        if not step.text:
+            raise ParseError(_("empty_step", lang, phrase=step.clause))
+        if len(step.owners) > 1:
+            owners = ", ".join(f"@{o}" for o in step.owners)
+            raise ParseError(_("two_owners", lang, text=step.clause, owners=owners))
+        if step.due is not None and step.due.date() < pctx.now.date():
+            raise ParseError(
+                _(
+                    "past_due",
+                    lang,
+                    text=step.text,
+                    phrase=step.due_phrase,
+                    date=fmt_day(step.due, lang),
+                )
+            )
+        if len(step.text) > MAX_STEP_CHARS:
+            raise ParseError(_("step_too_long", lang, n=len(step.text), limit=MAX_STEP_CHARS))
+        steps.append(
+            NextStep(
+                text=step.text,
+                due_at=step.due,
+                due_phrase=step.due_phrase,
+                owner=step.owners[0] if step.owners else None,
+                unread=step.unread,
+            )
+        )
+    if not reading.note and reading.when is None and not steps:
+        raise ParseError(_("empty", lang, kind=kind_word, account=account))
     return LogInteraction(
         command=name,
         kind=kind,
         account=account,
-        happened_at=when or pctx.now,
-        notes=notes.strip(),
-        next_step=next_text,
-        due_at=due,
-        new_contacts=[(c.name, c.title) for c in extract_new_contacts(notes)],
+        happened_at=reading.when or pctx.now,
+        date_phrase=reading.date_phrase,
+        notes=reading.note,
+        next_steps=steps,
+        other_dates=reading.other_dates,
+        ahead=reading.ahead,
+        unread=reading.unread,
+        new_contacts=[(c.name, c.title) for c in extract_new_contacts(reading.note)],
     )
+
+
+def _owner(ctx: Context, step: NextStep) -> User:
+    """Who owns ``step``: the user it names, else the author; unknown → NotFound."""
+    if step.owner is None:
+        return ctx.actor
+    ref = UserRef(me=True) if step.owner.lower() in ME_WORDS else UserRef(handle=step.owner)
+    user = find_user(ctx, ref) or resolve_user(
+        ctx, ref, unknown=lambda who: _("unknown_owner", ctx.lang, who=who, text=step.text)
+    )
+    if not user.active:
+        raise InvalidInput(_("inactive_owner", ctx.lang, who=user.display_name, text=step.text))
+    return user
+
+
+def _step_line(ctx: Context, task: Task, owner: User | None, lang: str) -> str:
+    """``send deck — due Nov 23, 2026 · for @carol`` (the owner when not the author)."""
+    if task.due_at:
+        text = _("due", lang, text=task.text, date=fmt_day(task.due_at, lang, ctx.tz))
+    else:
+        text = _("no_due", lang, text=task.text)
+    if owner is not None and owner.id != ctx.actor.id:
+        text += " · " + _("for_owner", lang, owner=f"@{owner.handle}")
+    return text
 
 
 def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
     lang, session = ctx.lang, ctx.session
     account = resolve_account(ctx, cmd.account)
     require_write(session, ctx.actor, account, lang)
+    owners = [_owner(ctx, step) for step in cmd.next_steps]  # all known before any write
     contacts = contact_repo.of_account(session, account.id)
     candidates = [Candidate(key=c.id, name=c.name) for c in contacts]
     matches = match_contacts(cmd.notes, candidates)
@@ -111,34 +210,44 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
         link = InteractionContact(interaction_id=interaction.id, contact_id=contact_id)
         session.add(link)
         ctx.audit("create", link, account_id=account.id)
-    task = None
-    if cmd.next_step:
+    tasks: list[tuple[Task, User, NextStep]] = []
+    for step, owner in zip(cmd.next_steps, owners, strict=True):
         task = Task(
             account_id=account.id,
-            owner_id=ctx.actor.id,
-            text=cmd.next_step,
-            due_at=cmd.due_at,
+            owner_id=owner.id,
+            text=step.text,
+            due_at=step.due_at,
             interaction_id=interaction.id,
         )
         session.add(task)
-        ctx.audit("create", task, account_id=account.id, summary=f"next step: {cmd.next_step}")
+        ctx.audit("create", task, account_id=account.id, summary=f"next step: {step.text}")
+        tasks.append((task, owner, step))
 
     kind = label(cmd.kind.value, lang)
     reply = Reply(
         title=_("logged", lang, kind=kind, account=account.name), severity=Severity.success
     )
-    reply.fields.append(Field(_("when", lang), fmt_date(cmd.happened_at, lang, ctx.tz)))
+    when = fmt_date(cmd.happened_at, lang, ctx.tz)
+    if cmd.date_phrase is None:
+        when = _("today_default", lang, date=when)
+    reply.fields.append(Field(_("when", lang), when))
     if linked:
         reply.fields.append(Field(_("with", lang), ", ".join(by_id[i].name for i in linked)))
-    if cmd.notes:
-        reply.fields.append(Field(_("notes", lang), clip(cmd.notes, 200)))
-    if task is not None:
-        text = (
-            _("due", lang, text=task.text, date=fmt_day(task.due_at, lang, ctx.tz))
-            if task.due_at
-            else _("no_due", lang, text=task.text)
-        )
-        reply.fields.append(Field(_("next", lang, id=task.id), text))
+    reply.fields.append(
+        Field(_("notes", lang), clip(cmd.notes, 200) if cmd.notes else _("no_notes", lang))
+    )
+    for task, owner, _step in tasks:
+        reply.fields.append(Field(_("next", lang, id=task.id), _step_line(ctx, task, owner, lang)))
+    for phrase in cmd.unread:
+        reply.lines.append(_("unread_note", lang, phrase=phrase))
+    for phrase in cmd.ahead:
+        reply.lines.append(_("ahead", lang, phrase=phrase))
+    for task, _who, step in tasks:
+        for phrase in step.unread:
+            reply.lines.append(_("unread_step", lang, phrase=phrase, text=task.text))
+    if cmd.other_dates:
+        phrases = ", ".join(f"“{p}”" for p in cmd.other_dates)
+        reply.lines.append(_("other_dates", lang, phrases=phrases))
     for name in matches.ambiguous:
         reply.lines.append(_("ambiguous", lang, name=name))
     for c in added:
@@ -148,12 +257,25 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
 
     if account.owner_id != ctx.actor.id:
         _tell_owner(ctx, account, cmd, kind)
+    for task, owner, _step in tasks:
+        if owner.id != ctx.actor.id:
+            _tell_step_owner(ctx, account.name, task, owner)
     return reply
 
 
-def _tell_owner(ctx: Context, account, cmd: LogInteraction, kind_label: str) -> None:
-    from domain.models import User
+def _tell_step_owner(ctx: Context, account_name: str, task: Task, owner: User) -> None:
+    lang = owner.language
+    ctx.notify_user(
+        owner.id,
+        Reply(
+            title=_("assigned", lang, author=ctx.actor.display_name, account=account_name),
+            lines=[_step_line(ctx, task, None, lang)],
+            actions=[Action(_("view", lang), f"account {account_name}")],
+        ),
+    )
 
+
+def _tell_owner(ctx: Context, account, cmd: LogInteraction, kind_label: str) -> None:
     owner = ctx.session.get(User, account.owner_id)
     if owner is None:
         return

@@ -7,14 +7,17 @@ of spaces collapsed.  Text returned as a "rest" by the extractors is normalised 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 __all__ = [
+    "as_typed",
     "cn_to_int",
     "fold",
     "is_cjk",
     "join_text",
+    "next_step_markers",
     "normalize",
     "split_next_step",
     "tokenize_quoted",
@@ -37,6 +40,7 @@ def normalize(text: str) -> str:
     return text.strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     folded = unicodedata.normalize("NFKC", ch)
     if len(folded) != 1:
@@ -53,6 +57,26 @@ def fold(text: str) -> str:
     store the original slice, so a note keeps the ``，`` that was typed.
     """
     return "".join(map(_fold_char, text))
+
+
+def as_typed(part: str, typed: str) -> str:
+    """The end of ``typed`` (a message as the person wrote it) that ``normalize``s to
+    ``part`` (the end of the normalised message), so it can be stored as written:
+    ``as_typed("见了王总,预算已批", "/拜访 华夏重工 见了王总，预算已批")`` →
+    ``"见了王总，预算已批"``.  ``part`` itself when ``typed`` does not end that way.
+    """
+    typed = typed.rstrip()
+    if not part or not typed or typed.endswith(part):
+        return part
+    want = len(part.replace(" ", "").replace("\n", ""))
+    count = 0
+    for i in range(len(typed) - 1, -1, -1):
+        ch = typed[i]
+        count += 0 if ch.isspace() else len(normalize(ch).replace(" ", ""))
+        if count >= want:
+            candidate = typed[i:].strip()
+            return candidate if normalize(candidate) == part else part
+    return part
 
 
 def is_cjk(ch: str) -> bool:
@@ -164,11 +188,28 @@ def cn_to_int(text: str) -> int | None:
 # ---------------------------------------------------------------------------
 # Next step
 
+# A marker that starts the next steps.  With a colon anywhere: ``next:``, ``next steps:``,
+# ``todo:``, ``action items:``, ``follow-up:``, ``下一步：``, ``待办：``, ``跟进：``, ``后续：``.
+# Without one: ``下一步`` anywhere (``下一步明天发报价``, ``下一步是…``), and ``next step(s)`` /
+# ``todo`` where a sentence starts (``Budget approved. Next step send the deck``) — in the
+# middle of a sentence (``discussed next steps with the CFO``) they are just words.
+_SENTENCE_START = r"(?:^|(?<=[.!?;。！？；\n])\s*|(?<=[.!?;。！？；]\s))"
 _NEXT_STEP = re.compile(
-    r"(?:(?<![A-Za-z])(?:next\s*steps?|next|todo|to-?do|action\s*items?)\s*[:：])"
-    r"|(?:下一步|下步|待办|后续)\s*[:：]",
+    r"(?:(?<![A-Za-z])(?:next\s*steps?|next|todo|to-?do|action\s*items?|follow[\s-]?ups?)"
+    r"\s*[:：])"
+    r"|(?:下一步|下步)(?:计划|安排|工作|行动)?(?:是|要|就是)?\s*[:：]"
+    # without a colon where a clause starts, not "讨论了下一步合作" or "下一步的计划"
+    r"|(?<![了的论量谈聊定排划确])(?:下一步|下步)(?:计划|安排|工作|行动)?(?:是|要|就是)?\s*(?![的了])"
+    r"|(?:待办|后续跟进|后续|跟进)(?:事项)?\s*[:：]"
+    rf"|{_SENTENCE_START}(?:next\s+steps?|todo|to-?do)"
+    r"(?:\s+(?:is|are|will\s+be))?(?:\s*[-–—]\s*|\s+(?:to\s+)?)(?=\S)",
     re.IGNORECASE,
 )
+
+
+def next_step_markers(text: str) -> list[tuple[int, int]]:
+    """Where next-step markers stand in ``text``: ``(start, end)`` of each, left to right."""
+    return [m.span() for m in _NEXT_STEP.finditer(text)]
 
 
 def split_next_step(text: str) -> tuple[str, str | None]:
@@ -176,7 +217,8 @@ def split_next_step(text: str) -> tuple[str, str | None]:
 
     Returns ``(note, next_step)``; ``next_step`` is None when there is no marker or
     nothing after it.  Only the first marker splits.  Separators at the cut are
-    dropped, sentence-ending punctuation on the note is kept.
+    dropped, sentence-ending punctuation on the note is kept.  (``handlers.parsing.steps``
+    reads several steps, each with its own due date and owner.)
     """
     m = _NEXT_STEP.search(text)
     if m is None:

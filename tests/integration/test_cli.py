@@ -126,13 +126,17 @@ def test_parse_prints_typed_json_and_writes_nothing(env, engine):
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    out = json.loads(result.output)
+    assert out["stages"]["command"] == "visit"
+    assert out["stages"]["dates"][0].startswith("yesterday → 2026-11-17T")
+    data = out["parsed"]
     assert data["command"] == "visit"
     assert data["account"] == "Acme"
     assert data["happened_at"].startswith("2026-11-17T")
     assert data["happened_at"].endswith("+08:00")
-    assert data["due_at"].startswith("2026-11-20T")
-    assert data["next_step"] == "send proposal"
+    [step] = data["next_steps"]
+    assert step["due_at"].startswith("2026-11-20T")
+    assert step["text"] == "send proposal"
     from sqlmodel import select
 
     from domain.models import Interaction
@@ -158,8 +162,8 @@ def test_parse_respects_another_timezone(env, engine):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["happened_at"].startswith("2026-11-17T")
-    assert json.loads(result.output)["happened_at"].endswith("-05:00")
+    assert json.loads(result.output)["parsed"]["happened_at"].startswith("2026-11-17T")
+    assert json.loads(result.output)["parsed"]["happened_at"].endswith("-05:00")
 
 
 def _migrations() -> list[tuple[str, str]]:
@@ -267,7 +271,7 @@ def test_console_from_a_pipe_answers_each_line_and_exits_zero(env, engine):
     book(engine)
     out = subprocess.run(
         [KAM, "console"],
-        input="/account Acme\n\n   \nacme\n/vist Acme\n",
+        input="/account Acme\n\n   \nacme\n/vist Acme\n",  # a typo'd command, no notes
         env={**env, "KAM_AS": "alice"},
         capture_output=True,
         text=True,
@@ -275,14 +279,17 @@ def test_console_from_a_pipe_answers_each_line_and_exits_zero(env, engine):
     )
     assert out.returncode == 0, out.stderr
     assert out.stderr.startswith("kam console — you are Alice Chen (@alice, rep).")
-    replies = out.stdout.rstrip("\n").split("\n\n! ")  # each reply starts with a mark
+    replies = out.stdout.rstrip("\n").split("\n\n")  # a blank line between replies
     assert out.stdout.startswith("! Acme (ACME Corp)\n")
     lines = out.stdout.splitlines()
     assert lines.count("  Owner         Alice Chen · East") == 2  # /account Acme, then acme
-    assert lines[-3:] == [
-        "! Did you mean /visit?",
-        "e.g. /visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday",
-        "Nothing was saved. Send it again starting with /visit.",
+    assert lines[-6:] == [
+        "✗ Couldn't do that",
+        "(read “vist” as /visit)",
+        "What happened at the visit with Acme? Write it after the name.",
+        "Usage: /visit ACCOUNT [when] notes [next: step by DATE]",
+        "Example: /visit Acme yesterday met Li Wei, CFO. Budget approved. next: send proposal by Friday",
+        "Nothing was changed.",
     ]
     assert "Traceback" not in out.stderr and len(replies) >= 3
 
