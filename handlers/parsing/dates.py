@@ -51,12 +51,13 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import dateparser
 
-from . import dates_en, dates_zh
+from . import dates_en, dates_zh, festivals
 from .date_rules import (
     _EN_ANCHOR,
     _EN_MONTH_WITH_NUMBER,
@@ -91,7 +92,69 @@ __all__ = [
 # Matching
 
 # Chinese first, then numeric and English: of two equally long matches the first wins.
-_RULES = (*dates_zh.RULES, *dates_en.RULES)
+_RULES = (*dates_zh.RULES, *festivals.RULES, *dates_en.RULES)
+
+# Where a date phrase can begin: a digit, one of the characters a Chinese rule starts with,
+# or an English word a rule (or a phrase for dateparser) starts with.  Only there are the
+# rules tried: scanning a message stays cheap.  (tests/unit/test_dates_phrases.py checks
+# that every rule's phrases start at a candidate.)
+_CN_STARTS = "大前昨今明后上下这本周星礼半零〇一二两三四五六七八九十百去月年季第凌早中傍晚夜元春过农除清劳端国圣"
+_EN_STARTS = _EN_VOCAB | frozenset(
+    [
+        "the",
+        "day",
+        "yday",
+        "yest",
+        "eod",
+        "early",
+        "mid",
+        "middle",
+        "late",
+        "beginning",
+        "start",
+        "q",
+        "within",
+        "after",
+        "post",
+        "pre",
+        "chinese",
+        "lunar",
+        "new",
+        "spring",
+        "cny",
+        "lantern",
+        "qingming",
+        "tomb",
+        "labor",
+        "labour",
+        "may",
+        "dragon",
+        "moon",
+        "national",
+        "christmas",
+        "xmas",
+        "weekend",
+        "at",
+        "noon",
+        "midnight",
+        "by",
+        "on",
+        "before",
+        "until",
+        "till",
+        "due",
+        "deadline",
+    ]
+)
+_CANDIDATE = re.compile(rf"(?<![0-9])[0-9]|[{_CN_STARTS}]|(?<![a-z0-9])[a-z]+", re.IGNORECASE)
+
+
+def _candidates(s: str) -> Iterator[int]:
+    for m in _CANDIDATE.finditer(s):
+        word = m.group()
+        if word[0].isascii() and word[0].isalpha() and word.lower() not in _EN_STARTS:
+            continue
+        yield m.start()
 
 
 def _match_rules(s: str, pos: int, ctx: _Ctx) -> tuple[int, _Hit] | None:
@@ -260,8 +323,11 @@ _SEPARATORS = " \t\n,，、:：;；-—"
 _WORD_TOKEN = re.compile(r"\S+")
 
 
-def _token_match(s: str, pos: int, ctx: _Ctx, max_tokens: int = 5) -> tuple[int, _Hit] | None:
-    """Longest run of 1..max_tokens whitespace tokens from ``pos`` that is an English date."""
+def _token_match(
+    s: str, pos: int, ctx: _Ctx, max_tokens: int = 5, beyond: int = 0
+) -> tuple[int, _Hit] | None:
+    """Longest run of 1..max_tokens whitespace tokens from ``pos`` that is an English date
+    and ends after ``beyond`` (what the rules already read: dateparser is slow)."""
     tokens = []
     for m in _WORD_TOKEN.finditer(s, pos):
         tokens.append(m)
@@ -269,10 +335,15 @@ def _token_match(s: str, pos: int, ctx: _Ctx, max_tokens: int = 5) -> tuple[int,
             break
     if not tokens or tokens[0].start() != pos:
         return None
+    first = tokens[0].group().lower().rstrip(",.;:!?")
+    if first not in _EN_VOCAB and not _EN_TOKEN_SHAPES.fullmatch(first):
+        return None
     for k in range(len(tokens), 0, -1):
         end = tokens[k - 1].end()
         while end > pos and s[end - 1] in ",.;:!?":
             end -= 1
+        if end <= beyond:
+            break
         phrase = s[pos:end]
         if not phrase.isascii() or not _en_words_ok(phrase):
             continue
@@ -286,8 +357,8 @@ def _match_at(s: str, pos: int, ctx: _Ctx) -> tuple[int, _Hit] | None:
     """The longest date phrase starting at ``pos`` (rules, then English tokens)."""
     best = _match_rules(s, pos, ctx)
     if s[pos].isascii() and (pos == 0 or not s[pos - 1].isalnum()):
-        tok = _token_match(s, pos, ctx)
-        if tok is not None and (best is None or tok[0] > best[0]):
+        tok = _token_match(s, pos, ctx, beyond=0 if best is None else best[0])
+        if tok is not None:
             best = tok
     if best is None:
         return None
@@ -321,10 +392,18 @@ def extract_leading_when(
     if got is None:
         return None, s
     end, hit = got
-    by = re.match(r"\s*(?:之前|以前|前)(?!天)", s[end:])
-    if by and is_cjk(s[end - 1]):
-        end += by.end()
+    by = _TRAILING_BY.match(s, end)
+    if by and _takes_trailing_by(s[end - 1]):
+        end = by.end()
     return _finish(hit, ctx), s[end:].lstrip(_SEPARATORS)
+
+
+_TRAILING_BY = re.compile(r"\s*(?:之前|以前|前)(?!天)")
+
+
+def _takes_trailing_by(last: str) -> bool:
+    """``周五前``, ``3号前``, ``12/8前``: a 前 after Chinese or a digit belongs to the date."""
+    return is_cjk(last) or last.isdigit()
 
 
 _DUE_BEFORE = re.compile(
@@ -374,41 +453,59 @@ class DateHit:
     """A date phrase found in a text: ``text[start:end]`` (offsets into the caller's
     text: the phrase is searched in ``fold(text)``, which keeps every character in
     place) and what it means.  ``has_time`` says whether the phrase gave a time of day.
+    ``direction_ok`` is False when the date is on the wrong side of ``now`` for
+    ``prefer`` even after re-reading (``yesterday`` as a due date, ``tomorrow`` as a
+    visit): callers flag or refuse it rather than store it quietly.
     """
 
     start: int
     end: int
     when: datetime
     has_time: bool = False
+    direction_ok: bool = True
+
+
+def _direction_ok(when: datetime, has_time: bool, ctx: _Ctx) -> bool:
+    """Future: today or later (a time earlier today is past); past: today or earlier
+    (a time later today is future)."""
+    if has_time:
+        now = ctx.now
+        if when.tzinfo is not None and now.tzinfo is None:
+            now = now.replace(tzinfo=when.tzinfo)
+        elif when.tzinfo is None and now.tzinfo is not None:
+            now = now.replace(tzinfo=None)
+        return when >= now if ctx.prefer == "future" else when <= now
+    day = when.date()
+    return day >= ctx.today if ctx.prefer == "future" else day <= ctx.today
 
 
 def find_dates(text: str, *, now: datetime, prefer: Prefer) -> list[DateHit]:
     """Every date phrase in ``text``, left to right, none overlapping; each with its
-    ``by``/``before``/``截止`` in front and ``前``/``之前`` behind.  Offsets index ``text``.
+    ``by``/``before``/``due``/``截止`` in front and ``前``/``之前``/``以前`` behind.
+    Offsets index ``text``.  A phrase is read in ``prefer``'s direction where it allows
+    it (see the module doc); ``DateHit.direction_ok`` says whether it ended up there.
     """
     _check_now(now)
     s = fold(text)
     ctx = _Ctx(now, prefer)
     hits: list[DateHit] = []
-    pos = 0
-    while pos < len(s):
-        ch = s[pos]
-        if ch.isspace() or (_ascii_alnum(ch) and pos and _ascii_alnum(s[pos - 1])):
-            pos += 1
+    done = 0
+    for pos in _candidates(s):
+        if pos < done:
             continue
         got = _match_at(s, pos, ctx)
         if got is None:
-            pos += 1
             continue
         end, hit = got
         start = pos
-        before = _DUE_BEFORE.search(s, hits[-1].end if hits else 0, pos)
+        before = _DUE_BEFORE.search(s, max(done, pos - 24), pos)
         if before is not None:
             start = before.start()
-        by = re.match(r"\s*(?:之前|以前|前)(?!天)", s[end:])
-        if by and is_cjk(s[end - 1]):
-            end += by.end()
+        by = _TRAILING_BY.match(s, end)
+        if by and _takes_trailing_by(s[end - 1]):
+            end = by.end()
         when = _finish(hit, ctx)
-        hits.append(DateHit(start, end, when, has_time=hit.exact is not None or hit.at is not None))
-        pos = end
+        has_time = hit.exact is not None or hit.at is not None
+        hits.append(DateHit(start, end, when, has_time, _direction_ok(when, has_time, ctx)))
+        done = end
     return hits

@@ -9,6 +9,7 @@ import re
 from datetime import date, time, timedelta
 
 from .date_rules import (
+    _EN_MONTHS,
     _EN_TIME,
     _EN_WEEKDAY,
     _EN_WEEKDAYS,
@@ -18,10 +19,15 @@ from .date_rules import (
     _en_time,
     _has_en_time,
     _Hit,
+    _lean_week,
+    _lean_year,
     _month_end,
+    _month_part,
     _nearest_weekday,
     _pick_year,
+    _quarter_end,
     _quarter_start,
+    _this_week_due,
     _valid,
     _weekday_in_week,
     _weekend,
@@ -58,6 +64,33 @@ def _slash_date(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return _with_en_time(found, m)
 
 
+# "12.8" is December 8th only where it reads as a date: before 前/之前/以前/号/日, after
+# by/before/due/until/on/截止/于/在, or standing alone; never before 万/元/k/%… ("12.8万").
+_DOT_DATE_BEFORE = re.compile(
+    r"(?:(?<![a-z])(?:by|before|due|until|till|on|deadline:?)\s*|截止到?|截至|最晚|最迟|于|在|是)$",
+    re.IGNORECASE,
+)
+
+
+@RULES.add(
+    r"(?<![0-9.,$¥€£/a-z-])(?P<mo>1[0-2]|0?[1-9])\.(?P<d>3[01]|[12][0-9]|0?[1-9])"
+    r"(?![0-9.,%]|\s*(?:万|亿|千|百|元|块|美元|刀|k|m|w|mn|bn|mil|%|个|人|倍|分|度|折|岁|寸|米|吨|斤))"
+    r"(?P<unit>\s*(?:号|日))?" + _EN_TIME
+)
+def _dot_date(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    before, after = m.string[: m.start()].rstrip(), m.string[m.end() :].lstrip()
+    if not (
+        m.group("unit")
+        or _has_en_time(m)
+        or after.startswith(("前", "之前", "以前"))
+        or _DOT_DATE_BEFORE.search(before)
+        or (not before and not after)
+    ):
+        return None
+    found = _pick_year(int(m.group("mo")), int(m.group("d")), ctx)
+    return _with_en_time(found, m)
+
+
 # --- English rules ---------------------------------------------------------
 
 _EN_REL_DAYS = {
@@ -67,6 +100,8 @@ _EN_REL_DAYS = {
     "tmr": 1,
     "tmrw": 1,
     "yesterday": -1,
+    "yday": -1,
+    "yest": -1,
     "day after tomorrow": 2,
     "day before yesterday": -2,
     "eod": 0,
@@ -75,7 +110,7 @@ _EN_REL_DAYS = {
 
 @RULES.add(
     r"(?<![a-z0-9])(?:the\s+)?(?P<rel>day\s+after\s+tomorrow|day\s+before\s+yesterday|today|"
-    r"tonight|tomorrow|tmrw|tmr|yesterday|eod)(?![a-z0-9])" + _EN_TIME + r"(?![a-z0-9])"
+    r"tonight|tomorrow|tmrw|tmr|yesterday|yday|yest|eod)(?![a-z0-9])" + _EN_TIME + r"(?![a-z0-9])"
 )
 def _en_relative_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     word = re.sub(r"\s+", " ", m.group("rel").lower())
@@ -94,8 +129,10 @@ def _en_relative_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 def _en_weekday(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     weekday = _EN_WEEKDAYS[m.group("wd").lower().rstrip(".")]
     mod = (m.group("mod") or "").lower()
-    if mod in ("next", "this"):
-        day = _weekday_in_week(weekday, 1 if mod == "next" else 0, ctx)
+    if mod == "next":
+        day = _weekday_in_week(weekday, 1, ctx)
+    elif mod == "this":
+        day = _lean_week(_weekday_in_week(weekday, 0, ctx), ctx)
     elif mod in ("last", "past"):
         day = ctx.today - timedelta(days=(ctx.today.weekday() - weekday - 1) % 7 + 1)
     elif mod == "coming":
@@ -120,7 +157,10 @@ def _en_end_of(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     shift = {"this": 0, "next": 1, "last": -1}.get((m.group("rel") or "").lower(), 0)
     today = ctx.today
     if unit == "week":
-        return _Hit(day=_weekday_in_week(4, shift, ctx))  # Friday: end of the work week
+        friday = _weekday_in_week(4, shift, ctx)  # Friday: end of the work week
+        if shift == 0 and ctx.prefer == "future" and friday < today:
+            friday += timedelta(days=7)  # said on a weekend: the coming Friday
+        return _Hit(day=friday)
     if unit == "month":
         return _Hit(day=_month_end(add_months(today.replace(day=1), shift)))
     if unit == "quarter":
@@ -140,3 +180,111 @@ def _en_weekend(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 def _en_time_only(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     at = _en_time(m)
     return None if at is None else _Hit(day=ctx.today, at=at)
+
+
+_EN_PARTS_OF_TODAY = {
+    "last night": (-1, time(20)),
+    "this morning": (0, time(9)),
+    "this afternoon": (0, time(14)),
+    "this evening": (0, time(19)),
+}
+
+
+@RULES.add(r"(?<![a-z0-9])(?P<w>last\s+night|this\s+(?:morning|afternoon|evening))(?![a-z0-9])")
+def _en_part_of_today(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    offset, at = _EN_PARTS_OF_TODAY[re.sub(r"\s+", " ", m.group("w").lower())]
+    return _Hit(day=ctx.today + timedelta(days=offset), at=at)
+
+
+_MONTH_NUMBER = {
+    name: index
+    for index, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+assert set(_MONTH_NUMBER) == set(_EN_MONTHS)
+_MONTH_RE = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
+_EN_PART_WORDS = {
+    "early": "early",
+    "mid": "mid",
+    "middle of": "mid",
+    "late": "late",
+    "beginning of": "start",
+    "start of": "start",
+    "end of": "end",
+}
+
+
+@RULES.add(
+    r"(?<![a-z0-9])(?:the\s+)?(?P<part>early|mid|middle\s+of|late|beginning\s+of|start\s+of"
+    r"|end\s+of)[\s-]+(?:the\s+)?(?:(?P<rel>this|next|last)\s+month"
+    r"|(?P<mon>" + _MONTH_RE + r")\.?(?:,?\s+(?P<y>\d{4}))?)(?![a-z0-9])"
+)
+def _en_month_part(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    part = _EN_PART_WORDS[re.sub(r"\s+", " ", m.group("part").lower())]
+    if m.group("rel"):
+        shift = {"this": 0, "next": 1, "last": -1}[m.group("rel").lower()]
+        return _Hit(day=_month_part(add_months(ctx.today.replace(day=1), shift), part))
+    month = _MONTH_NUMBER[m.group("mon").lower()]
+    if m.group("y"):
+        return _Hit(day=_month_part(date(int(m.group("y")), month, 1), part))
+    return _Hit(day=_lean_year(lambda year: _month_part(date(year, month, 1), part), ctx))
+
+
+@RULES.add(
+    r"(?<![a-z0-9])(?:(?:the\s+)?end\s+of\s+(?:the\s+)?q(?P<q>[1-4])|q(?P<q2>[1-4])[\s-]end)"
+    r"(?:\s+(?P<y>\d{4}))?(?![a-z0-9])"
+)
+def _en_quarter_end(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    quarter = int(m.group("q") or m.group("q2"))
+    if m.group("y"):
+        return _Hit(day=_quarter_end(int(m.group("y")), quarter))
+    return _Hit(day=_lean_year(lambda year: _quarter_end(year, quarter), ctx))
+
+
+@RULES.add(r"(?<![a-z0-9])(?:(?:by|within)\s+)?(?:the\s+end\s+of\s+)?this\s+week(?![a-z0-9])")
+def _en_this_week(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    return _this_week_due(ctx)
+
+
+# "by the 15th": a day of this month, or of the next/previous one per prefer.  Only after
+# by/on/before/until/due, and not "on the 5th floor".
+@RULES.add(
+    r"(?<![a-z0-9])(?:by|on|before|until|till|due)\s+the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)"
+    r"(?:\s+of\s+(?:the\s+)?(?P<rel>this|next)\s+month)?(?![a-z0-9])"
+    r"(?!\s+(?:floor|time|round|place|row|line|try|attempt|version|edition|anniversary|day|week)\b)"
+)
+def _en_day_of_month(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    day = int(m.group("d"))
+    if not 1 <= day <= 31:
+        return None
+    first = ctx.today.replace(day=1)
+    if m.group("rel"):
+        first = add_months(first, 1 if m.group("rel").lower() == "next" else 0)
+        return (
+            _Hit(day=_valid(first.year, first.month, day))
+            if _valid(first.year, first.month, day)
+            else None
+        )
+    step = 1 if ctx.prefer == "future" else -1
+    for k in range(13):
+        month = add_months(first, step * k)
+        found = _valid(month.year, month.month, day)
+        if found and (found >= ctx.today if step == 1 else found <= ctx.today):
+            return _Hit(day=found)
+    return None
