@@ -392,4 +392,4 @@ def _this_week_due(ctx: _Ctx) -> _Hit:
     if ctx.prefer == "past":
         return _Hit(day=ctx.today, keeps_now=True)
     friday = _weekday_in_week(4, 0 if ctx.today.weekday() <= 4 else 1, ctx)
-    return _Hit(day=friday, at=DUE_DEFAULT_TIME)
+    return _Hit(day=friday)  # a due date's default time: 18:00

@@ -15,7 +15,6 @@ from .date_rules import (
     _CN_WEEKDAYS,
     _NOT_COUNTED,
     _WEEK_REL,
-    DUE_DEFAULT_TIME,
     Rules,
     _cn_time,
     _Ctx,
@@ -304,7 +303,7 @@ def _cn_this_week(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if m.group("rel").startswith("下"):
         if not m.group("within"):
             return None  # 下周 alone: a week from today (_cn_rel_period)
-        return _Hit(day=_weekday_in_week(4, 1, ctx), at=DUE_DEFAULT_TIME)
+        return _Hit(day=_weekday_in_week(4, 1, ctx))
     return _this_week_due(ctx)
 
 
