@@ -105,19 +105,30 @@ _EN_REL_DAYS = {
     "day after tomorrow": 2,
     "day before yesterday": -2,
     "eod": 0,
+    "cob": 0,
+    "eob": 0,
+    "end of day": 0,
+    "end of the day": 0,
+    "end of business": 0,
+    "close of business": 0,
 }
+
+
+_END_OF_DAY = frozenset(
+    ("eod", "cob", "eob", "end of day", "end of the day", "end of business", "close of business")
+)
 
 
 @RULES.add(
     r"(?<![a-z0-9])(?:the\s+)?(?P<rel>day\s+after\s+tomorrow|day\s+before\s+yesterday|today|"
-    r"tonight|tomorrow|tmrw|tmr|yesterday|yday|yest|eod)(?![a-z0-9])" + _EN_TIME + r"(?![a-z0-9])"
+    r"tonight|tomorrow|tmrw|tmr|yesterday|yday|yest|eod|cob|eob|(?:end|close)\s+of\s+(?:the\s+)?(?:day|business))(?![a-z0-9])" + _EN_TIME + r"(?![a-z0-9])"
 )
 def _en_relative_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     word = re.sub(r"\s+", " ", m.group("rel").lower())
     day = ctx.today + timedelta(days=_EN_REL_DAYS[word])
     if word == "tonight" and not _has_en_time(m):
         return _Hit(day=day, at=time(20))
-    if word == "eod":
+    if word in _END_OF_DAY:
         return _Hit(day=day, at=DUE_DEFAULT_TIME)
     return _with_en_time(day, m, today_word=word == "today")
 
@@ -288,3 +299,18 @@ def _en_day_of_month(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         if found and (found >= ctx.today if step == 1 else found <= ctx.today):
             return _Hit(day=found)
     return None
+
+
+# "early next week" = its Monday, "mid next week" = Wednesday, "late next week" = Friday.
+_WEEK_PART_DAY = {"early": 0, "mid": 2, "middle of": 2, "late": 4}
+
+
+@RULES.add(
+    r"(?<![a-z0-9])(?P<part>early|mid|middle\s+of|late)[\s-]+(?:the\s+)?(?P<rel>this|next)\s+week"
+    r"(?![a-z0-9])"
+)
+def _en_week_part(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    weekday = _WEEK_PART_DAY[re.sub(r"\s+", " ", m.group("part").lower())]
+    shift = 1 if m.group("rel").lower() == "next" else 0
+    day = _weekday_in_week(weekday, shift, ctx)
+    return _Hit(day=_lean_week(day, ctx) if shift == 0 else day)

@@ -82,6 +82,9 @@ _CN_NAMES = {
     "端午": "dragon",
     "中秋": "mid_autumn",
     "国庆": "national",
+    "十一长假": "national",
+    "十一假期": "national",
+    "十一黄金周": "national",
     "圣诞": "christmas",
 }
 _EN_NAMES = [
@@ -130,7 +133,7 @@ _SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林高罗郑梁�
 @RULES.add(
     r"(?<![一二三四五六七八九十第0-9" + _SURNAMES + r"])"
     r"(?P<name>" + "|".join(sorted(_CN_NAMES, key=len, reverse=True)) + r")节?"
-    r"(?:假期|长假|小长假|假)?"
+    r"(?:假期|长假|小长假|黄金周|假)?"
     r"(?P<side>之前|以前|前夕|前|之后|以后|过后|后|节后)?"
 )
 def _cn_festival(m: re.Match[str], ctx: _Ctx) -> _Hit | None:

@@ -316,3 +316,31 @@ def test_unread_date_phrases(text: str, flagged: list[str]) -> None:
     taken = [(h.start, h.end) for h in find_dates(text, now=SUNDAY, prefer="future")]
     spans = unread_date_phrases(text, taken)
     assert [text[a:b] for a, b in spans] == flagged
+
+
+MESSAGES = [
+    "/call Acme Crop yesterday 4pm talked w/ Li Wei",
+    "Blue Harbor 2 days ago met the CFO, next: send QBR deck by this fri",
+    "follow up by EOW; proposal by COB tomorrow; demo early next week",
+    "回款 宁波港航 上周五 USD 52,000",
+    "太湖食品 20号上门拜访，下一步：1. 周三前发报价 2. 12月10号前安排演示",
+    "今天上午去了趟华夏重工，成交 明年3月底，预计月底成交，目标3月中close",
+    "opp at Initech 800k, close end of Q1, Line 3 upgrade for 5 people; mid January",
+    "春节前签约，国庆后再跟进；元宵节后拜访；中秋节前送礼；十一长假后开会",
+    "Meeting on 2026-12-15 at 3pm, call back Monday morning, on Dec 15, in 2 weeks",
+    "12.8前回款，12/8前交付，3日前确认，Q1底上线，本季度末验收，下旬发货",
+    "may we march forward a second time; 3个人; 120万; 2w; 3号楼; Mon-Fri",
+]
+
+
+@pytest.mark.parametrize("text", MESSAGES + [phrase for _, phrase, _, _ in CASES])
+def test_scanning_only_candidate_starts_loses_nothing(text: str, monkeypatch) -> None:
+    from handlers.parsing import dates
+
+    for now in (SUNDAY, FRIDAY_EVENING, DEC_31):
+        for prefer in ("past", "future"):
+            fast = find_dates(text, now=now, prefer=prefer)
+            with monkeypatch.context() as m:
+                m.setattr(dates, "_candidates", lambda s: range(len(s)))
+                slow = find_dates(text, now=now, prefer=prefer)
+            assert fast == slow
