@@ -61,10 +61,27 @@ _EN_WEEKDAYS = {
     "fri": 4,
     "saturday": 5,
     "sunday": 6,
+    # common typos
+    "mondy": 0,
+    "tuesdy": 1,
+    "teusday": 1,
+    "wensday": 2,
+    "wendsday": 2,
+    "wedensday": 2,
+    "wednsday": 2,
+    "wednesdy": 2,
+    "thrusday": 3,
+    "thursady": 3,
+    "thursdy": 3,
+    "firday": 4,
+    "fridy": 4,
+    "saturady": 5,
 }
 # "sat" and "sun" are left out on purpose: too easily ordinary words.
 _EN_WEEKDAY = (
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|mondy|tuesdy|teusday|wensday|wendsday|wedensday|wednsday|wednesdy|thrusday|thursady"
+    r"|thursdy|firday|fridy|saturady"
     r"|mon|tues|tue|wed|thurs|thur|thu|fri)\.?"
 )
 
@@ -95,6 +112,7 @@ _EN_VOCAB = (
     # day words
     | _words(
         "today tonight tomorrow tmr tmrw yesterday noon midnight morning afternoon evening "
+        "tomorow tommorow tommorrow tmrow 2moro 2morrow yday yest yesturday yesteday yesterdy "
         "night eom eow eoy eoq eod am pm"
     )
 )
@@ -157,20 +175,12 @@ class Rules:
 
     def __init__(self) -> None:
         self._items: list[tuple[re.Pattern[str], _Resolver]] = []
-        self.starts: list[str] = []
 
-    def add(self, pattern: str, *, starts: str | None = None) -> Callable[[_Resolver], _Resolver]:
-        """``starts``: a pattern that matches wherever this rule can match (needed when the
-        rule's own pattern can match the empty string); the matcher only tries the rules
-        where one of the ``starts`` matches."""
+    def add(self, pattern: str) -> Callable[[_Resolver], _Resolver]:
         compiled = re.compile(pattern, re.IGNORECASE)
-        start = starts if starts is not None else pattern
-        if re.compile(start, re.IGNORECASE).match(""):
-            raise ValueError(f"a rule that matches nothing needs starts=: {pattern!r}")
 
         def register(fn: _Resolver) -> _Resolver:
             self._items.append((compiled, fn))
-            self.starts.append(re.sub(r"\(\?P<\w+>", "(?:", start))
             return fn
 
         return register

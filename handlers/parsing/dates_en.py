@@ -97,6 +97,15 @@ _EN_REL_DAYS = {
     "today": 0,
     "tonight": 0,
     "tomorrow": 1,
+    "tomorow": 1,
+    "tommorow": 1,
+    "tommorrow": 1,
+    "tmrow": 1,
+    "2moro": 1,
+    "2morrow": 1,
+    "yesturday": -1,
+    "yesteday": -1,
+    "yesterdy": -1,
     "tmr": 1,
     "tmrw": 1,
     "yesterday": -1,
@@ -121,7 +130,9 @@ _END_OF_DAY = frozenset(
 
 @RULES.add(
     r"(?<![a-z0-9])(?:the\s+)?(?P<rel>day\s+after\s+tomorrow|day\s+before\s+yesterday|today|"
-    r"tonight|tomorrow|tmrw|tmr|yesterday|yday|yest|eod|cob|eob|(?:end|close)\s+of\s+(?:the\s+)?(?:day|business))(?![a-z0-9])" + _EN_TIME + r"(?![a-z0-9])"
+    r"tonight|tomorrow|tomorow|tommorow|tommorrow|tmrow|tmrw|tmr|2moro|2morrow"
+    r"|yesterday|yesturday|yesteday|yesterdy|yday|yest|eod|cob|eob"
+    r"|(?:end|close)\s+of\s+(?:the\s+)?(?:day|business))(?![a-z0-9])" + _EN_TIME + r"(?![a-z0-9])"
 )
 def _en_relative_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     word = re.sub(r"\s+", " ", m.group("rel").lower())
@@ -245,6 +256,7 @@ _EN_PART_WORDS = {
     r"(?<![a-z0-9])(?:the\s+)?(?P<part>early|mid|middle\s+of|late|beginning\s+of|start\s+of"
     r"|end\s+of)[\s-]+(?:the\s+)?(?:(?P<rel>this|next|last)\s+month"
     r"|(?P<mon>" + _MONTH_RE + r")\.?(?:,?\s+(?P<y>\d{4}))?)(?![a-z0-9])"
+    r"(?!\s+(?:be|have|has|not|we|i|you|he|she|they|it|need|want)\b)"  # "mid may be"
 )
 def _en_month_part(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     part = _EN_PART_WORDS[re.sub(r"\s+", " ", m.group("part").lower())]
@@ -278,7 +290,9 @@ def _en_this_week(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 @RULES.add(
     r"(?<![a-z0-9])(?:by|on|before|until|till|due)\s+the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)"
     r"(?:\s+of\s+(?:the\s+)?(?P<rel>this|next)\s+month)?(?![a-z0-9])"
-    r"(?!\s+(?:floor|time|round|place|row|line|try|attempt|version|edition|anniversary|day|week)\b)"
+    r"(?!\s+(?:floor|time|round|place|row|line|try|attempt|version|edition|anniversary|day|week"
+    r"|call|meeting|visit|page|item|point|step|option|person|quarter|month|year|grade|level"
+    r"|stage|phase|draft|deal|order|one|batch|payment|invoice|installment|instalment)s?\b)"
 )
 def _en_day_of_month(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     day = int(m.group("d"))

@@ -206,7 +206,7 @@ def _cn_rel_month_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 # "3号" / "3日": not "3号楼", "3号线", "一日游"; "日" only after digits or a number with 十.
 _NOT_A_DAY_AFTER = (
     r"(?!楼|线|门|厅|馆|位|机|车|房|仓|库|口|台|桌|院|柜|窗|码头|包|箱|店|铺|坑|工位|会议室"
-    r"|种子|选手|文件|项目|产品|方案|电池|字|元|游|本|语|报|用|常|程|志|记|均|产|期|历)"
+    r"|种子|选手|文件|项目|产品|方案|电池|字|元|游|本|语|报|用|常|程|志|记|均|产|期|历|年化|化)"
 )
 
 
@@ -297,7 +297,8 @@ def _cn_numbered_quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 
 
 @RULES.add(
-    r"(?P<rel>本|这个|这|下个|下)(?:周|星期|礼拜)(?P<within>内|之内|以内)?(?![一二三四五六日天1-7末])"
+    r"(?P<rel>本|这个|这|下个|下)(?:周|星期|礼拜)(?P<within>内(?!部|容|存|涵|外)|之内|以内)?"
+    r"(?![一二三四五六日天1-7末])"
 )
 def _cn_this_week(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if m.group("rel").startswith("下"):
@@ -307,7 +308,10 @@ def _cn_this_week(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return _this_week_due(ctx)
 
 
-@RULES.add(r"(?P<rel>本|这个|这)?月(?:内|之内|以内)|(?P<year>今|本)?年(?:内|之内|以内)")
+@RULES.add(
+    r"(?<![0-9零〇一二两三四五六七八九十百个每几多半])"
+    r"(?:(?P<rel>本|这个|这)?月|(?P<year>今|本)?年)(?:内(?!部|容|存|涵|外)|之内|以内)"
+)
 def _cn_within(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if m.group(0).startswith(("本年", "今年", "年")) and "月" not in m.group(0):
         return _Hit(day=date(ctx.today.year, 12, 31))
@@ -361,10 +365,7 @@ def _cn_rel_period(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return _Hit(day=add_months(ctx.today, months) + timedelta(days=days))
 
 
-@RULES.add(
-    r"(?=\S)" + _CN_TIME + r"(?P<clock>钟|(?=\s*(?:之前|以前|前)))?",
-    starts=r"凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|晚间|夜里|" + _CN_SMALL + r"\s*[点时:]",
-)
+@RULES.add(r"(?=\S)" + _CN_TIME + r"(?P<clock>钟|(?=\s*(?:之前|以前|前)))?")
 def _cn_time_only(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     # A clock time on its own needs a part of the day (下午3点), a colon (15:30) or
     # a "前"/"钟" after it: "一点" alone is "a little", "3点" may be "three points".

@@ -89,7 +89,8 @@ _CN_NAMES = {
 }
 _EN_NAMES = [
     (r"(?:chinese|lunar)\s+new\s+year|spring\s+festival|cny", "spring"),
-    (r"new\s+year'?s?(?:\s+day)?", "new_year"),
+    # "New Year" capitalised, or "new year's (day)": not "plan for the new year"
+    (r"(?-i:New\s+Year|NEW\s+YEAR)(?:'?s)?(?:\s+day)?|new\s+year'?s(?:\s+day)?", "new_year"),
     (r"lantern\s+festival", "lantern"),
     (r"qingming(?:\s+festival)?|tomb[\s-]sweeping\s+day", "qingming"),
     (r"labou?r\s+day|may\s+day", "labour"),
@@ -132,7 +133,8 @@ _SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林高罗郑梁�
 
 @RULES.add(
     r"(?<![一二三四五六七八九十第0-9" + _SURNAMES + r"])"
-    r"(?P<name>" + "|".join(sorted(_CN_NAMES, key=len, reverse=True)) + r")节?"
+    r"(?P<name>" + "|".join(sorted(_CN_NAMES, key=len, reverse=True)) + r")"
+    r"(?!路|街|大街|大道|广场|村|小区|桥|[东西南北中]路|商场|中学|小学)节?"
     r"(?:假期|长假|小长假|黄金周|假)?"
     r"(?P<side>之前|以前|前夕|前|之后|以后|过后|后|节后)?"
 )

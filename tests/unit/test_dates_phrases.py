@@ -123,6 +123,14 @@ CASES = [
     (SUNDAY, "National Day", F, at(2027, 10, 1)),
     (SUNDAY, "after National Day", P, past(2026, 10, 8)),
     (SUNDAY, "Labor Day", F, at(2027, 5, 1)),
+    (SUNDAY, "十一长假后", F, at(2027, 10, 8)),
+    (SUNDAY, "by COB", F, at(2026, 12, 6)),
+    (SUNDAY, "early next week", F, at(2026, 12, 7)),
+    (SUNDAY, "本月内", F, at(2026, 12, 31)),
+    (SUNDAY, "下周内", F, at(2026, 12, 11)),
+    (SUNDAY, "tomorow 3pm", F, at(2026, 12, 7, 15)),
+    (SUNDAY, "by thrusday", F, at(2026, 12, 10)),
+    (SUNDAY, "yesturday", P, past(2026, 12, 5)),
     # --- said on Friday 2026-12-04 at 19:30 ---------------------------------
     (FRIDAY_EVENING, "EOW", F, at(2026, 12, 4)),
     (FRIDAY_EVENING, "by this fri", F, at(2026, 12, 4)),
@@ -242,6 +250,13 @@ def test_full_width_offsets_index_the_original() -> None:
         "一周一次",
         "张清明来电",
         "一日游",
+        "每年内部审计",
+        "五一路店",
+        "王国庆来电",
+        "on the 2nd call",
+        "plan for the new year",
+        "7日年化",
+        "mid may be fine",
     ],
 )
 def test_numbers_of_other_things_are_not_dates(text: str) -> None:
