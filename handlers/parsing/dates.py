@@ -325,11 +325,12 @@ def _dateparser(phrase: str, ctx: _Ctx) -> _Hit | None:
     return _Hit(day=found.date())
 
 
-def _parse_with_triggers(s: str, ctx: _Ctx) -> _Hit | None:
+def _parse_with_triggers(s: str, ctx: _Ctx, *, rules: bool = True) -> _Hit | None:
     """The whole of ``s`` (already normalised) as one date phrase.
 
     Our rules are tried on the text as given and without a leading ``by``/``截止``
-    or a trailing ``前``; only then dateparser, and never for a phrase with a
+    or a trailing ``前`` (unless ``rules`` is False: a caller that already tried them
+    where the phrase stands, since some look at the words around it); only then dateparser, and never for a phrase with a
     weekday in it (dateparser's ``Friday`` skips today and its ``next Friday`` is
     the coming one, both unlike ours) or a numeric date (it reads ``13/1`` as
     day/month when month/day fails).
@@ -338,7 +339,7 @@ def _parse_with_triggers(s: str, ctx: _Ctx) -> _Hit | None:
         return None
     stripped = _TRAIL_BY.sub("", _LEAD_TRIGGER.sub("", s, count=1).strip()).strip()
     phrases = [s] if stripped in ("", s) else [s, stripped]
-    for phrase in phrases:
+    for phrase in phrases if rules else ():
         got = _match_rules(phrase, 0, ctx)
         if got is not None and got[0] == len(phrase):
             return got[1]
@@ -407,7 +408,13 @@ def _token_match(
         phrase = s[pos:end]
         if not phrase.isascii() or not _en_words_ok(phrase):
             continue
-        hit = _parse_with_triggers(phrase, ctx)
+        # the rules where the phrase stands (they may look at what follows: "may 5 people")
+        lead = _LEAD_TRIGGER.match(phrase)
+        if lead is not None:
+            got = _match_rules(s, pos + lead.end(), ctx)
+            if got is not None and got[0] == end:
+                return end, got[1]
+        hit = _parse_with_triggers(phrase, ctx, rules=False)
         if hit is not None:
             return end, hit
     return None

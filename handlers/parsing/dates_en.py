@@ -328,3 +328,114 @@ def _en_week_part(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     shift = 1 if m.group("rel").lower() == "next" else 0
     day = _weekday_in_week(weekday, shift, ctx)
     return _Hit(day=_lean_week(day, ctx) if shift == 0 else day)
+
+
+# --- offsets and month names, read here rather than by dateparser (slow) ------
+
+_EN_COUNT = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "couple": 2,
+    "couple of": 2,
+    "a couple": 2,
+    "a couple of": 2,
+    "few": 3,
+    "a few": 3,
+}
+_EN_COUNT_RE = (
+    r"(?:\d{1,3}|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|an|a|one|two|three|four|five"
+    r"|six|seven|eight|nine|ten|eleven|twelve)"
+)
+_EN_UNIT_RE = r"(?:days?|weeks?|fortnights?|months?|years?|quarters?|hours?|hrs?|minutes?|mins?)"
+
+
+def _count(text: str) -> int | None:
+    text = re.sub(r"\s+", " ", text.lower())
+    n = int(text) if text.isdigit() else _EN_COUNT.get(text)
+    return n if n is not None and 0 < n <= 1200 else None
+
+
+def _shift(n: int, unit: str, sign: int, ctx: _Ctx) -> _Hit:
+    unit = unit.lower().rstrip("s")
+    if unit in ("hour", "hr", "minute", "min"):
+        minutes = n * (60 if unit in ("hour", "hr") else 1)
+        return _Hit(exact=ctx.now + sign * timedelta(minutes=minutes))
+    if unit in ("day", "week", "fortnight"):
+        days = n * {"day": 1, "week": 7, "fortnight": 14}[unit]
+        return _Hit(day=ctx.today + sign * timedelta(days=days))
+    months = n * {"month": 1, "quarter": 3, "year": 12}[unit]
+    return _Hit(day=add_months(ctx.today, sign * months))
+
+
+@RULES.add(
+    r"(?<![a-z0-9])(?:(?:in|within)\s+(?P<n1>" + _EN_COUNT_RE + r")\s+(?P<u1>" + _EN_UNIT_RE + r")"
+    r"|(?P<n2>" + _EN_COUNT_RE + r")\s+(?P<u2>" + _EN_UNIT_RE + r")\s+"
+    r"(?P<dir>ago|before|earlier|later|after|from\s+now|from\s+today|hence))(?![a-z0-9])"
+)
+def _en_offset(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    n = _count(m.group("n1") or m.group("n2"))
+    if n is None:
+        return None
+    unit = m.group("u1") or m.group("u2")
+    sign = -1 if (m.group("dir") or "").lower() in ("ago", "before", "earlier") else 1
+    return _shift(n, unit, sign, ctx)
+
+
+@RULES.add(
+    r"(?<![a-z0-9])(?P<rel>next|last|this|coming|past)\s+(?P<unit>week|month|year|quarter)"
+    r"(?![a-z0-9])"
+)
+def _en_rel_period(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    rel, unit = m.group("rel").lower(), m.group("unit").lower()
+    if rel == "this":
+        if unit == "week":
+            return _this_week_due(ctx)
+        if ctx.prefer == "past":
+            return _Hit(day=ctx.today, keeps_now=True)
+        if unit == "month":
+            return _Hit(day=_month_end(ctx.today))
+        if unit == "quarter":
+            return _Hit(day=_month_end(add_months(_quarter_start(ctx.today, 0), 2)))
+        return _Hit(day=date(ctx.today.year, 12, 31))
+    # next week = a week from today, next month = this day next month (see the module doc)
+    return _shift(1, unit, -1 if rel in ("last", "past") else 1, ctx)
+
+
+_ORD = r"(?:st|nd|rd|th)?"
+
+
+@RULES.add(
+    r"(?<![a-z0-9])(?:(?P<mon>"
+    + _MONTH_RE
+    + r")\.?\s*(?P<d>\d{1,2})"
+    + _ORD
+    + r"|(?:the\s+)?(?P<d2>\d{1,2})"
+    + _ORD
+    + r"\s+(?:of\s+)?(?P<mon2>"
+    + _MONTH_RE
+    + r")\.?)"
+    r"(?:,?\s+(?P<y>\d{4}))?(?![a-z0-9])(?![.:/-]\d)" + _EN_TIME + r"(?![a-z0-9])"
+)
+def _en_month_name_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    word = m.group("mon") or m.group("mon2")
+    if word in ("may", "mar", "march") and re.match(r"\s+[a-z]", m.string[m.end() :]):
+        return None  # "may 5 people come", lowercase: a verb, not the month
+    month = _MONTH_NUMBER[word.lower()]
+    day = int(m.group("d") or m.group("d2"))
+    if m.group("y"):
+        found = _valid(int(m.group("y")), month, day)
+    else:
+        found = _pick_year(month, day, ctx) if 1 <= day <= 31 else None
+    return _with_en_time(found, m)
