@@ -106,6 +106,7 @@ fair``, ``by the expo``, ``in December``, ``Friday-ish``, ``下次展会后``, `
 from __future__ import annotations
 
 import re
+import re._parser as re_parser  # the first characters a rule can start with
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -151,11 +152,10 @@ __all__ = [
 # Chinese first, then numeric and English: of two equally long matches the first wins.
 _RULES = (*dates_zh.RULES, *festivals.RULES, *dates_en.RULES)
 
-# Where a date phrase can begin: a digit, one of the characters a Chinese rule starts with,
-# or an English word a rule (or a phrase for dateparser) starts with.  Only there are the
-# rules tried: scanning a message stays cheap.  (tests/unit/test_dates_phrases.py checks
-# that every rule's phrases start at a candidate.)
-_CN_STARTS = "大前昨今明后上下这本周星礼半零〇一二两三四五六七八九十百去月年季第凌早中傍晚夜元春过农除清劳端国圣"
+# Where a date phrase can begin: a digit, a character a Chinese rule starts with (see
+# ``_BY_FIRST`` below), or an English word a rule (or a phrase for dateparser) starts with.
+# Only there are the rules tried: scanning a message stays cheap.
+# (tests/unit/test_dates_phrases.py checks that a full scan finds nothing more.)
 _EN_STARTS = _EN_VOCAB | frozenset(
     [
         "the",
@@ -206,7 +206,6 @@ _EN_STARTS = _EN_VOCAB | frozenset(
         "close",
     ]
 )
-_CANDIDATE = re.compile(rf"(?<![0-9])[0-9]|[{_CN_STARTS}]|(?<![a-z0-9])[a-z]+", re.IGNORECASE)
 
 
 def _candidates(s: str) -> Iterator[int]:
@@ -217,12 +216,95 @@ def _candidates(s: str) -> Iterator[int]:
         yield m.start()
 
 
+def _first_chars(items: list[tuple[object, object]]) -> tuple[set[str] | None, bool]:
+    """The characters a parsed pattern can begin with (None: any) and whether it can
+    match the empty string.  Zero-width assertions are ignored (a superset is safe)."""
+    chars: set[str] = set()
+    for op, av in items:
+        got, nullable = _first_of(op, av)
+        if got is None:
+            return None, False
+        chars |= got
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _first_of(op: object, av: object) -> tuple[set[str] | None, bool]:
+    name = str(op)
+    if name == "LITERAL":
+        return {chr(av)}, False  # type: ignore[arg-type]
+    if name == "IN":
+        chars: set[str] = set()
+        for kind, value in av:  # type: ignore[attr-defined]
+            kind = str(kind)
+            if kind == "LITERAL":
+                chars.add(chr(value))
+            elif kind == "RANGE" and value[1] - value[0] < 512:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            elif kind == "CATEGORY" and str(value) == "CATEGORY_DIGIT":
+                chars.update("0123456789")
+            else:
+                return None, False
+        return chars, False
+    if name == "SUBPATTERN":
+        return _first_chars(av[3])  # type: ignore[index]
+    if name == "BRANCH":
+        chars, nullable = set(), False
+        for branch in av[1]:  # type: ignore[index]
+            got, empty = _first_chars(branch)
+            if got is None:
+                return None, False
+            chars |= got
+            nullable = nullable or empty
+        return chars, nullable
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, _, inner = av  # type: ignore[misc]
+        got, empty = _first_chars(inner)
+        return got, empty or low == 0
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return set(), True
+    return None, False
+
+
+def _dispatch(
+    rules: tuple[tuple[re.Pattern[str], object], ...],
+) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """For each character, the indexes of the rules that can start with it (in order), and
+    the rules that can start with anything: ``_match_rules`` tries only those."""
+    by_char: dict[str, list[int]] = {}
+    anywhere: list[int] = []
+    for index, (pattern, _) in enumerate(rules):
+        try:
+            chars, nullable = _first_chars(re_parser.parse(pattern.pattern, pattern.flags).data)
+        except Exception:  # noqa: BLE001 - an unreadable pattern is tried everywhere
+            chars, nullable = None, True
+        if chars is None or nullable:
+            anywhere.append(index)
+            continue
+        for ch in chars:
+            for variant in {ch, ch.lower(), ch.upper()}:
+                if len(variant) == 1:
+                    by_char.setdefault(variant, []).append(index)
+    table = {ch: tuple(sorted({*found, *anywhere})) for ch, found in by_char.items()}
+    return table, tuple(anywhere)
+
+
+_BY_FIRST, _ANYWHERE = _dispatch(_RULES)
+# ``_cn_time_only`` can start anywhere as far as ``_dispatch`` knows: its parts of the day.
+_CN_STARTS = "".join(sorted({ch for ch in _BY_FIRST if not ch.isascii()} | set("凌早上中下傍晚夜")))
+_CANDIDATE = re.compile(rf"(?<![0-9])[0-9]|[{_CN_STARTS}]|(?<![a-z0-9])[a-z]+", re.IGNORECASE)
+
+
 def _match_rules(s: str, pos: int, ctx: _Ctx) -> tuple[int, _Hit] | None:
     """The longest rule match starting exactly at ``pos`` that resolves."""
     best: tuple[int, _Hit] | None = None
+    if pos >= len(s):
+        return None
     if s.startswith(("上", "下"), pos) and s[pos - 1 : pos] == "一":
         return None  # "看一下周报", "一上午" are not dates
-    for pattern, resolve in _RULES:
+    for index in _BY_FIRST.get(s[pos], _ANYWHERE):
+        pattern, resolve = _RULES[index]
         m = pattern.match(s, pos)
         if m is None or m.end() == pos:
             continue
