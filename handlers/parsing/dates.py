@@ -30,8 +30,10 @@ a time zone to it) as dates.  It is slow, so it is only asked for a phrase longe
 what the rules read at the same place.
 
 ``find_dates`` tries the rules only where a phrase can begin (a digit, a character a
-Chinese rule starts with, an English date word): a 120-character message takes well
-under a millisecond.
+Chinese rule starts with, an English date word), and at each such place only the rules
+whose pattern can start with that character (read from the compiled patterns with
+``re._parser``; if that ever fails every rule is tried): a 120-character message takes
+about 0.2–0.3 ms.
 
 Choices
 -------
@@ -69,7 +71,9 @@ Direction (``prefer``)
   Friday`` said on a Wednesday = last Friday).  ``EOW`` / ``end of week`` = this week's
   Friday, on a weekend the coming Friday.  ``by this week`` / ``本周内`` = Friday (18:00)
   of this week when said Monday–Friday, else next week's Friday; looking back, today.
-  ``下周内`` = next week's Friday; ``本月内`` = the month's last day, ``年内`` = Dec 31.
+  ``下周内`` = next week's Friday; ``本月内`` = the month's last day, ``年内`` = Dec 31;
+  ``this month`` / ``this quarter`` / ``this year`` as a due date = its last day, looking
+  back today.
 * ``DateHit.direction_ok`` is False when a hit is still on the wrong side of ``now``
   (``yesterday`` as a due date, ``明年3月底`` as a visit, ``this afternoon`` said at
   19:30 as a due date): a phrase with a time is compared to ``now``, one without to
@@ -106,13 +110,17 @@ fair``, ``by the expo``, ``in December``, ``Friday-ish``, ``下次展会后``, `
 from __future__ import annotations
 
 import re
-import re._parser as re_parser  # the first characters a rule can start with
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import dateparser
+
+try:  # the first characters a rule can start with (see ``_dispatch``)
+    import re._parser as re_parser
+except ImportError:  # pragma: no cover - then every rule is tried everywhere
+    re_parser = None  # type: ignore[assignment]
 
 from . import dates_en, dates_zh, festivals
 from .date_rules import (
@@ -276,7 +284,8 @@ def _dispatch(
     anywhere: list[int] = []
     for index, (pattern, _) in enumerate(rules):
         try:
-            chars, nullable = _first_chars(re_parser.parse(pattern.pattern, pattern.flags).data)
+            parsed = re_parser.parse(pattern.pattern, pattern.flags).data  # type: ignore[union-attr]
+            chars, nullable = _first_chars(parsed)
         except Exception:  # noqa: BLE001 - an unreadable pattern is tried everywhere
             chars, nullable = None, True
         if chars is None or nullable:

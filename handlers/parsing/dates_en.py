@@ -72,13 +72,26 @@ _DOT_DATE_BEFORE = re.compile(
 )
 
 
+_DASH_DATE_BEFORE = re.compile(
+    r"(?:(?<![a-z])(?:by|before|due|until|till|deadline:?)\s*|截止到?|截至|最晚|最迟)$",
+    re.IGNORECASE,
+)
+
+
 @RULES.add(
-    r"(?<![0-9.,$¥€£/a-z-])(?P<mo>1[0-2]|0?[1-9])\.(?P<d>3[01]|[12][0-9]|0?[1-9])"
+    r"(?<![0-9.,$¥€£/a-z-])(?P<mo>1[0-2]|0?[1-9])(?P<sep>[.-])(?P<d>3[01]|[12][0-9]|0?[1-9])"
     r"(?![0-9.,%]|\s*(?:万|亿|千|百|元|块|美元|刀|k|m|w|mn|bn|mil|%|个|人|倍|分|度|折|岁|寸|米|吨|斤))"
     r"(?P<unit>\s*(?:号|日))?" + _EN_TIME
 )
 def _dot_date(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     before, after = m.string[: m.start()].rstrip(), m.string[m.end() :].lstrip()
+    if m.group("sep") == "-" and not (
+        m.group("unit")
+        or after.startswith(("前", "之前", "以前"))
+        or _DASH_DATE_BEFORE.search(before)
+        or (not before and not after)
+    ):
+        return None  # "3-5", "10-20人" are ranges: "12-8" only as "12-8前", "by 12-8"
     if not (
         m.group("unit")
         or _has_en_time(m)
@@ -358,7 +371,11 @@ _EN_COUNT_RE = (
     r"(?:\d{1,3}|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|an|a|one|two|three|four|five"
     r"|six|seven|eight|nine|ten|eleven|twelve)"
 )
-_EN_UNIT_RE = r"(?:days?|weeks?|fortnights?|months?|years?|quarters?|hours?|hrs?|minutes?|mins?)"
+_EN_UNIT_RE = (
+    r"(?:days?|weeks?|wks?|fortnights?|months?|mths?|mos|years?|yrs?|quarters?|hours?|hrs?"
+    r"|minutes?|mins?)"
+)
+_EN_UNIT_ALIASES = {"wk": "week", "mth": "month", "mo": "month", "yr": "year"}
 
 
 def _count(text: str) -> int | None:
@@ -369,6 +386,7 @@ def _count(text: str) -> int | None:
 
 def _shift(n: int, unit: str, sign: int, ctx: _Ctx) -> _Hit:
     unit = unit.lower().rstrip("s")
+    unit = _EN_UNIT_ALIASES.get(unit, unit)
     if unit in ("hour", "hr", "minute", "min"):
         minutes = n * (60 if unit in ("hour", "hr") else 1)
         return _Hit(exact=ctx.now + sign * timedelta(minutes=minutes))
@@ -439,3 +457,16 @@ def _en_month_name_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     else:
         found = _pick_year(month, day, ctx) if 1 <= day <= 31 else None
     return _with_en_time(found, m)
+
+
+# "EOD Friday", "COB tomorrow": that day at the end of the working day.
+@RULES.add(
+    r"(?<![a-z0-9])(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day|close\s+of\s+business)\s+(?:on\s+)?"
+    r"(?:(?P<wd>" + _EN_WEEKDAY + r")|(?P<rel>tomorrow|tmrw|tmr|today))(?![a-z0-9])"
+)
+def _en_eod_of(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    if m.group("rel"):
+        day = ctx.today + timedelta(days=0 if m.group("rel").lower() == "today" else 1)
+    else:
+        day = _nearest_weekday(_EN_WEEKDAYS[m.group("wd").lower().rstrip(".")], ctx)
+    return _Hit(day=day, at=DUE_DEFAULT_TIME)

@@ -131,6 +131,16 @@ CASES = [
     (SUNDAY, "tomorow 3pm", F, at(2026, 12, 7, 15)),
     (SUNDAY, "by thrusday", F, at(2026, 12, 10)),
     (SUNDAY, "yesturday", P, past(2026, 12, 5)),
+    (SUNDAY, "by EOD Friday", F, at(2026, 12, 11)),
+    (SUNDAY, "COB tomorrow", F, at(2026, 12, 7)),
+    (SUNDAY, "in 2 wks", F, at(2026, 12, 20)),
+    (SUNDAY, "within 2 weeks", F, at(2026, 12, 20)),
+    (SUNDAY, "3 days ago", P, past(2026, 12, 3)),
+    (SUNDAY, "Dec 15th", F, at(2026, 12, 15)),
+    (SUNDAY, "15 Dec", P, past(2025, 12, 15)),
+    (SUNDAY, "this month", F, at(2026, 12, 31)),
+    (SUNDAY, "11-30前", F, at(2027, 11, 30)),
+    (SUNDAY, "by 12-8", F, at(2026, 12, 8)),
     # --- said on Friday 2026-12-04 at 19:30 ---------------------------------
     (FRIDAY_EVENING, "EOW", F, at(2026, 12, 4)),
     (FRIDAY_EVENING, "by this fri", F, at(2026, 12, 4)),
@@ -257,6 +267,10 @@ def test_full_width_offsets_index_the_original() -> None:
         "plan for the new year",
         "7日年化",
         "mid may be fine",
+        "may 5 people come",
+        "price 12.8 per unit",
+        "3-5天",
+        "10-20人",
     ],
 )
 def test_numbers_of_other_things_are_not_dates(text: str) -> None:
