@@ -151,6 +151,7 @@ def _cn_offset(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return _Hit(day=add_months(ctx.today, sign * months))
 
 
+_COUNTED = frozenset("次个天周年月倍遍回下份期批人家台套件")
 _CN_YEAR_WORDS = {"今": 0, "本": 0, "明": 1, "去": -1, "后": 2}
 
 
@@ -171,6 +172,9 @@ def _cn_month_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     month, day = cn_to_int(m.group("mo")), cn_to_int(m.group("d"))
     if month is None or day is None:
         return None
+    whole = m.group(0)
+    if "日" not in whole and "号" not in whole and m.string[m.end() : m.end() + 1] in _COUNTED:
+        return None  # "一月一次", "3月2个": a count, not March 2nd
     if m.group("yw"):
         found = _valid(ctx.today.year + _CN_YEAR_WORDS[m.group("yw")], month, day)
     elif m.group("y"):

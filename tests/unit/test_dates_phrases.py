@@ -271,6 +271,10 @@ def test_full_width_offsets_index_the_original() -> None:
         "price 12.8 per unit",
         "3-5天",
         "10-20人",
+        "一月一次的例会",
+        "地址：世纪大道100号8楼",
+        "合同编号 HT-2026-1208",
+        "version 2.5 released",
     ],
 )
 def test_numbers_of_other_things_are_not_dates(text: str) -> None:
