@@ -492,7 +492,7 @@ def _token_match(
         return None
     for k in range(len(tokens), 0, -1):
         end = tokens[k - 1].end()
-        while end > pos and s[end - 1] in ",.;:!?":
+        while end > pos and (s[end - 1] in ",.;:!?" or s[end - 1].isspace()):
             end -= 1
         if end <= beyond:
             break
