@@ -61,10 +61,27 @@ _EN_WEEKDAYS = {
     "fri": 4,
     "saturday": 5,
     "sunday": 6,
+    # common typos
+    "mondy": 0,
+    "tuesdy": 1,
+    "teusday": 1,
+    "wensday": 2,
+    "wendsday": 2,
+    "wedensday": 2,
+    "wednsday": 2,
+    "wednesdy": 2,
+    "thrusday": 3,
+    "thursady": 3,
+    "thursdy": 3,
+    "firday": 4,
+    "fridy": 4,
+    "saturady": 5,
 }
 # "sat" and "sun" are left out on purpose: too easily ordinary words.
 _EN_WEEKDAY = (
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|mondy|tuesdy|teusday|wensday|wendsday|wedensday|wednsday|wednesdy|thrusday|thursady"
+    r"|thursdy|firday|fridy|saturady"
     r"|mon|tues|tue|wed|thurs|thur|thu|fri)\.?"
 )
 
@@ -95,6 +112,7 @@ _EN_VOCAB = (
     # day words
     | _words(
         "today tonight tomorrow tmr tmrw yesterday noon midnight morning afternoon evening "
+        "tomorow tommorow tommorrow tmrow 2moro 2morrow yday yest yesturday yesteday yesterdy "
         "night eom eow eoy eoq eod am pm"
     )
 )
@@ -321,3 +339,67 @@ def _with_en_time(day: date | None, m: re.Match[str], *, today_word: bool = Fals
         at = _en_time(m)
         return None if at is None else _Hit(day=day, at=at)
     return _Hit(day=day, keeps_now=today_word)
+
+
+# --- leaning a phrase the way ``prefer`` says ---------------------------------
+
+
+def _lean_week(day: date, ctx: _Ctx) -> date:
+    """A weekday of "this" week: the coming one (future) or the last one (past) when the
+    week's own is on the wrong side of today."""
+    if ctx.prefer == "future" and day < ctx.today:
+        return day + timedelta(days=7)
+    if ctx.prefer == "past" and day > ctx.today:
+        return day - timedelta(days=7)
+    return day
+
+
+# Parts of a month: early / 月初 / 上旬 = the 5th (the middle of the 1st–10th), mid /
+# 月中 / 中旬 = the 15th, late / 下旬 = the 25th, beginning / start = the 1st, end / 月底 /
+# 月末 = the last day.
+_PART_DAY = {"start": 1, "early": 5, "mid": 15, "late": 25}
+
+
+def _month_part(first: date, part: str) -> date:
+    if part == "end":
+        return _month_end(first)
+    return first.replace(day=_PART_DAY[part])
+
+
+def _lean_month_part(part: str, ctx: _Ctx) -> date:
+    """A part of a month named without the month (月初, 下旬, 月底): this month's, or the
+    next/previous month's when this month's is on the wrong side of today."""
+    first = ctx.today.replace(day=1)
+    day = _month_part(first, part)
+    if ctx.prefer == "future" and day < ctx.today:
+        day = _month_part(add_months(first, 1), part)
+    elif ctx.prefer == "past" and day > ctx.today:
+        day = _month_part(add_months(first, -1), part)
+    return day
+
+
+def _lean_year(make: Callable[[int], date | None], ctx: _Ctx) -> date | None:
+    """A day named without its year (``end of March``, ``Q1底``): this year's, or the
+    next/previous year's when this year's is on the wrong side of today."""
+    year = ctx.today.year
+    day = make(year)
+    if day is None:
+        return None
+    if ctx.prefer == "future" and day < ctx.today:
+        return make(year + 1) or day
+    if ctx.prefer == "past" and day > ctx.today:
+        return make(year - 1) or day
+    return day
+
+
+def _quarter_end(year: int, quarter: int) -> date:
+    return _month_end(date(year, quarter * 3, 1))
+
+
+def _this_week_due(ctx: _Ctx) -> _Hit:
+    """``this week`` / ``本周内`` as a due date: Friday 18:00 of this week when today is
+    Monday–Friday, else next week's Friday; looking back it is today."""
+    if ctx.prefer == "past":
+        return _Hit(day=ctx.today, keeps_now=True)
+    friday = _weekday_in_week(4, 0 if ctx.today.weekday() <= 4 else 1, ctx)
+    return _Hit(day=friday)  # a due date's default time: 18:00

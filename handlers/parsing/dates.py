@@ -2,6 +2,9 @@
 
 Public functions::
 
+    find_dates(text, *, now, prefer)            -> [DateHit(start, end, when, has_time,
+                                                             direction_ok)]
+    unread_date_phrases(text, taken)            -> [(start, end)]
     parse_when(text, *, now, prefer)            -> datetime | None
     parse_date(text, *, now, prefer)            -> date | None
     extract_leading_when(text, *, now, prefer)  -> (datetime | None, rest)
@@ -9,20 +12,28 @@ Public functions::
     parse_duration(text)                        -> Span    (raises ParseError)
     parse_recurrence(text)                      -> Span    (raises ParseError)
 
-The rules live in ``dates_zh`` (Chinese) and ``dates_en`` (numeric and English), built
-from ``date_rules``; durations and recurrences in ``spans`` (re-exported here).
+The rules live in ``dates_zh`` (Chinese), ``festivals`` (holidays) and ``dates_en``
+(numeric and English), built from ``date_rules``; durations and recurrences in
+``spans`` (re-exported here).
 
 How a phrase becomes a date
 ---------------------------
 Phrases are read by our own rules first (all Chinese forms, weekdays, ``today`` /
-``昨天``, numeric dates, ``end of month`` / ``月底``, times of day) and only the
-remaining English phrases (``in 2 weeks``, ``2 days ago``, ``Mar 31``, ``next
-month`` …) go to ``dateparser``.  Before dateparser sees an English phrase every
-word of it must be a date word (month, weekday, unit, number, ``in``/``ago``/
-``next``…) and the phrase must contain an anchor (a weekday, a month *with* a
-number, ``in N days``, ``N days ago``, a numeric date or a time): dateparser
-happily reads ``may``, ``a``, ``5``, ``1st`` or ``yesterday met`` (``met`` is a
-time zone to it) as dates.
+``昨天``, numeric dates, ``end of month`` / ``月底``, parts of months and quarters,
+holidays, times of day) and only the remaining English phrases (``in 2 weeks``,
+``2 days ago``, ``Mar 31``, ``next month`` …) go to ``dateparser``.  Before dateparser
+sees an English phrase every word of it must be a date word (month, weekday, unit,
+number, ``in``/``ago``/``next``…) and the phrase must contain an anchor (a weekday, a
+month *with* a number, ``in N days``, ``N days ago``, a numeric date or a time):
+dateparser happily reads ``may``, ``a``, ``5``, ``1st`` or ``yesterday met`` (``met`` is
+a time zone to it) as dates.  It is slow, so it is only asked for a phrase longer than
+what the rules read at the same place.
+
+``find_dates`` tries the rules only where a phrase can begin (a digit, a character a
+Chinese rule starts with, an English date word), and at each such place only the rules
+whose pattern can start with that character (read from the compiled patterns with
+``re._parser``; if that ever fails every rule is tried): a 120-character message takes
+about 0.2–0.3 ms.
 
 Choices
 -------
@@ -33,10 +44,11 @@ Choices
   most recent one.  ``by Friday`` said on a Friday is today.
 * ``next Friday`` / ``下周五`` = Friday of next calendar week (said on a Wednesday:
   nine days later, not two).  ``this Friday`` / ``本周五`` / ``这周五`` = Friday of this
-  week.  ``上周五`` = Friday of last calendar week; English ``last Friday`` = the most
-  recent Friday before today.
+  week (or the coming one, see Direction).  ``上周五`` = Friday of last calendar week;
+  English ``last Friday`` = the most recent Friday before today.
 * ``周末`` / ``weekend`` = Saturday.  ``月底`` / ``end of month`` / ``EOM`` = last day of
-  this month; ``下个月`` / ``next month`` = same day next month (clamped).
+  this month; ``下个月`` / ``next month`` = same day next month (clamped).  ``下周`` /
+  ``next week`` = a week from today.
 * A date without a year (``12月5日``, ``3/31``, ``Mar 31``) is this year's or the
   next/previous one, following ``prefer``.  ``3/31`` is month/day.
 * Time of day when the phrase gives none: due dates (``prefer="future"``) get
@@ -45,18 +57,72 @@ Choices
   ``15:00``) and hour offsets (``2 hours ago``) are kept.  Parts of the day:
   ``morning``/``上午`` 09:00, ``中午``/``noon`` 12:00, ``afternoon``/``下午`` 14:00,
   ``evening``/``晚上`` 19:00; ``今晚``/``昨晚`` 20:00, ``明早`` 09:00.
+
+Direction (``prefer``)
+----------------------
+* A phrase that can be read either way is read in ``prefer``'s direction: a bare weekday,
+  a month/day without a year (``12/8``, ``12.8``, ``3月底``, ``end of March``, ``mid
+  January``, ``Q1底``, ``end of Q1``), a day of the month (``3号``, ``3日``, ``by the
+  15th``), a part of a month without the month (``月初``, ``下旬``, ``月底`` said looking
+  back = last month's) and holidays (the next one, today included, for the future; the
+  last one for the past).
+* ``this``/``本``/``这`` + weekday is this week's day, or the coming one when that is
+  already past (``by this fri`` on a Sunday = the next Friday; looking back, ``this
+  Friday`` said on a Wednesday = last Friday).  ``EOW`` / ``end of week`` = this week's
+  Friday, on a weekend the coming Friday.  ``by this week`` / ``本周内`` = Friday (18:00)
+  of this week when said Monday–Friday, else next week's Friday; looking back, today.
+  ``下周内`` = next week's Friday; ``本月内`` = the month's last day, ``年内`` = Dec 31;
+  ``this month`` / ``this quarter`` / ``this year`` as a due date = its last day, looking
+  back today.
+* ``DateHit.direction_ok`` is False when a hit is still on the wrong side of ``now``
+  (``yesterday`` as a due date, ``明年3月底`` as a visit, ``this afternoon`` said at
+  19:30 as a due date): a phrase with a time is compared to ``now``, one without to
+  today.  Callers flag or refuse it instead of storing it quietly.
+
+Parts of months and quarters, holidays
+--------------------------------------
+* Early / ``月初`` / ``上旬`` = the 5th (the middle of the 1st–10th); mid / ``月中`` /
+  ``中旬`` = the 15th; late / ``下旬`` = the 25th; ``beginning/start of`` = the 1st; end /
+  ``月底`` / ``月末`` = the last day.  ``明年3月底`` = 2027-03-31 said in 2026.
+* ``Q1底`` / ``一季度末`` / ``end of Q1`` = March 31; ``季度末`` / ``EOQ`` = this quarter's
+  last day.  ``early/mid/late next week`` = its Monday / Wednesday / Friday.
+* ``yday`` = yesterday; ``last night`` = yesterday 20:00; ``this morning`` = today 09:00,
+  ``this afternoon`` 14:00, ``this evening`` 19:00; ``EOD`` / ``COB`` = today 18:00.
+* ``12.8`` is December 8 only with ``前``/``号``/``日`` after it, ``by``/``截止``/``在``
+  before it, or standing alone, and never before ``万``/``元``/``k``/``%`` (``12.8万``).
+  ``3日前`` as a due date is "before the 3rd", looking back "three days ago".
+  ``3号楼``, ``3号线``, ``一日游``, ``the 5th floor``, ``Q3 revenue``, ``2w`` are not dates.
+* Holidays (``festivals``): 元旦, 春节 (正月初一), 除夕, 元宵 (正月十五), 清明 (the
+  solar term), 五一/劳动节, 端午 (五月初五), 中秋 (八月十五), 国庆/十一长假, 圣诞 and
+  English New Year, Chinese New Year / CNY, Lantern Festival, Qingming, Labor Day
+  (May 1), Dragon Boat, Mid-Autumn, National Day, Christmas.  ``春节前`` / ``before CNY``
+  = the day before; ``国庆后`` / ``after National Day`` = the first working day after the
+  public holiday (国庆 → Oct 8, 五一 → May 6, 春节 → 正月初八, others the day after).
+
+Phrases not read
+----------------
+``unread_date_phrases`` finds what looks like a date but was not read — ``after the
+fair``, ``by the expo``, ``in December``, ``Friday-ish``, ``下次展会后``, ``3月份``,
+``年前``/``节后`` — so callers can quote it back.  It prefers precision: ``may``,
+``march forward``, ``a second``, ``Q3 revenue`` are never flagged.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import dateparser
 
-from . import dates_en, dates_zh
+try:  # the first characters a rule can start with (see ``_dispatch``)
+    import re._parser as re_parser
+except ImportError:  # pragma: no cover - then every rule is tried everywhere
+    re_parser = None  # type: ignore[assignment]
+
+from . import dates_en, dates_zh, festivals
 from .date_rules import (
     _EN_ANCHOR,
     _EN_MONTH_WITH_NUMBER,
@@ -84,6 +150,7 @@ __all__ = [
     "parse_duration",
     "parse_recurrence",
     "parse_when",
+    "unread_date_phrases",
 ]
 
 
@@ -91,15 +158,162 @@ __all__ = [
 # Matching
 
 # Chinese first, then numeric and English: of two equally long matches the first wins.
-_RULES = (*dates_zh.RULES, *dates_en.RULES)
+_RULES = (*dates_zh.RULES, *festivals.RULES, *dates_en.RULES)
+
+# Where a date phrase can begin: a digit, a character a Chinese rule starts with (see
+# ``_BY_FIRST`` below), or an English word a rule (or a phrase for dateparser) starts with.
+# Only there are the rules tried: scanning a message stays cheap.
+# (tests/unit/test_dates_phrases.py checks that a full scan finds nothing more.)
+_EN_STARTS = _EN_VOCAB | frozenset(
+    [
+        "the",
+        "day",
+        "yday",
+        "yest",
+        "eod",
+        "early",
+        "mid",
+        "middle",
+        "late",
+        "beginning",
+        "start",
+        "q",
+        "within",
+        "after",
+        "post",
+        "pre",
+        "chinese",
+        "lunar",
+        "new",
+        "spring",
+        "cny",
+        "lantern",
+        "qingming",
+        "tomb",
+        "labor",
+        "labour",
+        "may",
+        "dragon",
+        "moon",
+        "national",
+        "christmas",
+        "xmas",
+        "weekend",
+        "at",
+        "noon",
+        "midnight",
+        "by",
+        "on",
+        "before",
+        "until",
+        "till",
+        "due",
+        "deadline",
+        "cob",
+        "eob",
+        "close",
+    ]
+)
+
+
+def _candidates(s: str) -> Iterator[int]:
+    for m in _CANDIDATE.finditer(s):
+        word = m.group()
+        if word[0].isascii() and word[0].isalpha() and word.lower() not in _EN_STARTS:
+            continue
+        yield m.start()
+
+
+def _first_chars(items: list[tuple[object, object]]) -> tuple[set[str] | None, bool]:
+    """The characters a parsed pattern can begin with (None: any) and whether it can
+    match the empty string.  Zero-width assertions are ignored (a superset is safe)."""
+    chars: set[str] = set()
+    for op, av in items:
+        got, nullable = _first_of(op, av)
+        if got is None:
+            return None, False
+        chars |= got
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _first_of(op: object, av: object) -> tuple[set[str] | None, bool]:
+    name = str(op)
+    if name == "LITERAL":
+        return {chr(av)}, False  # type: ignore[arg-type]
+    if name == "IN":
+        chars: set[str] = set()
+        for kind, value in av:  # type: ignore[attr-defined]
+            kind = str(kind)
+            if kind == "LITERAL":
+                chars.add(chr(value))
+            elif kind == "RANGE" and value[1] - value[0] < 512:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            elif kind == "CATEGORY" and str(value) == "CATEGORY_DIGIT":
+                chars.update("0123456789")
+            else:
+                return None, False
+        return chars, False
+    if name == "SUBPATTERN":
+        return _first_chars(av[3])  # type: ignore[index]
+    if name == "BRANCH":
+        chars, nullable = set(), False
+        for branch in av[1]:  # type: ignore[index]
+            got, empty = _first_chars(branch)
+            if got is None:
+                return None, False
+            chars |= got
+            nullable = nullable or empty
+        return chars, nullable
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, _, inner = av  # type: ignore[misc]
+        got, empty = _first_chars(inner)
+        return got, empty or low == 0
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return set(), True
+    return None, False
+
+
+def _dispatch(
+    rules: tuple[tuple[re.Pattern[str], object], ...],
+) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """For each character, the indexes of the rules that can start with it (in order), and
+    the rules that can start with anything: ``_match_rules`` tries only those."""
+    by_char: dict[str, list[int]] = {}
+    anywhere: list[int] = []
+    for index, (pattern, _) in enumerate(rules):
+        try:
+            parsed = re_parser.parse(pattern.pattern, pattern.flags).data  # type: ignore[union-attr]
+            chars, nullable = _first_chars(parsed)
+        except Exception:  # noqa: BLE001 - an unreadable pattern is tried everywhere
+            chars, nullable = None, True
+        if chars is None or nullable:
+            anywhere.append(index)
+            continue
+        for ch in chars:
+            for variant in {ch, ch.lower(), ch.upper()}:
+                if len(variant) == 1:
+                    by_char.setdefault(variant, []).append(index)
+    table = {ch: tuple(sorted({*found, *anywhere})) for ch, found in by_char.items()}
+    return table, tuple(anywhere)
+
+
+_BY_FIRST, _ANYWHERE = _dispatch(_RULES)
+# ``_cn_time_only`` can start anywhere as far as ``_dispatch`` knows: its parts of the day.
+_CN_STARTS = "".join(sorted({ch for ch in _BY_FIRST if not ch.isascii()} | set("凌早上中下傍晚夜")))
+_CANDIDATE = re.compile(rf"(?<![0-9])[0-9]|[{_CN_STARTS}]|(?<![a-z0-9])[a-z]+", re.IGNORECASE)
 
 
 def _match_rules(s: str, pos: int, ctx: _Ctx) -> tuple[int, _Hit] | None:
     """The longest rule match starting exactly at ``pos`` that resolves."""
     best: tuple[int, _Hit] | None = None
+    if pos >= len(s):
+        return None
     if s.startswith(("上", "下"), pos) and s[pos - 1 : pos] == "一":
         return None  # "看一下周报", "一上午" are not dates
-    for pattern, resolve in _RULES:
+    for index in _BY_FIRST.get(s[pos], _ANYWHERE):
+        pattern, resolve = _RULES[index]
         m = pattern.match(s, pos)
         if m is None or m.end() == pos:
             continue
@@ -202,11 +416,12 @@ def _dateparser(phrase: str, ctx: _Ctx) -> _Hit | None:
     return _Hit(day=found.date())
 
 
-def _parse_with_triggers(s: str, ctx: _Ctx) -> _Hit | None:
+def _parse_with_triggers(s: str, ctx: _Ctx, *, rules: bool = True) -> _Hit | None:
     """The whole of ``s`` (already normalised) as one date phrase.
 
     Our rules are tried on the text as given and without a leading ``by``/``截止``
-    or a trailing ``前``; only then dateparser, and never for a phrase with a
+    or a trailing ``前`` (unless ``rules`` is False: a caller that already tried them
+    where the phrase stands, since some look at the words around it); only then dateparser, and never for a phrase with a
     weekday in it (dateparser's ``Friday`` skips today and its ``next Friday`` is
     the coming one, both unlike ours) or a numeric date (it reads ``13/1`` as
     day/month when month/day fails).
@@ -215,7 +430,7 @@ def _parse_with_triggers(s: str, ctx: _Ctx) -> _Hit | None:
         return None
     stripped = _TRAIL_BY.sub("", _LEAD_TRIGGER.sub("", s, count=1).strip()).strip()
     phrases = [s] if stripped in ("", s) else [s, stripped]
-    for phrase in phrases:
+    for phrase in phrases if rules else ():
         got = _match_rules(phrase, 0, ctx)
         if got is not None and got[0] == len(phrase):
             return got[1]
@@ -260,8 +475,11 @@ _SEPARATORS = " \t\n,，、:：;；-—"
 _WORD_TOKEN = re.compile(r"\S+")
 
 
-def _token_match(s: str, pos: int, ctx: _Ctx, max_tokens: int = 5) -> tuple[int, _Hit] | None:
-    """Longest run of 1..max_tokens whitespace tokens from ``pos`` that is an English date."""
+def _token_match(
+    s: str, pos: int, ctx: _Ctx, max_tokens: int = 5, beyond: int = 0
+) -> tuple[int, _Hit] | None:
+    """Longest run of 1..max_tokens whitespace tokens from ``pos`` that is an English date
+    and ends after ``beyond`` (what the rules already read: dateparser is slow)."""
     tokens = []
     for m in _WORD_TOKEN.finditer(s, pos):
         tokens.append(m)
@@ -269,14 +487,25 @@ def _token_match(s: str, pos: int, ctx: _Ctx, max_tokens: int = 5) -> tuple[int,
             break
     if not tokens or tokens[0].start() != pos:
         return None
+    first = tokens[0].group().lower().rstrip(",.;:!?")
+    if first not in _EN_VOCAB and not _EN_TOKEN_SHAPES.fullmatch(first):
+        return None
     for k in range(len(tokens), 0, -1):
         end = tokens[k - 1].end()
-        while end > pos and s[end - 1] in ",.;:!?":
+        while end > pos and (s[end - 1] in ",.;:!?" or s[end - 1].isspace()):
             end -= 1
+        if end <= beyond:
+            break
         phrase = s[pos:end]
         if not phrase.isascii() or not _en_words_ok(phrase):
             continue
-        hit = _parse_with_triggers(phrase, ctx)
+        # the rules where the phrase stands (they may look at what follows: "may 5 people")
+        lead = _LEAD_TRIGGER.match(phrase)
+        if lead is not None:
+            got = _match_rules(s, pos + lead.end(), ctx)
+            if got is not None and got[0] == end:
+                return end, got[1]
+        hit = _parse_with_triggers(phrase, ctx, rules=False)
         if hit is not None:
             return end, hit
     return None
@@ -285,9 +514,11 @@ def _token_match(s: str, pos: int, ctx: _Ctx, max_tokens: int = 5) -> tuple[int,
 def _match_at(s: str, pos: int, ctx: _Ctx) -> tuple[int, _Hit] | None:
     """The longest date phrase starting at ``pos`` (rules, then English tokens)."""
     best = _match_rules(s, pos, ctx)
+    if pos >= 2 and s[pos - 1] in "-'" and _ascii_alnum(s[pos - 2]):
+        return None  # the end of a word: "Mon-Fri", "o'clock"
     if s[pos].isascii() and (pos == 0 or not s[pos - 1].isalnum()):
-        tok = _token_match(s, pos, ctx)
-        if tok is not None and (best is None or tok[0] > best[0]):
+        tok = _token_match(s, pos, ctx, beyond=0 if best is None else best[0])
+        if tok is not None:
             best = tok
     if best is None:
         return None
@@ -321,10 +552,18 @@ def extract_leading_when(
     if got is None:
         return None, s
     end, hit = got
-    by = re.match(r"\s*(?:之前|以前|前)(?!天)", s[end:])
-    if by and is_cjk(s[end - 1]):
-        end += by.end()
+    by = _TRAILING_BY.match(s, end)
+    if by and _takes_trailing_by(s[end - 1]):
+        end = by.end()
     return _finish(hit, ctx), s[end:].lstrip(_SEPARATORS)
+
+
+_TRAILING_BY = re.compile(r"\s*(?:之前|以前|前)(?!天)")
+
+
+def _takes_trailing_by(last: str) -> bool:
+    """``周五前``, ``3号前``, ``12/8前``: a 前 after Chinese or a digit belongs to the date."""
+    return is_cjk(last) or last.isdigit()
 
 
 _DUE_BEFORE = re.compile(
@@ -374,41 +613,137 @@ class DateHit:
     """A date phrase found in a text: ``text[start:end]`` (offsets into the caller's
     text: the phrase is searched in ``fold(text)``, which keeps every character in
     place) and what it means.  ``has_time`` says whether the phrase gave a time of day.
+    ``direction_ok`` is False when the date is on the wrong side of ``now`` for
+    ``prefer`` even after re-reading (``yesterday`` as a due date, ``tomorrow`` as a
+    visit): callers flag or refuse it rather than store it quietly.
     """
 
     start: int
     end: int
     when: datetime
     has_time: bool = False
+    direction_ok: bool = True
+
+
+def _direction_ok(when: datetime, has_time: bool, ctx: _Ctx) -> bool:
+    """Future: today or later (a time earlier today is past); past: today or earlier
+    (a time later today is future)."""
+    if has_time:
+        now = ctx.now
+        if when.tzinfo is not None and now.tzinfo is None:
+            now = now.replace(tzinfo=when.tzinfo)
+        elif when.tzinfo is None and now.tzinfo is not None:
+            now = now.replace(tzinfo=None)
+        return when >= now if ctx.prefer == "future" else when <= now
+    day = when.date()
+    return day >= ctx.today if ctx.prefer == "future" else day <= ctx.today
 
 
 def find_dates(text: str, *, now: datetime, prefer: Prefer) -> list[DateHit]:
     """Every date phrase in ``text``, left to right, none overlapping; each with its
-    ``by``/``before``/``截止`` in front and ``前``/``之前`` behind.  Offsets index ``text``.
+    ``by``/``before``/``due``/``截止`` in front and ``前``/``之前``/``以前`` behind.
+    Offsets index ``text``.  A phrase is read in ``prefer``'s direction where it allows
+    it (see the module doc); ``DateHit.direction_ok`` says whether it ended up there.
     """
     _check_now(now)
     s = fold(text)
     ctx = _Ctx(now, prefer)
     hits: list[DateHit] = []
-    pos = 0
-    while pos < len(s):
-        ch = s[pos]
-        if ch.isspace() or (_ascii_alnum(ch) and pos and _ascii_alnum(s[pos - 1])):
-            pos += 1
+    done = 0
+    for pos in _candidates(s):
+        if pos < done:
             continue
         got = _match_at(s, pos, ctx)
         if got is None:
-            pos += 1
             continue
         end, hit = got
         start = pos
-        before = _DUE_BEFORE.search(s, hits[-1].end if hits else 0, pos)
+        before = _DUE_BEFORE.search(s, max(done, pos - 24), pos)
         if before is not None:
             start = before.start()
-        by = re.match(r"\s*(?:之前|以前|前)(?!天)", s[end:])
-        if by and is_cjk(s[end - 1]):
-            end += by.end()
+        by = _TRAILING_BY.match(s, end)
+        if by and _takes_trailing_by(s[end - 1]):
+            end = by.end()
         when = _finish(hit, ctx)
-        hits.append(DateHit(start, end, when, has_time=hit.exact is not None or hit.at is not None))
-        pos = end
+        has_time = hit.exact is not None or hit.at is not None
+        hits.append(DateHit(start, end, when, has_time, _direction_ok(when, has_time, ctx)))
+        done = end
     return hits
+
+
+# ---------------------------------------------------------------------------
+# Phrases that look like dates but were not read
+
+_EVENT_EN = (
+    r"fair|expo|exhibition|trade\s*show|show|conference|summit|convention|festival|holidays?"
+    r"|vacation|break|launch|roadshow|tender|offsite|kick-?off|trip|audit|inspection"
+)
+_MONTH_WORD = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
+_UNREAD_PATTERNS = [
+    # "after the fair", "by the expo", "before the Canton fair", "ahead of our trip"
+    re.compile(
+        r"(?<![a-z])(?:before|after|by|until|till|around|ahead\s+of|in\s+time\s+for)\s+"
+        r"(?:the|next|this|our|their|your)\s+(?:[a-z0-9&'-]+\s+){0,2}?(?:" + _EVENT_EN + r")s?"
+        r"(?![a-z])",
+        re.IGNORECASE,
+    ),
+    # a month with a trigger or a number: "in December", "by Jan", "Sept 31st", "early Q3"
+    re.compile(
+        r"(?<![a-z])(?:(?:in|by|before|after|until|till|since|early|mid|late|end\s+of|"
+        r"beginning\s+of|start\s+of|from|due|next|this|last)[\s-]+(?:the\s+)?(?:"
+        + _MONTH_WORD
+        + r")\.?(?:\s+\d{1,4}(?:st|nd|rd|th)?)?"
+        r"|(?:" + _MONTH_WORD + r")\.?\s+\d{1,4}(?:st|nd|rd|th)?)(?![a-z0-9])",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?<![a-z])(?:by|before|after|until|till|early|mid|late|end\s+of|start\s+of)"
+        r"[\s-]+(?:the\s+)?q[1-4](?![a-z0-9])",
+        re.IGNORECASE,
+    ),
+    # a weekday word that was not read: "Friday-ish", "Thursdayy"
+    re.compile(
+        r"(?<![a-z])(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:-?ish|(?!s(?![a-z]))[a-z]{1,2})?"
+        r"(?![a-z])",
+        re.IGNORECASE,
+    ),
+    # 下次展会后, 广交会前, 放假前
+    re.compile(
+        r"(?:下次|这次|本次|上次|下届|这届|本届|明年的?|今年的?)?"
+        r"(?:展会|会展|展览会?|博览会|交易会|广交会|进博会|峰会|大会|年会|订货会|发布会|招标|投标"
+        r"|开标|假期|放假|长假|开学|出差回来)"
+        r"(?:结束)?(?:之前|以前|前|之后|以后|后)"
+    ),
+    # 3月份, 12月 (a month with no day), 年前 / 节后 (the holiday, colloquially)
+    re.compile(
+        r"(?<![0-9零〇一二两三四五六七八九十个几每第多])(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?"
+        r"(?![0-9零〇一二两三四五六七八九十个度薪报租费息刊])"
+    ),
+    re.compile(r"(?<![\u4e00-\u9fff0-9])(?:过)?[年节](?:之前|以前|前|之后|以后|后)(?!天|年)"),
+]
+
+
+def unread_date_phrases(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of ``text`` that look like a date or time phrase but are not among ``taken``
+    (the spans a caller read, e.g. :func:`find_dates`'s): ``after the fair``, ``by the
+    expo``, ``in December``, ``Friday-ish``, ``下次展会后``, ``3月份``, ``节后``.  Callers
+    quote them back ("couldn't read 'after the fair' as a date").
+
+    Precision over recall: only event words next to before/after/by, month names with a
+    number or a date word next to them (never a bare ``may`` or ``march``), weekday names
+    and Chinese month/holiday forms; ordinary words are never flagged.
+    """
+    s = fold(text)
+    claimed = sorted(taken)
+    found: list[tuple[int, int]] = []
+    for pattern in _UNREAD_PATTERNS:
+        for m in pattern.finditer(s):
+            start, end = m.span()
+            if any(a < end and start < b for a, b in claimed):
+                continue
+            claimed.append((start, end))
+            found.append((start, end))
+    return sorted(found)

@@ -19,10 +19,16 @@ from .date_rules import (
     _cn_time,
     _Ctx,
     _Hit,
+    _lean_month_part,
+    _lean_week,
+    _lean_year,
     _month_end,
+    _month_part,
     _nearest_weekday,
     _pick_year,
+    _quarter_end,
     _quarter_start,
+    _this_week_due,
     _valid,
     _weekday_in_week,
     _weekend,
@@ -92,7 +98,10 @@ def _cn_weekday(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if m.group("wk") is None:
         day = _nearest_weekday(weekday, ctx)
     else:
-        day = _weekday_in_week(weekday, _CN_WEEK_SHIFT[m.group("wk")], ctx)
+        shift = _CN_WEEK_SHIFT[m.group("wk")]
+        day = _weekday_in_week(weekday, shift, ctx)
+        if shift == 0:
+            day = _lean_week(day, ctx)  # 本周五 said on a Sunday: the coming Friday
     return _with_cn_time(day, m)
 
 
@@ -117,6 +126,8 @@ def _cn_offset(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if unit != "个月":
         unit = unit.removeprefix("个")
     sign = -1 if m.group("dir").endswith("前") else 1
+    if unit == "日" and sign < 0 and ctx.prefer == "future":
+        return None  # "3日前" in a due date is "before the 3rd" (the day-of-month rule)
     half = m.group("n") == "半"
     n = 0 if half else cn_to_int(m.group("n"))
     if n is None or (not half and n == 0) or n > 1200:
@@ -140,6 +151,10 @@ def _cn_offset(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return _Hit(day=add_months(ctx.today, sign * months))
 
 
+_COUNTED = frozenset("次个天周年月倍遍回下份期批人家台套件")
+_CN_YEAR_WORDS = {"今": 0, "本": 0, "明": 1, "去": -1, "后": 2}
+
+
 def _cn_year(text: str) -> int | None:
     year = cn_to_int(text)
     if year is None:
@@ -150,14 +165,19 @@ def _cn_year(text: str) -> int | None:
 
 
 @RULES.add(
-    r"(?:(?P<y>[0-9]{4}|[0-9]{2}|[零〇一二三四五六七八九]{2,4})\s*年\s*)?"
+    r"(?:(?P<yw>今|明|去|后|本)年\s*|(?P<y>[0-9]{4}|[0-9]{2}|[零〇一二三四五六七八九]{2,4})\s*年\s*)?"
     r"(?P<mo>" + _CN_SMALL + r")\s*月\s*(?P<d>" + _CN_SMALL + r")\s*(?:日|号)?\s*" + _CN_TIME
 )
 def _cn_month_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     month, day = cn_to_int(m.group("mo")), cn_to_int(m.group("d"))
     if month is None or day is None:
         return None
-    if m.group("y"):
+    whole = m.group(0)
+    if "日" not in whole and "号" not in whole and m.string[m.end() : m.end() + 1] in _COUNTED:
+        return None  # "一月一次", "3月2个": a count, not March 2nd
+    if m.group("yw"):
+        found = _valid(ctx.today.year + _CN_YEAR_WORDS[m.group("yw")], month, day)
+    elif m.group("y"):
         year = _cn_year(m.group("y"))
         found = None if year is None else _valid(year, month, day)
     else:
@@ -187,9 +207,24 @@ def _cn_rel_month_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return _with_cn_time(found, m)
 
 
-@RULES.add(r"(?P<d>" + _CN_SMALL + r")\s*号\s*" + _CN_TIME)
+# "3号" / "3日": not "3号楼", "3号线", "一日游"; "日" only after digits or a number with 十.
+_NOT_A_DAY_AFTER = (
+    r"(?!楼|线|门|厅|馆|位|机|车|房|仓|库|口|台|桌|院|柜|窗|码头|包|箱|店|铺|坑|工位|会议室"
+    r"|种子|选手|文件|项目|产品|方案|电池|字|元|游|本|语|报|用|常|程|志|记|均|产|期|历|年化|化)"
+)
+
+
+@RULES.add(
+    r"(?<![0-9零〇一二两三四五六七八九十个每第.月周/])"
+    r"(?:(?P<d>"
+    + _CN_SMALL
+    + r")\s*号|(?P<d2>[0-9]{1,2}|[一二三]?十[一二三四五六七八九]?)\s*日)"
+    + _NOT_A_DAY_AFTER
+    + r"\s*"
+    + _CN_TIME
+)
 def _cn_day_of_month(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    day = cn_to_int(m.group("d"))
+    day = cn_to_int(m.group("d") or m.group("d2"))
     if day is None or not 1 <= day <= 31:
         return None
     today = ctx.today
@@ -202,13 +237,89 @@ def _cn_day_of_month(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return None
 
 
-@RULES.add(r"(?P<rel>上个|下个|这个|上|下|本|这)?月(?P<which>底|末|初|中)(?:旬)?")
+_CN_PARTS = {
+    "底": "end",
+    "末": "end",
+    "初": "early",
+    "上旬": "early",
+    "中": "mid",
+    "中旬": "mid",
+    "下旬": "late",
+}
+_CN_PART_RE = r"(?P<which>底|末|初|上旬|中旬|中|下旬)(?![0-9一二三四五六七八九十])"
+
+
+@RULES.add(
+    r"(?:(?P<rel>上个|下个|这个|上|下|本|这)?月份?" + _CN_PART_RE + r"|(?P<bare>上旬|中旬|下旬))"
+)
 def _cn_month_part(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
-    first = add_months(ctx.today.replace(day=1), _CN_MONTH_SHIFT[m.group("rel") or ""])
-    which = m.group("which")
-    if which in "底末":
-        return _Hit(day=_month_end(first))
-    return _Hit(day=first if which == "初" else first.replace(day=15))
+    part = _CN_PARTS[m.group("which") or m.group("bare")]
+    rel = m.group("rel")
+    if rel is None:
+        return _Hit(day=_lean_month_part(part, ctx))  # 月底 said on the 31st looking back…
+    first = add_months(ctx.today.replace(day=1), _CN_MONTH_SHIFT[rel])
+    return _Hit(day=_month_part(first, part))
+
+
+@RULES.add(
+    r"(?:(?P<yw>今|明|去|后|本)年\s*|(?P<y>[0-9]{4})\s*年\s*)?"
+    r"(?P<mo>" + _CN_SMALL + r")\s*月份?\s*" + _CN_PART_RE
+)
+def _cn_named_month_part(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    month = cn_to_int(m.group("mo"))
+    if month is None or not 1 <= month <= 12:
+        return None
+    part = _CN_PARTS[m.group("which")]
+    if m.group("yw"):
+        return _Hit(
+            day=_month_part(date(ctx.today.year + _CN_YEAR_WORDS[m.group("yw")], month, 1), part)
+        )
+    if m.group("y"):
+        return _Hit(day=_month_part(date(int(m.group("y")), month, 1), part))
+    return _Hit(day=_lean_year(lambda year: _month_part(date(year, month, 1), part), ctx))
+
+
+_CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+@RULES.add(
+    r"(?<![a-z0-9])(?:(?P<yw>今|明|去|本)年\s*|(?P<y>[0-9]{4})\s*年?\s*)?"
+    r"(?:q(?P<q>[1-4])|第?(?P<qc>[一二三四1-4])季度?)\s*(?P<which>末|底|结束|初)"
+)
+def _cn_numbered_quarter(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    quarter = _CN_QUARTER[m.group("q") or m.group("qc")]
+
+    def make(year: int) -> date:
+        end = _quarter_end(year, quarter)
+        return end.replace(day=1, month=end.month - 2) if m.group("which") == "初" else end
+
+    if m.group("yw"):
+        return _Hit(day=make(ctx.today.year + _CN_YEAR_WORDS[m.group("yw")]))
+    if m.group("y"):
+        return _Hit(day=make(int(m.group("y"))))
+    return _Hit(day=_lean_year(make, ctx))
+
+
+@RULES.add(
+    r"(?P<rel>本|这个|这|下个|下)(?:周|星期|礼拜)(?P<within>内(?!部|容|存|涵|外)|之内|以内)?"
+    r"(?![一二三四五六日天1-7末])"
+)
+def _cn_this_week(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    if m.group("rel").startswith("下"):
+        if not m.group("within"):
+            return None  # 下周 alone: a week from today (_cn_rel_period)
+        return _Hit(day=_weekday_in_week(4, 1, ctx))
+    return _this_week_due(ctx)
+
+
+@RULES.add(
+    r"(?<![0-9零〇一二两三四五六七八九十百个每几多半])"
+    r"(?:(?P<rel>本|这个|这)?月|(?P<year>今|本)?年)(?:内(?!部|容|存|涵|外)|之内|以内)"
+)
+def _cn_within(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    if m.group(0).startswith(("本年", "今年", "年")) and "月" not in m.group(0):
+        return _Hit(day=date(ctx.today.year, 12, 31))
+    return _Hit(day=_month_end(ctx.today))
 
 
 @RULES.add(r"(?P<rel>今|明|去|本)?年(?P<which>底|末|初|中)")
