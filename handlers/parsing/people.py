@@ -49,6 +49,7 @@ __all__ = [
     "extract_new_contacts",
     "is_role_word",
     "latin_surnames",
+    "leading_name",
     "looks_like_name",
     "match_contacts",
     "read_people",
@@ -594,7 +595,7 @@ _EN_NAME_WORD = re.compile(r"[A-Z][A-Za-z'’-]*")
 _EN_HONORIFIC_AT = re.compile(rf"{_EN_HONORIFIC}\.?\s+", re.IGNORECASE)
 
 
-def _en_name_at(s: str, pos: int) -> tuple[int, int] | None:
+def _en_name_at(s: str, pos: int, *, org_check: bool = True) -> tuple[int, int] | None:
     """A Latin person-name phrase at ``pos``: 1–3 capitalised words that are not role,
     title or common words, optionally after Dr./Mr./Ms. …  (start, end) or None."""
     start = pos
@@ -621,7 +622,7 @@ def _en_name_at(s: str, pos: int) -> tuple[int, int] | None:
         return None
     # "Initech procurement", "Acme team": an organisation, not a person.
     group = re.compile(r"\s+([A-Za-z&/]+)(?:\s+([A-Za-z]+))?").match(s, end)
-    if group is not None:
+    if group is not None and org_check:
         first, second = (g.casefold() if g else "" for g in group.groups())
         if first in _EN_GROUP_WORDS or second in _EN_GROUP_WORDS:
             return None
@@ -929,3 +930,13 @@ def looks_like_name(text: str) -> bool:
     else:
         got = _en_name_at(s, 0)
     return got is not None and got[1] == len(s)
+
+
+def leading_name(text: str) -> int | None:
+    """Where the person name at the very start of ``text`` ends (``Zhang Min Head of
+    Purchasing`` → 9, ``周凯项目经理`` → 2), or None when it does not start with one."""
+    s = fold(text)
+    if not s or s[0].isspace():
+        return None
+    got = _cn_name_at(s, 0) if is_cjk(s[0]) else _en_name_at(s, 0, org_check=False)
+    return None if got is None else got[1]
