@@ -128,9 +128,28 @@ _CN_HONORIFICS = (
 )
 _SURNAME_RE = "|".join(sorted(COMPOUND_SURNAMES)) + r"|[\u4e00-\u9fff]"
 _CN_HONORIFIC_RE = re.compile(rf"(?P<sur>{_SURNAME_RE})(?P<hon>{_CN_HONORIFICS})")
+# Quick scan for it: a character followed by the first character of an honorific.
+_CN_HONORIFIC_SCAN = re.compile(
+    "[\u4e00-\u9fff](?=["
+    + "".join(sorted({h[0] for h in _CN_HONORIFICS.split("|") if not h.isascii()}))
+    + "])"
+)
 # 老王, 小李: the familiar forms.
 _CN_FAMILIAR_RE = re.compile(rf"[老小](?P<sur>{_SURNAME_RE})")
 _EN_HONORIFIC = r"(?:Mrs|Mr|Ms|Miss|Dr|Prof|Mx)"
+_EN_WORD_SCAN = re.compile(r"[A-Za-z][A-Za-z/]*|1:1")
+
+
+def _en_honorifics(s: str) -> list[re.Match[str]]:
+    found = []
+    for w in _EN_WORD_SCAN.finditer(s):
+        if w.group(0).casefold() in _EN_HONORIFIC_WORDS:
+            m = _EN_HONORIFIC_RE.match(s, w.start())
+            if m is not None:
+                found.append(m)
+    return found
+
+
 _EN_HONORIFIC_RE = re.compile(
     rf"(?<![A-Za-z])(?P<hon>{_EN_HONORIFIC})\.?\s+(?P<sur>[A-Za-z][A-Za-z'’-]*)",
     re.IGNORECASE,
@@ -303,21 +322,85 @@ def is_role_word(word: str) -> bool:
 # Contacts mentioned in a text
 
 
+_HAS_CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
+
+
+_PLAIN = re.compile("[^\x20-\x7e\u4e00-\u9fff]")
+
+
 @lru_cache(maxsize=4096)
-def _label_pattern(label: str) -> re.Pattern[str] | None:
+def _fold_one(ch: str) -> str:
+    return fold(ch)
+
+
+def _fold(text: str) -> str:
+    """``fold(text)``, reading only the characters that may change (punctuation typed
+    full-width, odd spaces, newlines); ASCII and CJK ideographs stay as they are."""
+    return _PLAIN.sub(lambda m: _fold_one(m.group(0)), text)
+
+
+@dataclass(frozen=True)
+class _Book:
+    """The account's contacts, indexed for matching (built once per set of names)."""
+
+    regexes: tuple[tuple[str, str, str], ...]  # (first word, key, regex), longest first
+    by_label: dict[str, list[int]]  # label key → contacts
+    by_cn_surname: dict[str, list[int]]
+    by_latin_surname: dict[str, list[int]]
+    by_latin_word: dict[str, list[int]]  # surname or first name
+
+
+def _label_key(text: str) -> str:
+    return "".join(text.casefold().split())
+
+
+def _label_regex(label: str) -> str | None:
     norm = normalize(label)
     if not norm:
         return None
     body = r"\s*".join(re.escape(part) for part in norm.split(" "))
     left = "" if is_cjk(norm[0]) else r"(?<![^\W_])"
     right = "" if is_cjk(norm[-1]) else r"(?![^\W_])"
-    return re.compile(left + body + right, re.IGNORECASE)
+    return left + body + right
 
 
-@lru_cache(maxsize=4096)
-def _contact_keys(name: str) -> tuple[str | None, frozenset[str], str | None]:
-    """(Chinese surname, Latin surnames, Latin first name) of a contact's name."""
-    return chinese_surname(name), latin_surnames(name), _first_name(name)
+@lru_cache(maxsize=256)
+def _book(names: tuple[tuple[str, ...], ...]) -> _Book:
+    by_label: dict[str, list[int]] = {}
+    regexes: dict[str, str] = {}
+    firsts: dict[str, str] = {}
+    by_cn: dict[str, list[int]] = {}
+    by_sur: dict[str, list[int]] = {}
+    by_word: dict[str, list[int]] = {}
+    for i, labels in enumerate(names):
+        for label in labels:
+            regex = _label_regex(label)
+            if regex is None:
+                continue
+            key = _label_key(normalize(label))
+            regexes.setdefault(key, regex)
+            firsts.setdefault(key, normalize(label).casefold().split(" ")[0][:2])
+            owners = by_label.setdefault(key, [])
+            if i not in owners:
+                owners.append(i)
+        cn = chinese_surname(labels[0])
+        if cn:
+            by_cn.setdefault(cn, []).append(i)
+        surnames = latin_surnames(labels[0])
+        for sur in surnames:
+            by_sur.setdefault(sur, []).append(i)
+        first = _first_name(labels[0])
+        for word in {*surnames, *([first] if first else [])}:
+            by_word.setdefault(word, []).append(i)
+    ordered = tuple(
+        (firsts[key], key, rx) for key, rx in sorted(regexes.items(), key=lambda kv: -len(kv[0]))
+    )
+    return _Book(ordered, by_label, by_cn, by_sur, by_word)
+
+
+@lru_cache(maxsize=1024)
+def _labels_regex(regexes: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{rx})" for rx in regexes), re.IGNORECASE)
 
 
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9'’])[A-Z][A-Za-z'’-]*(?![A-Za-z0-9])")
@@ -339,39 +422,34 @@ def match_contacts(text: str, contacts: Sequence[Candidate]) -> ContactMatches:
     docstring); when several do the mention goes to ``ambiguous``; a surname +
     honorific that fits nobody goes to ``unknown``.  Keys come in order of first mention.
     """
-    s = fold(text)
+    s = _fold(text)
     result = ContactMatches()
     if not s.strip():
         return result
+    book = _book(tuple(c.labels for c in contacts))
     spans: list[tuple[int, int, str, list[int]]] = []
-    found: list[tuple[int, int, int]] = []
-    for i, contact in enumerate(contacts):
-        for label in contact.labels:
-            pattern = _label_pattern(label)
-            if pattern is None:
-                continue
-            for m in pattern.finditer(s):
-                found.append((m.start(), m.end(), i))
-    # Longest first, then leftmost; a later match that overlaps a taken one is dropped.
-    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
-    for start, end, i in found:
-        same = [sp for sp in spans if sp[0] == start and sp[1] == end]
-        if same:
-            if i not in same[0][3]:
-                same[0][3].append(i)
-            continue
-        if any(start < sp[1] and sp[0] < end for sp in spans):
-            continue
-        spans.append((start, end, s[start:end], [i]))
+    low = s.casefold()
+    present = tuple(rx for first, _key, rx in book.regexes if first in low)
+    if present:
+        for m in _labels_regex(present).finditer(s):
+            owners = book.by_label.get(_label_key(m.group(0)))
+            if owners:
+                spans.append((m.start(), m.end(), m.group(0), owners))
 
     def free(start: int, end: int) -> bool:
         return not any(start < sp[1] and sp[0] < end for sp in spans)
 
-    keys = [_contact_keys(c.name) for c in contacts]
     unknown: list[tuple[int, str]] = []
-    if any(is_cjk(ch) for ch in s):
+    if _HAS_CJK.search(s):
         for regex in (_CN_HONORIFIC_RE, _CN_FAMILIAR_RE):
-            for m in regex.finditer(s):
+            hits = (
+                (_CN_HONORIFIC_RE.match(s, h.start()) for h in _CN_HONORIFIC_SCAN.finditer(s))
+                if regex is _CN_HONORIFIC_RE
+                else regex.finditer(s)
+            )
+            for m in hits:
+                if m is None:
+                    continue
                 if regex is _CN_FAMILIAR_RE and not _familiar_ok(s, m):
                     continue
                 start, sur = m.start("sur"), m.group("sur")
@@ -380,35 +458,35 @@ def match_contacts(text: str, contacts: Sequence[Candidate]) -> ContactMatches:
                 start = min(start, m.start())
                 if not free(start, m.end()):
                     continue
-                owners = [i for i, k in enumerate(keys) if k[0] == sur]
+                owners = book.by_cn_surname.get(sur)
                 if owners:
                     spans.append((start, m.end(), s[start : m.end()], owners))
                 elif _is_surname(sur) and regex is _CN_HONORIFIC_RE:
                     unknown.append((start, s[start : m.end()]))
-    for m in _EN_HONORIFIC_RE.finditer(s):
-        if not free(m.start(), m.end()):
-            continue
-        sur = m.group("sur").casefold()
-        owners = [i for i, k in enumerate(keys) if sur in k[1]]
-        if owners:
-            spans.append((m.start(), m.end(), m.group(0), owners))
-    # A lone capitalised first name or surname: "met Li Wei and Sarah".
-    for m in _LATIN_WORD.finditer(s):
-        start, end = m.start(), m.end()
-        word = m.group(0)
-        if word.endswith(("'s", "’s")):
-            word, end = word[:-2], end - 2
-        folded = word.casefold()
-        if folded in _EN_NOT_NAMES or word.isupper() or not free(start, end):
-            continue
-        owners = [i for i, k in enumerate(keys) if folded in k[1] or folded == k[2]]
-        if not owners or _in_longer_name(s, start, end):
-            continue
-        if _AFTER_HONORIFIC.search(s[max(0, start - 8) : start]):
-            continue  # "Mrs. John": after an honorific only a surname counts
-        if folded in _WORD_FIRST_NAMES and _SENTENCE_END.search(s[:start]):
-            continue
-        spans.append((start, end, word, owners))
+    if book.by_latin_word:
+        for m in _en_honorifics(s):
+            if not free(m.start(), m.end()):
+                continue
+            owners = book.by_latin_surname.get(m.group("sur").casefold())
+            if owners:
+                spans.append((m.start(), m.end(), m.group(0), owners))
+        # A lone capitalised first name or surname: "met Li Wei and Sarah".
+        for m in _LATIN_WORD.finditer(s):
+            start, end = m.start(), m.end()
+            word = m.group(0)
+            if word.endswith(("'s", "’s")):
+                word, end = word[:-2], end - 2
+            folded = word.casefold()
+            owners = book.by_latin_word.get(folded)
+            if not owners or folded in _EN_NOT_NAMES or word.isupper() or not free(start, end):
+                continue
+            if _in_longer_name(s, start, end):
+                continue
+            if _AFTER_HONORIFIC.search(s[max(0, start - 8) : start]):
+                continue  # "Mrs. John": after an honorific only a surname counts
+            if folded in _WORD_FIRST_NAMES and _SENTENCE_END.search(s[:start]):
+                continue
+            spans.append((start, end, word, owners))
 
     for _start, _end, mention, owners in sorted(spans, key=lambda sp: sp[0]):
         if len(owners) == 1:
@@ -517,11 +595,14 @@ def _cn_title_at(s: str, pos: int, *, before_name: bool = True) -> tuple[str, in
     end) or — with ``before_name`` — by a person's name (``财务总监王建国``); failing
     that, at the first title word."""
     window = s[pos : pos + 10]
+    for cut, ch in enumerate(window):
+        if not (is_cjk(ch) or (ch.isascii() and ch.isalpha())) or ch in _CN_TITLE_BREAK:
+            window = window[:cut]
+            break
+    if _CN_TITLE_RE.search(window) is None:
+        return None
     first: int | None = None
     for start in range(len(window)):
-        ch = window[start]
-        if not (is_cjk(ch) or (ch.isascii() and ch.isalpha())) or ch in _CN_TITLE_BREAK:
-            break
         m = _CN_TITLE_RE.match(window, start)
         if m is None:
             continue
@@ -530,9 +611,10 @@ def _cn_title_at(s: str, pos: int, *, before_name: bool = True) -> tuple[str, in
             first = end
         if (
             end >= len(window)
-            or not is_cjk(window[end])
-            or _CN_AFTER_NAME.match(window, end)
-            or (before_name and _cn_name_at(window, end, titles=False) is not None)
+            or pos + end >= len(s)
+            or not is_cjk(s[pos + end])
+            or _CN_AFTER_NAME.match(s, pos + end)
+            or (before_name and _cn_name_at(s, pos + end, titles=False) is not None)
         ):
             first = end
             break
@@ -545,7 +627,7 @@ def _cn_title_at(s: str, pos: int, *, before_name: bool = True) -> tuple[str, in
 
 def split_title(text: str) -> tuple[str, int] | None:
     """A job title at the very start of ``text`` (English or Chinese), and where it ends."""
-    s = fold(text)
+    s = _fold(text)
     pos = len(s) - len(s.lstrip())
     if pos < len(s) and is_cjk(s[pos]):
         return _cn_title_at(s, pos)
@@ -631,8 +713,11 @@ def _en_name_at(s: str, pos: int, *, org_check: bool = True) -> tuple[int, int] 
     return start, end
 
 
+_CJK_RUN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]+")
+
+
 def _cn_given_ok(given: str) -> bool:
-    return all(is_cjk(ch) and ch not in _NOT_GIVEN for ch in given)
+    return _CJK_RUN.fullmatch(given) is not None and _NOT_GIVEN.isdisjoint(given)
 
 
 def _cn_name_at(s: str, pos: int, *, titles: bool = True) -> tuple[int, int] | None:
@@ -675,6 +760,27 @@ _EN_TRIGGER = re.compile(
     r"(?P<weak>with|w/|via|incl(?:uding)?\.?|cc))(?![A-Za-z])\s*",
     re.IGNORECASE,
 )
+_EN_TRIGGER_FIRST = _words(
+    "met meet meeting spoke speaking talked talking chatted chatting caught catch catching "
+    "synced sync syncing checked hung call called lunch dinner coffee breakfast drinks meal "
+    "visit visited demo demoed session workshop 1:1 one-on-one phoned rang emailed e-mailed "
+    "pinged saw introduced intro with w/ via incl including cc"
+)
+
+
+def _en_triggers(s: str) -> list[re.Match[str]]:
+    found: list[re.Match[str]] = []
+    end = 0
+    for w in _EN_WORD_SCAN.finditer(s):
+        if w.start() < end or w.group(0).casefold() not in _EN_TRIGGER_FIRST:
+            continue
+        m = _EN_TRIGGER.match(s, w.start())
+        if m is not None:
+            found.append(m)
+            end = m.end()
+    return found
+
+
 _EN_DETERMINERS = re.compile(r"(?:the|their|our|his|her|its|a|an|new|also|both)\s+", re.IGNORECASE)
 _EN_MORE = re.compile(r"\s*(?:,\s*)?(?:and|&|plus)\s+|\s*[,/]\s*", re.IGNORECASE)
 
@@ -689,9 +795,15 @@ _CN_WITH_VERB = re.compile(
     r"碰(?:了)?(?:个)?头|碰面|沟通|交流|讨论|商量|商谈|确认|会面|视频|电话|对接|见|约|"
     r"发了|打了|说了|汇报)"
 )
+_CN_WITH_VERB_ANYWHERE = re.compile(_CN_WITH_VERB.pattern.replace(r"\s*", "", 1))
 _CN_MORE = re.compile(r"\s*(?:、|,|，|和|与|及|跟|以及|还有)\s*")
 _CN_DETERMINERS = re.compile(
     r"(?:他们的|他们|对方的|对方|客户的|客户方的|客户方|客户|新来的|新任的|新任|新)"
+)
+
+
+_CN_NOT_NAMES_RE = re.compile(
+    "|".join(re.escape(w) for w in sorted(_CN_NOT_NAMES, key=len, reverse=True)), re.IGNORECASE
 )
 
 
@@ -715,11 +827,11 @@ def _cn_item(s: str, pos: int) -> _Item | None:
     if familiar is not None and _is_surname(familiar.group("sur")) and _familiar_ok(s, familiar):
         return _Item(pos, familiar.end(), "ref")
     title_first: str | None = None
-    got_title = _cn_title_at(s, pos)
     name = _cn_name_at(s, pos)
     hon = _cn_honorific_at(s, pos)
     if hon is not None and (name is None or name[1] <= hon[1]):
         return _Item(hon[0], hon[1], "ref")
+    got_title = _cn_title_at(s, pos) if name is None else None
     if name is None and got_title is not None:
         title_first, after = got_title
         name = _cn_name_at(s, after)
@@ -729,10 +841,8 @@ def _cn_item(s: str, pos: int) -> _Item | None:
                 return _Item(hon2[0], hon2[1], "ref")
             return _Item(pos, after, "role")
     if name is None:
-        for word in sorted(_CN_NOT_NAMES, key=len, reverse=True):
-            if s.startswith(word, pos):
-                return _Item(pos, pos + len(word), "role")
-        return None
+        role = _CN_NOT_NAMES_RE.match(s, pos)
+        return None if role is None else _Item(pos, role.end(), "role")
     start, end = name
     title, end2 = _title_after(s, end)
     if title is None and title_first is not None:
@@ -790,14 +900,16 @@ def _en_items(s: str, pos: int) -> list[_Item]:
     return items
 
 
-def _cn_items(s: str, pos: int) -> list[_Item]:
+def _cn_items(s: str, pos: int, memo: dict[int, _Item | None] | None = None) -> list[_Item]:
+    """People listed from ``pos`` on (``王建国、李娟和周凯``); ``memo`` keeps the items
+    already read at a position, since triggers overlap (``见了王总和李明见面``)."""
+    memo = {} if memo is None else memo
     items: list[_Item] = []
     while pos < len(s):
-        det = _CN_DETERMINERS.match(s, pos)
-        at = det.end() if det and det.end() < len(s) else pos
-        item = _cn_item(s, at) if is_cjk(s[at]) else _en_item(s, at)
-        if item is None and at != pos:
-            item = _cn_item(s, pos)
+        if pos in memo:
+            item = memo[pos]
+        else:
+            item = memo[pos] = _cn_item_at(s, pos)
         if item is None:
             break
         items.append(item)
@@ -806,6 +918,26 @@ def _cn_items(s: str, pos: int) -> list[_Item]:
             break
         pos = more.end()
     return items
+
+
+def _cn_item_at(s: str, pos: int) -> _Item | None:
+    det = _CN_DETERMINERS.match(s, pos)
+    at = det.end() if det and det.end() < len(s) else pos
+    item = _cn_item(s, at) if is_cjk(s[at]) else _en_item(s, at)
+    if item is None and at != pos:
+        item = _cn_item(s, pos)
+    return item
+
+
+def _may_start_person(s: str, pos: int) -> bool:
+    """Cheap test: can a person (name, honorific, role, title) start at ``pos``?"""
+    if pos >= len(s):
+        return False
+    ch = s[pos]
+    return not (is_cjk(ch) and ch in _NOT_GIVEN and ch not in _PERSON_STARTS)
+
+
+_PERSON_STARTS = frozenset("老小对客他新财采技")
 
 
 def _strong(s: str, items: list[_Item], *, weak: bool) -> list[_Item]:
@@ -827,16 +959,21 @@ def _strong(s: str, items: list[_Item], *, weak: bool) -> list[_Item]:
 
 
 def _items(text: str) -> tuple[str, list[_Item]]:
-    s = fold(text)
+    s = _fold(text)
     found: list[_Item] = []
     if re.search(r"[A-Za-z]", s):
-        for m in _EN_TRIGGER.finditer(s):
+        for m in _en_triggers(s):
             found += _strong(s, _en_items(s, m.end()), weak=m.group("weak") is not None)
-    if any(is_cjk(ch) for ch in s):
+    if _HAS_CJK.search(s):
+        memo: dict[int, _Item | None] = {}
         for m in _CN_LIST_TRIGGER.finditer(s):
-            found += _strong(s, _cn_items(s, m.end()), weak=m.group("weak") is not None)
+            found += _strong(s, _cn_items(s, m.end(), memo), weak=m.group("weak") is not None)
         for m in _CN_WITH_TRIGGER.finditer(s):
-            items = _cn_items(s, m.end())
+            if not _may_start_person(s, m.end()) or not _CN_WITH_VERB_ANYWHERE.search(
+                s, m.end() + 1, m.end() + 24
+            ):
+                continue
+            items = _cn_items(s, m.end(), memo)
             if items and _CN_WITH_VERB.match(s, items[-1].end):
                 found += items
     found.sort(key=lambda it: it.start)
@@ -935,7 +1072,7 @@ def looks_like_name(text: str) -> bool:
 def leading_name(text: str) -> int | None:
     """Where the person name at the very start of ``text`` ends (``Zhang Min Head of
     Purchasing`` → 9, ``周凯项目经理`` → 2), or None when it does not start with one."""
-    s = fold(text)
+    s = _fold(text)
     if not s or s[0].isspace():
         return None
     got = _cn_name_at(s, 0) if is_cjk(s[0]) else _en_name_at(s, 0, org_check=False)
