@@ -286,14 +286,15 @@ _CN_COMMON_WORDS = _words(
 # Characters that end a given name rather than belong to one.
 _NOT_GIVEN = frozenset(
     "了的是在和与跟及同说谈聊讲问答吃喝通开见约对已也都还就等把被让给向从到过着呢吗吧啊呀哦嘛啦"
-    "们这那个些位家里内外去来回发送签付交做办打电会议号月日年再又很太更最不没未无将要想能可以应该请"
+    "们这那个些位里内外去来回发送签付交做办打电会议号日年再又很太更最不没未无将要想能以应该请"
     "总经理主任处局长老师工董先生女士小姐博教授律会计负责采购财务部门公司团队客户项目方案报价合同"
-    "拜访谈判沟讨论确认表示同意并且而但或今昨前后上下午晚早刚才已经"
+    "拜访谈判沟讨论确认表示同意并且而但或今昨前后上下午晚早已经"
 )
 # What may follow a Chinese name: a verb, a particle, a separator or a title.
 _CN_AFTER_NAME = re.compile(
     r"[和与跟及同、说谈聊讲问答吃喝开见约对已也都还就等把让给向在的了呢吧啊并而但来去回发签提负主"
-    r"是很非今昨明前后上下午晚刚他她带陪表同认沟讨交汇介拍定觉天]"
+    r"是很非今昨明前后上下午晚刚他她带陪表同认沟讨交汇介拍定觉天打找帮让拿催要称讲提反答收看"
+    r"这那也再才又把被从到过着吗呀哦嘛啦。，、；：！？]"
 )
 
 _CN_ORG = re.compile(
@@ -456,7 +457,7 @@ def match_contacts(text: str, contacts: Sequence[Candidate]) -> ContactMatches:
                 if len(sur) == 1 and start >= 1 and s[start - 1 : start + 1] in COMPOUND_SURNAMES:
                     sur, start = s[start - 1 : start + 1], start - 1
                 start = min(start, m.start())
-                if not free(start, m.end()):
+                if not free(start, m.end()) or s[max(0, start - 1) : start + 1] in _ENDS_IN_SURNAME:
                     continue
                 owners = book.by_cn_surname.get(sur)
                 if owners:
@@ -516,6 +517,12 @@ def _in_longer_name(s: str, start: int, end: int) -> bool:
         if word not in _EN_NOT_NAMES and not before.group(1).isupper():
             return not _SENTENCE_END.search(s[: start - len(before.group(0))])
     return False
+
+
+# Words that end in a surname character: 对方老板 is not 方老板, 大区经理 not 区经理.
+_ENDS_IN_SURNAME = _words(
+    "对方 双方 甲方 乙方 买方 卖方 各方 我方 他方 大区 片区 园区 小区 地区 社区 新区"
+)
 
 
 def _familiar_ok(s: str, m: re.Match[str]) -> bool:
@@ -614,7 +621,13 @@ def _cn_title_at(s: str, pos: int, *, before_name: bool = True) -> tuple[str, in
             or pos + end >= len(s)
             or not is_cjk(s[pos + end])
             or _CN_AFTER_NAME.match(s, pos + end)
-            or (before_name and _cn_name_at(s, pos + end, titles=False) is not None)
+            or (
+                before_name
+                and (
+                    _cn_name_at(s, pos + end, titles=False) is not None
+                    or _cn_honorific_at(s, pos + end) is not None
+                )
+            )
         ):
             first = end
             break
@@ -787,7 +800,8 @@ _EN_MORE = re.compile(r"\s*(?:,\s*)?(?:and|&|plus)\s+|\s*[,/]\s*", re.IGNORECASE
 _CN_LIST_TRIGGER = re.compile(
     r"见了|见到了|见到|见过|拜见了|拜见|拜会了|拜会|会见了|会见|约了|约见了|约见|"
     r"宴请了|宴请|请了|陪了|陪同|联系了|找了|遇到了|碰到了|认识了|对接了|对接人是|对接人|"
-    r"联系人是|联系人|介绍了|接待了|(?P<weak>拜访了|拜访|见)"
+    r"联系人是|联系人|介绍了|接待了|沟通了|致电|电联了|电联|打电话给|打给了|"
+    r"(?P<weak>拜访了|拜访|见)"
 )
 _CN_WITH_TRIGGER = re.compile(r"和|跟|与|同|给|找|约")
 _CN_WITH_VERB = re.compile(
@@ -834,6 +848,8 @@ def _cn_item(s: str, pos: int) -> _Item | None:
     got_title = _cn_title_at(s, pos) if name is None else None
     if name is None and got_title is not None:
         title_first, after = got_title
+        if s.startswith("的", after):
+            after += 1
         name = _cn_name_at(s, after)
         if name is None:
             hon2 = _cn_honorific_at(s, after)
@@ -850,9 +866,19 @@ def _cn_item(s: str, pos: int) -> _Item | None:
     return _Item(start, end2 if title else end, "name", title)
 
 
+_EN_ROLE_PAREN = re.compile(r"([A-Za-z][A-Za-z &/-]{0,40}?)\s*[(（]\s*")
+
+
 def _en_item(s: str, pos: int) -> _Item | None:
     det = _EN_DETERMINERS.match(s, pos)
     at = det.end() if det else pos
+    # "procurement (Linda Park)", "their IT lead (Raj)"
+    paren = _EN_ROLE_PAREN.match(s, at)
+    if paren is not None and all(w.casefold() in _EN_NOT_NAMES for w in paren.group(1).split()):
+        inner = _en_name_at(s, paren.end())
+        close = inner and re.compile(r"\s*[)）]").match(s, inner[1])
+        if inner and close:
+            return _Item(inner[0], close.end(), "name", normalize(paren.group(1)))
     # "their CFO Li Wei", "the CFO, Li Wei"
     lead = _en_title_at(s, at)
     title_first: str | None = None
