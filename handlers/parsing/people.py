@@ -313,10 +313,22 @@ _CN_TITLE_SUFFIX = (
 _CN_TITLE_RE = re.compile(rf"(?:{_CN_TITLE_SUFFIX})", re.IGNORECASE)
 
 
+_ROLE_WORDS = (
+    _EN_ACRONYMS
+    | _EN_TITLE_HEADS
+    | _EN_DEPARTMENTS
+    | _EN_GROUP_WORDS
+    | _words("client clients customer customers boss bosses")
+)
+
+
 def is_role_word(word: str) -> bool:
-    """True when ``word`` is a role, title or acronym word, never a person."""
+    """True when ``word`` is a role, title or acronym word (``COO``, ``procurement``,
+    ``the client``, ``采购``, ``客户``), never a person."""
     w = normalize(word).casefold().strip(".,")
-    return w in _EN_NOT_NAMES or w in _CN_NOT_NAMES
+    if w.startswith(("the ", "their ", "our ")):
+        w = w.split(" ", 1)[1]
+    return w in _ROLE_WORDS or w in _CN_NOT_NAMES
 
 
 # ---------------------------------------------------------------------------
@@ -409,7 +421,8 @@ _SENTENCE_END = re.compile(r"(?:^|[.!?;:。！？；：\n]\s*)$")
 # First names that are everyday words too: at the start of a sentence they are the word.
 _WORD_FIRST_NAMES = _words(
     "will may mark bill grace hope joy june april sue pat rob art faith chase frank rose "
-    "jack max ray dean don drew guy lane miles sandy summer sky bob gene hunter page"
+    "jack max ray dean don drew guy lane miles sandy summer sky bob gene hunter page "
+    "chair lead partner"
 )
 
 
@@ -706,7 +719,11 @@ def _en_name_at(s: str, pos: int, *, org_check: bool = True) -> tuple[int, int] 
         if word.endswith(("'s", "’s")):
             word = word[:-2]
         bare = word.casefold()
-        if bare in _EN_NOT_NAMES or (word.isupper() and len(word) > 1) or len(word) < 2:
+        if (word.isupper() and len(word) > 1) or len(word) < 2:
+            break
+        if bare in _EN_NOT_NAMES and not (
+            bare in _WORD_FIRST_NAMES and count == 0 and _followed_by_name_word(s, m.end())
+        ):
             break
         count, end = count + 1, m.start() + len(word)
         nxt = re.compile(r"[ \t]+(?=[A-Z])").match(s, end)
@@ -727,6 +744,12 @@ def _en_name_at(s: str, pos: int, *, org_check: bool = True) -> tuple[int, int] 
 
 
 _CJK_RUN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]+")
+
+
+def _followed_by_name_word(s: str, end: int) -> bool:
+    """``Will Smith``, ``Dean Lee``: a first name that is also a word, then a surname."""
+    nxt = re.compile(r"[ \t]+([A-Z][A-Za-z'’-]+)").match(s, end)
+    return nxt is not None and nxt.group(1).casefold() not in _EN_NOT_NAMES
 
 
 def _cn_given_ok(given: str) -> bool:
@@ -879,8 +902,15 @@ def _en_item(s: str, pos: int) -> _Item | None:
         close = inner and re.compile(r"\s*[)）]").match(s, inner[1])
         if inner and close:
             return _Item(inner[0], close.end(), "name", normalize(paren.group(1)))
-    # "their CFO Li Wei", "the CFO, Li Wei"
-    lead = _en_title_at(s, at)
+    # "their CFO Li Wei", "the CFO, Li Wei" (but "Dean Lee" is a name)
+    first_word = re.compile(r"[A-Za-z]+").match(s, at)
+    lead = (
+        None
+        if first_word
+        and first_word.group(0).casefold() in _WORD_FIRST_NAMES
+        and _followed_by_name_word(s, first_word.end())
+        else _en_title_at(s, at)
+    )
     title_first: str | None = None
     if lead is not None:
         title_first, after = lead

@@ -89,6 +89,7 @@ def _count(engine) -> int:
             "VP Sales",
             None,
         ),
+        ("alice", "/contact Acme Will Smith, CFO", "Will Smith", "CFO", None),
         ("wang", "/联系人 华夏重工 周凯 项目经理", "周凯", "项目经理", None),
         ("wang", "/联系人 华夏重工 周凯项目经理", "周凯", "项目经理", None),
         ("wang", "/联系人 华夏重工 周凯 采购经理 影响者", "周凯", "采购经理", "influencer"),

@@ -96,6 +96,7 @@ def test_coo_and_qbr_are_said_to_be_not_people() -> None:
         ("约了王建国下周二再聊", [("王建国", None)]),
         ("met 王建国 and Tom", [("王建国", None), ("Tom", None)]),
         ("见了Sarah和李娟", [("Sarah", None), ("李娟", None)]),
+        ("met Will Smith and Dean Lee", [("Will Smith", None), ("Dean Lee", None)]),
         ("met with John Smith and Jane, both from ops", [("John Smith", None), ("Jane", None)]),
     ],
 )
