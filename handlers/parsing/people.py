@@ -281,7 +281,10 @@ _CN_COMMON_WORDS = _words(
     "范例 汪洋 陆地 谭氏 钟表 崔氏 姜汁 卢氏 姚氏 沈氏 任职 丁点 吕氏 魏氏 苏醒 程度 杜撰 "
     "余额 叶片 蔡氏 蒋氏 于今 潘氏 袁氏 董事 田间 肖像 曾几 彭湃 邓氏 曹操 冯氏 韩国 许久 "
     "唐朝 宋体 谢绝 梁柱 郑重 罗列 林立 郭氏 胡说 朱红 马虎 孙女 徐徐 周到 吴越 赵氏 黄金 "
-    "杨柳 陈述 陈列 刘海 张贴 李子 王国 王牌 包邮 单独 成立 成熟 向前 时长 时效 连锁 全额"
+    "杨柳 陈述 陈列 刘海 张贴 李子 王国 王牌 包邮 单独 成立 成熟 向前 时长 时效 连锁 全额 "
+    "华为 腾讯 阿里 百度 万科 京东 美团 字节 联想 海尔 格力 中兴 苏宁 方太 蒙牛 安踏 康佳 华润 "
+    "华能 金蝶 金山 万达 龙湖 伊利 顺丰 平安 招商 宁德 吉利 长城 长安 海康 西门子 施耐德 华住 "
+    "万豪 希尔顿 喜来登 雷克萨斯 丰田 宝马 奔驰 苹果 微软 谷歌 甲骨文 思科 英特尔 戴尔 三星 索尼"
 )
 # Characters that end a given name rather than belong to one.
 _NOT_GIVEN = frozenset(
@@ -299,7 +302,8 @@ _CN_AFTER_NAME = re.compile(
 
 _CN_ORG = re.compile(
     r"[\u4e00-\u9fff]{1,4}?(?:公司|集团|重工|科技|银行|医院|大学|股份|有限|工厂|食品|港航|电子|"
-    r"制药|物流|地产|能源|汽车|机械|电气|化工|传媒|信息|软件|网络|实业|贸易|商贸|医药|生物)"
+    r"制药|物流|地产|能源|汽车|机械|电气|化工|传媒|信息|软件|网络|实业|贸易|商贸|医药|生物|"
+    r"航空|证券|财富|电力|电网|石化|石油|移动|联通|电信|控股|国际|中国|集团)"
 )
 _CN_FAMILIAR_WORDS = _words("老师 小时 小于 小米 小康 小程 老成 老是 小心 小时候 老家 老区")
 
@@ -732,6 +736,8 @@ def _en_name_at(s: str, pos: int, *, org_check: bool = True) -> tuple[int, int] 
         pos = nxt.end()
     if count == 0:
         return None
+    if count == 1 and start == pos and _companyish(s[pos:end]):
+        return None
     # "Initech procurement", "Acme team": an organisation, not a person.
     group = re.compile(r"\s+([A-Za-z&/]+)(?:\s+([A-Za-z]+))?").match(s, end)
     if group is not None and org_check:
@@ -750,6 +756,30 @@ def _followed_by_name_word(s: str, end: int) -> bool:
     """``Will Smith``, ``Dean Lee``: a first name that is also a word, then a surname."""
     nxt = re.compile(r"[ \t]+([A-Z][A-Za-z'’-]+)").match(s, end)
     return nxt is not None and nxt.group(1).casefold() not in _EN_NOT_NAMES
+
+
+_COMPANY_ENDINGS = re.compile(
+    r"(?:soft|tech|tec|tek|corp|ware|labs?|bank|systems|group|works|ify|mart|pharma|medica|"
+    r"book|box|hub|base|link|point|force|cloud|data|logic|motors|airlines|foods|energy)$",
+    re.IGNORECASE,
+)
+_CAMEL_OK = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O['’])[A-Z]")
+_COMPANIES = _words(
+    "microsoft google apple amazon oracle siemens cisco huawei tencent alibaba baidu intel "
+    "dell samsung sony tesla meta facebook salesforce accenture deloitte kpmg pwc mckinsey "
+    "starbucks walmart nike adobe nvidia bosch philips honeywell schneider boeing airbus "
+    "shell unilever nestle pfizer novartis roche bayer basf lenovo xiaomi bytedance "
+    "meituan haier midea byd geely toyota honda ford volkswagen bmw audi mercedes ikea "
+    "costco target acme globex initech hooli umbrella"
+)
+
+
+def _companyish(word: str) -> bool:
+    """A lone capitalised word that reads like a company (``Initech``, ``MetLife``,
+    ``Microsoft``): as the whole phrase after ``called`` / ``met with`` it is not a person."""
+    if word.casefold() in _COMPANIES or _COMPANY_ENDINGS.search(word):
+        return True
+    return bool(re.search(r"[a-z][A-Z]", word)) and not _CAMEL_OK.match(word)
 
 
 def _cn_given_ok(given: str) -> bool:
@@ -916,7 +946,13 @@ def _en_item(s: str, pos: int) -> _Item | None:
         title_first, after = lead
         sep = re.compile(r"\s*,?\s*").match(s, after)
         assert sep is not None
-        name = _en_name_at(s, sep.end()) if sep.end() < len(s) and s[sep.end()].isupper() else None
+        at_name = sep.end()
+        if at_name < len(s) and is_cjk(s[at_name]):
+            name = _cn_name_at(s, at_name)
+        elif at_name < len(s) and s[at_name].isupper():
+            name = _en_name_at(s, at_name)
+        else:
+            name = None
         if name is None:
             return _Item(at, after, "role")
     else:
