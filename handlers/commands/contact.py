@@ -5,12 +5,16 @@
     /联系人 华夏重工 王建国 总经理 决策人 生日 农历四月初八
     /contact Acme                                (everyone at Acme)
 
-The name comes first (quoted, before the first comma, or — for Chinese names typed with
-spaces — the first word).  Then, in any order: a role (decision maker/决策人,
-influencer/影响者, champion/支持者/教练, user/使用者, procurement/采购, blocker/反对者), a
-birthday after ``birthday``/``生日`` (``5-3``, ``May 3``, ``1985-05-03``, ``5月3日``,
-``农历四月初八``, ``农历闰四月初八``, ``lunar 4-8``), a phone and an email; whatever is
-left is the title.  A contact is found by account and name (case-insensitive): an
+The name comes first (quoted, before the first comma or dash, or the person name the
+text starts with: ``Zhang Min Head of Purchasing``, ``周凯项目经理``).  Then, in any
+order: a role (decision maker/决策人, influencer/影响者, champion/支持者/教练,
+user/使用者, procurement/采购, blocker/反对者) where it stands as a role — a part of
+its own, or next to a complete title (``CFO decision maker``); a role word inside a
+title is part of the title (``Head of Purchasing``, ``procurement manager``,
+``采购经理``) — a birthday after ``birthday``/``生日`` (``5-3``, ``May 3``,
+``1985-05-03``, ``5月3日``, ``农历四月初八``, ``农历闰四月初八``, ``lunar 4-8``), a phone
+and an email; whatever is left is the title.  A title where the name should be
+(``/contact Acme COO``) is refused.  A contact is found by account and name (case-insensitive): an
 existing one gets only the fields given in the message.
 """
 
@@ -29,6 +33,7 @@ from handlers.auth import require_read, require_write
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
+from handlers.parsing.people import is_role_word, leading_name, split_title
 from handlers.parsing.text import is_cjk, normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
@@ -280,6 +285,104 @@ def _is_role(words: list[str]) -> bool:
     return bool(roles) and not left
 
 
+def _role_of(words: list[str]) -> ContactRole | None:
+    """The role these words are, exactly (``decision maker``), unless the word is too
+    common inside titles to count when not alone (``user``, ``buyer``)."""
+    phrase = tuple(w.casefold() for w in words)
+    if " ".join(phrase) in _ALONE_ONLY:
+        return None
+    return next((role for p, role in _ROLE_PHRASES if p == phrase), None)
+
+
+def _is_title(text: str) -> bool:
+    got = split_title(text)
+    return got is not None and not text[got[1] :].strip()
+
+
+_CONNECTORS = {"of", "for", "and", "&", "in", "to", "/"}
+# Role words that are departments too: before a title they are part of it
+# ("procurement manager", "采购经理").
+_DEPARTMENT_ROLES = {ContactRole.procurement, ContactRole.user}
+
+
+def _read_part(part: str) -> tuple[list[ContactRole], str | None]:
+    """One comma-separated part: roles, a title, or a title with a role next to it.
+
+    A role word is a role when it stands as one — the whole part (``influencer``), or
+    after a complete title (``CFO decision maker``, ``技术总监 支持者``,
+    ``总经理决策人``), or before one (``decision maker CFO``).  Inside a title it is
+    part of the title: ``Head of Purchasing``, ``procurement manager``, ``采购经理``.
+    """
+    words = part.split()
+    roles, left = _roles_in(words)
+    if roles and not left:
+        return roles, None
+    if len(words) == 1 and is_cjk(part[0]):
+        for phrase, role in _ROLE_PHRASES:
+            word = phrase[0]
+            if len(phrase) == 1 and is_cjk(word[0]) and word not in _ALONE_ONLY:
+                head = part[: -len(word)]
+                if part.endswith(word) and head and _is_title(head):
+                    return [role], head
+        return [], part
+    for n in (2, 1):
+        if len(words) <= n:
+            continue
+        head = words[:-n]
+        role = _role_of(words[-n:])
+        if role and head[-1].casefold() not in _CONNECTORS and _is_title(" ".join(head)):
+            return [role], " ".join(head)
+        role = _role_of(words[:n])
+        if role and role not in _DEPARTMENT_ROLES and _is_title(" ".join(words[n:])):
+            return [role], " ".join(words[n:])
+    return [], part
+
+
+def _starts_with_title_or_role(text: str) -> bool:
+    words = text.split()
+    if not words:
+        return True
+    if split_title(text) is not None:
+        return True
+    return any(_role_of(words[:n]) or _is_role(words[:n]) for n in (1, 2))
+
+
+def _take_name(parts: list[str]) -> tuple[str | None, list[str]]:
+    """The person's name from the first part, and the parts left.
+
+    ``Zhang Min Head of Purchasing`` and ``周凯项目经理`` are a name and a title; a name
+    that does not read like one (``Ludwig van Beethoven``) is taken whole when a
+    comma follows it, else up to the first role or title word."""
+    first = parts[0]
+    if _is_title(first):  # refused by the caller: a title is not a name
+        return first, parts[1:]
+    end = leading_name(first)
+    if end is not None:
+        tail = first[end:].strip(" -–—:：")
+        if _starts_with_title_or_role(tail):
+            return first[:end].strip(), ([tail] if tail else []) + parts[1:]
+    words = first.split()
+    if len(parts) > 1 or not words:
+        return first, parts[1:]
+    if is_cjk(words[0][0]):  # 王建国 总经理 决策人
+        return words[0], [" ".join(words[1:])] if len(words) > 1 else []
+    # li wei decision maker: the words before the first role or title word
+    cut = next(
+        (
+            i
+            for i in range(len(words))
+            if _is_role(words[i : i + 1])
+            or _is_role(words[i : i + 2])
+            or (i > 0 and split_title(" ".join(words[i:])) is not None)
+        ),
+        len(words),
+    )
+    return " ".join(words[:cut]), [" ".join(words[cut:])] if cut < len(words) else []
+
+
+_PARTS = re.compile(r"\s*(?:[,;、]|\s[-–—]+\s|[–—]+)\s*")
+
+
 def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
     lang = pctx.lang
     account, rest = split_account(args, pctx)
@@ -304,32 +407,15 @@ def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
         )
     cmd.email, cmd.phone = email, phone
 
-    rest = rest.strip(" " + _SEP)
-    if any(sep in rest for sep in _SEP):
-        parts = [p.strip() for p in re.split(r"[,;、]", rest) if p.strip()]
-    else:
-        parts = [rest] if rest else []
+    parts = [p.strip() for p in _PARTS.split(rest.strip(" " + _SEP)) if p.strip()]
     if name is None and parts:
-        words = parts[0].split()
-        if len(parts) > 1 or not words:
-            name, parts = parts[0], parts[1:]
-        elif is_cjk(words[0][0]):  # 王建国 总经理 决策人
-            name, parts = words[0], [" ".join(words[1:])] if len(words) > 1 else []
-        else:  # Li Wei decision maker: the words before the first role
-            cut = next(
-                (
-                    i
-                    for i in range(len(words))
-                    if _is_role(words[i : i + 1]) or _is_role(words[i : i + 2])
-                ),
-                len(words),
-            )
-            name = " ".join(words[:cut])
-            parts = [" ".join(words[cut:])] if cut < len(words) else []
+        name, parts = _take_name(parts)
     if not name or _is_role(name.split()):
         if parts or name or cmd.birthday or cmd.phone or cmd.email:
             raise ParseError(_("no_name", lang, account=account))
         return cmd
+    if is_role_word(name) or _is_title(name):
+        raise ParseError(_("title_not_name", lang, account=account, title=name))
     if len(name) > MAX_NAME:
         raise ParseError(_("too_long", lang, what=_("what_name", lang), n=MAX_NAME))
     cmd.name = name
@@ -337,10 +423,10 @@ def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
     roles: list[ContactRole] = []
     titles: list[str] = []
     for part in parts:
-        found, left = _roles_in(part.split())
+        found, title = _read_part(part)
         roles += found
-        if left:
-            titles.append(" ".join(left))
+        if title:
+            titles.append(title)
     distinct = list(dict.fromkeys(roles))
     if len(distinct) > 1:
         raise ParseError(
