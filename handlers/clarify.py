@@ -11,9 +11,11 @@ has them); nothing is written.  The person answers with a number (``1``, ``reply
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from domain.errors import KamError
+from handlers.parsing.text import fold
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,41 @@ class Choose(KamError):
         self.question = question
         self.choices = list(choices)[:5]
         self.lines = list(lines or [])
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A message that answers a question: the choice's ``number`` (1-based), and the
+    question's id when it came from a button (``answer <id> <n>``)."""
+
+    number: int
+    question_id: int | None = None
+
+
+# A button's command: bound to its question, so a second click finds it answered.
+_BOUND = re.compile(r"^answer\s+(\d{1,12})\s+(\d{1,2})$", re.IGNORECASE)
+# What people type to pick one: 1, #1, reply 1, 回复 1, 选 1, 选第1个, 1.
+_NUMBER = re.compile(
+    r"^(?:(?:reply|answer|choose|pick|option|回复|选择|选|答)\s*)?"
+    r"(?:#|no\.?\s*|第)?\s*(\d{1,2}|[一二三四五])\s*(?:个|项)?\s*[.。!！]?$",
+    re.IGNORECASE,
+)
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def answer_command(question_id: int, number: int) -> str:
+    """What a choice's button runs: the answer bound to its question."""
+    return f"answer {question_id} {number}"
+
+
+def read_answer(text: str) -> Answer | None:
+    """The answer ``text`` gives, or None when it is not just a choice."""
+    folded = fold(text).strip().lstrip("/").strip()
+    if len(folded) > 40:
+        return None
+    if m := _BOUND.match(folded):
+        return Answer(int(m.group(2)), int(m.group(1)))
+    if m := _NUMBER.match(folded):
+        digits = m.group(1)
+        return Answer(_CN_DIGITS.get(digits) or int(digits))
+    return None
