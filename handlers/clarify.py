@@ -14,8 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
 from domain.errors import KamError
+from domain.models import PendingQuestion
+from handlers.i18n import Catalog
 from handlers.parsing.text import fold
+from handlers.replies import Reply, Severity
+
+_ = Catalog("clarify")
 
 
 @dataclass(frozen=True)
@@ -72,3 +79,18 @@ def read_answer(text: str) -> Answer | None:
         digits = m.group(1)
         return Answer(_CN_DIGITS.get(digits) or int(digits))
     return None
+
+
+def answered_card(session: Session, question_id: int, lang: str) -> Reply | None:
+    """What a question's message becomes once answered: the question and the choice
+    taken, without its buttons (None while it is open, or if there is no such question)."""
+    question = session.get(PendingQuestion, question_id)
+    if question is None or question.answered_at is None or not question.answer:
+        return None
+    label = question.choices[question.answer - 1]["label"]
+    return Reply(
+        title=question.question,
+        lines=[_("chosen", lang, n=question.answer, label=label)],
+        severity=Severity.success,
+        question=question.id,
+    )

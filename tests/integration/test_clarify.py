@@ -30,11 +30,15 @@ def _run_ask(ctx, texts: list[str]):
                  lines=["(read loosely)"])  # fmt: skip
 
 
+# ``ask A | B``: a command that asks between its texts (``ask A ; B`` when a text is
+# itself a question).  Nothing in kam's own table raises Choose on every call.
+ASK_SPEC = CommandSpec("ask", (), _parse_ask, _run_ask, writes=True)
+
+
 def asking_table():
-    """Every command, plus ``ask A | B``: a command that asks between its texts
-    (``ask A ; B`` when a text is itself a question)."""
+    """Every command, plus ``ask``."""
     table = command_table()
-    table.add(CommandSpec("ask", (), _parse_ask, _run_ask, writes=True))
+    table.add(ASK_SPEC)
     return table
 
 
