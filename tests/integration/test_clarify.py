@@ -209,17 +209,19 @@ def test_same_channel_only(engine, chat):
     assert _visits(engine) == 1
 
 
-def test_the_same_answer_twice_at_once_runs_it_once(engine, chat):
-    """Two deliveries of the same click, in two threads: one runs it, one is refused
-    (PostgreSQL: the second UPDATE waits for the first and finds the row taken)."""
+@pytest.mark.parametrize("how", ["button", "typed"])
+def test_the_same_answer_four_times_at_once_runs_it_once(engine, chat, how):
+    """Four deliveries of the same click or reply, in threads: one runs it, the others
+    are refused (PostgreSQL: a second UPDATE waits for the first and finds the row taken)."""
     book(engine)
     asked = chat.say("alice", ASK)
+    text = asked.actions[0].command if how == "button" else "回复 1"
     replies = []
     barrier = threading.Barrier(4)
 
     def click() -> None:
         barrier.wait()
-        replies.append(chat.say("alice", asked.actions[0].command))
+        replies.append(chat.say("alice", text))
 
     threads = [threading.Thread(target=click) for _ in range(4)]
     for t in threads:
