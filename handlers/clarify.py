@@ -4,9 +4,14 @@
     raise Choose(_("which_deal", lang), [Choice("Warehouse robotics pilot", '/deal Acme "…" 1.2m'),
                                          Choice("New deal “robotics pilot”", "/deal Acme new …")])
 
-The dispatcher turns it into a reply with numbered choices (buttons where the platform
-has them); nothing is written.  The person answers with a number (``1``, ``reply 1``,
-``回复 1``) or a button, and kam runs the chosen message once.
+The dispatcher keeps the question (``storage.pending``: asker, platform, channel, the
+choices, a short expiry — ``settings.question_minutes``) and replies with numbered
+choices and buttons (Slack Block Kit; a WeCom template card when
+``wecom.question_cards``); nothing else is written.  The person answers with a number
+(``1``, ``reply 1``, ``回复 1``, ``选 1``, ``#1``) or a button, whose command is bound to
+the question (``answer <id> <n>``, never the raw text).  The answer claims the question
+in the transaction that runs the chosen message, so it runs exactly once however often
+the button is clicked or the reply delivered; a chosen message may ask again.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@
                                     (one unit of work: everything commits or nothing does)
 
 Errors become friendly replies with the command's usage and one correct example; the
-outbox of notifications is sent only after the transaction commits.
+outbox of notifications is sent only after the transaction commits.  A command unsure
+between readings raises ``Choose``: the question is kept and asked; an answer (``1``,
+``回复 1``, a button's ``answer <id> <n>``) runs the chosen message once (``_answer``).
 """
 
 from __future__ import annotations
