@@ -389,10 +389,7 @@ class Dispatcher:
                     return self._answered_reply(lang)
                 asked = (question.id, answer.number)
                 chosen = question.choices[answer.number - 1]
-                word, args = split_command(chosen["text"], self.commands)
-                spec = self.commands.find(word)
-                if spec is None:
-                    raise InvalidInput(_("not_understood", lang, text=clip(word, 40)))
+                spec, args = self._command_of(session, chosen["text"], lang)
                 obs.command = spec.name
                 ctx = self._context(session, actor, incoming)
                 reply = self._run(spec, ctx, args)
@@ -415,6 +412,18 @@ class Dispatcher:
         self._publish(events)
         reply.lines.insert(0, _("chosen", lang, n=answer.number, label=chosen["label"]))
         return reply
+
+    def _command_of(self, session: Session, text: str, lang: str) -> tuple[CommandSpec, str]:
+        """The command a chosen text runs, read as ``_handle`` reads a message (a bare
+        account name is its summary).  Natural-language routing belongs here too."""
+        word, args = split_command(text, self.commands)
+        spec = self.commands.find(word or "help")
+        if spec is not None:
+            return spec, args if word else ""
+        body = message_body(text)
+        if body and accounts.find_exact(session, body) is not None:
+            return self.commands.find("account"), body
+        raise InvalidInput(_("not_understood", lang, text=clip(body, 40)))
 
     def _question_for(
         self, session: Session, actor: User, incoming: Incoming, answer: Answer, now: datetime

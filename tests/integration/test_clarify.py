@@ -232,3 +232,13 @@ def test_the_same_answer_four_times_at_once_runs_it_once(engine, chat, how):
     refused = [r.title for r in replies if r.severity != Severity.success]
     assert refused == ["That question was answered already."] * 3
     assert _visits(engine) == 1
+
+
+def test_a_chosen_text_is_read_as_a_message_is(engine, chat):
+    """A choice may be any message kam runs as typed: a bare account name is its summary."""
+    book(engine)
+    chat.say("alice", "ask Acme | Globex")
+    reply = chat.say("alice", "2")
+    assert reply.lines[0] == "You chose 2. Globex"
+    assert reply.title.startswith("Globex")
+    assert _questions(engine)[0].answer == 2
