@@ -44,6 +44,10 @@ class WecomSettings(Strict):
     token: str | None = None
     encoding_aes_key: str | None = None
     api_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    # Ask kam's questions as template cards with buttons (button_interaction), answered
+    # through the callback's template_card_event.  Off by default: the app needs a
+    # callback URL and agent id; without them the numbered text ("回复 1") is asked.
+    question_cards: bool = False
 
     @property
     def enabled(self) -> bool:

@@ -383,6 +383,28 @@ class InboundEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("platform", "event_key"),)
 
 
+class PendingQuestion(SQLModel, table=True):
+    """A question kam asked instead of guessing (``handlers.clarify.Choose``).
+
+    ``choices`` are ``{"label", "text"}`` pairs, each text a complete message.  The
+    question is answered once: the answer claims the row (``answered_at``, ``answer``)
+    in the transaction that runs the chosen text, so the text runs exactly once.
+    """
+
+    __tablename__ = "pending_question"
+    __table_args__ = (Index("ix_pending_question_asker", "user_id", "platform", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="kam_user.id")
+    platform: str = Field(max_length=16)
+    channel: str | None = Field(default=None, max_length=64)
+    question: str = Field(default="", max_length=1000)
+    choices: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON))
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    expires_at: datetime = _ts(nullable=False)
+    answered_at: datetime | None = _ts()
+    answer: int | None = None  # the number of the choice taken (1-based)
+
+
 class PlatformToken(SQLModel, table=True):
     """An access token shared by every kam process (e.g. WeCom's), with its expiry."""
 

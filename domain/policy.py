@@ -81,7 +81,9 @@ class Policy(Strict):
     timezone: str = "Asia/Shanghai"
     language: Literal["en", "zh"] = "en"
     currency: str = Field(default="CNY", min_length=3, max_length=3)
-    undo_minutes: int = Field(default=10, ge=1)
+    undo_minutes: int = Field(default=10, ge=1)  # an import, by chat
+    undo_own_hours: int = Field(default=48, ge=1)  # the person's own last command
+    question_minutes: int = Field(default=30, ge=1)  # how long a question kam asked stays open
     max_note_chars: int = Field(default=4000, ge=1)
     fx_rates: dict[str, Decimal] = Field(default_factory=dict)
     tiers: TierPolicy = Field(default_factory=TierPolicy)

@@ -4,7 +4,9 @@
                                     (one unit of work: everything commits or nothing does)
 
 Errors become friendly replies with the command's usage and one correct example; the
-outbox of notifications is sent only after the transaction commits.
+outbox of notifications is sent only after the transaction commits.  A command unsure
+between readings raises ``Choose``: the question is kept and asked; an answer (``1``,
+``回复 1``, a button's ``answer <id> <n>``) runs the chosen message once (``_answer``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -23,10 +25,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound, Unavailable
-from domain.models import Team, User
+from domain.models import PendingQuestion, Team, User
 from domain.policy import Policy
 from handlers.book_names import BookNames
-from handlers.clarify import Choose
+from handlers.clarify import Answer, Choose, answer_command, read_answer
 from handlers.context import Context, IdentityRef, Outgoing, ParseContext
 from handlers.directory import Directory
 from handlers.errors import error_text, hint_text
@@ -42,7 +44,7 @@ from handlers.replies import Action, Reply, Severity
 from handlers.suggest import CN_PARTICLES, guess
 from handlers.understand import understand
 from handlers.views import clip
-from storage import accounts, users
+from storage import accounts, pending, users
 from storage import contacts as contact_repo
 from storage.health import RfmCache
 from storage.session import unit_of_work
@@ -157,6 +159,10 @@ class Dispatcher:
 
     def handle(self, incoming: Incoming) -> Reply:
         with observe_command(incoming.request_id, self.on_command) as obs:
+            if (answer := read_answer(incoming.text)) is not None:
+                reply = self._answer(incoming, answer, obs)
+                if reply is not None:  # None: no question to answer, an ordinary message
+                    return reply
             return self._handle(incoming, obs)
 
     def _handle(self, incoming: Incoming, obs: CommandObservation) -> Reply:
@@ -182,7 +188,7 @@ class Dispatcher:
                     )
             except Choose as exc:
                 obs.outcome = "asked"
-                return self._choices_reply(exc, lang)
+                return self._ask(exc, incoming, lang)
             except (OperationalError, PoolTimeout) as exc:
                 obs.failed(exc)
                 return self._error_reply(Unavailable(""), None, lang)
@@ -209,7 +215,7 @@ class Dispatcher:
                 events = ctx.events
         except Choose as exc:
             obs.outcome = "asked"
-            return self._choices_reply(exc, lang)
+            return self._ask(exc, incoming, lang)
         except KamError as exc:
             obs.failed(exc)
             reply = self._error_reply(exc, spec, lang)
@@ -386,13 +392,178 @@ class Dispatcher:
             title=_("did_you_mean", lang, words=words), lines=lines, severity=Severity.warning
         )
 
-    def _choices_reply(self, exc: Choose, lang: str) -> Reply:
+    # -- asking, and the answer ------------------------------------------------------
+
+    def _ask(
+        self, exc: Choose, incoming: Incoming, lang: str, *, answered: tuple[int, int] | None = None
+    ) -> Reply:
+        """Keep the question (its own small transaction: the command wrote nothing) and
+        ask it.  ``answered`` is the question whose chosen text asked this one: it is
+        claimed in the same transaction, so it is answered once."""
+        now = incoming.received_at or self.clock()
+        try:
+            with unit_of_work(self.engine) as session:
+                actor = users.by_identity(session, incoming.platform, incoming.actor)
+                if actor is None:
+                    return self._unknown_user(lang)
+                if answered is not None and not pending.claim(
+                    session, answered[0], answer=answered[1], now=now
+                ):
+                    return self._answered_reply(lang)
+                row = pending.ask(
+                    session,
+                    user_id=actor.id,
+                    platform=incoming.platform,
+                    channel=incoming.channel,
+                    question=exc.question,
+                    choices=[(c.label, c.text) for c in exc.choices],
+                    now=now,
+                    minutes=self.settings.question_minutes,
+                )
+        except (OperationalError, PoolTimeout) as err:
+            log.warning("could not keep a question: %s", type(err).__name__)
+            return self._error_reply(Unavailable(_("unavailable", lang)), None, lang)
+        return self._choices_reply(exc, lang, row.id)
+
+    def _choices_reply(self, exc: Choose, lang: str, question_id: int) -> Reply:
         """Unsure between readings: the choices, numbered, as buttons too; nothing written."""
         lines = [*exc.lines]
         lines += [f"{i}. {choice.label}" for i, choice in enumerate(exc.choices, 1)]
         lines.append(_("reply_number", lang, n=len(exc.choices)))
-        actions = [Action(f"{i}. {c.label}", c.text) for i, c in enumerate(exc.choices, 1)]
-        return Reply(title=exc.question, lines=lines, actions=actions, severity=Severity.warning)
+        lines.append(_("expires", lang, minutes=self.settings.question_minutes))
+        actions = [
+            Action(f"{i}. {c.label}", answer_command(question_id, i))
+            for i, c in enumerate(exc.choices, 1)
+        ]
+        return Reply(
+            title=exc.question,
+            lines=lines,
+            actions=actions,
+            severity=Severity.warning,
+            question=question_id,
+        )
+
+    def _answer(self, incoming: Incoming, answer: Answer, obs: CommandObservation) -> Reply | None:
+        """Run the chosen text of the asker's question, once, or say why not.
+
+        The question is claimed in the transaction that runs its chosen text: a second
+        click, or the same reply delivered twice, finds it answered and changes nothing.
+        None when there is no question to answer (a bare number is then a message)."""
+        lang = self.language_of(incoming.platform)
+        now = incoming.received_at or self.clock()
+        asked: tuple[int, int] | None = None  # the question claimed, and the choice
+        chosen: dict[str, str] = {}
+        spec: CommandSpec | None = None
+        outbox: list[tuple[Recipient, Reply]] = []
+        events: list[object] = []
+        try:
+            with unit_of_work(self.engine) as session:
+                actor = users.by_identity(session, incoming.platform, incoming.actor)
+                if actor is None:
+                    return None  # the ordinary path tells them how to get added
+                lang = actor.language or lang
+                question = self._question_for(session, actor, incoming, answer, now)
+                if question is None:
+                    if answer.question_id is None:
+                        return None
+                    obs.command, obs.outcome = "answer", "user_error"
+                    return self._expired_reply(lang)
+                obs.command = "answer"
+                if question.user_id != actor.id:  # a button in someone else's question
+                    obs.outcome = "forbidden"
+                    return self._not_yours(lang)
+                if question.answered_at is not None:
+                    obs.outcome = "user_error"
+                    return self._answered_reply(lang)
+                if question.expires_at <= now:
+                    obs.outcome = "user_error"
+                    return self._expired_reply(lang)
+                if not 1 <= answer.number <= len(question.choices):
+                    obs.outcome = "user_error"
+                    return self._out_of_range(question, lang)
+                if not pending.claim(session, question.id, answer=answer.number, now=now):
+                    obs.outcome = "user_error"  # answered a moment ago, by a twin of this
+                    return self._answered_reply(lang)
+                asked = (question.id, answer.number)
+                chosen = question.choices[answer.number - 1]
+                spec, args = self._command_of(session, chosen["text"], lang)
+                obs.command = spec.name
+                ctx = self._context(session, actor, incoming)
+                reply = self._run(spec, ctx, args)
+                outbox = self._addressed(session, ctx.outbox)
+                events = ctx.events
+        except Choose as exc:  # the chosen text asks again: a second question
+            obs.outcome = "asked"
+            return self._ask(exc, incoming, lang, answered=asked)
+        except KamError as exc:  # rolled back: the question stays open
+            obs.failed(exc)
+            return self._error_reply(exc, spec, lang)
+        except IntegrityError:
+            obs.outcome = "user_error"
+            return self._error_reply(InvalidInput(_("conflict", lang)), spec, lang)
+        except (OperationalError, PoolTimeout) as exc:
+            obs.failed(exc)
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return self._error_reply(Unavailable(_("unavailable", lang)), None, lang)
+        self._send_outbox(outbox)
+        self._publish(events)
+        reply.lines.insert(0, _("chosen", lang, n=answer.number, label=chosen["label"]))
+        return reply
+
+    def _command_of(self, session: Session, text: str, lang: str) -> tuple[CommandSpec, str]:
+        """The command a chosen text runs, read as ``_handle`` reads a message (a bare
+        account name is its summary).  Natural-language routing belongs here too."""
+        word, args = split_command(text, self.commands)
+        spec = self.commands.find(word or "help")
+        if spec is not None:
+            return spec, args if word else ""
+        body = message_body(text)
+        if body and accounts.find_exact(session, body) is not None:
+            return self.commands.find("account"), body
+        raise InvalidInput(_("not_understood", lang, text=clip(body, 40)))
+
+    def _question_for(
+        self, session: Session, actor: User, incoming: Incoming, answer: Answer, now: datetime
+    ) -> PendingQuestion | None:
+        """The question ``answer`` answers: the button's own (whoever was asked: the
+        caller refuses someone else's), else their latest one here (asked within a day: an older one is
+        forgotten, and the number is an ordinary message)."""
+        if answer.question_id is not None:
+            question = session.get(PendingQuestion, answer.question_id)
+            return question if question and question.platform == incoming.platform else None
+        return pending.latest(
+            session,
+            user_id=actor.id,
+            platform=incoming.platform,
+            channel=incoming.channel,
+            since=now - timedelta(days=1),
+        )
+
+    def _not_yours(self, lang: str) -> Reply:
+        return Reply(
+            title=_("not_yours", lang),
+            lines=[_("nothing_changed", lang)],
+            severity=Severity.warning,
+        )
+
+    def _answered_reply(self, lang: str) -> Reply:
+        return Reply(
+            title=_("answered", lang),
+            lines=[_("nothing_changed", lang)],
+            severity=Severity.warning,
+        )
+
+    def _expired_reply(self, lang: str) -> Reply:
+        return Reply(
+            title=_("expired", lang),
+            lines=[_("nothing_changed", lang)],
+            severity=Severity.warning,
+        )
+
+    def _out_of_range(self, question: PendingQuestion, lang: str) -> Reply:
+        lines = [f"{i}. {c['label']}" for i, c in enumerate(question.choices, 1)]
+        lines.append(_("reply_number", lang, n=len(question.choices)))
+        return Reply(title=question.question, lines=lines, severity=Severity.warning)
 
     def _error_reply(self, exc: KamError, spec: CommandSpec | None, lang: str) -> Reply:
         title = {

@@ -58,6 +58,9 @@ class Reply:
     # A scheduled push: a platform that can drop an identical copy sent again shortly
     # after (WeCom's server-side duplicate check) should, closing the ledger's last gap.
     once: bool = False
+    # The pending question (``storage.pending``) whose choices ``actions`` are: a platform
+    # with its own question cards (WeCom's button_interaction) keys them by it.
+    question: int | None = None
 
     def add_section(self, title: str | None, lines: list[str] | tuple[str, ...]) -> None:
         if lines:

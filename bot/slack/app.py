@@ -39,6 +39,7 @@ from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from bot.bootstrap import App
 from bot.slack.delivery import Origin, Responder
@@ -54,6 +55,8 @@ from bot.slack.views import (
 )
 from bot.slack.web import make_client
 from domain.errors import InvalidInput
+from domain.models import PendingQuestion
+from handlers.clarify import answered_card, read_answer
 from handlers.context import IdentityRef, ParseContext
 from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
@@ -195,7 +198,29 @@ class SlackAdapter:
     def on_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         command = _button_command(action)
         if command:
-            self.run(command, self._origin_of_click(body))
+            origin = self._origin_of_click(body)
+            self.run(command, origin)
+            answer = read_answer(command)
+            if answer is not None and answer.question_id is not None:
+                self.show_answered(body, origin, answer.question_id)
+
+    def show_answered(self, body: dict[str, Any], origin: Origin, question_id: int) -> None:
+        """Once a question's button answered it, its message shows the choice taken,
+        buttons gone (a click by someone else, or on an expired question, changes
+        nothing there: the question is still as it was)."""
+        with unit_of_work(self.kam.engine, write=False) as session:
+            user = users.by_identity(session, "slack", origin.user)
+            lang = (user.language if user else None) or self.kam.settings.language
+            card = answered_card(session, question_id, lang)
+            if card is None or user is None or not _asked_of(session, question_id, user.id):
+                return
+        container = body.get("container") or {}
+        self.responder.replace(
+            card,
+            channel=container.get("channel_id"),
+            ts=container.get("message_ts") if not container.get("is_ephemeral") else None,
+            response_url=body.get("response_url"),
+        )
 
     def on_form_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         command = _button_command(action)
@@ -329,6 +354,11 @@ class SlackAdapter:
         return Origin(
             user, channel, response_url=response_url, bot_dm=self.notifier.is_dm_with(user, channel)
         )
+
+
+def _asked_of(session: Session, question_id: int, user_id: int) -> bool:
+    question = session.get(PendingQuestion, question_id)
+    return question is not None and question.user_id == user_id
 
 
 def _button_command(action: dict[str, Any]) -> str | None:

@@ -81,6 +81,21 @@ class Responder:
             return partial(self._ephemeral, origin)
         return None
 
+    def replace(
+        self, reply: Reply, *, channel: str | None, ts: str | None, response_url: str | None
+    ) -> None:
+        """Rewrite a message kam sent (a question once answered): ``chat.update`` for a
+        message with a timestamp, else its ``response_url`` (an ephemeral message has
+        no timestamp to update).  A failure is logged: the answer itself went through."""
+        message = render_blocks(reply)[0]
+        try:
+            if channel and ts:
+                self.client.chat_update(channel=channel, ts=ts, **message)
+            elif response_url:
+                self._send_response(response_url, {"replace_original": True, **message})
+        except (SendError, SlackApiError, SlackClientError, OSError) as exc:
+            log.info("could not update the answered question in %s: %s", channel, exc)
+
     def _direct(self, user: str, messages: list[Message]) -> None:
         """A DM to the user; a failure is logged (there is nowhere else to tell them)."""
         try:
@@ -91,12 +106,15 @@ class Responder:
     # -- the ways to answer in place -------------------------------------------------
 
     def _via_response_url(self, url: str, message: Message, *, in_channel: bool) -> None:
-        webhook = WebhookClient(url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
         payload: dict[str, Any] = {
             "response_type": "in_channel" if in_channel else "ephemeral",
             "replace_original": False,
             **message,
         }
+        self._send_response(url, payload)
+
+    def _send_response(self, url: str, payload: dict[str, Any]) -> None:
+        webhook = WebhookClient(url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
         try:
             response = webhook.send_dict(payload)
         except (SlackClientError, OSError) as exc:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
+import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,10 +42,12 @@ from bot.wecom.crypto import CallbackCrypto, CallbackRejected, parse_xml
 from bot.wecom.directory import WecomDirectory
 from bot.wecom.markup import read
 from bot.wecom.users import fill_sender_name
+from domain.models import PendingQuestion
+from handlers.clarify import answer_command, answered_card
 from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
 from handlers.notify import Recipient, SendError
-from handlers.render.wecom import render_wecom_text
+from handlers.render.wecom import render_question_card, render_wecom_text
 from handlers.replies import Reply, Severity
 from storage import users
 from storage.inbound import claim_event
@@ -58,6 +62,8 @@ PASSIVE_WINDOW = 4.0  # seconds of WeCom's five we wait for a passive reply
 MAX_BODY = 64 * 1024
 WORKERS = 8
 PLATFORM = "wecom"
+CARD_EVENT = "template_card_event"  # a button of a question's card was clicked
+_TASK_ID = re.compile(r"^kamq(\d{1,12})-[0-9a-f]+$")
 
 _ = Catalog("bot.wecom.callback")
 
@@ -73,6 +79,8 @@ class WecomMessage:
     content: str = ""
     msg_id: str | None = None
     event: str | None = None
+    event_key: str = ""  # a card button's key (template_card_event)
+    task_id: str = ""  # the card's task_id (template_card_event)
 
     @classmethod
     def parse(cls, xml: str) -> WecomMessage:
@@ -97,6 +105,8 @@ class WecomMessage:
             content=content if isinstance(content, str) else "",
             msg_id=text("MsgId") or None,
             event=text("Event").lower() or None,
+            event_key=text("EventKey"),
+            task_id=text("TaskId"),
         )
 
     @property
@@ -104,6 +114,8 @@ class WecomMessage:
         """What makes a redelivery the same callback (WeCom's own advice for events)."""
         if self.msg_id:
             return f"msg:{self.msg_id}"
+        if self.event == CARD_EVENT:  # two buttons clicked within one second are two events
+            return f"card:{self.sender}:{self.created}:{self.task_id}:{self.event_key}"
         return f"{self.msgtype}:{self.sender}:{self.created}"
 
     @property
@@ -157,6 +169,20 @@ def passive_text_xml(*, to_user: str, corp_id: str, content: str, created: int) 
         f"<CreateTime>{created}</CreateTime>"
         "<MsgType><![CDATA[text]]></MsgType>"
         f"<Content>{_cdata(content)}</Content>"
+        "</xml>"
+    )
+
+
+def passive_button_xml(*, to_user: str, corp_id: str, replace_name: str, created: int) -> str:
+    """The plain XML of a passive reply that renames the clicked card button (the
+    clicker's copy): 模板卡片更新消息, 更新点击用户的按钮文案."""
+    return (
+        "<xml>"
+        f"<ToUserName>{_cdata(to_user)}</ToUserName>"
+        f"<FromUserName>{_cdata(corp_id)}</FromUserName>"
+        f"<CreateTime>{created}</CreateTime>"
+        "<MsgType><![CDATA[update_button]]></MsgType>"
+        f"<Button><ReplaceName>{_cdata(replace_name)}</ReplaceName></Button>"
         "</xml>"
     )
 
@@ -222,7 +248,7 @@ class WecomCallback:
             return PlainTextResponse("database unavailable", 503)
 
     async def _receive(self, message: WecomMessage) -> Response:
-        if message.msgtype == "event" and message.event != "subscribe":
+        if message.msgtype == "event" and message.event not in ("subscribe", CARD_EVENT):
             return _empty()  # entering the app, menu clicks…: nothing for kam to do
         if not await run_in_threadpool(self._claim, message.key):
             log.info("WeCom redelivered %s: already taken in", message.key)
@@ -246,6 +272,16 @@ class WecomCallback:
         except Exception:
             log.exception("WeCom %s from %s failed", message.key, message.sender)
             reply, passive = Reply(title=_("failed", "zh"), severity=Severity.error), True
+        if message.event == CARD_EVENT:
+            # The passive reply renames the clicked button; the answer goes by message/send.
+            handoff.deliver(self._button_update(message))
+            self._send_active(message.sender, reply)
+            return
+        if reply.question is not None and self._cards:
+            handoff.deliver(None)  # a card is sent by message/send, never passively
+            self._send_active(message.sender, reply)
+            self._after(message)
+            return
         texts = render_wecom_text(reply)
         if passive and len(texts) == 1:
             xml = passive_text_xml(
@@ -277,17 +313,91 @@ class WecomCallback:
                 received_at=message.sent_at,
             )
             return self.kam.dispatcher.handle(incoming), message.msgtype == "text"
+        if message.event == CARD_EVENT:
+            return self._card_answer(message), False
         with unit_of_work(self.kam.engine, write=False) as session:
             user = users.by_identity(session, PLATFORM, message.sender)
             lang = user.language if user is not None else "zh"
         return Reply(title=_("text_only", lang)), True
 
+    def _card_answer(self, message: WecomMessage) -> Reply:
+        """A button of a question's card: the answer bound to that question, run as its
+        clicker (the dispatcher refuses anyone but the asker, and a second answer)."""
+        task = _TASK_ID.match(message.task_id)
+        if task is None or not message.event_key.isdigit():
+            log.info("WeCom card event with task %r, key %r: not kam's question",
+                     message.task_id, message.event_key)  # fmt: skip
+            return Reply(title=_("text_only", self._language_of(message.sender)))
+        incoming = Incoming(
+            text=answer_command(int(task[1]), int(message.event_key)),
+            actor=message.sender,
+            platform=PLATFORM,
+            channel=None,
+            is_direct=True,
+            request_id=message.request_id,
+            received_at=message.sent_at,
+        )
+        return self.kam.dispatcher.handle(incoming)
+
+    def _button_update(self, message: WecomMessage) -> str | None:
+        """The encrypted passive reply that marks the clicked button as the choice
+        taken, once the sender's question is answered (None: leave the card as it is)."""
+        task = _TASK_ID.match(message.task_id)
+        if task is None:
+            return None
+        with unit_of_work(self.kam.engine, write=False) as session:
+            user = users.by_identity(session, PLATFORM, message.sender)
+            lang = (user.language if user else None) or self.kam.settings.language
+            card = answered_card(session, int(task[1]), lang)
+            question = session.get(PendingQuestion, int(task[1]))
+            if card is None or user is None or question is None or question.user_id != user.id:
+                return None
+            name = f"✓ {question.answer}"
+        xml = passive_button_xml(
+            to_user=message.sender,
+            corp_id=self.crypto.corp_id,
+            replace_name=name,
+            created=int(time.time()),
+        )
+        return self.crypto.encrypt_reply(xml)
+
+    @property
+    def _cards(self) -> bool:
+        """Questions go as template cards: switched on, and kam can call message/send."""
+        settings = self.kam.settings.wecom
+        return settings.question_cards and self.client.can_call and bool(settings.agent_id)
+
     def _send_active(self, userid: str, reply: Reply) -> None:
+        if reply.question is not None and self._cards and self._send_card(userid, reply):
+            return
         recipient = Recipient(PLATFORM, "user", userid, f"wecom:{userid}", "zh")
         try:
             self.kam.notifier.send(recipient, reply)
         except SendError as exc:
             log.warning("WeCom reply to %s not delivered: %s", userid, exc)
+
+    def _send_card(self, userid: str, reply: Reply) -> bool:
+        """The question as a button_interaction card; False (the caller sends the
+        numbered text instead) when WeCom refuses it."""
+        # task_id: unique within the app for good, so a fresh database's ids never clash
+        task_id = f"kamq{reply.question}-{secrets.token_hex(4)}"
+        payload = {
+            "touser": userid,
+            "msgtype": "template_card",
+            "agentid": self.kam.settings.wecom.agent_id,
+            "template_card": render_question_card(reply, task_id),
+        }
+        try:
+            data = self.client.call("POST", "message/send", json=payload)
+        except SendError as exc:
+            log.warning("WeCom refused the question card to %s (%s): sending text", userid, exc)
+            return False
+        return not (data.get("invaliduser") or data.get("unlicenseduser"))
+
+    def _language_of(self, userid: str) -> str:
+        with unit_of_work(self.kam.engine, write=False) as session:
+            user = users.by_identity(session, PLATFORM, userid)
+            return (user.language if user else None) or "zh"
 
     def _after(self, message: WecomMessage) -> None:
         """Post-command hook: the sender's WeCom name, if kam only has a placeholder."""

@@ -2,7 +2,10 @@
 
 Every change a command makes is in the audit trail under the command's request id;
 ``/undo`` reverts all of the actor's most recent command (``storage.audit``), if it
-was made within ``settings.undo_minutes``.  Sending ``/undo`` again takes back the
+was made within ``settings.undo_own_hours`` (48 by default: a wrong date is often
+noticed the next day).  An import is bulk and has its own way back any time (``kam
+import --revert``), so by chat it is taken back only within ``settings.undo_minutes``.
+Only the actor's own commands are ever undone.  Sending ``/undo`` again takes back the
 command before that one — an undo itself is never undone (it is recorded with the
 action ``undo``, which ``last_command`` skips).
 
@@ -46,11 +49,8 @@ def parse_undo(args: str, pctx: ParseContext) -> Undo:
 )
 def run_undo(ctx: Context, cmd: Undo) -> Reply:
     lang, session = ctx.lang, ctx.session
-    minutes = ctx.settings.undo_minutes
-    entries = audit.last_command(
-        session, actor_id=ctx.actor.id, since=ctx.now - timedelta(minutes=minutes)
-    )
-    if not entries:
+    entries = audit.last_command(session, actor_id=ctx.actor.id, since=ctx.now - _own_window(ctx))
+    if not entries or _too_old_import(ctx, entries):
         return _nothing(ctx)
     what = describe(ctx, entries)
     blocker = _changed_since(ctx, entries)
@@ -75,22 +75,42 @@ def run_undo(ctx: Context, cmd: Undo) -> Reply:
     )
 
 
+def _own_window(ctx: Context) -> timedelta:
+    return timedelta(hours=ctx.settings.undo_own_hours)
+
+
+def _too_old_import(ctx: Context, entries: list[AuditEntry]) -> bool:
+    """An import older than ``undo_minutes``: taken back with ``kam import --revert``."""
+    old = ctx.now - entries[0].at > timedelta(minutes=ctx.settings.undo_minutes)
+    return entries[0].channel == IMPORT_CHANNEL and old
+
+
 def _nothing(ctx: Context) -> Reply:
-    lang, minutes = ctx.lang, ctx.settings.undo_minutes
+    lang, minutes, hours = ctx.lang, ctx.settings.undo_minutes, ctx.settings.undo_own_hours
     older = audit.last_command(
-        ctx.session, actor_id=ctx.actor.id, since=ctx.now - timedelta(days=7)
+        ctx.session, actor_id=ctx.actor.id, since=ctx.now - max(timedelta(days=7), _own_window(ctx))
     )
     if older:
-        ago = int((ctx.now - older[0].at).total_seconds() // 60)
+        ago = _ago(ctx, older[0])
         what = describe(ctx, older)
         if older[0].channel == IMPORT_CHANNEL:  # an import has its own way back, any time
             line = _("too_old_import", lang, what=what, ago=ago, minutes=minutes,
                      request_id=older[0].request_id)  # fmt: skip
         else:
-            line = _("too_old", lang, what=what, ago=ago, minutes=minutes)
+            line = _("too_old", lang, what=what, ago=ago, hours=hours)
     else:
-        line = _("nothing_line", lang, minutes=minutes)
+        line = _("nothing_line", lang, hours=hours, minutes=minutes)
     return Reply(title=_("nothing", lang), lines=[line], severity=Severity.warning)
+
+
+def _ago(ctx: Context, entry: AuditEntry) -> str:
+    """How long ago, in the reader's words: minutes within two hours, then hours, days."""
+    minutes = int((ctx.now - entry.at).total_seconds() // 60)
+    if minutes < 120:
+        return _("minutes_ago", ctx.lang, n=minutes)
+    if minutes < 48 * 60:
+        return _("hours_ago", ctx.lang, n=minutes // 60)
+    return _("days_ago", ctx.lang, n=minutes // (24 * 60))
 
 
 # --- what is in the way ------------------------------------------------------------

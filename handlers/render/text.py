@@ -18,7 +18,7 @@ def render_text(reply: Reply) -> str:
         if section.title:
             out.append(plain(section.title))
         out += [f"  {plain(line)}" for line in section.lines]
-    if reply.actions:
+    if reply.actions and reply.question is None:  # a question's lines number its choices
         out.append("")
         out += [f"  → {plain(a.label)}: /{plain(a.command)}" for a in reply.actions]
     if reply.footer:

@@ -7,11 +7,17 @@ than the limit is split between characters, never inside one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.render.escape import plain, wecom_markdown
 from handlers.replies import Reply, Severity
 
 MARKDOWN_LIMIT = 4096
 TEXT_LIMIT = 2048
+CARD_BUTTONS = 6  # button_interaction: at most six buttons
+CARD_TITLE = 36  # main_title.title: WeCom advises at most 26 characters, cuts later
+CARD_SUBTITLE = 160  # sub_title_text: advised at most 160 characters
+CARD_BUTTON_TEXT = 10  # a button's text: advised at most 10 characters
 _COLOR = {Severity.success: "info", Severity.warning: "warning", Severity.error: "warning"}
 
 
@@ -26,7 +32,7 @@ def _markdown_lines(reply: Reply) -> list[str]:
         if section.title:
             lines.append(f"**{wecom_markdown(section.title)}**")
         lines += [wecom_markdown(line) for line in section.lines]
-    if reply.actions:
+    if reply.actions and reply.question is None:  # a question's lines number its choices
         lines.append("")
         lines += [
             f"▸ {wecom_markdown(a.label)}：/{wecom_markdown(a.command)}" for a in reply.actions
@@ -83,3 +89,23 @@ def render_markdown(reply: Reply, limit: int = MARKDOWN_LIMIT) -> list[str]:
 
 def render_wecom_text(reply: Reply, limit: int = TEXT_LIMIT) -> list[str]:
     return split_bytes([plain(line) for line in _text_lines(reply)], limit)
+
+
+def render_question_card(reply: Reply, task_id: str) -> dict[str, Any]:
+    """A question (``reply.question``) as a button_interaction template card: the
+    question, its numbered choices, and one button per choice keyed by its number
+    (the callback's ``EventKey``); ``task_id`` comes back as the event's ``TaskId``."""
+    return {
+        "card_type": "button_interaction",
+        "main_title": {"title": _clip(plain(reply.title), CARD_TITLE)},
+        "sub_title_text": _clip("\n".join(plain(line) for line in reply.lines), CARD_SUBTITLE),
+        "task_id": task_id,
+        "button_list": [
+            {"text": _clip(plain(action.label), CARD_BUTTON_TEXT), "style": 1, "key": str(i)}
+            for i, action in enumerate(reply.actions[:CARD_BUTTONS], 1)
+        ],
+    }
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

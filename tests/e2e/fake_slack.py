@@ -213,6 +213,8 @@ class FakeSlack:
         if method == "chat.postMessage":
             return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": ts,
                              "message": {"text": body.get("text"), "ts": ts}}  # fmt: skip
+        if method == "chat.update":
+            return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
             return 200, {}, {"ok": True, "message_ts": ts}
         if method == "conversations.open":

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -196,8 +197,27 @@ class FakeWecom:
         return {"errcode": 0, "errmsg": "ok"}
 
 
+_TASK_ID = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
+
+
+def _card_error(card: Any) -> dict[str, Any] | None:
+    """A button_interaction template card as WeCom checks it: task_id, title, 1–6 buttons."""
+    if not isinstance(card, dict) or card.get("card_type") != "button_interaction":
+        return {"errcode": 40058, "errmsg": "template_card.card_type"}
+    if not _TASK_ID.match(str(card.get("task_id") or "")):
+        return {"errcode": 40058, "errmsg": "template_card.task_id"}
+    if not (card.get("main_title") or {}).get("title"):
+        return {"errcode": 40058, "errmsg": "template_card.main_title"}
+    buttons = card.get("button_list") or []
+    if not 1 <= len(buttons) <= 6 or not all(b.get("text") and b.get("key") for b in buttons):
+        return {"errcode": 40058, "errmsg": "template_card.button_list"}
+    return None
+
+
 def _content_error(body: Any) -> dict[str, Any] | None:
     msgtype = body.get("msgtype") if isinstance(body, dict) else None
+    if msgtype == "template_card":
+        return _card_error(body.get("template_card"))
     if msgtype not in LIMITS:
         return {"errcode": 40008, "errmsg": "invalid message type"}
     content = (body.get(msgtype) or {}).get("content", "")
@@ -328,6 +348,23 @@ class WecomPeer:
             f"<CreateTime>{created or int(time.time())}</CreateTime>"
             "<MsgType><![CDATA[event]]></MsgType>"
             f"<Event><![CDATA[{event}]]></Event>"
+            f"<AgentID>{self.agent_id}</AgentID>"
+            "</xml>"
+        )
+
+    def card_event(self, sender: str, task_id: str, key: str, *, created: int | None = None) -> str:
+        """A click on a button of a template card kam sent (模板卡片事件推送)."""
+        return (
+            "<xml>"
+            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+            f"<CreateTime>{created or int(time.time())}</CreateTime>"
+            "<MsgType><![CDATA[event]]></MsgType>"
+            "<Event><![CDATA[template_card_event]]></Event>"
+            f"<EventKey><![CDATA[{key}]]></EventKey>"
+            f"<TaskId><![CDATA[{task_id}]]></TaskId>"
+            "<CardType><![CDATA[button_interaction]]></CardType>"
+            "<ResponseCode><![CDATA[response-code-1]]></ResponseCode>"
             f"<AgentID>{self.agent_id}</AgentID>"
             "</xml>"
         )

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
+from bot.config import Settings
 from domain.models import (
     Account,
     AuditEntry,
@@ -135,11 +136,11 @@ def test_undo_again_takes_back_the_command_before_not_the_undo(engine, chat):
 def test_undo_is_refused_after_the_window(engine, chat):
     b = book(engine)
     chat.say("alice", "/snooze Acme 2w champion on leave")
-    chat.now += timedelta(minutes=11)
+    chat.now += timedelta(hours=48, minutes=1)
     reply = chat.say("alice", "/undo")
     assert reply.title == "Nothing to undo"
     assert reply.lines == [
-        "Your last change (snooze of Acme, 11 minutes ago) is older than 10 minutes; "
+        "Your last change (snooze of Acme, 2 days ago) is older than 48 hours; "
         "change it by hand instead."
     ]
     assert _get(engine, Account, b["acme"]).snooze_reason == "champion on leave"
@@ -149,8 +150,45 @@ def test_undo_is_refused_after_the_window(engine, chat):
 def test_undo_just_inside_the_window_works(engine, chat):
     b = book(engine)
     chat.say("alice", "/snooze Acme 2w champion on leave")
-    chat.now += timedelta(minutes=9, seconds=59)
+    chat.now += timedelta(hours=47, minutes=59)
     assert chat.say("alice", "/undo").severity == Severity.success
+    assert _get(engine, Account, b["acme"]).snoozed_until is None
+
+
+def test_my_own_change_is_undone_the_next_day(engine, chat):
+    """A wrong date is often noticed the next day: the person's own last change is
+    taken back for ``undo_own_hours`` (48 by default), not only for ten minutes."""
+    book(engine)
+    chat.say("alice", "/visit Acme met Li Wei, next: send the deck by Friday")
+    chat.now += timedelta(hours=20)
+    reply = chat.say("alice", "/undo")
+    assert reply.severity == Severity.success
+    assert _count(engine, Interaction) == 0
+    assert _count(engine, Task) == 0
+
+
+def test_the_own_window_is_a_setting(engine):
+    book(engine)
+    chat = Chat(engine, settings=Settings(undo_own_hours=2))
+    chat.say("alice", "/snooze Acme 2w champion on leave")
+    chat.now += timedelta(hours=2, minutes=5)
+    reply = chat.say("alice", "/undo")
+    assert reply.lines == [
+        "Your last change (snooze of Acme, 2 hours ago) is older than 2 hours; "
+        "change it by hand instead."
+    ]
+    chat.now -= timedelta(minutes=10)
+    assert chat.say("alice", "/undo").severity == Severity.success
+
+
+def test_a_colleagues_later_change_still_blocks_a_day_old_undo(engine, chat):
+    b = book(engine)
+    chat.say("alice", "/snooze Acme 2w champion on leave")
+    chat.now += timedelta(hours=3)
+    chat.say("bob", "/snooze Acme off")
+    chat.now += timedelta(hours=20)
+    reply = chat.say("alice", "/undo")
+    assert reply.title == "Can't undo that"
     assert _get(engine, Account, b["acme"]).snoozed_until is None
 
 
@@ -158,7 +196,7 @@ def test_nothing_to_undo(engine, chat):
     book(engine)
     reply = chat.say("wang", "/撤销")
     assert reply.title == "没有可撤销的操作"
-    assert reply.lines == ["/撤销 只能撤回你自己最近 10 分钟内的修改。"]
+    assert reply.lines == ["/撤销 只能撤回你自己最近 48 小时内的上一次修改（导入为 10 分钟）。"]
 
 
 def test_undo_only_takes_back_my_own_changes(engine, chat):
@@ -200,3 +238,24 @@ def test_undo_refuses_when_other_records_depend_on_it(engine, chat):
     assert chat.say("carol", "/undo").severity == Severity.success
     assert chat.say("alice", "/undo").severity == Severity.success
     assert _count(engine, Contact, Contact.name == "Zhang San") == 0
+
+
+def test_an_import_is_taken_back_in_chat_only_within_the_short_window(engine):
+    """An import is bulk and has ``kam import --revert`` any time: chat's /undo keeps
+    to ``undo_minutes`` for it, while the person's own chat commands reach 48 hours."""
+    from tests.csvkit import run_import
+
+    book(engine)
+    run_import(engine, "accounts", "name,owner,industry\nNewco,wang,Logistics\n", actor="admin")
+    with unit_of_work(engine, write=False) as s:
+        at = s.exec(select(func.max(AuditEntry.at))).one()
+    chat = Chat(engine, now=at.astimezone(NOW.tzinfo) + timedelta(minutes=11))
+    reply = chat.say("admin", "/undo")
+    assert reply.title == "Nothing to undo"
+    assert reply.lines[0].startswith("Your last change (import of accounts.csv")
+    assert "11 minutes ago) was an import, older than 10 minutes" in reply.lines[0]
+    assert "kam import --revert import-test-accounts" in reply.lines[0]
+    assert _count(engine, Account, Account.name == "Newco") == 1
+    chat.now -= timedelta(minutes=2)
+    assert chat.say("admin", "/undo").severity == Severity.success
+    assert _count(engine, Account, Account.name == "Newco") == 0
