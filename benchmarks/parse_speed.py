@@ -50,7 +50,10 @@ def parse_one(dispatcher: Dispatcher, handle: str, text: str, now: datetime) -> 
     typed = getattr(cmd, "account", None)
     if isinstance(typed, str) and typed.strip():
         with unit_of_work(dispatcher.engine, write=False) as session:
-            ctx = SimpleNamespace(session=session, lang="en", readings=[])
+            names = dispatcher.book_names.get(session)  # the app's name index, as a request has
+            ctx = SimpleNamespace(
+                session=session, lang="en", readings=[], parse=SimpleNamespace(names=names)
+            )
             try:
                 resolve_account(ctx, typed)  # type: ignore[arg-type]
             except KamError:

@@ -666,6 +666,8 @@ def find_dates(text: str, *, now: datetime, prefer: Prefer) -> list[DateHit]:
             end = by.end()
         when = _finish(hit, ctx)
         has_time = hit.exact is not None or hit.at is not None
+        while end > start + 1 and s[end - 1] in ".,;":  # "by Fri." ends a sentence too
+            end -= 1
         hits.append(DateHit(start, end, when, has_time, _direction_ok(when, has_time, ctx)))
         done = end
     return hits
