@@ -120,7 +120,8 @@ def mention_of(ctx: Context, ref: UserRef) -> IdentityRef | None:
 
 
 def find_user(ctx: Context, ref: UserRef) -> User | None:
-    """The user ``ref`` names: by the mention's identity, else by handle."""
+    """The user ``ref`` names: by the mention's identity, else by handle, else by a
+    display name typed after ``@`` (``@李强``) when exactly one user has it."""
     if ref.me:
         return ctx.actor
     mention = mention_of(ctx, ref)
@@ -128,7 +129,10 @@ def find_user(ctx: Context, ref: UserRef) -> User | None:
         user = users.user_by_identity(ctx.session, mention.platform, mention.external_id)
         if user is not None:
             return user
-    return users.by_handle(ctx.session, ref.handle or "")
+    user = users.by_handle(ctx.session, ref.handle or "")
+    if user is None and ref.handle:  # "@李强" typed by hand: the display name
+        user = users.by_display_name(ctx.session, ref.handle)
+    return user
 
 
 def resolve_user(

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from handlers.clarify import Choice, Choose
 from handlers.i18n import Catalog
@@ -46,14 +46,19 @@ __all__ = ["Reading", "Trace", "understand"]
 _ = Catalog("understand")
 
 LOGGING = ("visit", "call", "meet", "meal")
+_MEETING_OPENERS = ("met", "met with")
 # Words that only tie the command word to the account: dropped with them.
 _EN_GLUE = re.compile(
     r"^(?:at|with|to|for|from|on|in|by|the|our|had|a|an|have|just|we|i|us|over)$", re.IGNORECASE
 )
-_CN_GLUE_BEFORE = "给跟和与在去到对向了趟刚今天又"
+_CN_GLUE_BEFORE = "给跟和与在去到对向了趟"
 _CN_GLUE = re.compile(r"^(?:给|跟|和|与|在|去|到|对|向|了|趟|一趟|客户)$")
 _ACCOUNT_WORDS = re.compile(
-    r"^[\s,，.。:：;；!！?？、-]*(?:怎么样|情况|咋样|近况|summary|status|info|how(?:'s| is) it going)?"
+    r"^[\s,，.。:：;；!！?？、-]*"
+    r"(?:show(?: me)?|open|look up|lookup|info(?: on| about)?|status(?: of)?|summary(?: of)?|"
+    r"how(?:'s| is)|what about|看看|看一下|查看|查一下|查查|打开|说说)?"
+    r"[\s,，.。:：;；!！?？、-]*"
+    r"(?:怎么样了?|情况|咋样|近况|最近怎样|summary|status|info|how(?:'s| is) it going|doing)?"
     r"[\s,，.。:：;；!！?？、-]*$",
     re.IGNORECASE,
 )
@@ -98,10 +103,21 @@ def understand(
         trace.fuzzy = _fuzzy_account(text, book, trace.intents)
 
     intents = _decide_intent(trace.intents, has_amount=bool(find_amounts(text)))
+    if intents and intents[0].strength == "weak" and _opens(s, intents[0], _MEETING_OPENERS):
+        intents = [replace(intents[0], strength="strong")]  # "met Li Wei at Acme": a meeting
     if not intents or intents[0].strength == "weak":
-        # the first word may be a command word mistyped: vist, 拜坊
+        # the first word may be a command word mistyped (vist, 拜坊), or the word right
+        # after the account's name ("Umbrella 拜坊 today")
         words = {w: spec.name for spec in table for w in (spec.name, *spec.aliases)}
-        intents = first_word_guesses(text, words) or intents
+        guesses = first_word_guesses(text, words)
+        if not guesses and trace.names and trace.names[0].start == 0:
+            after = trace.names[0].end
+            after += len(s[after:]) - len(s[after:].lstrip(" ,，:：;；-"))
+            guesses = [
+                replace(g, start=g.start + after, end=g.end + after)
+                for g in first_word_guesses(text[after:], words)
+            ]
+        intents = guesses or intents
 
     accounts = _accounts(trace, book)
     if not accounts and intents and people is not None and intents[0].command in LOGGING:
@@ -225,12 +241,38 @@ def _fuzzy_account(text: str, book: NameBook, intents: list[IntentHit]) -> list:
         for n in range(min(4, len(words)), 0, -1):
             phrase = " ".join(words[:n]).rstrip(",，.。:：;；!?")
             if phrase and is_cjk(phrase[0]):
-                continue  # Chinese names are found whole or not at all
+                found = _cjk_account(piece[lead:], book)
+                if found is not None:
+                    key, label, size = found
+                    pos = start + lead
+                    return [(key, label, pos, pos + size)]
+                break
             found = book.fuzzy(phrase, limit=2)
             if found and (len(found) == 1 or found[0][2] - found[1][2] >= 5):
                 pos = start + lead
                 return [(found[0][0], found[0][1], pos, pos + len(phrase))]
     return []
+
+
+def _cjk_account(piece: str, book: NameBook) -> tuple[object, str, int] | None:
+    """A Chinese name shortened (鑫源超市 for 鑫源超市连锁) or with one character
+    mistyped (华厦重工): the leading run of Chinese characters, longest first."""
+    run = re.match(r"[\u3400-\u9fff]+", piece)
+    if run is None:
+        return None
+    text = run.group(0)
+    for size in range(min(len(text), 12), 2, -1):
+        phrase = text[:size]
+        keys = {k for k, _label in book.prefixed(phrase)}
+        if len(keys) == 1:
+            key = keys.pop()
+            return key, book.names[key], size
+        if size < 4:
+            continue
+        found = book.fuzzy(phrase, limit=2, cutoff=74, prefix=False)
+        if found and (len(found) == 1 or found[0][2] - found[1][2] >= 5):
+            return found[0][0], found[0][1], size
+    return None
 
 
 def _accounts(trace: Trace, book: NameBook) -> list[tuple[object, int, int, str]]:
@@ -267,6 +309,10 @@ def _no_account(
 
 
 # --- rewriting ----------------------------------------------------------------------
+
+
+def _opens(s: str, hit: IntentHit, words: tuple[str, ...]) -> bool:
+    return hit.word in words and not s[: hit.start].strip()
 
 
 def _word(table: CommandTable, hit: IntentHit, lang: str) -> str:
@@ -310,7 +356,15 @@ def _rest(text: str, cuts: list[tuple[int, int]]) -> str:
     pieces = [_unglue(p, i > 0, i < len(pieces) - 1) for i, p in enumerate(pieces)]
     out = ""
     for piece in pieces:
-        out = join_text(out, piece) if out else piece.strip(" \t,，:：;；-—")
+        piece = piece.strip(" \t,，:：;；-—") if not out else piece
+        if (
+            out
+            and piece.strip()
+            and not (is_cjk(out.rstrip()[-1:] or "a") and is_cjk(piece.lstrip()[:1] or "a"))
+        ):
+            out = out.rstrip() + " " + piece.lstrip()  # "吴总 yesterday": words apart
+        else:
+            out = join_text(out, piece) if out else piece
     return out.strip(" \t,，:：;；-—")
 
 
@@ -331,7 +385,7 @@ def _unglue(piece: str, after_cut: bool, before_cut: bool) -> str:
         while words and (not words[0] or _EN_GLUE.match(words[0].strip(",，"))):
             words.pop(0)
         piece = " ".join(words)
-        glue = re.match(r"^(?:了|趟|一趟)(?=\S)", piece)
+        glue = re.match(r"^(?:了|趟|一趟|的)(?=\S)", piece)
         if glue:
             piece = piece[glue.end() :]
     return " ".join(words) if not after_cut else piece

@@ -146,6 +146,14 @@ def managers_of(session: Session, user: User) -> list[User]:
     )
 
 
+def by_display_name(session: Session, name: str) -> User | None:
+    """The one user whose display name is ``name`` (case-insensitive); None if none or several."""
+    found = session.exec(
+        select(User).where(func.lower(User.display_name) == name.strip().lower()).limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
+
+
 def search(session: Session, text: str, limit: int = 5) -> list[User]:
     like = f"%{text.strip().lower()}%"
     return list(

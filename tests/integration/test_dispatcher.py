@@ -111,7 +111,7 @@ def test_english_verb_forms_anywhere_are_applied_with_what_was_read(engine):
 def test_a_message_that_only_says_something_happened_is_asked_about(engine):
     book(engine)
     chat = Chat(engine)
-    for text in ("met Li Wei at Acme", "Acme yesterday, budget approved"):
+    for text in ("talked to Li Wei at Acme", "Acme yesterday, budget approved"):
         reply = chat.say("alice", text)
         assert reply.severity is Severity.warning, text
         assert reply.title == "What was it with Acme?", text

@@ -44,6 +44,13 @@ def _read(text: str, lang: str = "en", people=None) -> tuple[str, str]:
         ("Acme", "account", '"Acme"'),
         ("acme corp?", "account", '"Acme"'),
         ("华夏重工怎么样", "account", '"华夏重工"'),
+        ("met Li Wei at Acme yesterday", "meet", '"Acme" Li Wei yesterday'),
+        ("show me Acme", "account", '"Acme"'),
+        ("看看华夏重工", "account", '"华夏重工"'),
+        ("太湖食", "account", '"太湖食品"'),
+        ("华厦重工 昨天拜访 王总", "visit", '"华夏重工" 昨天拜访 王总'),
+        ("Acme 拜坊 today", "visit", '"Acme" today'),
+        ("太湖食品今天汇款 8.5万", "paid", '"太湖食品" 今天 8.5万'),
         ("Acme - called about the invoice", "call", '"Acme" about the invoice'),
     ],
 )
@@ -72,7 +79,7 @@ def test_a_typod_account_name_is_read_and_said():
 @pytest.mark.parametrize(
     ("text", "question", "choices"),
     [
-        ("met Li Wei at Acme", "What was it with Acme?", ["visit", "call", "meet"]),
+        ("talked to Li Wei at Acme", "What was it with Acme?", ["visit", "call", "meet"]),
         ("Acme yesterday, budget approved", "What was it with Acme?", ["visit", "call", "meet"]),
         ("called Acme, they paid 300k", "What should I record for Acme?", ["call", "paid"]),
         ("visited Acme and Initech", "Which account do you mean?", ["visit", "visit"]),
