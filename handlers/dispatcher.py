@@ -36,6 +36,7 @@ from handlers.i18n import Catalog, languages
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
 from handlers.parsing.dates import find_dates
+from handlers.parsing.intents import find_intents
 from handlers.parsing.money import find_amounts
 from handlers.parsing.names import Candidate, match_contacts
 from handlers.parsing.text import fold
@@ -110,6 +111,11 @@ def message_body(text: str) -> str:
     return text[_body_start(text) :].strip()
 
 
+def _tells_more(args: str) -> bool:
+    """An account's name followed by what happened there (a logging or money word)."""
+    return any(hit.strength == "strong" for hit in find_intents(args))
+
+
 def accounts_of_people(session: Session, actor: User, text: str) -> list[int]:
     """The asker's own accounts with a contact ``text`` names (王总, Mr. Li, Sarah Miller),
     in order of mention: how "刚跟王总通了电话" says which account it was."""
@@ -170,6 +176,8 @@ class Dispatcher:
         spec = self.commands.find(word or "help")
         lang = self.language_of(incoming.platform)
         readings: list[str] = []
+        if spec is not None and spec.name == "account" and _tells_more(args):
+            spec = None  # 客户：华夏重工，今天拜访了 — a visit, not a summary
         if spec is None:
             # Not a command word first: what is the message about? (read-only)
             try:
@@ -253,6 +261,8 @@ class Dispatcher:
         word, args = split_command(incoming.text, self.commands)
         spec = self.commands.find(word or "help")
         stages: dict[str, object] = {"text": incoming.text, "folded": fold(incoming.text)}
+        if spec is not None and spec.name == "account" and _tells_more(args):
+            spec = None
         with unit_of_work(self.engine, write=False) as session:
             actor = users.by_identity(session, incoming.platform, incoming.actor)
             if actor is None:

@@ -73,6 +73,9 @@ def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, 
             pctx.readings.append(_("read_as", pctx.lang, typed=args[:end].strip(), name=name))
             return name, _after(args, end)
         return args[:end], _after(args, end)
+    later = _after_glue(args, s, book)
+    if later is not None:
+        return later
     words = list(re.finditer(r"\S+", s))
     if words and not is_cjk(s[0]):
         # a name is read from the words before the first date or number
@@ -98,6 +101,21 @@ def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, 
     while cut > 0 and s[cut - 1] in _TRAILING:
         cut -= 1
     return args[:cut], args[first:].strip()
+
+
+_GLUE = re.compile(r"^(?:from|at|with|for|to|by|on|of|the|our|客户|和|跟|与|给|在)$", re.IGNORECASE)
+
+
+def _after_glue(args: str, s: str, book: NameBook) -> tuple[str, str] | None:
+    """``payment from Initech came in``: a name after words that only lead to it."""
+    hits = book.find(args)
+    if not hits or len({h.key for h in hits if h.start == hits[0].start}) > 1:
+        return None
+    hit = hits[0]
+    before = s[: hit.start].strip(" ,，:：")
+    if not before or not all(_GLUE.match(w) for w in before.split()):
+        return None
+    return args[hit.start : hit.end], _after(args, hit.end)
 
 
 def _after(args: str, end: int) -> str:
