@@ -4,6 +4,12 @@
     /invoice Acme limit 2m                       /应收 华夏重工 额度 200万
     /invoice Acme                                (receivables)
     /paid Acme 300k [#12] [yesterday]            /回款 华夏重工 30万
+    /paid Blue Harbor 1.2m yesterday #INV-001    回款 宁波港航 上周五 USD 52,000
+
+The words after the account come in any order: the amount (``half a million``, ``35万美元``),
+a date (a payment's in the past, a due date ahead), an invoice (kam's ``#12`` or the
+finance system's ``#INV-001``) and the rest, kept as the note as typed.  Two amounts are
+asked about; two dates, or a payment received in the future, are refused.
 
 A payment goes to the invoice named first, then to the other open ones
 (``domain.health.allocate``); what is left stays as a credit for the next invoice.
@@ -83,13 +89,18 @@ def _money_or_refuse(text: str, pctx: ParseContext, cmd: str, account: str) -> t
 # kept as typed.  Two amounts or two dates are asked about or refused, never guessed.
 
 
+# a document number (INV-001, FP20260901-0001, 12) — not an amount (300k, 50万)
+_REF_BODY = (
+    r"(?P<ref>[a-z]+-?[0-9][a-z0-9-]*|[0-9][a-z0-9]*-[a-z0-9-]+"
+    r"|[0-9]{1,9}(?![0-9]|[.,][0-9]|\s*(?:[kmbw](?![a-z])|mil|grand|million|[万千亿元块])))(?![a-z0-9])"
+)
 _INVOICE_REF = re.compile(
     r"(?:#\s*|(?<![a-z])(?:invoice|inv)(?:\s*(?:no\.?|number))?\s*[#:：]?\s*"
-    r"|(?:发票|应收)(?:号码?)?\s*[#:：]?\s*)(?P<ref>[a-z]*-?\d[\w-]*)"
-    r"|(?<![\w-])(?P<doc>(?:INV|FP|KAM)-?\d[\w-]*)",
-    re.IGNORECASE,
+    rf"|(?:发票|应收)(?:号码?)?\s*[#:：]?\s*){_REF_BODY}"
+    r"|(?<![a-z0-9-])(?P<doc>(?:inv|fp|kam)-?[0-9][a-z0-9-]*)(?![a-z0-9])",
+    re.IGNORECASE | re.ASCII,
 )
-_NEGATIVE = re.compile(r"(?:^|(?<=\s))[-−]\s*[$¥€£]?\d|负\s*\d")
+_NEGATIVE = re.compile(r"(?:^|(?<=\s))[-−][$¥€£]?\d|负\s*\d")
 _FILLER = re.compile(
     r"(?:\b(?:finally|just|has|have|had|paid|pays|received|in|payment|came|arrived|us)\b"
     r"|已经?|终于|收到|到账|回款|收款|付款|打款|付了|了|[\s,.;:!，。；：！、-])*",
@@ -100,6 +111,7 @@ _DUE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _DUE_BEFORE = re.compile(_DUE_WORDS.pattern + "$", re.IGNORECASE)
+_EMPTY_BRACKETS = re.compile(r"[(（\[【]\s*[)）\]】]")
 _UNREAD = re.compile(r"[\d十百千万亿]")
 
 
@@ -156,7 +168,7 @@ class _Line:
         if self.loose and self.taken:
             first = min(a for a, _ in self.taken)
             head = self.text[:first].strip()
-            if head and len(head) > len(self.name) and len(head.split()) <= MAX_NAME_WORDS:
+            if head and head != self.name and len(head.split()) <= MAX_NAME_WORDS:
                 self.name, self.body = head.strip(" ,，:：;；"), first
         self.start = self.body
         return self.name
@@ -176,7 +188,8 @@ class _Line:
                 out = join_text(out, self.raw[pos:a])
             pos = max(pos, b)
         out = join_text(out, self.raw[pos:])
-        return out.strip(" ,，;；、:：")
+        out = _EMPTY_BRACKETS.sub("", out)  # "300k (300,000) via wire": the () is empty now
+        return " ".join(out.split()).strip(" ,，;；、:：")
 
 
 def _quoted(account: str) -> str:
@@ -230,6 +243,8 @@ def _claim_amount(line: _Line, pctx: ParseContext, cmd: str, example_key: str) -
         if _UNREAD.search(left):
             raise ParseError(_("unread_amount", lang, text=left, example=example))
         raise ParseError(_("no_amount", lang, cmd=cmd, account=account))
+    if len({h.money for h in hits}) == 1:
+        hits = hits[:1]  # "300k (300,000)": one amount, said twice
     if len(hits) > 1:
         choices = []
         for hit in hits[:5]:

@@ -1,14 +1,17 @@
 """Amounts of money as people type them in chat.
 
     parse_money(text, *, default_currency="CNY") -> Money    (raises ParseError)
+    find_amounts(text, *, default_currency, taken, plain=False) -> [MoneyHit(start, end, money)]
     find_money(text) -> (Money | None, rest)
     format_money(money, lang="en", *, compact=True) -> str
 
 Understood: ``1.2m``, ``300k``, ``1,200,000``, ``¥1.2M``, ``￥300万``, ``120万``,
 ``1.5亿``, ``3千``, ``120w`` (万), ``USD 20k``, ``$20,000``, ``20k USD``, ``€5k``,
-``RMB 1m``, ``CNY 2,000``, ``1.2 million``, ``一百二十万``, ``两百万``, ``50万元``,
-``2万美元``.  Currencies: ``¥ ￥ RMB CNY 元 块 人民币`` → CNY, ``$ US$ USD 美元 美金``
-→ USD, ``€ EUR 欧元``, ``£ GBP 英镑``, ``HK$ HKD 港币 港元``, ``JP¥ JPY 日元``.
+``RMB 1m``, ``CNY 2,000``, ``1.2 million``, ``1.2 mil``, ``350 grand``, ``two hundred
+k``, ``half a million``, ``一百二十万``, ``两百万``, ``2.5百万``, ``1千万``, ``一万五`` and
+``3万5`` (15,000 and 35,000), ``50万元``, ``2万美元``.  Currencies: ``¥ ￥ RMB CNY 元 块
+人民币`` → CNY, ``$ US$ USD dollars bucks 美元 美金 美刀`` → USD, ``€ EUR 欧元``, ``£ GBP
+英镑``, ``HK$ HKD 港币 港元``, ``JP¥ JPY 日元``, ``A$ AUD``, ``S$ SGD``, ``C$ CAD``.
 Amounts are exact ``Decimal`` values built from the digits, never via float.
 Zero is allowed, negative amounts are not.
 
@@ -79,6 +82,8 @@ _CURRENCY_WORDS = {
     "nt$": "TWD",
     "jp¥": "JPY",
     "cn¥": "CNY",
+    "rmb¥": "CNY",
+    "cny¥": "CNY",
     "rmb": "CNY",
     "cny": "CNY",
     "usd": "USD",
@@ -241,11 +246,12 @@ _SEARCH = re.compile(
 # what follows a number that counts things or gives a share, rather than money
 _COUNT_AFTER = re.compile(
     r"\s*(?:[%‰]|个点|个|人|位|名|台|套|件|份|次|家|户|张|条|只|瓶|箱|吨|公斤|斤|千克|平米|平方|米"
-    r"|岁|辆|款|批|部|本|页|成|倍|折|楼|层|栋|间|届|轮|遍|趟|所|支|把|度|[x×]\b"
+    r"|岁|辆|款|批|部|本|页|成|倍|折|楼|层|栋|间|届|轮|遍|趟|所|支|把|度|笔|张发票|[x×]\b"
     r"|(?:people|persons?|ppl|guys|users?|seats?|units?|licen[cs]es?|pcs|pieces?|employees|staff"
     r"|heads?|visitors|downloads|customers|clients|accounts|orders|items|boxes|tons?|tonnes?|kg"
     r"|km|percent|pct|times|calls|meetings|visits|emails|skus?|devices|machines|sites|stores"
-    r"|trucks|cars|vehicles|rooms|pallets|containers|sqm)\b)",
+    r"|trucks|cars|vehicles|rooms|pallets|containers|sqm|invoices|payments|instal+ments|batches"
+    r"|milestones|phases)\b)",
     re.IGNORECASE,
 )
 # what follows a plain number that tells a time, a date or a duration (3点, 4 pm, 5月, 3 days)
@@ -501,8 +507,9 @@ def find_amounts(
             if (
                 _ID_BEFORE.search(s, max(0, start - 12), start)
                 or len((num or "").replace(".", "")) >= 9
+                or (num and len(num) == 4 and "2010" <= num <= "2039")
             ):
-                continue  # #12, 13812345678
+                continue  # #12, 13812345678, 2027 (a year)
             if not _money_context(s, start, end):
                 if not plain:
                     continue

@@ -61,6 +61,8 @@ def payments(engine) -> list[tuple]:
         ("alice", "/payment Acme yesterday 1.2 mil wire from HQ",
          ("Acme", D("1200000"), "CNY", YESTERDAY, "wire from HQ")),
         ("alice", "/paid Blue Harbor finally paid 300k", ("Blue Harbor", D("300000"), "CNY", TODAY, "")),
+        ("alice", "/paid Acme 300k (300,000) via wire", ("Acme", D("300000"), "CNY", TODAY, "via wire")),
+        ("alice", "/paid Acme 5000 for 2 invoices", ("Acme", D("5000"), "CNY", TODAY, "for 2 invoices")),
         ("alice", "/paid Acme 300k for the Q3 licences, 5 people",
          ("Acme", D("300000"), "CNY", TODAY, "for the Q3 licences, 5 people")),
     ],

@@ -72,6 +72,7 @@ WORDS = [
     ("€5k", money("5000", "EUR")),
     ("S$80k", money("80000", "SGD")),
     ("50 bucks", money("50", "USD")),
+    ("CNY¥5000", money("5000")),
     ("１２０万", money("1200000")),  # full-width digits
 ]
 
@@ -176,6 +177,8 @@ def test_plain_takes_bare_numbers_only_when_nothing_else_is_money() -> None:
     assert found("30w", plain=True) == [("30w", money("300000"))]
     assert found("300k batch 2", plain=True) == [("300k", money("300000"))]
     assert found("5000 batch 2", plain=True) == [("5000", money("5000")), ("2", money("2"))]
+    assert found("renewal 2027", plain=True) == []  # a year
+    assert found("2000", plain=True) == [("2000", money("2000"))]
     assert [h.bare for h in find_amounts("5000", plain=True)] == [True]
     assert find_amounts("5000") == []
 
