@@ -393,6 +393,9 @@ def _add_invoice(ctx: Context, account: Account, cmd: InvoiceCommand) -> Reply:
         )  # fmt: skip
     if cmd.note:
         reply.fields.append(Field(_("note_field", lang), cmd.note))
+    if due_on < today:  # an invoice entered late: say so, never quietly
+        reply.lines.append(_("due_past", lang, due=fmt_day(due_on, lang)))
+        reply.severity = Severity.warning
     if credit_used:
         reply.lines.append(
             _("credit_applied", lang, amount=fmt_money(credit_used, invoice.currency, lang))

@@ -182,7 +182,10 @@ def test_invoice_reply_echoes_the_due_phrase_and_two_dates_are_refused(engine):
     assert refused.severity is Severity.error and "Two dates in one line" in text(refused)
     both = chat.say("alice", "/invoice Acme 500k net 30 due friday")
     assert both.severity is Severity.error and "give one" in text(both)
+    late = chat.say("alice", "/invoice Acme 80k due 2026-10-31")
+    assert late.severity is Severity.warning
+    assert "Due 2026-10-31, already past: recorded as overdue." in text(late)
     asked = chat.say("alice", "/invoice Acme 500k 300k")
     assert asked.title == "Which amount?"
     with unit_of_work(engine, write=False) as s:
-        assert len(s.exec(select(Invoice)).all()) == 1
+        assert len(s.exec(select(Invoice)).all()) == 2
