@@ -7,6 +7,8 @@ import time
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from domain.errors import ParseError
 from handlers.parsing.dates import find_dates
@@ -240,3 +242,31 @@ def test_fast() -> None:
         find_amounts(text)
     per_call = (time.process_time() - began) / n
     assert per_call < 0.001  # well under 0.2 ms on a quiet machine; loose for CI
+
+
+_PIECES = [
+    "1.2m", "300k", "¥", "$", "USD", "万", "亿", "千", "百", "1,200,000", "1,2,3", "一百二十万",
+    "两", "五", "十", "-", "元", "块", "HK$", "€", "1.2.3", "2w", "half", "a", "million", "grand",
+    "two", "hundred", "k", "3", "个人", "%", "点", "上周五", "#", "INV-", "到", "多", "Q", " ",
+    "，", "：", "预算", "budget", "people", "12/8", "2026", "0", "５", "美元", "人民币",
+]  # fmt: skip
+
+
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=3)), max_size=12).map("".join),
+    st.booleans(),
+    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 8)), max_size=2),
+)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_find_amounts_properties(text: str, plain: bool, taken_raw) -> None:
+    """Never raises; spans in order, inside the text, apart from each other and from
+    ``taken``; each span read alone is the same amount."""
+    taken = [(a, a + n) for a, n in taken_raw]
+    hits = find_amounts(text, plain=plain, taken=taken)
+    last = 0
+    for hit in hits:
+        assert last <= hit.start < hit.end <= len(text)
+        assert not any(hit.start < b and a < hit.end for a, b in taken)
+        assert hit.money.amount >= 0
+        assert parse_money(text[hit.start : hit.end]) == hit.money
+        last = hit.end
