@@ -204,6 +204,10 @@ _PREFIXES += ["人民币", "美元", "美金", "港币"]
 _SUFFIXES = [w for w in _CURRENCY_WORDS if w[-1] not in "$¥€£"]
 _CODES = r"(?:usd|rmb|cny|eur|gbp|hkd|jpy|aud|sgd|cad|chf|twd|krw)"
 _CN_NUM = "零〇一二两三四五六七八九十百千"
+# the financial ("capital") numerals of invoices and contracts: 人民币伍拾万元整
+_CN_CAPITALS = str.maketrans(
+    "壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億兩", "一二二三三四五六六七八九十百千万亿两"
+)
 
 _PREFIX = rf"(?P<pre>{_alt(_PREFIXES)})"
 _NUMBER = (
@@ -220,8 +224,11 @@ _MULT = (
     r"(?P<mult>万亿|千亿|百亿|十亿|百万|千万|亿|万|千|百|thousand|million|billion|grand|mill|mil"
     r"|mio|mln|mm|mn|bn|[kmbw])(?![a-z])"
 )
-_TAIL = rf"(?P<tail>(?<=[万亿千])(?:\d{{1,4}}(?![\d.])(?:千万|百万|千|百)?|[{_CN_NUM}]+万?))?"
-_SUFFIX = rf"(?P<suf>{_alt(_SUFFIXES)})(?![a-z])(?<!{_CODES}(?=\s*\d))"
+_TAIL = rf"(?P<tail>(?<=[万亿千])零?(?:\d{{1,4}}(?![\d.])(?:千万|百万|千|百)?|[{_CN_NUM}]+万?))?"
+_SUFFIX = (
+    rf"(?P<suf>(?:{_alt(_SUFFIXES)})(?![a-z])(?<!{_CODES}(?=\s*\d))"
+    r"|(?<=[\dkmbw万千亿])[$€£¥](?!\s*[\d.]))"  # 700K€, 50k$ (a symbol after, touching)
+)
 _TOKEN = (
     rf"(?:{_PREFIX}\s*)?(?:(?P<neg>[-−]|负)\s*)?{_NUMBER}"
     rf"(?:\s*{_MULT}{_TAIL})?(?:\s*{_SUFFIX})?"
@@ -269,8 +276,9 @@ _ID_BEFORE = re.compile(
 )
 # words that make a bare number (500000) or a 万 written as w (30w) money in free text
 _MONEY_BEFORE = re.compile(
-    r"(?:预算|金额|合同额|合同金额|合同|报价|总价|价格|价款|标的|成交额|成交价|订单额|回款|付款"
-    r"|收款|营收|收入|销售额|费用|单价|\bbudget|\bdeal|\bworth|\bvalued?(?:\s+at)?|\bpriced?(?:\s+at)?"
+    r"(?:预算|金额|合同额|合同金额|合同|报价|总价|总额|价格|价款|标的|成交额|成交价|订单额|回款|付款"
+    r"|收款|营收|收入|销售额|费用|单价|月费|年费|服务费|尾款|首付款?|定金|订金|押金|预付款|货款|余款"
+    r"|欠款|应收|\bdeposit|\bbalance|\btotal|\bowe[sd]?|\boutstanding|\bbudget|\bdeal|\bworth|\bvalued?(?:\s+at)?|\bpriced?(?:\s+at)?"
     r"|\bquoted?|\bamount|\bpaid|\bpayment|\brevenue|\bcost|\bfee)"
     r"\s*(?:[:：=]|\bis\b|\bof\b|\bat\b|\bwas\b|为|是|共|总共|约|大约|大概)?"
     r"\s*(?:about|around|approx\.?|roughly|~|约|大约|大概)?\s*$",
@@ -349,8 +357,17 @@ def _cn_number(text: str) -> Decimal | None:
         if w is None or None in digits:
             return None
         return Decimal(f"{w}.{''.join(map(str, digits))}")
+    if len(text) >= 3 and text[-2] in _CN_UNIT and text[-1] in _CN_DIGIT and "零" not in text:
+        head = cn_to_int(text[:-1])  # 四千五 = 4,500 and 一百五 = 150, as people say them
+        if head is None:
+            return None
+        return Decimal(head + _CN_DIGIT[text[-1]] * _CN_UNIT[text[-2]] // 10)
     n = cn_to_int(text)
     return None if n is None else Decimal(n)
+
+
+_CN_DIGIT = {ch: i for i, ch in enumerate("一二三四五六七八九", 1)} | {"两": 2}
+_CN_UNIT = {"百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
 
 
 def _amount(m: re.Match[str], *, tail: bool = True) -> Decimal:
@@ -371,6 +388,8 @@ def _amount(m: re.Match[str], *, tail: bool = True) -> Decimal:
         value *= _MULTIPLIERS[mult]
         extra = m.group("tail")
         if extra and tail:
+            zero = extra.startswith("零") and len(extra) > 1
+            extra = extra[1:] if zero else extra  # 10万零5千
             unit = next((u for u in ("千万", "百万", "千", "百") if extra.endswith(u)), None)
             if unit and extra[0].isdigit():
                 n: int | None = int(extra[: -len(unit)]) * _MULTIPLIERS[unit]
@@ -378,7 +397,7 @@ def _amount(m: re.Match[str], *, tail: bool = True) -> Decimal:
                 n = cn_to_int(extra)
             if n is None:
                 raise ParseError("cannot read the number", number=extra)
-            if unit is None and len(extra) == 1 and mult in _TAIL_UNIT:
+            if unit is None and not zero and len(extra) == 1 and mult in _TAIL_UNIT:
                 n *= _TAIL_UNIT[mult]  # 3万5
             elif n >= _MULTIPLIERS[mult]:
                 raise ParseError("cannot read the number", number=m.group(0))
@@ -407,7 +426,7 @@ def parse_money(text: str, *, default_currency: str = "CNY") -> Money:
     ``1,2,3``), vague ones (``100多万``), number words without a magnitude or currency
     (``two``) and anything above 10^15.
     """
-    s = normalize(text)
+    s = normalize(text).translate(_CN_CAPITALS)
     m = _FULL.fullmatch(s)
     if m is None:
         raise ParseError("not an amount of money", text=text)
@@ -435,7 +454,7 @@ class _FoldTable(dict[int, str]):
     """``str.translate`` table doing ``fold`` one character at a time, filled as it goes."""
 
     def __missing__(self, code: int) -> str:
-        self[code] = folded = fold(chr(code))
+        self[code] = folded = fold(chr(code)).translate(_CN_CAPITALS)
         return folded
 
 

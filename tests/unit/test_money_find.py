@@ -55,6 +55,13 @@ WORDS = [
     ("1亿2千万", money("120000000")),
     ("三点五万", money("35000")),
     ("八百块", money("800")),
+    ("四千五块", money("4500")),
+    ("一百五十万", money("1500000")),
+    ("10万零5千", money("105000")),
+    ("1万零5百", money("10500")),
+    ("人民币伍拾万元", money("500000")),  # the capitals of invoices
+    ("700K€", money("700000", "EUR")),
+    ("50k$", money("50000", "USD")),
     ("35万美元", money("350000", "USD")),
     ("US$2M", money("2000000", "USD")),
     ("USD 52,000", money("52000", "USD")),
@@ -110,6 +117,8 @@ def test_amount_words_inside_free_text_keep_their_exact_span(text: str, expected
         ("约50万", "50万", money("500000")),
         ("~300k", "300k", money("300000")),
         ("50万年费", "50万", money("500000")),
+        ("月费 3000", "3000", money("3000")),
+        ("尾款 120000 下月付", "120000", money("120000")),
         ("paid 300k to 5 people", "300k", money("300000")),
     ],
 )
