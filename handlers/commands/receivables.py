@@ -101,9 +101,12 @@ _INVOICE_REF = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _NEGATIVE = re.compile(r"(?:^|(?<=\s))[-−][$¥€£]?\d|负\s*\d")
+# words that only say a payment came in or an invoice went out: no note when that is all
 _FILLER = re.compile(
-    r"(?:\b(?:finally|just|has|have|had|paid|pays|received|in|payment|came|arrived|us)\b"
-    r"|已经?|终于|收到|到账|回款|收款|付款|打款|付了|了|[\s,.;:!，。；：！、-])*",
+    r"(?:\b(?:finally|just|has|have|had|paid|pays|pay|received|in|payment|came|arrived|us|we"
+    r"|invoiced|sent|issued|raised|an?|invoice|for|to|be|will)\b"
+    r"|已经?|终于|收到|到账|回款|收款|付款|打款|支付|付了|付|开了|开具|开|发票|票|给|了|的|要|会|将"
+    r"|[\s,.;:!，。；：！、-])*",
     re.IGNORECASE,
 )
 _DUE_WORDS = re.compile(
@@ -331,6 +334,8 @@ def parse_invoice(args: str, pctx: ParseContext) -> InvoiceCommand:
             raise ParseError(_("terms_and_due", lang, terms=terms_typed, due=due_typed))
         cmd.due_on, cmd.due_typed = due.when.date(), line.typed(due.start, due.end)
     note = _DUE_WORDS.sub("", line.note()).strip(" ,，;；")
+    if _FILLER.fullmatch(note):
+        note = ""  # "开了发票", "invoiced": the invoice itself, not a note
     cmd.note = _check_length(note, MAX_NOTE, lang)
     return cmd
 
