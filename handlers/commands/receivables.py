@@ -217,7 +217,16 @@ def _claim_ref(line: _Line, lang: str) -> tuple[int | None, str | None]:
 
 
 def _claim_date(line: _Line, pctx: ParseContext, prefer: Prefer, example: str) -> DateHit | None:
-    dates = find_dates(line.masked(), now=pctx.now, prefer=prefer)
+    text = line.masked()
+    dates = find_dates(text, now=pctx.now, prefer=prefer)
+    # a date may not start inside an amount with a currency or separators (the 000 of
+    # "USD 52,000 yesterday"): read the dates again with those amounts set aside
+    amounts = [(h.start, h.end) for h in find_amounts(text) if not h.bare]
+    if any(a < d.start < b for d in dates for a, b in amounts):
+        chars = list(text)
+        for a, b in amounts:
+            chars[a:b] = " " * (b - a)
+        dates = find_dates("".join(chars), now=pctx.now, prefer=prefer)
     if len(dates) > 1:
         a, b = (line.typed(d.start, d.end) for d in dates[:2])
         raise ParseError(_("two_dates", pctx.lang, a=a, b=b, example=example))
@@ -293,6 +302,8 @@ class InvoiceCommand(BaseModel):
     clear_limit: bool = False
     amount_typed: str = ""
     due_typed: str = ""
+    issued_on: date | None = None
+    issued_typed: str = ""
 
     @property
     def sets_limit(self) -> bool:
@@ -327,7 +338,10 @@ def parse_invoice(args: str, pctx: ParseContext) -> InvoiceCommand:
     money, cmd.amount_typed = _claim_amount(line, pctx, _("invoice_word", lang), "invoice_example")
     cmd.account = line.name
     cmd.amount, cmd.currency = money.amount, money.currency
-    if due is not None:
+    if due is not None and _issue_date(line, due, pctx):
+        # "invoiced Acme 1.2m today, net 45": the day it was issued, due after the terms
+        cmd.issued_on, cmd.issued_typed = due.when.date(), line.typed(due.start, due.end)
+    elif due is not None:
         if cmd.terms_days is not None:
             terms_typed = line.typed(*terms.span()) if terms else ""
             due_typed = line.typed(due.start, due.end)
@@ -338,6 +352,25 @@ def parse_invoice(args: str, pctx: ParseContext) -> InvoiceCommand:
         note = ""  # "开了发票", "invoiced": the invoice itself, not a note
     cmd.note = _check_length(note, MAX_NOTE, lang)
     return cmd
+
+
+_DUE_MARK = re.compile(
+    r"^(?:due|by|before|until|till|no\s+later|deadline|payable|截止|截至|最晚|最迟|到期|在)"
+    r"|(?:前|之前|以前)$",
+    re.IGNORECASE,
+)
+_DUE_AFTER = re.compile(r"\s*(?:到期|前|之前|due\b)", re.IGNORECASE)
+
+
+def _issue_date(line: _Line, hit: DateHit, pctx: ParseContext) -> bool:
+    """Is the date of an /invoice line the day it was issued (today or before, said
+    without due/by/到期/前), rather than the day it is due?"""
+    if hit.when.date() > pctx.now.date():
+        return False
+    typed = line.text[hit.start : hit.end].strip()
+    if _DUE_MARK.search(typed) or _DUE_BEFORE.search(line.text, line.start, hit.start):
+        return False
+    return _DUE_AFTER.match(line.text, hit.end) is None
 
 
 @command(
@@ -365,12 +398,13 @@ def _add_invoice(ctx: Context, account: Account, cmd: InvoiceCommand) -> Reply:
     lang, today = ctx.lang, ctx.now.date()
     policy = policy_of(ctx.settings)
     default_terms = cmd.due_on is None and cmd.terms_days is None
-    due_on = cmd.due_on or today + timedelta(days=cmd.terms_days or policy.payment_terms_days)
+    issued = cmd.issued_on or today
+    due_on = cmd.due_on or issued + timedelta(days=cmd.terms_days or policy.payment_terms_days)
     invoice = Invoice(
         account_id=account.id,
         amount=cmd.amount,
         currency=cmd.currency,
-        issued_on=min(today, due_on),
+        issued_on=min(issued, due_on),
         due_on=due_on,
         note=cmd.note,
         created_by_id=ctx.actor.id,
@@ -391,6 +425,9 @@ def _add_invoice(ctx: Context, account: Account, cmd: InvoiceCommand) -> Reply:
     )  # fmt: skip
     if default_terms:
         reply.lines.append(_("default_terms", lang, days=policy.payment_terms_days))
+    if cmd.issued_typed:
+        value = _("as_typed", lang, value=fmt_day(issued, lang), typed=cmd.issued_typed)
+        reply.fields.append(Field(_("issued_field", lang), value))
     if cmd.due_typed:
         reply.fields.append(
             Field(_("due_field", lang), _("as_typed", lang, value=fmt_day(due_on, lang),

@@ -230,7 +230,7 @@ _SUFFIX = (
     r"|(?<=[\dkmbw万千亿])[$€£¥](?!\s*[\d.]))"  # 700K€, 50k$ (a symbol after, touching)
 )
 _TOKEN = (
-    rf"(?:{_PREFIX}\s*)?(?:(?P<neg>[-−]|负)\s*)?{_NUMBER}"
+    rf"(?:{_PREFIX}\s*)?(?:(?P<neg>[-−](?=[\d.])|负)\s*)?{_NUMBER}"
     rf"(?:\s*{_MULT}{_TAIL})?(?:\s*{_SUFFIX})?"
 )
 _FULL = re.compile(_TOKEN, re.IGNORECASE)
