@@ -103,7 +103,7 @@ _INVOICE_REF = re.compile(
 _NEGATIVE = re.compile(r"(?:^|(?<=\s))[-−][$¥€£]?\d|负\s*\d")
 # words that only say a payment came in or an invoice went out: no note when that is all
 _FILLER = re.compile(
-    r"(?:\b(?:finally|just|has|have|had|paid|pays|pay|received|in|payment|came|arrived|us|we"
+    r"(?:\b(?:finally|just|has|have|had|paid|pays|pay|received|in|payment|came|arrived|us|we|from"
     r"|invoiced|sent|issued|raised|an?|invoice|for|to|be|will)\b"
     r"|已经?|终于|收到|到账|回款|收款|付款|打款|支付|付了|付|开了|开具|开|发票|票|给|了|的|要|会|将"
     r"|[\s,.;:!，。；：！、-])*",
@@ -150,6 +150,7 @@ class _Line:
         # (``Blue Harbr 300k``, ``宁波港航上周五USD52,000``); see ``settle_account``
         self.loose = not quoted and name.casefold() not in pctx.known_accounts([name])
         self.start = 0 if self.loose else self.body
+        self.pctx = pctx
 
     def take(self, start: int, end: int) -> None:
         self.taken.append((start, end))
@@ -166,19 +167,40 @@ class _Line:
         return self.raw[start:end]
 
     def settle_account(self) -> str:
-        """The account: as split, or — for a name not known — the words up to the first
-        claimed span (so they are the name, not the note)."""
+        """The account: as split, or — for a name not known — a known name among the words
+        before the first claimed span (``payment from Initech came in, USD 80,000``), else
+        all of those words (``Blue Harbr 300k``), so they are the name, not the note."""
         if self.loose and self.taken:
             first = min(a for a, _ in self.taken)
-            head = self.text[:first].strip()
-            if head and head != self.name and len(head.split()) <= MAX_NAME_WORDS:
-                self.name, self.body = head.strip(" ,，:：;；"), first
+            head = self.text[:first].rstrip(" ,，:：;；")
+            inner = self._known_inside(head)
+            if inner is not None:
+                a, b = inner
+                self.name, self.body = self.text[a:b], 0
+                self.taken.append((a, b))
+            elif head and head != self.name and len(head.split()) <= MAX_NAME_WORDS:
+                self.name, self.body = head.strip(), first
         self.start = self.body
         return self.name
 
+    def _known_inside(self, head: str) -> tuple[int, int] | None:
+        """The span of the longest known account name made of whole words of ``head``."""
+        words = [(m.start(), m.end()) for m in re.finditer(r"[^\s,，:：;；]+", head)]
+        if len(words) < 2 or len(words) > 2 * MAX_NAME_WORDS:
+            return None
+        spans = [
+            (words[i][0], words[j][1])
+            for i in range(len(words))
+            for j in range(i, min(len(words), i + MAX_NAME_WORDS))
+        ]
+        known = self.pctx.known_accounts([head[a:b] for a, b in spans])
+        found = [(a, b) for a, b in spans if head[a:b].casefold() in known]
+        return max(found, key=lambda span: span[1] - span[0]) if found else None
+
     def rest(self, *, without: list[tuple[int, int]]) -> str:
-        """The words after the account as typed, minus ``without``."""
-        return self._cut(self.body, sorted(without))
+        """The words after the account as typed, minus ``without`` (and the account)."""
+        name = [t for t in self.taken if self.text[t[0] : t[1]] == self.name]
+        return self._cut(self.body, sorted([*without, *name]))
 
     def note(self) -> str:
         """What no reader claimed, as typed."""

@@ -52,6 +52,8 @@ def payments(engine) -> list[tuple]:
         ("wang", "收款 华夏重工 50万 昨天", ("华夏重工", D("500000"), "CNY", YESTERDAY, "")),
         ("wang", "回款 华夏重工 USD 52,000 yesterday", ("华夏重工", D("52000"), "USD", YESTERDAY, "")),
         ("alice", "/paid Acme today - half a million", ("Acme", D("500000"), "CNY", TODAY, "")),
+        ("alice", "/payment from Blue Harbor came in, USD 80,000",
+         ("Blue Harbor", D("80000"), "USD", TODAY, "")),
         ("wang", "/回款 华夏重工 昨天 一百二十万", ("华夏重工", D("1200000"), "CNY", YESTERDAY, "")),
         ("wang", "/回款 华夏重工 3万5 上周五", ("华夏重工", D("35000"), "CNY", LAST_FRIDAY, "")),
         ("wang", "/回款 华夏重工 35万美元", ("华夏重工", D("350000"), "USD", TODAY, "")),
