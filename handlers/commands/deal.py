@@ -25,10 +25,11 @@ from domain.errors import Ambiguous, InvalidInput, NotFound
 from domain.models import Account, Deal, DealStage, DealStageChange, User
 from domain.policy import Policy
 from handlers.auth import require_read, require_write
+from handlers.clarify import Choice, Choose
 from handlers.context import Context
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
-from handlers.parsing.deals import DealCommand, parse_deal
+from handlers.parsing.deals import SURE, DealCommand, match_deal, parse_deal
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day, fmt_money, label
@@ -53,19 +54,94 @@ _ = Catalog("deal")
 )
 def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
     account = resolve_account(ctx, cmd.account)
-    if cmd.deal is None and not cmd.changes:
+    if cmd.deal is None and not cmd.changes and cmd.note is None:
         require_read(ctx.session, ctx.actor, account, ctx.lang)
         return _list(ctx, account)
     require_write(ctx.session, ctx.actor, account, ctx.lang)
+    _check_close_date(ctx, cmd)
     if cmd.deal is None:
         deal = _only_open_deal(ctx, account)
-    else:
+    elif cmd.new:
         deal = deal_repo.by_name(ctx.session, account.id, cmd.deal)
+        if deal is not None:
+            raise InvalidInput(
+                _("exists", ctx.lang, deal=deal.name, account=account.name, clauses=cmd.clauses)
+            )
+    else:
+        deal = _find(ctx, account, cmd)
     if deal is None:
         return _create(ctx, account, cmd)
     if not cmd.changes:
-        return _deal_reply(ctx, account, deal, f"{deal.name} · {account.name}")
+        reply = _deal_reply(ctx, account, deal, f"{deal.name} · {account.name}")
+        if cmd.note:
+            reply.lines.append(_("note_not_kept", ctx.lang, note=cmd.note, account=account.name))
+        return reply
     return _update(ctx, account, deal, cmd)
+
+
+def _check_close_date(ctx: Context, cmd: DealCommand) -> None:
+    """A close date already past is refused for a deal still open: kam stores no guess."""
+    if cmd.close_date is None or cmd.close_date >= ctx.now.date():
+        return
+    if cmd.stage in (DealStage.won.value, DealStage.lost.value):
+        return  # when it closed
+    raise InvalidInput(
+        _("close_in_past", ctx.lang, date=fmt_day(cmd.close_date, ctx.lang), account=cmd.account)
+    )
+
+
+def _message(account: Account, name: str, clauses: str, *, new: bool = False) -> str:
+    """The message that does it, as the person would type it (a choice's text)."""
+    head = f'/deal {account.name} {"new " if new else ""}"{name}"'
+    return f"{head} {clauses}".strip()
+
+
+def _find(ctx: Context, account: Account, cmd: DealCommand) -> Deal | None:
+    """The deal ``cmd.deal`` names: the same name; or one open deal it clearly means
+    (echoed); None when no deal is close (a new one is made — never for won or lost
+    alone); and otherwise the person is asked, with complete messages to answer."""
+    assert cmd.deal is not None
+    lang = ctx.lang
+    same = deal_repo.by_name(ctx.session, account.id, cmd.deal)
+    if same is not None:
+        return same
+    deals = deal_repo.of_account(ctx.session, account.id)
+    found = match_deal(cmd.deal, [(d.name, d.is_open) for d in deals])
+    sure = [deals[i] for i, kind, _score in found if kind == SURE]
+    closing = cmd.stage in (DealStage.won.value, DealStage.lost.value)
+    if len(sure) == 1:
+        deal = sure[0]
+        ctx.readings.append(_("matched", lang, deal=deal.name, typed=cmd.deal))
+        return deal
+    if found:
+        close = [deals[i] for i, _kind, _score in found[:3]]
+        choices = [
+            Choice(_("choice_update", lang, deal=d.name), _message(account, d.name, cmd.clauses))
+            for d in close
+        ]
+        if not closing and not sure:
+            choices.append(
+                Choice(
+                    _("choice_new", lang, deal=cmd.deal),
+                    _message(account, cmd.deal, cmd.clauses, new=True),
+                )
+            )
+        question = "which_deal" if sure else "update_or_new"
+        raise Choose(_(question, lang, typed=cmd.deal, account=account.name), choices)
+    if closing:
+        open_deals = [d for d in deals if d.is_open]
+        raise NotFound(
+            _(
+                "no_such_deal",
+                lang,
+                typed=cmd.deal,
+                account=account.name,
+                stage=label(cmd.stage, lang),
+                message=_message(account, cmd.deal, cmd.clauses, new=True),
+            ),
+            candidates=[f"“{d.name}”" for d in open_deals[:5]],
+        )
+    return None
 
 
 def _only_open_deal(ctx: Context, account: Account) -> Deal:
@@ -109,14 +185,19 @@ def _create(ctx: Context, account: Account, cmd: DealCommand) -> Reply:
         updated_at=now,
     )
     ctx.session.add(deal)
-    ctx.audit("create", deal, account_id=account.id, summary=f"new deal {deal.name} ({stage})")
+    summary = f"new deal {deal.name} ({stage})" + _note_summary(cmd)
+    ctx.audit("create", deal, account_id=account.id, summary=summary)
     change = DealStageChange(
         deal_id=deal.id, from_stage=None, to_stage=stage, changed_at=now, changed_by_id=ctx.actor.id
     )
     ctx.session.add(change)
     ctx.audit("create", change, account_id=account.id)
     reply = _deal_reply(
-        ctx, account, deal, _("created", ctx.lang, deal=deal.name, account=account.name)
+        ctx,
+        account,
+        deal,
+        _("created", ctx.lang, deal=deal.name, account=account.name),
+        note=cmd.note,
     )
     reply.severity = Severity.success
     if cmd.amount is None:
@@ -154,15 +235,24 @@ def _update(ctx: Context, account: Account, deal: Deal, cmd: DealCommand) -> Rep
     current = _columns(deal)
     moved = {k for k in current if current[k] != was[k]} - {"updated_at"}
     if not moved:
-        return _deal_reply(
+        reply = _deal_reply(
             ctx, account, deal, _("unchanged", lang, deal=deal.name, account=account.name)
         )
+        if cmd.note:
+            reply.lines.append(_("note_not_kept", lang, note=cmd.note, account=account.name))
+        return reply
     deal.updated_at = now
     ctx.session.add(deal)
     summary = f"deal {deal.name}: " + ", ".join(sorted(moved - {"stage_changed_at", "closed_at"}))
+    summary += _note_summary(cmd)
     ctx.audit("update", deal, before=before, account_id=account.id, summary=summary)
     if change is not None:
-        ctx.audit("create", change, account_id=account.id, summary=f"{old_stage} → {new_stage}")
+        ctx.audit(
+            "create",
+            change,
+            account_id=account.id,
+            summary=f"{old_stage} → {new_stage}" + _note_summary(cmd),
+        )
 
     if change is None:
         title_key = "updated"
@@ -180,10 +270,17 @@ def _update(ctx: Context, account: Account, deal: Deal, cmd: DealCommand) -> Rep
         deal,
         _(title_key, lang, deal=deal.name, account=account.name),
         moved_from=old_stage if change is not None else None,
+        note=cmd.note,
     )
     reply.severity = Severity.success
     _tell_owners(ctx, account, deal, created=False, moved_from=old_stage if change else None)
     return reply
+
+
+def _note_summary(cmd: DealCommand) -> str:
+    """The free words around the change, kept with it in the audit trail (a deal has no
+    notes column)."""
+    return f" — {cmd.note}" if cmd.note else ""
 
 
 def _columns(deal: Deal) -> dict[str, object]:
@@ -215,7 +312,13 @@ def next_stage(settings: Policy, stage: str) -> str | None:
 
 
 def _deal_reply(
-    ctx: Context, account: Account, deal: Deal, title: str, *, moved_from: str | None = None
+    ctx: Context,
+    account: Account,
+    deal: Deal,
+    title: str,
+    *,
+    moved_from: str | None = None,
+    note: str | None = None,
 ) -> Reply:
     lang, settings, today = ctx.lang, ctx.settings, ctx.now.date()
     reply = Reply(title=title)
@@ -237,6 +340,8 @@ def _deal_reply(
     )
     if deal.stage == DealStage.lost.value and deal.lost_reason:
         reply.fields.append(Field(_("reason", lang), deal.lost_reason))
+    if note:
+        reply.fields.append(Field(_("note", lang), note))
     if deal.stage == DealStage.won.value and not deal.amount:
         reply.lines.append(_("won_no_amount", lang))
     if deal.is_open and deal.close_date is not None and deal.close_date < today:
