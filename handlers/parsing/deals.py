@@ -162,7 +162,7 @@ _WEAK_ZH = frozenset({"方案", "谈判", "线索", "接洽", "需求", "报价"
 _STRONG_ZH = frozenset({"输单", "赢单"})  # stage labels that never occur as plain words
 # a stage verb before the stage word (absorbed into its claim): "moved to", 进入, 推进到 …
 _EN_BEFORE = re.compile(
-    r"(?<![A-Za-z'’])(?:(?:we(?:'re|’re|\s+are)|it(?:'s|’s|\s+is)|deal\s+is|deal's|is|now|currently|just)\s+)*"
+    r"(?<![A-Za-z'’])(?:(?:we(?:'re|’re|\s+are|'ve|\s+have)?|it(?:'s|’s|\s+is)|deal\s+is|deal's|is|now|currently|just|has|have)\s+)*"
     r"(?:(?:moved|move|moving|advanced|advancing|progressed|pushed|went|got|is|now|has\s+moved)"
     r"\s+(?:in)?to\s+(?:the\s+)?|(?:now\s+)?(?:in|at)\s+(?:the\s+)?|stage\s*[:=]?\s*|阶段\s*[:：]?\s*)?$",
     re.IGNORECASE,
@@ -176,15 +176,28 @@ _ZH_BEFORE = re.compile(
 _ZH_AFTER = re.compile(r"(?:阶段|环节)?(?:了|啦|中)?")
 # lost to whom: the competitor's name runs to the next clause or separator
 _LOST_TO = re.compile(
-    r"(?<![A-Za-z])lost\s+(?:it\s+|the\s+deal\s+)?to\s+(?:(?:a|the)\s+)?"
+    r"(?<![A-Za-z])(?:(?:we|we've|we\s+have|we\s+just|just|have|has)\s+)*(?P<lost>lost)\s+(?:it\s+|the\s+deal\s+)?to\s+(?:(?:a|the)\s+)?"
     r"(?:competitor|competition|rival)?\s*|(?:输给了|输给|丢给了|丢给|败给了|败给)",
     re.IGNORECASE,
 )
 
 _REASON = re.compile(
-    r"(?<![A-Za-z])(?:loss\s+reason|reason|because)\s*[:：]?|(?:输单原因|原因|理由|因为)[:：]?",
+    r"(?<![A-Za-z])(?:loss\s+reason|reason)\s*[:：]?|(?:输单原因|原因|理由)[:：]?",
     re.IGNORECASE,
 )
+# what follows "next:" / "下一步：" is a next step: kept in the note, never read as a field
+_NEXT = re.compile(
+    r"(?<![A-Za-z])(?:next\s*steps?|next|todo|to-?do|action\s*items?)\s*[:：]|(?:下一步|下步|待办|后续)\s*[:：]?",
+    re.IGNORECASE,
+)
+# a date without a close word is a close date only when it names a day of the calendar
+# or a month's part (2027-03-31, 3月31日, 月底, end of Q1), never "by Friday" or "tomorrow"
+_CALENDAR = re.compile(
+    r"\d|[月年季底初旬]|q[1-4]|quarter|month|year|eo[mqy]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
+    r"|nov|dec",
+    re.IGNORECASE,
+)
+_DUE = re.compile(r"(?:by|before|until|till|due|截止|截至|最晚|最迟)", re.IGNORECASE)
 _NEW = re.compile(
     r"^(?:new\s+deal\b|new(?=\s*[\"“「『'])|新建商机|新商机|新建)\s*[:：]?\s*", re.IGNORECASE
 )
@@ -276,11 +289,13 @@ class _Claim:
     value: object = None
     text: str = ""  # what was typed (shown in refusals)
     reason: str | None = None  # lost to Siemens
+    bare: bool = False  # a lone English word (proposal, won): a stage only as a clause
 
 
 class _Claims:
     def __init__(self) -> None:
         self.items: list[_Claim] = []
+        self.asides: list[tuple[int, int]] = []  # dates read as part of the note
 
     def free(self, start: int, end: int) -> bool:
         return all(end <= c.start or c.end <= start for c in self.items)
@@ -326,10 +341,13 @@ def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
         cmd.exact = cmd.deal is not None
         pos = name_end = min(close + 1, len(s))
 
-    # reason … to the end of the line
+    # next: … and reason … to the end of the line
     end = len(s)
-    if m := _REASON.search(low, pos):
-        reason = rest[m.end() :].strip(_TRIM)
+    tail = ""
+    if m := _NEXT.search(low, pos):
+        tail, end = rest[m.start() :].strip(), m.start()
+    if m := _REASON.search(low, pos, end):
+        reason = rest[m.end() : end].strip(_TRIM)
         if not reason:
             raise ParseError(_("empty_reason", lang))
         cmd.reason, end = reason, m.start()
@@ -348,8 +366,11 @@ def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
         raise ParseError(_("long_name", lang, n=MAX_NAME))
     cmd.clauses = rest[name_end:].strip(_TRIM + '"”」』')
 
+    _drop_stray_stage_words(low, name_end, claims)
     _apply(cmd, claims, pctx)
     _leftovers(cmd, rest, s, name_end, end, claims, pctx)
+    if tail:
+        cmd.note = f"{cmd.note}; {tail}" if cmd.note else tail
 
     if cmd.reason is not None:
         cmd.reason = cmd.reason.strip(_TRIM) or None
@@ -390,6 +411,11 @@ def _claim_dates(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: Pa
             c_start = before.start()
         if after := _CLOSE_AFTER.match(low, stop, end):
             c_stop = after.end()
+        if before is None and after is None:
+            phrase = low[start:stop].strip()
+            if not _CALENDAR.search(phrase) or _DUE.match(phrase):
+                claims.asides.append((start, stop))  # "call CFO Friday": the note's own date
+                continue
         claims.add(_Claim(c_start, c_stop, "date", day, text.strip()))
 
 
@@ -423,7 +449,8 @@ def _claim_stages(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: P
         who = s[m.end() : stop_at].strip(_TRIM)
         if not who:
             continue
-        reason = f"{s[m.start() : m.end()]}{who}".strip()
+        begin = m.start("lost") if m.group("lost") else m.start()
+        reason = f"{s[begin : m.end()]}{who}".strip()
         claims.add(_Claim(m.start(), stop_at, "stage", LOST, s[m.start() : m.end()], reason))
     for word in words:
         start = pos
@@ -451,7 +478,8 @@ def _claim_stages(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: P
                 continue  # 方案 inside 发方案给客户: a word of the note, not a stage
             if not claims.free(c_start, c_stop):
                 c_start, c_stop = i, j
-            claims.add(_Claim(c_start, c_stop, "stage", word.stage, s[i:j]))
+            bare = word.ascii and " " not in word.text and (c_start, c_stop) == (i, j)
+            claims.add(_Claim(c_start, c_stop, "stage", word.stage, s[i:j], bare=bare))
 
 
 def _check_keywords(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: ParseContext):
@@ -499,6 +527,28 @@ def _name_end(low: str, pos: int, end: int, claims: _Claims) -> int:
             if stop > pos and not low[stop - 1].isspace() and low[stop - 1].isascii():
                 stop = low.rfind(" ", pos, stop) + 1 or pos  # inside a word: from its start
     return max(stop, pos)
+
+
+def _drop_stray_stage_words(low: str, name_end: int, claims: _Claims) -> None:
+    """A lone English stage word inside free words is a word of the note: "- CFO wants a
+    new proposal" moves nothing; "1.2m proposal", "pilot - proposal" do."""
+    keep: list[_Claim] = []
+    for claim in claims.items:
+        if claim.kind == "stage" and claim.bare and claim.start >= name_end:
+            start = max([name_end, *(c.end for c in keep if c.end <= claim.start)])
+            for sep in _SEPARATOR.finditer(low, start, claim.start):
+                start = sep.end()
+            stop = min([len(low), *(c.start for c in claims.items if c.start >= claim.end)])
+            if sep := _SEPARATOR.search(low, claim.end, stop):
+                stop = sep.start()
+            words = [w.strip(_TRIM) for w in low[start : claim.start].split()]
+            in_note = _SEPARATOR.search(low, name_end, claim.start) is not None
+            if in_note and claim.value != LOST:  # "lost on price": words after are the reason
+                words += [w.strip(_TRIM) for w in low[claim.end : stop].split()]
+            if any(w and w not in _FILLERS for w in words):
+                continue
+        keep.append(claim)
+    claims.items = keep
 
 
 def _apply(cmd: DealCommand, claims: _Claims, pctx: ParseContext) -> None:
@@ -550,9 +600,14 @@ def _leftovers(
         stop = end if claim is None else min(claim.start, end)
         if stop > cursor:
             piece = rest[cursor:stop].strip(_TRIM)
-            folded = fold(piece).casefold()
-            if piece and not all(w in _FILLERS for w in folded.split()):
-                if _MONEYISH.search(folded) or is_currency_word(folded):
+            masked = list(fold(rest[cursor:stop]).casefold())
+            for a, b in claims.asides:
+                for k in range(max(a, cursor), min(b, stop)):
+                    masked[k - cursor] = " "
+            folded = "".join(masked).strip(_TRIM)
+            plain = fold(piece).casefold().split()
+            if piece and not all(w.strip(_TRIM) in _FILLERS for w in plain):
+                if _MONEYISH.search(folded) or is_currency_word(folded.strip()):
                     raise ParseError(_("bad_amount", lang, text=_word_at(piece, _MONEYISH)))
                 if _DATEISH.search(folded):
                     raise ParseError(_("bad_date", lang, text=_word_at(piece, _DATEISH)))
@@ -603,7 +658,11 @@ def _same_word(a: str, b: str) -> float:
     return score if score >= 75 else 0.0
 
 
+_STOP = frozenset({"the", "a", "an", "our", "deal", "opp", "opportunity", "商机", "的"})
+
+
 def _coverage(words: list[str], other: list[str], *, by_length: bool) -> float:
+    words = [w for w in words if w not in _STOP or w in other] or words
     if not words:
         return 0.0
     total = sum(len(w) if by_length else 1 for w in words)

@@ -321,3 +321,48 @@ def test_no_name_and_no_change_is_the_list():
     assert cmd.deal is None and not cmd.changes and cmd.note is None
     cmd = parse("Acme won")
     assert cmd.deal is None and cmd.stage == "won"
+
+
+# --- words of the note are not fields -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "note"),
+    [
+        ("Acme pilot - CFO wants a new proposal", None, "CFO wants a new proposal"),
+        (
+            "Acme pilot 1.2m proposal - lead engineer joined, NDA signed",
+            "proposal",
+            "lead engineer joined, NDA signed",
+        ),
+        ("Acme pilot 1.2m proposal CFO happy", "proposal", "CFO happy"),
+        ("Acme pilot negotiation because CFO asked", "negotiation", "because CFO asked"),
+    ],
+)
+def test_a_lone_stage_word_inside_free_words_is_part_of_the_note(text, stage, note):
+    cmd = parse(text)
+    assert (cmd.deal, cmd.stage, cmd.note) == ("pilot", stage, note)
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("Acme pilot negotiation - call CFO Friday", "call CFO Friday"),
+        ("Acme pilot negotiation - send contract by Mar 10", "send contract by Mar 10"),
+        ("Acme pilot negotiation. next: send contract by 3/10", "next: send contract by 3/10"),
+        ("华夏重工 pilot 进入谈判 下一步：3月10日前发合同", "下一步：3月10日前发合同"),
+    ],
+)
+def test_a_date_of_the_note_or_a_next_step_is_not_the_close_date(text, note):
+    cmd = parse(text, "zh" if "华" in text else "en")
+    assert (cmd.deal, cmd.stage, cmd.close_date, cmd.note) == ("pilot", "negotiation", None, note)
+
+
+def test_a_calendar_date_without_a_close_word_is_the_close_date():
+    cmd = parse("Acme pilot 800k Dec 31")
+    assert cmd.close_date == date(2026, 12, 31) and cmd.note is None
+
+
+def test_we_lost_to_keeps_the_reason_from_lost():
+    cmd = parse("Acme pilot we lost to Siemens")
+    assert (cmd.deal, cmd.stage, cmd.reason) == ("pilot", "lost", "lost to Siemens")
