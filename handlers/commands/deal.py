@@ -96,6 +96,13 @@ def _message(account: Account, name: str, clauses: str, *, new: bool = False) ->
     return f"{head} {clauses}".strip()
 
 
+def _with_extra(clauses: str, typed: str, name: str) -> str:
+    """The clauses, plus the words typed after a deal's whole name as its note:
+    ``二期扩容 客户反馈不错`` updating “二期扩容” keeps ``客户反馈不错``."""
+    extra = typed[len(name) :].strip() if typed.casefold().startswith(name.casefold()) else ""
+    return f"{clauses} - {extra}".strip(" -") if extra else clauses
+
+
 def _find(ctx: Context, account: Account, cmd: DealCommand) -> Deal | None:
     """The deal ``cmd.deal`` names: the same name; or one open deal it clearly means
     (echoed); None when no deal is close (a new one is made — never for won or lost
@@ -116,7 +123,10 @@ def _find(ctx: Context, account: Account, cmd: DealCommand) -> Deal | None:
     if found:
         close = [deals[i] for i, _kind, _score in found[:3]]
         choices = [
-            Choice(_("choice_update", lang, deal=d.name), _message(account, d.name, cmd.clauses))
+            Choice(
+                _("choice_update", lang, deal=d.name),
+                _message(account, d.name, _with_extra(cmd.clauses, cmd.deal, d.name)),
+            )
             for d in close
         ]
         if not closing and not sure:

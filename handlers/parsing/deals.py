@@ -39,7 +39,7 @@ from handlers.context import ParseContext
 from handlers.i18n import Catalog, languages
 from handlers.lookup import split_account
 from handlers.parsing.dates import find_dates, parse_date
-from handlers.parsing.money import find_amounts, is_currency_word
+from handlers.parsing.money import Money, find_amounts, is_currency_word
 from handlers.parsing.text import fold, is_cjk
 from handlers.views import label
 
@@ -163,8 +163,8 @@ _STRONG_ZH = frozenset({"输单", "赢单"})  # stage labels that never occur as
 # a stage verb before the stage word (absorbed into its claim): "moved to", 进入, 推进到 …
 _EN_BEFORE = re.compile(
     r"(?<![A-Za-z'’])(?:(?:we(?:'re|’re|\s+are|'ve|\s+have)?|it(?:'s|’s|\s+is)|deal\s+is|deal's|is|now|currently|just|has|have)\s+)*"
-    r"(?:(?:moved|move|moving|advanced|advancing|progressed|pushed|went|got|is|now|has\s+moved)"
-    r"\s+(?:in)?to\s+(?:the\s+)?|(?:now\s+)?(?:in|at)\s+(?:the\s+)?|stage\s*[:=]?\s*|阶段\s*[:：]?\s*)?$",
+    r"(?:(?:(?:moved|move|moving|advanced|advancing|progressed|pushed|went|got|is|now|has\s+moved)"
+    r"\s+)?(?:in)?to\s+(?:the\s+)?|(?:now\s+)?(?:in|at)\s+(?:the\s+)?|stage\s*[:=]?\s*|阶段\s*[:：]?\s*)?$",
     re.IGNORECASE,
 )
 _EN_AFTER = re.compile(r"(?:\s+(?:stage|phase))?(?:\s+now)?(?![A-Za-z])", re.IGNORECASE)
@@ -233,6 +233,7 @@ _MONEYISH = re.compile(
 _DATEISH = re.compile(
     r"\d{4}[-/.]\d|\d{1,2}[-/]\d{1,2}(?![\d.])|\d\s*[月号日]|[零一二两三四五六七八九十]+\s*月",
 )
+_PLAIN_AMOUNT = re.compile(r"(?<![\w.,/-])\d{5,13}(?:\.\d{1,2})?(?![\w.,/%-])")
 _CN_NUMERAL = "0123456789零〇一二两三四五六七八九十"
 _FILLERS = frozenset(
     {"now", "is", "the", "deal", "and", "at", "with", "we're", "we", "are", "it's", "its"}
@@ -429,6 +430,10 @@ def _claim_amounts(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: 
         if before := _AMOUNT_BEFORE.search(low, claims.prev_end(start, pos), start):
             start = before.start()
         claims.add(_Claim(start, stop, "amount", hit.money, text))
+    for m in _PLAIN_AMOUNT.finditer(s, pos, end):  # 1200000: a bare number that big is money
+        if claims.free(m.start(), m.end()):
+            money = Money(Decimal(m.group()), NO_CURRENCY)
+            claims.add(_Claim(m.start(), m.end(), "amount", money, m.group()))
 
 
 def _alone(low: str, i: int, j: int, claims: _Claims, pos: int, end: int) -> bool:
@@ -606,7 +611,8 @@ def _leftovers(
                     masked[k - cursor] = " "
             folded = "".join(masked).strip(_TRIM)
             plain = fold(piece).casefold().split()
-            if piece and not all(w.strip(_TRIM) in _FILLERS for w in plain):
+            wordy = any(ch.isalnum() for ch in piece)  # "🎉", "!!!" are not a note
+            if wordy and not all(w.strip(_TRIM) in _FILLERS for w in plain):
                 if _MONEYISH.search(folded) or is_currency_word(folded.strip()):
                     raise ParseError(_("bad_amount", lang, text=_word_at(piece, _MONEYISH)))
                 if _DATEISH.search(folded):

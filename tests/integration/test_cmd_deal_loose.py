@@ -137,10 +137,15 @@ def test_extra_words_after_a_deal_name_are_asked_about(engine):
     reply = Chat(engine).say("wang", "/商机 华夏重工 二期扩容 客户反馈不错 进入谈判")
     assert reply.severity is Severity.warning
     assert [a.command for a in reply.actions] == [
-        '/deal 华夏重工 "二期扩容" 进入谈判',
+        '/deal 华夏重工 "二期扩容" 进入谈判 - 客户反馈不错',
         '/deal 华夏重工 new "二期扩容 客户反馈不错" 进入谈判',
     ]
     assert _deals(engine)["二期扩容"].stage == "lead"
+    chat = Chat(engine)
+    picked = chat.say("wang", reply.actions[0].command)
+    assert picked.severity is Severity.success
+    assert _fields(picked)["备注"] == "客户反馈不错"
+    assert _deals(engine)["二期扩容"].stage == "negotiation"
 
 
 def test_a_loose_name_of_a_closed_deal_is_asked_before_reopening(engine):

@@ -366,3 +366,26 @@ def test_a_calendar_date_without_a_close_word_is_the_close_date():
 def test_we_lost_to_keeps_the_reason_from_lost():
     cmd = parse("Acme pilot we lost to Siemens")
     assert (cmd.deal, cmd.stage, cmd.reason) == ("pilot", "lost", "lost to Siemens")
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "stage", "note"),
+    [
+        ("Acme pilot 1200000 proposal", "1200000", "proposal", None),
+        ("Acme pilot proposal 1200000", "1200000", "proposal", None),
+        ("Acme pilot 1,200,000 3 sites", "1200000", None, "3 sites"),
+        ("Acme pilot to proposal", None, "proposal", None),
+        ("Acme pilot $1.2M closed won 🎉", "1200000", "won", None),
+        ("Acme pilot 1.2m, 90% likely", "1200000", None, "90% likely"),
+    ],
+)
+def test_more_ways_reps_type_it(text, amount, stage, note):
+    cmd = parse(text)
+    assert cmd.deal == "pilot"
+    assert (cmd.amount, cmd.stage, cmd.note) == (Decimal(amount) if amount else None, stage, note)
+
+
+def test_full_width_input_is_read_and_the_note_keeps_it():
+    cmd = parse("华夏重工 “二期扩容” １２０万 阶段：方案，客户：很满意", "zh")
+    assert (cmd.amount, cmd.stage) == (Decimal("1200000"), "proposal")
+    assert cmd.note == "客户：很满意"
