@@ -197,6 +197,12 @@ _CALENDAR = re.compile(
     r"|nov|dec",
     re.IGNORECASE,
 )
+# what someone writing a date writes (refused, named, when not understood)
+_DATE_TRY = re.compile(
+    r"\d|[月年号日底周]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:end|mid|early|late|next|this|eo[mqy]|q[1-4]|today|tomorrow|week|month|quarter|year|"
+    r"someday|soon|asap|tbd)\b"
+)
 _DUE = re.compile(r"(?:by|before|until|till|due|截止|截至|最晚|最迟)", re.IGNORECASE)
 _NEW = re.compile(
     r"^(?:new\s+deal\b|new(?=\s*[\"“「『'])|新建商机|新商机|新建)\s*[:：]?\s*", re.IGNORECASE
@@ -357,7 +363,7 @@ def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
     _claim_dates(s, low, pos, end, claims, pctx)
     _claim_amounts(s, low, pos, end, claims, pctx)
     _claim_stages(s, low, pos, end, claims, pctx)
-    _check_keywords(s, low, pos, end, claims, pctx)
+    _check_keywords(s, low, pos, end, claims, pctx, quoted=name_end is not None)
 
     if name_end is None:  # an unquoted name ends where the first clause begins
         name_end = _name_end(low, pos, end, claims)
@@ -487,11 +493,22 @@ def _claim_stages(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: P
             claims.add(_Claim(c_start, c_stop, "stage", word.stage, s[i:j], bare=bare))
 
 
-def _check_keywords(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: ParseContext):
-    """``stage``/``close``/``amount`` words left unclaimed: their value was not understood."""
+def _check_keywords(
+    s: str, low: str, pos: int, end: int, claims: _Claims, pctx: ParseContext, *, quoted: bool
+):
+    """``stage``/``close`` words left unclaimed: their value was not understood.  At the
+    start of an unquoted name they are the name's (“Close the loop”); in the free words
+    after a separator, ``close`` is refused only before something date-like."""
     lang, settings = pctx.lang, pctx.settings
+
+    def where(start: int) -> str:
+        if start == pos and not quoted:
+            return "name"
+        seps = (m for m in _SEPARATOR.finditer(low, pos, start) if claims.free(m.start(), m.end()))
+        return "note" if next(seps, None) is not None else "clause"
+
     for m in _STAGE_WORD.finditer(low, pos, end):
-        if not claims.free(m.start(), m.end()):
+        if not claims.free(m.start(), m.end()) or where(m.start()) != "clause":
             continue
         value = _next_words(s, m.end(), end, claims, one=True)
         if not value:
@@ -506,6 +523,9 @@ def _check_keywords(s: str, low: str, pos: int, end: int, claims: _Claims, pctx:
             continue
         if re.match(r"\s*(?:to|with|relationship|contact)\b", low[m.end() : end]):
             continue  # "close to signing", "close relationship": words of the note
+        place = where(m.start())
+        if place == "name" or (place == "note" and not _DATE_TRY.search(value.casefold())):
+            continue
         if not value:
             raise ParseError(_("no_date", lang))
         raise ParseError(_("bad_date", lang, text=value))

@@ -389,3 +389,15 @@ def test_full_width_input_is_read_and_the_note_keeps_it():
     cmd = parse("华夏重工 “二期扩容” １２０万 阶段：方案，客户：很满意", "zh")
     assert (cmd.amount, cmd.stage) == (Decimal("1200000"), "proposal")
     assert cmd.note == "客户：很满意"
+
+
+def test_close_and_stage_opening_a_name_are_the_names():
+    assert parse("Acme Close the loop project 1m").deal == "Close the loop project"
+    assert parse("Acme Stage lighting upgrade 1m").deal == "Stage lighting upgrade"
+
+
+def test_close_in_the_note_is_refused_only_before_a_date_attempt():
+    cmd = parse("Acme pilot 1m - need to close the gap with IT")
+    assert cmd.note == "need to close the gap with IT" and cmd.close_date is None
+    with pytest.raises(ParseError, match="“someday” is not a close date"):
+        parse("Acme pilot close someday")
