@@ -7,13 +7,20 @@
     /商机 华夏重工 "二期扩容" 120万 阶段 方案 成交 2027-03-31
     /商机 华夏重工 "二期扩容" 输单 原因 价格
 
-A deal is found by account and name (case-insensitive) and created when there is none.
+The deal is the account's deal of that name (case-insensitive); else the one open deal
+the name clearly means (``robotics pilot`` → “Warehouse robotics pilot”: missing words,
+word order, case, a typo), echoed first in the reply; a name near a deal but not clearly
+it (another number, extra words, a closed deal) is asked about (``handlers.clarify.Choose``,
+"update …" / "new deal …", each a complete message); a new deal is made only when no deal
+is near — never by ``won``/``lost`` alone — or when asked for with ``new "…"`` / ``新建``.
 After the name, in any order: an amount (``1.2m``, ``¥1.2M``, ``120万``, ``USD 20k``…),
-a stage (``stage proposal`` / ``阶段 方案``, or the stage word alone), a close date
-(``close 2027-03-31`` / ``成交 3月31日``) and, for a lost deal, a reason (``reason price``
-/ ``原因 价格``; any words after ``lost`` are taken as the reason too).  Stages and their
-win probabilities come from ``settings.deals.probabilities``; every stage change is kept
-in ``DealStageChange``.  Without a name, the change goes to the account's only open deal.
+a stage (``stage proposal``, ``moved to proposal``, ``进入谈判``, ``签了``, ``黄了``…), a
+close date before or after its word (``close 2027-03-31``, ``下月底成交``), for a lost
+deal a reason (``reason price``, ``lost to Siemens``, ``输给了西门子``), and free words,
+kept with the change as its note (in the audit trail) and echoed.  A close date already
+past is refused for an open deal.  Stages and their win probabilities come from
+``settings.deals.probabilities``; every stage change is kept in ``DealStageChange``.
+Without a name, the change goes to the account's only open deal.
 The line is read by ``handlers.parsing.deals``.
 """
 
@@ -58,7 +65,6 @@ def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
         require_read(ctx.session, ctx.actor, account, ctx.lang)
         return _list(ctx, account)
     require_write(ctx.session, ctx.actor, account, ctx.lang)
-    _check_close_date(ctx, cmd)
     if cmd.deal is None:
         deal = _only_open_deal(ctx, account)
     elif cmd.new:
@@ -69,6 +75,7 @@ def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
             )
     else:
         deal = _find(ctx, account, cmd)
+    _check_close_date(ctx, cmd, cmd.stage or (deal.stage if deal else None))
     if deal is None:
         return _create(ctx, account, cmd)
     if not cmd.changes:
@@ -79,11 +86,11 @@ def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
     return _update(ctx, account, deal, cmd)
 
 
-def _check_close_date(ctx: Context, cmd: DealCommand) -> None:
+def _check_close_date(ctx: Context, cmd: DealCommand, stage: str | None) -> None:
     """A close date already past is refused for a deal still open: kam stores no guess."""
     if cmd.close_date is None or cmd.close_date >= ctx.now.date():
         return
-    if cmd.stage in (DealStage.won.value, DealStage.lost.value):
+    if stage in (DealStage.won.value, DealStage.lost.value):
         return  # when it closed
     raise InvalidInput(
         _("close_in_past", ctx.lang, date=fmt_day(cmd.close_date, ctx.lang), account=cmd.account)
@@ -136,8 +143,12 @@ def _find(ctx: Context, account: Account, cmd: DealCommand) -> Deal | None:
                     _message(account, cmd.deal, cmd.clauses, new=True),
                 )
             )
-        question = "which_deal" if sure else "update_or_new"
-        raise Choose(_(question, lang, typed=cmd.deal, account=account.name), choices)
+        question = "which_deal" if sure else "did_you_mean" if closing else "update_or_new"
+        lines = []
+        if closing and not sure:
+            new = _message(account, cmd.deal, cmd.clauses, new=True)
+            lines.append(_("new_explicitly", lang, message=new))
+        raise Choose(_(question, lang, typed=cmd.deal, account=account.name), choices, lines=lines)
     if closing:
         open_deals = [d for d in deals if d.is_open]
         raise NotFound(

@@ -158,8 +158,7 @@ _STAGE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "凉了",
     ),
 }
-_WEAK_ZH = frozenset({"方案", "谈判", "线索", "接洽", "需求", "报价", "议价", "输单", "赢单"})
-_STRONG_ZH = frozenset({"输单", "赢单"})  # stage labels that never occur as plain words
+_WEAK_ZH = frozenset({"方案", "谈判", "线索", "接洽", "需求", "报价", "议价", "意向"})
 # a stage verb before the stage word (absorbed into its claim): "moved to", 进入, 推进到 …
 _EN_BEFORE = re.compile(
     r"(?<![A-Za-z'’])(?:(?:we(?:'re|’re|\s+are|'ve|\s+have)?|it(?:'s|’s|\s+is)|deal\s+is|deal's|is|now|currently|just|has|have)\s+)*"
@@ -170,9 +169,10 @@ _EN_BEFORE = re.compile(
 _EN_AFTER = re.compile(r"(?:\s+(?:stage|phase))?(?:\s+now)?(?![A-Za-z])", re.IGNORECASE)
 _ZH_BEFORE = re.compile(
     r"(?:已经|已|目前|现在|正在)?(?:进入到|进入了|进入|推进到了|推进到|推进至|推到|进到|转入|处于|到了|"
-    r"阶段\s*[:：]?\s*|stage\s*[:：]?\s*)$",
+    r"阶段\s*[:：]?\s*|stage\s*[:：]?\s*)?$",
     re.IGNORECASE,
 )
+_STAGE_VERB = re.compile(r"进入|推进|推到|进到|转入|处于|到了|阶段|环节|中|stage", re.IGNORECASE)
 _ZH_AFTER = re.compile(r"(?:阶段|环节)?(?:了|啦|中)?")
 # lost to whom: the competitor's name runs to the next clause or separator
 _LOST_TO = re.compile(
@@ -270,7 +270,7 @@ def _lexicon(stages: tuple[str, ...]) -> tuple[_Word, ...]:
             if key in seen:
                 continue
             ascii_ = key.isascii()
-            weak = not ascii_ and (key in _WEAK_ZH or len(key) <= 2) and key not in _STRONG_ZH
+            weak = key in _WEAK_ZH
             seen[key] = _Word(key, stage, weak, ascii_)
     return tuple(sorted(seen.values(), key=lambda w: len(w.text), reverse=True))
 
@@ -480,12 +480,8 @@ def _claim_stages(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: P
                 a = _ZH_AFTER.match(low, j, end)
             c_start = b.start() if b is not None and b.group() else i
             c_stop = a.end() if a is not None else j
-            if (
-                word.weak
-                and c_start == i
-                and c_stop == j
-                and not _alone(low, i, j, claims, pos, end)
-            ):
+            verb = _STAGE_VERB.search(low, c_start, i) or _STAGE_VERB.search(low, j, c_stop)
+            if word.weak and not verb and not _alone(low, i, j, claims, pos, end):
                 continue  # 方案 inside 发方案给客户: a word of the note, not a stage
             if not claims.free(c_start, c_stop):
                 c_start, c_stop = i, j
@@ -718,9 +714,11 @@ def match_deal(typed: str, names: list[tuple[str, bool]]) -> list[tuple[int, str
     the grey band (extra words, a different number, or a closed deal) — ask.  Nothing:
     no deal is near; a new one may be made."""
     found: list[tuple[int, str, float]] = []
+    numbers = {w for w in _tokens(typed) if any(ch.isdigit() for ch in w)}
     for i, (name, is_open) in enumerate(names):
         typed_in, name_in = deal_score(typed, name)
-        if typed_in >= 90 and name_in >= 33:
+        other_number = not numbers <= set(_tokens(name))  # "pilot 2" is not "pilot"
+        if typed_in >= 90 and name_in >= 33 and not other_number:
             kind = SURE if is_open else CLOSE
         elif typed_in >= 60 or (name_in >= 80 and typed_in >= 30):
             kind = CLOSE

@@ -193,7 +193,9 @@ def test_lost_near_a_deal_asks_among_the_close_ones_only(engine):
     ids = book(engine)
     _deal(engine, ids, "Line 2")
     reply = Chat(engine).say("alice", "/deal Acme Line 3 黄了")
+    assert reply.title == "Acme has no deal called “Line 3” — did you mean this one?"
     assert [a.command for a in reply.actions] == ['/deal Acme "Line 2" 黄了']
+    assert '/deal Acme new "Line 3" 黄了' in _text(reply)
     assert _deals(engine)["Line 2"].stage == "lead"
 
 

@@ -57,6 +57,7 @@ def test_more_sure_matches(typed, deal):
         ("二期扩容 客户反馈不错", "二期扩容"),
         ("2026 renewal", "2026 renewal"),  # a closed deal: ask before reopening it
         ("2027 renewal", "2026 renewal"),
+        ("warehouse pilot 2", "Warehouse robotics pilot"),  # a number the deal lacks
     ],
 )
 def test_the_grey_band_is_asked(typed, deal):

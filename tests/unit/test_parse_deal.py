@@ -401,3 +401,19 @@ def test_close_in_the_note_is_refused_only_before_a_date_attempt():
     assert cmd.note == "need to close the gap with IT" and cmd.close_date is None
     with pytest.raises(ParseError, match="“someday” is not a close date"):
         parse("Acme pilot close someday")
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "note"),
+    [
+        ("华夏重工 二期扩容 已签约", "won", None),
+        ("华夏重工二期扩容已经签了", "won", None),
+        ("华夏重工 二期扩容 目前谈判中", "negotiation", None),
+        ("华夏重工 二期扩容 已经进入谈判阶段了", "negotiation", None),
+        ("华夏重工 二期扩容 现在方案阶段", "proposal", None),
+        ("华夏重工 二期扩容，客户目前方案需要改", None, "客户目前方案需要改"),
+    ],
+)
+def test_chinese_adverbs_around_a_stage(text, stage, note):
+    cmd = parse(text, "zh")
+    assert (cmd.deal, cmd.stage, cmd.note) == ("二期扩容", stage, note)
