@@ -83,6 +83,7 @@ _STAGE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "lead": ("leads", "new lead", "prospect", "prospecting", "初步接洽", "初步沟通", "接洽"),
     "qualify": (
         "qualified",
+        "qualified lead",
         "qualification",
         "qualifying",
         "discovery",
@@ -113,6 +114,9 @@ _STAGE_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "negotiation": (
         "negotiations",
+        "neg",
+        "nego",
+        "in talks",
         "negotiate",
         "negotiating",
         "商务谈判",
@@ -168,7 +172,7 @@ _EN_BEFORE = re.compile(
 )
 _EN_AFTER = re.compile(r"(?:\s+(?:stage|phase))?(?:\s+now)?(?![A-Za-z])", re.IGNORECASE)
 _ZH_BEFORE = re.compile(
-    r"(?:已经|已|目前|现在|正在)?(?:进入到|进入了|进入|推进到了|推进到|推进至|推到|进到|转入|处于|到了|"
+    r"(?:这单|这个单子|这个单|单子)?(?:已经|已|目前|现在|正在)?(?:进入到|进入了|进入|推进到了|推进到|推进至|推到|进到|转入|处于|到了|"
     r"阶段\s*[:：]?\s*|stage\s*[:：]?\s*)?$",
     re.IGNORECASE,
 )
@@ -181,6 +185,9 @@ _LOST_TO = re.compile(
     re.IGNORECASE,
 )
 
+_TAKEN_BY = re.compile(
+    r"被(?P<who>[^\s,，;；。]{1,20}?)(?:抢走了|抢了|抢走|拿走了|截胡了|截胡|拿下了)"
+)
 _REASON = re.compile(
     r"(?<![A-Za-z])(?:loss\s+reason|reason)\s*[:：]?|(?:输单原因|原因|理由)[:：]?",
     re.IGNORECASE,
@@ -217,7 +224,7 @@ _CLOSE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _CLOSE_AFTER = re.compile(
-    r"\s*(?:成交|签约|签单|关单|结单|落地|(?:to\s+)?close(?![A-Za-z])|closing(?![A-Za-z]))",
+    r"\s*(?:成交(?!了)|签约(?!了)|签单(?!了)|签合同(?!了)|签(?![了下])|关单|结单|落地|(?:to\s+)?close(?![A-Za-z])|closing(?![A-Za-z]))",
     re.IGNORECASE,
 )
 _CLOSE_WORD = re.compile(
@@ -226,7 +233,8 @@ _CLOSE_WORD = re.compile(
 )
 _AMOUNT_BEFORE = re.compile(
     r"(?<![A-Za-z])(?:amount|value|deal\s+size|size|worth)\s*(?:is|of|at|=|:)?\s*$|"
-    r"(?:金额|合同额|总额|总价|价值)\s*[:：]?\s*$",
+    r"(?:(?:金额|合同额|总额|总价|价值|预算)\s*[:：]?\s*(?:调整为|调整到|改为|改成|调到|更新为|变为|变成|是|为)?"
+    r"|调整为|调整到|改为|改成|更新为)\s*[:：]?\s*$",
     re.IGNORECASE,
 )
 _STAGE_WORD = re.compile(r"(?<![A-Za-z])stage(?![A-Za-z])\s*[:=]?\s*|阶段\s*[:：]?\s*", re.I)
@@ -355,9 +363,11 @@ def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
         tail, end = rest[m.start() :].strip(), m.start()
     if m := _REASON.search(low, pos, end):
         reason = rest[m.end() : end].strip(_TRIM)
-        if not reason:
+        if reason:
+            cmd.reason, end = reason, m.start()
+        elif m.group().isascii():
             raise ParseError(_("empty_reason", lang))
-        cmd.reason, end = reason, m.start()
+        # else 价格原因: the word ends a phrase, it does not open one
 
     claims = _Claims()
     _claim_dates(s, low, pos, end, claims, pctx)
@@ -397,8 +407,9 @@ def _claim_dates(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: Pa
     groups: list[list[int]] = []  # [start, end, pieces]
     for hit in hits:
         start, stop = pos + hit.start, pos + hit.end
-        while start > pos and s[start - 1] in _CN_NUMERAL and not s[start].isascii():
-            start -= 1  # 3 + 月底: the digits belong to the phrase
+        glued = not s[start].isascii()
+        while glued and start > pos and s[start - 1] in _CN_NUMERAL:
+            start -= 1  # 12 + 月底: the digits belong to the phrase
         if groups and not s[groups[-1][1] : start].strip():
             groups[-1][1] = stop  # 明年 + 3月底: one phrase
             groups[-1][2] += 1
@@ -463,6 +474,10 @@ def _claim_stages(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: P
         begin = m.start("lost") if m.group("lost") else m.start()
         reason = f"{s[begin : m.end()]}{who}".strip()
         claims.add(_Claim(m.start(), stop_at, "stage", LOST, s[m.start() : m.end()], reason))
+    for m in _TAKEN_BY.finditer(low, pos, end):  # 被西门子抢了: lost, to whom
+        if claims.free(m.start(), m.end()) and LOST in pctx.settings.deals.probabilities:
+            text = s[m.start() : m.end()]
+            claims.add(_Claim(m.start(), m.end(), "stage", LOST, text, text))
     for word in words:
         start = pos
         while (i := low.find(word.text, start, end)) >= 0:

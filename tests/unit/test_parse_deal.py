@@ -417,3 +417,47 @@ def test_close_in_the_note_is_refused_only_before_a_date_attempt():
 def test_chinese_adverbs_around_a_stage(text, stage, note):
     cmd = parse(text, "zh")
     assert (cmd.deal, cmd.stage, cmd.note) == ("二期扩容", stage, note)
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        (
+            "acme wms 4.2m neg",
+            {"deal": "wms", "amount": Decimal("4200000"), "stage": "negotiation"},
+        ),
+        ("Acme pilot 1.2m qualified lead", {"stage": "qualify", "amount": Decimal("1200000")}),
+        (
+            "华夏重工 二期扩容 报价已发 120万 预计下月底签",
+            {"stage": "proposal", "close_date": date(2026, 12, 31), "note": None},
+        ),
+        ("华夏重工 二期扩容 被西门子抢了", {"stage": "lost", "reason": "被西门子抢了"}),
+        (
+            "华夏重工 二期扩容 输给西门子了 价格原因",
+            {"stage": "lost", "reason": "输给西门子了 价格原因"},
+        ),
+        ("华夏重工 二期扩容 这单黄了", {"deal": "二期扩容", "stage": "lost"}),
+        (
+            "华夏重工 二期扩容 进入谈判，金额调整为110万",
+            {"amount": Decimal("1100000"), "stage": "negotiation", "note": None},
+        ),
+    ],
+)
+def test_what_reps_write_in_the_field(text, expect):
+    cmd = parse(text, "zh" if "华" in text else "en")
+    assert {k: getattr(cmd, k) for k in expect} == expect
+
+
+@NEEDS_DATES
+def test_december_end_is_read_whole():
+    cmd = parse("华夏重工 二期扩容 商务谈判中 预计12月底成交", "zh")
+    assert (cmd.stage, cmd.close_date) == ("negotiation", date(2026, 12, 31))
+
+
+def test_december_end_is_never_read_as_february():
+    try:
+        cmd = parse("华夏重工 二期扩容 预计12月底成交", "zh")
+    except ParseError as exc:
+        assert "“12月底”" in str(exc)
+    else:
+        assert cmd.close_date == date(2026, 12, 31)
