@@ -519,8 +519,11 @@ def _check_keywords(
         return "note" if next(seps, None) is not None else "clause"
 
     for m in _STAGE_WORD.finditer(low, pos, end):
-        if not claims.free(m.start(), m.end()) or where(m.start()) != "clause":
+        if not claims.free(m.start(), m.end()):
             continue
+        place = where(m.start())
+        if place == "name" or (place == "note" and not re.search("[:=：]", m.group())):
+            continue  # "Stage lighting upgrade", "- at this stage they wait"
         value = _next_words(s, m.end(), end, claims, one=True)
         if not value:
             raise ParseError(_("no_stage", lang, stages=_stage_list(settings, lang)))

@@ -461,3 +461,9 @@ def test_december_end_is_never_read_as_february():
         assert "“12月底”" in str(exc)
     else:
         assert cmd.close_date == date(2026, 12, 31)
+
+
+def test_stage_in_free_words_is_refused_only_when_it_names_a_value():
+    assert parse("Acme pilot 1m - at this stage they wait").note == "at this stage they wait"
+    with pytest.raises(ParseError, match="“maybe” is not a stage"):
+        parse('Acme "X" 1m, stage: maybe')
