@@ -30,7 +30,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from pydantic import BaseModel
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from domain.errors import ParseError
 from domain.models import DealStage
@@ -248,6 +248,7 @@ _DATEISH = re.compile(
     r"\d{4}[-/.]\d|\d{1,2}[-/]\d{1,2}(?![\d.])|\d\s*[月号日]|[零一二两三四五六七八九十]+\s*月",
 )
 _PLAIN_AMOUNT = re.compile(r"(?<![\w.,/-])\d{5,13}(?:\.\d{1,2})?(?![\w.,/%-])")
+_LONG_WORD = re.compile(r"(?<![A-Za-z])[a-z]{7,}(?![A-Za-z])")
 _CN_NUMERAL = "0123456789零〇一二两三四五六七八九十"
 _FILLERS = frozenset(
     {"now", "is", "the", "deal", "and", "at", "with", "we're", "we", "are", "it's", "its"}
@@ -502,6 +503,21 @@ def _claim_stages(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: P
                 c_start, c_stop = i, j
             bare = word.ascii and " " not in word.text and (c_start, c_stop) == (i, j)
             claims.add(_Claim(c_start, c_stop, "stage", word.stage, s[i:j], bare=bare))
+    long_words = {
+        w.text: w.stage for w in words if w.ascii and w.text.isalpha() and len(w.text) >= 7
+    }
+    for m in _LONG_WORD.finditer(low, pos, end):  # a typo: negotation, propsal, qualifed
+        if not claims.free(m.start(), m.end()) or m.group() in long_words:
+            continue
+        after = low[m.end() : claims.next_start(m.end(), end)]
+        if after.strip() and not _SEPARATOR.match(after):
+            continue  # "Negotiator training": a word of a name, not a misspelt stage
+        best = process.extractOne(m.group(), list(long_words), scorer=fuzz.ratio, score_cutoff=85)
+        if best is not None:
+            stage = long_words[best[0]]
+            claims.add(
+                _Claim(m.start(), m.end(), "stage", stage, s[m.start() : m.end()], bare=True)
+            )
 
 
 def _check_keywords(

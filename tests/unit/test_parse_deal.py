@@ -467,3 +467,21 @@ def test_stage_in_free_words_is_refused_only_when_it_names_a_value():
     assert parse("Acme pilot 1m - at this stage they wait").note == "at this stage they wait"
     with pytest.raises(ParseError, match="“maybe” is not a stage"):
         parse('Acme "X" 1m, stage: maybe')
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("Acme pilot negotation", "negotiation"),
+        ("Acme pilot 1.2m propsal", "proposal"),
+        ("Acme pilot qualifed, CFO ok", "qualify"),
+    ],
+)
+def test_a_misspelt_stage_word_standing_as_a_clause_is_read(text, stage):
+    cmd = parse(text)
+    assert (cmd.deal, cmd.stage) == ("pilot", stage)
+
+
+def test_a_word_of_a_name_like_a_stage_word_stays_in_the_name():
+    cmd = parse("Acme Negotiator training 1m")
+    assert (cmd.deal, cmd.stage) == ("Negotiator training", None)
