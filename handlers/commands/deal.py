@@ -75,7 +75,7 @@ def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
             )
     else:
         deal = _find(ctx, account, cmd)
-    _check_close_date(ctx, cmd, cmd.stage or (deal.stage if deal else None))
+    _check_close_date(ctx, account, cmd, cmd.stage or (deal.stage if deal else None))
     if deal is None:
         return _create(ctx, account, cmd)
     if not cmd.changes:
@@ -86,14 +86,14 @@ def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
     return _update(ctx, account, deal, cmd)
 
 
-def _check_close_date(ctx: Context, cmd: DealCommand, stage: str | None) -> None:
+def _check_close_date(ctx: Context, account: Account, cmd: DealCommand, stage: str | None) -> None:
     """A close date already past is refused for a deal still open: kam stores no guess."""
     if cmd.close_date is None or cmd.close_date >= ctx.now.date():
         return
     if stage in (DealStage.won.value, DealStage.lost.value):
         return  # when it closed
     raise InvalidInput(
-        _("close_in_past", ctx.lang, date=fmt_day(cmd.close_date, ctx.lang), account=cmd.account)
+        _("close_in_past", ctx.lang, date=fmt_day(cmd.close_date, ctx.lang), account=account.name)
     )
 
 
