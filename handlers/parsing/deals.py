@@ -432,7 +432,7 @@ def _claim_dates(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: Pa
             c_stop = after.end()
         if before is None and after is None:
             phrase = low[start:stop].strip()
-            if not _CALENDAR.search(phrase) or _DUE.match(phrase):
+            if not _CALENDAR.search(phrase) or _DUE.match(phrase) or _glued(low, stop):
                 claims.asides.append((start, stop))  # "call CFO Friday": the note's own date
                 continue
         claims.add(_Claim(c_start, c_stop, "date", day, text.strip()))
@@ -570,12 +570,27 @@ def _next_words(s: str, start: int, end: int, claims: _Claims, *, one: bool = Fa
     return text[:30]
 
 
+_DATE_TAIL = frozenset("底初中前后旬末份内左右")
+
+
+def _glued(low: str, j: int) -> bool:
+    """Is the date-like text ending at ``j`` the start of a Chinese word (3号线, 5月促销),
+    not a date?"""
+    return (
+        j < len(low)
+        and is_cjk(low[j])
+        and low[j] not in _DATE_TAIL
+        and _CLOSE_AFTER.match(low, j) is None
+    )
+
+
 def _name_end(low: str, pos: int, end: int, claims: _Claims) -> int:
     stop = claims.next_start(pos, end)
     if sep := _SEPARATOR.search(low, pos, stop):
         stop = sep.start()
     for pattern in (_MONEYISH, _DATEISH):
-        if m := pattern.search(low, pos, stop):  # an amount or date not understood
+        found = (m for m in pattern.finditer(low, pos, stop) if not _glued(low, m.end()))
+        if m := next(found, None):  # an amount or date not understood
             stop = m.start()
             while stop > pos and low[stop - 1] in "$¥€£":
                 stop -= 1
@@ -665,7 +680,7 @@ def _leftovers(
             if wordy and not all(w.strip(_TRIM) in _FILLERS for w in plain):
                 if _MONEYISH.search(folded) or is_currency_word(folded.strip()):
                     raise ParseError(_("bad_amount", lang, text=_word_at(piece, _MONEYISH)))
-                if _DATEISH.search(folded):
+                if any(not _glued(folded, m.end()) for m in _DATEISH.finditer(folded)):
                     raise ParseError(_("bad_date", lang, text=_word_at(piece, _DATEISH)))
                 if (
                     after is not None

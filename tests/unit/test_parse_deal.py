@@ -485,3 +485,26 @@ def test_a_misspelt_stage_word_standing_as_a_clause_is_read(text, stage):
 def test_a_word_of_a_name_like_a_stage_word_stays_in_the_name():
     cmd = parse("Acme Negotiator training 1m")
     assert (cmd.deal, cmd.stage) == ("Negotiator training", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("华夏重工 3号线改造 120万", "3号线改造"),
+        ("华夏重工 二期3号线改造 120万", "二期3号线改造"),
+        ("华夏重工 2号仓库项目 120万", "2号仓库项目"),
+        ("华夏重工 5月促销项目 120万", "5月促销项目"),
+    ],
+)
+def test_a_date_like_start_of_a_chinese_word_is_part_of_the_name(text, name):
+    cmd = parse(text, "zh")
+    assert (cmd.deal, cmd.close_date, cmd.amount, cmd.note) == (
+        name,
+        None,
+        Decimal("1200000"),
+        None,
+    )
+
+
+def test_a_chinese_date_before_its_close_word_is_still_the_close_date():
+    assert parse("华夏重工 二期扩容 3号成交", "zh").close_date == date(2026, 12, 3)
