@@ -77,6 +77,12 @@ def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
         deal = _find(ctx, account, cmd)
     _check_close_date(ctx, account, cmd, cmd.stage or (deal.stage if deal else None))
     if deal is None:
+        if not (cmd.new or cmd.exact or cmd.changes):  # only loose words: make sure
+            new = _message(account, cmd.deal or "", cmd.clauses, new=True)
+            raise Choose(
+                _("confirm_new", ctx.lang, deal=cmd.deal, account=account.name),
+                [Choice(_("choice_new", ctx.lang, deal=cmd.deal), new)],
+            )
         return _create(ctx, account, cmd)
     if not cmd.changes:
         reply = _deal_reply(ctx, account, deal, f"{deal.name} · {account.name}")

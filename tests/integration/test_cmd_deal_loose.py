@@ -275,3 +275,15 @@ def test_nothing_close_creates_a_new_deal(engine):
     assert _deals(engine)["Data platform"].stage == "qualify"
     with unit_of_work(engine, write=False) as s:
         assert len(s.exec(select(DealStageChange)).all()) == 2
+
+
+def test_only_loose_words_and_no_deal_near_asks_before_creating(engine):
+    ids = book(engine)
+    _deal(engine, ids, "Warehouse robotics pilot")
+    chat = Chat(engine)
+    reply = chat.say("alice", "/deal Acme Friday demo went well")
+    assert reply.severity is Severity.warning
+    assert [a.command for a in reply.actions] == ['/deal Acme new "Friday demo went well"']
+    assert set(_deals(engine)) == {"Warehouse robotics pilot"} and _audit_count(engine) == 0
+    made = chat.say("alice", '/deal Acme "Data platform"')  # quoted: as asked
+    assert made.title == "New deal “Data platform” at Acme"
