@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
@@ -228,14 +229,20 @@ _CLOSE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _CLOSE_WORD = re.compile(
-    r"(?<![A-Za-z])(?:close\s+date|closing|closes|close)(?![A-Za-z])|预计成交|成交日期|成交",
+    r"(?<![A-Za-z])(?:close\s+date|closing|closes|close)(?![A-Za-z])|预计成交|成交日期|成交时间|成交",
     re.IGNORECASE,
 )
 _AMOUNT_BEFORE = re.compile(
-    r"(?<![A-Za-z])(?:amount|value|deal\s+size|size|worth)\s*(?:is|of|at|=|:)?\s*$|"
+    r"(?<![A-Za-z])(?:(?:amount|value|deal\s+size|size|worth|budget)\s*(?:is|of|at|now|=|:)?\s*"
+    r"(?:(?:up|down|now|revised|updated|changed)\s+)?(?:to\s+)?|"
+    r"(?:upsized|downsized|increased|raised|reduced|lowered|cut|dropped|revised|updated|changed|"
+    r"bumped|grew|grown|went\s+up|went\s+down|now)\s+(?:to\s+)?)\s*$|"
     r"(?:(?:金额|合同额|总额|总价|价值|预算)\s*[:：]?\s*(?:调整为|调整到|改为|改成|调到|更新为|变为|变成|是|为)?"
     r"|调整为|调整到|改为|改成|更新为)\s*[:：]?\s*$",
     re.IGNORECASE,
+)
+_FROM_TO = re.compile(
+    r"\s*(?:→|->|=>|to|改为|改成|调到|调整为|调整到|变成|变为|到)\s*", re.IGNORECASE
 )
 _STAGE_WORD = re.compile(r"(?<![A-Za-z])stage(?![A-Za-z])\s*[:=]?\s*|阶段\s*[:：]?\s*", re.I)
 _SEPARATOR = re.compile(r"\s+[-–—]+\s*|\s*[—–]+\s*|[,;，；。!！?？\n]|:\s|：")
@@ -452,6 +459,15 @@ def _claim_amounts(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: 
         if claims.free(m.start(), m.end()):
             money = Money(Decimal(m.group()), NO_CURRENCY)
             claims.add(_Claim(m.start(), m.end(), "amount", money, m.group()))
+    amounts = [c for c in claims.items if c.kind == "amount"]
+    for first, then in pairwise(amounts):
+        gap = low[first.end : then.start]
+        joined = _FROM_TO.fullmatch(gap) or (not gap.strip() and _FROM_TO.match(low, then.start))
+        if joined:  # 1.2m → 1.5m, 300万改为390万: the new amount
+            claims.items.remove(first)
+            then.start = first.start
+            if m := re.search(r"(?:from|从|由)\s*$", low[pos : then.start], re.IGNORECASE):
+                then.start = pos + m.start()
 
 
 def _alone(low: str, i: int, j: int, claims: _Claims, pos: int, end: int) -> bool:
@@ -548,9 +564,14 @@ def _check_keywords(
         if not claims.free(m.start(), m.end()):
             continue
         value = _next_words(s, m.end(), end, claims)
-        if m.group() == "成交" and not value and WON in settings.deals.probabilities:
-            claims.add(_Claim(m.start(), m.end(), "stage", WON, m.group()))  # …成交 = won
-            continue
+        if m.group() == "成交" and not value:
+            base = claims.prev_end(m.start(), pos)
+            run = re.search(r"[\u3400-\u9fff]{1,10}$", low[base : m.start()])
+            if run and _WHEN_TAIL.search(run.group()):  # 春节前成交: a date not understood
+                raise ParseError(_("bad_date", lang, text=s[base + run.start() : m.start()]))
+            if WON in settings.deals.probabilities:
+                claims.add(_Claim(m.start(), m.end(), "stage", WON, m.group()))  # …成交 = won
+                continue
         if re.match(r"\s*(?:to|with|relationship|contact)\b", low[m.end() : end]):
             continue  # "close to signing", "close relationship": words of the note
         place = where(m.start())
@@ -570,6 +591,8 @@ def _next_words(s: str, start: int, end: int, claims: _Claims, *, one: bool = Fa
     return text[:30]
 
 
+# the end of a Chinese time phrase (春节前, 下季度, 年中): before 成交 it is a close date
+_WHEN_TAIL = re.compile(r"[前底初中末后内]$|[月节年季周号日旬]")
 _DATE_TAIL = frozenset("底初中前后旬末份内左右")
 
 

@@ -508,3 +508,31 @@ def test_a_date_like_start_of_a_chinese_word_is_part_of_the_name(text, name):
 
 def test_a_chinese_date_before_its_close_word_is_still_the_close_date():
     assert parse("华夏重工 二期扩容 3号成交", "zh").close_date == date(2026, 12, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("Acme pilot 1.2m→1.5m", "1500000"),
+        ("Acme pilot from 1.2m to 1.5m", "1500000"),
+        ("Acme pilot upsized to 1.5m", "1500000"),
+        ("Acme pilot amount now 1.5m", "1500000"),
+        ("华夏重工 pilot 从300万调到390万", "3900000"),
+        ("华夏重工 pilot 300万改为390万", "3900000"),
+    ],
+)
+def test_an_amount_changed_from_one_to_another_is_the_new_one(text, amount):
+    cmd = parse(text, "zh" if "华" in text else "en")
+    assert (cmd.deal, cmd.amount, cmd.note) == ("pilot", Decimal(amount), None)
+
+
+def test_an_unread_time_before_cheng_jiao_is_refused_never_won():
+    with pytest.raises(ParseError, match="“春节前”"):
+        parse("华夏重工 储能项目 春节前成交", "zh")
+    assert parse("华夏重工 储能项目成交", "zh").stage == "won"
+
+
+@NEEDS_DATES
+def test_a_festival_close_date():
+    cmd = parse("华夏重工 储能项目 春节前成交", "zh")
+    assert cmd.close_date is not None and cmd.stage is None
