@@ -7,13 +7,20 @@
     /商机 华夏重工 "二期扩容" 120万 阶段 方案 成交 2027-03-31
     /商机 华夏重工 "二期扩容" 输单 原因 价格
 
-A deal is found by account and name (case-insensitive) and created when there is none.
+The deal is the account's deal of that name (case-insensitive); else the one open deal
+the name clearly means (``robotics pilot`` → “Warehouse robotics pilot”: missing words,
+word order, case, a typo), echoed first in the reply; a name near a deal but not clearly
+it (another number, extra words, a closed deal) is asked about (``handlers.clarify.Choose``,
+"update …" / "new deal …", each a complete message); a new deal is made only when no deal
+is near — never by ``won``/``lost`` alone — or when asked for with ``new "…"`` / ``新建``.
 After the name, in any order: an amount (``1.2m``, ``¥1.2M``, ``120万``, ``USD 20k``…),
-a stage (``stage proposal`` / ``阶段 方案``, or the stage word alone), a close date
-(``close 2027-03-31`` / ``成交 3月31日``) and, for a lost deal, a reason (``reason price``
-/ ``原因 价格``; any words after ``lost`` are taken as the reason too).  Stages and their
-win probabilities come from ``settings.deals.probabilities``; every stage change is kept
-in ``DealStageChange``.  Without a name, the change goes to the account's only open deal.
+a stage (``stage proposal``, ``moved to proposal``, ``进入谈判``, ``签了``, ``黄了``…), a
+close date before or after its word (``close 2027-03-31``, ``下月底成交``), for a lost
+deal a reason (``reason price``, ``lost to Siemens``, ``输给了西门子``), and free words,
+kept with the change as its note (in the audit trail) and echoed.  A close date already
+past is refused for an open deal.  Stages and their win probabilities come from
+``settings.deals.probabilities``; every stage change is kept in ``DealStageChange``.
+Without a name, the change goes to the account's only open deal.
 The line is read by ``handlers.parsing.deals``.
 """
 
@@ -25,10 +32,11 @@ from domain.errors import Ambiguous, InvalidInput, NotFound
 from domain.models import Account, Deal, DealStage, DealStageChange, User
 from domain.policy import Policy
 from handlers.auth import require_read, require_write
+from handlers.clarify import Choice, Choose
 from handlers.context import Context
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
-from handlers.parsing.deals import DealCommand, parse_deal
+from handlers.parsing.deals import SURE, DealCommand, match_deal, parse_deal
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day, fmt_money, label
@@ -53,19 +61,114 @@ _ = Catalog("deal")
 )
 def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
     account = resolve_account(ctx, cmd.account)
-    if cmd.deal is None and not cmd.changes:
+    if cmd.deal is None and not cmd.changes and cmd.note is None:
         require_read(ctx.session, ctx.actor, account, ctx.lang)
         return _list(ctx, account)
     require_write(ctx.session, ctx.actor, account, ctx.lang)
     if cmd.deal is None:
         deal = _only_open_deal(ctx, account)
-    else:
+    elif cmd.new:
         deal = deal_repo.by_name(ctx.session, account.id, cmd.deal)
+        if deal is not None:
+            raise InvalidInput(
+                _("exists", ctx.lang, deal=deal.name, account=account.name, clauses=cmd.clauses)
+            )
+    else:
+        deal = _find(ctx, account, cmd)
+    _check_close_date(ctx, account, cmd, cmd.stage or (deal.stage if deal else None))
     if deal is None:
+        if not (cmd.new or cmd.exact or cmd.changes):  # only loose words: make sure
+            new = _message(account, cmd.deal or "", cmd.clauses, new=True)
+            raise Choose(
+                _("confirm_new", ctx.lang, deal=cmd.deal, account=account.name),
+                [Choice(_("choice_new", ctx.lang, deal=cmd.deal), new)],
+            )
         return _create(ctx, account, cmd)
     if not cmd.changes:
-        return _deal_reply(ctx, account, deal, f"{deal.name} · {account.name}")
+        reply = _deal_reply(ctx, account, deal, f"{deal.name} · {account.name}")
+        if cmd.note:
+            reply.lines.append(_("note_not_kept", ctx.lang, note=cmd.note, account=account.name))
+        return reply
     return _update(ctx, account, deal, cmd)
+
+
+def _check_close_date(ctx: Context, account: Account, cmd: DealCommand, stage: str | None) -> None:
+    """A close date already past is refused for a deal still open: kam stores no guess."""
+    if cmd.close_date is None or cmd.close_date >= ctx.now.date():
+        return
+    if stage in (DealStage.won.value, DealStage.lost.value):
+        return  # when it closed
+    raise InvalidInput(
+        _("close_in_past", ctx.lang, date=fmt_day(cmd.close_date, ctx.lang), account=account.name)
+    )
+
+
+def _message(account: Account, name: str, clauses: str, *, new: bool = False) -> str:
+    """The message that does it, as the person would type it (a choice's text)."""
+    head = f'/deal {account.name} {"new " if new else ""}"{name}"'
+    return f"{head} {clauses}".strip()
+
+
+def _with_extra(clauses: str, typed: str, name: str) -> str:
+    """The clauses, plus the words typed after a deal's whole name as its note:
+    ``二期扩容 客户反馈不错`` updating “二期扩容” keeps ``客户反馈不错``."""
+    extra = typed[len(name) :].strip() if typed.casefold().startswith(name.casefold()) else ""
+    return f"{clauses} - {extra}".strip(" -") if extra else clauses
+
+
+def _find(ctx: Context, account: Account, cmd: DealCommand) -> Deal | None:
+    """The deal ``cmd.deal`` names: the same name; or one open deal it clearly means
+    (echoed); None when no deal is close (a new one is made — never for won or lost
+    alone); and otherwise the person is asked, with complete messages to answer."""
+    assert cmd.deal is not None
+    lang = ctx.lang
+    same = deal_repo.by_name(ctx.session, account.id, cmd.deal)
+    if same is not None:
+        return same
+    deals = deal_repo.of_account(ctx.session, account.id)
+    found = match_deal(cmd.deal, [(d.name, d.is_open) for d in deals])
+    sure = [deals[i] for i, kind, _score in found if kind == SURE]
+    closing = cmd.stage in (DealStage.won.value, DealStage.lost.value)
+    if len(sure) == 1:
+        deal = sure[0]
+        ctx.readings.append(_("matched", lang, deal=deal.name, typed=cmd.deal))
+        return deal
+    if found:
+        close = [deals[i] for i, _kind, _score in found[:3]]
+        choices = [
+            Choice(
+                _("choice_update", lang, deal=d.name),
+                _message(account, d.name, _with_extra(cmd.clauses, cmd.deal, d.name)),
+            )
+            for d in close
+        ]
+        if not closing and not sure:
+            choices.append(
+                Choice(
+                    _("choice_new", lang, deal=cmd.deal),
+                    _message(account, cmd.deal, cmd.clauses, new=True),
+                )
+            )
+        question = "which_deal" if sure else "did_you_mean" if closing else "update_or_new"
+        lines = []
+        if closing and not sure:
+            new = _message(account, cmd.deal, cmd.clauses, new=True)
+            lines.append(_("new_explicitly", lang, message=new))
+        raise Choose(_(question, lang, typed=cmd.deal, account=account.name), choices, lines=lines)
+    if closing:
+        open_deals = [d for d in deals if d.is_open]
+        raise NotFound(
+            _(
+                "no_such_deal",
+                lang,
+                typed=cmd.deal,
+                account=account.name,
+                stage=label(cmd.stage, lang),
+                message=_message(account, cmd.deal, cmd.clauses, new=True),
+            ),
+            candidates=[f"“{d.name}”" for d in open_deals[:5]],
+        )
+    return None
 
 
 def _only_open_deal(ctx: Context, account: Account) -> Deal:
@@ -109,14 +212,19 @@ def _create(ctx: Context, account: Account, cmd: DealCommand) -> Reply:
         updated_at=now,
     )
     ctx.session.add(deal)
-    ctx.audit("create", deal, account_id=account.id, summary=f"new deal {deal.name} ({stage})")
+    summary = f"new deal {deal.name} ({stage})" + _note_summary(cmd)
+    ctx.audit("create", deal, account_id=account.id, summary=summary)
     change = DealStageChange(
         deal_id=deal.id, from_stage=None, to_stage=stage, changed_at=now, changed_by_id=ctx.actor.id
     )
     ctx.session.add(change)
     ctx.audit("create", change, account_id=account.id)
     reply = _deal_reply(
-        ctx, account, deal, _("created", ctx.lang, deal=deal.name, account=account.name)
+        ctx,
+        account,
+        deal,
+        _("created", ctx.lang, deal=deal.name, account=account.name),
+        note=cmd.note,
     )
     reply.severity = Severity.success
     if cmd.amount is None:
@@ -154,15 +262,24 @@ def _update(ctx: Context, account: Account, deal: Deal, cmd: DealCommand) -> Rep
     current = _columns(deal)
     moved = {k for k in current if current[k] != was[k]} - {"updated_at"}
     if not moved:
-        return _deal_reply(
+        reply = _deal_reply(
             ctx, account, deal, _("unchanged", lang, deal=deal.name, account=account.name)
         )
+        if cmd.note:
+            reply.lines.append(_("note_not_kept", lang, note=cmd.note, account=account.name))
+        return reply
     deal.updated_at = now
     ctx.session.add(deal)
     summary = f"deal {deal.name}: " + ", ".join(sorted(moved - {"stage_changed_at", "closed_at"}))
+    summary += _note_summary(cmd)
     ctx.audit("update", deal, before=before, account_id=account.id, summary=summary)
     if change is not None:
-        ctx.audit("create", change, account_id=account.id, summary=f"{old_stage} → {new_stage}")
+        ctx.audit(
+            "create",
+            change,
+            account_id=account.id,
+            summary=f"{old_stage} → {new_stage}" + _note_summary(cmd),
+        )
 
     if change is None:
         title_key = "updated"
@@ -180,10 +297,17 @@ def _update(ctx: Context, account: Account, deal: Deal, cmd: DealCommand) -> Rep
         deal,
         _(title_key, lang, deal=deal.name, account=account.name),
         moved_from=old_stage if change is not None else None,
+        note=cmd.note,
     )
     reply.severity = Severity.success
     _tell_owners(ctx, account, deal, created=False, moved_from=old_stage if change else None)
     return reply
+
+
+def _note_summary(cmd: DealCommand) -> str:
+    """The free words around the change, kept with it in the audit trail (a deal has no
+    notes column)."""
+    return f" — {cmd.note}" if cmd.note else ""
 
 
 def _columns(deal: Deal) -> dict[str, object]:
@@ -215,7 +339,13 @@ def next_stage(settings: Policy, stage: str) -> str | None:
 
 
 def _deal_reply(
-    ctx: Context, account: Account, deal: Deal, title: str, *, moved_from: str | None = None
+    ctx: Context,
+    account: Account,
+    deal: Deal,
+    title: str,
+    *,
+    moved_from: str | None = None,
+    note: str | None = None,
 ) -> Reply:
     lang, settings, today = ctx.lang, ctx.settings, ctx.now.date()
     reply = Reply(title=title)
@@ -237,6 +367,8 @@ def _deal_reply(
     )
     if deal.stage == DealStage.lost.value and deal.lost_reason:
         reply.fields.append(Field(_("reason", lang), deal.lost_reason))
+    if note:
+        reply.fields.append(Field(_("note", lang), note))
     if deal.stage == DealStage.won.value and not deal.amount:
         reply.lines.append(_("won_no_amount", lang))
     if deal.is_open and deal.close_date is not None and deal.close_date < today:

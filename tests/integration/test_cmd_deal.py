@@ -220,7 +220,9 @@ def test_words_after_lost_are_the_reason(engine):
     ids = book(engine)
     _existing_deal(engine, ids)
     Chat(engine).say("alice", '/deal Acme "CRM rollout" lost to Siemens on price')
-    assert _deals(engine)[0].lost_reason == "to Siemens on price"
+    assert _deals(engine)[0].lost_reason == "lost to Siemens on price"
+    Chat(engine).say("alice", '/deal Acme "CRM rollout" lost on price')
+    assert _deals(engine)[0].lost_reason == "on price"
 
 
 def test_a_reason_belongs_to_a_lost_deal(engine):
@@ -370,4 +372,8 @@ def test_parse_prints_iso_dates_and_digit_amounts(engine):
         "stage": "proposal",
         "close_date": "2027-03-31",
         "reason": None,
+        "exact": True,
+        "new": False,
+        "note": None,
+        "clauses": "USD 1.2m stage proposal close 2027-03-31",
     }
