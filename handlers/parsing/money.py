@@ -516,7 +516,9 @@ def find_amounts(
             tail, end = False, m.end("mult")  # 50万5月: the 5 is a month's
         if not suf and _not_money_after(s, end, not mult):
             continue  # 5k users, 3点, 30%
-        if _RANGE_BEFORE.search(s, max(0, start - 8), start):
+        if _RANGE_BEFORE.search(s, max(0, start - 8), start) and not _FROM_BEFORE.search(
+            s, max(0, start - 28), start
+        ):
             continue  # 30到50万: the second end of a range
         bare = False
         if w and not marked:
@@ -538,11 +540,35 @@ def find_amounts(
         except ParseError:
             continue
         (bare_hits if bare else hits).append(MoneyHit(start, end, money, bare))
-    return hits or bare_hits
+    return _with_old_amount(s, hits, default_currency) or bare_hits
+
+
+def _with_old_amount(s: str, hits: list[MoneyHit], currency: str) -> list[MoneyHit]:
+    """``from 1.2m to 1.5m``: the old amount is an amount too (the caller takes the new)."""
+    for m in _FROM_TO.finditer(s):
+        if any(h.start == m.start("new") for h in hits) and not any(
+            h.start == m.start("old") for h in hits
+        ):
+            try:
+                money = parse_money(m.group("old"), default_currency=currency)
+            except ParseError:
+                continue
+            hits.append(MoneyHit(m.start("old"), m.end("old"), money))
+    return sorted(hits, key=lambda h: h.start)
 
 
 _RANGE_BEFORE = re.compile(
     rf"[\d{_CN_NUM}kKmMwW万]\s*(?:[-~～]|到|至|to)\s*(?:{_PREFIX})?\s*$", re.IGNORECASE
+)
+
+
+# "from 1.2m to 1.5m": a change, not a range — the second end is the new amount
+_FROM_BEFORE = re.compile(r"(?:\bfrom|从)\s*\S{1,12}\s*(?:to|到)\s*$", re.IGNORECASE)
+
+
+_FROM_TO = re.compile(
+    r"(?:\bfrom|从)\s*(?P<old>[$¥€£]?[\d.,]+\s*(?:[kmbw]|mil|million|万|亿)?)\s*(?:to|到)\s*(?P<new>\S)",
+    re.IGNORECASE,
 )
 
 
