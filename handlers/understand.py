@@ -38,7 +38,7 @@ from handlers.i18n import Catalog
 from handlers.parsing.entities import NameBook, NameHit
 from handlers.parsing.intents import IntentHit, find_intents, first_word_guesses
 from handlers.parsing.money import find_amounts
-from handlers.parsing.text import fold, is_cjk, join_text
+from handlers.parsing.text import fold, is_cjk, join_text, split_next_step
 from handlers.registry import CommandTable
 
 __all__ = ["Reading", "Trace", "understand"]
@@ -97,7 +97,8 @@ def understand(
     Raises ``Choose`` when two readings are equally likely."""
     trace = Trace()
     s = fold(text)
-    trace.intents = find_intents(text)
+    # what the message is about is said before its next steps ("… next: book the QBR")
+    trace.intents = find_intents(split_next_step(text)[0])
     trace.names = book.find(text)
     if not trace.names:
         trace.fuzzy = _fuzzy_account(text, book, trace.intents)
@@ -105,12 +106,18 @@ def understand(
     intents = _decide_intent(trace.intents, has_amount=bool(find_amounts(text)))
     if intents and intents[0].strength == "weak" and _opens(s, intents[0], _MEETING_OPENERS):
         intents = [replace(intents[0], strength="strong")]  # "met Li Wei at Acme": a meeting
-    if not intents or intents[0].strength == "weak":
-        # the first word may be a command word mistyped (vist, 拜坊), or the word right
-        # after the account's name ("Umbrella 拜坊 today")
-        words = {w: spec.name for spec in table for w in (spec.name, *spec.aliases)}
-        guesses = first_word_guesses(text, words)
-        if not guesses and trace.names and trace.names[0].start == 0:
+    words = {w: spec.name for spec in table for w in (spec.name, *spec.aliases)}
+    first = re.match(r"\s*\S+\s+", s)
+    named_next = bool(first and trace.names and trace.names[0].start == first.end())
+    named_first = bool(trace.names and not s[: trace.names[0].start].strip())
+    guesses = [] if named_first else first_word_guesses(text, words, min_len=3 if named_next else 4)
+    if guesses:
+        # the first word is a command word mistyped (vist, 拜坊): it says what the
+        # message is, whatever the note goes on to mention
+        intents = guesses
+    elif not intents or intents[0].strength == "weak":
+        # or the word right after the account's name is ("Umbrella 拜坊 today")
+        if trace.names and trace.names[0].start == 0:
             after = trace.names[0].end
             after += len(s[after:]) - len(s[after:].lstrip(" ,，:：;；-"))
             guesses = [

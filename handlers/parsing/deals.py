@@ -651,6 +651,8 @@ def _apply(cmd: DealCommand, claims: _Claims, pctx: ParseContext) -> None:
         if claim.kind in seen:
             first = seen[claim.kind]
             if claim.kind == "stage" and first.value == claim.value:
+                if claim.reason and cmd.reason is None:
+                    cmd.reason = claim.reason  # "is dead, lost to Vertiv": the reason counts
                 continue  # "closed won - signed": one stage said twice
             what = {"date": "what_date", "amount": "what_amount", "stage": "what_stage"}
             raise ParseError(

@@ -409,11 +409,15 @@ def _sounds() -> dict[str, tuple[str, str]]:
     return out
 
 
-def first_word_guesses(text: str, extra: dict[str, str] | None = None) -> list[IntentHit]:
+def first_word_guesses(
+    text: str, extra: dict[str, str] | None = None, *, min_len: int = 4
+) -> list[IntentHit]:
     """The command the message's first word was probably meant as, when it is no
     lexicon word: one or two edits from one (``vist``), or a Chinese word that sounds
     like one (``拜坊``).  ``extra`` adds command words (``{"visit": "visit", "拜访":
-    "visit"}``, from the command table).  Empty, one, or two equally close guesses.
+    "visit"}``, from the command table).  A word shorter than ``min_len`` is none
+    (``all``, ``pad``: three letters are a typo only right before a name, the caller
+    knows).  Empty, one, or two equally close guesses.
     """
     s = fold(text)
     words = dict(_single_words())
@@ -423,7 +427,7 @@ def first_word_guesses(text: str, extra: dict[str, str] | None = None) -> list[I
     m = _FIRST_LATIN.match(s)
     if m:
         word = m.group(1).lower()
-        if word in words or word in _LATIN_BY_KEY:
+        if word in words or word in _LATIN_BY_KEY or len(word) < min_len:
             return []
         limit = 1 if len(word) <= SHORT_WORD else 2
         close = sorted(

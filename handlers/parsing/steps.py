@@ -275,7 +275,7 @@ def _read_note(text: str, f: str, end: int, now: datetime, reading: LogReading) 
 
 _ITEM = re.compile(r"(?:^|(?<=[\s;,。、:]))(?:\(\d{1,2}\)|\d{1,2}[.)、](?!\d))\s*")
 _BULLET = re.compile(r"(?:^|(?<=\n))\s*[-•*·]\s+")
-_HARD = re.compile(r"\s*(?:;|\n)\s*")
+_HARD = re.compile(r"\s*(?:;|；|\n)\s*|\s+/\s+")  # "A by Fri / B by Mon"
 _SOFT = re.compile(
     r"\s*(?:,|、|。|[.!?](?=\s)|!)\s*(?:(?:and\s+)?then\s+|然后|接着)?"
     r"|\s+(?:and\s+then|and|then)\s+|\s*(?:然后|接着)\s*",
