@@ -20,6 +20,7 @@ from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.parsing.dates import find_dates
 from handlers.parsing.entities import NameBook
+from handlers.parsing.money import find_amounts
 from handlers.parsing.names import Candidate, resolve
 from handlers.parsing.text import fold, is_cjk
 from storage import accounts
@@ -73,7 +74,7 @@ def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, 
             pctx.readings.append(_("read_as", pctx.lang, typed=args[:end].strip(), name=name))
             return name, _after(args, end)
         return args[:end], _after(args, end)
-    later = _after_glue(args, s, book)
+    later = _after_glue(args, s, book, pctx)
     if later is not None:
         return later
     words = list(re.finditer(r"\S+", s))
@@ -106,16 +107,27 @@ def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, 
 _GLUE = re.compile(r"^(?:from|at|with|for|to|by|on|of|the|our|客户|和|跟|与|给|在)$", re.IGNORECASE)
 
 
-def _after_glue(args: str, s: str, book: NameBook) -> tuple[str, str] | None:
-    """``payment from Initech came in``: a name after words that only lead to it."""
+def _after_glue(args: str, s: str, book: NameBook, pctx: ParseContext) -> tuple[str, str] | None:
+    """``payment from Initech came in``, ``Dec 2: Initech: all fine``, ``last night half a
+    million Stark``: a name after words that only lead to it, say when or how much;
+    those stay in the rest."""
     hits = book.find(args)
     if not hits or len({h.key for h in hits if h.start == hits[0].start}) > 1:
         return None
     hit = hits[0]
-    before = s[: hit.start].strip(" ,，:：")
-    if not before or not all(_GLUE.match(w) for w in before.split()):
+    before = list(s[: hit.start])
+    spans = [(d.start, d.end) for d in find_dates(s[: hit.start], now=pctx.now, prefer="past")]
+    spans += [(m.start, m.end) for m in find_amounts(s[: hit.start], taken=spans)]
+    for start, end in spans:
+        before[start:end] = " " * (end - start)
+    words = "".join(before).replace(":", " ").replace("：", " ").strip(" ,，").split()
+    if not s[: hit.start].strip() or not all(_GLUE.match(w.strip(",，")) for w in words):
         return None
-    return args[hit.start : hit.end], _after(args, hit.end)
+    leading = args[: hit.start].strip(" ,，:：")
+    for glue in (w for w in s[: hit.start].split() if _GLUE.match(w.strip(",，:："))):
+        leading = re.sub(rf"(?:^|\s){re.escape(glue)}(?=\s|$)", " ", leading).strip(" ,，:：")
+    rest = _after(args, hit.end)
+    return args[hit.start : hit.end], f"{leading} {rest}".strip() if leading else rest
 
 
 def _after(args: str, end: int) -> str:

@@ -364,11 +364,8 @@ def _rest(text: str, cuts: list[tuple[int, int]]) -> str:
     out = ""
     for piece in pieces:
         piece = piece.strip(" \t,，:：;；-—") if not out else piece
-        if (
-            out
-            and piece.strip()
-            and not (is_cjk(out.rstrip()[-1:] or "a") and is_cjk(piece.lstrip()[:1] or "a"))
-        ):
+        first, last = piece.lstrip()[:1], out.rstrip()[-1:]
+        if out and first.isalnum() and not (is_cjk(last or "a") and is_cjk(first)):
             out = out.rstrip() + " " + piece.lstrip()  # "吴总 yesterday": words apart
         else:
             out = join_text(out, piece) if out else piece

@@ -151,6 +151,11 @@ class _Line:
         self.loose = not quoted and name.casefold() not in pctx.known_accounts([name])
         self.start = 0 if self.loose else self.body
         self.pctx = pctx
+        at = self.text.casefold().find(name.casefold())
+        if not quoted and at > 0 and self.text[:at].strip(" ,，:："):
+            # the name stood after the date or amount ("last night half a million Stark")
+            self.loose, self.start, self.body = False, 0, 0
+            self.take(at, at + len(name))
 
     def take(self, start: int, end: int) -> None:
         self.taken.append((start, end))

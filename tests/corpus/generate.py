@@ -11,7 +11,8 @@ be refused.  Expected dates are worked out here by hand from each message's cloc
 never by kam's parsers: the corpus is the yardstick, not a copy of today's behaviour.
 
 Conventions the expectations follow: weeks run Monday to Sunday; a due date ``by X`` /
-``X前`` is X itself (``周五前``, ``春节前`` = the festival's day); ``this/这周/本周 +
+``X前`` is X itself for a day (``周五前`` = Friday) and the day before for a holiday
+(``春节前`` = 除夕, ``国庆前`` = Sep 30: nobody delivers on the holiday); ``this/这周/本周 +
 weekday`` and ``EOW`` said after that day mean the coming one; a contact named by
 surname and title (王总, 李经理, Dr. Harris, Mr. Lewis) is the rep's one contact who
 fits; where two readings are equally right, ``command`` lists both (e.g.
@@ -128,17 +129,17 @@ DUE = {
         ("15号前", "2026-12-15"),
         ("下下周一", "2026-12-14"),
         ("年底前", "2026-12-31"),
-        ("元旦前", "2027-01-01"),
-        ("春节前", "2027-02-06"),
+        ("元旦前", "2026-12-31"),
+        ("春节前", "2027-02-05"),
         ("本周五前", "2026-12-11"),
         ("这周五", "2026-12-11"),
         ("后天", "2026-12-08"),
-        ("元宵节前", "2027-02-20"),
-        ("五一前", "2027-05-01"),
-        ("端午前", "2027-06-09"),
-        ("中秋前", "2027-09-15"),
-        ("国庆前", "2027-10-01"),
-        ("清明前", "2027-04-05"),
+        ("元宵节前", "2027-02-19"),
+        ("五一前", "2027-04-30"),
+        ("端午前", "2027-06-08"),
+        ("中秋前", "2027-09-14"),
+        ("国庆前", "2027-09-30"),
+        ("清明前", "2027-04-04"),
         ("3号前", "2027-01-03"),
         ("12/8前", "2026-12-08"),
     ],
