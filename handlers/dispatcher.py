@@ -249,11 +249,11 @@ class Dispatcher:
         self, incoming: Incoming, *, tz: ZoneInfo | None = None
     ) -> tuple[CommandSpec, object]:
         """Parse without running (``kam parse``): returns the spec and typed command."""
-        spec, cmd, _stages = self.explain(incoming, tz=tz)
+        spec, cmd, _stages = self.explain(incoming, tz=tz, detail=False)
         return spec, cmd
 
     def explain(
-        self, incoming: Incoming, *, tz: ZoneInfo | None = None
+        self, incoming: Incoming, *, tz: ZoneInfo | None = None, detail: bool = True
     ) -> tuple[CommandSpec, object, dict[str, object]]:
         """Parse without running, with what each stage found (``kam parse`` prints it):
         the command word, the names and intent words found, the rewritten line, the
@@ -291,6 +291,8 @@ class Dispatcher:
                 ctx.parse.readings.extend(reading.readings)
             stages["command"] = spec.name
             stages["line"] = args
+            if not detail:
+                return spec, spec.parse(args, ctx.parse), stages
             stages["dates"] = [
                 f"{args[h.start : h.end]} → {h.when.isoformat()}"
                 for h in find_dates(args, now=ctx.now, prefer="past")
