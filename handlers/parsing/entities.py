@@ -37,7 +37,8 @@ __all__ = ["NameBook", "NameHit", "compact", "compact_map"]
 
 FUZZY_CUTOFF = 84.0
 RESEMBLES = 50.0  # below this WRatio a name does not look like the phrase at all
-PREFIX_PENALTY = 4.0  # a prefix that fits is a little less sure than a whole name
+PREFIX_PENALTY = 4.0
+BIG_BOOK = 20_000  # names; beyond, suggestions come from the names with the same first letter  # a prefix that fits is a little less sure than a whole name
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -89,6 +90,7 @@ class NameBook:
                     if all(k != key for k, _ in owners):
                         owners.append((key, label))
         self._keys = list(self._labels)
+        self._alphabetical: list[Any] | None = None  # for suggestions, built on first need
         self._auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         for index, short in enumerate(self._keys):
             self._auto.add_word(short, index)
@@ -180,7 +182,9 @@ class NameBook:
         short = compact(phrase)
         if not short or not self._keys:
             return []
-        scored = process.extract(short, self._keys, scorer=fuzz.ratio, limit=n * 4 + 8)
+        # a big book: the names that start alike are enough to suggest from
+        pool = self._keys if len(self._keys) <= BIG_BOOK else self._by_first.get(short[0], [])
+        scored = process.extract(short, pool, scorer=fuzz.ratio, limit=n * 4 + 8)
         best: dict[Any, float] = {}
         for label_key, score, _i in scored:
             score = score if score >= RESEMBLES else 0.0
@@ -188,7 +192,9 @@ class NameBook:
                 best[key] = max(best.get(key, 0.0), float(score))
         top = sorted(best.items(), key=lambda kv: (-kv[1], self.names[kv[0]]))
         if len(top) < n:  # nothing looks alike: the first names, alphabetically
-            rest = sorted((k for k in self.names if k not in best), key=self.names.__getitem__)
+            if self._alphabetical is None:
+                self._alphabetical = sorted(self.names, key=self.names.__getitem__)
+            rest = [k for k in self._alphabetical[: n + len(best)] if k not in best]
             top += [(k, 0.0) for k in rest[: n - len(top)]]
         return [self.names[k] for k, _s in top[:n]]
 
