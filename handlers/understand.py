@@ -223,7 +223,7 @@ def _decide_intent(hits: list[IntentHit], *, has_amount: bool) -> list[IntentHit
     they paid 300k": which one? — but "called Acme about the invoice" is a call).
     No strong word: stage words make a deal update; weak words alone ("met", "聊了")
     say something happened but not what (the caller asks)."""
-    strong = [h for h in hits if h.strength == "strong"]
+    strong = [h for h in hits if h.strength == "strong" or (h.strength == "money" and has_amount)]
     if strong:
         first = strong[0]
         money = ("paid", "invoice")

@@ -11,6 +11,7 @@ words, in English and Chinese — to a command.  Each entry has a *strength*:
 * ``strong``  the message is this command (``visited``, ``拜访``, ``paid``, ``回款``);
 * ``stage``   a deal's stage or outcome (``in negotiation``, ``赢单``, ``黄了``): a deal
   update, and the words stay in the text for the deal's own parser;
+* ``money``   a payment only when the message also has an amount (``received``, ``回了``);
 * ``weak``    words a note is made of (``met``, ``talked``, ``见了``, ``聊了``): they
   say something happened, not what.
 
@@ -41,7 +42,7 @@ class IntentHit:
     start: int
     end: int
     command: str
-    strength: str  # strong | stage | weak | typo | sound
+    strength: str  # strong | stage | money | weak | typo | sound
     word: str  # what the lexicon knows it as (for typos and sounds: the word meant)
 
 
@@ -83,6 +84,23 @@ LEXICON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "去拜访",
             "实地考察",
             "现场拜访",
+            "拜见",
+            "登门拜访",
+            "上门了",
+            "去了",
+            "去拜访了",
+            "跑了",
+            "走访了",
+            "实地走访",
+            "dropped in",
+            "went to see",
+            "in person",
+            "face to face",
+            "f2f",
+            "on-site at",
+            "site walk",
+            "walked the site",
+            "toured",
         ),
     ),
     (
@@ -114,6 +132,16 @@ LEXICON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "打了个电话",
             "通了个电话",
             "回电",
+            "微信电话",
+            "语音电话",
+            "打了个电话给",
+            "电话联系",
+            "phone",
+            "phone with",
+            "rang them",
+            "calls with",
+            "called up",
+            "spoke on the phone",
         ),
     ),
     (
@@ -142,6 +170,21 @@ LEXICON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "线上会",
             "腾讯会议",
             "见了个面",
+            "约见",
+            "面谈",
+            "洽谈",
+            "会晤",
+            "视频会议",
+            "电话会议",
+            "线上会议",
+            "开了个会",
+            "teams call",
+            "teams meeting",
+            "zoom call",
+            "video meeting",
+            "conference call",
+            "kickoff",
+            "kick-off",
         ),
     ),
     (
@@ -173,6 +216,16 @@ LEXICON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "晚饭",
             "午饭",
             "吃了顿饭",
+            "请吃饭了",
+            "喝了咖啡",
+            "喝了茶",
+            "吃了午饭",
+            "吃了晚饭",
+            "宴请了",
+            "happy hour",
+            "had coffee",
+            "grabbed coffee",
+            "took them out",
         ),
     ),
     (
@@ -255,7 +308,6 @@ LEXICON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "cash in",
             "settled",
             "payment came in",
-            "came in",
             "transferred",
             "got paid",
             "paid us",
@@ -273,15 +325,33 @@ LEXICON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "打了款",
             "汇款",
             "汇了款",
-            "汇了",
-            "转账",
             "转了账",
             "转了款",
-            "付了",
             "结了款",
             "结款",
             "款已到",
             "已到账",
+        ),
+    ),
+    (
+        # a payment only when the message has an amount: "received the feedback" is not
+        "paid",
+        "money",
+        (
+            "received",
+            "came in",
+            "money came in",
+            "got the money",
+            "wire came in",
+            "transfer came in",
+            "收到了",
+            "到款",
+            "回了",
+            "打过来了",
+            "转过来了",
+            "付了",
+            "汇了",
+            "转账",
         ),
     ),
     (
