@@ -91,6 +91,9 @@ def measure(
             read.append(min(times))
         by_lang.setdefault(record["lang"], []).append(min(times))
     out = _stats(best)
+    out["slowest"] = sorted(
+        ((round(t * 1000, 2), r["text"]) for t, r in zip(best, records, strict=True)), reverse=True
+    )[:10]
     out["refused"] = refused
     out["by_lang"] = {lang: _stats(ts) for lang, ts in sorted(by_lang.items())}
     if read:  # the messages kam read as a command: the whole parse ran
@@ -133,6 +136,7 @@ def lines(name: str, result: dict[str, Any]) -> list[str]:
             f"  {label:<6} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f}"
             f" {r['max_ms']:>8.2f}"
         )
+    out += [f"  slowest: {ms:>7.2f} ms  {text}" for ms, text in result["slowest"][:5]]
     mark = "ok" if result["p95_ms"] <= TARGET_P95_MS else "MISSED"
     out.append(f"  p95 target ≤ {TARGET_P95_MS} ms: {mark}")
     return out

@@ -162,18 +162,31 @@ class NameBook:
         short = compact(phrase)
         if len(short) < 3 or not self._keys:
             return []
+        pool = self._shortlist(short)
+        scores: dict[str, float] = {}
+        for label_key, score, _i in process.extract(
+            short, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit * 4
+        ):
+            scores[label_key] = float(score)
+        if prefix:  # a typo in the first words of a long name: its head of the same length
+            longer = [k for k in pool if len(k) > len(short) + 1]
+            heads = [k[: len(short)] for k in longer]
+            for _head, score, i in process.extract(
+                short,
+                heads,
+                scorer=fuzz.ratio,
+                score_cutoff=cutoff + PREFIX_PENALTY,
+                limit=limit * 4,
+            ):
+                key = longer[i]
+                scores[key] = max(scores.get(key, 0.0), float(score) - PREFIX_PENALTY)
         best: dict[Any, tuple[Any, str, float]] = {}
-        for label_key in self._shortlist(short):
-            score = fuzz.ratio(short, label_key)
-            if (
-                prefix and len(label_key) > len(short) + 1
-            ):  # a typo in the first words of a long name
-                score = max(score, fuzz.ratio(short, label_key[: len(short)]) - PREFIX_PENALTY)
+        for label_key, score in scores.items():
             if score < cutoff:
                 continue
             for key, label in self._labels[label_key]:
                 if key not in best or best[key][2] < score:
-                    best[key] = (key, label, float(score))
+                    best[key] = (key, label, score)
         return sorted(best.values(), key=lambda t: (-t[2], t[1]))[:limit]
 
     def closest(self, phrase: str, n: int = 3) -> list[str]:
