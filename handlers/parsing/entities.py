@@ -38,6 +38,7 @@ __all__ = ["NameBook", "NameHit", "compact", "compact_map"]
 FUZZY_CUTOFF = 84.0
 RESEMBLES = 50.0  # below this WRatio a name does not look like the phrase at all
 PREFIX_PENALTY = 4.0
+HEAD_BUCKET = 2_000  # names with one first letter beyond which two letters shortlist
 BIG_BOOK = 20_000  # names; beyond, suggestions come from the names with the same first letter  # a prefix that fits is a little less sure than a whole name
 
 
@@ -97,8 +98,10 @@ class NameBook:
         if self._labels:
             self._auto.make_automaton()
         self._by_first: dict[str, list[str]] = {}
+        self._by_head: dict[str, list[str]] = {}  # by the first two characters
         for short in self._keys:
             self._by_first.setdefault(short[0], []).append(short)
+            self._by_head.setdefault(short[:2], []).append(short)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -196,7 +199,9 @@ class NameBook:
         if not short or not self._keys:
             return []
         # a big book: the names that start alike are enough to suggest from
-        pool = self._keys if len(self._keys) <= BIG_BOOK else self._by_first.get(short[0], [])
+        pool = (
+            self._keys if len(self._keys) <= BIG_BOOK else self._shortlist(short) or self._keys[:0]
+        )
         scored = process.extract(short, pool, scorer=fuzz.ratio, limit=n * 4 + 8)
         best: dict[Any, float] = {}
         for label_key, score, _i in scored:
@@ -212,10 +217,14 @@ class NameBook:
         return [self.names[k] for k, _s in top[:n]]
 
     def _shortlist(self, short: str) -> list[str]:
-        """Compact names worth scoring: same first character, or sharing a 3-letter run
-        (a typo in the first letter), of a length within a third of the phrase's."""
+        """Compact names worth scoring: same first character (the first two where that is
+        thousands of names), or in a small book sharing a 3-letter run (a typo in the
+        first letter); none much shorter than the phrase."""
         lo = len(short) * 2 // 3
-        pick = [k for k in self._by_first.get(short[0], ()) if lo <= len(k)]
+        bucket = self._by_first.get(short[0], ())
+        if len(bucket) > HEAD_BUCKET:  # many names start alike: the first two characters
+            bucket = self._by_head.get(short[:2], ())
+        pick = [k for k in bucket if lo <= len(k)]
         if len(pick) < 50 and len(self._keys) <= 20_000:
             grams = {short[i : i + 3] for i in range(len(short) - 2)}
             seen = set(pick)
