@@ -149,8 +149,8 @@ def _typo_continues(s: str, end: int, book: NameBook) -> tuple[int, str] | None:
         stop = end + m.end()
         while stop > end and s[stop - 1] in _TRAILING:
             stop -= 1
-        found = book.fuzzy(s[:stop], limit=2, prefix=False)
-        if found and found[0][2] >= 84 and len(found[0][1]) > end and _clear(found):
+        found = book.continued(s[:end], s[:stop])
+        if found and _clear(found):
             return stop, book.names[found[0][0]]
     return None
 

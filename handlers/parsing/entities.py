@@ -21,6 +21,7 @@ caller (``handlers.book_names``) rebuilds the book when names change.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ class NameBook:
                     if all(k != key for k, _ in owners):
                         owners.append((key, label))
         self._keys = list(self._labels)
+        self._sorted = sorted(self._keys)  # prefix lookups by bisection
         self._alphabetical: list[Any] | None = None  # for suggestions, built on first need
         self._auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         for index, short in enumerate(self._keys):
@@ -148,11 +150,30 @@ class NameBook:
         if len(short) < 2:
             return []
         out: list[tuple[Any, str]] = []
-        for label_key in self._by_first.get(short[0], ()):
-            if label_key.startswith(short):
-                out += [o for o in self._labels[label_key] if o not in out]
-                if len(out) > limit:
-                    break
+        for label_key in self._starting(short, limit + 1):
+            out += [o for o in self._labels[label_key] if o not in out]
+        return out
+
+    def continued(
+        self, head: str, phrase: str, cutoff: float = FUZZY_CUTOFF
+    ) -> list[tuple[Any, str, float]]:
+        """Longer names that start with ``head`` (a name found whole) and look like
+        ``phrase`` (that name and the words after it): ``Acme`` + ``Acme Crop`` → Acme Corp."""
+        start, short = compact(head), compact(phrase)
+        best: dict[Any, tuple[Any, str, float]] = {}
+        for label_key in self._starting(start, 200):
+            if len(label_key) > len(start) and (score := fuzz.ratio(short, label_key)) >= cutoff:
+                for key, label in self._labels[label_key]:
+                    if key not in best or best[key][2] < score:
+                        best[key] = (key, label, float(score))
+        return sorted(best.values(), key=lambda t: (-t[2], t[1]))
+
+    def _starting(self, short: str, limit: int) -> list[str]:
+        i = bisect.bisect_left(self._sorted, short)
+        out: list[str] = []
+        while i < len(self._sorted) and self._sorted[i].startswith(short) and len(out) < limit:
+            out.append(self._sorted[i])
+            i += 1
         return out
 
     # -- fuzzy -----------------------------------------------------------------------

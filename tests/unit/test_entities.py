@@ -77,3 +77,14 @@ def test_prefix_and_closest():
 def test_a_shared_alias_names_every_account_that_has_it():
     book = NameBook([(1, "Acme East", ("Acme",)), (2, "Acme West", ("Acme",))])
     assert {h.key for h in book.find("visited Acme")} == {1, 2}
+
+
+def test_a_longer_name_continued_by_a_typo():
+    assert [(k, label) for k, label, _s in BOOK.continued("Acme", "Acme Crop")] == [(1, "Acme Corp")]
+    assert BOOK.continued("Acme", "Acme Thursday") == []
+
+
+def test_prefixes_are_found_by_bisection_in_a_big_book():
+    big = NameBook([(i, f"Acct {i:05d}", ()) for i in range(50_000)] + [(-1, "Acme", ())])
+    assert big.prefixed("Acme") == [(-1, "Acme")]
+    assert len(big.prefixed("Acct 0", limit=4)) == 5
