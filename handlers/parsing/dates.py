@@ -109,6 +109,7 @@ fair``, ``by the expo``, ``in December``, ``Friday-ish``, ``下次展会后``, `
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Iterable, Iterator
@@ -644,7 +645,17 @@ def find_dates(text: str, *, now: datetime, prefer: Prefer) -> list[DateHit]:
     ``by``/``before``/``due``/``截止`` in front and ``前``/``之前``/``以前`` behind.
     Offsets index ``text``.  A phrase is read in ``prefer``'s direction where it allows
     it (see the module doc); ``DateHit.direction_ok`` says whether it ended up there.
+    The same text is often searched by several readers of one message: remembered.
     """
+    return list(_find_dates(text, now, prefer))
+
+
+@functools.lru_cache(maxsize=512)
+def _find_dates(text: str, now: datetime, prefer: Prefer) -> tuple[DateHit, ...]:
+    return tuple(_search_dates(text, now=now, prefer=prefer))
+
+
+def _search_dates(text: str, *, now: datetime, prefer: Prefer) -> list[DateHit]:
     _check_now(now)
     s = fold(text)
     ctx = _Ctx(now, prefer)

@@ -44,6 +44,7 @@ BIG_BOOK = 20_000  # names; beyond, suggestions come from the names with the sam
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def compact(text: str) -> str:
@@ -53,12 +54,16 @@ def compact(text: str) -> str:
 
 def compact_map(text: str) -> tuple[str, list[int]]:
     """``text``'s compact form, and for each of its characters the index in ``text``."""
+    low = fold(text).lower()
+    if len(low) == len(text) and low == low.casefold():  # the usual case: one C-level pass
+        found = _ALNUM.findall(low)
+        return "".join(found), [m.start() for m in _ALNUM.finditer(low)]
     chars: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(fold(text)):
-        low = ch.casefold()
-        if len(low) == 1 and low.isalnum():
-            chars.append(low)
+        folded = ch.casefold()
+        if len(folded) == 1 and folded.isalnum():
+            chars.append(folded)
             where.append(i)
     return "".join(chars), where
 

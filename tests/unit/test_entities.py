@@ -80,7 +80,9 @@ def test_a_shared_alias_names_every_account_that_has_it():
 
 
 def test_a_longer_name_continued_by_a_typo():
-    assert [(k, label) for k, label, _s in BOOK.continued("Acme", "Acme Crop")] == [(1, "Acme Corp")]
+    assert [(k, label) for k, label, _s in BOOK.continued("Acme", "Acme Crop")] == [
+        (1, "Acme Corp")
+    ]
     assert BOOK.continued("Acme", "Acme Thursday") == []
 
 
