@@ -33,6 +33,7 @@ from handlers.auth import require_read, require_write
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
+from handlers.parsing.dates_en import MONTH_NUMBER
 from handlers.parsing.people import is_role_word, leading_name, split_title
 from handlers.parsing.text import is_cjk, normalize
 from handlers.registry import command
@@ -104,26 +105,7 @@ _EMAIL = re.compile(
 _EMAIL_KW_ONLY = re.compile(
     r"(?:(?<![A-Za-z])(?:email|e-mail)|邮箱)\s*:?\s*(?P<value>\S+)", re.IGNORECASE
 )
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
+_MONTHS = MONTH_NUMBER
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _MONTH_DAY = re.compile(r"(\d{1,2})[-/.](\d{1,2})")

@@ -33,7 +33,7 @@ from .date_rules import (
     _weekend,
     _with_en_time,
 )
-from .spans import add_months
+from .spans import _EN_NUMBERS, add_months
 
 RULES = Rules()
 
@@ -231,7 +231,7 @@ def _en_part_of_today(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return _Hit(day=ctx.today + timedelta(days=offset), at=at)
 
 
-_MONTH_NUMBER = {
+MONTH_NUMBER = {
     name: index
     for index, names in enumerate(
         (
@@ -251,7 +251,8 @@ _MONTH_NUMBER = {
         start=1,
     )
     for name in names
-}
+}  # English month names and abbreviations → 1..12 (also read by /contact birthdays)
+_MONTH_NUMBER = MONTH_NUMBER
 assert set(_MONTH_NUMBER) == set(_EN_MONTHS)
 _MONTH_RE = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
 _EN_PART_WORDS = {
@@ -346,20 +347,7 @@ def _en_week_part(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
 # --- offsets and month names, read here rather than by dateparser (slow) ------
 
 _EN_COUNT = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
+    **_EN_NUMBERS,
     "couple": 2,
     "couple of": 2,
     "a couple": 2,
