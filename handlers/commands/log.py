@@ -253,7 +253,7 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
     for c in added:
         title = f" ({c.title})" if c.title else ""
         reply.lines.append(_("added", lang, name=c.name, title=title, account=account.name))
-    reply.lines.append(_("undo_hint", lang, minutes=ctx.settings.undo_minutes))
+    reply.lines.append(_("undo_hint", lang, hours=ctx.settings.undo_own_hours))
 
     if account.owner_id != ctx.actor.id:
         _tell_owner(ctx, account, cmd, kind)

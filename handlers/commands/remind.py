@@ -234,7 +234,7 @@ def _create(ctx: Context, cmd: RemindCommand) -> Reply:
         Field(_("to", lang), owner.display_name if owner else "—"),
     ]
     reply.lines.append(_("cancel_hint", lang, id=reminder.id))
-    reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+    reply.footer = _("undo_hint", lang, hours=ctx.settings.undo_own_hours)
     return reply
 
 
@@ -308,5 +308,5 @@ def _cancel(ctx: Context, ids: list[int]) -> Reply:
         reply.lines += [_line(ReminderLine(r, a.name, a.owner_id), lang) for r, a in cancelled]
     reply.severity = Severity.success
     reply.lines += already
-    reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+    reply.footer = _("undo_hint", lang, hours=ctx.settings.undo_own_hours)
     return reply

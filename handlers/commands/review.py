@@ -228,7 +228,7 @@ def _accept(ctx: Context, rows: list[tuple[TierProposal, Account]], note: str | 
     if note:
         reply.fields.append(Field(_("note", lang), note))
     if done:
-        reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+        reply.footer = _("undo_hint", lang, hours=ctx.settings.undo_own_hours)
     return reply
 
 

@@ -130,7 +130,7 @@ def run_snooze(ctx: Context, cmd: Snooze) -> Reply:
         return Reply(
             title=_("ended", lang, account=account.name),
             lines=[_("ended_line", lang, old=fmt_day(current, lang))],
-            footer=_("undo_hint", lang, minutes=ctx.settings.undo_minutes),
+            footer=_("undo_hint", lang, hours=ctx.settings.undo_own_hours),
             actions=[view],
             severity=Severity.success,
         )
@@ -162,7 +162,7 @@ def run_snooze(ctx: Context, cmd: Snooze) -> Reply:
     if not cmd.reason:
         span = _("two_weeks", lang)
         reply.lines.append(_("no_reason", lang, account=account.name, span=span))
-    reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+    reply.footer = _("undo_hint", lang, hours=ctx.settings.undo_own_hours)
     _tell_owner(ctx, account, cmd.until)
     return reply
 

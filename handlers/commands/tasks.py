@@ -234,7 +234,7 @@ def run_done(ctx: Context, cmd: DoneTasks) -> Reply:
     reply.lines += already
     left = count_open(session, owner_ids=[ctx.actor.id])
     reply.lines.append(_("remaining", lang, n=left) if left else _("all_done", lang))
-    reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+    reply.footer = _("undo_hint", lang, hours=ctx.settings.undo_own_hours)
     return reply
 
 

@@ -395,7 +395,7 @@ def _remove(ctx: Context, user: User) -> Reply:
     return Reply(
         title=_("removed", lang, name=user.display_name, handle=user.handle),
         lines=[_("keeps", lang, accounts=accounts, tasks=tasks)] if accounts or tasks else [],
-        footer=_("undo_hint", lang, minutes=ctx.settings.undo_minutes),
+        footer=_("undo_hint", lang, hours=ctx.settings.undo_own_hours),
         severity=Severity.success,
     )
 
@@ -438,7 +438,7 @@ def _card(
     if not user.active:
         reply.fields.append(Field(_("status", lang), _("inactive", lang)))
     if undo:
-        reply.footer = _("undo_hint", lang, minutes=ctx.settings.undo_minutes)
+        reply.footer = _("undo_hint", lang, hours=ctx.settings.undo_own_hours)
     return reply
 
 
