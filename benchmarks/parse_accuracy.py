@@ -19,8 +19,9 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from tests.corpus.runner import FLOORS, Corpus, Result, summarize
+from tests.corpus.runner import FLOORS, MESSAGES, Corpus, Result, summarize
 
 
 def table(results: list[Result]) -> list[str]:
@@ -75,10 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--id", action="append", help="only these record ids")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument(
+        "--messages", type=Path, default=MESSAGES, help="another file of records to score"
+    )
+    parser.add_argument(
         "--write-floors", action="store_true", help="store today's %% as the test's floors"
     )
     args = parser.parse_args(argv)
-    with Corpus.open() as corpus:
+    with Corpus.open(path=args.messages) as corpus:
         records = [
             r
             for r in corpus.records

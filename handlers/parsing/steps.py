@@ -433,12 +433,48 @@ def _read_steps(
 # ---------------------------------------------------------------------------
 
 
+_CLAUSE = re.compile(r"(?:[.!?;]\s+|[。；！？\n]|[,，]\s*)")
+_END_OF = re.compile(r"(?<![A-Za-z])(?:eo[dwmqy]|end of)(?![A-Za-z])|月底|年底|季度末", re.I)
+# reported speech is what was said, not a step: "他说预算周五前批", "they said by Friday"
+_SAID = re.compile(
+    r"说|表示|称|觉得|认为|反馈|答应|承诺|(?<![A-Za-z])(?:said|says|told|mentioned|expects?|"
+    r"promised|hopes?|thinks?|will)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def _implicit_step(f: str, now: datetime) -> list[tuple[int, int]]:
+    """A next step written without ``next:``: a later clause of the note with a deadline
+    ahead (``… Send redlines by Wednesday``, ``…，下周三前把方案发过去``) or given to
+    someone (``@bob please call him by Tuesday``).  Where it starts, as an empty marker."""
+    cuts = [m.end() for m in _CLAUSE.finditer(f)]
+    hits = find_dates(f, now=now, prefer="future")
+    for start in cuts:
+        end = next((c for c in cuts if c > start), len(f))
+        clause = f[start:end]
+        if not clause.strip(_SEP):
+            continue
+        owner = _MENTION.match(clause.lstrip())
+        if _SAID.search(clause) and not owner:
+            continue
+        ahead = [
+            h
+            for h in hits
+            if start <= h.start < end
+            and h.when.date() >= now.date()
+            and (_is_deadline(f[h.start : h.end]) or _END_OF.search(f[h.start : h.end]))
+        ]
+        if ahead or (owner and any(start <= h.start < end for h in hits)):
+            return [(start, start)]
+    return []
+
+
 def read_log(text: str, *, now: datetime, mentions: Collection[str] = ()) -> LogReading:
     """Read a logged interaction's text (everything after the account name);
     ``mentions``: the tokens of the message's platform mentions (casefolded)."""
     tokens = [t.casefold() for t in mentions if t]
     f = _folded(text)
-    markers = next_step_markers(f)
+    markers = next_step_markers(f) or _implicit_step(f, now)
     note_end = markers[0][0] if markers else len(text)
     reading = LogReading(note="")
     _read_note(text, f, note_end, now, reading)

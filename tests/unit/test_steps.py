@@ -305,3 +305,27 @@ def test_any_text_is_read_into_slices_of_itself(text):
         assert step.due is None or step.due_phrase in step.clause
         assert all(phrase in step.clause for phrase in step.unread)
     assert all(phrase in text for phrase in r.unread + r.other_dates)
+
+
+@pytest.mark.parametrize(
+    ("text", "step", "due"),
+    [
+        (
+            "met Tom re line 3. Send revised drawings by Friday",
+            "Send revised drawings",
+            "2026-11-20",
+        ),
+        ("见了王总，聊了报价，下周三前把方案发过去", "把方案发过去", "2026-11-25"),
+        ("good talk, follow up on the quote EOM", "follow up on the quote", "2026-11-30"),
+    ],
+)
+def test_a_step_written_without_next_is_still_a_step(text, step, due):
+    reading = read_log(text, now=NOW)
+    assert [(s.text, s.due.date().isoformat()) for s in reading.steps] == [(step, due)]
+
+
+@pytest.mark.parametrize(
+    "text", ["见了王总，他说预算周五前批", "met Li Wei, they said it closes by Friday"]
+)
+def test_what_someone_said_about_a_date_is_no_step(text):
+    assert read_log(text, now=NOW).steps == []
