@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 from handlers.clarify import Choice, Choose
 from handlers.i18n import Catalog
-from handlers.parsing.entities import NameBook, NameHit
+from handlers.parsing.entities import NameBook, NameHit, compact
 from handlers.parsing.intents import IntentHit, find_intents, first_word_guesses
 from handlers.parsing.money import find_amounts
 from handlers.parsing.text import fold, is_cjk, join_text, split_next_step
@@ -62,6 +62,7 @@ _ACCOUNT_WORDS = re.compile(
     r"[\s,，.。:：;；!！?？、-]*$",
     re.IGNORECASE,
 )
+_CAPITALISED = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{3,}(?![A-Za-z])")
 _LABEL_PREFIX = re.compile(r"^\s*(?:客户|account|acct|client)\s*[:：]\s*", re.IGNORECASE)
 
 
@@ -104,6 +105,9 @@ def understand(
         trace.fuzzy = _fuzzy_account(text, book, trace.intents)
 
     intents = _decide_intent(trace.intents, has_amount=bool(find_amounts(text)))
+    went = _went_to(s, trace.names)
+    if went is not None and (not intents or intents[0].strength in ("weak", "stage")):
+        intents = [went]  # 去仁和医院见了陈总: a visit, whatever the note says of a deal
     if intents and intents[0].strength == "weak" and _opens(s, intents[0], _MEETING_OPENERS):
         intents = [replace(intents[0], strength="strong")]  # "met Li Wei at Acme": a meeting
     words = {w: spec.name for spec in table for w in (spec.name, *spec.aliases)}
@@ -111,6 +115,8 @@ def understand(
     named_next = bool(first and trace.names and trace.names[0].start == first.end())
     named_first = bool(trace.names and not s[: trace.names[0].start].strip())
     guesses = [] if named_first else first_word_guesses(text, words, min_len=3 if named_next else 4)
+    if not named_next:  # "Line 3 …" is no typo of /mine: a short word only before a name
+        guesses = [g for g in guesses if g.end - g.start > 4 or g.strength == "sound"]
     if guesses:
         # the first word is a command word mistyped (vist, 拜坊): it says what the
         # message is, whatever the note goes on to mention
@@ -155,6 +161,9 @@ def understand(
             )
     key, a_start, a_end, _label = accounts[0]
     name = book.names[key]
+    whole = compact(name)  # 仁和 + 医院 of 上海仁和医院: the rest of the name, typed on
+    while a_end < len(s) and is_cjk(s[a_end]) and compact(s[a_start : a_end + 1]) in whole:
+        a_end += 1
     readings: list[str] = []
     if trace.fuzzy:
         readings.append(_("read_name", lang, typed=s[a_start:a_end].strip(), name=name))
@@ -258,6 +267,11 @@ def _fuzzy_account(text: str, book: NameBook, intents: list[IntentHit]) -> list:
             if found and (len(found) == 1 or found[0][2] - found[1][2] >= 5):
                 pos = start + lead
                 return [(found[0][0], found[0][1], pos, pos + len(phrase))]
+    for m in _CAPITALISED.finditer(s):  # "Lost the Vertex energy audit deal"
+        keys = {k for k, _label in book.prefixed(m.group(0))}
+        if len(keys) == 1:
+            key = keys.pop()
+            return [(key, book.names[key], m.start(), m.end())]
     return []
 
 
@@ -316,6 +330,17 @@ def _no_account(
 
 
 # --- rewriting ----------------------------------------------------------------------
+
+
+def _went_to(s: str, names: list[NameHit]) -> IntentHit | None:
+    """``去``/``到``/``去了`` right before the account's name: the rep went there."""
+    if not names:
+        return None
+    start = names[0].start
+    m = re.search(r"(?:去了|去|到了|到)$", s[:start])
+    if m is None:
+        return None
+    return IntentHit(m.start(), m.end(), "visit", "strong", m.group(0))
 
 
 def _opens(s: str, hit: IntentHit, words: tuple[str, ...]) -> bool:
