@@ -455,6 +455,13 @@ def _claim_amounts(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: 
         if before := _AMOUNT_BEFORE.search(low, claims.prev_end(start, pos), start):
             start = before.start()
         claims.add(_Claim(start, stop, "amount", hit.money, text))
+    for hit in find_amounts(s[pos:end], default_currency=NO_CURRENCY, taken=taken, plain=True):
+        start, stop = (
+            pos + hit.start,
+            pos + hit.end,
+        )  # 二期扩容30w: w is 万 where a deal's amount goes
+        if s[stop - 1 : stop] in "wW" and claims.free(start, stop):
+            claims.add(_Claim(start, stop, "amount", hit.money, s[start:stop]))
     for m in _PLAIN_AMOUNT.finditer(s, pos, end):  # 1200000: a bare number that big is money
         if claims.free(m.start(), m.end()):
             money = Money(Decimal(m.group()), NO_CURRENCY)

@@ -15,7 +15,6 @@ from handlers.parsing.deals import DealCommand, parse_deal, stage_words
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
 ACCOUNTS = {"acme", "华夏重工", "blue harbor"}
-NEEDS_DATES = pytest.mark.xfail(strict=False, reason="needs dates branch")
 
 
 def _pctx(lang: str = "en", settings: Policy | None = None) -> ParseContext:
@@ -206,10 +205,10 @@ def test_stage_words_follow_the_configured_stages():
         ("成交 2027-03-31", date(2027, 3, 31)),
         ("3月31日前成交", date(2027, 3, 31)),
         ("成交日期 3月31日", date(2027, 3, 31)),
-        pytest.param("目标3月中close", date(2027, 3, 15), marks=NEEDS_DATES),
-        pytest.param("成交 明年3月底", date(2027, 3, 31), marks=NEEDS_DATES),
-        pytest.param("成交 3月底", date(2027, 3, 31), marks=NEEDS_DATES),
-        pytest.param("3月底签约", date(2027, 3, 31), marks=NEEDS_DATES),
+        ("目标3月中close", date(2027, 3, 15)),
+        ("成交 明年3月底", date(2027, 3, 31)),
+        ("成交 3月底", date(2027, 3, 31)),
+        ("3月底签约", date(2027, 3, 31)),
     ],
 )
 def test_chinese_close_dates_before_or_after_their_word(words, day):
@@ -226,9 +225,9 @@ def test_chinese_close_dates_before_or_after_their_word(words, day):
         ("close by Mar 31", date(2027, 3, 31)),
         ("target close Dec 31", date(2026, 12, 31)),
         ("close end of month", date(2026, 11, 30)),
-        pytest.param("close end of Q1", date(2027, 3, 31), marks=NEEDS_DATES),
-        pytest.param("close mid January", date(2027, 1, 15), marks=NEEDS_DATES),
-        pytest.param("close end of March", date(2027, 3, 31), marks=NEEDS_DATES),
+        ("close end of Q1", date(2027, 3, 31)),
+        ("close mid January", date(2027, 1, 15)),
+        ("close end of March", date(2027, 3, 31)),
     ],
 )
 def test_english_close_dates(words, day):
@@ -310,7 +309,6 @@ def test_30w_inside_an_unquoted_name_is_not_both_name_and_amount():
         assert "30w" not in (cmd.deal or "") or cmd.amount is None
 
 
-@pytest.mark.xfail(strict=False, reason="needs money branch (30w as 30万)")
 def test_30w_after_an_unquoted_name_is_the_amount():
     cmd = parse("华夏重工 二期扩容30w 谈判", "zh")
     assert (cmd.deal, cmd.amount, cmd.stage) == ("二期扩容", Decimal("300000"), "negotiation")
@@ -448,7 +446,6 @@ def test_what_reps_write_in_the_field(text, expect):
     assert {k: getattr(cmd, k) for k in expect} == expect
 
 
-@NEEDS_DATES
 def test_december_end_is_read_whole():
     cmd = parse("华夏重工 二期扩容 商务谈判中 预计12月底成交", "zh")
     assert (cmd.stage, cmd.close_date) == ("negotiation", date(2026, 12, 31))
@@ -536,7 +533,6 @@ def test_a_time_before_cheng_jiao_is_never_read_as_won():
     assert parse("华夏重工 储能项目成交", "zh").stage == "won"
 
 
-@NEEDS_DATES
 def test_a_festival_close_date():
     cmd = parse("华夏重工 储能项目 春节前成交", "zh")
     assert cmd.close_date is not None and cmd.stage is None
