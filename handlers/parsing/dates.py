@@ -112,7 +112,7 @@ from __future__ import annotations
 import functools
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -139,6 +139,7 @@ from .date_rules import (
 )
 from .spans import Span, parse_duration, parse_recurrence
 from .text import fold, is_cjk, join_text, normalize
+from .unread import unread_date_phrases
 
 __all__ = [
     "DateHit",
@@ -682,81 +683,3 @@ def _search_dates(text: str, *, now: datetime, prefer: Prefer) -> list[DateHit]:
         hits.append(DateHit(start, end, when, has_time, _direction_ok(when, has_time, ctx)))
         done = end
     return hits
-
-
-# ---------------------------------------------------------------------------
-# Phrases that look like dates but were not read
-
-_EVENT_EN = (
-    r"fair|expo|exhibition|trade\s*show|show|conference|summit|convention|festival|holidays?"
-    r"|vacation|break|launch|roadshow|tender|offsite|kick-?off|trip|audit|inspection"
-)
-_MONTH_WORD = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
-)
-_UNREAD_PATTERNS = [
-    # "after the fair", "by the expo", "before the Canton fair", "ahead of our trip"
-    re.compile(
-        r"(?<![a-z])(?:before|after|by|until|till|around|ahead\s+of|in\s+time\s+for)\s+"
-        r"(?:the|next|this|our|their|your)\s+(?:[a-z0-9&'-]+\s+){0,2}?(?:" + _EVENT_EN + r")s?"
-        r"(?![a-z])",
-        re.IGNORECASE,
-    ),
-    # a month with a trigger or a number: "in December", "by Jan", "Sept 31st", "early Q3"
-    re.compile(
-        r"(?<![a-z])(?:(?:in|by|before|after|until|till|since|early|mid|late|end\s+of|"
-        r"beginning\s+of|start\s+of|from|due|next|this|last)[\s-]+(?:the\s+)?(?:"
-        + _MONTH_WORD
-        + r")\.?(?:\s+\d{1,4}(?:st|nd|rd|th)?)?"
-        r"|(?:" + _MONTH_WORD + r")\.?\s+\d{1,4}(?:st|nd|rd|th)?)(?![a-z0-9])",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"(?<![a-z])(?:by|before|after|until|till|early|mid|late|end\s+of|start\s+of)"
-        r"[\s-]+(?:the\s+)?q[1-4](?![a-z0-9])",
-        re.IGNORECASE,
-    ),
-    # a weekday word that was not read: "Friday-ish", "Thursdayy"
-    re.compile(
-        r"(?<![a-z])(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:-?ish|(?!s(?![a-z]))[a-z]{1,2})?"
-        r"(?![a-z])",
-        re.IGNORECASE,
-    ),
-    # 下次展会后, 广交会前, 放假前
-    re.compile(
-        r"(?:下次|这次|本次|上次|下届|这届|本届|明年的?|今年的?)?"
-        r"(?:展会|会展|展览会?|博览会|交易会|广交会|进博会|峰会|大会|年会|订货会|发布会|招标|投标"
-        r"|开标|假期|放假|长假|开学|出差回来)"
-        r"(?:结束)?(?:之前|以前|前|之后|以后|后)"
-    ),
-    # 3月份, 12月 (a month with no day), 年前 / 节后 (the holiday, colloquially)
-    re.compile(
-        r"(?<![0-9零〇一二两三四五六七八九十个几每第多])(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月份?"
-        r"(?![0-9零〇一二两三四五六七八九十个度薪报租费息刊])"
-    ),
-    re.compile(r"(?<![\u4e00-\u9fff0-9])(?:过)?[年节](?:之前|以前|前|之后|以后|后)(?!天|年)"),
-]
-
-
-def unread_date_phrases(text: str, taken: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Spans of ``text`` that look like a date or time phrase but are not among ``taken``
-    (the spans a caller read, e.g. :func:`find_dates`'s): ``after the fair``, ``by the
-    expo``, ``in December``, ``Friday-ish``, ``下次展会后``, ``3月份``, ``节后``.  Callers
-    quote them back ("couldn't read 'after the fair' as a date").
-
-    Precision over recall: only event words next to before/after/by, month names with a
-    number or a date word next to them (never a bare ``may`` or ``march``), weekday names
-    and Chinese month/holiday forms; ordinary words are never flagged.
-    """
-    s = fold(text)
-    claimed = sorted(taken)
-    found: list[tuple[int, int]] = []
-    for pattern in _UNREAD_PATTERNS:
-        for m in pattern.finditer(s):
-            start, end = m.span()
-            if any(a < end and start < b for a, b in claimed):
-                continue
-            claimed.append((start, end))
-            found.append((start, end))
-    return sorted(found)

@@ -51,6 +51,7 @@ from datetime import datetime
 
 from .dates import DateHit, find_dates
 from .text import fold, next_step_markers
+from .unread import unread_phrases
 
 __all__ = ["LogReading", "Step", "read_log", "unread_date_phrases"]
 
@@ -140,61 +141,15 @@ def _shift(hits: list[DateHit], offset: int) -> list[DateHit]:
 
 
 # ---------------------------------------------------------------------------
-# Phrases that look like dates but are not read
-# TODO(lead): use dates.unread_date_phrases(text, taken) once the dates helper lands it;
-# this is a small local guard with the same idea.
-
-_EVENT_NOUNS = (
-    r"fair|expo|show|trade\s+show|conference|summit|launch|trip|meeting|call|demo|review|"
-    r"audit|holidays?|break|festival|cny|chinese\s+new\s+year|new\s+year|christmas|xmas|"
-    r"golden\s+week|lunch|dinner|breakfast|weekend\s+trip|board\s+meeting|budget\s+cycle|"
-    r"tender|bid|pilot|trial|rollout|go-?live|signing|renewal|visit"
-)
-_UNREAD_EN = re.compile(
-    r"(?<![A-Za-z])(?:"
-    r"(?:by\s+|before\s+|at\s+)?(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+(?:the\s+)?"
-    r"[a-z][\w'-]*|"
-    rf"(?:after|before|until|till|around|ahead\s+of|prior\s+to|post)\s+(?:(?:the|our|their|"
-    rf"next|this|his|her)\s+)?(?:{_EVENT_NOUNS})"
-    r"|(?:after|before|until|till|by)\s+(?:the|our|their)\s+[a-z][\w'-]*"
-    r"|(?:mid|early|late)[\s-]+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-    r"|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}"
-    r"(?:st|nd|rd|th)?"
-    r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{1,2}-\d{1,2}"
-    r")(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
-_UNREAD_ZH = re.compile(
-    r"\d{1,2}月\d{1,2}[日号]?|(?<![\d月.])\d{1,2}[日号]|(?<![\d.])\d{1,2}\.\d{1,2}(?:[日号]|之?前)"
-    r"|(?:展会|展览会?|会议|开会|开完会|出差|招标|投标|评审|审批|上线|验收|交付|放假|假期|"
-    r"节假日|过节|过年|年会|会)(?:之后|以后|过后|后|之前|以前|前)"
-    r"|节后|年后|会后|改天|回头|过几天|过两天|这几天|近期"
-)
-# vague words that only matter where a due date was expected
-_VAGUE = re.compile(
-    r"(?<![A-Za-z])(?:asap|a\.s\.a\.p\.?|soon|later|sometime|tbd|tbc|next\s+time)(?![A-Za-z])"
-    r"|尽快|尽早|抓紧|下次|稍后|有空",
-    re.IGNORECASE,
-)
+# Phrases that look like dates but are not read: handlers.parsing.unread, here in its
+# loose form (a note or a step, where a date was expected)
 
 
 def unread_date_phrases(
     text: str, taken: list[tuple[int, int]], *, vague: bool = False
 ) -> list[tuple[int, int]]:
-    """Spans of ``text`` that look like dates (``after the fair``, ``2月30号``, ``13/45``,
-    ``展会后``; with ``vague``, also ``asap`` / ``尽快``) and overlap none of ``taken``."""
-    f = _folded(text)
-    found: list[tuple[int, int]] = []
-    patterns = (_UNREAD_EN, _UNREAD_ZH, _VAGUE) if vague else (_UNREAD_EN, _UNREAD_ZH)
-    for pattern in patterns:
-        for m in pattern.finditer(f):
-            s, e = m.span()
-            if any(s < te and ts < e for ts, te in taken) or any(
-                s < fe and fs < e for fs, fe in found
-            ):
-                continue
-            found.append((s, e))
-    return sorted(found)
+    """:func:`handlers.parsing.unread.unread_phrases` with ``loose`` on."""
+    return unread_phrases(text, taken, loose=True, vague=vague)
 
 
 # ---------------------------------------------------------------------------
