@@ -43,7 +43,7 @@ from handlers.parsing.text import fold
 from handlers.registry import CommandSpec, CommandTable
 from handlers.replies import Action, Reply, Severity
 from handlers.suggest import CN_PARTICLES, guess
-from handlers.understand import understand
+from handlers.understand import Reading, understand
 from handlers.views import clip
 from storage import accounts, pending, users
 from storage import contacts as contact_repo
@@ -187,13 +187,7 @@ class Dispatcher:
                         obs.outcome = "forbidden"
                         return self._unknown_user(lang)
                     lang = actor.language or lang
-                    reading = understand(
-                        message_body(incoming.text),
-                        self.commands,
-                        self.book_names.get(session),
-                        lang,
-                        people=lambda text: accounts_of_people(session, actor, text),
-                    )
+                    reading = self._understand(session, actor, incoming, lang)
             except Choose as exc:
                 obs.outcome = "asked"
                 return self._ask(exc, incoming, lang)
@@ -269,13 +263,7 @@ class Dispatcher:
                 raise NotFound(f"unknown user {incoming.actor!r}")
             ctx = self._context(session, actor, incoming, tz=tz)
             if spec is None:
-                reading = understand(
-                    message_body(incoming.text),
-                    self.commands,
-                    ctx.parse.names,
-                    ctx.lang,
-                    people=lambda text: accounts_of_people(session, actor, text),
-                )
+                reading = self._understand(session, actor, incoming, ctx.lang)
                 if reading is None:
                     raise NotFound(f"unknown command {word!r}")
                 trace = reading.trace
@@ -303,6 +291,18 @@ class Dispatcher:
             return spec, cmd, stages
 
     # -- pieces ----------------------------------------------------------------------
+
+    def _understand(
+        self, session: Session, actor: User, incoming: Incoming, lang: str
+    ) -> Reading | None:
+        """What a message with no command word first means (``handlers.understand``)."""
+        return understand(
+            message_body(incoming.text),
+            self.commands,
+            self.book_names.get(session),
+            lang,
+            people=lambda text: accounts_of_people(session, actor, text),
+        )
 
     def _context(
         self, session: Session, actor: User, incoming: Incoming, tz: ZoneInfo | None = None

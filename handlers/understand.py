@@ -151,11 +151,17 @@ def understand(
     if len(accounts) > 1:
         keys = list(dict.fromkeys(k for k, _s, _e, _l in accounts))
         if len(keys) > 1:
-            command = intents[0].command if len(intents) == 1 else None
+            # each choice keeps the whole message, less that name and the command word
+            command = intents[0].command if len(intents) == 1 else "account"
+            said = [(h.start, h.end) for h in intents[:1] if command != "account"]
+            spans = {k: (a, b) for k, a, b, _l in reversed(accounts)}
             raise Choose(
                 _("which_account", lang),
                 [
-                    Choice(book.names[key], _line(command or "account", book.names[key], ""))
+                    Choice(
+                        book.names[key],
+                        _line(command, book.names[key], _rest(text, [spans[key], *said])),
+                    )
                     for key in keys
                 ],
             )
@@ -182,7 +188,6 @@ def understand(
             ],
         )
     if len({h.command for h in intents}) > 1:
-        rest = _rest(text, [(a_start, a_end)])
         raise Choose(
             _("which_command", lang, account=name),
             [
