@@ -34,7 +34,7 @@ from rapidfuzz.distance import OSA
 
 from .text import fold, is_cjk
 
-__all__ = ["LEXICON", "IntentHit", "find_intents", "first_word_guesses"]
+__all__ = ["CN_PARTICLES", "LEXICON", "IntentHit", "find_intents", "first_word_guesses"]
 
 
 @dataclass(frozen=True)
@@ -407,7 +407,7 @@ LEXICON: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
 )
 
-_CN_PARTICLES = "了过"
+CN_PARTICLES = ("了", "过")  # 拜访了 = visited: never part of a command word
 
 
 def _entries() -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
@@ -445,7 +445,7 @@ def find_intents(text: str) -> list[IntentHit]:
         hits.append(IntentHit(m.start(), m.end(), command, strength, key))
     for m in _CJK_RE.finditer(s):
         end = m.end()
-        if s[end : end + 1] and s[end] in _CN_PARTICLES:
+        if s[end : end + 1] and s[end] in CN_PARTICLES:
             end += 1
         command, strength = _CJK_BY_KEY[m.group(0)]
         hits.append(IntentHit(m.start(), end, command, strength, m.group(0)))
