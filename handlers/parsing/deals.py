@@ -1,9 +1,10 @@
 """Reading ``/deal`` (``/商机``) the way reps type it: the account, the deal's name, an
 amount, a stage, a close date, a reason and free words, in any order, in English or
-Chinese — into a ``DealCommand``.  And ``match_deal``: which of the account's deals a
-loosely typed name means.
+Chinese — into a ``DealCommand``.  Which of the account's deals a loosely typed name
+means is ``handlers.parsing.deal_match`` (``match_deal``, re-exported here).
 
-The text after the account is read in one pass of claims that never overlap:
+The text after the account is read in one pass of claims that never overlap (the
+claimers of steps 3–5 are in ``handlers.parsing.deal_claims``):
 
 1. ``new`` / ``新建`` forces a new deal; a quoted name is taken as written;
 2. ``reason …`` / ``原因 …`` takes the rest of the line;
@@ -24,36 +25,45 @@ Refusals are worded here, with a correct example; ``handlers.commands.deal`` run
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
-from itertools import pairwise
 
 from pydantic import BaseModel
-from rapidfuzz import fuzz, process
 
 from domain.errors import ParseError
-from domain.models import DealStage
 from domain.policy import Policy
 from handlers.context import ParseContext
-from handlers.i18n import Catalog, languages
+from handlers.i18n import Catalog
 from handlers.lookup import split_account
-from handlers.parsing.dates import find_dates, parse_date
-from handlers.parsing.money import Money, find_amounts, is_currency_word
-from handlers.parsing.text import fold, is_cjk
-from handlers.views import label
+from handlers.parsing.deal_claims import (
+    LOST,
+    NO_CURRENCY,
+    SEPARATOR,
+    TRIM,
+    Claim,
+    Claims,
+    check_keywords,
+    claim_amounts,
+    claim_dates,
+    claim_stages,
+    is_glued,
+    lexicon,
+)
 
-NO_CURRENCY = "XXX"  # ISO 4217 "no currency": the amount named none, keep the deal's own
+# re-exported: the callers and tests import them from here
+from handlers.parsing.deal_match import CLOSE as CLOSE
+from handlers.parsing.deal_match import SURE as SURE
+from handlers.parsing.deal_match import deal_score as deal_score
+from handlers.parsing.deal_match import match_deal as match_deal
+from handlers.parsing.money import is_currency_word
+from handlers.parsing.text import fold
+
 MAX_CLOSE_YEARS = 10
 MAX_NAME = 200  # Deal.name
 MAX_REASON = 500  # Deal.lost_reason
 MAX_NOTE = 500
 
 _ = Catalog("parsing.deals")
-
-LOST = DealStage.lost.value
-WON = DealStage.won.value
 
 
 class DealCommand(BaseModel):
@@ -77,118 +87,6 @@ class DealCommand(BaseModel):
 
 # --- words ------------------------------------------------------------------------
 
-# Words and phrases for each default stage besides its name and its Chinese label.
-# Chinese words marked weak (short words that also occur in free text: 方案, 谈判) only
-# count standing alone or with a stage verb (进入谈判, 阶段 方案, 方案阶段).
-_STAGE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "lead": ("leads", "new lead", "prospect", "prospecting", "初步接洽", "初步沟通", "接洽"),
-    "qualify": (
-        "qualified",
-        "qualified lead",
-        "qualification",
-        "qualifying",
-        "discovery",
-        "需求确认",
-        "确认需求",
-        "需求已确认",
-        "已确认需求",
-        "需求",
-    ),
-    "proposal": (
-        "propose",
-        "proposed",
-        "proposal sent",
-        "sent proposal",
-        "sent the proposal",
-        "sent a proposal",
-        "quote sent",
-        "sent the quote",
-        "quoted",
-        "报价",
-        "方案已经提交",
-        "方案已提交",
-        "方案提交了",
-        "已提交方案",
-        "提交了方案",
-        "已报价",
-        "报价已发",
-    ),
-    "negotiation": (
-        "negotiations",
-        "neg",
-        "nego",
-        "in talks",
-        "negotiate",
-        "negotiating",
-        "商务谈判",
-        "价格谈判",
-        "议价",
-    ),
-    "won": (
-        "win",
-        "closed won",
-        "closed-won",
-        "closed/won",
-        "signed",
-        "contract signed",
-        "deal signed",
-        "签单",
-        "签约",
-        "签了",
-        "签下",
-        "签下来了",
-        "签合同了",
-        "成交了",
-        "已成交",
-        "拿下",
-        "拿下了",
-        "中标",
-        "中标了",
-        "赢了",
-    ),
-    "lost": (
-        "lose",
-        "closed lost",
-        "closed-lost",
-        "closed/lost",
-        "dead",
-        "no go",
-        "no-go",
-        "丢单",
-        "丢了",
-        "黄了",
-        "输了",
-        "没戏了",
-        "没戏",
-        "凉了",
-    ),
-}
-_WEAK_ZH = frozenset({"方案", "谈判", "线索", "接洽", "需求", "报价", "议价", "意向"})
-# a stage verb before the stage word (absorbed into its claim): "moved to", 进入, 推进到 …
-_EN_BEFORE = re.compile(
-    r"(?<![A-Za-z'’])(?:(?:we(?:'re|’re|\s+are|'ve|\s+have)?|it(?:'s|’s|\s+is)|deal\s+is|deal's|is|now|currently|just|has|have)\s+)*"
-    r"(?:(?:(?:moved|move|moving|advanced|advancing|progressed|pushed|went|got|is|now|has\s+moved)"
-    r"\s+)?(?:in)?to\s+(?:the\s+)?|(?:now\s+)?(?:in|at)\s+(?:the\s+)?|stage\s*[:=]?\s*|阶段\s*[:：]?\s*)?$",
-    re.IGNORECASE,
-)
-_EN_AFTER = re.compile(r"(?:\s+(?:stage|phase))?(?:\s+now)?(?![A-Za-z])", re.IGNORECASE)
-_ZH_BEFORE = re.compile(
-    r"(?:这单|这个单子|这个单|单子)?(?:已经|已|目前|现在|正在)?(?:进入到|进入了|进入|推进到了|推进到|推进至|推到|进到|转入|处于|到了|"
-    r"阶段\s*[:：]?\s*|stage\s*[:：]?\s*)?$",
-    re.IGNORECASE,
-)
-_STAGE_VERB = re.compile(r"进入|推进|推到|进到|转入|处于|到了|阶段|环节|中|stage", re.IGNORECASE)
-_ZH_AFTER = re.compile(r"(?:阶段|环节)?(?:了|啦|中)?")
-# lost to whom: the competitor's name runs to the next clause or separator
-_LOST_TO = re.compile(
-    r"(?<![A-Za-z])(?:(?:we|we've|we\s+have|we\s+just|just|have|has)\s+)*(?P<lost>lost)\s+(?:it\s+|the\s+deal\s+)?to\s+(?:(?:a|the)\s+)?"
-    r"(?:competitor|competition|rival)?\s*|(?:输给了|输给|丢给了|丢给|败给了|败给)",
-    re.IGNORECASE,
-)
-
-_TAKEN_BY = re.compile(
-    r"被(?P<who>[^\s,，;；。]{1,20}?)(?:抢走了|抢了|抢走|拿走了|截胡了|截胡|拿下了)"
-)
 _REASON = re.compile(
     r"(?<![A-Za-z])(?:loss\s+reason|reason)\s*[:：]?|(?:输单原因|原因|理由)[:：]?",
     re.IGNORECASE,
@@ -198,54 +96,9 @@ _NEXT = re.compile(
     r"(?<![A-Za-z])(?:next\s*steps?|next|todo|to-?do|action\s*items?)\s*[:：]|(?:下一步|下步|待办|后续)\s*[:：]?",
     re.IGNORECASE,
 )
-# a date without a close word is a close date only when it names a day of the calendar
-# or a month's part (2027-03-31, 3月31日, 月底, end of Q1), never "by Friday" or "tomorrow"
-_CALENDAR = re.compile(
-    r"\d|[月年季底初旬]|q[1-4]|quarter|month|year|eo[mqy]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
-    r"|nov|dec",
-    re.IGNORECASE,
-)
-# what someone writing a date writes (refused, named, when not understood)
-_DATE_TRY = re.compile(
-    r"\d|[月年号日底周]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
-    r"\b(?:end|mid|early|late|next|this|eo[mqy]|q[1-4]|today|tomorrow|week|month|quarter|year|"
-    r"someday|soon|asap|tbd)\b"
-)
-_DUE = re.compile(r"(?:by|before|until|till|due|截止|截至|最晚|最迟)", re.IGNORECASE)
 _NEW = re.compile(
     r"^(?:new\s+deal\b|new(?=\s*[\"“「『'])|新建商机|新商机|新建)\s*[:：]?\s*", re.IGNORECASE
 )
-# close words before a date: "close", "expected close", 预计成交, 目标 …
-_CLOSE_BEFORE = re.compile(
-    r"(?:(?<![A-Za-z])(?:(?:expected|expect|target(?:ed)?|est(?:imated)?\.?|planned|should|"
-    r"will|to)\s+(?:to\s+)?)?(?:close[sd]?|closing|sign(?:ing|s)?)(?:\s+date)?"
-    r"(?:\s+(?:by|on|in|at|around|for))?|(?<![A-Za-z])target|"
-    r"预计成交日期|预计成交日|预计成交|成交日期|成交日|成交时间|成交|预计签约|预计签单|预计|目标|签约|关单)"
-    r"\s*[:：]?\s*$",
-    re.IGNORECASE,
-)
-_CLOSE_AFTER = re.compile(
-    r"\s*(?:成交(?!了)|签约(?!了)|签单(?!了)|签合同(?!了)|签(?![了下])|关单|结单|落地|(?:to\s+)?close(?![A-Za-z])|closing(?![A-Za-z]))",
-    re.IGNORECASE,
-)
-_CLOSE_WORD = re.compile(
-    r"(?<![A-Za-z])(?:close\s+date|closing|closes|close)(?![A-Za-z])|预计成交|成交日期|成交时间|成交",
-    re.IGNORECASE,
-)
-_AMOUNT_BEFORE = re.compile(
-    r"(?<![A-Za-z])(?:(?:amount|value|deal\s+size|size|worth|budget)\s*(?:is|of|at|now|=|:)?\s*"
-    r"(?:(?:up|down|now|revised|updated|changed)\s+)?(?:to\s+)?|"
-    r"(?:upsized|downsized|increased|raised|reduced|lowered|cut|dropped|revised|updated|changed|"
-    r"bumped|grew|grown|went\s+up|went\s+down|now)\s+(?:to\s+)?)\s*$|"
-    r"(?:(?:金额|合同额|总额|总价|价值|预算)\s*[:：]?\s*(?:调整为|调整到|改为|改成|调到|更新为|变为|变成|是|为)?"
-    r"|调整为|调整到|改为|改成|更新为)\s*[:：]?\s*$",
-    re.IGNORECASE,
-)
-_FROM_TO = re.compile(
-    r"\s*(?:→|->|=>|to|改为|改成|调到|调整为|调整到|变成|变为|到)\s*", re.IGNORECASE
-)
-_STAGE_WORD = re.compile(r"(?<![A-Za-z])stage(?![A-Za-z])\s*[:=]?\s*|阶段\s*[:：]?\s*", re.I)
-_SEPARATOR = re.compile(r"\s+[-–—]+\s*|\s*[—–]+\s*|[,;，；。!！?？\n]|:\s|：")
 _MONEYISH = re.compile(
     r"(?:hk\$|us\$|jp¥|[¥$€£])\s*\d|\d(?:[\d.,]*\d)?\s*(?:k|m|mn|mil|million|b|bn|w|万|亿|千|百万|元|块)"
     r"(?![A-Za-z])|\d+(?:\.\d+){2,}",
@@ -254,84 +107,16 @@ _MONEYISH = re.compile(
 _DATEISH = re.compile(
     r"\d{4}[-/.]\d|\d{1,2}[-/]\d{1,2}(?![\d.])|\d\s*[月号日]|[零一二两三四五六七八九十]+\s*月",
 )
-_PLAIN_AMOUNT = re.compile(r"(?<![\w.,/-])\d{5,13}(?:\.\d{1,2})?(?![\w.,/%-])")
-_LONG_WORD = re.compile(r"(?<![A-Za-z])[a-z]{7,}(?![A-Za-z])")
-_CN_NUMERAL = "0123456789零〇一二两三四五六七八九十"
 _FILLERS = frozenset(
     {"now", "is", "the", "deal", "and", "at", "with", "we're", "we", "are", "it's", "its"}
     | {"it", "also", "so", "stage", "phase", "currently", "just"}
     | {"了", "已", "已经", "现在", "目前", "商机", "这个", "该", "也"}
 )
-_TRIM = " \t\n,;:-—–.，；：。、!！"
-
-
-@dataclass(frozen=True)
-class _Word:
-    text: str  # casefolded
-    stage: str
-    weak: bool
-    ascii: bool
-
-
-@lru_cache(maxsize=16)
-def _lexicon(stages: tuple[str, ...]) -> tuple[_Word, ...]:
-    seen: dict[str, _Word] = {}
-    for stage in stages:
-        for word in (
-            stage,
-            *(label(stage, lang) for lang in languages()),
-            *_STAGE_SYNONYMS.get(stage, ()),
-        ):
-            key = word.casefold()
-            if key in seen:
-                continue
-            ascii_ = key.isascii()
-            weak = key in _WEAK_ZH
-            seen[key] = _Word(key, stage, weak, ascii_)
-    return tuple(sorted(seen.values(), key=lambda w: len(w.text), reverse=True))
 
 
 def stage_words(settings: Policy) -> dict[str, str]:
     """Every word that names a configured stage (casefolded), and the stage it names."""
-    return {w.text: w.stage for w in _lexicon(tuple(settings.deals.probabilities))}
-
-
-def _stage_list(settings: Policy, lang: str) -> str:
-    sep = _("stage_sep", lang)
-    return sep.join(label(s, lang) for s in settings.deals.probabilities)
-
-
-# --- claims -----------------------------------------------------------------------
-
-
-@dataclass
-class _Claim:
-    start: int
-    end: int
-    kind: str  # date | amount | stage
-    value: object = None
-    text: str = ""  # what was typed (shown in refusals)
-    reason: str | None = None  # lost to Siemens
-    bare: bool = False  # a lone English word (proposal, won): a stage only as a clause
-
-
-class _Claims:
-    def __init__(self) -> None:
-        self.items: list[_Claim] = []
-        self.asides: list[tuple[int, int]] = []  # dates read as part of the note
-
-    def free(self, start: int, end: int) -> bool:
-        return all(end <= c.start or c.end <= start for c in self.items)
-
-    def add(self, claim: _Claim) -> None:
-        self.items.append(claim)
-        self.items.sort(key=lambda c: c.start)
-
-    def next_start(self, pos: int, default: int) -> int:
-        return min((c.start for c in self.items if c.start >= pos), default=default)
-
-    def prev_end(self, pos: int, default: int) -> int:
-        return max((c.end for c in self.items if c.end <= pos), default=default)
+    return {w.text: w.stage for w in lexicon(tuple(settings.deals.probabilities))}
 
 
 def _lower(s: str) -> str:
@@ -370,26 +155,26 @@ def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
     if m := _NEXT.search(low, pos):
         tail, end = rest[m.start() :].strip(), m.start()
     if m := _REASON.search(low, pos, end):
-        reason = rest[m.end() : end].strip(_TRIM)
+        reason = rest[m.end() : end].strip(TRIM)
         if reason:
             cmd.reason, end = reason, m.start()
         elif m.group().isascii():
             raise ParseError(_("empty_reason", lang))
         # else 价格原因: the word ends a phrase, it does not open one
 
-    claims = _Claims()
-    _claim_dates(s, low, pos, end, claims, pctx)
-    _claim_amounts(s, low, pos, end, claims, pctx)
-    _claim_stages(s, low, pos, end, claims, pctx)
-    _check_keywords(s, low, pos, end, claims, pctx, quoted=name_end is not None)
+    claims = Claims()
+    claim_dates(s, low, pos, end, claims, pctx)
+    claim_amounts(s, low, pos, end, claims, pctx)
+    claim_stages(s, low, pos, end, claims, pctx)
+    check_keywords(s, low, pos, end, claims, pctx, quoted=name_end is not None)
 
     if name_end is None:  # an unquoted name ends where the first clause begins
         name_end = _name_end(low, pos, end, claims)
-        name = rest[pos:name_end].strip(_TRIM)
+        name = rest[pos:name_end].strip(TRIM)
         cmd.deal = name or None
     if cmd.deal is not None and len(cmd.deal) > MAX_NAME:
         raise ParseError(_("long_name", lang, n=MAX_NAME))
-    cmd.clauses = rest[name_end:].strip(_TRIM + '"”」』')
+    cmd.clauses = rest[name_end:].strip(TRIM + '"”」』')
 
     _drop_stray_stage_words(low, name_end, claims)
     _apply(cmd, claims, pctx)
@@ -398,7 +183,7 @@ def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
         cmd.note = f"{cmd.note}; {tail}" if cmd.note else tail
 
     if cmd.reason is not None:
-        cmd.reason = cmd.reason.strip(_TRIM) or None
+        cmd.reason = cmd.reason.strip(TRIM) or None
         if cmd.reason and len(cmd.reason) > MAX_REASON:
             raise ParseError(_("long_reason", lang, n=MAX_REASON))
     if cmd.note is not None and len(cmd.note) > MAX_NOTE:
@@ -409,217 +194,12 @@ def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
 _QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "'": "'"}
 
 
-def _claim_dates(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: ParseContext):
-    """Date phrases and their close words; a phrase found in pieces is read whole."""
-    hits = find_dates(s[pos:end], now=pctx.now, prefer="future")
-    groups: list[list[int]] = []  # [start, end, pieces]
-    for hit in hits:
-        start, stop = pos + hit.start, pos + hit.end
-        glued = not s[start].isascii()
-        while glued and start > pos and s[start - 1] in _CN_NUMERAL:
-            start -= 1  # 12 + 月底: the digits belong to the phrase
-        if groups and not s[groups[-1][1] : start].strip():
-            groups[-1][1] = stop  # 明年 + 3月底: one phrase
-            groups[-1][2] += 1
-        else:
-            groups.append([start, stop, 1 if start == pos + hit.start else 2])
-    for start, stop, pieces in groups:
-        text = s[start:stop]
-        if pieces > 1:
-            day = parse_date(text, now=pctx.now, prefer="future")
-            if day is None:
-                raise ParseError(_("bad_date", pctx.lang, text=text.strip()))
-        else:
-            day = next(h.when.date() for h in hits if pos + h.start == start)
-        c_start, c_stop = start, stop
-        before = _CLOSE_BEFORE.search(low, claims.prev_end(start, pos), start)
-        if before is not None:
-            c_start = before.start()
-        if after := _CLOSE_AFTER.match(low, stop, end):
-            c_stop = after.end()
-        if before is None and after is None:
-            phrase = low[start:stop].strip()
-            if not _CALENDAR.search(phrase) or _DUE.match(phrase) or _glued(low, stop):
-                claims.asides.append((start, stop))  # "call CFO Friday": the note's own date
-                continue
-        claims.add(_Claim(c_start, c_stop, "date", day, text.strip()))
-
-
-def _claim_amounts(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: ParseContext):
-    taken = [(c.start - pos, c.end - pos) for c in claims.items]
-    for hit in find_amounts(s[pos:end], default_currency=NO_CURRENCY, taken=taken):
-        start, stop = pos + hit.start, pos + hit.end
-        while start < stop and s[start].isspace():
-            start += 1
-        text = s[start:stop]
-        if before := _AMOUNT_BEFORE.search(low, claims.prev_end(start, pos), start):
-            start = before.start()
-        claims.add(_Claim(start, stop, "amount", hit.money, text))
-    for hit in find_amounts(s[pos:end], default_currency=NO_CURRENCY, taken=taken, plain=True):
-        start, stop = (
-            pos + hit.start,
-            pos + hit.end,
-        )  # 二期扩容30w: w is 万 where a deal's amount goes
-        if s[stop - 1 : stop] in "wW" and claims.free(start, stop):
-            claims.add(_Claim(start, stop, "amount", hit.money, s[start:stop]))
-    for m in _PLAIN_AMOUNT.finditer(s, pos, end):  # 1200000: a bare number that big is money
-        if claims.free(m.start(), m.end()):
-            money = Money(Decimal(m.group()), NO_CURRENCY)
-            claims.add(_Claim(m.start(), m.end(), "amount", money, m.group()))
-    amounts = [c for c in claims.items if c.kind == "amount"]
-    for first, then in pairwise(amounts):
-        gap = low[first.end : then.start]
-        joined = _FROM_TO.fullmatch(gap) or (not gap.strip() and _FROM_TO.match(low, then.start))
-        if joined:  # 1.2m → 1.5m, 300万改为390万: the new amount
-            claims.items.remove(first)
-            then.start = first.start
-            if m := re.search(r"(?:from|从|由)\s*$", low[pos : then.start], re.IGNORECASE):
-                then.start = pos + m.start()
-
-
-def _alone(low: str, i: int, j: int, claims: _Claims, pos: int, end: int) -> bool:
-    """Does the Chinese word ``low[i:j]`` stand alone (no ideograph glued to it that
-    belongs to no other clause)?"""
-    before = i <= pos or not is_cjk(low[i - 1]) or not claims.free(i - 1, i)
-    after = j >= end or not is_cjk(low[j]) or not claims.free(j, j + 1)
-    return before and after
-
-
-def _claim_stages(s: str, low: str, pos: int, end: int, claims: _Claims, pctx: ParseContext):
-    words = _lexicon(tuple(pctx.settings.deals.probabilities))
-    for m in _LOST_TO.finditer(low, pos, end):
-        if not claims.free(m.start(), m.end()) or LOST not in pctx.settings.deals.probabilities:
-            continue
-        stop = _SEPARATOR.search(low, m.end(), end)
-        stop_at = min(stop.start() if stop else end, claims.next_start(m.end(), end))
-        who = s[m.end() : stop_at].strip(_TRIM)
-        if not who:
-            continue
-        begin = m.start("lost") if m.group("lost") else m.start()
-        reason = f"{s[begin : m.end()]}{who}".strip()
-        claims.add(_Claim(m.start(), stop_at, "stage", LOST, s[m.start() : m.end()], reason))
-    for m in _TAKEN_BY.finditer(low, pos, end):  # 被西门子抢了: lost, to whom
-        if claims.free(m.start(), m.end()) and LOST in pctx.settings.deals.probabilities:
-            text = s[m.start() : m.end()]
-            claims.add(_Claim(m.start(), m.end(), "stage", LOST, text, text))
-    for word in words:
-        start = pos
-        while (i := low.find(word.text, start, end)) >= 0:
-            start = i + 1
-            j = i + len(word.text)
-            if not claims.free(i, j):
-                continue
-            if word.ascii:
-                if (i > 0 and low[i - 1].isalnum()) or (j < len(low) and low[j].isalnum()):
-                    continue
-                b = _EN_BEFORE.search(low, claims.prev_end(i, pos), i)
-                a = _EN_AFTER.match(low, j, end)
-            else:
-                b = _ZH_BEFORE.search(low, claims.prev_end(i, pos), i)
-                a = _ZH_AFTER.match(low, j, end)
-            c_start = b.start() if b is not None and b.group() else i
-            c_stop = a.end() if a is not None else j
-            verb = _STAGE_VERB.search(low, c_start, i) or _STAGE_VERB.search(low, j, c_stop)
-            if word.weak and not verb and not _alone(low, i, j, claims, pos, end):
-                continue  # 方案 inside 发方案给客户: a word of the note, not a stage
-            if not claims.free(c_start, c_stop):
-                c_start, c_stop = i, j
-            bare = word.ascii and " " not in word.text and (c_start, c_stop) == (i, j)
-            claims.add(_Claim(c_start, c_stop, "stage", word.stage, s[i:j], bare=bare))
-    long_words = {
-        w.text: w.stage for w in words if w.ascii and w.text.isalpha() and len(w.text) >= 7
-    }
-    for m in _LONG_WORD.finditer(low, pos, end):  # a typo: negotation, propsal, qualifed
-        if not claims.free(m.start(), m.end()) or m.group() in long_words:
-            continue
-        after = low[m.end() : claims.next_start(m.end(), end)]
-        if after.strip() and not _SEPARATOR.match(after):
-            continue  # "Negotiator training": a word of a name, not a misspelt stage
-        best = process.extractOne(m.group(), list(long_words), scorer=fuzz.ratio, score_cutoff=85)
-        if best is not None:
-            stage = long_words[best[0]]
-            claims.add(
-                _Claim(m.start(), m.end(), "stage", stage, s[m.start() : m.end()], bare=True)
-            )
-
-
-def _check_keywords(
-    s: str, low: str, pos: int, end: int, claims: _Claims, pctx: ParseContext, *, quoted: bool
-):
-    """``stage``/``close`` words left unclaimed: their value was not understood.  At the
-    start of an unquoted name they are the name's (“Close the loop”); in the free words
-    after a separator, ``close`` is refused only before something date-like."""
-    lang, settings = pctx.lang, pctx.settings
-
-    def where(start: int) -> str:
-        if start == pos and not quoted:
-            return "name"
-        seps = (m for m in _SEPARATOR.finditer(low, pos, start) if claims.free(m.start(), m.end()))
-        return "note" if next(seps, None) is not None else "clause"
-
-    for m in _STAGE_WORD.finditer(low, pos, end):
-        if not claims.free(m.start(), m.end()):
-            continue
-        place = where(m.start())
-        if place == "name" or (place == "note" and not re.search("[:=：]", m.group())):
-            continue  # "Stage lighting upgrade", "- at this stage they wait"
-        value = _next_words(s, m.end(), end, claims, one=True)
-        if not value:
-            raise ParseError(_("no_stage", lang, stages=_stage_list(settings, lang)))
-        raise ParseError(_("bad_stage", lang, text=value, stages=_stage_list(settings, lang)))
-    for m in _CLOSE_WORD.finditer(low, pos, end):
-        if not claims.free(m.start(), m.end()):
-            continue
-        value = _next_words(s, m.end(), end, claims)
-        if m.group() == "成交" and not value:
-            base = claims.prev_end(m.start(), pos)
-            run = re.search(r"[\u3400-\u9fff]{1,10}$", low[base : m.start()])
-            if run and _WHEN_TAIL.search(run.group()):  # 春节前成交: a date not understood
-                raise ParseError(_("bad_date", lang, text=s[base + run.start() : m.start()]))
-            if WON in settings.deals.probabilities:
-                claims.add(_Claim(m.start(), m.end(), "stage", WON, m.group()))  # …成交 = won
-                continue
-        if re.match(r"\s*(?:to|with|relationship|contact)\b", low[m.end() : end]):
-            continue  # "close to signing", "close relationship": words of the note
-        place = where(m.start())
-        if place == "name" or (place == "note" and not _DATE_TRY.search(value.casefold())):
-            continue
-        if not value:
-            raise ParseError(_("no_date", lang))
-        raise ParseError(_("bad_date", lang, text=value))
-
-
-def _next_words(s: str, start: int, end: int, claims: _Claims, *, one: bool = False) -> str:
-    stop = claims.next_start(start, end)
-    sep = _SEPARATOR.search(s, start, stop)
-    text = s[start : sep.start() if sep else stop].strip(_TRIM)
-    if one and text:
-        text = text.split()[0]
-    return text[:30]
-
-
-# the end of a Chinese time phrase (春节前, 下季度, 年中): before 成交 it is a close date
-_WHEN_TAIL = re.compile(r"[前底初中末后内]$|[月节年季周号日旬]")
-_DATE_TAIL = frozenset("底初中前后旬末份内左右")
-
-
-def _glued(low: str, j: int) -> bool:
-    """Is the date-like text ending at ``j`` the start of a Chinese word (3号线, 5月促销),
-    not a date?"""
-    return (
-        j < len(low)
-        and is_cjk(low[j])
-        and low[j] not in _DATE_TAIL
-        and _CLOSE_AFTER.match(low, j) is None
-    )
-
-
-def _name_end(low: str, pos: int, end: int, claims: _Claims) -> int:
+def _name_end(low: str, pos: int, end: int, claims: Claims) -> int:
     stop = claims.next_start(pos, end)
-    if sep := _SEPARATOR.search(low, pos, stop):
+    if sep := SEPARATOR.search(low, pos, stop):
         stop = sep.start()
     for pattern in (_MONEYISH, _DATEISH):
-        found = (m for m in pattern.finditer(low, pos, stop) if not _glued(low, m.end()))
+        found = (m for m in pattern.finditer(low, pos, stop) if not is_glued(low, m.end()))
         if m := next(found, None):  # an amount or date not understood
             stop = m.start()
             while stop > pos and low[stop - 1] in "$¥€£":
@@ -629,31 +209,31 @@ def _name_end(low: str, pos: int, end: int, claims: _Claims) -> int:
     return max(stop, pos)
 
 
-def _drop_stray_stage_words(low: str, name_end: int, claims: _Claims) -> None:
+def _drop_stray_stage_words(low: str, name_end: int, claims: Claims) -> None:
     """A lone English stage word inside free words is a word of the note: "- CFO wants a
     new proposal" moves nothing; "1.2m proposal", "pilot - proposal" do."""
-    keep: list[_Claim] = []
+    keep: list[Claim] = []
     for claim in claims.items:
         if claim.kind == "stage" and claim.bare and claim.start >= name_end:
             start = max([name_end, *(c.end for c in keep if c.end <= claim.start)])
-            for sep in _SEPARATOR.finditer(low, start, claim.start):
+            for sep in SEPARATOR.finditer(low, start, claim.start):
                 start = sep.end()
             stop = min([len(low), *(c.start for c in claims.items if c.start >= claim.end)])
-            if sep := _SEPARATOR.search(low, claim.end, stop):
+            if sep := SEPARATOR.search(low, claim.end, stop):
                 stop = sep.start()
-            words = [w.strip(_TRIM) for w in low[start : claim.start].split()]
-            in_note = _SEPARATOR.search(low, name_end, claim.start) is not None
+            words = [w.strip(TRIM) for w in low[start : claim.start].split()]
+            in_note = SEPARATOR.search(low, name_end, claim.start) is not None
             if in_note and claim.value != LOST:  # "lost on price": words after are the reason
-                words += [w.strip(_TRIM) for w in low[claim.end : stop].split()]
+                words += [w.strip(TRIM) for w in low[claim.end : stop].split()]
             if any(w and w not in _FILLERS for w in words):
                 continue
         keep.append(claim)
     claims.items = keep
 
 
-def _apply(cmd: DealCommand, claims: _Claims, pctx: ParseContext) -> None:
+def _apply(cmd: DealCommand, claims: Claims, pctx: ParseContext) -> None:
     lang = pctx.lang
-    seen: dict[str, _Claim] = {}
+    seen: dict[str, Claim] = {}
     for claim in claims.items:
         if claim.kind in seen:
             first = seen[claim.kind]
@@ -689,7 +269,7 @@ def _leftovers(
     s: str,
     name_end: int,
     end: int,
-    claims: _Claims,
+    claims: Claims,
     pctx: ParseContext,
 ) -> None:
     """The words no clause claimed: refused when they look like an amount or a date,
@@ -697,22 +277,22 @@ def _leftovers(
     lang = pctx.lang
     notes: list[str] = []
     cursor = name_end
-    after: _Claim | None = None
+    after: Claim | None = None
     for claim in [*(c for c in claims.items if c.start >= name_end), None]:
         stop = end if claim is None else min(claim.start, end)
         if stop > cursor:
-            piece = rest[cursor:stop].strip(_TRIM)
+            piece = rest[cursor:stop].strip(TRIM)
             masked = list(fold(rest[cursor:stop]).casefold())
             for a, b in claims.asides:
                 for k in range(max(a, cursor), min(b, stop)):
                     masked[k - cursor] = " "
-            folded = "".join(masked).strip(_TRIM)
+            folded = "".join(masked).strip(TRIM)
             plain = fold(piece).casefold().split()
             wordy = any(ch.isalnum() for ch in piece)  # "🎉", "!!!" are not a note
-            if wordy and not all(w.strip(_TRIM) in _FILLERS for w in plain):
+            if wordy and not all(w.strip(TRIM) in _FILLERS for w in plain):
                 if _MONEYISH.search(folded) or is_currency_word(folded.strip()):
                     raise ParseError(_("bad_amount", lang, text=_word_at(piece, _MONEYISH)))
-                if any(not _glued(folded, m.end()) for m in _DATEISH.finditer(folded)):
+                if any(not is_glued(folded, m.end()) for m in _DATEISH.finditer(folded)):
                     raise ParseError(_("bad_date", lang, text=_word_at(piece, _DATEISH)))
                 if (
                     after is not None
@@ -738,73 +318,3 @@ def _word_at(piece: str, pattern: re.Pattern[str]) -> str:
     start = piece.rfind(" ", 0, m.start()) + 1
     stop = piece.find(" ", m.end())
     return piece[start : stop if stop >= 0 else len(piece)]
-
-
-# --- which deal -------------------------------------------------------------------
-
-SURE = "sure"
-CLOSE = "close"
-
-_TOKEN = re.compile(r"[0-9a-z\u00c0-\u024f]+|[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def _tokens(name: str) -> list[str]:
-    return _TOKEN.findall(fold(name).casefold())
-
-
-def _same_word(a: str, b: str) -> float:
-    if a == b:
-        return 100.0
-    if any(ch.isdigit() for ch in a + b) or len(a) == 1 or len(b) == 1:
-        return 0.0  # Line 2 is not Line 3; 二期 is not 三期
-    score = fuzz.ratio(a, b)
-    return score if score >= 75 else 0.0
-
-
-_STOP = frozenset({"the", "a", "an", "our", "deal", "opp", "opportunity", "商机", "的"})
-
-
-def _coverage(words: list[str], other: list[str], *, by_length: bool) -> float:
-    words = [w for w in words if w not in _STOP or w in other] or words
-    if not words:
-        return 0.0
-    total = sum(len(w) if by_length else 1 for w in words)
-    got = sum(
-        (len(w) if by_length else 1) * max((_same_word(w, o) for o in other), default=0.0)
-        for w in words
-    )
-    return got / total
-
-
-def deal_score(typed: str, name: str) -> tuple[float, float]:
-    """(how much of what was typed is in the deal's name, how much of the name was typed),
-    0–100 each: word order and case do not count, a typo costs little, a different
-    number everything (``Line 2`` is not ``Line 3``)."""
-    t, d = _tokens(typed), _tokens(name)
-    if t == d:
-        return 100.0, 100.0
-    if fuzz.ratio("".join(t), "".join(d)) >= 92:  # "roll out" / "rollout"
-        return 95.0, 95.0
-    return _coverage(t, d, by_length=True), _coverage(d, t, by_length=False)
-
-
-def match_deal(typed: str, names: list[tuple[str, bool]]) -> list[tuple[int, str, float]]:
-    """Which of the account's deals (``(name, is_open)``, open ones first) ``typed`` means:
-    ``(index, SURE|CLOSE, score)``, best first.  SURE: all that was typed is in the name
-    (allowing a typo) and at least a third of the name was typed — an open deal.  CLOSE:
-    the grey band (extra words, a different number, or a closed deal) — ask.  Nothing:
-    no deal is near; a new one may be made."""
-    found: list[tuple[int, str, float]] = []
-    numbers = {w for w in _tokens(typed) if any(ch.isdigit() for ch in w)}
-    for i, (name, is_open) in enumerate(names):
-        typed_in, name_in = deal_score(typed, name)
-        other_number = not numbers <= set(_tokens(name))  # "pilot 2" is not "pilot"
-        if typed_in >= 90 and name_in >= 33 and not other_number:
-            kind = SURE if is_open else CLOSE
-        elif typed_in >= 60 or (name_in >= 80 and typed_in >= 30):
-            kind = CLOSE
-        else:
-            continue
-        found.append((i, kind, typed_in + name_in / 10 + (5 if is_open else 0)))
-    found.sort(key=lambda f: (f[1] != SURE, -f[2]))
-    return found
