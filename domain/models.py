@@ -569,3 +569,12 @@ class TierProposal(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
     decision_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class BookVersion(SQLModel, table=True):
+    """How many times a kind of thing changed (``names``: account names and aliases), so
+    a process's in-memory copy knows with one row read whether it is stale."""
+
+    __tablename__ = "book_version"
+    name: str = Field(primary_key=True, max_length=32)
+    n: int = 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import event, func, inspect
+from sqlalchemy import event, func, inspect, update
 from sqlmodel import Session, select
 
-from domain.models import Account, AccountAlias
+from domain.models import Account, AccountAlias, BookVersion
+
+NAMES = "names"  # the book_version row for account names and aliases
 
 
 def known_names(session: Session, names: Iterable[str]) -> set[str]:
@@ -80,45 +82,41 @@ def count_owned(session: Session, owner_id: int) -> int:
 
 # --- knowing when names change --------------------------------------------------------
 #
-# In-memory name indexes (``handlers.book_names``) are rebuilt when this process writes
-# an account or alias (the generation below moves on flush) and, for other processes'
-# writes, when the fingerprint changes (checked every few seconds).
+# In-memory name indexes (``handlers.book_names``) are rebuilt when a name or alias
+# changes: this process's writes move ``_generation`` at once, and every process's move
+# the ``book_version`` row in the same transaction, read in one lookup by the others.
 
 _generation = 0
 
 
-@event.listens_for(Session, "after_flush")
-def _names_touched(session: Session, _context: object) -> None:
+def _touches_names(session: Session) -> bool:
+    if any(isinstance(o, Account | AccountAlias) for o in (*session.new, *session.deleted)):
+        return True
+    return any(
+        isinstance(o, AccountAlias)
+        or (isinstance(o, Account) and inspect(o).attrs.name.history.has_changes())
+        for o in session.dirty
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _names_touched(session: Session, _context: object, _instances: object) -> None:
     global _generation
-    for obj in (*session.new, *session.deleted):
-        if isinstance(obj, Account | AccountAlias):
-            _generation += 1
-            return
-    for obj in session.dirty:
-        if isinstance(obj, AccountAlias) or (
-            isinstance(obj, Account) and inspect(obj).attrs.name.history.has_changes()
-        ):
-            _generation += 1
-            return
+    if _touches_names(session):
+        _generation += 1
+        bump = update(BookVersion).where(BookVersion.name == NAMES).values(n=BookVersion.n + 1)
+        session.connection().execute(bump)
 
 
 def names_generation() -> int:
-    """Moves on whenever this process flushes a change to an account or an alias."""
+    """Moves on whenever this process writes a change to an account's name or an alias."""
     return _generation
 
 
 def names_fingerprint(session: Session) -> tuple[int, ...]:
-    """Changes when any process adds, removes or renames an account or alias (one scan
-    of two narrow tables; a rename to a name of the same length is caught in-process
-    only)."""
-    a = session.exec(
-        select(func.count(Account.id), func.max(Account.id), func.sum(func.length(Account.name)))
-    ).one()
-    b = session.exec(
-        select(
-            func.count(AccountAlias.id),
-            func.max(AccountAlias.id),
-            func.sum(func.length(AccountAlias.alias)),
-        )
-    ).one()
-    return tuple(int(v or 0) for v in (*a, *b))
+    """Changes when any process changes a name or alias: the ``book_version`` counter,
+    and the newest account and alias ids (rows written in bulk, outside the ORM)."""
+    version = session.exec(select(BookVersion.n).where(BookVersion.name == NAMES)).first()
+    newest = session.exec(select(func.max(Account.id))).one()
+    alias = session.exec(select(func.max(AccountAlias.id))).one()
+    return int(version or 0), int(newest or 0), int(alias or 0)

@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "account", "account_alias", "audit_entry", "contact", "deal", "deal_stage_change",
     "delivery", "goal", "inbound_event", "interaction", "interaction_contact", "kam_user",
     "platform_token", "reminder", "task", "team", "team_manager", "user_identity",
+    "pending_question", "book_version",
 }  # fmt: skip
 
 
