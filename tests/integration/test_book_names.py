@@ -65,3 +65,17 @@ def test_an_unchanged_book_is_not_rebuilt(engine):
         session.get(Account, acme.id).status = "at_risk"  # a change, but not to a name
     with Session(engine) as session:
         assert index.get(session) is first
+
+
+def test_a_name_changed_through_kam_moves_the_shared_version_row(engine):
+    with unit_of_work(engine) as session:
+        acme = f.account(session, "Acme", owner=f.user(session, "ann"))
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT n FROM book_version WHERE name = 'names'")).scalar()
+    with unit_of_work(engine) as session:
+        session.get(Account, acme.id).name = "Acme Holdings"
+    with unit_of_work(engine) as session:
+        session.get(Account, acme.id).status = "at_risk"  # not a name: no move
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT n FROM book_version WHERE name = 'names'")).scalar()
+    assert after == before + 1
