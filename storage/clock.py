@@ -1,0 +1,22 @@
+"""The database's clock: one clock for every kam process, whatever their hosts say.
+
+Claims and leases that several processes compare (the delivery ledger, the inbox) are
+stamped and compared with the database's time, never a process's own: two workers with
+skewed clocks would otherwise each think the other's claim expired.  SQLite lives on
+one machine with its processes, so its clock is the machine's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+
+def db_now(session: Session) -> datetime:
+    """Now, by the database (timezone-aware, UTC)."""
+    if session.get_bind().dialect.name == "postgresql":
+        now = session.execute(text("SELECT clock_timestamp()")).scalar_one()
+        return now.astimezone(UTC)
+    return datetime.now(UTC)
