@@ -7,6 +7,7 @@ lease runs out, by one sweeper only; a message that keeps failing is given up, s
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import timedelta
 
@@ -15,7 +16,13 @@ from sqlmodel import select
 
 from domain.models import InboundEvent, InboundState, Interaction
 from handlers.dispatcher import Incoming
-from handlers.inbox import MAX_ATTEMPTS, Inbox, reply_from_dict, reply_to_dict
+from handlers.inbox import (
+    MAX_ATTEMPTS,
+    Inbox,
+    outcome_from_dict,
+    reply_from_dict,
+    reply_to_dict,
+)
 from handlers.replies import Action, Field, Reply, Section, Severity, Visibility
 from storage import inbound
 from storage.inbound import AlreadyDone, Taken
@@ -25,8 +32,8 @@ from tests.harness import Chat, book
 LEASE = timedelta(seconds=30)
 
 
-def _inbox(engine, lease: timedelta = LEASE) -> Inbox:
-    chat = Chat(engine)
+def _inbox(engine, lease: timedelta = LEASE, chat: Chat | None = None) -> Inbox:
+    chat = chat or Chat(engine)
     chat.dispatcher.inbox_lease = lease
     return Inbox(engine, chat.dispatcher, lease)
 
@@ -70,7 +77,7 @@ def test_a_message_is_kept_run_once_and_answered(engine):
     reply = inbox.run(kept)
     assert reply is not None and reply.severity == Severity.success
     row = _row(engine, "k1")
-    assert row.state == InboundState.done and reply_from_dict(row.reply) == reply
+    assert row.state == InboundState.done and outcome_from_dict(row.reply) == (reply, [])
     assert inbox.run(kept) is None  # a second run of it rolls back whole
     assert _visits(engine, "kept k1") == 1
     inbox.answered("console", "k1")
@@ -188,3 +195,50 @@ def test_housekeeping_keeps_what_is_not_answered(engine):
         assert inbound.count_before(s, later) == 1
         assert inbound.forget_before(s, later) == 1
     assert _row(engine, "old-unanswered").state == InboundState.received
+
+
+class _Killed(BaseException):
+    """The process dies here (nothing after it runs, nothing catches it)."""
+
+
+def test_notifications_a_dead_process_did_not_send_are_sent_by_whoever_finishes(
+    engine, monkeypatch
+):
+    """bob logs a visit on wang's account; kam dies after the commit, before telling wang.
+    The finisher sends wang's notification, then the answer; a second finish sends
+    nothing again."""
+    book(engine)
+    chat = Chat(engine)
+    inbox = _inbox(engine, timedelta(seconds=0), chat)
+    visit = Incoming(text="/visit 华夏重工 今天 电话沟通交付 o1", actor="bob", platform="console")
+    _taken, kept = inbox.take("o1", visit, {})
+    with monkeypatch.context() as m:
+        m.setattr(type(chat.dispatcher), "send_outbox", lambda self, outbox: _raise(_Killed()))
+        with contextlib.suppress(_Killed):
+            inbox.run(kept)
+    assert chat.notifier.sent == [] and _visits(engine, "o1") == 1
+    [again] = inbox.due(["console"])
+    assert again.reply is not None and [to.key for to, _r in again.outbox] == ["user:wang"]
+    answer = inbox.answer(again)
+    assert answer == again.reply
+    [(recipient, note)] = chat.notifier.sent
+    assert recipient.key == "user:wang" and "华夏重工" in note.title
+    [third] = inbox.due(["console"])  # killed again before it was marked answered
+    assert third.outbox == () and inbox.answer(third) == answer
+    assert len(chat.notifier.sent) == 1 and _visits(engine, "o1") == 1
+
+
+def test_a_bug_in_a_command_is_answered_once_and_not_retried(engine, monkeypatch):
+    book(engine)
+    chat = Chat(engine)
+    inbox = _inbox(engine, timedelta(seconds=0), chat)
+    _taken, kept = inbox.take("b1", _visit("bug b1"), {})
+    monkeypatch.setattr(type(chat.dispatcher), "_run", lambda *a: _raise(ZeroDivisionError()))
+    reply = inbox.run(kept)
+    assert reply.severity == Severity.error and "unexpected" in reply.title
+    assert _row(engine, "b1").state == InboundState.done
+    assert inbox.due(["console"])[0].reply == reply  # answered, never run again
+
+
+def _raise(exc: BaseException):
+    raise exc
