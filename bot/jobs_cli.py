@@ -168,6 +168,7 @@ def status(
     """What the jobs sent, what is pending, and what failed (with the error)."""
     from bot.bootstrap import build_jobs
     from storage import ledger
+    from storage.clock import db_now
     from storage.engine import make_engine
     from storage.migrate import ensure_schema
     from storage.session import unit_of_work
@@ -181,7 +182,7 @@ def status(
     try:
         with unit_of_work(engine, write=False) as session:
             counts = ledger.counts_since(session, now - timedelta(days=days))
-            problems = ledger.problems(session, now=now, stale_after=stale)
+            problems = ledger.problems(session, now=db_now(session), stale_after=stale)
     finally:
         engine.dispose()
     names = build_jobs().names()  # in the table's order; a job no longer there, last

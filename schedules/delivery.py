@@ -5,7 +5,11 @@
 
 Each step is its own short transaction and nothing else happens between the send and
 its ``sent`` mark: ``storage.ledger`` explains the guarantee and the one window that
-remains.  A follow-up (a reminder moving on to its next date) commits with the mark,
+remains.  Claims are stamped and judged by the database's clock (``storage.clock``),
+never this process's, and a heartbeat thread renews the claim while the send is in
+flight, every third of the claim timeout: a slow send keeps its claim, a dead process
+loses it after the timeout.  The failpoints ``job.claimed``, ``job.sent`` and
+``job.marked`` (``handlers.failpoints``) sit after each step, for ``tests/chaos``.  A follow-up (a reminder moving on to its next date) commits with the mark,
 inside a savepoint: if it fails, the mark still stands — a message is never sent twice
 for a follow-up's sake.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -25,10 +30,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from domain.policy import Policy
+from handlers import failpoints
 from handlers.notify import Notifier, Recipient, SendError
 from handlers.replies import Reply
 from storage import ledger
-from storage.ledger import DeliveryKey
+from storage.clock import db_now
+from storage.ledger import Claim, DeliveryKey
 from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -100,8 +107,8 @@ def worker_id() -> str:
 class _Clock:
     """``now`` as the run was asked for, moving on as the run takes real time.
 
-    Claims must carry the time they were made (another process judges them stale
-    from it), yet a run for a frozen ``now`` must stay at that ``now``.
+    This is the *job's* time (what a follow-up such as a reminder's next date is
+    reckoned from); claims never use it — they take the database's clock.
     """
 
     def __init__(self, now: datetime) -> None:
@@ -110,6 +117,49 @@ class _Clock:
 
     def __call__(self) -> datetime:
         return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+
+class _Heartbeat:
+    """Renews ``held`` every ``every`` while a send is in flight, from its own thread.
+
+    A renewal that finds the claim gone (taken over: this process was cut off from the
+    database for longer than the timeout) stops and says so; a renewal that fails (the
+    database is unreachable) is logged and tried again at the next beat.
+    """
+
+    def __init__(self, engine: Engine, held: Claim, every: timedelta) -> None:
+        self._engine, self._held = engine, held
+        self._every = max(every.total_seconds(), 0.05)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"kam-claim-{held.id}", daemon=True)
+        self.renewals = 0
+        self.lost = False
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                with unit_of_work(self._engine) as session:
+                    kept = ledger.renew(session, self._held, now=db_now(session))
+            except Exception as exc:  # noqa: BLE001 - the send goes on; the next beat retries
+                log.warning("could not renew the claim on %s: %s", self._held.key, exc)
+                continue
+            if not kept:
+                self.lost = True
+                log.warning(
+                    "%s: the claim was taken over while sending (renewals failed for "
+                    "longer than the claim timeout)",
+                    self._held.key,
+                )
+                return
+            self.renewals += 1
 
 
 def deliver(
@@ -132,7 +182,7 @@ def deliver(
             held = ledger.claim(
                 session,
                 message.key,
-                now=clock(),
+                now=db_now(session),
                 worker=worker,
                 stale_after=stale_after,
                 max_attempts=cfg.max_attempts,
@@ -140,22 +190,26 @@ def deliver(
         if held is None:
             report.skipped.append(message.key)
             continue
+        failpoints.hit("job.claimed")
         try:
-            notifier.send(message.recipient, replace(message.reply, once=True))
+            with _Heartbeat(engine, held, stale_after / 3):
+                notifier.send(message.recipient, replace(message.reply, once=True))
         except SendError as exc:
             error, retryable = str(exc) or type(exc).__name__, exc.retryable
         except Exception as exc:  # a notifier bug must not leave the claim hanging
             log.exception("sending %s failed unexpectedly", message.key)
             error, retryable = f"{type(exc).__name__}: {exc}", True
         else:
+            failpoints.hit("job.sent")
             with unit_of_work(engine) as session:
-                marked = ledger.mark_sent(session, held, now=clock())
+                marked = ledger.mark_sent(session, held, now=db_now(session))
                 if marked and message.after_sent is not None:
                     _follow_up(session, message, clock())
+            failpoints.hit("job.marked")
             if not marked:
                 log.warning(
-                    "%s: the claim expired while sending and was taken over; "
-                    "the message may have gone out twice (raise claim_timeout_minutes)",
+                    "%s: the claim was taken over while sending; "
+                    "the message may have gone out twice",
                     message.key,
                 )
             report.sent.append(message)
@@ -164,7 +218,7 @@ def deliver(
             retry_at = ledger.mark_failed(
                 session,
                 held,
-                now=clock(),
+                now=db_now(session),
                 error=error,
                 retryable=retryable,
                 max_attempts=cfg.max_attempts,

@@ -21,6 +21,7 @@ from handlers.notify import Recipient, user_recipient
 from schedules.delivery import ledger_name
 from schedules.timing import Slot, due_day, period_of, zone
 from storage import ledger, queries
+from storage.clock import db_now
 from storage.ledger import DeliveryKey
 from storage.queries import People
 
@@ -92,7 +93,7 @@ class Plan:
         found = ledger.claimable(
             self.session,
             keys,
-            now=self.now,
+            now=db_now(self.session),  # claims are judged by the database's clock
             stale_after=timedelta(minutes=cfg.claim_timeout_minutes),
             max_attempts=cfg.max_attempts,
         )

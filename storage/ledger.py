@@ -17,11 +17,24 @@ version.  After ``max_attempts`` a key is given up and stays ``failed`` for
 ``kam jobs status`` to show.
 
 The claim is committed before the message is sent and ``mark_sent`` right after, each
-in its own short transaction; callers must do nothing else in between.  One window
-remains: a process that dies after the platform accepted a message and before
-``mark_sent`` commits leaves a pending claim that is retried after the timeout, so
-that message goes out twice.  WeCom's server-side duplicate check (same content within
-its interval) catches most of those; Slack has no such check.
+in its own short transaction; callers must do nothing else in between.  While the send
+is in flight its sender renews the claim (``renew``; ``schedules.delivery`` does it from a
+heartbeat thread), so a slow send is never taken for an abandoned one: only a claim
+whose owner stopped renewing — a dead process — goes stale.  A take-over matches the
+staleness in its ``UPDATE`` too, so a renewal that lands between another process's read
+and its update wins.
+
+**One clock.**  Every ``now`` given to these functions must be the *database's* time
+(``storage.clock.db_now``), never a process's: ``claimed_at``, ``next_attempt_at`` and
+``sent_at`` are stamped with it and compared with it, so two workers whose clocks
+disagree by minutes still agree on which claim is stale.  (The job's own "now" — which
+period, which slot — is another matter and stays the job's.)
+
+One window remains: a process that dies after the platform accepted a message and
+before ``mark_sent`` commits leaves a pending claim that is taken over after the
+timeout, so that message goes out again.  WeCom drops it when it is asked to (its
+``enable_duplicate_check`` on ``message/send``: the same request within the interval
+is not delivered twice); WeCom group chats and robots and Slack have no such check.
 
 Every function takes a session and never commits: the caller owns the transaction.
 """
@@ -154,9 +167,20 @@ def claim(
                 )
             )
         return None
+    # Still as read, and still stale or due *now* (a renewal since the read wins).
+    still = (
+        Delivery.claimed_at <= now - stale_after
+        if status == PENDING
+        else Delivery.next_attempt_at <= now
+    )
     taken = session.execute(
         update(Delivery)
-        .where(Delivery.id == row_id, Delivery.status == status, Delivery.attempts == attempts)
+        .where(
+            Delivery.id == row_id,
+            Delivery.status == status,
+            Delivery.attempts == attempts,
+            still,
+        )
         .values(
             status=PENDING,
             attempts=attempts + 1,
@@ -175,6 +199,13 @@ def _held(c: Claim):
         Delivery.claimed_by == c.worker,
         Delivery.attempts == c.attempts,
     )
+
+
+def renew(session: Session, c: Claim, *, now: datetime) -> bool:
+    """Keep a claim fresh while its message is being sent; False if it was lost meanwhile
+    (taken over after the timeout, or already marked)."""
+    done = session.execute(update(Delivery).where(*_held(c)).values(claimed_at=now)).rowcount
+    return done == 1
 
 
 def mark_sent(session: Session, c: Claim, *, now: datetime) -> bool:

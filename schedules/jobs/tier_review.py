@@ -45,6 +45,7 @@ from schedules.delivery import JobReport, Outbound, deliver, ledger_name
 from schedules.registry import JobSpec
 from schedules.timing import Slot, due_day, next_quarter_start
 from storage import ledger, queries
+from storage.clock import db_now
 from storage.health import ReviewInput, review_inputs
 from storage.ledger import DeliveryKey
 from storage.queries import People
@@ -256,7 +257,7 @@ def _messages(
     still_open = ledger.claimable(
         session,
         keyed,
-        now=now,
+        now=db_now(session),  # claims are judged by the database's clock
         stale_after=timedelta(minutes=cfg.claim_timeout_minutes),
         max_attempts=cfg.max_attempts,
     )

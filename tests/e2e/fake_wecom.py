@@ -10,6 +10,10 @@
     GET  user/get?access_token&userid      names from ``members``
     POST webhook/send?key                  at most 20 messages a minute per key
 
+A ``message/send`` with ``"enable_duplicate_check": 1`` whose request JSON is the same
+as one accepted within ``duplicate_check_interval`` seconds (default 1800) is answered
+ok and not delivered, as WeCom documents it; ``duplicates(path)`` lists those.
+
 Like WeCom it answers 42001 for an expired token (``expire_tokens()``), 40014 for an
 unknown one, 40058 for content over the byte limit (markdown 4096, text 2048) and
 45009 past the robot's rate; ``fail(path, errcode, times)`` makes the next calls fail.
@@ -56,6 +60,7 @@ class Call:
     query: dict[str, str]
     body: dict[str, Any] | None
     answer: dict[str, Any] = field(default_factory=dict)
+    duplicate: bool = False  # answered ok, dropped by WeCom's duplicate check
 
 
 class FakeWecom:
@@ -77,6 +82,7 @@ class FakeWecom:
         self._tokens: dict[str, bool] = {}  # token → still valid
         self._fail: dict[str, deque[int]] = defaultdict(deque)
         self._robot_sent: dict[str, deque[float]] = defaultdict(deque)
+        self._checked: dict[str, float] = {}  # request JSON → when it was delivered
         self._clock = clock
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -124,7 +130,13 @@ class FakeWecom:
                 if c.path == path
                 and c.answer.get("errcode") == 0
                 and not c.answer.get("invaliduser")
+                and not c.duplicate
             ]
+
+    def duplicates(self, path: str = "message/send") -> list[dict[str, Any]]:
+        """Bodies answered ok but dropped by the duplicate check (nobody received them)."""
+        with self._lock:
+            return [c.body or {} for c in self.calls if c.path == path and c.duplicate]
 
     def answers(self, path: str) -> list[int]:
         with self._lock:
@@ -168,8 +180,25 @@ class FakeWecom:
                 return error
             if path == "message/send" and body.get("touser") not in self.members:
                 return {"errcode": 0, "errmsg": "ok", "invaliduser": body.get("touser")}
+            if path == "message/send" and self._seen_within_interval(body):
+                return {"errcode": 0, "errmsg": "ok", "msgid": secrets.token_hex(8),
+                        "_duplicate": True}  # fmt: skip
             return {"errcode": 0, "errmsg": "ok", "msgid": secrets.token_hex(8)}
         return {"errcode": 404, "errmsg": f"no such API: {path}"}
+
+    def _seen_within_interval(self, body: dict[str, Any]) -> bool:
+        """WeCom's duplicate check: the same request JSON within the interval."""
+        if body.get("enable_duplicate_check") != 1:
+            return False
+        request = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        interval = float(body.get("duplicate_check_interval") or 1800)
+        with self._lock:
+            now = self._clock()
+            seen = self._checked.get(request)
+            if seen is not None and now - seen < interval:
+                return True
+            self._checked[request] = now
+        return False
 
     def _gettoken(self, query: dict[str, str]) -> dict[str, Any]:
         if query.get("corpid") != self.corp_id or query.get("corpsecret") != self.secret:
@@ -247,8 +276,9 @@ def _handler_for(fake: FakeWecom) -> type[BaseHTTPRequestHandler]:
             path = url.path.removeprefix("/cgi-bin/")
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             answer = fake.answer(self.command, path, query, body)
+            duplicate = bool(answer.pop("_duplicate", False))
             with fake._lock:
-                fake.calls.append(Call(self.command, path, query, body, answer))
+                fake.calls.append(Call(self.command, path, query, body, answer, duplicate))
             self._reply(answer)
 
         def _reply(self, answer: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from storage.session import unit_of_work
 from tests import factories as f
 from tests.conftest import PG_URL
 from tests.harness import book
+from tests.ledger_time import age
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 18, 9, 5, tzinfo=SHANGHAI)
@@ -68,11 +69,13 @@ def test_a_send_that_fails_once_is_retried_and_sent_once(engine, ids):
     assert [key.recipient for key, _error, _retry in first.failed] == ["user:alice"]
     (failed,) = deliveries(engine)
     assert (failed.status, failed.attempts) == ("failed", 1)
-    backoff = failed.next_attempt_at - AT
+    backoff = failed.next_attempt_at - failed.claimed_at  # both by the database's clock
     assert timedelta(minutes=5) <= backoff < timedelta(minutes=5, seconds=30)
 
     # the next tick comes before the backoff is over: not yet
+    age(engine, timedelta(minutes=3))
     assert run(TASKS, engine, Settings(), notifier, AT + timedelta(minutes=3)).sent == []
+    age(engine, timedelta(minutes=12))
     retry = run(TASKS, engine, Settings(), notifier, AT + timedelta(minutes=15))
     assert [m.recipient.key for m in retry.sent] == ["user:alice"]
     assert run(TASKS, engine, Settings(), notifier, AT + timedelta(minutes=30)).sent == []
@@ -97,6 +100,7 @@ def test_a_notifier_bug_is_a_failure_to_retry_not_a_claim_left_hanging(engine, i
     assert report.failed[0][1] == "RuntimeError: boom"
     assert [d.status for d in deliveries(engine)] == ["failed"]
     notifier = RecordingNotifier()
+    age(engine, timedelta(minutes=15))
     run(TASKS, engine, Settings(), notifier, AT + timedelta(minutes=15))
     assert len(notifier.sent) == 1
 
@@ -153,6 +157,7 @@ def test_a_claim_left_pending_by_a_killed_process_is_sent_once_after_its_timeout
     assert pending.recipient not in {rec.key for rec, _ in notifier.sent}
     assert len(soon.sent) == 2 and len(soon.skipped) == 0  # the stuck key is not even built
     timeout = Settings().schedule.claim_timeout_minutes
+    age(engine, timedelta(minutes=timeout + 1))  # by the database's clock, the claim is stale
     later = run(LAPSE, engine, Settings(), notifier, AT + timedelta(minutes=timeout + 5))
     assert [m.recipient.key for m in later.sent] == [pending.recipient]
     assert Counter(rec.key for rec, _ in notifier.sent) == {

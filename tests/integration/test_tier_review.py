@@ -24,6 +24,7 @@ from schedules.jobs.tier_review import TIER_REVIEW, run_tier_review
 from storage.session import unit_of_work
 from tests import factories as f
 from tests.harness import NOW, SHANGHAI, Chat, book
+from tests.ledger_time import age
 
 D = Decimal
 MONDAY_9 = datetime(2027, 1, 4, 9, 30, tzinfo=SHANGHAI)  # first working day of 2027 Q1
@@ -137,6 +138,7 @@ def test_a_scheduled_run_reviews_once_on_the_first_working_day_and_then_only_ret
     assert len(first.failed) == 1 and chat.notifier.sent == []
     # the next tick retries the failed message (after the back-off), without a new review
     later = MONDAY_9 + timedelta(minutes=10)
+    age(engine, timedelta(minutes=10))  # the back-off runs on the database's clock
     retry = run_tier_review(engine, chat.settings, chat.notifier, later)
     assert [r.key for r, _ in chat.notifier.sent] == ["user:bob"]
     assert retry.sent and retry.sent[0].key.subject == "review-1"
