@@ -22,7 +22,8 @@ hide one.  Export writes such a cell with a single quote in front (``'+86 138…
 ``'-5%``, ``'=1+1``), which Excel, WPS and LibreOffice show as text; import takes
 exactly that quote off again, so the value round-trips unchanged.  A value that itself
 starts with quotes before one of those characters (``'=1+1``) gets one quote more
-(``''=1+1``), so it too comes back exactly as it was.
+(``''=1+1``), so it too comes back exactly as it was; so does one with spaces or line
+feeds before the formula (`` =1+1`` is written ``' =1+1``), which some spreadsheets trim.
 
 Malformed files are refused with the line and the cause, before anything is read
 into the book: not UTF-8, a NUL byte, an unclosed quote, a row with more or fewer
@@ -204,8 +205,9 @@ def kind_of(kind: str) -> str:
 
 
 def _formula_like(text: str) -> bool:
-    """Starts with a formula character, behind any number of quotes."""
-    return text.lstrip("'").startswith(FORMULA_START)
+    """Starts with a formula character, behind any number of quotes, spaces or line
+    feeds (some spreadsheets trim those before they look)."""
+    return text.lstrip("' \n").startswith(FORMULA_START)
 
 
 def escape_cell(text: str) -> str:

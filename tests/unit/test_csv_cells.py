@@ -26,6 +26,9 @@ from storage.csvio import escape_cell, unescape_cell
         ("'=1+1", "''=1+1"),  # quotes before a formula character: one more, taken off
         ("''@x", "'''@x"),
         ("'", "'"),
+        (" =1+1", "' =1+1"),  # some spreadsheets trim spaces first
+        ("\n@x", "'\n@x"),
+        (" x", " x"),
         ("", ""),
     ],
 )
