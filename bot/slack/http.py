@@ -85,6 +85,44 @@ def check_signature(
         raise Refused(401, "wrong X-Slack-Signature")
 
 
+_TEXT = (str,)
+_OBJECT = (dict,)
+_NAMED = (str, dict, type(None))  # an id, or the object it names
+# The fields bolt and kam read before a listener runs, and what Slack sends in each,
+# wherever they appear in a payload: anything else is not Slack's, and bolt would fail
+# on it (e.g. ``body["event"].get(…)`` on a ``null`` event).
+SHAPES: dict[str, tuple[type, ...]] = {
+    "type": _TEXT,
+    "event": _OBJECT,
+    "authorizations": (list,),
+    "enterprise": _NAMED,
+    "team": _NAMED,
+    "user": _NAMED,
+    "channel": _NAMED,
+    "view": (dict, type(None)),
+    "container": (dict, type(None)),
+    "message": (dict, type(None)),
+    "state": (dict, type(None)),
+    "actions": (list,),
+    "event_id": _TEXT,
+    "team_id": (str, type(None)),
+    "enterprise_id": (str, type(None)),
+    "bot_id": (str, type(None)),
+    "user_id": (str, type(None)),
+    "channel_id": (str, type(None)),
+    "subtype": (str, type(None)),
+    "command": _TEXT,
+    "trigger_id": _TEXT,
+    "response_url": _TEXT,
+    "callback_id": (str, type(None)),
+    "api_app_id": _TEXT,
+    "is_enterprise_install": (bool, str),
+    "is_ext_shared_channel": (bool, str),
+}
+_LISTS_OF_OBJECTS = ("authorizations", "actions")
+_MAX_DEPTH = 32
+
+
 def check_shape(body: bytes, content_type: str) -> None:
     """Raise ``Refused(400)`` for a signed body bolt could not read as Slack's."""
     try:
@@ -94,14 +132,34 @@ def check_shape(body: bytes, content_type: str) -> None:
     try:
         if content_type.split(";")[0].strip() == "application/json" or text.startswith("{"):
             data = json.loads(text)
-            if not isinstance(data, dict):
-                raise Refused(400, f"the JSON body is {type(data).__name__}, not an object")
         elif "payload" in text:
             payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
-            if payload is not None and not isinstance(json.loads(payload), dict):
-                raise Refused(400, "the payload is not a JSON object")
-    except ValueError as exc:  # json.JSONDecodeError, and parse_qsl's own
+            data = json.loads(payload) if payload is not None else {}
+        else:  # form fields (a slash command)
+            data = dict(parse_qsl(text, keep_blank_values=True))
+    except (ValueError, RecursionError) as exc:  # json.JSONDecodeError, parse_qsl's own
         raise Refused(400, f"the body is not JSON or form data ({type(exc).__name__})") from exc
+    if not isinstance(data, dict):
+        raise Refused(400, f"the JSON is {type(data).__name__}, not an object")
+    _check_fields(data, "", 0)
+
+
+def _check_fields(node: object, where: str, depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        raise Refused(400, "the JSON is nested too deep")
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_fields(item, f"{where}[{i}]", depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        allowed = SHAPES.get(key)
+        if allowed is not None and not isinstance(value, allowed):
+            raise Refused(400, f"{where}{key} is {type(value).__name__}: not what Slack sends")
+        if key in _LISTS_OF_OBJECTS and not all(isinstance(v, dict) for v in value):
+            raise Refused(400, f"{where}{key} holds something that is not an object")
+        _check_fields(value, f"{where}{key}.", depth + 1)
 
 
 def slack_endpoint(bolt: BoltApp, signing_secret: str | None = None) -> Callable[[Request], object]:

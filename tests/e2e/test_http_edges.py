@@ -141,6 +141,9 @@ UNSIGNED = {
     ),
     "no headers": ("command=%2Fkam", "application/x-www-form-urlencoded", None),
     "not UTF-8": ("\udcff\udcfe", "application/json", {}),
+    "null event": ('{"type": "event_callback", "event": null}', "application/json", {}),
+    "event as a form field": ("event=x", "application/x-www-form-urlencoded", {}),
+    "authorizations not a list": ('{"authorizations": 5}', "application/json", {}),
 }
 
 
@@ -177,7 +180,11 @@ def test_an_unsigned_malformed_slack_body_is_401_with_one_log_line(server, engin
     assert count(engine, Interaction) == count(engine, AuditEntry) == 0
 
 
-@pytest.mark.parametrize("case", ["json list", "json null", "bad json", "bad payload", "not UTF-8"])
+@pytest.mark.parametrize(
+    "case",
+    ["json list", "json null", "bad json", "bad payload", "not UTF-8", "null event",
+     "event as a form field", "authorizations not a list"],
+)  # fmt: skip
 def test_a_signed_malformed_slack_body_is_400_with_one_log_line(server, engine, caplog, case):
     body, ctype, headers = UNSIGNED[case]
     caplog.set_level(logging.INFO)
