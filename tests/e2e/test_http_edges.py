@@ -238,3 +238,17 @@ def test_a_large_unsigned_body_leaves_a_short_line_in_the_log(server, log_text):
     written = log_text.getvalue()
     assert len(written) < 3000, len(written)
     assert "A" * 100 not in written
+
+
+def test_bolts_own_refusal_never_logs_the_body(server, caplog):
+    """bolt refuses only what kam let through a moment before (a timestamp at the
+    five-minute edge); its log line then carries no body either."""
+    import bot.slack.http  # noqa: F401 (the filter is installed on import)
+
+    caplog.set_level(logging.INFO)
+    logging.getLogger("slack_bolt.RequestVerification").info(
+        "Invalid request signature detected (signature: v0=1, timestamp: 1, body: %s)",
+        "token=SECRET&text=" + "x" * 10_000 + f"\n{FORGED}",
+    )
+    [record] = [r for r in caplog.records if r.name == "slack_bolt.RequestVerification"]
+    assert record.getMessage() == "bolt refused a request's signature (body not logged)"
