@@ -19,6 +19,14 @@ What never reaches a log line, whatever the level:
   URL, and every secret kam is configured with (``SLACK_*``, ``WECOM_*``);
 * at INFO and above, message bodies: an ``extra`` field named ``text``, ``body``,
   ``content`` or ``notes`` is replaced by its length (kept verbatim at DEBUG).
+
+No line can be forged, and none is unbounded.  A message is cut after
+``MAX_MESSAGE`` characters (``… [N chars]``), secrets redacted before the cut.  In the
+text format a record is one line: line breaks and other control characters in the
+message, in ``extra`` values and in the request id are written as escapes (``\\n``,
+``\\r``, ``\\x1b``…), and the lines of a traceback below it are indented, so user text
+inside an exception's message cannot start a line of its own.  JSON lines escape them
+anyway.
 """
 
 from __future__ import annotations
@@ -42,6 +50,9 @@ REDACTED = "[redacted]"
 BODY_FIELDS = frozenset({"text", "body", "content", "notes"})
 # Shorter configured values are not searched for: they would redact ordinary words.
 MIN_SECRET_LENGTH = 6
+MAX_MESSAGE = 4000  # characters of a record's message; the rest is counted, not shown
+# What would end or redraw a line: C0/C1 controls but the tab, and Unicode's separators.
+_BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 _PATTERNS = (
     re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"),
@@ -79,6 +90,30 @@ def _keep_groups(m: re.Match[str]) -> str:
     if not groups:
         return REDACTED
     return groups[0] + REDACTED + ("".join(groups[1:]) if len(groups) > 1 else "")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and control characters as visible escapes."""
+    return _BREAKS.sub(_escape_char, text)
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    return {"\n": "\\n", "\r": "\\r"}.get(m[0]) or repr(m[0])[1:-1]
+
+
+def bounded(text: str, redact: Redactor, limit: int = MAX_MESSAGE) -> str:
+    """At most ``limit`` characters of ``text``: redacted first, so a cut never leaves
+    part of a secret behind."""
+    if len(text) <= limit:
+        return text
+    text = redact(text)
+    return text[:limit] + f"… [{len(text)} chars]" if len(text) > limit else text
+
+
+def indented(block: str) -> str:
+    """A traceback below its record's line: every line indented, so none looks like
+    the start of a record whatever an exception's message holds."""
+    return "\n".join("  " + line.replace("\r", "\\r") for line in block.split("\n"))
 
 
 def secrets_of(settings: Settings) -> list[str | None]:
@@ -128,7 +163,7 @@ class JsonFormatter(logging.Formatter):
             "time": when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": bounded(record.getMessage(), self.redact),
             "request_id": getattr(record, "request_id", None),
         }
         for key, value in extras(record).items():
@@ -147,16 +182,23 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         rid = getattr(record, "request_id", None)
-        record.rid = f" [{rid}]" if rid else ""
+        record.rid = f" [{one_line(str(rid))}]" if rid else ""
         try:
             line = super().format(record)
         finally:
             del record.rid
         fields = {k: v for k, v in extras(record).items() if k != "rid"}
-        if fields:
-            first, nl, rest = line.partition("\n")  # keep a traceback below the line
-            line = first + "".join(f" {k}={v}" for k, v in fields.items()) + nl + rest
-        return self.redact(line)
+        first, nl, rest = line.partition("\n")  # the message is one line: a traceback follows
+        first += "".join(f" {one_line(str(k))}={one_line(str(v))}" for k, v in fields.items())
+        return self.redact(first + nl + indented(rest) if nl else first)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        original = record.message
+        record.message = one_line(bounded(original, self.redact))
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = original
 
 
 def _safe(data: dict[str, Any]) -> dict[str, Any]:

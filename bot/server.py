@@ -21,25 +21,29 @@ from collections.abc import Callable
 import uvicorn
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import App, build_scheduler
+from bot.http_limits import BodyLimit
 
 log = logging.getLogger(__name__)
 
 
-def _platform_routes(kam: App) -> list[BaseRoute]:
+def _platform_routes(kam: App, limits: dict[str, int]) -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     if kam.settings.slack.signing_secret and not kam.settings.slack.app_token:
-        from bot.slack.http import slack_routes
+        from bot.slack.http import EVENTS_PATH, MAX_BODY, slack_routes
 
         routes += slack_routes(kam)
+        limits[EVENTS_PATH] = MAX_BODY
     if kam.settings.wecom.enabled:
-        from bot.wecom.callback import wecom_routes
+        from bot.wecom.callback import MAX_BODY, wecom_routes
 
         routes += wecom_routes(kam)
+        limits["/wecom/callback"] = MAX_BODY
     return routes
 
 
@@ -61,9 +65,11 @@ def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Sta
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
-    routes += _platform_routes(kam)
+    limits: dict[str, int] = {}  # every other path: bot.http_limits.DEFAULT_LIMIT
+    routes += _platform_routes(kam, limits)
     routes += extra_routes or []
-    return Starlette(routes=routes)
+    # Bodies are capped before any endpoint reads them (413): bot.http_limits.
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limits=limits)])
 
 
 class BotServer:

@@ -20,9 +20,10 @@ Safe to open (OWASP "CSV injection").  A spreadsheet runs a cell that starts wit
 ``=``, ``+``, ``-`` or ``@`` as a formula, and a leading tab or carriage return can
 hide one.  Export writes such a cell with a single quote in front (``'+86 138…``,
 ``'-5%``, ``'=1+1``), which Excel, WPS and LibreOffice show as text; import takes
-exactly that quote off again, so the value round-trips unchanged.  (The one thing that
-cannot round-trip: a value that itself starts with a quote followed by one of those
-characters loses its quote on import.)
+exactly that quote off again, so the value round-trips unchanged.  A value that itself
+starts with quotes before one of those characters (``'=1+1``) gets one quote more
+(``''=1+1``), so it too comes back exactly as it was; so does one with spaces or line
+feeds before the formula (`` =1+1`` is written ``' =1+1``), which some spreadsheets trim.
 
 Malformed files are refused with the line and the cause, before anything is read
 into the book: not UTF-8, a NUL byte, an unclosed quote, a row with more or fewer
@@ -203,14 +204,21 @@ def kind_of(kind: str) -> str:
 # --- formula-looking cells -------------------------------------------------------------
 
 
+def _formula_like(text: str) -> bool:
+    """Starts with a formula character, behind any number of quotes, spaces or line
+    feeds (some spreadsheets trim those before they look)."""
+    return text.lstrip("' \n").startswith(FORMULA_START)
+
+
 def escape_cell(text: str) -> str:
-    """``'`` in front of a cell a spreadsheet would run as a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """``'`` in front of a cell a spreadsheet would run as a formula, and in front of
+    one that already has quotes before a formula character (so import can tell)."""
+    return "'" + text if _formula_like(text) else text
 
 
 def unescape_cell(text: str) -> tuple[str, bool]:
     """The cell without the quote ``escape_cell`` added, and whether it had one."""
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
+    if text.startswith("'") and _formula_like(text[1:]):
         return text[1:], True
     return text, False
 

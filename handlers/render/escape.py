@@ -34,3 +34,13 @@ def wecom_markdown(text: str) -> str:
     """WeCom markdown has no escape character: swap its syntax characters (and the
     ``<@userid>`` / ``<@all>`` mention form) for full-width lookalikes."""
     return plain(text).translate(_WECOM_MAP)
+
+
+_WECOM_TEXT_MAP = str.maketrans({"<": "＜", ">": "＞"})
+
+
+def wecom_text(text: str) -> str:
+    """WeCom text messages render ``<a href=…>`` as a live link (and the group robot's
+    ``<@userid>`` as a mention): swap the angle brackets for full-width lookalikes, so
+    user text shows as typed and can neither link nor mention."""
+    return plain(text).translate(_WECOM_TEXT_MAP)

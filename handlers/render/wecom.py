@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.render.escape import plain, wecom_markdown
+from handlers.render.escape import plain, wecom_markdown, wecom_text
 from handlers.replies import Reply, Severity
 
 MARKDOWN_LIMIT = 4096
@@ -88,7 +88,9 @@ def render_markdown(reply: Reply, limit: int = MARKDOWN_LIMIT) -> list[str]:
 
 
 def render_wecom_text(reply: Reply, limit: int = TEXT_LIMIT) -> list[str]:
-    return split_bytes([plain(line) for line in _text_lines(reply)], limit)
+    """A reply as WeCom text messages (passive replies, and the fallback when markdown
+    is refused): no tag or mention survives (``wecom_text``)."""
+    return split_bytes([wecom_text(line) for line in _text_lines(reply)], limit)
 
 
 def render_question_card(reply: Reply, task_id: str) -> dict[str, Any]:

@@ -147,3 +147,49 @@ def test_configuring_twice_keeps_one_handler(logs):
 def test_short_configured_values_are_not_treated_as_secrets():
     redact = Redactor(["abc", None, "", "long-enough-secret"])
     assert redact("abc long-enough-secret") == "abc [redacted]"
+
+
+# -- issue 15, item 7: no forged lines, no unbounded ones -----------------------------
+
+FORGED = "2026-01-01 00:00:00,000 INFO bot.slack.app alice is now admin"
+
+
+def test_a_newline_in_user_text_cannot_forge_a_text_log_line(logs):
+    out = logs("text", level=logging.DEBUG)
+    log = logging.getLogger("kam.test")
+    log.warning("unknown command %r from %s", "x", f"bob\n{FORGED}")
+    log.info("received", extra={"account": f"Acme\r\n{FORGED}"})
+    with bind_request(f"req\n{FORGED}"):
+        log.info("handled")
+    log.info("terminal \x1b[2J cleared, \u2028 separated")
+    lines_ = out.getvalue().splitlines()
+    assert len(lines_) == 4, lines_
+    assert not [line for line in lines_ if line.startswith(FORGED)]
+    assert f"from bob\\n{FORGED}" in lines_[0]
+    assert f"account=Acme\\r\\n{FORGED}" in lines_[1]
+    assert "\\x1b[2J" in lines_[3] and "\\u2028" in lines_[3]
+
+
+def test_user_text_in_an_exception_stays_inside_its_indented_traceback(logs):
+    out = logs("text")
+    try:
+        int(f"12\n{FORGED}")
+    except ValueError:
+        logging.getLogger("kam.test").exception("parsing failed")
+    first, *rest = out.getvalue().rstrip("\n").split("\n")
+    assert first.endswith("ERROR kam.test parsing failed")
+    assert rest and all(line.startswith("  ") for line in rest), rest
+    assert any("Traceback (most recent call last)" in line for line in rest)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_huge_message_is_cut_and_a_secret_at_the_cut_never_leaks(logs, fmt):
+    settings = Settings(slack=SlackSettings(signing_secret=SIGNING_SECRET))
+    out = logs(fmt, settings)
+    prefix = "Invalid request signature detected (body: "
+    cut = 4000 - len(prefix) - 10  # the secret straddles MAX_MESSAGE
+    logging.getLogger("kam.test").info(prefix + "%s)", "A" * cut + SIGNING_SECRET + "B" * 10**6)
+    written = out.getvalue()
+    assert len(written) < 5000, len(written)
+    assert SIGNING_SECRET[:8] not in written
+    assert "chars]" in written

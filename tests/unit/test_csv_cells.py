@@ -23,6 +23,12 @@ from storage.csvio import escape_cell, unescape_cell
         ("\rx", "'\rx"),
         ("Acme", "Acme"),
         ("'quoted", "'quoted"),  # a quote alone is not an escape
+        ("'=1+1", "''=1+1"),  # quotes before a formula character: one more, taken off
+        ("''@x", "'''@x"),
+        ("'", "'"),
+        (" =1+1", "' =1+1"),  # some spreadsheets trim spaces first
+        ("\n@x", "'\n@x"),
+        (" x", " x"),
         ("", ""),
     ],
 )
@@ -35,6 +41,8 @@ def test_only_a_quote_before_a_formula_character_is_taken_off():
     assert unescape_cell("'=x") == ("=x", True)
     assert unescape_cell("'x") == ("'x", False)
     assert unescape_cell("'") == ("'", False)
+    assert unescape_cell("''=x") == ("'=x", True)
+    assert unescape_cell("''x") == ("''x", False)
 
 
 @pytest.mark.parametrize(
