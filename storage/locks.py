@@ -18,8 +18,9 @@ query (a new statement) sees what it wrote.
 * ``rows`` — rows closed or decided by id (a task done, a reminder cancelled, a tier
   proposal decided), or what a goal is for (a person, a team): locked, and read
   again, before their state is checked.
-* ``name`` — a name that has no row to lock yet (a new person's handle): a
-  transaction-scoped advisory lock on the name.
+* ``name`` — a name that has no row to lock yet (a new person's handle, a team's
+  name), or a rule over many rows ("admins": the last admin is never removed): a
+  transaction-scoped advisory lock.
 
 Locks are taken in one order, so two commands never wait for each other: the actor's
 own row (``/undo``), then names, then accounts by id, then the rows under them by id.
@@ -41,7 +42,7 @@ from domain.models import Account
 T = TypeVar("T", bound=SQLModel)
 
 # the first key of a name lock: which kind of name (pg_advisory_xact_lock(int, int))
-NAME_KINDS = {"user_handle": 1, "team_name": 2}
+NAME_KINDS = {"user_handle": 1, "team_name": 2, "admins": 3}
 
 
 def _postgres(session: Session) -> bool:

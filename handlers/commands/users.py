@@ -336,6 +336,8 @@ def _check_unique(
 
 
 def _require_other_admin(ctx: Context, user: User) -> None:
+    # two admins removing each other at once: the second counts after the first commits
+    locks.name(ctx.session, "admins", "")
     if not users.other_active_admins(ctx.session, user):
         raise InvalidInput(_("last_admin", ctx.lang, name=user.display_name))
 
@@ -393,6 +395,8 @@ def _remove(ctx: Context, user: User) -> Reply:
     if user.id == ctx.actor.id:
         raise InvalidInput(_("not_self", lang))
     _require_may_change(ctx, user, UserOptions())
+    locks.name(session, "admins", "")  # names before rows (storage.locks)
+    locks.rows(session, User, [user.id])  # read again: removed a moment ago?
     if not user.active:
         return _card(
             ctx, user, _("already_inactive", lang, name=user.display_name, handle=user.handle)

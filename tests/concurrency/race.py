@@ -13,9 +13,10 @@ lock, SQLite's one writer) the gate gives up after ``hold`` and each commits in 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import Engine, event
 
@@ -23,6 +24,7 @@ from handlers.replies import Reply
 from tests.harness import NOW, Chat
 
 HOLD = 1.5  # seconds a commit waits for the others
+T = TypeVar("T")
 
 
 @contextmanager
@@ -50,16 +52,24 @@ def race(
 ) -> tuple[list[Reply], list[Chat]]:
     """Send ``(handle, text)`` each from its own client, all at once; the replies in
     the same order, and the clients (their notifiers hold what each sent)."""
-    n = len(messages)
     chats = [Chat(engine, now=now) for _ in messages]
+    calls = [
+        lambda c=chat, m=message: c.say(*m) for chat, message in zip(chats, messages, strict=True)
+    ]
+    return at_once(engine, calls, gate=gate), chats
+
+
+def at_once(engine: Engine, calls: Sequence[Callable[[], T]], *, gate: bool = True) -> list[T]:
+    """Run each call in a thread of its own, all at once; their results, in order."""
+    n = len(calls)
     start = threading.Barrier(n)
-    replies: list[Reply | None] = [None] * n
+    results: list[T | None] = [None] * n
     errors: list[BaseException] = []
 
     def run(i: int) -> None:
         try:
             start.wait(timeout=30)
-            replies[i] = chats[i].say(*messages[i])
+            results[i] = calls[i]()
         except BaseException as exc:  # noqa: BLE001 - reported below, in the test's thread
             errors.append(exc)
 
@@ -72,7 +82,7 @@ def race(
     assert not any(t.is_alive() for t in threads), "a client never got its reply"
     if errors:
         raise errors[0]
-    return [r for r in replies if r is not None], chats
+    return [r for r in results if r is not None]
 
 
 @contextmanager

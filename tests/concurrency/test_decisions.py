@@ -183,3 +183,18 @@ def test_undo_sent_at_once_takes_back_each_command_once(engine):
     assert sorted(left) == ["Li Wei", "Tom Brown"]
     undone = [u.after["request_id"] for u in undos]
     assert len(undone) == 4 and len(set(undone)) == 4
+
+
+def test_two_admins_removing_each_other_at_once_leave_one(engine):
+    book(engine)
+    with unit_of_work(engine) as s:
+        f.user(s, "root", role="admin")
+    replies, _chats = race(
+        engine, [("admin", "/user remove @root"), ("root", "/user remove @admin")]
+    )
+    admins = _count(
+        engine,
+        select(func.count(User.id)).where(User.role == "admin", User.active.is_(True)),
+    )
+    assert admins == 1
+    assert sum(r.severity is Severity.success for r in replies) == 1

@@ -21,8 +21,9 @@ from sqlmodel import select
 from domain.models import Invoice, Payment
 from storage.receivables import Owed, Received, allocation
 from storage.session import unit_of_work
-from tests.concurrency.race import race
-from tests.harness import NOW, book
+from tests.concurrency.race import at_once, race
+from tests.csvkit import run_import
+from tests.harness import NOW, Chat, book
 
 D = Decimal
 TODAY = NOW.date()
@@ -92,3 +93,21 @@ def test_payments_and_invoices_at_once_still_balance(engine):
     race(engine, messages)
     received, applied, credit = assert_books_balance(engine, ids["acme"])
     assert received == D(200_000) and applied + credit == D(200_000)
+
+
+def test_an_import_of_receipts_and_payments_in_chat_at_once_still_balance(engine):
+    ids = book(engine)
+    number = _invoice(engine, ids["acme"], "300000")
+    receipts = (
+        "number,account,amount,currency,received_on,invoice,note\n"
+        f"SK-1,Acme,100000,CNY,{TODAY - timedelta(days=1)},KAM-{number:06d},\n"
+        f"SK-2,Acme,50000,CNY,{TODAY - timedelta(days=1)},,\n"
+    )
+    chats = [Chat(engine) for _ in range(3)]
+    at_once(
+        engine,
+        [lambda: run_import(engine, "payments", receipts)]
+        + [lambda c=c: c.say("alice", "/paid Acme 80k") for c in chats],
+    )
+    received, applied, credit = assert_books_balance(engine, ids["acme"])
+    assert received == D(390_000) and (applied, credit) == (D(300_000), D(90_000))

@@ -9,7 +9,8 @@ take turns; these indexes are the last word):
 * ``uq_reminder_account_text_active``  one *active* reminder per text at an account
 * ``uq_goal_user|team|account``  one goal per subject, metric and year (the existing
   unique key counts NULLs as different, so it never held: a user goal has no team)
-* ``uq_kam_user_handle_ci``  one person per handle, ignoring case
+* ``uq_kam_user_handle_ci``  one person per handle, ignoring case (it replaces 0003's
+  ``ix_kam_user_handle_lower``, which served the same look-up without the rule)
 * ``uq_team_name_ci``  one team per name, ignoring case
 
 Rows already in the book that break one of them are put right where nothing is lost:
@@ -200,6 +201,8 @@ def upgrade() -> None:
             postgresql_where=where,
             sqlite_where=where,
         )
+    # the unique index serves ``lower(handle) = ?`` as 0003's plain one did: it replaces it
+    op.drop_index("ix_kam_user_handle_lower", table_name="kam_user")
     op.create_index("uq_kam_user_handle_ci", "kam_user", [sa.text("lower(handle)")], unique=True)
     op.create_index("uq_team_name_ci", "team", [sa.text("lower(name)")], unique=True)
 
@@ -215,3 +218,4 @@ def downgrade() -> None:
         ("uq_contact_account_name", "contact"),
     ):
         op.drop_index(name, table_name=table)
+    op.create_index("ix_kam_user_handle_lower", "kam_user", [sa.text("lower(handle)")])
