@@ -236,9 +236,13 @@ def _lock(
     session: Session, account_id: int, existing: Invoice | Payment | None, dry_run: bool
 ) -> None:
     """Take the accounts a write touches (``storage.locks``), as chat's ``/invoice`` and
-    ``/paid`` do: an import and a payment recorded in chat take turns per account."""
-    if not dry_run:
-        locks.accounts(session, {account_id} | ({existing.account_id} if existing else set()))
+    ``/paid`` do: an import and a payment recorded in chat take turns per account; the
+    row is then read again, as the command before left it."""
+    if dry_run:
+        return
+    locks.accounts(session, {account_id} | ({existing.account_id} if existing else set()))
+    if existing is not None:
+        session.refresh(existing)
 
 
 def _create(
