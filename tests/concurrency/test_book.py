@@ -8,6 +8,8 @@ one active reminder per text, one move to won.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -128,3 +130,19 @@ def test_one_active_reminder_per_text(engine):
     )
     assert active == 1
     assert sum(r.severity is Severity.success for r in replies) == 1
+
+
+def test_a_snooze_is_ended_once(engine):
+    ids = book(engine)
+    with unit_of_work(engine) as s:
+        acme = s.get(Account, ids["acme"])
+        acme.snoozed_until, acme.snooze_reason = date(2026, 12, 31), "champion on leave"
+        s.add(acme)
+    replies, chats = race(engine, [("carol", "/snooze Acme off")] * N)
+    ended = _count(
+        engine,
+        select(func.count(AuditEntry.id)).where(AuditEntry.summary == "snooze ended"),
+    )
+    assert ended == 1
+    assert sum(r.severity is Severity.success for r in replies) == 1
+    assert [key for key, _title in sent(chats)] == ["user:alice"]  # told once
