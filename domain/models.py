@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, text
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, SQLModel
 
@@ -98,6 +98,7 @@ class TeamManager(SQLModel, table=True):
 
 class Team(SQLModel, table=True):
     __tablename__ = "team"
+    __table_args__ = (Index("uq_team_name_ci", text("lower(name)"), unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     slack_channel: str | None = Field(default=None, max_length=64)
@@ -108,6 +109,8 @@ class Team(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     __tablename__ = "kam_user"
+    # kam finds a person by handle ignoring case: one person per handle (migration 0008)
+    __table_args__ = (Index("uq_kam_user_handle_ci", text("lower(handle)"), unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     handle: str = Field(max_length=64, unique=True)
     display_name: str = Field(max_length=100)
@@ -203,6 +206,10 @@ class AccountAlias(SQLModel, table=True):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contact"
+    # one contact per name at an account, ignoring case (``storage.contacts.by_name``)
+    __table_args__ = (
+        Index("uq_contact_account_name", "account_id", text("lower(name)"), unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     name: str = Field(max_length=100)
@@ -255,7 +262,11 @@ class Task(SQLModel, table=True):
 
 class Deal(SQLModel, table=True):
     __tablename__ = "deal"
-    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "name"),
+        # one deal per name at an account, ignoring case (``storage.deals.by_name``)
+        Index("uq_deal_account_name_ci", "account_id", text("lower(name)"), unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     name: str = Field(max_length=200)
@@ -294,7 +305,20 @@ class Goal(SQLModel, table=True):
 
     __tablename__ = "goal"
     __table_args__ = (
+        # NULLs differ in a unique key, so this one never held: the three below do
         UniqueConstraint("year", "metric", "scope", "user_id", "team_id", "account_id"),
+        *(
+            Index(
+                f"uq_goal_{scope}",
+                "year",
+                "metric",
+                f"{scope}_id",
+                unique=True,
+                postgresql_where=text(f"scope = '{scope}'"),
+                sqlite_where=text(f"scope = '{scope}'"),
+            )
+            for scope in ("user", "team", "account")
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     year: int = Field(index=True)
@@ -314,6 +338,17 @@ class Reminder(SQLModel, table=True):
     """A recurring reminder to an account's owner (``/remind``)."""
 
     __tablename__ = "reminder"
+    # one active reminder per text at an account (``storage.reminders.active_with_text``)
+    __table_args__ = (
+        Index(
+            "uq_reminder_account_text_active",
+            "account_id",
+            text("lower(text)"),
+            unique=True,
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     text: str = Field(max_length=500)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from domain.errors import Forbidden
 from domain.models import Account, Role, User
 from handlers.i18n import Catalog
+from storage import locks
 from storage.users import managed_team_ids, visible_team_ids
 
 _ = Catalog("auth")
@@ -39,8 +40,13 @@ def require_read(session: Session, actor: User, account: Account, lang: str) -> 
 
 
 def require_write(session: Session, actor: User, account: Account, lang: str) -> None:
+    """Refuse unless ``actor`` may change ``account``; then take the account for the rest
+    of the transaction (``storage.locks``): a command that changes an account or what
+    hangs off it (contacts, deals, invoices, payments…) waits for the one before it, and
+    reads the book — ``account`` included — as that one left it."""
     if not can_write(session, actor, account):
         raise Forbidden(_("not_yours", lang, account=account.name))
+    locks.account(session, account)
 
 
 def is_manager(actor: User) -> bool:

@@ -75,7 +75,7 @@ from sqlmodel import Session, select
 
 from domain.errors import InvalidInput, NotFound
 from domain.models import Invoice, Payment
-from storage import audit
+from storage import audit, locks
 
 MAX_NUMBER = 64  # Invoice.number, Payment.number
 MAX_NOTE = 200  # Invoice.note, Payment.note
@@ -183,6 +183,7 @@ def upsert_invoice(
     if values["amount"] <= 0:
         raise InvalidInput("an invoice amount must be more than zero", number=number)
     existing = invoice_by_number(session, number)
+    _lock(session, data.account_id, existing, dry_run)
     if existing is None:
         _refuse_kam_series(number)
         return _create(session, Invoice, "invoice", number, values, dry_run,
@@ -221,6 +222,7 @@ def upsert_payment(
             )
         values["invoice_id"] = target.id
     existing = payment_by_number(session, number)
+    _lock(session, data.account_id, existing, dry_run)
     if existing is None:
         _refuse_kam_series(number)
         change = _create(session, Payment, "payment", number, values, dry_run,
@@ -228,6 +230,19 @@ def upsert_payment(
     else:
         change = _update(session, existing, "payment", number, values, dry_run)
     return _invoice_numbers(session, change)
+
+
+def _lock(
+    session: Session, account_id: int, existing: Invoice | Payment | None, dry_run: bool
+) -> None:
+    """Take the accounts a write touches (``storage.locks``), as chat's ``/invoice`` and
+    ``/paid`` do: an import and a payment recorded in chat take turns per account; the
+    row is then read again, as the command before left it."""
+    if dry_run:
+        return
+    locks.accounts(session, {account_id} | ({existing.account_id} if existing else set()))
+    if existing is not None:
+        session.refresh(existing)
 
 
 def _create(

@@ -46,16 +46,27 @@ def active_for(
     return [ReminderLine(r, name, owner) for r, name, owner in session.exec(query)]
 
 
-def with_accounts(session: Session, ids: Collection[int]) -> dict[int, tuple[Reminder, Account]]:
-    """The reminders with these ids (missing ids are absent), each with its account."""
+def with_accounts(
+    session: Session, ids: Collection[int], *, lock: bool = False
+) -> dict[int, tuple[Reminder, Account]]:
+    """The reminders with these ids (missing ids are absent), each with its account.
+
+    ``lock``: the reminders are locked (in id order) and read again, for a command that
+    checks a reminder is active before cancelling it (``storage.locks``)."""
     if not ids:
         return {}
-    rows = session.exec(
+    query = (
         select(Reminder, Account)
         .join(Account, Account.id == Reminder.account_id)
         .where(Reminder.id.in_(list(ids)))
     )
-    return {r.id: (r, a) for r, a in rows}
+    if lock:
+        query = (
+            query.order_by(Reminder.id)
+            .with_for_update(of=Reminder, key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    return {r.id: (r, a) for r, a in session.exec(query)}
 
 
 def active_with_text(session: Session, account_id: int, text: str) -> Reminder | None:

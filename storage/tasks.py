@@ -61,13 +61,24 @@ def count_open(
     return session.exec(query).one()
 
 
-def with_accounts(session: Session, ids: Collection[int]) -> dict[int, tuple[Task, Account]]:
-    """The tasks with these ids (missing ids are simply absent), each with its account."""
+def with_accounts(
+    session: Session, ids: Collection[int], *, lock: bool = False
+) -> dict[int, tuple[Task, Account]]:
+    """The tasks with these ids (missing ids are simply absent), each with its account.
+
+    ``lock``: the tasks are locked (in id order) and read again, for a command that
+    checks a task is open before closing it (``storage.locks``)."""
     if not ids:
         return {}
-    rows = session.exec(
+    query = (
         select(Task, Account)
         .join(Account, Account.id == Task.account_id)
         .where(Task.id.in_(list(ids)))
     )
-    return {task.id: (task, account) for task, account in rows}
+    if lock:
+        query = (
+            query.order_by(Task.id)
+            .with_for_update(of=Task, key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    return {task.id: (task, account) for task, account in session.exec(query)}

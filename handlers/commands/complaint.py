@@ -171,6 +171,7 @@ def _resolve_complaint(ctx: Context, cmd: ComplaintCommand) -> Reply:
         raise NotFound(_("no_such_complaint", lang, id=cmd.number))
     account = ctx.session.get(Account, complaint.account_id)
     require_write(ctx.session, ctx.actor, account, lang)
+    ctx.session.refresh(complaint)  # read again under the account lock: resolved meanwhile?
     if complaint.resolved_at is not None:
         raise InvalidInput(
             _(

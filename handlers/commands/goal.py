@@ -43,7 +43,7 @@ from handlers.views.goals import (
     show_amount_fn,
     split_of,
 )
-from storage import accounts, audit, users
+from storage import accounts, audit, locks, users
 from storage import goals as goal_repo
 
 _ = Catalog("goal")
@@ -189,6 +189,7 @@ def _set(ctx: Context, s: Subject, cmd: GoalCommand) -> Reply:
         breakdown(target, monthly=cmd.months, quantum=metric.quantum)
     except InvalidInput as exc:  # parse checked these; the domain has the last word
         raise InvalidInput(error_text(exc, lang)) from exc
+    _lock(ctx, s)  # one goal per subject, metric and year: whoever sets it at once waits
     found = goal_repo.of_subject(ctx.session, year=cmd.year, metric=metric.value, **s.columns())
     existing = found[0] if found else None
     show = show_amount_fn(metric, currency, lang)
@@ -246,6 +247,15 @@ def _set(ctx: Context, s: Subject, cmd: GoalCommand) -> Reply:
         reply.lines += section.lines
     _tell(ctx, s, metric, cmd.year, goal)
     return reply
+
+
+def _lock(ctx: Context, s: Subject) -> None:
+    if s.user is not None:
+        locks.rows(ctx.session, User, [s.user.id])
+    elif s.team is not None:
+        locks.rows(ctx.session, Team, [s.team.id])
+    elif s.account is not None:
+        locks.account(ctx.session, s.account)
 
 
 def _tell(ctx: Context, s: Subject, metric: GoalMetric, year: int, goal: Goal) -> None:

@@ -273,7 +273,7 @@ def _line(line: ReminderLine, lang: str, *, with_account: bool = True) -> str:
 
 def _cancel(ctx: Context, ids: list[int]) -> Reply:
     lang, session = ctx.lang, ctx.session
-    found = with_accounts(session, ids)
+    found = with_accounts(session, ids, lock=True)  # cancelled once, whoever asks at once
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(_("unknown_ids", lang, ids=", ".join(f"#{i}" for i in missing)))

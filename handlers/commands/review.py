@@ -34,7 +34,7 @@ from handlers.parsing.text import normalize
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views.tiers import proposals_reply, tier_label
-from storage import audit, tiering, users
+from storage import audit, locks, tiering, users
 from storage.tiering import apply_score, factors_of
 
 MAX_NOTE = 500  # TierProposal.decision_note
@@ -124,14 +124,23 @@ def pending_for(session: Session, actor: User) -> list[tuple[TierProposal, Accou
 
 
 def _chosen(ctx: Context, cmd: ReviewCommand) -> list[tuple[TierProposal, Account]]:
+    """The proposals to decide, locked (their accounts, then themselves: ``storage.locks``)
+    and read again, so one decided a moment ago by someone else is seen as decided."""
     lang = ctx.lang
     if cmd.all:
-        return pending_for(ctx.session, ctx.actor)
-    out = []
+        rows = pending_for(ctx.session, ctx.actor)
+        _lock(ctx.session, rows)
+        return [(p, a) for p, a in rows if p.status == ProposalStatus.pending.value]
+    found: list[TierProposal] = []
     for pid in dict.fromkeys(cmd.ids):
         proposal = ctx.session.get(TierProposal, pid)
         if proposal is None:
             raise NotFound(_("no_proposal", lang, id=pid))
+        found.append(proposal)
+    _lock(ctx.session, [(p, ctx.session.get(Account, p.account_id)) for p in found])
+    out = []
+    for proposal in found:
+        pid = proposal.id
         account = ctx.session.get(Account, proposal.account_id)
         if proposal.status != ProposalStatus.pending.value:
             status = _("s_" + proposal.status, lang)
@@ -140,6 +149,11 @@ def _chosen(ctx: Context, cmd: ReviewCommand) -> list[tuple[TierProposal, Accoun
             raise Forbidden(_("not_yours", lang, id=pid, account=account.name))
         out.append((proposal, account))
     return out
+
+
+def _lock(session: Session, rows: list[tuple[TierProposal, Account]]) -> None:
+    locks.accounts(session, [a.id for _p, a in rows])
+    locks.rows(session, TierProposal, [p.id for p, _a in rows])
 
 
 def _list(ctx: Context) -> Reply:

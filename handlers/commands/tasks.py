@@ -183,7 +183,7 @@ def parse_done(args: str, pctx: ParseContext) -> DoneTasks:
 )
 def run_done(ctx: Context, cmd: DoneTasks) -> Reply:
     lang, session = ctx.lang, ctx.session
-    found = with_accounts(session, cmd.ids)
+    found = with_accounts(session, cmd.ids, lock=True)  # closed once, whoever asks at once
     missing = [i for i in cmd.ids if i not in found]
     if missing:
         raise NotFound(_("unknown_ids", lang, ids=", ".join(f"#{i}" for i in missing)))

@@ -28,7 +28,7 @@ from handlers.i18n import Catalog
 from handlers.registry import command
 from handlers.replies import Reply, Severity
 from handlers.views.changes import describe
-from storage import audit
+from storage import audit, locks
 
 _ = Catalog("undo")
 
@@ -49,9 +49,14 @@ def parse_undo(args: str, pctx: ParseContext) -> Undo:
 )
 def run_undo(ctx: Context, cmd: Undo) -> Reply:
     lang, session = ctx.lang, ctx.session
+    # One undo of theirs at a time (``storage.locks``): a second /undo sent at the same
+    # moment waits, then takes back the command before, as it would a minute later.
+    locks.rows(session, User, [ctx.actor.id])
     entries = audit.last_command(session, actor_id=ctx.actor.id, since=ctx.now - _own_window(ctx))
     if not entries or _too_old_import(ctx, entries):
         return _nothing(ctx)
+    # and no colleague changes those accounts between the check below and the revert
+    locks.accounts(session, {e.account_id for e in entries if e.account_id is not None})
     what = describe(ctx, entries)
     blocker = _changed_since(ctx, entries)
     if blocker is not None:

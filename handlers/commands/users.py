@@ -47,7 +47,7 @@ from handlers.people import (
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
 from storage import accounts as account_repo
-from storage import audit, users
+from storage import audit, locks, users
 from storage import tasks as task_repo
 
 SELF_SERVICE = {"display_name", "language", "timezone", "email"}
@@ -93,6 +93,9 @@ def _add(ctx: Context, ref: UserRef, opts: UserOptions) -> Reply:
         raise Forbidden(_("reps_cannot_add", lang))
     if actor.role != Role.admin and (opts.role not in (None, Role.rep) or opts.manages):
         raise Forbidden(_("admins_only", lang, what=_("what_roles", lang)))
+    mention = mention_of(ctx, ref)
+    _hold_names(ctx, [opts.handle, ref.handle, _handle_from(mention) if mention else None],
+                opts.team)  # fmt: skip
     existing = find_user(ctx, ref) or (
         users.by_handle(session, opts.handle) if opts.handle else None
     )
@@ -293,6 +296,16 @@ def _refuse_loop(ctx: Context, user: User, manager: User) -> None:
         current = ctx.session.get(User, current.manager_id)
 
 
+def _hold_names(ctx: Context, handles: list[str | None], team: str | None) -> None:
+    """Hold the handles (then the team name) this command may create, until it commits
+    (``storage.locks.name``): two adding the same person at once take turns, and the
+    second finds the first's (a handle is one person, whatever its case)."""
+    for handle in sorted({h.lstrip("@").casefold() for h in handles if h}):
+        locks.name(ctx.session, "user_handle", handle)
+    if team:
+        locks.name(ctx.session, "team_name", team)
+
+
 def _check_unique(
     ctx: Context,
     user: User,
@@ -323,6 +336,8 @@ def _check_unique(
 
 
 def _require_other_admin(ctx: Context, user: User) -> None:
+    # two admins removing each other at once: the second counts after the first commits
+    locks.name(ctx.session, "admins", "")
     if not users.other_active_admins(ctx.session, user):
         raise InvalidInput(_("last_admin", ctx.lang, name=user.display_name))
 
@@ -357,6 +372,7 @@ def _require_may_change(ctx: Context, target: User, opts: UserOptions) -> None:
 
 def _set(ctx: Context, user: User, opts: UserOptions) -> Reply:
     _require_may_change(ctx, user, opts)
+    _hold_names(ctx, [opts.handle], opts.team)
     changes = _Changes()
     team = _team(ctx, opts.team, changes) if opts.team is not None else None
     before = audit.snapshot(user)
@@ -379,6 +395,8 @@ def _remove(ctx: Context, user: User) -> Reply:
     if user.id == ctx.actor.id:
         raise InvalidInput(_("not_self", lang))
     _require_may_change(ctx, user, UserOptions())
+    locks.name(session, "admins", "")  # names before rows (storage.locks)
+    locks.rows(session, User, [user.id])  # read again: removed a moment ago?
     if not user.active:
         return _card(
             ctx, user, _("already_inactive", lang, name=user.display_name, handle=user.handle)

@@ -172,11 +172,12 @@ def test_stats_are_nearest_rank():
 
 
 def test_name_lookups_are_indexed(engine):
-    """The lower() indexes of migration 0003 serve the name split and the user lookup."""
+    """The lower() indexes of migration 0003 serve the name split, and the user lookup
+    (0008 made that one unique: ``uq_kam_user_handle_ci``)."""
     queries = {
         "ix_account_name_lower": "SELECT id FROM account WHERE lower(name) IN ('a', 'a b')",
         "ix_account_alias_alias_lower": "SELECT id FROM account_alias WHERE lower(alias) = 'a'",
-        "ix_kam_user_handle_lower": "SELECT id FROM kam_user WHERE lower(handle) = 'alice'",
+        "uq_kam_user_handle_ci": "SELECT id FROM kam_user WHERE lower(handle) = 'alice'",
     }
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
