@@ -1,0 +1,674 @@
+"""Kill ``kam run`` mid-message, restart it, replay what the platform resends, and count.
+
+One *chaos run* is one inbound message on one path, with one named failpoint armed
+(``handlers.failpoints``: ``KAM_FAILPOINTS=<name>`` in the child's environment, nowhere
+else):
+
+1. the database is made ready (``Path.prepare``: e.g. a question kam asked, whose
+   button the message clicks);
+2. ``kam run --no-scheduler`` starts with the failpoint armed and the message is
+   delivered the way the platform delivers it (signed Slack request, encrypted WeCom
+   callback), to the real HTTP server;
+3. the failpoint SIGKILLs kam (no ``finally``, no rollback): the run waits for the
+   process to die by SIGKILL — a run where it did not is a fault *not* injected;
+4. kam starts again, unarmed, on the same database (``KAM_INBOX_LEASE_SECONDS`` and
+   ``KAM_INBOX_SWEEP_SECONDS`` small, so its sweeper picks up what was left);
+5. the platform's resends are replayed (``Path.replay``): Slack retries an event with
+   ``X-Slack-Retry-Num`` (never a slash command or an interaction); WeCom resends the
+   byte-identical callback — same timestamp, nonce and signature — when it got no
+   answer;
+6. the run waits for the person's answer at the fake platform, then lets the sweeper
+   run a while longer (a late second answer is a duplicate), and counts the effect in
+   the database (``Path.effect``) and the answers (``Path.answers``).
+
+Everything is on 127.0.0.1: the fake Slack Web API (with ``response_url``) and the fake
+WeCom API of ``tests/e2e``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import xmltodict
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.bootstrap import build_app
+from bot.config import Settings
+from bot.slack.views import ModalCommand, command_modal
+from domain.models import Deal, Interaction
+from handlers.commands import command_table
+from handlers.dispatcher import Incoming
+from handlers.notify import RecordingNotifier
+from handlers.render.slack import render_blocks
+from storage.engine import make_engine
+from storage.session import unit_of_work
+from tests.e2e.fake_slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlack, SlackCaller
+from tests.e2e.fake_wecom import AES_KEY, TOKEN, FakeWecom, WecomPeer
+
+ROOT = Path(__file__).resolve().parents[2]
+FAILPOINTS = ("inbound.received", "command.inside", "command.committed", "reply.sent")
+LEASE_SECONDS = 2.0
+SWEEP_SECONDS = 0.5
+READY = re.compile(r"kam ready on (http://\S+)")
+KAM_TOML = "[wecom]\nquestion_cards = true\n"  # the WeCom question is a card with buttons
+ALICE, WANG = "U0ALICE", "wanglei"  # tests.harness.book: alice on Slack, 王磊 on WeCom
+CHANNEL = "C0EAST"
+LISTEN = ("--host", "127.0.0.1", "--port", "0")
+
+
+# -- kam run, as a child process ------------------------------------------------------
+
+
+class KamProcess:
+    """``kam run --no-scheduler --port 0`` from this checkout; its stderr kept."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, name: str) -> None:
+        self.name = name
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--no-scheduler", *LISTEN],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.url = ""
+        self.lines: deque[str] = deque(maxlen=400)
+        self._ready = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            self.lines.append(raw.rstrip())
+            if not self._ready.is_set() and (m := READY.search(raw)):
+                self.url = m.group(1)
+                self._ready.set()
+
+    def wait_ready(self, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.05):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"kam ({self.name}) did not start:\n{self.log()}")
+        return self.url
+
+    def wait_killed(self, timeout: float) -> bool:
+        """Did the process die by SIGKILL (its failpoint) within ``timeout``?"""
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        self._reader.join(timeout=2)
+        return code == -signal.SIGKILL
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._reader.join(timeout=2)
+
+    def log(self) -> str:
+        return "\n".join(self.lines)
+
+
+class Platforms:
+    """The fake Slack and fake WeCom of ``tests/e2e``, running for one test."""
+
+    def __init__(self) -> None:
+        self.slack = FakeSlack()
+        self.wecom = FakeWecom()
+
+    def __enter__(self) -> Platforms:
+        self.slack.__enter__()
+        self.wecom.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.slack.__exit__(*exc)
+        self.wecom.stop()
+
+
+def kam_env(database_url: str, platforms: Platforms, failpoint: str | None) -> dict[str, str]:
+    """A child's environment: nothing of this process's kam/Slack/WeCom settings, the
+    fakes, short inbox lease and sweep, and the failpoint when one is armed."""
+    prefixes = ("KAM_", "SLACK_", "WECOM_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        KAM_DATABASE_URL=database_url,
+        KAM_DRAIN_SECONDS="2",
+        KAM_INBOX_LEASE_SECONDS=str(LEASE_SECONDS),
+        KAM_INBOX_SWEEP_SECONDS=str(SWEEP_SECONDS),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=platforms.slack.api_url,
+        WECOM_CORP_ID=platforms.wecom.corp_id,
+        WECOM_AGENT_ID=str(platforms.wecom.agent_id),
+        WECOM_SECRET=platforms.wecom.secret,
+        WECOM_TOKEN=TOKEN,
+        WECOM_ENCODING_AES_KEY=AES_KEY,
+        WECOM_API_BASE_URL=platforms.wecom.api_base_url,
+    )
+    if failpoint:
+        env["KAM_FAILPOINTS"] = failpoint
+    return env
+
+
+# -- what was sent, and what came back --------------------------------------------------
+
+
+@dataclass
+class Attempt:
+    """One delivery of the message to kam: its HTTP answer, or how it failed."""
+
+    label: str
+    status: int | None = None
+    body: bytes = b""
+    error: str | None = None
+
+    @property
+    def acked(self) -> bool:
+        return self.status == 200
+
+    def __str__(self) -> str:
+        if self.error:
+            return f"{self.label}: {self.error}"
+        return f"{self.label}: {self.status} {self.body[:80]!r}"
+
+
+def attempt(label: str, send: Callable[[], httpx.Response]) -> Attempt:
+    try:
+        r = send()
+    except httpx.HTTPError as exc:  # kam died with the request open
+        return Attempt(label, error=f"{type(exc).__name__}: {exc}")
+    return Attempt(label, status=r.status_code, body=r.content)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A WeCom callback exactly as sent: resent byte for byte (same timestamp, nonce and
+    msg_signature), as WeCom does when it got no answer within five seconds."""
+
+    url: str
+    params: dict[str, str]
+    body: bytes
+
+    def post(self, url: str | None = None) -> httpx.Response:
+        return httpx.post(
+            url or self.url, params=self.params, content=self.body, timeout=10, trust_env=False
+        )
+
+
+def seal(peer: WecomPeer, plain_xml: str) -> Sealed:
+    """Encrypt and sign a callback once (``WecomPeer.post`` does it afresh each time)."""
+    ts, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
+    envelope = xmltodict.parse(peer.crypto.encrypt_message(plain_xml, nonce, ts))["xml"]
+    body = (
+        "<xml>"
+        f"<ToUserName><![CDATA[{peer.corp_id}]]></ToUserName>"
+        f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt>"
+        f"<AgentID><![CDATA[{peer.agent_id}]]></AgentID>"
+        "</xml>"
+    )
+    params = {"msg_signature": envelope["MsgSignature"], "timestamp": ts, "nonce": nonce}
+    return Sealed(peer.url, params, body.encode())
+
+
+def passive_texts(peer: WecomPeer, attempts: list[Attempt]) -> list[str]:
+    """The contents of the passive text replies kam gave in its HTTP answers."""
+    out = []
+    for a in attempts:
+        if a.status == 200 and a.body.strip():
+            reply = peer.open_reply(httpx.Response(200, content=a.body))
+            if reply.get("MsgType") == "text":
+                out.append(str(reply.get("Content") or ""))
+    return out
+
+
+def wecom_sends(fake: FakeWecom, user: str) -> list[str]:
+    """What ``message/send`` delivered to ``user``: each message's text or card title."""
+    out = []
+    for body in fake.delivered("message/send"):
+        if body.get("touser") != user:
+            continue
+        kind = body.get("msgtype", "")
+        part = body.get(kind) or {}
+        out.append(str(part.get("content") or json.dumps(part, ensure_ascii=False)))
+    return out
+
+
+def slack_messages(fake: FakeSlack) -> list[str]:
+    """Every message kam posted to a person (not an update of an earlier one)."""
+    out = []
+    for call in fake.calls(ok=True):
+        replied = call.method == "response_url" and not call.body.get("replace_original")
+        if replied or call.method in ("chat.postMessage", "chat.postEphemeral"):
+            out.append(call.block_text() or str(call.body.get("text") or ""))
+    return out
+
+
+# -- the inbound paths ------------------------------------------------------------------
+
+
+@dataclass
+class Path:
+    """One inbound path: how its message is made, sent, resent, and judged.
+
+    Subclasses fill in ``prepare`` (the database before kam starts), ``first`` (the
+    platform's delivery), ``replay`` (what the platform sends again after the restart,
+    given the first attempt), ``effect`` (how many times the message took effect: None
+    when it changes nothing) and ``answers`` (how many answers the person got)."""
+
+    name: str
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    def prepare(self, database_url: str, platforms: Platforms) -> None:
+        """Nothing by default."""
+
+    def first(self, url: str, platforms: Platforms) -> Attempt:
+        raise NotImplementedError
+
+    def replay(self, url: str, platforms: Platforms, first: Attempt) -> list[Attempt]:
+        return []
+
+    def effect(self, database_url: str) -> int | None:
+        raise NotImplementedError
+
+    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
+        raise NotImplementedError
+
+
+def _count(database_url: str, model: Any, *where: Any) -> int:
+    engine = make_engine(database_url)
+    try:
+        with unit_of_work(engine, write=False) as s:
+            return s.exec(select(func.count()).select_from(model).where(*where)).one()
+    finally:
+        engine.dispose()
+
+
+def _ask(database_url: str, actor: str, platform: str, text: str) -> dict[str, Any]:
+    """Ask kam something it answers with a question (in this process, on the database
+    kam run will use): the question's id and its first button, as kam rendered it."""
+    engine = make_engine(database_url)
+    try:
+        kam = build_app(
+            Settings(database_url=database_url), notifier=RecordingNotifier(), engine=engine
+        )
+        channel = CHANNEL if platform == "slack" else None
+        reply = kam.dispatcher.handle(Incoming(text, actor, platform=platform, channel=channel))
+        assert reply.question is not None, f"kam did not ask: {reply.title}"
+        buttons = [
+            element
+            for message in render_blocks(reply)
+            for block in message["blocks"]
+            if block["type"] == "actions"
+            for element in block["elements"]
+        ]
+        return {"question": reply.question, "button": buttons[0] if buttons else None}
+    finally:
+        engine.dispose()
+
+
+class VisitPath(Path):
+    """A visit with a note no other message has: its effect is the interaction rows."""
+
+    expect = "Logged visit with Acme"
+
+    @property
+    def note(self) -> str:
+        return f"met Li Wei about chaos {self.tag}"
+
+    def effect(self, database_url: str) -> int:
+        return _count(database_url, Interaction, Interaction.notes == self.note)
+
+    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
+        return sum(self.expect in m for m in slack_messages(platforms.slack))
+
+
+class SlackSlash(VisitPath):
+    """``/visit Acme …`` in a channel; answered at its response_url.  Slack never
+    resends a slash command: after a crash only kam's sweeper can finish it."""
+
+    def first(self, url: str, platforms: Platforms) -> Attempt:
+        caller = SlackCaller(url)
+        return attempt(
+            "slash",
+            lambda: caller.slash(
+                "/visit",
+                f"Acme {self.note}",
+                user=ALICE,
+                channel=CHANNEL,
+                response_url=platforms.slack.response_url(self.tag),
+            ),
+        )
+
+
+class SlackDirectMessage(VisitPath):
+    """A DM to kam (``message.im`` event); answered by chat.postMessage.  Slack retries
+    the same body with ``X-Slack-Retry-Num`` when it got no ack."""
+
+    def __post_init__(self) -> None:
+        self.event_id = f"Ev{self.tag.upper()}CHAOS"
+        self.ts = f"{time.time():.6f}"
+
+    def _send(self, url: str, retry: int | None) -> Attempt:
+        caller = SlackCaller(url)
+        event = {"type": "message", "channel_type": "im", "channel": "D" + ALICE,
+                 "user": ALICE, "text": f"visit Acme {self.note}", "ts": self.ts}  # fmt: skip
+        return attempt(
+            f"event retry {retry}" if retry else "event",
+            lambda: caller.event(event, event_id=self.event_id, retry_num=retry),
+        )
+
+    def first(self, url: str, platforms: Platforms) -> Attempt:
+        return self._send(url, None)
+
+    def replay(self, url: str, platforms: Platforms, first: Attempt) -> list[Attempt]:
+        # Slack retries what it got no ack for (up to 3 times); an ack that came back
+        # late (past 3 s) gets a retry too: send at least the first retry either way.
+        sent = []
+        for n in (1, 2, 3):
+            sent.append(self._send(url, n))
+            if sent[-1].acked:
+                break
+        return sent
+
+
+class SlackButton(Path):
+    """A click on the button of a question kam asked (``/deal Acme robotics pilot`` →
+    "start a new deal?"): a block_actions interaction, answered at its response_url.
+    The effect: the deal is made once.  Slack never resends an interaction."""
+
+    deal = "robotics pilot"
+
+    def prepare(self, database_url: str, platforms: Platforms) -> None:
+        asked = _ask(database_url, ALICE, "slack", f"/deal Acme {self.deal}")
+        self.button = asked["button"]
+        assert self.button is not None
+
+    def first(self, url: str, platforms: Platforms) -> Attempt:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "kam-test"},
+            "user": {"id": ALICE, "username": "alice", "team_id": TEAM_ID},
+            "api_app_id": "A0KAM",
+            "token": "deprecated-verification-token",
+            "container": {"type": "message", "channel_id": CHANNEL, "is_ephemeral": True},
+            "trigger_id": f"{self.tag}.1.click",
+            "channel": {"id": CHANNEL, "name": "east"},
+            "response_url": platforms.slack.response_url(self.tag),
+            "actions": [{**self.button, "block_id": "kam", "action_ts": f"{time.time():.6f}"}],
+        }
+        caller = SlackCaller(url)
+        return attempt("click", lambda: caller.interaction(payload))
+
+    def effect(self, database_url: str) -> int:
+        return _count(database_url, Deal, Deal.name == self.deal)
+
+    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
+        return sum(f"New deal “{self.deal}”" in m for m in slack_messages(platforms.slack))
+
+
+class SlackForm(VisitPath):
+    """The "Log visit" form submitted (view_submission): an empty ack closes it, the
+    answer goes to the response_url it was opened with.  Never resent by Slack."""
+
+    def first(self, url: str, platforms: Platforms) -> Attempt:
+        metadata = {
+            "channel": CHANNEL,
+            "response_url": platforms.slack.response_url(self.tag),
+            "bot_dm": False,
+        }
+        view = command_modal(
+            ModalCommand("visit", "Acme", ""), command_table().find("visit"), "en", metadata
+        )
+        values = {"account": "Acme", "details": self.note}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "kam-test"},
+            "user": {"id": ALICE, "username": "alice", "team_id": TEAM_ID},
+            "api_app_id": "A0KAM",
+            "token": "deprecated-verification-token",
+            "trigger_id": f"{self.tag}.2.submit",
+            "view": {
+                **view,
+                "id": f"V{self.tag.upper()}",
+                "team_id": TEAM_ID,
+                "state": {
+                    "values": {
+                        block: {"value": {"type": "plain_text_input", "value": value}}
+                        for block, value in values.items()
+                    }
+                },
+            },
+        }
+        caller = SlackCaller(url)
+        return attempt("submit", lambda: caller.interaction(payload))
+
+
+class WecomPath(Path):
+    """A WeCom callback, resent byte for byte while it goes unanswered (up to three
+    more times, as WeCom does), and once after the restart in any case."""
+
+    def sealed(self, peer: WecomPeer) -> Sealed:
+        raise NotImplementedError
+
+    def first(self, url: str, platforms: Platforms) -> Attempt:
+        self.peer = WecomPeer(url)
+        self.callback = self.sealed(self.peer)
+        return attempt("callback", self.callback.post)
+
+    def replay(self, url: str, platforms: Platforms, first: Attempt) -> list[Attempt]:
+        target = f"{url}/wecom/callback"
+        sent = []
+        for n in (1, 2, 3):
+            sent.append(attempt(f"redelivery {n}", lambda: self.callback.post(target)))
+            if sent[-1].acked:
+                break
+        return sent
+
+    def texts(self, platforms: Platforms, attempts: list[Attempt]) -> list[str]:
+        return passive_texts(self.peer, attempts) + wecom_sends(platforms.wecom, WANG)
+
+
+class WecomText(WecomPath):
+    """``/拜访 华夏重工 …`` from 王磊: a passive reply, or message/send."""
+
+    @property
+    def note(self) -> str:
+        return f"见了王建国 混沌测试 {self.tag}"
+
+    def sealed(self, peer: WecomPeer) -> Sealed:
+        msg_id = 7_600_000_000_000_000_000 + int(self.tag, 16)
+        return seal(peer, peer.text(WANG, f"/拜访 华夏重工 {self.note}", msg_id=msg_id))
+
+    def effect(self, database_url: str) -> int:
+        return _count(database_url, Interaction, Interaction.notes == self.note)
+
+    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
+        return sum("已记录拜访" in t for t in self.texts(platforms, attempts))
+
+
+class WecomCardClick(WecomPath):
+    """A click on a question card's button (template_card_event): the question kam
+    asked about ``/商机 华夏重工 机器人项目``, answered "1" — the deal is made once; the
+    answer goes by message/send (the passive reply only renames the button)."""
+
+    deal = "机器人项目"
+
+    def prepare(self, database_url: str, platforms: Platforms) -> None:
+        asked = _ask(database_url, WANG, "wecom", f"/商机 华夏重工 {self.deal}")
+        self.task_id = f"kamq{asked['question']}-{self.tag}"  # as bot.wecom.callback makes it
+
+    def sealed(self, peer: WecomPeer) -> Sealed:
+        return seal(peer, peer.card_event(WANG, self.task_id, "1"))
+
+    def effect(self, database_url: str) -> int:
+        return _count(database_url, Deal, Deal.name == self.deal)
+
+    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
+        return sum(f"已新建商机“{self.deal}”" in t for t in self.texts(platforms, attempts))
+
+
+class WecomSubscribe(WecomPath):
+    """王磊 adds kam's app (a subscribe event): kam answers with its help.  Nothing is
+    written, so the effect is the answer alone."""
+
+    def sealed(self, peer: WecomPeer) -> Sealed:
+        return seal(peer, peer.event(WANG, "subscribe"))
+
+    def effect(self, database_url: str) -> None:
+        return None
+
+    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
+        return sum("kam 命令一览" in t for t in self.texts(platforms, attempts))
+
+
+PATHS: dict[str, type[Path]] = {
+    "slack-slash": SlackSlash,
+    "slack-dm-event": SlackDirectMessage,
+    "slack-button": SlackButton,
+    "slack-form": SlackForm,
+    "wecom-text": WecomText,
+    "wecom-card-click": WecomCardClick,
+    "wecom-subscribe": WecomSubscribe,
+}
+
+
+def new_path(name: str) -> Path:
+    return PATHS[name](name)
+
+
+# -- one run ------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What one chaos run saw: the figures of the summary table, and the evidence."""
+
+    path: str
+    step: str
+    database: str
+    fault_injected: bool = False
+    attempts: list[Attempt] = field(default_factory=list)
+    replayed: int = 0
+    effect: int | None = None
+    answers: int = 0
+    seconds: float = 0.0
+    logs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def applied_once(self) -> bool:
+        return self.effect == 1 if self.effect is not None else self.answers >= 1
+
+    @property
+    def duplicates(self) -> int:
+        return max(0, (self.effect or 0) - 1)
+
+    @property
+    def lost(self) -> bool:
+        return self.effect == 0 or self.answers == 0
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "step": self.step,
+            "database": self.database,
+            "faults": int(self.fault_injected),
+            "replayed": self.replayed,
+            "effect": self.effect,
+            "answers": self.answers,
+            "once": int(self.applied_once),
+            "duplicates": self.duplicates,
+            "lost": int(self.lost),
+            "seconds": round(self.seconds, 1),
+        }
+
+    def evidence(self) -> str:
+        lines = [f"{self.path} killed at {self.step} on {self.database}:"]
+        lines += [f"  sent {a}" for a in self.attempts]
+        lines.append(f"  effect {self.effect}, answers {self.answers}")
+        for name, log in self.logs.items():
+            lines += [f"--- kam {name} (last lines) ---", *log.splitlines()[-40:]]
+        return "\n".join(lines)
+
+
+def wait_for(check: Callable[[], bool], timeout: float, every: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+
+
+def play(
+    path: Path,
+    step: str,
+    *,
+    database: str,
+    database_url: str,
+    platforms: Platforms,
+    workdir: Path,
+    answer_timeout: float = 15.0,
+    settle: float = LEASE_SECONDS + 2 * SWEEP_SECONDS,
+) -> Outcome:
+    """Kill kam at ``step`` while it takes ``path``'s message, restart, replay, count."""
+    started = time.monotonic()
+    out = Outcome(path.name, step, database)
+    (workdir / "kam.toml").write_text(KAM_TOML, encoding="utf-8")
+    path.prepare(database_url, platforms)
+
+    doomed = KamProcess(kam_env(database_url, platforms, step), workdir, "armed")
+    try:
+        url = doomed.wait_ready()
+        out.attempts.append(path.first(url, platforms))
+        out.fault_injected = doomed.wait_killed(timeout=10)
+    finally:
+        doomed.stop()
+        out.logs["armed"] = doomed.log()
+    if not out.fault_injected:
+        out.effect = path.effect(database_url)
+        out.answers = path.answers(platforms, out.attempts)
+        out.seconds = time.monotonic() - started
+        return out
+
+    again = KamProcess(kam_env(database_url, platforms, None), workdir, "restarted")
+    try:
+        url = again.wait_ready()
+        replays = path.replay(url, platforms, out.attempts[0])
+        out.attempts += replays
+        out.replayed = len(replays)
+        wait_for(lambda: path.answers(platforms, out.attempts) >= 1, answer_timeout)
+        time.sleep(settle)  # a second answer, if the sweeper sends one, comes by now
+        out.answers = path.answers(platforms, out.attempts)
+        out.effect = path.effect(database_url)
+    finally:
+        again.stop()
+        out.logs["restarted"] = again.log()
+    out.seconds = time.monotonic() - started
+    return out

@@ -1,0 +1,55 @@
+"""Kill ``kam run`` at every step of every inbound path; restart; replay; count.
+
+For each inbound path — Slack slash command, Slack event (a DM), Slack interaction (a
+question's button; the visit form's submission), WeCom message, WeCom event (a question
+card's button; subscribe) — and each named failpoint of ``handlers.failpoints``:
+
+    inbound.received    the message is taken in (its inbox row committed), nothing ran
+    command.inside      inside the command's transaction, before the commit
+    command.committed   the command committed, the answer not yet sent
+    reply.sent          the answer sent, not yet marked as sent
+
+kam is SIGKILLed there (``KAM_FAILPOINTS``, set only in the child's environment),
+started again, and sent what the platform would send again (Slack: an event's retries,
+never a slash command or an interaction; WeCom: the byte-identical callback while
+unanswered).  Then the message must have taken effect exactly once and the person must
+have an answer: exactly one — except after a kill at ``reply.sent``, where the answer
+went out but was not marked, and kam may send it again (at most twice).
+
+The figures of every run are printed in a table at the end (``tests/chaos/tally.py``).
+How one run goes: ``tests/chaos/harness.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chaos.harness import FAILPOINTS, PATHS, new_path, play
+from tests.chaos.tally import record
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("step", FAILPOINTS)
+@pytest.mark.parametrize("path", list(PATHS))
+def test_killed_mid_message_then_restarted_it_takes_effect_once_and_answers(
+    path, step, chaos_database, platforms, workdir, request
+):
+    outcome = play(
+        new_path(path),
+        step,
+        database=chaos_database.label,
+        database_url=chaos_database.url,
+        platforms=platforms,
+        workdir=workdir,
+    )
+    record(request.node, {"suite": "inbound", **outcome.row()})
+    evidence = outcome.evidence()
+
+    assert outcome.fault_injected, f"kam was not killed at {step}\n{evidence}"
+    if outcome.effect is not None:
+        assert outcome.effect == 1, f"took effect {outcome.effect} times\n{evidence}"
+    if step == "reply.sent":  # answered, then killed before it was marked: maybe twice
+        assert 1 <= outcome.answers <= 2, f"{outcome.answers} answers\n{evidence}"
+    else:
+        assert outcome.answers == 1, f"{outcome.answers} answers\n{evidence}"
