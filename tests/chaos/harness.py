@@ -45,7 +45,8 @@ from typing import Any
 
 import httpx
 import xmltodict
-from sqlalchemy import func
+from sqlalchemy import func, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from bot.bootstrap import build_app
@@ -104,11 +105,19 @@ class KamProcess:
                 self._ready.set()
 
     def wait_ready(self, timeout: float = 30.0) -> str:
+        """The server's URL once it answers.  ``kam ready on …`` is printed when the
+        socket is bound, before uvicorn listens on it: a request sent at once may be
+        refused, so /healthz is asked until something answers."""
         deadline = time.monotonic() + timeout
-        while not self._ready.wait(0.05):
+        while True:
+            if self._ready.wait(0.05):
+                try:
+                    httpx.get(f"{self.url}/healthz", timeout=2, trust_env=False)
+                    return self.url
+                except httpx.TransportError:
+                    pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"kam ({self.name}) did not start:\n{self.log()}")
-        return self.url
 
     def wait_killed(self, timeout: float) -> bool:
         """Did the process die by SIGKILL (its failpoint) within ``timeout``?"""
@@ -283,6 +292,9 @@ class Path:
 
     name: str
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    def __post_init__(self) -> None:
+        """For a path's own attributes (a subclass's ``__post_init__``)."""
 
     def prepare(self, database_url: str, platforms: Platforms) -> None:
         """Nothing by default."""
@@ -578,6 +590,8 @@ class Outcome:
     effect: int | None = None
     answers: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds each step took
+    exits: dict[str, int | None] = field(default_factory=dict)  # each process's exit code
     logs: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -610,7 +624,8 @@ class Outcome:
     def evidence(self) -> str:
         lines = [f"{self.path} killed at {self.step} on {self.database}:"]
         lines += [f"  sent {a}" for a in self.attempts]
-        lines.append(f"  effect {self.effect}, answers {self.answers}")
+        lines.append(f"  effect {self.effect}, answers {self.answers}, exits {self.exits}")
+        lines.append("  phases " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
         for name, log in self.logs.items():
             lines += [f"--- kam {name} (last lines) ---", *log.splitlines()[-40:]]
         return "\n".join(lines)
@@ -624,6 +639,35 @@ def wait_for(check: Callable[[], bool], timeout: float, every: float = 0.1) -> b
         if time.monotonic() > deadline:
             return False
         time.sleep(every)
+
+
+def _unfinished(database_url: str) -> int | None:
+    """Inbox rows not yet answered (None: this database has no inbox states)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT count(*) FROM inbound_event WHERE state <> 'answered'")
+            ).scalar_one()
+    except DBAPIError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def settled(database_url: str, longest: float) -> None:
+    """Wait until every inbox row is answered — nothing is left for a sweeper to send —
+    and one sweep more; or ``longest`` seconds when the inbox cannot tell."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        left = _unfinished(database_url)
+        if left is None:
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            return
+        if left == 0:
+            time.sleep(SWEEP_SECONDS)
+            return
+        time.sleep(0.1)
 
 
 def play(
@@ -640,16 +684,28 @@ def play(
     """Kill kam at ``step`` while it takes ``path``'s message, restart, replay, count."""
     started = time.monotonic()
     out = Outcome(path.name, step, database)
+    clock = [started]
+
+    def lap(name: str) -> None:
+        now = time.monotonic()
+        out.phases[name] = now - clock[0]
+        clock[0] = now
+
     (workdir / "kam.toml").write_text(KAM_TOML, encoding="utf-8")
     path.prepare(database_url, platforms)
+    lap("prepare")
 
     doomed = KamProcess(kam_env(database_url, platforms, step), workdir, "armed")
     try:
         url = doomed.wait_ready()
+        lap("start")
         out.attempts.append(path.first(url, platforms))
+        lap("send")
         out.fault_injected = doomed.wait_killed(timeout=10)
+        lap("killed")
     finally:
         doomed.stop()
+        out.exits["armed"] = doomed.proc.returncode
         out.logs["armed"] = doomed.log()
     if not out.fault_injected:
         out.effect = path.effect(database_url)
@@ -660,15 +716,21 @@ def play(
     again = KamProcess(kam_env(database_url, platforms, None), workdir, "restarted")
     try:
         url = again.wait_ready()
+        lap("restart")
         replays = path.replay(url, platforms, out.attempts[0])
         out.attempts += replays
         out.replayed = len(replays)
+        lap("replay")
         wait_for(lambda: path.answers(platforms, out.attempts) >= 1, answer_timeout)
-        time.sleep(settle)  # a second answer, if the sweeper sends one, comes by now
+        lap("answer")
+        settled(database_url, settle)  # a second answer, if one is sent, comes by now
+        lap("settle")
         out.answers = path.answers(platforms, out.attempts)
         out.effect = path.effect(database_url)
     finally:
         again.stop()
+        lap("stop")
+        out.exits["restarted"] = again.proc.returncode
         out.logs["restarted"] = again.log()
     out.seconds = time.monotonic() - started
     return out

@@ -45,6 +45,7 @@ def test_killed_mid_message_then_restarted_it_takes_effect_once_and_answers(
     )
     record(request.node, {"suite": "inbound", **outcome.row()})
     evidence = outcome.evidence()
+    print(evidence)  # shown with -rP, and for a failure
 
     assert outcome.fault_injected, f"kam was not killed at {step}\n{evidence}"
     if outcome.effect is not None:
