@@ -366,7 +366,7 @@ class Traffic:
                 user=job.target.user,
                 channel=CHANNEL,
                 response_url=self.fake_slack.response_url(f"lt{job.index}"),
-                trigger_id=f"{job.index}.{job.index}.trigger",
+                trigger_id=f"{job.index}.{self.run}.trigger",
             )
         )
         ts = str(int(time.time()))

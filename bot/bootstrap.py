@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -17,6 +17,7 @@ from handlers.commands import command_table
 from handlers.directory import Directory
 from handlers.dispatcher import Dispatcher
 from handlers.events import UserRegistered
+from handlers.inbox import Inbox
 from handlers.notify import ConsoleNotifier, Notifier, Recipient, RoutingNotifier
 from handlers.profiles import fill_profiles
 from handlers.registry import CommandTable
@@ -43,6 +44,7 @@ class App:
     commands: CommandTable
     metrics: Metrics
     events: ThreadPoolExecutor  # where committed commands' events are handled
+    inbox: Inbox  # platform messages kept until answered (``handlers.inbox``)
 
     def close(self) -> None:
         """Finish the events in hand (a profile being filled), then let the database go."""
@@ -97,7 +99,12 @@ def build_app(
         directories=directories,
         on_event=route_events(settings, engine, directories, events),
     )
-    return App(settings, engine, dispatcher, notifier, build_jobs(), commands, metrics, events)
+    lease = timedelta(seconds=settings.inbox_lease_seconds)
+    dispatcher.inbox_lease = lease
+    inbox = Inbox(engine, dispatcher, lease)
+    return App(
+        settings, engine, dispatcher, notifier, build_jobs(), commands, metrics, events, inbox
+    )
 
 
 def build_commands() -> CommandTable:

@@ -7,7 +7,7 @@ is wrong.  The environment wins over the file.
 
 Environment variables: ``KAM_DATABASE_URL``, ``KAM_CONFIG`` (path of kam.toml),
 ``KAM_HOST``, ``KAM_PORT``, ``KAM_TIMEZONE``, ``KAM_LANGUAGE``, ``KAM_CURRENCY``,
-``KAM_LOG_FORMAT``, ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN``,
+``KAM_LOG_FORMAT``, ``KAM_INBOX_LEASE_SECONDS``, ``KAM_INBOX_SWEEP_SECONDS``, ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN``,
 ``SLACK_API_URL``, ``WECOM_CORP_ID``, ``WECOM_AGENT_ID``, ``WECOM_SECRET``,
 ``WECOM_TOKEN``, ``WECOM_ENCODING_AES_KEY``, ``WECOM_API_BASE_URL``.
 """
@@ -64,6 +64,12 @@ class Settings(Policy):
     port: int = Field(default=3000, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
     drain_seconds: float = Field(default=10.0, ge=0)
+    # The inbox (``storage.inbound``): a message being run is leased this long (by the
+    # database's clock) before another process may finish it; every ``kam run`` looks
+    # for such messages this often.  Longer than the slowest command, shorter than
+    # anyone waits for an answer.
+    inbox_lease_seconds: float = Field(default=30.0, ge=0.5, le=3600)
+    inbox_sweep_seconds: float = Field(default=5.0, ge=0.1, le=600)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     wecom: WecomSettings = Field(default_factory=WecomSettings)
 
@@ -86,6 +92,8 @@ _ENV: dict[str, tuple[str, ...]] = {
     "KAM_CURRENCY": ("currency",),
     "KAM_LOG_FORMAT": ("log_format",),
     "KAM_DRAIN_SECONDS": ("drain_seconds",),
+    "KAM_INBOX_LEASE_SECONDS": ("inbox_lease_seconds",),
+    "KAM_INBOX_SWEEP_SECONDS": ("inbox_sweep_seconds",),
     "SLACK_BOT_TOKEN": ("slack", "bot_token"),
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),

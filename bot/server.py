@@ -135,17 +135,22 @@ def run_bot(
     ready: Callable[[BotServer], None] | None = None,
 ) -> None:
     """``kam run``: the web server in the foreground, the scheduler beside it."""
+    from bot.sweeper import Sweeper
+
+    sweeper = Sweeper(kam.inbox, kam.settings.inbox_sweep_seconds)
     scheduler = None
     if with_scheduler:
         scheduler = build_scheduler(kam)
         scheduler.start()
-    server = BotServer(kam, host, port)
+    server = BotServer(kam, host, port)  # its routes register their inbox finishers
+    sweeper.start()
     log.info("kam listening on %s", server.url)
     if ready:
         ready(server)
     try:
         server.serve()
     finally:
+        sweeper.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         kam.close()

@@ -372,15 +372,39 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
 
 
+class InboundState(StrEnum):
+    """Where a message taken in stands (``storage.inbound``, the inbox)."""
+
+    received = "received"  # kept, not yet run (or its run did not commit)
+    done = "done"  # its command committed; ``reply`` holds the answer, not yet delivered
+    answered = "answered"  # the answer was delivered (or there is nothing to deliver)
+
+
 class InboundEvent(SQLModel, table=True):
-    """A platform callback already taken in (Slack event id, WeCom MsgId…)."""
+    """A platform callback taken in (Slack event or trigger id, WeCom MsgId…): the inbox.
+
+    The row is committed before kam acknowledges the platform, carrying what is needed
+    to run the message (``payload``) and to answer it.  The command marks it ``done``
+    in its own transaction, with its answer; delivering the answer marks it
+    ``answered``.  A process that dies leaves the row leased to nobody once
+    ``lease_until`` (the database's clock) passes: any kam process then finishes it.
+    WeCom nonces live here too (``platform = "wecom-nonce"``, born answered).
+    """
 
     __tablename__ = "inbound_event"
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     event_key: str = Field(max_length=200)
     received_at: datetime = _ts(nullable=False, default_factory=utcnow, index=True)
-    __table_args__ = (UniqueConstraint("platform", "event_key"),)
+    state: str = Field(default=InboundState.answered, max_length=10)
+    lease_until: datetime | None = _ts()
+    attempts: int = 0
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    reply: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    __table_args__ = (
+        UniqueConstraint("platform", "event_key"),
+        Index("ix_inbound_event_due", "state", "lease_until"),
+    )
 
 
 class PendingQuestion(SQLModel, table=True):

@@ -27,12 +27,14 @@ from sqlmodel import Session
 from domain.errors import Ambiguous, Forbidden, InvalidInput, KamError, NotFound, Unavailable
 from domain.models import PendingQuestion, Team, User
 from domain.policy import Policy
+from handlers import failpoints
 from handlers.book_names import BookNames
 from handlers.clarify import Answer, Choose, answer_command, read_answer
 from handlers.context import Context, IdentityRef, Outgoing, ParseContext
 from handlers.directory import Directory
 from handlers.errors import error_text, hint_text
 from handlers.i18n import Catalog, languages
+from handlers.inbox import reply_to_dict
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
 from handlers.parsing.dates import find_dates
@@ -45,7 +47,7 @@ from handlers.replies import Action, Reply, Severity
 from handlers.suggest import CN_PARTICLES, guess
 from handlers.understand import Reading, understand
 from handlers.views import clip
-from storage import accounts, pending, users
+from storage import accounts, inbound, pending, users
 from storage import contacts as contact_repo
 from storage.health import RfmCache
 from storage.session import unit_of_work
@@ -73,6 +75,25 @@ class Incoming:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     received_at: datetime | None = None
     mentions: tuple[IdentityRef, ...] = ()
+    # The message's key in the inbox (``handlers.inbox``): the command marks it done in
+    # its own transaction, so it takes effect once however often it is delivered.
+    inbox_key: str | None = None
+
+
+class _Track:
+    """Whether this message's inbox row was marked done in the command's transaction."""
+
+    def __init__(self, incoming: Incoming, lease: timedelta) -> None:
+        self.incoming = incoming
+        self.lease = lease
+        self.done = False
+
+    def complete(self, session: Session, reply: Reply) -> None:
+        key = self.incoming.inbox_key
+        if key is None:
+            return
+        inbound.complete(session, self.incoming.platform, key, reply_to_dict(reply), self.lease)
+        self.done = True
 
 
 def _body_start(text: str) -> int:
@@ -155,6 +176,7 @@ class Dispatcher:
         self.directories = dict(directories or {})
         self.on_event = on_event
         self.book_names = book_names or BookNames()
+        self.inbox_lease = timedelta(seconds=30)  # bootstrap sets the configured one
 
     def language_of(self, platform: str) -> str:
         """The language of someone on ``platform`` whom kam knows nothing else about."""
@@ -164,14 +186,23 @@ class Dispatcher:
     # -- the one entry point ---------------------------------------------------------
 
     def handle(self, incoming: Incoming) -> Reply:
+        """The reply to one message.  A message from the inbox (``inbox_key``) is marked
+        done with this reply — in the command's transaction when it writes, else just
+        after — or raises ``storage.inbound.AlreadyDone`` (rolled back) when another run
+        of it got there first."""
+        track = _Track(incoming, self.inbox_lease)
         with observe_command(incoming.request_id, self.on_command) as obs:
+            reply = None
             if (answer := read_answer(incoming.text)) is not None:
-                reply = self._answer(incoming, answer, obs)
-                if reply is not None:  # None: no question to answer, an ordinary message
-                    return reply
-            return self._handle(incoming, obs)
+                reply = self._answer(incoming, answer, obs, track)
+            if reply is None:  # None: no question to answer, an ordinary message
+                reply = self._handle(incoming, obs, track)
+        if incoming.inbox_key is not None and not track.done:
+            with unit_of_work(self.engine) as session:
+                track.complete(session, reply)
+        return reply
 
-    def _handle(self, incoming: Incoming, obs: CommandObservation) -> Reply:
+    def _handle(self, incoming: Incoming, obs: CommandObservation, track: _Track) -> Reply:
         word, args = split_command(incoming.text, self.commands)
         spec = self.commands.find(word or "help")
         lang = self.language_of(incoming.platform)
@@ -190,7 +221,7 @@ class Dispatcher:
                     reading = self._understand(session, actor, incoming, lang)
             except Choose as exc:
                 obs.outcome = "asked"
-                return self._ask(exc, incoming, lang)
+                return self._ask(exc, incoming, lang, track=track)
             except (OperationalError, PoolTimeout) as exc:
                 obs.failed(exc)
                 return self._error_reply(Unavailable(""), None, lang)
@@ -215,9 +246,14 @@ class Dispatcher:
                 reply = self._run(spec, ctx, args if word else "")
                 outbox = self._addressed(session, ctx.outbox)  # resolved before commit
                 events = ctx.events
+                if spec.writes:
+                    track.complete(session, reply)
+                    failpoints.hit("command.inside")
+            if spec.writes:
+                failpoints.hit("command.committed")
         except Choose as exc:
             obs.outcome = "asked"
-            return self._ask(exc, incoming, lang)
+            return self._ask(exc, incoming, lang, track=track)
         except KamError as exc:
             obs.failed(exc)
             reply = self._error_reply(exc, spec, lang)
@@ -407,7 +443,13 @@ class Dispatcher:
     # -- asking, and the answer ------------------------------------------------------
 
     def _ask(
-        self, exc: Choose, incoming: Incoming, lang: str, *, answered: tuple[int, int] | None = None
+        self,
+        exc: Choose,
+        incoming: Incoming,
+        lang: str,
+        *,
+        answered: tuple[int, int] | None = None,
+        track: _Track | None = None,
     ) -> Reply:
         """Keep the question (its own small transaction: the command wrote nothing) and
         ask it.  ``answered`` is the question whose chosen text asked this one: it is
@@ -432,10 +474,14 @@ class Dispatcher:
                     now=now,
                     minutes=self.settings.question_minutes,
                 )
+                session.flush()
+                reply = self._choices_reply(exc, lang, row.id)
+                if track is not None:
+                    track.complete(session, reply)
         except (OperationalError, PoolTimeout) as err:
             log.warning("could not keep a question: %s", type(err).__name__)
             return self._error_reply(Unavailable(_("unavailable", lang)), None, lang)
-        return self._choices_reply(exc, lang, row.id)
+        return reply
 
     def _choices_reply(self, exc: Choose, lang: str, question_id: int) -> Reply:
         """Unsure between readings: the choices, numbered, as buttons too; nothing written."""
@@ -455,7 +501,9 @@ class Dispatcher:
             question=question_id,
         )
 
-    def _answer(self, incoming: Incoming, answer: Answer, obs: CommandObservation) -> Reply | None:
+    def _answer(
+        self, incoming: Incoming, answer: Answer, obs: CommandObservation, track: _Track
+    ) -> Reply | None:
         """Run the chosen text of the asker's question, once, or say why not.
 
         The question is claimed in the transaction that runs its chosen text: a second
@@ -504,9 +552,13 @@ class Dispatcher:
                 reply = self._run(spec, ctx, args)
                 outbox = self._addressed(session, ctx.outbox)
                 events = ctx.events
+                reply.lines.insert(0, _("chosen", lang, n=answer.number, label=chosen["label"]))
+                track.complete(session, reply)
+                failpoints.hit("command.inside")
+            failpoints.hit("command.committed")
         except Choose as exc:  # the chosen text asks again: a second question
             obs.outcome = "asked"
-            return self._ask(exc, incoming, lang, answered=asked)
+            return self._ask(exc, incoming, lang, answered=asked, track=track)
         except KamError as exc:  # rolled back: the question stays open
             obs.failed(exc)
             return self._error_reply(exc, spec, lang)
@@ -519,7 +571,6 @@ class Dispatcher:
             return self._error_reply(Unavailable(_("unavailable", lang)), None, lang)
         self._send_outbox(outbox)
         self._publish(events)
-        reply.lines.insert(0, _("chosen", lang, n=answer.number, label=chosen["label"]))
         return reply
 
     def _command_of(self, session: Session, text: str, lang: str) -> tuple[CommandSpec, str]:

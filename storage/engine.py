@@ -60,7 +60,11 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every test
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        options = conn.get_execution_options()
+        # How long this transaction may wait for another's write lock (``wait_ms``).
+        busy = options.get("wait_ms") or SQLITE_BUSY_TIMEOUT_MS
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy)}")
+        immediate = options.get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

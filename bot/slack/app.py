@@ -14,13 +14,15 @@ request's own thread: with ``False`` bolt queues the ack on the same pool as the
 and a burst of slow commands would delay acks past Slack's 3 seconds (a test keeps
 that from coming back).  Both work, because the work is in lazy listeners either way.
 
-Slack redelivers an event it thinks was not acknowledged (``X-Slack-Retry-Num``); the
-event id is claimed in the database before the ack (``storage.inbound.claim_event``, in
-a listener middleware), so a redelivery — to this process or another replica — is not
-handled twice.  When the database cannot be reached the claim fails and Slack gets a
-503 instead of the ack: it delivers the event again (three times over about five
-minutes), when the database may be back.  Slack never redelivers a slash command, so it
-is acknowledged and answered "try again in a minute" by the dispatcher instead.
+Before the ack, a listener middleware (``take_in``) keeps the request in the inbox
+(``handlers.inbox``): the event id, or for slash commands, buttons and forms the
+``trigger_id``, with what is needed to run and answer it.  So a request is never lost
+once Slack has its ack — if kam dies before answering, the sweeper (``bot.sweeper``) of
+any kam process runs it or delivers its answer — and never doubled: a redelivery
+(``X-Slack-Retry-Num``) or a replayed signed request finds it kept and changes nothing.
+The command marks it done in its own transaction.  When the database cannot be reached
+Slack gets a 503 instead of the ack: it delivers an event again (three times over about
+five minutes), when the database may be back; a slash command shows Slack's own error.
 """
 
 from __future__ import annotations
@@ -60,11 +62,11 @@ from handlers.clarify import answered_card, read_answer
 from handlers.context import IdentityRef, ParseContext
 from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
+from handlers.inbox import Kept
 from handlers.lookup import split_account
 from handlers.registry import CommandTable
 from handlers.replies import Reply, Severity
 from storage import accounts, users
-from storage.inbound import claim_event
 from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -140,42 +142,139 @@ class SlackAdapter:
         self.responder = Responder(self.notifier)
 
     def register(self, bolt: BoltApp) -> None:
+        self.kam.inbox.finishers["slack"] = self.finish
         for name in slash_commands(self.kam.commands):
-            bolt.command(name)(ack=_ack, lazy=[self.on_slash_command])
-        bolt.event("message", middleware=[self.take_in_once(_spoken_dm)])(
-            ack=_ack, lazy=[self.on_message]
+            bolt.command(name, middleware=[self.take_in(self.slash_request)])(
+                ack=_ack, lazy=[self.on_request]
+            )
+        bolt.event("message", middleware=[self.take_in(self.dm_request)])(
+            ack=_ack, lazy=[self.on_request]
         )
-        bolt.event("app_mention", middleware=[self.take_in_once(_person_mentioning)])(
-            ack=_ack, lazy=[self.on_mention]
+        bolt.event("app_mention", middleware=[self.take_in(self.mention_request)])(
+            ack=_ack, lazy=[self.on_request]
         )
         bolt.event("app_home_opened")(ack=_ack, lazy=[self.on_home_opened])
-        bolt.action(re.compile(r"^kam_button_\d+$"))(ack=_ack, lazy=[self.on_button])
+        bolt.action(
+            re.compile(r"^kam_button_\d+$"), middleware=[self.take_in(self.button_request)]
+        )(ack=_ack, lazy=[self.on_request])
         bolt.action(re.compile(r"^kam_modal_\d+$"))(ack=_ack, lazy=[self.on_form_button])
-        bolt.view(MODAL_CALLBACK)(ack=_ack, lazy=[self.on_form_submitted])
+        bolt.view(MODAL_CALLBACK, middleware=[self.take_in(self.form_request)])(
+            ack=_ack, lazy=[self.on_request]
+        )
 
-    # -- listeners (run after the ack) -----------------------------------------------
+    # -- what each kind of request is, for the inbox (before the ack) -----------------
 
-    def on_slash_command(self, command: dict[str, Any]) -> None:
-        word = command["command"].lstrip("/")
-        text, mentions = read(command.get("text") or "")
+    def slash_request(self, body: dict[str, Any], context) -> Request | None:
+        word = str(body.get("command") or "").lstrip("/")
+        text, mentions = read(body.get("text") or "")
         # /kam carries the command in its text; /account Acme is "account Acme".
         line = f"{word} {text}" if self.kam.commands.find(word) is not None else text
-        user, channel = command["user_id"], command.get("channel_id")
-        bot_dm = self.notifier.is_dm_with(user, channel)
-        origin = Origin(user, channel, response_url=command.get("response_url"), bot_dm=bot_dm)
-        self.run(line, origin, mentions)
+        user, channel = body["user_id"], body.get("channel_id")
+        route = {"user": user, "channel": channel, "response_url": body.get("response_url")}
+        return _request(body.get("trigger_id"), line, route, mentions)
 
-    def on_message(self, event: dict[str, Any]) -> None:
-        origin = Origin(
-            event["user"], event["channel"], thread_ts=event.get("thread_ts"), bot_dm=True
-        )
+    def dm_request(self, body: dict[str, Any], context) -> Request | None:
+        event = body.get("event") or {}
+        if not _spoken_dm(event):
+            return None
         text, mentions = read(event.get("text") or "")
-        self.run(text, origin, mentions)
+        route = {
+            "user": event["user"],
+            "channel": event["channel"],
+            "thread_ts": event.get("thread_ts"),
+            "bot_dm": True,
+        }
+        return _request(body.get("event_id"), text, route, mentions, event=True)
 
-    def on_mention(self, event: dict[str, Any], context) -> None:
+    def mention_request(self, body: dict[str, Any], context) -> Request | None:
+        event = body.get("event") or {}
+        if not _person_mentioning(event):
+            return None
         text, mentions = read(strip_mention(event.get("text") or "", context.bot_user_id))
-        origin = Origin(event["user"], event["channel"], thread_ts=event.get("thread_ts"))
-        self.run(text, origin, mentions)
+        route = {
+            "user": event["user"],
+            "channel": event["channel"],
+            "thread_ts": event.get("thread_ts"),
+            "bot_dm": False,
+        }
+        return _request(body.get("event_id"), text, route, mentions, event=True)
+
+    def button_request(self, body: dict[str, Any], context) -> Request | None:
+        actions = body.get("actions") or [{}]
+        command = _button_command(actions[0])
+        if not command:
+            return None
+        route = self._route_of_click(body)
+        answer = read_answer(command)
+        if answer is not None and answer.question_id is not None:
+            route["question"] = answer.question_id
+            route["container"] = body.get("container") or {}
+        return _request(body.get("trigger_id"), command, route, ())
+
+    def form_request(self, body: dict[str, Any], context) -> Request | None:
+        text, metadata = submitted_text(body.get("view") or {})
+        route = {
+            "user": body["user"]["id"],
+            "channel": metadata.get("channel"),
+            "response_url": metadata.get("response_url"),
+            "bot_dm": bool(metadata.get("bot_dm")),
+        }
+        view = body.get("view") or {}
+        key = body.get("trigger_id") or f"{view.get('id')}:{view.get('hash')}"
+        return _request(key, text, route, ())
+
+    # -- after the ack ---------------------------------------------------------------
+
+    def on_request(self, context) -> None:
+        """The lazy listener of every kept request: run it, or deliver its answer."""
+        kept = context.get(KEPT)
+        if kept is not None:
+            self.finish(kept)
+        elif (unkept := context.get(UNKEPT)) is not None:
+            incoming, route = unkept
+            self.run(incoming.text, self._origin(route), incoming.mentions)
+
+    def finish(self, kept: Kept) -> None:
+        """Run the kept request if it never ran, answer where it was asked, and mark it
+        answered.  The sweeper calls this too, for requests a dead process left."""
+        route = kept.route
+        reply = kept.reply
+        if reply is None:
+            try:
+                reply = self.kam.inbox.run(kept)
+            except Exception:  # a bug: the transaction rolled back; say so, don't go quiet
+                log.exception("Slack request %s from %s failed", kept.key, route.get("user"))
+                lang = self.kam.settings.language
+                reply = Reply(
+                    title=_("crashed", lang),
+                    lines=[_("crashed_line", lang)],
+                    severity=Severity.error,
+                )
+                self.responder.answer(self._origin(route), reply)
+                return  # the row stays: the sweeper tries again, then gives up saying so
+            if reply is None:  # another process ran it, and answers it
+                return
+        origin = self._origin(route)
+        self.responder.answer(origin, reply)
+        if route.get("question") is not None:
+            self.show_answered(route.get("container") or {}, origin, int(route["question"]))
+        try:
+            self.kam.inbox.answered("slack", kept.key)
+        except OperationalError as exc:
+            log.warning("Slack %s answered but not marked (%s)", kept.key, type(exc).__name__)
+
+    def _origin(self, route: dict[str, Any]) -> Origin:
+        user, channel = route["user"], route.get("channel")
+        bot_dm = route.get("bot_dm")
+        if bot_dm is None:
+            bot_dm = self.notifier.is_dm_with(user, channel)
+        return Origin(
+            user,
+            channel,
+            response_url=route.get("response_url"),
+            thread_ts=route.get("thread_ts"),
+            bot_dm=bool(bot_dm),
+        )
 
     def on_home_opened(self, event: dict[str, Any]) -> None:
         if event.get("tab") != "home":
@@ -195,16 +294,7 @@ class SlackAdapter:
         except (SlackApiError, SlackClientError, OSError) as exc:
             log.warning("could not publish the Home tab of %s: %s", user, exc)
 
-    def on_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        command = _button_command(action)
-        if command:
-            origin = self._origin_of_click(body)
-            self.run(command, origin)
-            answer = read_answer(command)
-            if answer is not None and answer.question_id is not None:
-                self.show_answered(body, origin, answer.question_id)
-
-    def show_answered(self, body: dict[str, Any], origin: Origin, question_id: int) -> None:
+    def show_answered(self, container: dict[str, Any], origin: Origin, question_id: int) -> None:
         """Once a question's button answered it, its message shows the choice taken,
         buttons gone (a click by someone else, or on an expired question, changes
         nothing there: the question is still as it was)."""
@@ -214,12 +304,11 @@ class SlackAdapter:
             card = answered_card(session, question_id, lang)
             if card is None or user is None or not _asked_of(session, question_id, user.id):
                 return
-        container = body.get("container") or {}
         self.responder.replace(
             card,
             channel=container.get("channel_id"),
             ts=container.get("message_ts") if not container.get("is_ephemeral") else None,
-            response_url=body.get("response_url"),
+            response_url=origin.response_url,
         )
 
     def on_form_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -251,16 +340,6 @@ class SlackAdapter:
             )
             self.responder.answer(origin, reply)
 
-    def on_form_submitted(self, body: dict[str, Any], view: dict[str, Any]) -> None:
-        text, metadata = submitted_text(view)
-        origin = Origin(
-            body["user"]["id"],
-            metadata.get("channel"),
-            response_url=metadata.get("response_url"),
-            bot_dm=bool(metadata.get("bot_dm")),
-        )
-        self.run(text, origin)
-
     # -- the one path ----------------------------------------------------------------
 
     def run(self, text: str, origin: Origin, mentions: tuple[IdentityRef, ...] = ()) -> Reply:
@@ -278,42 +357,42 @@ class SlackAdapter:
         self.responder.answer(origin, reply)
         return reply
 
-    def take_in_once(
-        self, wanted: Callable[[dict[str, Any]], bool]
+    def take_in(
+        self, request_of: Callable[[dict[str, Any], Any], Request | None]
     ) -> Callable[..., BoltResponse | None]:
-        """A listener middleware: run the listener for a ``wanted`` event delivered the
-        first time; acknowledge anything else (a redelivery, a bot's message) and stop.
-        A database that cannot be reached is a 503, so that Slack delivers it again."""
+        """A listener middleware: keep the request in the inbox before the ack, then let
+        the listener run it.  A request kam does not take (a bot's message, an edit), a
+        redelivery or replay of one kept already: acknowledged, nothing more.  A
+        database that cannot be reached is a 503, so that Slack delivers it again."""
 
-        def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-            if not wanted(body.get("event") or {}):
+        def middleware(body: dict[str, Any], context, next: Callable[[], None]):
+            request = request_of(body, context)
+            if request is None:
                 return BoltResponse(status=200, body="")
+            key, incoming, route = request
             try:
-                fresh = self.first_delivery(body)
+                taken, kept = self.kam.inbox.take(key, incoming, route)
             except OperationalError as exc:
-                log.warning(
-                    "Slack event %s refused, database unavailable (%s): Slack will retry",
-                    body.get("event_id"),
-                    type(exc).__name__,
-                )
+                if key.startswith("trigger:"):
+                    # Slack never sends a slash command, button or form again: acknowledge
+                    # it and run it unkept, so its author hears either the answer or
+                    # that kam can't reach its database (nothing saved).
+                    log.warning("Slack request %s not kept (%s): running it unkept", key,
+                                type(exc).__name__)  # fmt: skip
+                    context[UNKEPT] = (incoming, route)
+                    next()
+                    return None
+                log.warning("Slack event %s refused, database unavailable (%s): Slack "
+                            "will retry", key, type(exc).__name__)  # fmt: skip
                 return BoltResponse(status=503, body="database unavailable")
-            if not fresh:
+            if kept is None:
+                log.info("Slack delivered %s again: %s", key, taken.value)
                 return BoltResponse(status=200, body="")
+            context[KEPT] = kept
             next()
             return None
 
         return middleware
-
-    def first_delivery(self, body: dict[str, Any]) -> bool:
-        """Claim the event id; False for a redelivery already taken in."""
-        event_id = body.get("event_id")
-        if not event_id:
-            return True
-        with unit_of_work(self.kam.engine) as session:
-            fresh = claim_event(session, "slack", event_id)
-        if not fresh:
-            log.info("Slack redelivered event %s; it was already handled", event_id)
-        return fresh
 
     def form_for(self, command: str, lang: str) -> ModalCommand:
         """Split a button's ``visit Acme met Li Wei`` into the form's fields."""
@@ -344,16 +423,46 @@ class SlackAdapter:
         return Incoming(text=text, actor=user, platform="slack", channel=channel, is_direct=direct)
 
     def _origin_of_click(self, body: dict[str, Any]) -> Origin:
+        return self._origin(self._route_of_click(body))
+
+    @staticmethod
+    def _route_of_click(body: dict[str, Any]) -> dict[str, Any]:
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
         response_url = body.get("response_url")
         if not response_url:  # a button in the Home tab or a modal: answer by DM
-            return Origin(user)
-        return Origin(
-            user, channel, response_url=response_url, bot_dm=self.notifier.is_dm_with(user, channel)
-        )
+            return {"user": user, "bot_dm": False}
+        return {"user": user, "channel": channel, "response_url": response_url}
+
+
+Request = tuple[str, Incoming, dict[str, Any]]  # the inbox key, the message, its route
+KEPT = "kam_kept"  # the context key the middleware hands the kept request on under
+UNKEPT = "kam_unkept"  # … and a request it could not keep (the database was away)
+
+
+def _request(
+    key: str | None,
+    text: str,
+    route: dict[str, Any],
+    mentions: tuple[IdentityRef, ...],
+    *,
+    event: bool = False,
+) -> Request | None:
+    """The inbox's view of a Slack request.  Events are keyed by their event id (what
+    Slack's retries repeat), everything else by its trigger_id (unique per request)."""
+    if not key:
+        return None
+    incoming = Incoming(
+        text=text,
+        actor=route["user"],
+        platform="slack",
+        channel=route.get("channel"),
+        is_direct=bool(route.get("bot_dm")),
+        mentions=mentions,
+    )
+    return (key if event else f"trigger:{key}"), incoming, route
 
 
 def _asked_of(session: Session, question_id: int, user_id: int) -> bool:

@@ -2,9 +2,11 @@
 
     GET   URL verification: check the signature, timestamp and nonce, decrypt
           ``echostr`` and echo it verbatim.
-    POST  a message: check signature, timestamp and nonce (``crypto``); decrypt; check
-          the CorpID (``ToUserName``); take the message in once (MsgId, or for an event
-          FromUserName + CreateTime); run the dispatcher on a worker thread.
+    POST  a message: check signature and timestamp (``crypto``); decrypt; check the
+          CorpID (``ToUserName``) and the AgentID; take the message into the inbox
+          (``handlers.inbox``; keyed by MsgId, or for an event FromUserName +
+          CreateTime) together with its nonce, in one transaction; run the dispatcher
+          on a worker thread.
 
 WeCom waits five seconds for an answer and then delivers the callback again (three
 times at most).  kam waits up to ``PASSIVE_WINDOW`` seconds for the dispatcher:
@@ -14,7 +16,13 @@ times at most).  kam waits up to ``PASSIVE_WINDOW`` seconds for the dispatcher:
 * answer ready but longer, or not ready in time → an empty 200 now, and the answer as
   markdown through ``message/send`` once it is ready (``kam.notifier``).
 
-A redelivery of a message already taken in gets an empty 200 and changes nothing.
+WeCom's redelivery is byte-identical (same timestamp, nonce and signature), so the
+message is looked up *before* its nonce is claimed: a redelivery of a message already
+answered gets an empty 200 and changes nothing; of one that ran but whose answer was
+never delivered (kam died in between), that answer; of one that never ran, a run.  A
+used nonce on a message kam has never seen is still refused (a replay).  A message
+left unfinished by a dead process is finished by the sweeper (``bot.sweeper``) of any
+kam process, its answer sent through ``message/send``.
 Everything here translates: the command itself runs in the platform-neutral dispatcher.
 """
 
@@ -30,9 +38,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -46,9 +56,10 @@ from domain.models import PendingQuestion
 from handlers.clarify import answer_command, answered_card
 from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
+from handlers.inbox import Kept
 from handlers.notify import Recipient, SendError
 from handlers.render.wecom import render_question_card, render_wecom_text
-from handlers.replies import Reply, Severity
+from handlers.replies import Reply
 from storage import users
 from storage.inbound import claim_event
 from storage.session import unit_of_work
@@ -81,6 +92,7 @@ class WecomMessage:
     event: str | None = None
     event_key: str = ""  # a card button's key (template_card_event)
     task_id: str = ""  # the card's task_id (template_card_event)
+    agent_id: str = ""  # AgentID: which of the corp's apps it was sent to
 
     @classmethod
     def parse(cls, xml: str) -> WecomMessage:
@@ -107,6 +119,33 @@ class WecomMessage:
             event=text("Event").lower() or None,
             event_key=text("EventKey"),
             task_id=text("TaskId"),
+            agent_id=text("AgentID"),
+        )
+
+    def route(self) -> dict[str, object]:
+        """What the inbox keeps to answer it later (``from_route`` reads it back)."""
+        return {
+            "to": self.to,
+            "sender": self.sender,
+            "created": self.created,
+            "msgtype": self.msgtype,
+            "msg_id": self.msg_id,
+            "event": self.event,
+            "event_key": self.event_key,
+            "task_id": self.task_id,
+        }
+
+    @classmethod
+    def from_route(cls, route: dict[str, object]) -> WecomMessage:
+        return cls(
+            to=str(route.get("to") or ""),
+            sender=str(route["sender"]),
+            created=int(route.get("created") or 0),  # type: ignore[call-overload]
+            msgtype=str(route.get("msgtype") or "text"),
+            msg_id=route.get("msg_id") or None,  # type: ignore[arg-type]
+            event=route.get("event") or None,  # type: ignore[arg-type]
+            event_key=str(route.get("event_key") or ""),
+            task_id=str(route.get("task_id") or ""),
         )
 
     @property
@@ -127,6 +166,9 @@ class WecomMessage:
         return datetime.fromtimestamp(self.created, UTC) if self.created else None
 
 
+Passive = tuple[str, BackgroundTask | None]  # the encrypted reply, and what to do once sent
+
+
 class _Handoff:
     """Hands the worker's passive reply to the waiting request, unless it gave up.
 
@@ -140,9 +182,9 @@ class _Handoff:
         self._lock = threading.Lock()
         self._given_up = False
         self._delivered = False
-        self._body: str | None = None
+        self._body: Passive | None = None
 
-    def deliver(self, body: str | None) -> bool:
+    def deliver(self, body: Passive | None) -> bool:
         with self._lock:
             if self._given_up:
                 return False
@@ -151,7 +193,7 @@ class _Handoff:
             self._loop.call_soon_threadsafe(self._ready.set)
         return True
 
-    async def wait(self, timeout: float) -> str | None:
+    async def wait(self, timeout: float) -> Passive | None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._ready.wait(), timeout)
         with self._lock:
@@ -198,6 +240,8 @@ class WecomCallback:
         self.crypto = CallbackCrypto.from_settings(settings, kam.engine)
         self.directory: WecomDirectory = kam.dispatcher.directories["wecom"]  # bootstrap's
         self.client = self.directory.client
+        self.inbox = kam.inbox
+        self.inbox.finishers[PLATFORM] = self.finish
         self._workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="wecom")
         if not (self.client.can_call and settings.agent_id):
             log.warning(
@@ -238,7 +282,10 @@ class WecomCallback:
             message = WecomMessage.parse(xml)
             if message.to != self.crypto.corp_id:
                 raise CallbackRejected("ToUserName is not our CorpID")
-            return await self._receive(message)
+            agent_id = self.kam.settings.wecom.agent_id
+            if agent_id and message.agent_id and message.agent_id != str(agent_id):
+                raise CallbackRejected("AgentID is not our app's")
+            return await self._receive(message, nonce)
         except CallbackRejected as exc:
             log.warning("WeCom callback refused: %s", exc.reason)
             return PlainTextResponse(exc.reason, exc.status)
@@ -247,89 +294,49 @@ class WecomCallback:
             log.warning("WeCom callback: database unavailable (%s)", type(exc).__name__)
             return PlainTextResponse("database unavailable", 503)
 
-    async def _receive(self, message: WecomMessage) -> Response:
+    async def _receive(self, message: WecomMessage, nonce: str) -> Response:
         if message.msgtype == "event" and message.event not in ("subscribe", CARD_EVENT):
             return _empty()  # entering the app, menu clicks…: nothing for kam to do
-        if not await run_in_threadpool(self._claim, message.key):
-            log.info("WeCom redelivered %s: already taken in", message.key)
+        incoming = self._incoming(message)
+        if incoming is None:  # an image, a card kam did not send: answered, nothing run
+            return await self._answer_only(message, nonce)
+        taken, kept = await run_in_threadpool(
+            partial(
+                self.inbox.take,
+                message.key,
+                incoming,
+                message.route(),
+                first_time=lambda session: self.crypto.claim_nonce(session, nonce),
+            )
+        )
+        if kept is None:  # answered already, or another process is on it right now
+            log.info("WeCom redelivered %s: %s", message.key, taken.value)
             return _empty()
         handoff = _Handoff(asyncio.get_running_loop())
-        self._workers.submit(self._work, message, handoff)
-        body = await handoff.wait(PASSIVE_WINDOW)
-        if body is None:
+        self._workers.submit(self._work, message, kept, handoff)
+        answer = await handoff.wait(PASSIVE_WINDOW)
+        if answer is None:
             return _empty()
-        return Response(body, media_type="application/xml")
+        body, finished = answer
+        return Response(body, media_type="application/xml", background=finished)
 
-    def _claim(self, key: str) -> bool:
-        with unit_of_work(self.kam.engine, write=True) as session:
-            return claim_event(session, PLATFORM, key)
-
-    # -- on a worker thread ----------------------------------------------------------------
-
-    def _work(self, message: WecomMessage, handoff: _Handoff) -> None:
-        try:
-            reply, passive = self._answer(message)
-        except Exception:
-            log.exception("WeCom %s from %s failed", message.key, message.sender)
-            reply, passive = Reply(title=_("failed", "zh"), severity=Severity.error), True
-        if message.event == CARD_EVENT:
-            # The passive reply renames the clicked button; the answer goes by message/send.
-            handoff.deliver(self._button_update(message))
-            self._send_active(message.sender, reply)
-            return
-        if reply.question is not None and self._cards:
-            handoff.deliver(None)  # a card is sent by message/send, never passively
-            self._send_active(message.sender, reply)
-            self._after(message)
-            return
-        texts = render_wecom_text(reply)
-        if passive and len(texts) == 1:
-            xml = passive_text_xml(
-                to_user=message.sender,
-                corp_id=self.crypto.corp_id,
-                content=texts[0],
-                created=int(time.time()),
-            )
-            if handoff.deliver(self.crypto.encrypt_reply(xml)):
-                self._after(message)
-                return
-        else:
-            handoff.deliver(None)
-        self._send_active(message.sender, reply)
-        self._after(message)
-
-    def _answer(self, message: WecomMessage) -> tuple[Reply, bool]:
-        """The reply, and whether it may go back as a passive reply."""
+    def _incoming(self, message: WecomMessage) -> Incoming | None:
+        """The message for the dispatcher; None for one kam only answers (no command)."""
         if message.msgtype == "text" or message.event == "subscribe":
             text, mentions = read(message.content if message.msgtype == "text" else "")
-            incoming = Incoming(
-                text=text,  # "" is /help
-                mentions=mentions,
-                actor=message.sender,
-                platform=PLATFORM,
-                channel=None,
-                is_direct=True,
-                request_id=message.request_id,
-                received_at=message.sent_at,
-            )
-            return self.kam.dispatcher.handle(incoming), message.msgtype == "text"
-        if message.event == CARD_EVENT:
-            return self._card_answer(message), False
-        with unit_of_work(self.kam.engine, write=False) as session:
-            user = users.by_identity(session, PLATFORM, message.sender)
-            lang = user.language if user is not None else "zh"
-        return Reply(title=_("text_only", lang)), True
-
-    def _card_answer(self, message: WecomMessage) -> Reply:
-        """A button of a question's card: the answer bound to that question, run as its
-        clicker (the dispatcher refuses anyone but the asker, and a second answer)."""
-        task = _TASK_ID.match(message.task_id)
-        if task is None or not message.event_key.isdigit():
-            log.info("WeCom card event with task %r, key %r: not kam's question",
-                     message.task_id, message.event_key)  # fmt: skip
-            return Reply(title=_("text_only", self._language_of(message.sender)))
-        incoming = Incoming(
-            text=answer_command(int(task[1]), int(message.event_key)),
+            command = text  # "" is /help
+        elif message.event == CARD_EVENT:
+            task = _TASK_ID.match(message.task_id)
+            if task is None or not message.event_key.isdigit():
+                log.info("WeCom card event with task %r, key %r: not kam's question",
+                         message.task_id, message.event_key)  # fmt: skip
+                return None
+            command, mentions = answer_command(int(task[1]), int(message.event_key)), ()
+        else:
+            return None
+        return Incoming(
+            text=command,
+            mentions=mentions,
             actor=message.sender,
             platform=PLATFORM,
             channel=None,
@@ -337,7 +344,89 @@ class WecomCallback:
             request_id=message.request_id,
             received_at=message.sent_at,
         )
-        return self.kam.dispatcher.handle(incoming)
+
+    async def _answer_only(self, message: WecomMessage, nonce: str) -> Response:
+        """Something kam does not read (an image, a voice note): say it reads text."""
+        if not await run_in_threadpool(self._claim, message.key, nonce):
+            return _empty()
+        lang = await run_in_threadpool(self._language_of, message.sender)
+        reply = Reply(title=_("text_only", lang))
+        if message.event == CARD_EVENT:
+            self._workers.submit(self._send_active, message.sender, reply)
+            return _empty()
+        xml = passive_text_xml(
+            to_user=message.sender,
+            corp_id=self.crypto.corp_id,
+            content=render_wecom_text(reply)[0],
+            created=int(time.time()),
+        )
+        return Response(self.crypto.encrypt_reply(xml), media_type="application/xml")
+
+    def _claim(self, key: str, nonce: str) -> bool:
+        with unit_of_work(self.kam.engine, write=True) as session:
+            if not claim_event(session, PLATFORM, key):
+                return False
+            self.crypto.claim_nonce(session, nonce)
+            return True
+
+    # -- on a worker thread ----------------------------------------------------------------
+
+    def _work(self, message: WecomMessage, kept: Kept, handoff: _Handoff | None) -> None:
+        """Run the message if it has not run, and answer it: passively while WeCom is
+        still waiting (``handoff``), else through ``message/send``.  The inbox row is
+        marked answered once the answer is out."""
+        try:
+            reply = kept.reply if kept.reply is not None else self.inbox.run(kept)
+        except Exception:  # a bug, or the database went away: the row stays for the sweep
+            log.exception("WeCom %s from %s failed", message.key, message.sender)
+            if handoff is not None:
+                handoff.deliver(None)
+            return
+        if reply is None:  # another process ran it, and answers it
+            if handoff is not None:
+                handoff.deliver(None)
+            return
+        finished = BackgroundTask(self._finished, message)
+        if message.event == CARD_EVENT:
+            # The passive reply renames the clicked button; the answer goes by message/send.
+            update = self._button_update(message) if handoff is not None else None
+            if handoff is not None:
+                handoff.deliver((update, None) if update else None)
+            self._send_active(message.sender, reply)
+            self._finished(message)
+            return
+        if reply.question is not None and self._cards:
+            if handoff is not None:
+                handoff.deliver(None)  # a card is sent by message/send, never passively
+            self._send_active(message.sender, reply)
+            self._finished(message)
+            return
+        texts = render_wecom_text(reply)
+        if handoff is not None and message.msgtype == "text" and len(texts) == 1:
+            xml = passive_text_xml(
+                to_user=message.sender,
+                corp_id=self.crypto.corp_id,
+                content=texts[0],
+                created=int(time.time()),
+            )
+            if handoff.deliver((self.crypto.encrypt_reply(xml), finished)):
+                return  # marked answered once the response is sent (``_finished``)
+        elif handoff is not None:
+            handoff.deliver(None)
+        self._send_active(message.sender, reply)
+        self._finished(message)
+
+    def finish(self, kept: Kept) -> None:
+        """The sweeper's way in: a message a dead process left, answered by message/send."""
+        self._work(WecomMessage.from_route(kept.route), kept, None)
+
+    def _finished(self, message: WecomMessage) -> None:
+        """The answer is out: mark the message answered, then the post-command nicety."""
+        try:
+            self.inbox.answered(PLATFORM, message.key)
+        except OperationalError as exc:  # answered again after the lease: said twice
+            log.warning("WeCom %s answered but not marked (%s)", message.key, type(exc).__name__)
+        self._after(message)
 
     def _button_update(self, message: WecomMessage) -> str | None:
         """The encrypted passive reply that marks the clicked button as the choice

@@ -6,11 +6,15 @@ that the ciphertext names our CorpID.  Around it:
 * the signature — sha1 over the sorted token, timestamp, nonce and ciphertext — is
   compared in constant time before anything is decrypted;
 * a ``timestamp`` more than five minutes from now (either way) is refused;
-* a ``nonce`` already used is refused.  Nonces are remembered in the database
-  (``claim_event(session, "wecom-nonce", nonce)``) so every kam process shares them.
-  WeCom promises a nonce is not repeated within two hours; a nonce last seen longer
-  ago than twice the timestamp window can no longer be part of a replay (its request
-  would be stale), so it is taken again instead of refused.
+* a ``nonce`` already used is refused — unless the request is WeCom's own redelivery
+  of a message already taken in: WeCom resends a callback it got no answer to with the
+  *same* timestamp, nonce and signature, so the caller looks the message up first
+  (``bot.wecom.callback``) and claims the nonce (``claim_nonce``) only for a message
+  it has never seen, in the transaction that takes the message in.  Nonces are
+  remembered in the database (``claim_event(session, "wecom-nonce", nonce)``) so every
+  kam process shares them.  WeCom promises a nonce is not repeated within two hours; a
+  nonce last seen longer ago than twice the timestamp window can no longer be part of
+  a replay (its request would be stale), so it is taken again instead of refused.
 
 Errors::
 
@@ -30,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 import xmltodict
 from sqlalchemy import Engine, update
+from sqlmodel import Session
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import WeChatException
 
@@ -110,13 +115,15 @@ class CallbackCrypto:
             plain = self._crypto.check_signature(msg_signature, timestamp, nonce, echostr)
         except (WeChatException, ValueError, struct.error, IndexError, TypeError) as exc:
             raise CallbackRejected(f"cannot decrypt echostr: {type(exc).__name__}") from exc
-        self._claim_nonce(nonce)
+        with unit_of_work(self.engine, write=True) as session:
+            self.claim_nonce(session, nonce)
         return plain
 
     def decrypt_message(
         self, body: bytes, *, msg_signature: str, timestamp: str, nonce: str
     ) -> str:
-        """A message (``POST``): the decrypted inner XML."""
+        """A message (``POST``): the decrypted inner XML.  Its nonce is not claimed here:
+        the caller claims it (``claim_nonce``) when the message is new."""
         envelope = parse_xml(body)
         encrypted = envelope.get("Encrypt")
         if not isinstance(encrypted, str) or not encrypted:
@@ -128,7 +135,6 @@ class CallbackCrypto:
             )
         except (WeChatException, ValueError, struct.error, IndexError, TypeError) as exc:
             raise CallbackRejected(f"cannot decrypt the message: {type(exc).__name__}") from exc
-        self._claim_nonce(nonce)
         return plain
 
     def _authenticate(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str) -> None:
@@ -144,21 +150,21 @@ class CallbackCrypto:
         if not nonce:
             raise CallbackRejected("no nonce", status=400)
 
-    def _claim_nonce(self, nonce: str) -> None:
+    def claim_nonce(self, session: Session, nonce: str) -> None:
+        """Take the nonce in ``session``'s transaction; ``CallbackRejected`` if used."""
         now = self._clock()
-        with unit_of_work(self.engine, write=True) as session:
-            if claim_event(session, NONCE_PLATFORM, nonce):
-                return
-            # Seen before, but long enough ago that it cannot be a replay: take it again.
-            retaken = session.execute(
-                update(InboundEvent)
-                .where(
-                    InboundEvent.platform == NONCE_PLATFORM,
-                    InboundEvent.event_key == nonce[:200],
-                    InboundEvent.received_at < now - 2 * self.max_age,
-                )
-                .values(received_at=now)
-            ).rowcount
+        if claim_event(session, NONCE_PLATFORM, nonce):
+            return
+        # Seen before, but long enough ago that it cannot be a replay: take it again.
+        retaken = session.execute(
+            update(InboundEvent)
+            .where(
+                InboundEvent.platform == NONCE_PLATFORM,
+                InboundEvent.event_key == nonce[:200],
+                InboundEvent.received_at < now - 2 * self.max_age,
+            )
+            .values(received_at=now)
+        ).rowcount
         if not retaken:
             raise CallbackRejected("nonce already used")
 

@@ -426,8 +426,8 @@ def sign(secret: str, timestamp: str, body: str) -> str:
 
 
 def slash_payload(command: str, text: str, *, user: str, channel: str = "C0EAST",
-                  response_url: str, trigger_id: str = "1.1.trigger") -> dict[str, str]:  # fmt: skip
-    """The fields Slack sends for a slash command."""
+                  response_url: str, trigger_id: str | None = None) -> dict[str, str]:  # fmt: skip
+    """The fields Slack sends for a slash command (a trigger_id is unique per request)."""
     return {
         "token": "deprecated-verification-token",
         "team_id": TEAM_ID,
@@ -440,8 +440,13 @@ def slash_payload(command: str, text: str, *, user: str, channel: str = "C0EAST"
         "text": text,
         "api_app_id": "A0KAM",
         "response_url": response_url,
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or new_trigger_id(),
     }
+
+
+def new_trigger_id() -> str:
+    """A fresh trigger_id, shaped like Slack's (unique for every request it sends)."""
+    return f"{int(time.time())}.{uuid.uuid4().int % 10**9}.{uuid.uuid4().hex[:20]}"
 
 
 def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
@@ -489,7 +494,7 @@ class SlackCaller:
                    response_url: str) -> str:  # fmt: skip
         n = next(self._ids)
         return urlencode(slash_payload(command, text, user=user, channel=channel,
-                                       response_url=response_url, trigger_id=f"{n}.{n}.trigger"))  # fmt: skip
+                                       response_url=response_url, trigger_id=f"{n}.{new_trigger_id()}"))  # fmt: skip
 
     def slash(self, command: str, text: str, *, user: str, channel: str = "C0EAST",
               response_url: str, **kw: Any) -> httpx.Response:  # fmt: skip

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 
 from domain.models import Interaction, PendingQuestion
 from storage.session import unit_of_work
-from tests.e2e.fake_slack import FakeSlack, SlackEnv, running_fake, slack_env
+from tests.e2e.fake_slack import FakeSlack, SlackEnv, new_trigger_id, running_fake, slack_env
 from tests.e2e.test_slack_interactive import buttons, click, wait_until
 from tests.integration.test_clarify import ASK, ASK_SPEC
 
@@ -49,7 +49,7 @@ def _dm_click(env: SlackEnv, user: str, button: dict, *, ts: str) -> None:
             "message_ts": ts,
             "is_ephemeral": False,
         },
-        "trigger_id": "1111.2222.click",
+        "trigger_id": new_trigger_id(),
         "channel": {"id": "D" + ALICE, "name": "directmessage"},
         "response_url": env.fake.response_url(f"click-{user}"),
         "actions": [{**button, "block_id": "kam", "action_ts": "1.2"}],

@@ -15,7 +15,15 @@ from domain.models import Account, AuditEntry, Deal, Interaction, Task, User
 from storage import users
 from storage.session import unit_of_work
 from tests import factories as f
-from tests.e2e.fake_slack import TEAM_ID, Call, FakeSlack, SlackEnv, running_fake, slack_env
+from tests.e2e.fake_slack import (
+    TEAM_ID,
+    Call,
+    FakeSlack,
+    SlackEnv,
+    new_trigger_id,
+    running_fake,
+    slack_env,
+)
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 
@@ -44,7 +52,8 @@ def buttons(call: Call) -> list[dict[str, Any]]:
 
 
 def click(env: SlackEnv, user: str, button: dict[str, Any], *, response_url: str,
-          channel: str = "C0EAST") -> None:  # fmt: skip
+          channel: str = "C0EAST") -> str:  # fmt: skip
+    """Click ``button`` as Slack does; the click's trigger_id."""
     payload = {
         "type": "block_actions",
         "team": {"id": TEAM_ID, "domain": "kam-test"},
@@ -52,12 +61,13 @@ def click(env: SlackEnv, user: str, button: dict[str, Any], *, response_url: str
         "api_app_id": "A0KAM",
         "token": "deprecated-verification-token",
         "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
-        "trigger_id": "1111.2222.click",
+        "trigger_id": new_trigger_id(),
         "channel": {"id": channel, "name": "east"},
         "response_url": response_url,
         "actions": [{**button, "block_id": "kam", "action_ts": f"{time.time():.6f}"}],
     }
     assert env.slack.interaction(payload).status_code == 200
+    return payload["trigger_id"]
 
 
 def submit(env: SlackEnv, user: str, view: dict[str, Any], values: dict[str, str]) -> None:
@@ -68,7 +78,7 @@ def submit(env: SlackEnv, user: str, view: dict[str, Any], values: dict[str, str
         "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
         "api_app_id": "A0KAM",
         "token": "deprecated-verification-token",
-        "trigger_id": "3333.4444.submit",
+        "trigger_id": new_trigger_id(),
         "view": {
             **view,
             "id": "V0FORM",
@@ -127,9 +137,9 @@ def test_log_visit_button_opens_a_prefilled_form_and_its_submission_logs_the_vis
     [summary] = env.fake.wait_for("response_url")
     [log_visit] = [b for b in buttons(summary) if b["text"]["text"] == "Log visit"]
 
-    click(env, ALICE, log_visit, response_url=env.fake.response_url("click"))
+    trigger_id = click(env, ALICE, log_visit, response_url=env.fake.response_url("click"))
     [opened] = env.fake.wait_for("views.open")
-    assert opened.body["trigger_id"] == "1111.2222.click"
+    assert opened.body["trigger_id"] == trigger_id
     view = opened.body["view"]
     inputs = form_inputs(view)
     assert inputs["account"]["initial_value"] == "Acme"

@@ -1,0 +1,197 @@
+"""Running what the inbox took in, once: the platform-neutral half of ``storage.inbound``.
+
+A transport (Slack, WeCom) takes a message in before it acknowledges the platform
+(``Inbox.take``), runs it (``Inbox.run``: the dispatcher marks it done in the command's
+own transaction), delivers the answer its own way and says so (``Inbox.answered``).
+After a crash the sweeper (``bot.sweeper``) hands each unfinished row back to its
+transport (``Inbox.due``), which runs or answers it then.
+
+Messages and answers are kept as JSON: ``incoming_to_dict``/``reply_to_dict`` and back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from handlers import failpoints
+from handlers.context import IdentityRef
+from handlers.i18n import Catalog
+from handlers.replies import Action, Field, Reply, Section, Severity, Visibility
+from storage import inbound
+from storage.inbound import AlreadyDone, Entry, Taken
+from storage.session import unit_of_work
+
+if TYPE_CHECKING:
+    from handlers.dispatcher import Dispatcher, Incoming
+
+log = logging.getLogger(__name__)
+
+_ = Catalog("inbox")
+
+TAKE_WAIT_MS = 2000  # a platform wants its ack within 3 s (Slack) or 5 s (WeCom)
+MAX_ATTEMPTS = 3  # runs of one message that never committed: then it is given up, said so
+
+
+# -- the JSON kept for a message and its answer -------------------------------------------
+
+
+def incoming_to_dict(incoming: Incoming) -> dict[str, Any]:
+    return {
+        "text": incoming.text,
+        "actor": incoming.actor,
+        "platform": incoming.platform,
+        "channel": incoming.channel,
+        "is_direct": incoming.is_direct,
+        "request_id": incoming.request_id,
+        "received_at": incoming.received_at.isoformat() if incoming.received_at else None,
+        "mentions": [asdict(ref) for ref in incoming.mentions],
+    }
+
+
+def incoming_from_dict(data: dict[str, Any]) -> Incoming:
+    from handlers.dispatcher import Incoming
+
+    received = data.get("received_at")
+    return Incoming(
+        text=data["text"],
+        actor=data["actor"],
+        platform=data["platform"],
+        channel=data.get("channel"),
+        is_direct=bool(data.get("is_direct", True)),
+        request_id=data.get("request_id") or "",
+        received_at=datetime.fromisoformat(received) if received else None,
+        mentions=tuple(IdentityRef(**ref) for ref in data.get("mentions") or ()),
+    )
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    return asdict(reply)
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    return Reply(
+        title=data["title"],
+        fields=[Field(**f) for f in data.get("fields") or ()],
+        sections=[Section(s["title"], tuple(s["lines"])) for s in data.get("sections") or ()],
+        lines=list(data.get("lines") or ()),
+        actions=[Action(**a) for a in data.get("actions") or ()],
+        footer=data.get("footer"),
+        severity=Severity(data.get("severity", Severity.info)),
+        visibility=Visibility(data.get("visibility", Visibility.private)),
+        once=bool(data.get("once", False)),
+        question=data.get("question"),
+    )
+
+
+# -- the runner ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A message in the inbox, ready to run or answer: its transport's ``route`` says
+    where the answer goes (Slack's response_url and channel, WeCom's userid…)."""
+
+    key: str
+    incoming: Incoming
+    route: dict[str, Any]
+    reply: Reply | None = None  # the answer kept, for a message that already ran
+    attempts: int = 1
+
+    @classmethod
+    def of(cls, entry: Entry) -> Kept:
+        return cls(
+            key=entry.key,
+            incoming=incoming_from_dict(entry.payload["incoming"]),
+            route=entry.payload.get("route") or {},
+            reply=reply_from_dict(entry.reply) if entry.reply else None,
+            attempts=entry.attempts,
+        )
+
+
+class Inbox:
+    def __init__(self, engine: Engine, dispatcher: Dispatcher, lease: timedelta) -> None:
+        self.engine = engine
+        self.dispatcher = dispatcher
+        self.lease = lease
+        # Each transport's way to finish one of its messages left by a dead process:
+        # run it if it never ran, deliver its answer (``bot.sweeper`` calls them).
+        self.finishers: dict[str, Callable[[Kept], None]] = {}
+
+    def take(
+        self,
+        key: str,
+        incoming: Incoming,
+        route: dict[str, Any],
+        *,
+        first_time: Callable[[Session], None] | None = None,
+    ) -> tuple[Taken, Kept | None]:
+        """Keep the message before the platform is acknowledged (committed on return).
+
+        ``first_time`` runs in the same transaction when the message is new (WeCom
+        claims the request's nonce there: a redelivery reuses its nonce legitimately)."""
+        payload = {"incoming": incoming_to_dict(incoming), "route": route}
+        with unit_of_work(self.engine, wait_ms=TAKE_WAIT_MS) as session:
+            taken, entry = inbound.take_in(session, incoming.platform, key, payload, self.lease)
+            if taken == Taken.new and first_time is not None:
+                first_time(session)
+        failpoints.hit("inbound.received")
+        if entry is None:
+            return taken, None
+        if taken == Taken.new:
+            return taken, Kept(key, incoming, route)
+        return taken, Kept.of(entry)
+
+    def run(self, kept: Kept) -> Reply | None:
+        """Run the message; its answer, or None when another process already ran it."""
+        if kept.attempts > MAX_ATTEMPTS:
+            return self.give_up(kept)
+        try:
+            return self.dispatcher.handle(replace(kept.incoming, inbox_key=kept.key))
+        except AlreadyDone:
+            log.info("%s %s was already run elsewhere", kept.incoming.platform, kept.key)
+            return None
+
+    def give_up(self, kept: Kept) -> Reply | None:
+        """A message whose runs kept dying: answered with an apology, never run again."""
+        lang = self.dispatcher.language_of(kept.incoming.platform)
+        reply = Reply(
+            title=_("given_up", lang),
+            lines=[_("given_up_line", lang)],
+            severity=Severity.error,
+        )
+        log.error("%s %s failed %d times: given up", kept.incoming.platform, kept.key,
+                  kept.attempts - 1)  # fmt: skip
+        try:
+            with unit_of_work(self.engine) as session:
+                inbound.complete(
+                    session, kept.incoming.platform, kept.key, reply_to_dict(reply), self.lease
+                )
+        except AlreadyDone:
+            return None
+        return reply
+
+    def answered(self, platform: str, key: str) -> None:
+        """The answer is delivered: the message is finished."""
+        failpoints.hit("reply.sent")
+        with unit_of_work(self.engine) as session:
+            inbound.mark_answered(session, platform, key)
+
+    def due(self, platforms: list[str]) -> list[Kept]:
+        """Messages whose process died before finishing them, leased to this one."""
+        with unit_of_work(self.engine) as session:
+            entries = inbound.due(session, platforms, self.lease)
+        kept = []
+        for entry in entries:
+            try:
+                kept.append(Kept.of(entry))
+            except (KeyError, TypeError, ValueError):
+                log.exception("inbox row %s %s is unreadable: dropped", entry.platform, entry.key)
+                self.answered(entry.platform, entry.key)
+        return kept
