@@ -41,7 +41,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import xmltodict
@@ -127,6 +127,12 @@ class KamProcess:
             return False
         self._reader.join(timeout=2)
         return code == -signal.SIGKILL
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._reader.join(timeout=2)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -292,6 +298,7 @@ class Path:
 
     name: str
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    steps: ClassVar[tuple[str, ...]] = FAILPOINTS  # the failpoints its message passes
 
     def __post_init__(self) -> None:
         """For a path's own attributes (a subclass's ``__post_init__``)."""
@@ -547,7 +554,11 @@ class WecomCardClick(WecomPath):
 
 class WecomSubscribe(WecomPath):
     """王磊 adds kam's app (a subscribe event): kam answers with its help.  Nothing is
-    written, so the effect is the answer alone."""
+    written, so the effect is the answer alone — and a command that writes nothing has
+    no transaction to die in: ``command.inside`` and ``command.committed`` are only on
+    the paths of commands that write (``handlers.dispatcher``)."""
+
+    steps = ("inbound.received", "reply.sent")
 
     def sealed(self, peer: WecomPeer) -> Sealed:
         return seal(peer, peer.event(WANG, "subscribe"))
@@ -574,6 +585,11 @@ def new_path(name: str) -> Path:
     return PATHS[name](name)
 
 
+def cases() -> list[tuple[str, str]]:
+    """Every (path, failpoint) the path passes through."""
+    return [(name, step) for name, kind in PATHS.items() for step in kind.steps]
+
+
 # -- one run ------------------------------------------------------------------------
 
 
@@ -589,10 +605,16 @@ class Outcome:
     replayed: int = 0
     effect: int | None = None
     answers: int = 0
+    inbox_rows: int | None = None  # the message's rows in the inbox (None: not known)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds each step took
     exits: dict[str, int | None] = field(default_factory=dict)  # each process's exit code
     logs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def replays_acked(self) -> bool:
+        """Every resend after the restart got a 200 (never a 403 "nonce already used")."""
+        return all(a.acked for a in self.attempts[1:])
 
     @property
     def applied_once(self) -> bool:
@@ -624,7 +646,10 @@ class Outcome:
     def evidence(self) -> str:
         lines = [f"{self.path} killed at {self.step} on {self.database}:"]
         lines += [f"  sent {a}" for a in self.attempts]
-        lines.append(f"  effect {self.effect}, answers {self.answers}, exits {self.exits}")
+        lines.append(
+            f"  effect {self.effect}, answers {self.answers}, inbox rows {self.inbox_rows}, "
+            f"exits {self.exits}"
+        )
         lines.append("  phases " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
         for name, log in self.logs.items():
             lines += [f"--- kam {name} (last lines) ---", *log.splitlines()[-40:]]
@@ -648,6 +673,20 @@ def _unfinished(database_url: str) -> int | None:
         with engine.connect() as conn:
             return conn.execute(
                 text("SELECT count(*) FROM inbound_event WHERE state <> 'answered'")
+            ).scalar_one()
+    except DBAPIError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def _inbox_rows(database_url: str) -> int | None:
+    """Rows the platforms' messages left in the inbox (one test, one message)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT count(*) FROM inbound_event WHERE platform IN ('slack', 'wecom')")
             ).scalar_one()
     except DBAPIError:
         return None
@@ -727,8 +766,9 @@ def play(
         lap("settle")
         out.answers = path.answers(platforms, out.attempts)
         out.effect = path.effect(database_url)
+        out.inbox_rows = _inbox_rows(database_url)
     finally:
-        again.stop()
+        again.kill()  # its work is done (settled): no need to wait for a drain
         lap("stop")
         out.exits["restarted"] = again.proc.returncode
         out.logs["restarted"] = again.log()
