@@ -27,7 +27,6 @@ import pytest
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.chaos.harness import Platforms
-from tests.chaos.tally import pytest_runtest_logreport, pytest_terminal_summary  # noqa: F401
 from tests.harness import book
 from tests.ops.test_outage import PrivatePostgres, _pg_bin
 

@@ -2,11 +2,13 @@
 table of them (faults injected, messages replayed, applied exactly once, duplicates,
 lost), for the closing note of issue 15.
 
-A test records a row with ``record(request.node, row)``; the row travels in the test
-report's ``user_properties``, so it reaches the controller under pytest-xdist too.  The
-table is printed by the controller's ``pytest_terminal_summary`` (these hooks are
-imported by ``tests/chaos/conftest.py``, which the controller loads when the run names
-``tests/chaos``), and written as Markdown to ``$KAM_CHAOS_REPORT`` when that is set.
+A test records a row with ``record(request.node, row)`` — keys ``suite``, ``path``,
+``step``, ``database``, ``faults``, ``replayed``, ``effect``, ``answers``, ``once``,
+``duplicates``, ``lost`` (``tests.chaos.harness.Outcome.row``) — and the row travels in
+the test report's ``user_properties``, so it reaches the controller under pytest-xdist
+too.  The table is printed by ``pytest_terminal_summary`` (the hooks are imported by
+``tests/conftest.py``, the conftest every run loads, the xdist controller's included),
+and written as Markdown to ``$KAM_CHAOS_REPORT`` when that is set.
 """
 
 from __future__ import annotations
