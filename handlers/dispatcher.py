@@ -34,7 +34,7 @@ from handlers.context import Context, IdentityRef, Outgoing, ParseContext
 from handlers.directory import Directory
 from handlers.errors import error_text, hint_text
 from handlers.i18n import Catalog, languages
-from handlers.inbox import reply_to_dict
+from handlers.inbox import outbox_sent, outcome_to_dict
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
 from handlers.parsing.dates import find_dates
@@ -87,13 +87,17 @@ class _Track:
         self.incoming = incoming
         self.lease = lease
         self.done = False
+        self.outbox = False  # notifications kept with the answer, to be marked sent
 
-    def complete(self, session: Session, reply: Reply) -> None:
+    def complete(
+        self, session: Session, reply: Reply, outbox: list[tuple[Recipient, Reply]] = ()
+    ) -> None:
         key = self.incoming.inbox_key
         if key is None:
             return
-        inbound.complete(session, self.incoming.platform, key, reply_to_dict(reply), self.lease)
-        self.done = True
+        outcome = outcome_to_dict(reply, outbox)
+        inbound.complete(session, self.incoming.platform, key, outcome, self.lease)
+        self.done, self.outbox = True, bool(outbox)
 
 
 def _body_start(text: str) -> int:
@@ -247,7 +251,7 @@ class Dispatcher:
                 outbox = self._addressed(session, ctx.outbox)  # resolved before commit
                 events = ctx.events
                 if spec.writes:
-                    track.complete(session, reply)
+                    track.complete(session, reply, outbox)
                     failpoints.hit("command.inside")
             if spec.writes:
                 failpoints.hit("command.committed")
@@ -271,7 +275,7 @@ class Dispatcher:
             # Who is asking lives in the database, so their language is unknown: all.
             others = "\n".join(_("unavailable", other) for other in languages() if other != lang)
             return self._error_reply(Unavailable(others), None, lang)
-        self._send_outbox(outbox)
+        self._notify(outbox, track, reply)
         self._publish(events)
         return reply
 
@@ -393,7 +397,14 @@ class Dispatcher:
                 out += [(r, item.reply) for r in team_recipients(team)]
         return out
 
-    def _send_outbox(self, outbox: list[tuple[Recipient, Reply]]) -> None:
+    def _notify(self, outbox: list[tuple[Recipient, Reply]], track: _Track, reply: Reply) -> None:
+        """Send the committed command's notifications; a message from the inbox then
+        keeps only its answer (until then a finisher would send them)."""
+        self.send_outbox(outbox)
+        if track.outbox and (key := track.incoming.inbox_key):
+            outbox_sent(self.engine, track.incoming.platform, key, reply)
+
+    def send_outbox(self, outbox: list[tuple[Recipient, Reply]]) -> None:
         """Send after commit; a failed notification never undoes the command."""
         if self.notifier is None:
             return
@@ -553,7 +564,7 @@ class Dispatcher:
                 outbox = self._addressed(session, ctx.outbox)
                 events = ctx.events
                 reply.lines.insert(0, _("chosen", lang, n=answer.number, label=chosen["label"]))
-                track.complete(session, reply)
+                track.complete(session, reply, outbox)
                 failpoints.hit("command.inside")
             failpoints.hit("command.committed")
         except Choose as exc:  # the chosen text asks again: a second question
@@ -569,7 +580,7 @@ class Dispatcher:
             obs.failed(exc)
             log.warning("database unavailable: %s", type(exc).__name__)
             return self._error_reply(Unavailable(_("unavailable", lang)), None, lang)
-        self._send_outbox(outbox)
+        self._notify(outbox, track, reply)
         self._publish(events)
         return reply
 

@@ -7,6 +7,9 @@ After a crash the sweeper (``bot.sweeper``) hands each unfinished row back to it
 transport (``Inbox.due``), which runs or answers it then.
 
 Messages and answers are kept as JSON: ``incoming_to_dict``/``reply_to_dict`` and back.
+A done message keeps its answer *and* the notifications its command sends to others
+(``outbox``) until they are out, so a kill between the commit and those sends loses
+neither: whoever finishes the message sends what is left.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from handlers import failpoints
 from handlers.context import IdentityRef
 from handlers.i18n import Catalog
+from handlers.notify import Recipient
 from handlers.replies import Action, Field, Reply, Section, Severity, Visibility
 from storage import inbound
 from storage.inbound import AlreadyDone, Entry, Taken
@@ -75,6 +81,19 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
     return asdict(reply)
 
 
+def outcome_to_dict(reply: Reply, outbox: list[tuple[Recipient, Reply]] = ()) -> dict[str, Any]:
+    """What a done message keeps: its answer, and the notifications not yet sent."""
+    return {
+        "answer": reply_to_dict(reply),
+        "outbox": [{"to": asdict(to), "reply": reply_to_dict(r)} for to, r in outbox],
+    }
+
+
+def outcome_from_dict(data: dict[str, Any]) -> tuple[Reply, list[tuple[Recipient, Reply]]]:
+    outbox = [(Recipient(**item["to"]), reply_from_dict(item["reply"])) for item in data["outbox"]]
+    return reply_from_dict(data["answer"]), outbox
+
+
 def reply_from_dict(data: dict[str, Any]) -> Reply:
     return Reply(
         title=data["title"],
@@ -90,6 +109,16 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
     )
 
 
+def outbox_sent(engine: Engine, platform: str, key: str, reply: Reply) -> None:
+    """The notifications of a done message are out: keep only its answer."""
+    try:
+        with unit_of_work(engine) as session:
+            inbound.keep_reply(session, platform, key, outcome_to_dict(reply))
+    except (OperationalError, PoolTimeout) as exc:  # sent again if it is finished anew
+        log.warning("%s %s: notifications sent but not marked (%s)", platform, key,
+                    type(exc).__name__)  # fmt: skip
+
+
 # -- the runner ----------------------------------------------------------------------------
 
 
@@ -102,15 +131,18 @@ class Kept:
     incoming: Incoming
     route: dict[str, Any]
     reply: Reply | None = None  # the answer kept, for a message that already ran
+    outbox: tuple[tuple[Recipient, Reply], ...] = ()  # … and its notifications not yet sent
     attempts: int = 1
 
     @classmethod
     def of(cls, entry: Entry) -> Kept:
+        reply, outbox = outcome_from_dict(entry.reply) if entry.reply else (None, [])
         return cls(
             key=entry.key,
             incoming=incoming_from_dict(entry.payload["incoming"]),
             route=entry.payload.get("route") or {},
-            reply=reply_from_dict(entry.reply) if entry.reply else None,
+            reply=reply,
+            outbox=tuple(outbox),
             attempts=entry.attempts,
         )
 
@@ -148,34 +180,55 @@ class Inbox:
             return taken, Kept(key, incoming, route)
         return taken, Kept.of(entry)
 
+    def answer(self, kept: Kept) -> Reply | None:
+        """The answer to deliver for a kept message: run it if it never ran; if it ran,
+        first send the notifications its run left unsent.  None: nothing to deliver now
+        (another process has it, or the database is away and the sweep will retry)."""
+        if kept.reply is None:
+            return self.run(kept)
+        if kept.outbox:
+            self.dispatcher.send_outbox(list(kept.outbox))
+            self.outbox_sent(kept.incoming.platform, kept.key, kept.reply)
+        return kept.reply
+
     def run(self, kept: Kept) -> Reply | None:
-        """Run the message; its answer, or None when another process already ran it."""
+        """Run the message; its answer, or None when there is none to give now."""
         if kept.attempts > MAX_ATTEMPTS:
-            return self.give_up(kept)
+            return self.close(kept, ("given_up", "given_up_line"), log.error)
         try:
             return self.dispatcher.handle(replace(kept.incoming, inbox_key=kept.key))
         except AlreadyDone:
             log.info("%s %s was already run elsewhere", kept.incoming.platform, kept.key)
             return None
+        except (OperationalError, PoolTimeout) as exc:  # kept: the sweep runs it later
+            log.warning("%s %s not run, database unavailable (%s): kept for later",
+                        kept.incoming.platform, kept.key, type(exc).__name__)  # fmt: skip
+            return None
+        except Exception:  # a bug: rolled back; retrying would only fail again
+            log.exception("%s %s failed", kept.incoming.platform, kept.key)
+            return self.close(kept, ("crashed", "crashed_line"), log.error)
 
-    def give_up(self, kept: Kept) -> Reply | None:
-        """A message whose runs kept dying: answered with an apology, never run again."""
+    def close(self, kept: Kept, why: tuple[str, str], say: Callable[..., None]) -> Reply | None:
+        """Finish a message that will not run: answered with an apology (``why``: the
+        keys of its title and line)."""
         lang = self.dispatcher.language_of(kept.incoming.platform)
-        reply = Reply(
-            title=_("given_up", lang),
-            lines=[_("given_up_line", lang)],
-            severity=Severity.error,
-        )
-        log.error("%s %s failed %d times: given up", kept.incoming.platform, kept.key,
-                  kept.attempts - 1)  # fmt: skip
+        title, line = why
+        reply = Reply(title=_(title, lang), lines=[_(line, lang)], severity=Severity.error)
+        say("%s %s closed unrun (%s, attempt %d)", kept.incoming.platform, kept.key, title,
+            kept.attempts)  # fmt: skip
         try:
             with unit_of_work(self.engine) as session:
                 inbound.complete(
-                    session, kept.incoming.platform, kept.key, reply_to_dict(reply), self.lease
+                    session, kept.incoming.platform, kept.key, outcome_to_dict(reply), self.lease
                 )
         except AlreadyDone:
             return None
+        except (OperationalError, PoolTimeout):
+            pass  # said now; the sweep finds it again later
         return reply
+
+    def outbox_sent(self, platform: str, key: str, reply: Reply) -> None:
+        outbox_sent(self.engine, platform, key, reply)
 
     def answered(self, platform: str, key: str) -> None:
         """The answer is delivered: the message is finished."""

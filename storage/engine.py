@@ -62,8 +62,10 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     def _on_begin(conn):  # pragma: no cover - exercised by every test
         options = conn.get_execution_options()
         # How long this transaction may wait for another's write lock (``wait_ms``).
-        busy = options.get("wait_ms") or SQLITE_BUSY_TIMEOUT_MS
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy)}")
+        busy = int(options.get("wait_ms") or SQLITE_BUSY_TIMEOUT_MS)
+        if conn.info.get("busy_ms", SQLITE_BUSY_TIMEOUT_MS) != busy:  # set only on change
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
+            conn.info["busy_ms"] = busy
         immediate = options.get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

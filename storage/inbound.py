@@ -140,6 +140,19 @@ def complete(
         raise AlreadyDone(f"{platform}:{key}")
 
 
+def keep_reply(session: Session, platform: str, key: str, reply: dict[str, Any]) -> None:
+    """Replace the kept answer of a done message (its notifications went out)."""
+    session.execute(
+        update(InboundEvent)
+        .where(
+            InboundEvent.platform == platform,
+            InboundEvent.event_key == key[:MAX_KEY],
+            InboundEvent.state == InboundState.done,
+        )
+        .values(reply=reply)
+    )
+
+
 def mark_answered(session: Session, platform: str, key: str) -> None:
     """The answer was delivered: nothing more to do, and nothing kept but the key."""
     session.execute(

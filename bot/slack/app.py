@@ -238,22 +238,9 @@ class SlackAdapter:
         """Run the kept request if it never ran, answer where it was asked, and mark it
         answered.  The sweeper calls this too, for requests a dead process left."""
         route = kept.route
-        reply = kept.reply
-        if reply is None:
-            try:
-                reply = self.kam.inbox.run(kept)
-            except Exception:  # a bug: the transaction rolled back; say so, don't go quiet
-                log.exception("Slack request %s from %s failed", kept.key, route.get("user"))
-                lang = self.kam.settings.language
-                reply = Reply(
-                    title=_("crashed", lang),
-                    lines=[_("crashed_line", lang)],
-                    severity=Severity.error,
-                )
-                self.responder.answer(self._origin(route), reply)
-                return  # the row stays: the sweeper tries again, then gives up saying so
-            if reply is None:  # another process ran it, and answers it
-                return
+        reply = self.kam.inbox.answer(kept)
+        if reply is None:  # another process has it, or the database is away: kept for later
+            return
         origin = self._origin(route)
         self.responder.answer(origin, reply)
         if route.get("question") is not None:

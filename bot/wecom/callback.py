@@ -375,14 +375,8 @@ class WecomCallback:
         """Run the message if it has not run, and answer it: passively while WeCom is
         still waiting (``handoff``), else through ``message/send``.  The inbox row is
         marked answered once the answer is out."""
-        try:
-            reply = kept.reply if kept.reply is not None else self.inbox.run(kept)
-        except Exception:  # a bug, or the database went away: the row stays for the sweep
-            log.exception("WeCom %s from %s failed", message.key, message.sender)
-            if handoff is not None:
-                handoff.deliver(None)
-            return
-        if reply is None:  # another process ran it, and answers it
+        reply = self.inbox.answer(kept)
+        if reply is None:  # another process has it, or the database is away: kept for later
             if handoff is not None:
                 handoff.deliver(None)
             return

@@ -371,6 +371,29 @@ class WecomPeer:
 
     # -- over HTTP --------------------------------------------------------------------
 
+    def seal(
+        self, plain_xml: str, *, timestamp: int | None = None, nonce: str | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """One callback request, encrypted and signed: (query parameters, body).  WeCom
+        redelivers exactly this, byte for byte (``resend``)."""
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        nonce = nonce or str(secrets.randbelow(10**10))
+        envelope = xmltodict.parse(self.crypto.encrypt_message(plain_xml, nonce, ts))["xml"]
+        body = (
+            "<xml>"
+            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt>"
+            f"<AgentID><![CDATA[{self.agent_id}]]></AgentID>"
+            "</xml>"
+        )
+        params = {"msg_signature": envelope["MsgSignature"], "timestamp": ts, "nonce": nonce}
+        return params, body.encode()
+
+    def resend(self, sealed: tuple[dict[str, str], bytes]) -> httpx.Response:
+        """POST a sealed request (again): WeCom's own redelivery."""
+        params, body = sealed
+        return httpx.post(self.url, params=params, content=body, timeout=15)
+
     def post(
         self,
         plain_xml: str,
