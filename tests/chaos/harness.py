@@ -68,7 +68,8 @@ LEASE_SECONDS = 2.0
 SWEEP_SECONDS = 0.5
 READY = re.compile(r"kam ready on (http://\S+)")
 KAM_TOML = "[wecom]\nquestion_cards = true\n"  # the WeCom question is a card with buttons
-ALICE, WANG = "U0ALICE", "wanglei"  # tests.harness.book: alice on Slack, 王磊 on WeCom
+# tests.harness.book: alice on Slack, bob (manager of East and 华东) on Slack, 王磊 on WeCom
+ALICE, BOB, WANG = "U0ALICE", "U0BOB", "wanglei"
 CHANNEL = "C0EAST"
 LISTEN = ("--host", "127.0.0.1", "--port", "0")
 
@@ -318,6 +319,10 @@ class Path:
     def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
         raise NotImplementedError
 
+    def notifications(self, platforms: Platforms) -> int | None:
+        """How many times the people the command tells were told (None: nobody)."""
+        return None
+
 
 def _count(database_url: str, model: Any, *where: Any) -> int:
     engine = make_engine(database_url)
@@ -383,6 +388,30 @@ class SlackSlash(VisitPath):
                 response_url=platforms.slack.response_url(self.tag),
             ),
         )
+
+
+class SlackSlashNotifying(VisitPath):
+    """Bob, their manager, logs a visit on 王磊's 华夏重工 with ``/visit`` on Slack: his
+    answer goes to the response_url, and 王磊 is told on WeCom (message/send) — a
+    notification to someone else, sent once however the run was cut."""
+
+    expect = "Logged visit with 华夏重工"
+
+    def first(self, url: str, platforms: Platforms) -> Attempt:
+        caller = SlackCaller(url)
+        return attempt(
+            "slash",
+            lambda: caller.slash(
+                "/visit",
+                f"华夏重工 {self.note}",
+                user=BOB,
+                channel=CHANNEL,
+                response_url=platforms.slack.response_url(self.tag),
+            ),
+        )
+
+    def notifications(self, platforms: Platforms) -> int:
+        return sum(self.note in t for t in wecom_sends(platforms.wecom, WANG))
 
 
 class SlackDirectMessage(VisitPath):
@@ -572,6 +601,7 @@ class WecomSubscribe(WecomPath):
 
 PATHS: dict[str, type[Path]] = {
     "slack-slash": SlackSlash,
+    "slack-slash-notifying": SlackSlashNotifying,
     "slack-dm-event": SlackDirectMessage,
     "slack-button": SlackButton,
     "slack-form": SlackForm,
@@ -605,6 +635,7 @@ class Outcome:
     replayed: int = 0
     effect: int | None = None
     answers: int = 0
+    notifications: int | None = None  # the notifications to others (None: none due)
     inbox_rows: int | None = None  # the message's rows in the inbox (None: not known)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds each step took
@@ -622,11 +653,12 @@ class Outcome:
 
     @property
     def duplicates(self) -> int:
-        return max(0, (self.effect or 0) - 1)
+        """Effects and notifications beyond the first (answers are counted apart)."""
+        return max(0, (self.effect or 0) - 1) + max(0, (self.notifications or 0) - 1)
 
     @property
     def lost(self) -> bool:
-        return self.effect == 0 or self.answers == 0
+        return self.effect == 0 or self.answers == 0 or self.notifications == 0
 
     def row(self) -> dict[str, Any]:
         return {
@@ -637,6 +669,7 @@ class Outcome:
             "replayed": self.replayed,
             "effect": self.effect,
             "answers": self.answers,
+            "notifications": self.notifications,
             "once": int(self.applied_once),
             "duplicates": self.duplicates,
             "lost": int(self.lost),
@@ -647,7 +680,8 @@ class Outcome:
         lines = [f"{self.path} killed at {self.step} on {self.database}:"]
         lines += [f"  sent {a}" for a in self.attempts]
         lines.append(
-            f"  effect {self.effect}, answers {self.answers}, inbox rows {self.inbox_rows}, "
+            f"  effect {self.effect}, answers {self.answers}, notifications "
+            f"{self.notifications}, inbox rows {self.inbox_rows}, "
             f"exits {self.exits}"
         )
         lines.append("  phases " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
@@ -766,6 +800,7 @@ def play(
         lap("settle")
         out.answers = path.answers(platforms, out.attempts)
         out.effect = path.effect(database_url)
+        out.notifications = path.notifications(platforms)
         out.inbox_rows = _inbox_rows(database_url)
     finally:
         again.kill()  # its work is done (settled): no need to wait for a drain

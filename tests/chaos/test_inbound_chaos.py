@@ -1,8 +1,9 @@
 """Kill ``kam run`` at every step of every inbound path; restart; replay; count.
 
-For each inbound path — Slack slash command, Slack event (a DM), Slack interaction (a
-question's button; the visit form's submission), WeCom message, WeCom event (a question
-card's button; subscribe) — and each named failpoint of ``handlers.failpoints``:
+For each inbound path — Slack slash command (one that tells someone else on WeCom, too),
+Slack event (a DM), Slack interaction (a question's button; the visit form's
+submission), WeCom message, WeCom event (a question card's button; subscribe) — and
+each named failpoint of ``handlers.failpoints``:
 
     inbound.received    the message is taken in (its inbox row committed), nothing ran
     command.inside      inside the command's transaction, before the commit
@@ -16,7 +17,7 @@ kam is SIGKILLed there (``KAM_FAILPOINTS``, set only in the child's environment)
 started again, and sent what the platform would send again (Slack: an event's retries,
 never a slash command or an interaction; WeCom: the byte-identical callback while
 unanswered).  Then the message must have taken effect exactly once and the person must
-have an answer: exactly one — except after a kill at ``reply.sent``, where the answer
+have an answer (and whoever the command tells, one notification): exactly one — except after a kill at ``reply.sent``, where the answer
 went out but was not marked, and kam may send it again (at most twice).  Every resend
 is acknowledged (200, never WeCom's old 403 "nonce already used"), and the message
 leaves one row in the inbox.
@@ -55,6 +56,8 @@ def test_killed_mid_message_then_restarted_it_takes_effect_once_and_answers(
     assert outcome.replays_acked, f"a resend was refused\n{evidence}"
     if outcome.effect is not None:
         assert outcome.effect == 1, f"took effect {outcome.effect} times\n{evidence}"
+    if outcome.notifications is not None:
+        assert outcome.notifications == 1, f"{outcome.notifications} notified\n{evidence}"
     if step == "reply.sent":  # answered, then killed before it was marked: maybe twice
         assert 1 <= outcome.answers <= 2, f"{outcome.answers} answers\n{evidence}"
     else:
