@@ -4,7 +4,7 @@ One *chaos run* is one inbound message on one path, with one named failpoint arm
 (``handlers.failpoints``: ``KAM_FAILPOINTS=<name>`` in the child's environment, nowhere
 else):
 
-1. the database is made ready (``Path.prepare``: e.g. a question kam asked, whose
+1. the database is made ready (``Inbound.prepare``: e.g. a question kam asked, whose
    button the message clicks);
 2. ``kam run --no-scheduler`` starts with the failpoint armed and the message is
    delivered the way the platform delivers it (signed Slack request, encrypted WeCom
@@ -13,13 +13,13 @@ else):
    process to die by SIGKILL — a run where it did not is a fault *not* injected;
 4. kam starts again, unarmed, on the same database (``KAM_INBOX_LEASE_SECONDS`` and
    ``KAM_INBOX_SWEEP_SECONDS`` small, so its sweeper picks up what was left);
-5. the platform's resends are replayed (``Path.replay``): Slack retries an event with
+5. the platform's resends are replayed (``Inbound.replay``): Slack retries an event with
    ``X-Slack-Retry-Num`` (never a slash command or an interaction); WeCom resends the
    byte-identical callback — same timestamp, nonce and signature — when it got no
    answer;
 6. the run waits for the person's answer at the fake platform, then lets the sweeper
    run a while longer (a late second answer is a duplicate), and counts the effect in
-   the database (``Path.effect``) and the answers (``Path.answers``).
+   the database (``Inbound.effect``) and the answers (``Inbound.answers``).
 
 Everything is on 127.0.0.1: the fake Slack Web API (with ``response_url``) and the fake
 WeCom API of ``tests/e2e``.
@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import subprocess
@@ -45,21 +46,11 @@ from typing import Any, ClassVar
 
 import httpx
 import xmltodict
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
 
-from bot.bootstrap import build_app
-from bot.config import Settings
-from bot.slack.views import ModalCommand, command_modal
-from domain.models import Deal, Interaction
-from handlers.commands import command_table
-from handlers.dispatcher import Incoming
-from handlers.notify import RecordingNotifier
-from handlers.render.slack import render_blocks
 from storage.engine import make_engine
-from storage.session import unit_of_work
-from tests.e2e.fake_slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlack, SlackCaller
+from tests.e2e.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.e2e.fake_wecom import AES_KEY, TOKEN, FakeWecom, WecomPeer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,7 +280,7 @@ def slack_messages(fake: FakeSlack) -> list[str]:
 
 
 @dataclass
-class Path:
+class Inbound:
     """One inbound path: how its message is made, sent, resent, and judged.
 
     Subclasses fill in ``prepare`` (the database before kam starts), ``first`` (the
@@ -324,302 +315,6 @@ class Path:
         return None
 
 
-def _count(database_url: str, model: Any, *where: Any) -> int:
-    engine = make_engine(database_url)
-    try:
-        with unit_of_work(engine, write=False) as s:
-            return s.exec(select(func.count()).select_from(model).where(*where)).one()
-    finally:
-        engine.dispose()
-
-
-def _ask(database_url: str, actor: str, platform: str, text: str) -> dict[str, Any]:
-    """Ask kam something it answers with a question (in this process, on the database
-    kam run will use): the question's id and its first button, as kam rendered it."""
-    engine = make_engine(database_url)
-    try:
-        kam = build_app(
-            Settings(database_url=database_url), notifier=RecordingNotifier(), engine=engine
-        )
-        channel = CHANNEL if platform == "slack" else None
-        reply = kam.dispatcher.handle(Incoming(text, actor, platform=platform, channel=channel))
-        assert reply.question is not None, f"kam did not ask: {reply.title}"
-        buttons = [
-            element
-            for message in render_blocks(reply)
-            for block in message["blocks"]
-            if block["type"] == "actions"
-            for element in block["elements"]
-        ]
-        return {"question": reply.question, "button": buttons[0] if buttons else None}
-    finally:
-        engine.dispose()
-
-
-class VisitPath(Path):
-    """A visit with a note no other message has: its effect is the interaction rows."""
-
-    expect = "Logged visit with Acme"
-
-    @property
-    def note(self) -> str:
-        return f"met Li Wei about chaos {self.tag}"
-
-    def effect(self, database_url: str) -> int:
-        return _count(database_url, Interaction, Interaction.notes == self.note)
-
-    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
-        return sum(self.expect in m for m in slack_messages(platforms.slack))
-
-
-class SlackSlash(VisitPath):
-    """``/visit Acme …`` in a channel; answered at its response_url.  Slack never
-    resends a slash command: after a crash only kam's sweeper can finish it."""
-
-    def first(self, url: str, platforms: Platforms) -> Attempt:
-        caller = SlackCaller(url)
-        return attempt(
-            "slash",
-            lambda: caller.slash(
-                "/visit",
-                f"Acme {self.note}",
-                user=ALICE,
-                channel=CHANNEL,
-                response_url=platforms.slack.response_url(self.tag),
-            ),
-        )
-
-
-class SlackSlashNotifying(VisitPath):
-    """Bob, their manager, logs a visit on 王磊's 华夏重工 with ``/visit`` on Slack: his
-    answer goes to the response_url, and 王磊 is told on WeCom (message/send) — a
-    notification to someone else, sent once however the run was cut."""
-
-    expect = "Logged visit with 华夏重工"
-
-    def first(self, url: str, platforms: Platforms) -> Attempt:
-        caller = SlackCaller(url)
-        return attempt(
-            "slash",
-            lambda: caller.slash(
-                "/visit",
-                f"华夏重工 {self.note}",
-                user=BOB,
-                channel=CHANNEL,
-                response_url=platforms.slack.response_url(self.tag),
-            ),
-        )
-
-    def notifications(self, platforms: Platforms) -> int:
-        return sum(self.note in t for t in wecom_sends(platforms.wecom, WANG))
-
-
-class SlackDirectMessage(VisitPath):
-    """A DM to kam (``message.im`` event); answered by chat.postMessage.  Slack retries
-    the same body with ``X-Slack-Retry-Num`` when it got no ack."""
-
-    def __post_init__(self) -> None:
-        self.event_id = f"Ev{self.tag.upper()}CHAOS"
-        self.ts = f"{time.time():.6f}"
-
-    def _send(self, url: str, retry: int | None) -> Attempt:
-        caller = SlackCaller(url)
-        event = {"type": "message", "channel_type": "im", "channel": "D" + ALICE,
-                 "user": ALICE, "text": f"visit Acme {self.note}", "ts": self.ts}  # fmt: skip
-        return attempt(
-            f"event retry {retry}" if retry else "event",
-            lambda: caller.event(event, event_id=self.event_id, retry_num=retry),
-        )
-
-    def first(self, url: str, platforms: Platforms) -> Attempt:
-        return self._send(url, None)
-
-    def replay(self, url: str, platforms: Platforms, first: Attempt) -> list[Attempt]:
-        # Slack retries what it got no ack for (up to 3 times); an ack that came back
-        # late (past 3 s) gets a retry too: send at least the first retry either way.
-        sent = []
-        for n in (1, 2, 3):
-            sent.append(self._send(url, n))
-            if sent[-1].acked:
-                break
-        return sent
-
-
-class SlackButton(Path):
-    """A click on the button of a question kam asked (``/deal Acme robotics pilot`` →
-    "start a new deal?"): a block_actions interaction, answered at its response_url.
-    The effect: the deal is made once.  Slack never resends an interaction."""
-
-    deal = "robotics pilot"
-
-    def prepare(self, database_url: str, platforms: Platforms) -> None:
-        asked = _ask(database_url, ALICE, "slack", f"/deal Acme {self.deal}")
-        self.button = asked["button"]
-        assert self.button is not None
-
-    def first(self, url: str, platforms: Platforms) -> Attempt:
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": "kam-test"},
-            "user": {"id": ALICE, "username": "alice", "team_id": TEAM_ID},
-            "api_app_id": "A0KAM",
-            "token": "deprecated-verification-token",
-            "container": {"type": "message", "channel_id": CHANNEL, "is_ephemeral": True},
-            "trigger_id": f"{self.tag}.1.click",
-            "channel": {"id": CHANNEL, "name": "east"},
-            "response_url": platforms.slack.response_url(self.tag),
-            "actions": [{**self.button, "block_id": "kam", "action_ts": f"{time.time():.6f}"}],
-        }
-        caller = SlackCaller(url)
-        return attempt("click", lambda: caller.interaction(payload))
-
-    def effect(self, database_url: str) -> int:
-        return _count(database_url, Deal, Deal.name == self.deal)
-
-    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
-        return sum(f"New deal “{self.deal}”" in m for m in slack_messages(platforms.slack))
-
-
-class SlackForm(VisitPath):
-    """The "Log visit" form submitted (view_submission): an empty ack closes it, the
-    answer goes to the response_url it was opened with.  Never resent by Slack."""
-
-    def first(self, url: str, platforms: Platforms) -> Attempt:
-        metadata = {
-            "channel": CHANNEL,
-            "response_url": platforms.slack.response_url(self.tag),
-            "bot_dm": False,
-        }
-        view = command_modal(
-            ModalCommand("visit", "Acme", ""), command_table().find("visit"), "en", metadata
-        )
-        values = {"account": "Acme", "details": self.note}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": "kam-test"},
-            "user": {"id": ALICE, "username": "alice", "team_id": TEAM_ID},
-            "api_app_id": "A0KAM",
-            "token": "deprecated-verification-token",
-            "trigger_id": f"{self.tag}.2.submit",
-            "view": {
-                **view,
-                "id": f"V{self.tag.upper()}",
-                "team_id": TEAM_ID,
-                "state": {
-                    "values": {
-                        block: {"value": {"type": "plain_text_input", "value": value}}
-                        for block, value in values.items()
-                    }
-                },
-            },
-        }
-        caller = SlackCaller(url)
-        return attempt("submit", lambda: caller.interaction(payload))
-
-
-class WecomPath(Path):
-    """A WeCom callback, resent byte for byte while it goes unanswered (up to three
-    more times, as WeCom does), and once after the restart in any case."""
-
-    def sealed(self, peer: WecomPeer) -> Sealed:
-        raise NotImplementedError
-
-    def first(self, url: str, platforms: Platforms) -> Attempt:
-        self.peer = WecomPeer(url)
-        self.callback = self.sealed(self.peer)
-        return attempt("callback", self.callback.post)
-
-    def replay(self, url: str, platforms: Platforms, first: Attempt) -> list[Attempt]:
-        target = f"{url}/wecom/callback"
-        sent = []
-        for n in (1, 2, 3):
-            sent.append(attempt(f"redelivery {n}", lambda: self.callback.post(target)))
-            if sent[-1].acked:
-                break
-        return sent
-
-    def texts(self, platforms: Platforms, attempts: list[Attempt]) -> list[str]:
-        return passive_texts(self.peer, attempts) + wecom_sends(platforms.wecom, WANG)
-
-
-class WecomText(WecomPath):
-    """``/拜访 华夏重工 …`` from 王磊: a passive reply, or message/send."""
-
-    @property
-    def note(self) -> str:
-        return f"见了王建国 混沌测试 {self.tag}"
-
-    def sealed(self, peer: WecomPeer) -> Sealed:
-        msg_id = 7_600_000_000_000_000_000 + int(self.tag, 16)
-        return seal(peer, peer.text(WANG, f"/拜访 华夏重工 {self.note}", msg_id=msg_id))
-
-    def effect(self, database_url: str) -> int:
-        return _count(database_url, Interaction, Interaction.notes == self.note)
-
-    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
-        return sum("已记录拜访" in t for t in self.texts(platforms, attempts))
-
-
-class WecomCardClick(WecomPath):
-    """A click on a question card's button (template_card_event): the question kam
-    asked about ``/商机 华夏重工 机器人项目``, answered "1" — the deal is made once; the
-    answer goes by message/send (the passive reply only renames the button)."""
-
-    deal = "机器人项目"
-
-    def prepare(self, database_url: str, platforms: Platforms) -> None:
-        asked = _ask(database_url, WANG, "wecom", f"/商机 华夏重工 {self.deal}")
-        self.task_id = f"kamq{asked['question']}-{self.tag}"  # as bot.wecom.callback makes it
-
-    def sealed(self, peer: WecomPeer) -> Sealed:
-        return seal(peer, peer.card_event(WANG, self.task_id, "1"))
-
-    def effect(self, database_url: str) -> int:
-        return _count(database_url, Deal, Deal.name == self.deal)
-
-    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
-        return sum(f"已新建商机“{self.deal}”" in t for t in self.texts(platforms, attempts))
-
-
-class WecomSubscribe(WecomPath):
-    """王磊 adds kam's app (a subscribe event): kam answers with its help.  Nothing is
-    written, so the effect is the answer alone — and a command that writes nothing has
-    no transaction to die in: ``command.inside`` and ``command.committed`` are only on
-    the paths of commands that write (``handlers.dispatcher``)."""
-
-    steps = ("inbound.received", "reply.sent")
-
-    def sealed(self, peer: WecomPeer) -> Sealed:
-        return seal(peer, peer.event(WANG, "subscribe"))
-
-    def effect(self, database_url: str) -> None:
-        return None
-
-    def answers(self, platforms: Platforms, attempts: list[Attempt]) -> int:
-        return sum("kam 命令一览" in t for t in self.texts(platforms, attempts))
-
-
-PATHS: dict[str, type[Path]] = {
-    "slack-slash": SlackSlash,
-    "slack-slash-notifying": SlackSlashNotifying,
-    "slack-dm-event": SlackDirectMessage,
-    "slack-button": SlackButton,
-    "slack-form": SlackForm,
-    "wecom-text": WecomText,
-    "wecom-card-click": WecomCardClick,
-    "wecom-subscribe": WecomSubscribe,
-}
-
-
-def new_path(name: str) -> Path:
-    return PATHS[name](name)
-
-
-def cases() -> list[tuple[str, str]]:
-    """Every (path, failpoint) the path passes through."""
-    return [(name, step) for name, kind in PATHS.items() for step in kind.steps]
-
-
 # -- one run ------------------------------------------------------------------------
 
 
@@ -638,6 +333,7 @@ class Outcome:
     notifications: int | None = None  # the notifications to others (None: none due)
     inbox_rows: int | None = None  # the message's rows in the inbox (None: not known)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the test's and its kam processes' CPU time
     phases: dict[str, float] = field(default_factory=dict)  # seconds each step took
     exits: dict[str, int | None] = field(default_factory=dict)  # each process's exit code
     logs: dict[str, str] = field(default_factory=dict)
@@ -674,6 +370,7 @@ class Outcome:
             "duplicates": self.duplicates,
             "lost": int(self.lost),
             "seconds": round(self.seconds, 1),
+            "cpu": round(self.cpu_seconds, 1),
         }
 
     def evidence(self) -> str:
@@ -684,7 +381,8 @@ class Outcome:
             f"{self.notifications}, inbox rows {self.inbox_rows}, "
             f"exits {self.exits}"
         )
-        lines.append("  phases " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
+        phases = ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items())
+        lines.append(f"  phases {phases}; CPU {self.cpu_seconds:.1f}s")
         for name, log in self.logs.items():
             lines += [f"--- kam {name} (last lines) ---", *log.splitlines()[-40:]]
         return "\n".join(lines)
@@ -744,7 +442,7 @@ def settled(database_url: str, longest: float) -> None:
 
 
 def play(
-    path: Path,
+    path: Inbound,
     step: str,
     *,
     database: str,
@@ -755,7 +453,7 @@ def play(
     settle: float = LEASE_SECONDS + 2 * SWEEP_SECONDS,
 ) -> Outcome:
     """Kill kam at ``step`` while it takes ``path``'s message, restart, replay, count."""
-    started = time.monotonic()
+    started, cpu = time.monotonic(), _cpu_seconds()
     out = Outcome(path.name, step, database)
     clock = [started]
 
@@ -808,4 +506,14 @@ def play(
         out.exits["restarted"] = again.proc.returncode
         out.logs["restarted"] = again.log()
     out.seconds = time.monotonic() - started
+    out.cpu_seconds = _cpu_seconds() - cpu
     return out
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children waited for (the kam processes)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime

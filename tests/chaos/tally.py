@@ -91,5 +91,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"answered {r['answers']}×: {r['path']} killed at {r['step']} ({r['database']})"
         )
+    seconds = sum(r.get("seconds", 0) for r in rows)
+    cpu = sum(r.get("cpu", 0) for r in rows)
+    terminalreporter.write_line(
+        f"{len(rows)} runs: {seconds:.0f} s of test time, {cpu:.0f} s of CPU (tests and kam)"
+    )
     if target := os.environ.get("KAM_CHAOS_REPORT"):
         Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -23,14 +23,15 @@ is acknowledged (200, never WeCom's old 403 "nonce already used"), and the messa
 leaves one row in the inbox.
 
 The figures of every run are printed in a table at the end (``tests/chaos/tally.py``).
-How one run goes: ``tests/chaos/harness.py``.
+How one run goes: ``tests/chaos/harness.py``; the paths: ``tests/chaos/paths.py``.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.chaos.harness import cases, new_path, play
+from tests.chaos.harness import play
+from tests.chaos.paths import cases, new_path
 from tests.chaos.tally import record
 
 pytestmark = pytest.mark.slow
