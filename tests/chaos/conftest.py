@@ -26,11 +26,10 @@ import pytest
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.chaos.harness import Platforms
+from tests.chaos.harness import ON_POSTGRES, Platforms
 from tests.harness import book
 from tests.ops.test_outage import PrivatePostgres, _pg_bin
 
-ON_POSTGRES = bool(os.environ.get("KAM_TEST_DATABASE_URL"))
 TEMPLATE = "kam_chaos_template"
 _numbers = itertools.count(1)
 

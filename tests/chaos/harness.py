@@ -54,7 +54,13 @@ from tests.e2e.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.e2e.fake_wecom import AES_KEY, TOKEN, FakeWecom, WecomPeer
 
 ROOT = Path(__file__).resolve().parents[2]
+# CI's second run names the shared PostgreSQL: the chaos suites then run on a private one.
+ON_POSTGRES = bool(os.environ.get("KAM_TEST_DATABASE_URL"))
 FAILPOINTS = ("inbound.received", "command.inside", "command.committed", "reply.sent")
+# Not a failpoint: the test holds a lock on the table the command writes (PostgreSQL),
+# and SIGKILLs kam while the command waits for it — issue 15's own reproduction, which
+# needs no failpoint, so it also shows what kam did before the inbox.
+LOCK_WAIT = "lock-wait"
 LEASE_SECONDS = 2.0
 SWEEP_SECONDS = 0.5
 READY = re.compile(r"kam ready on (http://\S+)")
@@ -291,6 +297,7 @@ class Inbound:
     name: str
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     steps: ClassVar[tuple[str, ...]] = FAILPOINTS  # the failpoints its message passes
+    table: ClassVar[str | None] = None  # the table its command writes (None: none)
 
     def __post_init__(self) -> None:
         """For a path's own attributes (a subclass's ``__post_init__``)."""
@@ -466,13 +473,20 @@ def play(
     path.prepare(database_url, platforms)
     lap("prepare")
 
-    doomed = KamProcess(kam_env(database_url, platforms, step), workdir, "armed")
+    armed = None if step == LOCK_WAIT else step
+    doomed = KamProcess(kam_env(database_url, platforms, armed), workdir, "armed")
     try:
         url = doomed.wait_ready()
         lap("start")
-        out.attempts.append(path.first(url, platforms))
-        lap("send")
-        out.fault_injected = doomed.wait_killed(timeout=10)
+        if armed is None:
+            assert path.table is not None, f"{path.name} writes no table to lock"
+            out.fault_injected = kill_while_locked(
+                doomed, lambda: path.first(url, platforms), database_url, path.table, out
+            )
+        else:
+            out.attempts.append(path.first(url, platforms))
+            lap("send")
+            out.fault_injected = doomed.wait_killed(timeout=10)
         lap("killed")
     finally:
         doomed.stop()
@@ -508,6 +522,37 @@ def play(
     out.seconds = time.monotonic() - started
     out.cpu_seconds = _cpu_seconds() - cpu
     return out
+
+
+def kill_while_locked(
+    kam: KamProcess, send: Callable[[], Attempt], database_url: str, table: str, out: Outcome
+) -> bool:
+    """Hold ``table`` locked (PostgreSQL, ACCESS EXCLUSIVE), send the message, wait until
+    one of kam's connections waits for the lock — its command is inside, not committed —
+    and SIGKILL kam; then let go of the lock.  Whether kam died so."""
+    engine = make_engine(database_url)
+    sent: list[Attempt] = []
+    sender = threading.Thread(target=lambda: sent.append(send()), daemon=True)
+    waiting = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = CAST(:t AS regclass)"
+    )
+    try:
+        with engine.connect() as holder:
+            holder.exec_driver_sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+            sender.start()
+
+            def blocked() -> bool:
+                with engine.connect() as conn:
+                    return conn.execute(waiting, {"t": table}).scalar_one() > 0
+
+            if wait_for(blocked, timeout=15):
+                kam.proc.kill()
+            holder.rollback()
+    finally:
+        engine.dispose()
+    sender.join(timeout=15)
+    out.attempts += sent
+    return kam.wait_killed(timeout=10)
 
 
 def _cpu_seconds() -> float:

@@ -84,6 +84,7 @@ class VisitPath(Inbound):
     """A visit with a note no other message has: its effect is the interaction rows."""
 
     expect = "Logged visit with Acme"
+    table = "interaction"
 
     @property
     def note(self) -> str:
@@ -175,6 +176,7 @@ class SlackButton(Inbound):
     The effect: the deal is made once.  Slack never resends an interaction."""
 
     deal = "robotics pilot"
+    table = "deal"
 
     def prepare(self, database_url: str, platforms: Platforms) -> None:
         asked = _ask(database_url, ALICE, "slack", f"/deal Acme {self.deal}")
@@ -269,6 +271,8 @@ class WecomPath(Inbound):
 class WecomText(WecomPath):
     """``/拜访 华夏重工 …`` from 王磊: a passive reply, or message/send."""
 
+    table = "interaction"
+
     @property
     def note(self) -> str:
         return f"见了王建国 混沌测试 {self.tag}"
@@ -290,6 +294,7 @@ class WecomCardClick(WecomPath):
     answer goes by message/send (the passive reply only renames the button)."""
 
     deal = "机器人项目"
+    table = "deal"
 
     def prepare(self, database_url: str, platforms: Platforms) -> None:
         asked = _ask(database_url, WANG, "wecom", f"/商机 华夏重工 {self.deal}")
@@ -342,3 +347,8 @@ def new_path(name: str) -> Inbound:
 def cases() -> list[tuple[str, str]]:
     """Every (path, failpoint) the path passes through."""
     return [(name, step) for name, kind in PATHS.items() for step in kind.steps]
+
+
+def writers() -> list[str]:
+    """The paths whose command writes a table (one the test can hold locked)."""
+    return [name for name, kind in PATHS.items() if kind.table is not None]

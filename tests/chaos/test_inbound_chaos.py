@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.chaos.harness import play
-from tests.chaos.paths import cases, new_path
+from tests.chaos.harness import LOCK_WAIT, ON_POSTGRES, Outcome, play
+from tests.chaos.paths import cases, new_path, writers
 from tests.chaos.tally import record
 
 pytestmark = pytest.mark.slow
@@ -50,8 +50,37 @@ def test_killed_mid_message_then_restarted_it_takes_effect_once_and_answers(
         workdir=workdir,
     )
     record(request.node, {"suite": "inbound", **outcome.row()})
+    judge(outcome)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not ON_POSTGRES, reason="a lock on one table: PostgreSQL's (SQLite locks all)")
+@pytest.mark.parametrize("path", writers())
+def test_killed_while_its_command_waits_for_a_lock_the_message_is_not_lost(
+    path, chaos_database, platforms, workdir, request
+):
+    """Issue 15's reproduction, no failpoint needed: the table the command writes is
+    held locked, kam is SIGKILLed while the command waits for it, the lock goes, kam
+    restarts and the platform resends.  Before the inbox the message was lost (WeCom's
+    identical retry: 403 "nonce already used"; a Slack retry or slash: nothing)."""
+    outcome = play(
+        new_path(path),
+        LOCK_WAIT,
+        database=chaos_database.label,
+        database_url=chaos_database.url,
+        platforms=platforms,
+        workdir=workdir,
+    )
+    record(request.node, {"suite": "inbound, lock", **outcome.row()})
+    judge(outcome)
+
+
+def judge(outcome: Outcome) -> None:
+    """Killed where meant; then once in effect, answered (twice at most after a kill at
+    reply.sent), every resend acknowledged, others told once, one inbox row."""
     evidence = outcome.evidence()
     print(evidence)  # shown with -rP, and for a failure
+    step = outcome.step
 
     assert outcome.fault_injected, f"kam was not killed at {step}\n{evidence}"
     assert outcome.replays_acked, f"a resend was refused\n{evidence}"
