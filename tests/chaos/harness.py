@@ -458,8 +458,15 @@ def play(
     workdir: Path,
     answer_timeout: float = 15.0,
     settle: float = LEASE_SECONDS + 2 * SWEEP_SECONDS,
+    kills: int = 1,
+    answered: Callable[[], bool] | None = None,
 ) -> Outcome:
-    """Kill kam at ``step`` while it takes ``path``'s message, restart, replay, count."""
+    """Kill kam at ``step`` while it takes ``path``'s message, restart, replay, count.
+
+    ``kills`` > 1: kam is restarted still armed, and killed again at ``step`` when its
+    sweeper takes the message up, that many times in all (a message that kills every
+    process running it); ``answered`` tells when the answer is there (default: the
+    path's own answer has arrived)."""
     started, cpu = time.monotonic(), _cpu_seconds()
     out = Outcome(path.name, step, database)
     clock = [started]
@@ -492,6 +499,18 @@ def play(
         doomed.stop()
         out.exits["armed"] = doomed.proc.returncode
         out.logs["armed"] = doomed.log()
+    for n in range(2, kills + 1):
+        if not out.fault_injected:
+            break
+        again = KamProcess(kam_env(database_url, platforms, armed), workdir, f"armed {n}")
+        try:
+            again.wait_ready()
+            out.fault_injected = again.wait_killed(timeout=LEASE_SECONDS + 15)
+            lap(f"killed {n}")
+        finally:
+            again.stop()
+            out.exits[f"armed {n}"] = again.proc.returncode
+            out.logs[f"armed {n}"] = again.log()
     if not out.fault_injected:
         out.effect = path.effect(database_url)
         out.answers = path.answers(platforms, out.attempts)
@@ -506,7 +525,7 @@ def play(
         out.attempts += replays
         out.replayed = len(replays)
         lap("replay")
-        wait_for(lambda: path.answers(platforms, out.attempts) >= 1, answer_timeout)
+        wait_for(answered or (lambda: path.answers(platforms, out.attempts) >= 1), answer_timeout)
         lap("answer")
         settled(database_url, settle)  # a second answer, if one is sent, comes by now
         lap("settle")

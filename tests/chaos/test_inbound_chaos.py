@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.chaos.harness import LOCK_WAIT, ON_POSTGRES, Outcome, play
+from tests.chaos.harness import LOCK_WAIT, ON_POSTGRES, Outcome, play, slack_messages
 from tests.chaos.paths import cases, new_path, writers
 from tests.chaos.tally import record
 
@@ -73,6 +73,37 @@ def test_killed_while_its_command_waits_for_a_lock_the_message_is_not_lost(
     )
     record(request.node, {"suite": "inbound, lock", **outcome.row()})
     judge(outcome)
+
+
+def test_a_message_that_kills_every_run_is_given_up_after_three_and_its_author_told(
+    chaos_database, platforms, workdir
+):
+    """Killed inside the command three times — the first process, then two restarts
+    whose sweeper took it up — the message is not run a fourth time: its author is told
+    once that nothing was saved, and nothing was."""
+    path = new_path("slack-slash")
+    told = "kam could not finish this message"
+
+    def apologies() -> int:
+        return sum(told in m for m in slack_messages(platforms.slack))
+
+    outcome = play(
+        path,
+        "command.inside",
+        database=chaos_database.label,
+        database_url=chaos_database.url,
+        platforms=platforms,
+        workdir=workdir,
+        kills=3,
+        answered=lambda: apologies() >= 1,
+    )
+    evidence = outcome.evidence()
+    print(evidence)
+    assert outcome.fault_injected, f"kam was not killed three times\n{evidence}"
+    assert outcome.effect == 0, evidence
+    assert apologies() == 1, evidence
+    assert outcome.answers == 0, evidence  # no "Logged visit"
+    assert outcome.inbox_rows == 1, evidence
 
 
 def judge(outcome: Outcome) -> None:
