@@ -16,11 +16,16 @@ has no command transaction: it passes ``inbound.received`` and ``reply.sent`` on
 kam is SIGKILLed there (``KAM_FAILPOINTS``, set only in the child's environment),
 started again, and sent what the platform would send again (Slack: an event's retries,
 never a slash command or an interaction; WeCom: the byte-identical callback while
-unanswered).  Then the message must have taken effect exactly once and the person must
-have an answer (and whoever the command tells, one notification): exactly one — except after a kill at ``reply.sent``, where the answer
-went out but was not marked, and kam may send it again (at most twice).  Every resend
-is acknowledged (200, never WeCom's old 403 "nonce already used"), and the message
-leaves one row in the inbox.
+unanswered).  Then the message must have taken effect exactly once, whoever the command
+tells must have been told once, and the person must have an answer: exactly one —
+except after a kill at ``reply.sent``, where the answer went out but was not marked,
+and kam may send it again (at most twice).  Every resend is acknowledged (200, never
+WeCom's old 403 "nonce already used"), and the message leaves one row in the inbox.
+
+On PostgreSQL the same is checked with no failpoint at all: kam is killed while its
+command waits for a lock the test holds on the table it writes (issue 15's own
+reproduction).  And a message that kills every process running it is given up after
+three runs, its author told once.
 
 The figures of every run are printed in a table at the end (``tests/chaos/tally.py``).
 How one run goes: ``tests/chaos/harness.py``; the paths: ``tests/chaos/paths.py``.
