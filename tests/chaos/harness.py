@@ -435,12 +435,13 @@ def _inbox_rows(database_url: str) -> int | None:
 
 def settled(database_url: str, longest: float) -> None:
     """Wait until every inbox row is answered — nothing is left for a sweeper to send —
-    and one sweep more; or ``longest`` seconds when the inbox cannot tell."""
+    and one sweep more (``longest`` seconds at most); a lease and two sweeps when the
+    inbox cannot tell."""
     deadline = time.monotonic() + longest
     while time.monotonic() < deadline:
         left = _unfinished(database_url)
-        if left is None:
-            time.sleep(max(0.0, deadline - time.monotonic()))
+        if left is None:  # no inbox states: a lease and two sweeps
+            time.sleep(LEASE_SECONDS + 2 * SWEEP_SECONDS)
             return
         if left == 0:
             time.sleep(SWEEP_SECONDS)
@@ -457,7 +458,7 @@ def play(
     platforms: Platforms,
     workdir: Path,
     answer_timeout: float = 15.0,
-    settle: float = LEASE_SECONDS + 2 * SWEEP_SECONDS,
+    settle: float = 15.0,  # at most, waiting for the inbox to have answered everything
     kills: int = 1,
     answered: Callable[[], bool] | None = None,
 ) -> Outcome:
