@@ -123,3 +123,8 @@ def empty_database_url(tmp_path) -> Iterator[str]:
         admin.dispose()
     else:
         yield f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+# The chaos suites' tally (tests/chaos/tally.py): its hooks live here, in the conftest
+# every run loads, so the table is printed by whoever reports — the xdist controller too.
+from tests.chaos.tally import pytest_runtest_logreport, pytest_terminal_summary  # noqa: E402, F401
