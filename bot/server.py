@@ -80,6 +80,9 @@ class BotServer:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
+        # Listen now: connections made after "kam ready" wait in the backlog until
+        # uvicorn accepts them, instead of being refused while it starts.
+        self.sock.listen(2048)
         self.host, self.port = self.sock.getsockname()[:2]
         config = uvicorn.Config(
             create_web_app(kam),
