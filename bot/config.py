@@ -39,7 +39,7 @@ class SlackSettings(Strict):
 
 class WecomSettings(Strict):
     corp_id: str | None = None
-    agent_id: int | None = None
+    agent_id: int | None = Field(default=None, ge=0, le=2**31 - 1)
     secret: str | None = None
     token: str | None = None
     encoding_aes_key: str | None = None
@@ -63,7 +63,7 @@ class Settings(Policy):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
-    drain_seconds: float = Field(default=10.0, ge=0)
+    drain_seconds: float = Field(default=10.0, ge=0, le=3600, allow_inf_nan=False)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     wecom: WecomSettings = Field(default_factory=WecomSettings)
 
