@@ -99,6 +99,25 @@ _ENV: dict[str, tuple[str, ...]] = {
 }
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's TOML, or one sentence saying why it cannot be read (for the operator)."""
+    if path.is_dir():
+        raise InvalidInput(f"configuration file {path} is a folder, not a file (KAM_CONFIG)")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InvalidInput(
+            f"{path}: not UTF-8 text (line {line}, byte {exc.start}); save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise InvalidInput(f"configuration file {path} cannot be read: {exc.strerror}") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path}: not valid TOML: {exc}") from exc
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, config_file: str | Path | None = None
 ) -> Settings:
@@ -107,10 +126,7 @@ def load_settings(
     path = Path(config_file or env.get("KAM_CONFIG") or "kam.toml")
     data: dict[str, Any] = {}
     if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInput(f"{path}: not valid TOML: {exc}") from exc
+        data = _read_toml(path)
         for section, key in SECRET_KEYS:
             if key in data.get(section, {}):
                 raise InvalidInput(
