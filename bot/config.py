@@ -7,9 +7,10 @@ is wrong.  The environment wins over the file.
 
 Environment variables: ``KAM_DATABASE_URL``, ``KAM_CONFIG`` (path of kam.toml),
 ``KAM_HOST``, ``KAM_PORT``, ``KAM_TIMEZONE``, ``KAM_LANGUAGE``, ``KAM_CURRENCY``,
-``KAM_LOG_FORMAT``, ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN``,
-``SLACK_API_URL``, ``WECOM_CORP_ID``, ``WECOM_AGENT_ID``, ``WECOM_SECRET``,
-``WECOM_TOKEN``, ``WECOM_ENCODING_AES_KEY``, ``WECOM_API_BASE_URL``.
+``KAM_LOG_FORMAT``, ``KAM_DRAIN_SECONDS``, ``KAM_REQUEST_TIMEOUT_SECONDS``,
+``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN``, ``SLACK_API_URL``,
+``WECOM_CORP_ID``, ``WECOM_AGENT_ID``, ``WECOM_SECRET``, ``WECOM_TOKEN``,
+``WECOM_ENCODING_AES_KEY``, ``WECOM_API_BASE_URL``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class Settings(Policy):
     port: int = Field(default=3000, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
     drain_seconds: float = Field(default=10.0, ge=0, le=3600, allow_inf_nan=False)
+    # How long a client has to send one whole request (headers and body) to kam's server.
+    request_timeout_seconds: float = Field(default=15.0, gt=0, le=300, allow_inf_nan=False)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     wecom: WecomSettings = Field(default_factory=WecomSettings)
 
@@ -86,6 +89,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "KAM_CURRENCY": ("currency",),
     "KAM_LOG_FORMAT": ("log_format",),
     "KAM_DRAIN_SECONDS": ("drain_seconds",),
+    "KAM_REQUEST_TIMEOUT_SECONDS": ("request_timeout_seconds",),
     "SLACK_BOT_TOKEN": ("slack", "bot_token"),
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),

@@ -26,6 +26,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import App, build_scheduler
+from bot.http_limits import (
+    KEEP_ALIVE_SECONDS,
+    MAX_CONNECTIONS,
+    MAX_HEADER_BYTES,
+    protocol_with_timeout,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +87,13 @@ class BotServer:
             timeout_graceful_shutdown=kam.settings.drain_seconds,
             access_log=False,
             log_config=None,  # kam's logging (text or JSON) formats uvicorn's lines too
+            # A client gets request_timeout_seconds to send a whole request, headers of at
+            # most 16 KiB, 5 s of idle keep-alive; past 500 connections a request gets 503
+            # (bot/http_limits.py; the reverse proxy's own limits: docs/operations.md).
+            http=protocol_with_timeout(kam.settings.request_timeout_seconds),
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+            limit_concurrency=MAX_CONNECTIONS,
         )
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
