@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 
 import uvicorn
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -51,11 +50,13 @@ def _platform_routes(kam: App) -> list[BaseRoute]:
 
 def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     def healthz(_request: Request) -> JSONResponse:
-        try:
-            with kam.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 (any failure means "not healthy")
-            reason = f"database unavailable: {type(exc).__name__}"
+        # The database must answer and take a write (a rolled-back row; for SQLite also
+        # room on its disk): a read-only or full database is 503 with the driver's words.
+        from storage.probe import database_problem
+
+        reason = database_problem(kam.engine)
+        if reason is not None:
+            log.warning("healthz: %s", reason)
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return JSONResponse({"status": "ok"})
 
