@@ -32,6 +32,7 @@ from dataclasses import field as dc_field
 
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.models import Role, Team, TeamManager, User
+from handlers.auth import may_see_person
 from handlers.context import Context, IdentityRef
 from handlers.events import UserRegistered
 from handlers.i18n import Catalog
@@ -225,6 +226,7 @@ def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None
     if opts.manager is not None:
         manager = resolve_user(ctx, opts.manager)
         _refuse_loop(ctx, user, manager)
+        _require_may_name_manager(ctx, user, manager)
         user.manager_id = manager.id
     ctx.session.add(user)
     return pending
@@ -274,6 +276,18 @@ def _set_managed(ctx: Context, user: User, wanted: set[int], changes: _Changes) 
         session.delete(link)
         ctx.audit("delete", link, before=before, summary=f"@{user.handle} leaves team {team_id}")
         changes.links = True
+
+
+def _require_may_name_manager(ctx: Context, user: User, manager: User) -> None:
+    """The line manager is someone the actor may see (``may_see_person``, the rule the
+    reads ask) and a manager or an admin, whom that rule lets see their reports."""
+    lang = ctx.lang
+    if not may_see_person(ctx.session, ctx.actor, manager):
+        raise Forbidden(
+            _("manager_not_yours", lang, name=manager.display_name, them=user.display_name)
+        )
+    if manager.role == Role.rep:
+        raise InvalidInput(_("manager_is_rep", lang, name=manager.display_name))
 
 
 def _refuse_loop(ctx: Context, user: User, manager: User) -> None:
@@ -331,10 +345,9 @@ def _is_managers_rep(ctx: Context, target: User, new_team: Team | None = None) -
     """Is ``target`` a rep the acting manager looks after (by line or by team)?"""
     if ctx.actor.role != Role.manager or target.role != Role.rep:
         return False
-    if target.manager_id == ctx.actor.id:
+    if may_see_person(ctx.session, ctx.actor, target):
         return True
-    managed = users.managed_team_ids(ctx.session, ctx.actor)
-    return (target.team_id in managed) or (new_team is not None and new_team.id in managed)
+    return new_team is not None and new_team.id in users.managed_team_ids(ctx.session, ctx.actor)
 
 
 def _require_may_change(ctx: Context, target: User, opts: UserOptions) -> None:
