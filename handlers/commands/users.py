@@ -228,8 +228,20 @@ def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None
         _refuse_loop(ctx, user, manager)
         _require_may_name_manager(ctx, user, manager)
         user.manager_id = manager.id
+    if user.id is None or opts.display_name is not None or team is not None:
+        _refuse_namesake(ctx, user)
     ctx.session.add(user)
     return pending
+
+
+def _refuse_namesake(ctx: Context, user: User) -> None:
+    """No two people a message could be confused between share a display name."""
+    other = users.namesake(ctx.session, user)
+    if other is not None:
+        raise InvalidInput(
+            _("taken_name", ctx.lang, name=user.display_name, other=other.display_name,
+              handle=other.handle)
+        )  # fmt: skip
 
 
 def _apply_identities(ctx: Context, user: User, pending: dict[str, str]) -> bool:
