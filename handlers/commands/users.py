@@ -36,6 +36,7 @@ from handlers.auth import may_see_person
 from handlers.context import Context, IdentityRef
 from handlers.events import UserRegistered
 from handlers.i18n import Catalog
+from handlers.paging import page_of, paged
 from handlers.parsing.users import UserCommand, UserOptions, parse_user
 from handlers.people import (
     HANDLE,
@@ -501,6 +502,18 @@ def _list(ctx: Context, cmd: UserCommand) -> Reply:
         name = teams.get(u.team_id) if u.team_id else None
         groups.setdefault(name or _("no_team", lang), []).append(" · ".join(parts))
     reply = Reply(title=_("list_title", lang, n=len(people)), footer=_("list_footer", lang))
-    for name in sorted(groups, key=lambda n: (n == _("no_team", lang), n)):
-        reply.add_section(_("list_team_title", lang, team=name, n=len(groups[name])), groups[name])
-    return reply
+    ordered = [
+        (name, line)
+        for name in sorted(groups, key=lambda n: (n == _("no_team", lang), n))
+        for line in groups[name]
+    ]
+    page = page_of(len(ordered), cmd.page)
+    shown: dict[str, list[str]] = {}
+    for name, line in ordered[page.offset : page.offset + page.size]:
+        shown.setdefault(name, []).append(line)
+    for name, lines in shown.items():
+        reply.add_section(_("list_team_title", lang, team=name, n=len(groups[name])), lines)
+    words = [_("page_command", lang)]
+    words += [cmd.team] if cmd.team else []
+    words += ["all"] if cmd.include_inactive else []
+    return paged(reply, page, lang, " ".join(words))
