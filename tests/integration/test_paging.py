@@ -100,3 +100,39 @@ def test_user_list_pages(engine, chat):
     assert "Page 2 of 2 (36 in all), the last" in second
     zh = render_text(chat.say("wang", "/用户 列表 第2页"))
     assert "第 2/2 页" in zh
+
+
+def test_risks_are_bounded_per_severity_and_team(engine, chat):
+    from sqlmodel import select
+
+    from domain.models import Account
+    from tests import factories as f
+
+    b = book(engine)
+    with unit_of_work(engine) as s:
+        alice = s.get(User, b["alice"])
+        for i in range(80):
+            f.account(s, f"Never {i:02d}", owner=alice, tier="A")  # never contacted
+        assert len(s.exec(select(Account)).all()) >= 80
+    reply = chat.say("bob", "/risks East")
+    text = render_text(reply)
+    listed = [line for line in text.splitlines() if "Never " in line]
+    assert 0 < len(listed) <= 25 * 3
+    assert "more" in text
+    assert len(text.encode()) < 12_000
+    assert len(render_markdown(reply)) <= 3
+
+
+def test_mine_bounds_each_section_and_keeps_the_count(engine, chat):
+    from tests import factories as f
+
+    b = book(engine)
+    with unit_of_work(engine) as s:
+        alice = s.get(User, b["alice"])
+        for i in range(30):
+            f.account(s, f"Lapsed {i:02d}", owner=alice, tier="A")  # never contacted: lapsed
+    text = render_text(chat.say("alice", "/mine"))
+    listed = [line for line in text.splitlines() if "never contacted" in line]
+    assert len(listed) == 10
+    assert "Lapsed — 31" in text  # the heading counts them all
+    assert "… and 21 more" in text
