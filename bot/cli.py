@@ -227,7 +227,29 @@ def run(
 
 
 def main() -> None:
-    app()
+    """The console script: an error kam can name is one line on stderr and an exit code,
+    never a traceback (a bad KAM_DATABASE_URL, a database that cannot be reached, a
+    kam.toml that is not UTF-8 or is a folder)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.engine import describe_db_error
+
+    try:
+        app()
+    except KamError as exc:
+        typer.echo(f"kam: {exc}", err=True)
+        raise SystemExit(2) from None
+    except DBAPIError as exc:
+        typer.echo(f"kam: cannot use the database {_where_safely()}: {describe_db_error(exc)}",
+                   err=True)  # fmt: skip
+        raise SystemExit(1) from None
+
+
+def _where_safely() -> str:
+    try:
+        return _where(load_settings().database_url)
+    except Exception:  # noqa: BLE001 - only words for an error already being reported
+        return "(KAM_DATABASE_URL)"
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ is wrong.  The environment wins over the file.
 
 Environment variables: ``KAM_DATABASE_URL``, ``KAM_CONFIG`` (path of kam.toml),
 ``KAM_HOST``, ``KAM_PORT``, ``KAM_TIMEZONE``, ``KAM_LANGUAGE``, ``KAM_CURRENCY``,
-``KAM_LOG_FORMAT``, ``KAM_INBOX_LEASE_SECONDS``, ``KAM_INBOX_SWEEP_SECONDS``, ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN``,
-``SLACK_API_URL``, ``WECOM_CORP_ID``, ``WECOM_AGENT_ID``, ``WECOM_SECRET``,
-``WECOM_TOKEN``, ``WECOM_ENCODING_AES_KEY``, ``WECOM_API_BASE_URL``.
+``KAM_LOG_FORMAT``, ``KAM_DRAIN_SECONDS``, ``KAM_REQUEST_TIMEOUT_SECONDS``,
+``KAM_INBOX_LEASE_SECONDS``, ``KAM_INBOX_SWEEP_SECONDS``,
+``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN``, ``SLACK_API_URL``,
+``WECOM_CORP_ID``, ``WECOM_AGENT_ID``, ``WECOM_SECRET``, ``WECOM_TOKEN``,
+``WECOM_ENCODING_AES_KEY``, ``WECOM_API_BASE_URL``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class SlackSettings(Strict):
 
 class WecomSettings(Strict):
     corp_id: str | None = None
-    agent_id: int | None = None
+    agent_id: int | None = Field(default=None, ge=0, le=2**31 - 1)
     secret: str | None = None
     token: str | None = None
     encoding_aes_key: str | None = None
@@ -63,13 +65,15 @@ class Settings(Policy):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
-    drain_seconds: float = Field(default=10.0, ge=0)
+    drain_seconds: float = Field(default=10.0, ge=0, le=3600, allow_inf_nan=False)
+    # How long a client has to send one whole request (headers and body) to kam's server.
+    request_timeout_seconds: float = Field(default=15.0, gt=0, le=300, allow_inf_nan=False)
     # The inbox (``storage.inbound``): a message being run is leased this long (by the
     # database's clock) before another process may finish it; every ``kam run`` looks
     # for such messages this often.  Longer than the slowest command, shorter than
     # anyone waits for an answer.
-    inbox_lease_seconds: float = Field(default=30.0, ge=0.5, le=3600)
-    inbox_sweep_seconds: float = Field(default=5.0, ge=0.1, le=600)
+    inbox_lease_seconds: float = Field(default=30.0, ge=0.5, le=3600, allow_inf_nan=False)
+    inbox_sweep_seconds: float = Field(default=5.0, ge=0.1, le=600, allow_inf_nan=False)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     wecom: WecomSettings = Field(default_factory=WecomSettings)
 
@@ -92,6 +96,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "KAM_CURRENCY": ("currency",),
     "KAM_LOG_FORMAT": ("log_format",),
     "KAM_DRAIN_SECONDS": ("drain_seconds",),
+    "KAM_REQUEST_TIMEOUT_SECONDS": ("request_timeout_seconds",),
     "KAM_INBOX_LEASE_SECONDS": ("inbox_lease_seconds",),
     "KAM_INBOX_SWEEP_SECONDS": ("inbox_sweep_seconds",),
     "SLACK_BOT_TOKEN": ("slack", "bot_token"),
@@ -107,6 +112,25 @@ _ENV: dict[str, tuple[str, ...]] = {
 }
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's TOML, or one sentence saying why it cannot be read (for the operator)."""
+    if path.is_dir():
+        raise InvalidInput(f"configuration file {path} is a folder, not a file (KAM_CONFIG)")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InvalidInput(
+            f"{path}: not UTF-8 text (line {line}, byte {exc.start}); save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise InvalidInput(f"configuration file {path} cannot be read: {exc.strerror}") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path}: not valid TOML: {exc}") from exc
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, config_file: str | Path | None = None
 ) -> Settings:
@@ -115,10 +139,7 @@ def load_settings(
     path = Path(config_file or env.get("KAM_CONFIG") or "kam.toml")
     data: dict[str, Any] = {}
     if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInput(f"{path}: not valid TOML: {exc}") from exc
+        data = _read_toml(path)
         for section, key in SECRET_KEYS:
             if key in data.get(section, {}):
                 raise InvalidInput(

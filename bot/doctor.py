@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.config import Settings, load_settings
-from domain.errors import KamError
+from domain.errors import InvalidInput, KamError
 from domain.models import User
 from storage.engine import make_engine, normalize_url
 from storage.migrate import alembic_config, current_revision, head_revision
@@ -151,7 +151,7 @@ def _database(settings: Settings) -> Finding:
     try:
         url = make_url(normalize_url(settings.database_url))
         engine = make_engine(settings.database_url)
-    except (ArgumentError, ImportError) as exc:
+    except (ArgumentError, ImportError, InvalidInput) as exc:
         return fail(
             name,
             f"KAM_DATABASE_URL {shown!r} is not a database URL kam can use: {exc}",

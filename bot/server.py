@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 
 import uvicorn
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,6 +27,12 @@ from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import App, build_scheduler
 from bot.http_limits import BodyLimit
+from bot.slow_clients import (
+    KEEP_ALIVE_SECONDS,
+    MAX_CONNECTIONS,
+    MAX_HEADER_BYTES,
+    protocol_with_timeout,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +54,13 @@ def _platform_routes(kam: App, limits: dict[str, int]) -> list[BaseRoute]:
 
 def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     def healthz(_request: Request) -> JSONResponse:
-        try:
-            with kam.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 (any failure means "not healthy")
-            reason = f"database unavailable: {type(exc).__name__}"
+        # The database must answer and take a write (a rolled-back row; for SQLite also
+        # room on its disk): a read-only or full database is 503 with the driver's words.
+        from storage.probe import database_problem
+
+        reason = database_problem(kam.engine)
+        if reason is not None:
+            log.warning("healthz: %s", reason)
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return JSONResponse({"status": "ok"})
 
@@ -90,6 +97,13 @@ class BotServer:
             timeout_graceful_shutdown=kam.settings.drain_seconds,
             access_log=False,
             log_config=None,  # kam's logging (text or JSON) formats uvicorn's lines too
+            # A client gets request_timeout_seconds to send a whole request, headers of at
+            # most 16 KiB, 5 s of idle keep-alive; past 500 connections a request gets 503
+            # (bot/slow_clients.py; the reverse proxy's own limits: docs/operations.md).
+            http=protocol_with_timeout(kam.settings.request_timeout_seconds),
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+            limit_concurrency=MAX_CONNECTIONS,
         )
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None

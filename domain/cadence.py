@@ -28,10 +28,10 @@ class CadencePolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    a: int = Field(14, gt=0)
-    b: int = Field(30, gt=0)
-    c: int = Field(60, gt=0)
-    escalate_factor: float = Field(2.0, ge=1)
+    a: int = Field(14, gt=0, le=3660)
+    b: int = Field(30, gt=0, le=3660)
+    c: int = Field(60, gt=0, le=3660)
+    escalate_factor: float = Field(2.0, ge=1, le=100, allow_inf_nan=False)
 
     def days_for(self, tier: str) -> int:
         """The cadence, in days, of ``tier`` ("A", "B" or "C")."""

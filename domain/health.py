@@ -44,7 +44,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.errors import InvalidInput
 from domain.risks import Risk, Severity
@@ -69,11 +69,11 @@ class HealthPolicy(BaseModel):
 
     csat_low: int = Field(6, ge=CSAT_MIN, le=CSAT_MAX)
     csat_drop: int = Field(3, ge=1, le=CSAT_MAX)
-    csat_window_days: PositiveInt = 365
-    rfm_window_days: PositiveInt = 365
-    expected_years: float = Field(5.0, gt=0, le=100)
+    csat_window_days: int = Field(365, gt=0, le=3660)
+    rfm_window_days: int = Field(365, gt=0, le=3660)
+    expected_years: float = Field(5.0, gt=0, le=100, allow_inf_nan=False)
     payment_terms_days: int = Field(30, ge=0, le=3650)
-    overdue_high_days: PositiveInt = 30
+    overdue_high_days: int = Field(30, gt=0, le=3660)
     review_factors: tuple[str, ...] = ("satisfaction", "payment_record", "payment_days")
 
     @field_validator("review_factors")

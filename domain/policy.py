@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -33,20 +33,20 @@ class ScheduleConfig(Strict):
     goals_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     goals_time: time = time(9, 0)
     digest_time: time = time(9, 0)
-    birthday_days_ahead: tuple[int, ...] = (3, 0)
+    birthday_days_ahead: tuple[Annotated[int, Field(ge=0, le=366)], ...] = (3, 0)
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
     skip_weekends: bool = True
     send_empty_digest: bool = False
     misfire_grace_hours: int = Field(default=6, ge=1, le=48)
-    claim_timeout_minutes: int = Field(default=10, ge=1)
-    max_attempts: int = Field(default=5, ge=1)
+    claim_timeout_minutes: int = Field(default=10, ge=1, le=1440)
+    max_attempts: int = Field(default=5, ge=1, le=100)
 
 
 class DealConfig(Strict):
     """Deal stages in order, with the win probability of each."""
 
-    probabilities: dict[str, int] = Field(
+    probabilities: dict[str, Annotated[int, Field(ge=0, le=100)]] = Field(
         default_factory=lambda: {
             "lead": 10,
             "qualify": 25,
@@ -81,11 +81,17 @@ class Policy(Strict):
     timezone: str = "Asia/Shanghai"
     language: Literal["en", "zh"] = "en"
     currency: str = Field(default="CNY", min_length=3, max_length=3)
-    undo_minutes: int = Field(default=10, ge=1)  # an import, by chat
-    undo_own_hours: int = Field(default=48, ge=1)  # the person's own last command
-    question_minutes: int = Field(default=30, ge=1)  # how long a question kam asked stays open
-    max_note_chars: int = Field(default=4000, ge=1)
-    fx_rates: dict[str, Decimal] = Field(default_factory=dict)
+    # Every number has both bounds: a value out of them is refused at start, naming the key
+    # (``undo_minutes = 99999999999999999999`` used to overflow ``timedelta`` in /undo).
+    undo_minutes: int = Field(default=10, ge=1, le=7 * 24 * 60)  # an import, by chat
+    undo_own_hours: int = Field(default=48, ge=1, le=30 * 24)  # the person's own last command
+    question_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)  # a question kam asked
+    max_note_chars: int = Field(default=4000, ge=1, le=100_000)
+    # Units of the house currency per one unit of the keyed currency: positive and finite.
+    fx_rates: dict[
+        Annotated[str, Field(min_length=3, max_length=3)],
+        Annotated[Decimal, Field(gt=0, le=Decimal(10) ** 9, allow_inf_nan=False)],
+    ] = Field(default_factory=dict)
     tiers: TierPolicy = Field(default_factory=TierPolicy)
     cadence: CadencePolicy = Field(default_factory=CadencePolicy)
     risks: RiskPolicy = Field(default_factory=RiskPolicy)

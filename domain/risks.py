@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.cadence import ContactStatus
 from domain.tiers import normalise_tier
@@ -55,9 +55,11 @@ class RiskPolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    stalled_days: dict[str, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_STALLED_DAYS))
-    complaint_days: PositiveInt = 14
-    min_contacts_a: int = Field(2, ge=0)
+    stalled_days: dict[str, Annotated[int, Field(gt=0, le=3660)]] = Field(
+        default_factory=lambda: dict(DEFAULT_STALLED_DAYS)
+    )
+    complaint_days: int = Field(14, gt=0, le=3660)
+    min_contacts_a: int = Field(2, ge=0, le=1000)
 
     @field_validator("stalled_days", mode="before")
     @classmethod

@@ -113,10 +113,10 @@ class DimensionWeights(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    current: float = Field(0.4, ge=0)
-    potential: float = Field(0.25, ge=0)
-    strategic: float = Field(0.15, ge=0)
-    relationship: float = Field(0.2, ge=0)
+    current: float = Field(0.4, ge=0, le=1000, allow_inf_nan=False)
+    potential: float = Field(0.25, ge=0, le=1000, allow_inf_nan=False)
+    strategic: float = Field(0.15, ge=0, le=1000, allow_inf_nan=False)
+    relationship: float = Field(0.2, ge=0, le=1000, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _some_weight(self) -> DimensionWeights:
@@ -143,8 +143,8 @@ class TierThresholds(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    a: float = Field(75.0, gt=0, le=100)
-    b: float = Field(50.0, gt=0, le=100)
+    a: float = Field(75.0, gt=0, le=100, allow_inf_nan=False)
+    b: float = Field(50.0, gt=0, le=100, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _a_above_b(self) -> TierThresholds:
@@ -165,15 +165,15 @@ class TierAnchors(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    revenue_floor: Decimal = Field(Decimal(100_000), gt=0)
-    revenue_saturation: Decimal = Field(Decimal(10_000_000), gt=0)
-    margin_full_pct: float = Field(40.0, gt=0, le=100)
-    payment_days_good: int = Field(30, ge=0)
-    payment_days_bad: int = Field(120, gt=0)
-    growth_floor_pct: float = -20.0
-    growth_full_pct: float = 30.0
-    years_full: float = Field(5.0, gt=0)
-    decision_roles_full: int = Field(4, gt=0)
+    revenue_floor: Decimal = Field(Decimal(100_000), gt=0, le=Decimal(10) ** 15)
+    revenue_saturation: Decimal = Field(Decimal(10_000_000), gt=0, le=Decimal(10) ** 15)
+    margin_full_pct: float = Field(40.0, gt=0, le=100, allow_inf_nan=False)
+    payment_days_good: int = Field(30, ge=0, le=3660)
+    payment_days_bad: int = Field(120, gt=0, le=3660)
+    growth_floor_pct: float = Field(-20.0, ge=-1000, le=1000, allow_inf_nan=False)
+    growth_full_pct: float = Field(30.0, ge=-1000, le=1000, allow_inf_nan=False)
+    years_full: float = Field(5.0, gt=0, le=100, allow_inf_nan=False)
+    decision_roles_full: int = Field(4, gt=0, le=100)
 
     @model_validator(mode="after")
     def _ordered(self) -> TierAnchors:

@@ -3,6 +3,9 @@
 * Anyone reads accounts of the teams they belong to or manage (and their own accounts).
 * A rep changes accounts they own or that belong to their team; a manager those of
   the teams they manage or belong to; an admin everything.
+* Who may look at a person's own numbers, tasks and goals (``/kpi @carol``,
+  ``/tasks @carol``, ``/goal @carol``) and name them as someone's line manager:
+  ``may_see_person``, the one rule every such check asks.
 """
 
 from __future__ import annotations
@@ -47,6 +50,19 @@ def require_write(session: Session, actor: User, account: Account, lang: str) ->
     if not can_write(session, actor, account):
         raise Forbidden(_("not_yours", lang, account=account.name))
     locks.account(session, account)
+
+
+def may_see_person(session: Session, actor: User, person: User) -> bool:
+    """Themselves; for an admin anyone; for a manager the people of the teams they manage
+    and those who report to them.  A rep sees only themselves, even one named someone's
+    line manager (issue 15: ``/kpi @carol`` and ``/tasks @carol`` used to disagree)."""
+    if actor.role == Role.admin or person.id == actor.id:
+        return True
+    if actor.role != Role.manager:
+        return False
+    if person.manager_id == actor.id:
+        return True
+    return person.team_id is not None and person.team_id in managed_team_ids(session, actor)
 
 
 def is_manager(actor: User) -> bool:

@@ -11,6 +11,7 @@ The dispatcher times each message and names how it ended; whoever wants to know
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain.errors import Forbidden, KamError, Unavailable
 from handlers.logcontext import bind_request
+from storage.engine import describe_db_error
+
+log = logging.getLogger(__name__)
 
 OUTCOMES = ("ok", "asked", "user_error", "forbidden", "unavailable", "error")
 
@@ -54,6 +58,11 @@ class CommandObservation:
 
     def failed(self, exc: BaseException) -> None:
         self.outcome = outcome_of(exc)
+        if self.outcome == "unavailable" and not isinstance(exc, KamError):
+            # The person is told "can't reach its database"; the log gets the cause the
+            # driver gave (a full disk, a read-only database, a refused connection),
+            # bounded to one line.
+            log.warning("database error in /%s: %s", self.command, describe_db_error(exc))
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from domain.models import User
 from handlers.directory import Directory, Profile
 from handlers.events import UserRegistered
-from storage import audit
+from storage import audit, users
 from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,10 @@ def fill_profiles(
             if user is None:
                 continue
             before = audit.snapshot(user)
+            placeholder = user.display_name
             _apply(user, profile, external_id, event.explicit, default_timezone)
+            if user.display_name != placeholder and users.namesake(session, user) is not None:
+                user.display_name = placeholder  # a teammate's name: keep the one kam gave
             if audit.snapshot(user) == before:
                 continue
             session.add(user)

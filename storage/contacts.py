@@ -25,6 +25,24 @@ def of_account(session: Session, account_id: int) -> list[Contact]:
     )
 
 
+def keys_of_account(session: Session, account_id: int) -> list[tuple[int, str | None, str]]:
+    """(id, role, name) of every contact of the account: enough to order and page them
+    without loading every row (``page`` then loads one page)."""
+    return list(
+        session.exec(
+            select(Contact.id, Contact.role, Contact.name).where(Contact.account_id == account_id)
+        ).all()
+    )
+
+
+def by_ids(session: Session, ids: list[int]) -> list[Contact]:
+    """The contacts with these ids, in the order given."""
+    if not ids:
+        return []
+    found = {c.id: c for c in session.exec(select(Contact).where(Contact.id.in_(ids))).all()}  # type: ignore[union-attr]
+    return [found[i] for i in ids if i in found]
+
+
 def of_owner(session: Session, owner_id: int) -> list[tuple[int, int, str]]:
     """(account id, contact id, name) of every contact on the accounts ``owner_id`` owns."""
     return list(

@@ -96,6 +96,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns of each kind, in export order."""
 
+MULTILINE_COLUMNS = frozenset(
+    {"note", "industry", "tier_override_reason", "snooze_reason", "lost_reason"}
+)
+"""The only columns whose cells may hold a line break (quoted); in any other a line break
+means a quote was left open and swallowed the lines after it."""
+
 IMPORT_ONLY: dict[str, tuple[str, ...]] = {"teams": ("wecom_webhook",)}
 """Columns an import accepts that an export leaves out.
 
@@ -262,9 +268,11 @@ def read_table(src: TextIO | BinaryIO | bytes | str | os.PathLike[str], kind: st
     text = read_text(src)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
+    starts = [1]  # the text line each row starts on (a quoted cell may span lines)
     try:
         for record in reader:
             records.append(record)
+            starts.append(reader.line_num + 1)
     except csv.Error as exc:
         line = len(records) + 1
         cause = (
@@ -301,6 +309,21 @@ def read_table(src: TextIO | BinaryIO | bytes | str | os.PathLike[str], kind: st
     for line, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue  # a blank line, as spreadsheets leave them
+        spans = [
+            column
+            for column, raw in zip(header, record, strict=False)
+            if column not in MULTILINE_COLUMNS and ("\n" in raw or "\r" in raw)
+        ]
+        if spans:
+            # A quote opened and not closed where it should be swallows the next lines
+            # until some later quote closes it: refused, never imported as one record.
+            first, last = starts[line - 1], starts[line] - 1
+            errors.append(
+                (line, f'{", ".join(spans)}: a quoted cell runs over text lines {first}-{last} '
+                 'of the file; a closing " is missing (only '
+                 f'{", ".join(sorted(MULTILINE_COLUMNS))} may hold a line break)')
+            )  # fmt: skip
+            continue
         if len(record) != len(header):
             more = "more" if len(record) > len(header) else "fewer"
             errors.append(

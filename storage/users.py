@@ -7,7 +7,8 @@ from collections.abc import Collection
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from domain.models import Team, TeamManager, User, UserIdentity
+from domain.models import Role, Team, TeamManager, User, UserIdentity
+from domain.names import name_key
 from storage import audit
 
 PLATFORMS: dict[str, str] = {"slack": "Slack", "wecom": "WeCom"}
@@ -128,6 +129,37 @@ def visible_team_ids(session: Session, user: User) -> set[int]:
     if user.team_id is not None:
         ids.add(user.team_id)
     return ids
+
+
+def namesake(session: Session, user: User) -> User | None:
+    """Another active person whose display name reads like ``user``'s (case, width and
+    spacing ignored: ``name_key``) among those a message about ``user`` could be taken to
+    come from: the people of ``user``'s team and of the teams they manage, that team's
+    managers, ``user``'s line manager, and the admins.  None when there is none.
+
+    Display names are unique within that reach (issue 15: a rep renamed to their
+    manager's name wrote notifications that read as the manager's); the same name in two
+    unrelated teams (two 张伟) stays possible."""
+    key = name_key(user.display_name or "")
+    if not key:
+        return None
+    reach = [User.role == Role.admin]
+    teams = set(managed_team_ids(session, user)) if user.id is not None else set()
+    if user.team_id is not None:
+        teams.add(user.team_id)
+        managers = select(TeamManager.user_id).where(TeamManager.team_id == user.team_id)
+        reach.append(User.id.in_(managers))  # type: ignore[union-attr]
+    if teams:
+        reach.append(User.team_id.in_(teams))  # type: ignore[union-attr]
+    if user.manager_id is not None:
+        reach.append(User.id == user.manager_id)
+    query = select(User).where(User.active, or_(*reach))
+    if user.id is not None:
+        query = query.where(User.id != user.id)
+    for other in session.exec(query).all():
+        if name_key(other.display_name or "") == key:
+            return other
+    return None
 
 
 def managers_of(session: Session, user: User) -> list[User]:

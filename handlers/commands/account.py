@@ -14,6 +14,7 @@ from handlers.auth import require_read
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
+from handlers.paging import bounded
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import (
@@ -36,6 +37,7 @@ from storage.summary import AccountFacts, account_facts, days_in_stage
 BIRTHDAY_DAYS = 14
 _MARKS = {"high": "●", "medium": "◐", "low": "○"}
 
+SECTION_LINES = 5  # a section of the card; the full list is its own command
 _ = Catalog("account")
 
 
@@ -119,10 +121,11 @@ class AccountView:
                 )
             )
         reply.add_section(_("recent", lang), self._recent() or [_("none_yet", lang)])
-        reply.add_section(_("deals", lang), self._deals())
+        deals_at = _("deals_command", lang, account=a.name)
+        reply.add_section(_("deals", lang), bounded(self._deals(), SECTION_LINES, lang, deals_at))
         reply.add_section(_("goals", lang, year=ctx.now.year), goal_lines)
         reply.add_section(_("tasks", lang), self._tasks())
-        reply.add_section(_("birthdays", lang), self._birthdays())
+        reply.add_section(_("birthdays", lang), bounded(self._birthdays(), SECTION_LINES, lang))
         reply.add_section(_("health", lang), health_lines(self.health, lang, a.name))
         risks = sorted([*risks, *health_risks], key=lambda r: r.severity.rank)
         reply.add_section(_("risks", lang), [self._risk_line(r) for r in risks])

@@ -25,6 +25,7 @@ from datetime import date
 from types import SimpleNamespace
 
 from pydantic import BaseModel
+from pydantic import Field as ModelField
 
 from domain.calendar import Birthday, next_occurrence, parse_lunar_text
 from domain.errors import InvalidInput, ParseError
@@ -33,6 +34,7 @@ from handlers.auth import require_read, require_write
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
+from handlers.paging import page_of, paged, split_page
 from handlers.parsing.dates_en import MONTH_NUMBER
 from handlers.parsing.people import is_role_word, leading_name, split_title
 from handlers.parsing.text import is_cjk, normalize
@@ -136,6 +138,9 @@ class ContactCommand(BaseModel):
     birthday: BirthdayIn | None = None
     phone: str | None = None
     email: str | None = None
+    page: int | None = ModelField(
+        default=None, exclude=True
+    )  # the list's page: "/contact Acme p 2"
 
 
 # --- parsing ----------------------------------------------------------------------
@@ -367,6 +372,11 @@ _PARTS = re.compile(r"\s*(?:[,;、]|\s[-–—]+\s|[–—]+)\s*")
 
 def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
     lang = pctx.lang
+    body, page = split_page(args)
+    if page is not None and body:
+        account, rest = split_account(body, pctx)
+        if not normalize(rest):
+            return ContactCommand(account=account, page=page)  # a page of the list
     account, rest = split_account(args, pctx)
     rest = normalize(rest)
     cmd = ContactCommand(account=account)
@@ -437,7 +447,7 @@ def run_contact(ctx: Context, cmd: ContactCommand) -> Reply:
     account = resolve_account(ctx, cmd.account)
     if cmd.name is None:
         require_read(ctx.session, ctx.actor, account, ctx.lang)
-        return _list(ctx, account)
+        return _list(ctx, account, cmd.page)
     require_write(ctx.session, ctx.actor, account, ctx.lang)
     contact = contact_repo.by_name(ctx.session, account.id, cmd.name)
     if contact is None:
@@ -598,15 +608,18 @@ def _birthday_text(contact: Contact, lang: str, today: date) -> str:
     return _("next_birthday", lang, birthday=format_birthday(b, lang), date=fmt_day(when, lang))
 
 
-def _list(ctx: Context, account: Account) -> Reply:
+def _list(ctx: Context, account: Account, number: int | None = None) -> Reply:
     lang = ctx.lang
-    people = contact_repo.of_account(ctx.session, account.id)
+    keys = contact_repo.keys_of_account(ctx.session, account.id)
     reply = Reply(title=_("list_title", lang, account=account.name))
-    if not people:
+    if not keys:
         reply.lines.append(_("list_none", lang, account=account.name))
         return reply
     rank = {role.value: i for i, role in enumerate(ROLE_ORDER)}
-    people.sort(key=lambda c: (rank.get(c.role or "", len(rank)), c.name.casefold()))
+    keys.sort(key=lambda k: (rank.get(k[1] or "", len(rank)), k[2].casefold(), k[0]))
+    page = page_of(len(keys), number)
+    ids = [k[0] for k in keys[page.offset : page.offset + page.size]]
+    people = contact_repo.by_ids(ctx.session, ids)
     lines = []
     for c in people:
         bits = [c.name]
@@ -620,7 +633,7 @@ def _list(ctx: Context, account: Account) -> Reply:
         bits += [x for x in (c.phone, c.email) if x]
         lines.append(" · ".join(bits))
     reply.add_section(None, lines)
-    if not any(c.role == ContactRole.decision_maker.value for c in people):
+    if not any(k[1] == ContactRole.decision_maker.value for k in keys):
         reply.lines.append(_("no_decision_maker", lang))
         reply.severity = Severity.warning
-    return reply
+    return paged(reply, page, lang, _("page_command", lang, account=account.name))

@@ -36,6 +36,7 @@ from handlers.clarify import Choice, Choose
 from handlers.context import Context
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
+from handlers.paging import page_of, paged
 from handlers.parsing.deals import SURE, DealCommand, match_deal, parse_deal
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
@@ -63,7 +64,7 @@ def run_deal(ctx: Context, cmd: DealCommand) -> Reply:
     account = resolve_account(ctx, cmd.account)
     if cmd.deal is None and not cmd.changes and cmd.note is None:
         require_read(ctx.session, ctx.actor, account, ctx.lang)
-        return _list(ctx, account)
+        return _list(ctx, account, cmd.page)
     require_write(ctx.session, ctx.actor, account, ctx.lang)
     if cmd.deal is None:
         deal = _only_open_deal(ctx, account)
@@ -412,7 +413,7 @@ def _history_lines(ctx: Context, deal: Deal, limit: int = 5) -> list[str]:
     return lines
 
 
-def _list(ctx: Context, account: Account) -> Reply:
+def _list(ctx: Context, account: Account, number: int | None = None) -> Reply:
     lang, settings, today = ctx.lang, ctx.settings, ctx.now.date()
     deals = deal_repo.of_account(ctx.session, account.id)
     reply = Reply(title=_("list_title", lang, account=account.name))
@@ -421,8 +422,9 @@ def _list(ctx: Context, account: Account) -> Reply:
         return reply
     open_deals = [d for d in deals if d.is_open]
     closed = [d for d in deals if not d.is_open]
+    page = page_of(len(open_deals), number)
     open_lines = []
-    for d in open_deals:
+    for d in open_deals[page.offset : page.offset + page.size]:
         p = probability(settings, d.stage)
         open_lines.append(
             _(
@@ -468,7 +470,7 @@ def _list(ctx: Context, account: Account) -> Reply:
             )
             for cur, (total, weight) in sorted(totals.items())
         )
-    return reply
+    return paged(reply, page, lang, _("page_command", lang, account=account.name))
 
 
 def _tell_owners(

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from domain.errors import Forbidden, InvalidInput
 from domain.goals import GoalMetric, breakdown
 from domain.models import Account, Goal, GoalScope, Role, Team, User
-from handlers.auth import can_read, is_manager
+from handlers.auth import can_read, is_manager, may_see_person
 from handlers.context import Context
 from handlers.errors import error_text
 from handlers.i18n import Catalog
@@ -108,13 +108,7 @@ def _subject(ctx: Context, cmd: GoalCommand) -> Subject:
 
 
 def _manages_user(ctx: Context, user: User) -> bool:
-    if user.manager_id == ctx.actor.id:
-        return True
-    return (
-        ctx.actor.role == Role.manager
-        and user.team_id is not None
-        and user.team_id in users.managed_team_ids(ctx.session, ctx.actor)
-    )
+    return may_see_person(ctx.session, ctx.actor, user)
 
 
 def _manages_team(ctx: Context, team_id: int | None) -> bool:

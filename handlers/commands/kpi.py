@@ -33,6 +33,7 @@ from domain.health import (
 )
 from domain.health import resolution_rate as resolution_rate_of
 from domain.models import Role, User
+from handlers.auth import may_see_person
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.parsing.periods import current_quarter, period_of
@@ -286,11 +287,4 @@ def _user(ctx: Context, ref: str) -> User:
 
 
 def _may_see_user(ctx: Context, user: User) -> bool:
-    actor = ctx.actor
-    if actor.role == Role.admin or user.id == actor.id or user.manager_id == actor.id:
-        return True
-    return (
-        actor.role == Role.manager
-        and user.team_id is not None
-        and user.team_id in users.managed_team_ids(ctx.session, actor)
-    )
+    return may_see_person(ctx.session, ctx.actor, user)

@@ -21,6 +21,7 @@ from domain.errors import ParseError
 from handlers.context import Context, ParseContext
 from handlers.digest import deal_risks, find_lapsed, lapsed_line, log_visit
 from handlers.i18n import Catalog
+from handlers.paging import bounded
 from handlers.registry import command
 from handlers.replies import Reply, Severity
 from handlers.views import fmt_date
@@ -30,6 +31,7 @@ from storage.queries import AccountRow, TaskRow
 
 DUE_SOON_DAYS = 3
 MAX_BUTTONS = 5
+SECTION_LINES = 10  # per section of /mine; the heading counts them all
 
 _ = Catalog("mine")
 
@@ -86,15 +88,25 @@ def run_mine(ctx: Context, cmd: MineQuery) -> Reply:
             title=_("clear", lang), lines=[_("clear_line", lang)], severity=Severity.success
         )
     reply = Reply(title=_("title", lang, n=total))
+    # Each section shows its first SECTION_LINES; its heading keeps the full count.
     reply.add_section(
-        _("lapsed", lang, n=len(lapsed)), [lapsed_line(item, lang, tz) for item in lapsed]
-    )
-    reply.add_section(_("due_soon", lang, n=len(soon)), [line for _row, line in soon])
+        _("lapsed", lang, n=len(lapsed)),
+        bounded([lapsed_line(item, lang, tz) for item in lapsed[: SECTION_LINES + 1]],
+                SECTION_LINES, lang, more=len(lapsed)),
+    )  # fmt: skip
     reply.add_section(
-        _("tasks", lang, n=len(tasks)), [_task_line(t, start_of_today, ctx) for t in tasks]
+        _("due_soon", lang, n=len(soon)),
+        bounded([line for _row, line in soon], SECTION_LINES, lang),
     )
-    reply.add_section(_("deals", lang, n=len(deals)), deals)
-    reply.add_section(_("today", lang, n=len(today_lines)), today_lines)
+    reply.add_section(
+        _("tasks", lang, n=len(tasks)),
+        bounded([_task_line(t, start_of_today, ctx) for t in tasks[: SECTION_LINES + 1]],
+                SECTION_LINES, lang, more=len(tasks)),
+    )  # fmt: skip
+    reply.add_section(_("deals", lang, n=len(deals)), bounded(deals, SECTION_LINES, lang))
+    reply.add_section(
+        _("today", lang, n=len(today_lines)), bounded(today_lines, SECTION_LINES, lang)
+    )
     urgent = [item.account.name for item in lapsed] + [row.name for row, _line in soon]
     reply.actions = [log_visit(name, lang) for name in urgent[:MAX_BUTTONS]]
     if lapsed or any(t.due_at < start_of_today for t in tasks):

@@ -39,6 +39,7 @@ from handlers.auth import is_manager, require_read, require_write
 from handlers.context import Context
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
+from handlers.paging import bounded
 from handlers.parsing.receivables import (
     InvoiceCommand,
     PaidCommand,
@@ -62,6 +63,7 @@ __all__ = [
     "run_paid",
 ]
 
+INVOICES_SHOWN = 20  # on an account's receivables card
 _ = Catalog("receivables")
 
 
@@ -285,7 +287,11 @@ def _receivables_view(ctx: Context, account: Account) -> Reply:
     invoices = invoices_of(ctx.session, account.id)
     if not invoices:
         reply.lines.append(_("no_invoices", lang))
-    reply.add_section(_("invoices", lang), [_invoice_line(i, lang, today) for i in invoices])
+    reply.add_section(
+        _("invoices", lang),
+        bounded([_invoice_line(i, lang, today) for i in invoices[:INVOICES_SHOWN + 1]],
+                INVOICES_SHOWN, lang, more=len(invoices)),
+    )  # fmt: skip
     if r.overdue or r.over_limit is not None:
         reply.severity = Severity.warning
     return reply

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from domain.errors import Forbidden, NotFound, ParseError
-from domain.models import Role, User
-from handlers.auth import can_write, require_read
+from domain.models import User
+from handlers.auth import can_write, may_see_person, require_read
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
@@ -31,7 +31,6 @@ from handlers.replies import Action, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day
 from storage import audit
 from storage.tasks import TaskLine, count_open, open_tasks, with_accounts
-from storage.users import managed_team_ids
 
 MAX_LINES = 30  # one phone screen or two; the rest is counted
 MAX_IDS = 20
@@ -138,13 +137,7 @@ def _task_line(ctx: Context, line: TaskLine, today: date, *, by_owner: bool) -> 
 
 
 def _require_report(ctx: Context, person: User) -> None:
-    actor = ctx.actor
-    if person.id == actor.id or actor.role == Role.admin:
-        return
-    if actor.role == Role.manager and (
-        person.manager_id == actor.id
-        or (person.team_id is not None and person.team_id in managed_team_ids(ctx.session, actor))
-    ):
+    if may_see_person(ctx.session, ctx.actor, person):
         return
     raise Forbidden(_("not_report", ctx.lang, name=person.display_name))
 

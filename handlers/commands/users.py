@@ -32,9 +32,11 @@ from dataclasses import field as dc_field
 
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.models import Role, Team, TeamManager, User
+from handlers.auth import may_see_person
 from handlers.context import Context, IdentityRef
 from handlers.events import UserRegistered
 from handlers.i18n import Catalog
+from handlers.paging import page_of, paged
 from handlers.parsing.users import UserCommand, UserOptions, parse_user
 from handlers.people import (
     HANDLE,
@@ -228,9 +230,22 @@ def _apply_fields(ctx: Context, user: User, opts: UserOptions, team: Team | None
     if opts.manager is not None:
         manager = resolve_user(ctx, opts.manager)
         _refuse_loop(ctx, user, manager)
+        _require_may_name_manager(ctx, user, manager)
         user.manager_id = manager.id
+    if user.id is None or opts.display_name is not None or team is not None:
+        _refuse_namesake(ctx, user)
     ctx.session.add(user)
     return pending
+
+
+def _refuse_namesake(ctx: Context, user: User) -> None:
+    """No two people a message could be confused between share a display name."""
+    other = users.namesake(ctx.session, user)
+    if other is not None:
+        raise InvalidInput(
+            _("taken_name", ctx.lang, name=user.display_name, other=other.display_name,
+              handle=other.handle)
+        )  # fmt: skip
 
 
 def _apply_identities(ctx: Context, user: User, pending: dict[str, str]) -> bool:
@@ -277,6 +292,18 @@ def _set_managed(ctx: Context, user: User, wanted: set[int], changes: _Changes) 
         session.delete(link)
         ctx.audit("delete", link, before=before, summary=f"@{user.handle} leaves team {team_id}")
         changes.links = True
+
+
+def _require_may_name_manager(ctx: Context, user: User, manager: User) -> None:
+    """The line manager is someone the actor may see (``may_see_person``, the rule the
+    reads ask) and a manager or an admin, whom that rule lets see their reports."""
+    lang = ctx.lang
+    if not may_see_person(ctx.session, ctx.actor, manager):
+        raise Forbidden(
+            _("manager_not_yours", lang, name=manager.display_name, them=user.display_name)
+        )
+    if manager.role == Role.rep:
+        raise InvalidInput(_("manager_is_rep", lang, name=manager.display_name))
 
 
 def _refuse_loop(ctx: Context, user: User, manager: User) -> None:
@@ -346,10 +373,9 @@ def _is_managers_rep(ctx: Context, target: User, new_team: Team | None = None) -
     """Is ``target`` a rep the acting manager looks after (by line or by team)?"""
     if ctx.actor.role != Role.manager or target.role != Role.rep:
         return False
-    if target.manager_id == ctx.actor.id:
+    if may_see_person(ctx.session, ctx.actor, target):
         return True
-    managed = users.managed_team_ids(ctx.session, ctx.actor)
-    return (target.team_id in managed) or (new_team is not None and new_team.id in managed)
+    return new_team is not None and new_team.id in users.managed_team_ids(ctx.session, ctx.actor)
 
 
 def _require_may_change(ctx: Context, target: User, opts: UserOptions) -> None:
@@ -494,6 +520,18 @@ def _list(ctx: Context, cmd: UserCommand) -> Reply:
         name = teams.get(u.team_id) if u.team_id else None
         groups.setdefault(name or _("no_team", lang), []).append(" · ".join(parts))
     reply = Reply(title=_("list_title", lang, n=len(people)), footer=_("list_footer", lang))
-    for name in sorted(groups, key=lambda n: (n == _("no_team", lang), n)):
-        reply.add_section(_("list_team_title", lang, team=name, n=len(groups[name])), groups[name])
-    return reply
+    ordered = [
+        (name, line)
+        for name in sorted(groups, key=lambda n: (n == _("no_team", lang), n))
+        for line in groups[name]
+    ]
+    page = page_of(len(ordered), cmd.page)
+    shown: dict[str, list[str]] = {}
+    for name, line in ordered[page.offset : page.offset + page.size]:
+        shown.setdefault(name, []).append(line)
+    for name, lines in shown.items():
+        reply.add_section(_("list_team_title", lang, team=name, n=len(groups[name])), lines)
+    words = [_("page_command", lang)]
+    words += [cmd.team] if cmd.team else []
+    words += ["all"] if cmd.include_inactive else []
+    return paged(reply, page, lang, " ".join(words))

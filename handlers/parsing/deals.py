@@ -28,13 +28,14 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.errors import ParseError
 from domain.policy import Policy
 from handlers.context import ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import split_account
+from handlers.paging import split_page
 from handlers.parsing.deal_claims import (
     LOST,
     NO_CURRENCY,
@@ -79,6 +80,7 @@ class DealCommand(BaseModel):
     reason: str | None = None
     note: str | None = None
     clauses: str = ""  # what followed the name, as typed (the choices' messages repeat it)
+    page: int | None = Field(default=None, exclude=True)  # the list's page: "/deal Acme p 2"
 
     @property
     def changes(self) -> bool:
@@ -129,6 +131,11 @@ def _lower(s: str) -> str:
 
 def parse_deal(args: str, pctx: ParseContext) -> DealCommand:
     lang = pctx.lang
+    body, page = split_page(args)
+    if page is not None and body:
+        account, rest = split_account(body, pctx)
+        if not rest.strip():
+            return DealCommand(account=account, page=page)  # a page of the list
     account, rest = split_account(args, pctx)
     rest = rest.strip()
     s = fold(rest)

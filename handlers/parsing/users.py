@@ -13,12 +13,13 @@ from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.errors import ParseError
 from domain.models import Role
 from handlers.context import IdentityRef, ParseContext
 from handlers.i18n import Catalog, languages
+from handlers.paging import split_page
 from handlers.parsing.text import tokenize_quoted
 from handlers.people import (
     HANDLE,
@@ -102,6 +103,7 @@ class UserCommand(BaseModel):
     target: UserRef | None = None
     team: str | None = None  # list: one team
     include_inactive: bool = False
+    page: int | None = Field(default=None, exclude=True)  # list: which page ("page 2")
     options: UserOptions = UserOptions()
 
 
@@ -234,11 +236,16 @@ def parse_user(args: str, pctx: ParseContext) -> UserCommand:
         raise ParseError(_("unknown_option", lang, word=tokens[0]))
     rest = tokens[1:]
     if action == "list":
+        body, page = split_page(" ".join(rest))
+        rest = body.split() if page is not None else rest
         include_inactive = bool(rest) and rest[-1].lower() in ALL_WORDS
         if include_inactive:
             rest = rest[:-1]
         return UserCommand(
-            action="list", team=" ".join(rest) or None, include_inactive=include_inactive
+            action="list",
+            team=" ".join(rest) or None,
+            include_inactive=include_inactive,
+            page=page,
         )
     if not rest:
         raise ParseError(_("who", lang))

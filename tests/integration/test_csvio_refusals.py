@@ -43,6 +43,19 @@ CASES = {
         b'name,owner\nNewCo,alice\n"Broken Co,alice\nOther,carol\n',
         [(3, 'a quoted cell is never closed (a " is missing)')],
     ),
+    # issue 15 item 10: a quote left open swallows the next line until a later quote
+    # closes it, and the two contacts used to import as one named "Zhang San,CFO\nAcme,Li Si".
+    "unclosed quote closed lines later": (
+        "contacts",
+        b'account,name,title\nAcme,"Zhang San,CFO\nAcme,Li Si",CTO\n',
+        [(2, 'name: a quoted cell runs over text lines 2-3 of the file; a closing " is missing')],
+    ),
+    "unclosed quote after a multi-line note": (
+        "invoices",
+        b'number,account,amount,note\nINV-9,Acme,100,"two\nlines"\nINV-10,"Acme,200,x\n'
+        b'INV-11,Acme",300,y\n',
+        [(3, 'account: a quoted cell runs over text lines 4-5 of the file; a closing "')],
+    ),
     "too many cells": (
         "accounts",
         b"name,owner\nNewCo,alice\nAcme,alice,extra\n",
