@@ -16,7 +16,6 @@ per test would cost ~2 s a test for nothing — the cluster itself is never hurt
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.chaos.harness import ON_POSTGRES, Platforms
 from tests.harness import book
-from tests.ops.test_outage import PrivatePostgres, _pg_bin
+from tests.ops.test_outage import PrivatePostgres, running_private_postgres
 
 TEMPLATE = "kam_chaos_template"
 _numbers = itertools.count(1)
@@ -43,17 +42,7 @@ class ChaosDatabase:
 @pytest.fixture(scope="module")
 def private_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL cluster of this module's own (never the shared one)."""
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    pg = PrivatePostgres(bin_dir)
-    try:
-        pg.start()
-        yield pg
-    finally:
-        pg.destroy()
+    yield from running_private_postgres()
 
 
 def _fill(url: str) -> None:

@@ -44,7 +44,7 @@ from tests.e2e.fake_slack import BOT_TOKEN, FakeSlack
 from tests.e2e.fake_wecom import FakeWecom, running_fake
 from tests.harness import book
 from tests.ledger_time import age
-from tests.ops.test_outage import PrivatePostgres, _pg_bin
+from tests.ops.test_outage import PrivatePostgres, running_private_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 18, 9, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -72,17 +72,7 @@ _databases = itertools.count()
 
 @pytest.fixture(scope="module")
 def private_pg() -> Iterator[PrivatePostgres]:
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    pg = PrivatePostgres(bin_dir)
-    try:
-        pg.start()
-        yield pg
-    finally:
-        pg.destroy()
+    yield from running_private_postgres()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

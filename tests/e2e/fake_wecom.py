@@ -432,22 +432,11 @@ class WecomPeer:
         nonce: str | None = None,
         msg_signature: str | None = None,
     ) -> httpx.Response:
-        ts = str(timestamp if timestamp is not None else int(time.time()))
-        nonce = nonce or str(secrets.randbelow(10**10))
-        envelope = xmltodict.parse(self.crypto.encrypt_message(plain_xml, nonce, ts))["xml"]
-        body = (
-            "<xml>"
-            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
-            f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt>"
-            f"<AgentID><![CDATA[{self.agent_id}]]></AgentID>"
-            "</xml>"
-        )
-        params = {
-            "msg_signature": msg_signature or envelope["MsgSignature"],
-            "timestamp": ts,
-            "nonce": nonce,
-        }
-        return httpx.post(self.url, params=params, content=body.encode(), timeout=15)
+        """Send a callback, freshly encrypted (``msg_signature`` forges the signature)."""
+        params, body = self.seal(plain_xml, timestamp=timestamp, nonce=nonce)
+        if msg_signature:
+            params["msg_signature"] = msg_signature
+        return self.resend((params, body))
 
     def verify(
         self,

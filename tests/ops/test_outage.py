@@ -104,8 +104,9 @@ class PrivatePostgres:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def private_pg() -> Iterator[PrivatePostgres]:
+def running_private_postgres() -> Iterator[PrivatePostgres]:
+    """A started private cluster, destroyed afterwards (fail in CI, skip elsewhere, when
+    the server binaries are missing).  Fixtures ``yield from`` it."""
     bin_dir = _pg_bin()
     if bin_dir is None:
         if os.environ.get("CI"):
@@ -117,6 +118,11 @@ def private_pg() -> Iterator[PrivatePostgres]:
         yield pg
     finally:
         pg.destroy()
+
+
+@pytest.fixture(scope="module")
+def private_pg() -> Iterator[PrivatePostgres]:
+    yield from running_private_postgres()
 
 
 @pytest.fixture
