@@ -40,6 +40,7 @@ from sqlmodel import Session, SQLModel, select
 from domain.models import Account
 
 T = TypeVar("T", bound=SQLModel)
+Q = TypeVar("Q")  # a select
 
 # the first key of a name lock: which kind of name (pg_advisory_xact_lock(int, int))
 NAME_KINDS = {"user_handle": 1, "team_name": 2, "admins": 3}
@@ -77,14 +78,17 @@ def rows(session: Session, model: type[T], ids: Collection[int]) -> list[T]:
     if not wanted:
         return []
     pk = model.__table__.c.id  # type: ignore[attr-defined]
-    return list(
-        session.exec(
-            select(model)
-            .where(pk.in_(wanted))
-            .order_by(pk)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        ).all()
+    return list(session.exec(locking(select(model).where(pk.in_(wanted)), model)).all())
+
+
+def locking(query: Q, model: type[SQLModel]) -> Q:
+    """``query``, locking the ``model`` rows it reads in id order (``FOR NO KEY UPDATE``)
+    and reading them afresh, so the check after it sees what was committed last."""
+    pk = model.__table__.c.id  # type: ignore[attr-defined]
+    return (
+        query.order_by(pk)
+        .with_for_update(of=model, key_share=True)
+        .execution_options(populate_existing=True)
     )
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from domain.models import Account, Reminder
 from domain.recurrence import Every
+from storage import locks
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,7 @@ def with_accounts(
         .where(Reminder.id.in_(list(ids)))
     )
     if lock:
-        query = (
-            query.order_by(Reminder.id)
-            .with_for_update(of=Reminder, key_share=True)
-            .execution_options(populate_existing=True)
-        )
+        query = locks.locking(query, Reminder)
     return {r.id: (r, a) for r, a in session.exec(query)}
 
 

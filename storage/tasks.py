@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from domain.models import Account, Task, User
+from storage import locks
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,5 @@ def with_accounts(
         .where(Task.id.in_(list(ids)))
     )
     if lock:
-        query = (
-            query.order_by(Task.id)
-            .with_for_update(of=Task, key_share=True)
-            .execution_options(populate_existing=True)
-        )
+        query = locks.locking(query, Task)
     return {task.id: (task, account) for task, account in session.exec(query)}

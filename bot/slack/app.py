@@ -178,25 +178,14 @@ class SlackAdapter:
         if not _spoken_dm(event):
             return None
         text, mentions = read(event.get("text") or "")
-        route = {
-            "user": event["user"],
-            "channel": event["channel"],
-            "thread_ts": event.get("thread_ts"),
-            "bot_dm": True,
-        }
-        return _request(body.get("event_id"), text, route, mentions, event=True)
+        return _request(body.get("event_id"), text, _event_route(event, True), mentions, event=True)
 
     def mention_request(self, body: dict[str, Any], context) -> Request | None:
         event = body.get("event") or {}
         if not _person_mentioning(event):
             return None
         text, mentions = read(strip_mention(event.get("text") or "", context.bot_user_id))
-        route = {
-            "user": event["user"],
-            "channel": event["channel"],
-            "thread_ts": event.get("thread_ts"),
-            "bot_dm": False,
-        }
+        route = _event_route(event, False)
         return _request(body.get("event_id"), text, route, mentions, event=True)
 
     def button_request(self, body: dict[str, Any], context) -> Request | None:
@@ -427,6 +416,16 @@ class SlackAdapter:
 Request = tuple[str, Incoming, dict[str, Any]]  # the inbox key, the message, its route
 KEPT = "kam_kept"  # the context key the middleware hands the kept request on under
 UNKEPT = "kam_unkept"  # … and a request it could not keep (the database was away)
+
+
+def _event_route(event: dict[str, Any], bot_dm: bool) -> dict[str, Any]:
+    """Where an event's answer goes: its channel (and thread), as its author."""
+    return {
+        "user": event["user"],
+        "channel": event["channel"],
+        "thread_ts": event.get("thread_ts"),
+        "bot_dm": bot_dm,
+    }
 
 
 def _request(
