@@ -34,7 +34,6 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 from wsgiref.simple_server import WSGIServer
 
@@ -56,6 +55,7 @@ from domain.models import Delivery, DeliveryStatus
 from handlers.notify import Notifier, Recipient, SendError
 from handlers.observe import OUTCOMES
 from handlers.replies import Reply
+from storage.clock import db_now
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ class LedgerCollector:
         try:
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
+                now = db_now(conn)  # claims are stamped by the database's clock
         except (SQLAlchemyError, PoolTimeout) as exc:
             log.warning("metrics: ledger not readable: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -186,7 +187,7 @@ class LedgerCollector:
         for status in BACKLOG:
             backlog.add_metric([status], counts.get(status, (0, None))[0])
         first_pending = counts.get(DeliveryStatus.pending.value, (0, None))[1]
-        age = (datetime.now(UTC) - first_pending).total_seconds() if first_pending else 0.0
+        age = (now - first_pending).total_seconds() if first_pending else 0.0
         oldest.add_metric([], max(age, 0.0))
         yield from (up, backlog, oldest)
 

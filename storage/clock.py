@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import Session
 
 
-def db_now(session: Session) -> datetime:
+def db_now(session: Session | Connection) -> datetime:
     """Now, by the database (timezone-aware, UTC)."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    if dialect.name == "postgresql":
         now = session.execute(text("SELECT clock_timestamp()")).scalar_one()
         return now.astimezone(UTC)
     return datetime.now(UTC)
