@@ -36,7 +36,7 @@ This module finds new people after a trigger and puts it all together in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -277,38 +277,38 @@ def _en_item(s: str, pos: int) -> _Item | None:
     return _Item(start, end2, "name", title)
 
 
-def _en_items(s: str, pos: int) -> list[_Item]:
+def _listed(
+    s: str, pos: int, read: Callable[[str, int], _Item | None], more: re.Pattern[str]
+) -> list[_Item]:
+    """The people listed from ``pos`` on, each read by ``read``, joined by ``more``."""
     items: list[_Item] = []
     while pos < len(s):
-        item = _en_item(s, pos)
+        item = read(s, pos)
         if item is None:
             break
         items.append(item)
-        more = _EN_MORE.match(s, item.end)
-        if more is None or more.end() == item.end:
+        joined = more.match(s, item.end)
+        if joined is None or joined.end() == item.end:
             break
-        pos = more.end()
+        pos = joined.end()
     return items
+
+
+def _en_items(s: str, pos: int) -> list[_Item]:
+    return _listed(s, pos, _en_item, _EN_MORE)
 
 
 def _cn_items(s: str, pos: int, memo: dict[int, _Item | None] | None = None) -> list[_Item]:
     """People listed from ``pos`` on (``王建国、李娟和周凯``); ``memo`` keeps the items
     already read at a position, since triggers overlap (``见了王总和李明见面``)."""
     memo = {} if memo is None else memo
-    items: list[_Item] = []
-    while pos < len(s):
-        if pos in memo:
-            item = memo[pos]
-        else:
-            item = memo[pos] = _cn_item_at(s, pos)
-        if item is None:
-            break
-        items.append(item)
-        more = _CN_MORE.match(s, item.end)
-        if more is None or more.end() == item.end:
-            break
-        pos = more.end()
-    return items
+
+    def read(text: str, at: int) -> _Item | None:
+        if at not in memo:
+            memo[at] = _cn_item_at(text, at)
+        return memo[at]
+
+    return _listed(s, pos, read, _CN_MORE)
 
 
 def _cn_item_at(s: str, pos: int) -> _Item | None:
