@@ -99,9 +99,7 @@ def build_app(
         directories=directories,
         on_event=route_events(settings, engine, directories, events),
     )
-    lease = timedelta(seconds=settings.inbox_lease_seconds)
-    dispatcher.inbox_lease = lease
-    inbox = Inbox(engine, dispatcher, lease)
+    inbox = Inbox(engine, dispatcher, timedelta(seconds=settings.inbox_lease_seconds))
     return App(
         settings, engine, dispatcher, notifier, build_jobs(), commands, metrics, events, inbox
     )

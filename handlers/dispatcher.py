@@ -87,7 +87,6 @@ class _Track:
         self.incoming = incoming
         self.lease = lease
         self.done = False
-        self.outbox = False  # notifications kept with the answer, to be marked sent
 
     def complete(
         self, session: Session, reply: Reply, outbox: list[tuple[Recipient, Reply]] = ()
@@ -97,7 +96,7 @@ class _Track:
             return
         outcome = outcome_to_dict(reply, outbox)
         inbound.complete(session, self.incoming.platform, key, outcome, self.lease)
-        self.done, self.outbox = True, bool(outbox)
+        self.done = True
 
 
 def _body_start(text: str) -> int:
@@ -401,7 +400,7 @@ class Dispatcher:
         """Send the committed command's notifications; a message from the inbox then
         keeps only its answer (until then a finisher would send them)."""
         self.send_outbox(outbox)
-        if track.outbox and (key := track.incoming.inbox_key):
+        if outbox and track.done and (key := track.incoming.inbox_key):
             outbox_sent(self.engine, track.incoming.platform, key, reply)
 
     def send_outbox(self, outbox: list[tuple[Recipient, Reply]]) -> None:

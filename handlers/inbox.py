@@ -109,6 +109,11 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
     )
 
 
+def crash_reply(lang: str) -> Reply:
+    """What someone hears when their message hit a bug in kam (rolled back whole)."""
+    return Reply(title=_("crashed", lang), lines=[_("crashed_line", lang)], severity=Severity.error)
+
+
 def outbox_sent(engine: Engine, platform: str, key: str, reply: Reply) -> None:
     """The notifications of a done message are out: keep only its answer."""
     try:
@@ -152,6 +157,7 @@ class Inbox:
         self.engine = engine
         self.dispatcher = dispatcher
         self.lease = lease
+        dispatcher.inbox_lease = lease  # the command's transaction leases its answer too
         # Each transport's way to finish one of its messages left by a dead process:
         # run it if it never ran, deliver its answer (``bot.sweeper`` calls them).
         self.finishers: dict[str, Callable[[Kept], None]] = {}
@@ -188,13 +194,20 @@ class Inbox:
             return self.run(kept)
         if kept.outbox:
             self.dispatcher.send_outbox(list(kept.outbox))
-            self.outbox_sent(kept.incoming.platform, kept.key, kept.reply)
+            outbox_sent(self.engine, kept.incoming.platform, kept.key, kept.reply)
         return kept.reply
 
     def run(self, kept: Kept) -> Reply | None:
         """Run the message; its answer, or None when there is none to give now."""
         if kept.attempts > MAX_ATTEMPTS:
-            return self.close(kept, ("given_up", "given_up_line"), log.error)
+            return self.close(
+                kept,
+                Reply(
+                    title=_("given_up", self._lang(kept)),
+                    lines=[_("given_up_line", self._lang(kept))],
+                    severity=Severity.error,
+                ),
+            )
         try:
             return self.dispatcher.handle(replace(kept.incoming, inbox_key=kept.key))
         except AlreadyDone:
@@ -206,16 +219,15 @@ class Inbox:
             return None
         except Exception:  # a bug: rolled back; retrying would only fail again
             log.exception("%s %s failed", kept.incoming.platform, kept.key)
-            return self.close(kept, ("crashed", "crashed_line"), log.error)
+            return self.close(kept, crash_reply(self._lang(kept)))
 
-    def close(self, kept: Kept, why: tuple[str, str], say: Callable[..., None]) -> Reply | None:
-        """Finish a message that will not run: answered with an apology (``why``: the
-        keys of its title and line)."""
-        lang = self.dispatcher.language_of(kept.incoming.platform)
-        title, line = why
-        reply = Reply(title=_(title, lang), lines=[_(line, lang)], severity=Severity.error)
-        say("%s %s closed unrun (%s, attempt %d)", kept.incoming.platform, kept.key, title,
-            kept.attempts)  # fmt: skip
+    def _lang(self, kept: Kept) -> str:
+        return self.dispatcher.language_of(kept.incoming.platform)
+
+    def close(self, kept: Kept, reply: Reply) -> Reply | None:
+        """Finish a message that will not run: done with ``reply``, an apology."""
+        log.error("%s %s closed unrun: %s (attempt %d)", kept.incoming.platform, kept.key,
+                  reply.title, kept.attempts)  # fmt: skip
         try:
             with unit_of_work(self.engine) as session:
                 inbound.complete(
@@ -227,14 +239,15 @@ class Inbox:
             pass  # said now; the sweep finds it again later
         return reply
 
-    def outbox_sent(self, platform: str, key: str, reply: Reply) -> None:
-        outbox_sent(self.engine, platform, key, reply)
-
     def answered(self, platform: str, key: str) -> None:
-        """The answer is delivered: the message is finished."""
+        """The answer is delivered: the message is finished.  Not recorded (the database
+        went away): it is delivered again once its lease runs out — said twice."""
         failpoints.hit("reply.sent")
-        with unit_of_work(self.engine) as session:
-            inbound.mark_answered(session, platform, key)
+        try:
+            with unit_of_work(self.engine) as session:
+                inbound.mark_answered(session, platform, key)
+        except (OperationalError, PoolTimeout) as exc:
+            log.warning("%s %s answered but not marked (%s)", platform, key, type(exc).__name__)
 
     def due(self, platforms: list[str]) -> list[Kept]:
         """Messages whose process died before finishing them, leased to this one."""
@@ -246,5 +259,6 @@ class Inbox:
                 kept.append(Kept.of(entry))
             except (KeyError, TypeError, ValueError):
                 log.exception("inbox row %s %s is unreadable: dropped", entry.platform, entry.key)
-                self.answered(entry.platform, entry.key)
+                with unit_of_work(self.engine) as session:
+                    inbound.mark_answered(session, entry.platform, entry.key)
         return kept

@@ -62,7 +62,7 @@ from handlers.clarify import answered_card, read_answer
 from handlers.context import IdentityRef, ParseContext
 from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
-from handlers.inbox import Kept
+from handlers.inbox import Kept, crash_reply
 from handlers.lookup import split_account
 from handlers.registry import CommandTable
 from handlers.replies import Reply, Severity
@@ -234,10 +234,7 @@ class SlackAdapter:
         self.responder.answer(origin, reply)
         if route.get("question") is not None:
             self.show_answered(route.get("container") or {}, origin, int(route["question"]))
-        try:
-            self.kam.inbox.answered("slack", kept.key)
-        except OperationalError as exc:
-            log.warning("Slack %s answered but not marked (%s)", kept.key, type(exc).__name__)
+        self.kam.inbox.answered("slack", kept.key)
 
     def _origin(self, route: dict[str, Any]) -> Origin:
         user, channel = route["user"], route.get("channel")
@@ -326,10 +323,7 @@ class SlackAdapter:
             reply = self.kam.dispatcher.handle(incoming)
         except Exception:  # a bug: the transaction rolled back; say so rather than go quiet
             log.exception("Slack message %s from %s failed", incoming.request_id, origin.user)
-            lang = self.kam.settings.language
-            reply = Reply(
-                title=_("crashed", lang), lines=[_("crashed_line", lang)], severity=Severity.error
-            )
+            reply = crash_reply(self.kam.settings.language)
         self.responder.answer(origin, reply)
         return reply
 

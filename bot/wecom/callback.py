@@ -380,35 +380,30 @@ class WecomCallback:
             if handoff is not None:
                 handoff.deliver(None)
             return
-        finished = BackgroundTask(self._finished, message)
-        if message.event == CARD_EVENT:
-            # The passive reply renames the clicked button; the answer goes by message/send.
-            update = self._button_update(message) if handoff is not None else None
-            if handoff is not None:
-                handoff.deliver((update, None) if update else None)
-            self._send_active(message.sender, reply)
-            self._finished(message)
-            return
-        if reply.question is not None and self._cards:
-            if handoff is not None:
-                handoff.deliver(None)  # a card is sent by message/send, never passively
-            self._send_active(message.sender, reply)
-            self._finished(message)
-            return
-        texts = render_wecom_text(reply)
-        if handoff is not None and message.msgtype == "text" and len(texts) == 1:
-            xml = passive_text_xml(
-                to_user=message.sender,
-                corp_id=self.crypto.corp_id,
-                content=texts[0],
-                created=int(time.time()),
-            )
-            if handoff.deliver((self.crypto.encrypt_reply(xml), finished)):
-                return  # marked answered once the response is sent (``_finished``)
-        elif handoff is not None:
-            handoff.deliver(None)
+        if handoff is not None and self._passive(message, reply, handoff):
+            return  # marked answered once the response is sent (``_finished``)
         self._send_active(message.sender, reply)
         self._finished(message)
+
+    def _passive(self, message: WecomMessage, reply: Reply, handoff: _Handoff) -> bool:
+        """Hand the waiting request its passive reply; True when that reply *is* the
+        answer (else the caller sends the answer through message/send)."""
+        if message.event == CARD_EVENT:  # the passive reply renames the clicked button
+            update = self._button_update(message)
+            handoff.deliver((update, None) if update else None)
+            return False
+        texts = [] if reply.question is not None and self._cards else render_wecom_text(reply)
+        if message.msgtype != "text" or len(texts) != 1:  # cards are never passive
+            handoff.deliver(None)
+            return False
+        xml = passive_text_xml(
+            to_user=message.sender,
+            corp_id=self.crypto.corp_id,
+            content=texts[0],
+            created=int(time.time()),
+        )
+        finished = BackgroundTask(self._finished, message)
+        return handoff.deliver((self.crypto.encrypt_reply(xml), finished))
 
     def finish(self, kept: Kept) -> None:
         """The sweeper's way in: a message a dead process left, answered by message/send."""
@@ -416,10 +411,7 @@ class WecomCallback:
 
     def _finished(self, message: WecomMessage) -> None:
         """The answer is out: mark the message answered, then the post-command nicety."""
-        try:
-            self.inbox.answered(PLATFORM, message.key)
-        except OperationalError as exc:  # answered again after the lease: said twice
-            log.warning("WeCom %s answered but not marked (%s)", message.key, type(exc).__name__)
+        self.inbox.answered(PLATFORM, message.key)
         self._after(message)
 
     def _button_update(self, message: WecomMessage) -> str | None:

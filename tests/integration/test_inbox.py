@@ -33,9 +33,7 @@ LEASE = timedelta(seconds=30)
 
 
 def _inbox(engine, lease: timedelta = LEASE, chat: Chat | None = None) -> Inbox:
-    chat = chat or Chat(engine)
-    chat.dispatcher.inbox_lease = lease
-    return Inbox(engine, chat.dispatcher, lease)
+    return Inbox(engine, (chat or Chat(engine)).dispatcher, lease)
 
 
 def _visits(engine, note: str) -> int:
