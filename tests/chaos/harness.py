@@ -103,9 +103,8 @@ class KamProcess:
                 self._ready.set()
 
     def wait_ready(self, timeout: float = 30.0) -> str:
-        """The server's URL once it answers.  ``kam ready on …`` is printed when the
-        socket is bound, before uvicorn listens on it: a request sent at once may be
-        refused, so /healthz is asked until something answers."""
+        """The server's URL once ``/healthz`` answers (kam listens before it prints
+        ``kam ready on …``; asking once more costs little and proves it)."""
         deadline = time.monotonic() + timeout
         while True:
             if self._ready.wait(0.05):

@@ -101,39 +101,29 @@ class SlackSlash(VisitPath):
     """``/visit Acme …`` in a channel; answered at its response_url.  Slack never
     resends a slash command: after a crash only kam's sweeper can finish it."""
 
+    account, user = "Acme", ALICE
+
     def first(self, url: str, platforms: Platforms) -> Attempt:
         caller = SlackCaller(url)
         return attempt(
             "slash",
             lambda: caller.slash(
                 "/visit",
-                f"Acme {self.note}",
-                user=ALICE,
+                f"{self.account} {self.note}",
+                user=self.user,
                 channel=CHANNEL,
                 response_url=platforms.slack.response_url(self.tag),
             ),
         )
 
 
-class SlackSlashNotifying(VisitPath):
+class SlackSlashNotifying(SlackSlash):
     """Bob, their manager, logs a visit on 王磊's 华夏重工 with ``/visit`` on Slack: his
     answer goes to the response_url, and 王磊 is told on WeCom (message/send) — a
     notification to someone else, sent once however the run was cut."""
 
+    account, user = "华夏重工", BOB
     expect = "Logged visit with 华夏重工"
-
-    def first(self, url: str, platforms: Platforms) -> Attempt:
-        caller = SlackCaller(url)
-        return attempt(
-            "slash",
-            lambda: caller.slash(
-                "/visit",
-                f"华夏重工 {self.note}",
-                user=BOB,
-                channel=CHANNEL,
-                response_url=platforms.slack.response_url(self.tag),
-            ),
-        )
 
     def notifications(self, platforms: Platforms) -> int:
         return sum(self.note in t for t in wecom_sends(platforms.wecom, WANG))
