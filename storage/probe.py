@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from storage.engine import SQLITE_BUSY_TIMEOUT_MS, describe_db_error, is_sqlite
+from storage.engine import describe_db_error, is_sqlite
 
 MIN_FREE_BYTES = 1024 * 1024  # below this on the database's file system, it is full
 PROBE_WAIT_MS = 1000  # how long the probe waits for another writer's lock
@@ -50,13 +50,12 @@ def database_problem(engine: Engine) -> str | None:
 def _write_probe(conn: Connection) -> str | None:
     sqlite = conn.dialect.name == "sqlite"
     name = f"probe-{uuid.uuid4().hex[:24]}"
-    if sqlite:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={PROBE_WAIT_MS}")
     conn.rollback()  # end the transaction the reads began; the probe has its own
+    conn.execution_options(wait_ms=PROBE_WAIT_MS)  # SQLite's busy timeout (storage.engine)
     try:
         with conn.begin() as tx:
             if not sqlite:
-                conn.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {PROBE_WAIT_MS}")
                 conn.exec_driver_sql("SET LOCAL statement_timeout = '5s'")
             conn.execute(
                 text("INSERT INTO book_version (name, n) VALUES (:name, 0)"), {"name": name}
@@ -68,10 +67,6 @@ def _write_probe(conn: Connection) -> str | None:
         return f"database not writable: {describe_db_error(exc)}"
     except DBAPIError as exc:
         return f"database not writable: {describe_db_error(exc)}"
-    finally:
-        if sqlite:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            conn.rollback()
     return None
 
 
