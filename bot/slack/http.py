@@ -14,7 +14,7 @@ Every request is checked here before bolt sees it, in this order:
 3. its shape: a signed body that is not UTF-8, not JSON or form data, or whose JSON is
    not an object Slack would send is a 400 and one log line.
 
-Only then does bolt run (it checks the signature again; harmless).  bolt's dispatch is
+Only then does bolt run (its own signature check is off: this one is the check).  bolt's dispatch is
 synchronous; it runs on Starlette's thread pool so a slow moment (the first
 ``auth.test``) never blocks the server's event loop.  The listeners only acknowledge
 (``bot.slack.app``), so the response goes back well within Slack's 3 s.
@@ -46,21 +46,6 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024  # bytes; Slack's largest payloads (a modal's view) are tens of KB
 MAX_SKEW = 5 * 60  # seconds a request's timestamp may be off (Slack's own advice)
 PREVIEW = 64  # characters of an unauthenticated body shown in its log line
-
-
-class _BoltVerificationSummary(logging.Filter):
-    """bolt's own signature check logs the whole unsigned body at INFO.  kam checks
-    first, so bolt only refuses what passed here a moment before (a timestamp at the
-    five-minute edge); should it, its line says that and no more."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if str(record.msg).startswith("Invalid request signature detected"):
-            record.msg, record.args = "bolt refused a request's signature (body not logged)", ()
-        return True
-
-
-# bolt's logger for its RequestVerification middleware (slack_bolt.logger naming)
-logging.getLogger("slack_bolt.RequestVerification").addFilter(_BoltVerificationSummary())
 
 
 class Refused(Exception):
@@ -177,9 +162,7 @@ def _check_fields(node: object, where: str, depth: int) -> None:
         _check_fields(value, f"{where}{key}.", depth + 1)
 
 
-def slack_endpoint(bolt: BoltApp, signing_secret: str | None = None) -> Callable[[Request], object]:
-    secret = signing_secret if signing_secret is not None else bolt._signing_secret
-
+def slack_endpoint(bolt: BoltApp, secret: str) -> Callable[[Request], object]:
     async def endpoint(request: Request) -> Response:
         body = await request.body()  # at most MAX_BODY: bot.http_limits counts it
         try:
