@@ -25,7 +25,6 @@ from handlers.replies import Reply
 from schedules.jobs import job_table
 from schedules.registry import JobTable
 from storage.engine import make_engine
-from storage.health import RfmCache
 from storage.migrate import ensure_schema
 
 if TYPE_CHECKING:
@@ -95,7 +94,6 @@ def build_app(
         notifier,
         commands=commands,
         on_command=metrics.observe_command,
-        rfm_cache=RfmCache(),
         directories=directories,
         on_event=route_events(settings, engine, directories, events),
     )

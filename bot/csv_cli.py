@@ -76,7 +76,7 @@ def import_command(
     handle = (actor or os.environ.get("KAM_AS") or DEFAULT_ACTOR).lstrip("@")
     now = datetime.now(settings.tz)
     if revert is not None:
-        _revert(kam.engine, revert, handle, now)
+        _revert(kam.engine, settings, revert, handle, now)
         return
     if kind is None or file is None:
         raise _fail("give KIND and FILE (or --revert ID)", 2)
@@ -122,6 +122,8 @@ def import_command(
             typer.echo(
                 f"import id {request_id}; take it back with: kam import --revert {request_id}"
             )
+            if kind in RFM_KINDS:
+                _rank_rfm(kam.engine, settings, now)
         else:
             typer.echo("nothing changed")
 
@@ -170,7 +172,7 @@ def _conflict(conflict, tz: ZoneInfo) -> str:
     return f"overwrites the owner {conflict.current} set by hand by {who}{when} → {conflict.new}"
 
 
-def _revert(engine, request_id: str, handle: str, now: datetime) -> None:
+def _revert(engine, settings, request_id: str, handle: str, now: datetime) -> None:
     from handlers.csvimport import revert_import
     from storage.session import unit_of_work
 
@@ -187,6 +189,26 @@ def _revert(engine, request_id: str, handle: str, now: datetime) -> None:
     except KamError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"reverted {request_id} as @{handle}: {len(entries)} change(s) taken back")
+    _rank_rfm(engine, settings, now)
+
+
+RFM_KINDS = ("accounts", "deals", "payments")
+"""Imports that move the book's RFM: its accounts (who is ranked), won deals, payments."""
+
+
+def _rank_rfm(engine, settings, now: datetime) -> None:
+    """Rank the book's RFM again after a bulk change (``schedules.jobs.rfm``), once the
+    import has committed; a failure leaves the import done and the nightly run to rank."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from schedules.jobs.rfm import refresh
+
+    try:
+        refresh(engine, settings, now)
+    except SQLAlchemyError as exc:  # the import stands; say so, and let the scheduler rank
+        typer.echo(
+            f"kam: the book's RFM was not ranked again ({exc}); the nightly job will", err=True
+        )
 
 
 def export_command(

@@ -398,6 +398,78 @@ def rfm_scores(inputs: Mapping[K, RfmInput], of: Collection[K] | None = None) ->
     return {k: Rfm(recency[k], frequency[k], monetary[k], inputs[k]) for k in recency}
 
 
+# Stored cut-points: the book ranked once (by the scheduler), one account scored later.
+#
+# ``quintiles`` gives ``1 + ⌊5 × below / n⌋`` where ``below`` counts the book's values
+# strictly below v.  The score is at least k + 1 exactly when ``below ≥ ⌈k × n / 5⌉``,
+# that is when v is above the ``⌈k × n / 5⌉``-th smallest value.  Those four values
+# (k = 1…4) are the cut-points, and ``1 + (how many cut-points v is above)`` is the same
+# score, ties included, for any v — one in the book or a new one.
+
+
+def _cut_ranks(n: int) -> list[int]:
+    """The 0-based positions in the sorted book of the four cut-points (n ≥ 1)."""
+    return [(k * n + 4) // 5 - 1 for k in range(1, 5)]
+
+
+@dataclass(frozen=True)
+class RfmCuts:
+    """The book's RFM quintile cut-points: four per letter, ascending.
+
+    ``recency`` holds days since the last transaction (None: never), ``frequency``
+    counts, ``monetary`` amounts in the house currency; ``population`` is how many
+    accounts were ranked (0: none, nothing can be scored).
+    """
+
+    population: int
+    recency: tuple[int | None, ...] = ()
+    frequency: tuple[int, ...] = ()
+    monetary: tuple[Decimal, ...] = ()
+
+
+def rfm_cutpoints(inputs: Iterable[RfmInput]) -> RfmCuts:
+    """The cut-points of a book's RFM inputs (every account that is not churned)."""
+    book = list(inputs)
+    n = len(book)
+    if not n:
+        return RfmCuts(0)
+    ranks = _cut_ranks(n)
+    recency = sorted(_recency_value(i.days_since) for i in book)
+    frequency = sorted(i.frequency for i in book)
+    monetary = sorted(i.monetary for i in book)
+    return RfmCuts(
+        population=n,
+        recency=tuple(None if recency[r] == -math.inf else int(-recency[r]) for r in ranks),
+        frequency=tuple(frequency[r] for r in ranks),
+        monetary=tuple(monetary[r] for r in ranks),
+    )
+
+
+def _recency_value(days_since: int | None) -> float:
+    """Higher is better: fewer days since; "never" is worst."""
+    return -math.inf if days_since is None else -days_since
+
+
+def score_rfm(inputs: RfmInput, cuts: RfmCuts, *, age_days: int = 0) -> Rfm | None:
+    """One account's RFM against the book's stored cut-points; None when none are stored.
+
+    Equal to ``rfm_scores`` over the book the cut-points came from.  ``age_days`` is how
+    many days old the cut-points are: the book's recency has grown by as many days since,
+    so the account's days are counted back to the day they were cut (a quiet account
+    keeps its recency score while the cut-points age, as it would in a fresh ranking).
+    """
+    if cuts.population == 0:
+        return None
+    days = inputs.days_since
+    r = _recency_value(None if days is None else days - age_days)
+    return Rfm(
+        recency=1 + sum(r > _recency_value(c) for c in cuts.recency),
+        frequency=1 + sum(inputs.frequency > c for c in cuts.frequency),
+        monetary=1 + sum(inputs.monetary > c for c in cuts.monetary),
+        inputs=inputs,
+    )
+
+
 # --- lifetime value -----------------------------------------------------------------
 
 
@@ -438,17 +510,18 @@ def account_lifetime_value(
     margin_pct: float | None,
     acquisition_cost: Decimal | None,
     default_years: float | None,
-    rfm: Rfm | None,
+    book_revenue: Decimal | None,
 ) -> tuple[LifetimeValue | None, bool]:
     """An account's lifetime value, and whether its revenue came from the book.
 
-    The recorded annual revenue when there is one, else the RFM window's monetary
-    value; the account's expected years, else the policy's ``default_years``.  The
-    flag is True only when there is a value and its revenue is the RFM window's.
+    The recorded annual revenue when there is one, else ``book_revenue`` (the RFM
+    window's monetary value); the account's expected years, else the policy's
+    ``default_years``.  The flag is True only when there is a value and its revenue
+    is the RFM window's.
     """
     revenue, from_book = annual_revenue, False
-    if revenue is None and rfm is not None and rfm.inputs.monetary:
-        revenue, from_book = rfm.inputs.monetary, True
+    if revenue is None and book_revenue:
+        revenue, from_book = book_revenue, True
     ltv = lifetime_value(revenue, expected_years or default_years, margin_pct, acquisition_cost)
     return ltv, from_book and ltv is not None
 

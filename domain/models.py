@@ -637,3 +637,34 @@ class BookVersion(SQLModel, table=True):
     __tablename__ = "book_version"
     name: str = Field(primary_key=True, max_length=32)
     n: int = 0
+
+
+class RfmCutpoints(SQLModel, table=True):
+    """The book's RFM quintile cut-points, computed by the ``rfm`` job (nightly, and after
+    a CSV import) so no request ranks the whole book (``storage.rfm``).
+
+    One row per ``scope`` (``"book"``: every account that is not churned).  What it was
+    computed with — the local ``day``, the policy's window, the house currency and its
+    exchange rates, how many accounts — tells a reader whether it still applies.
+    ``recency`` holds days (None: never bought or paid), ``monetary`` decimal strings in
+    the house currency; four cut-points each, ascending.  ``computed_at`` is the
+    database's time when the computation read the book: a slower run that read an older
+    book never overwrites a newer one.
+    """
+
+    __tablename__ = "rfm_cutpoints"
+    scope: str = Field(primary_key=True, max_length=16)
+    day: date
+    window_days: int
+    currency: str = Field(max_length=3)
+    fx_rates: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    population: int
+    recency: list[int | None] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    frequency: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    monetary: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    computed_at: datetime = _ts(nullable=False)
+
+
+# One account's RFM inputs (``storage.rfm.account_input``) read these ranges, not the table.
+Index("ix_deal_account_stage_closed", Deal.account_id, Deal.stage, Deal.closed_at)  # type: ignore[arg-type]
+Index("ix_payment_account_received", Payment.account_id, Payment.received_on)  # type: ignore[arg-type]

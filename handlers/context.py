@@ -23,7 +23,6 @@ from storage import audit
 if TYPE_CHECKING:
     from handlers.parsing.entities import NameBook
     from handlers.registry import CommandTable
-    from storage.health import RfmCache
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,6 @@ class Context:
     request_id: str
     parse: ParseContext
     commands: CommandTable  # the app's command table (``/help`` reads it back)
-    rfm_cache: RfmCache  # the app's (``/account`` ranks against the whole book)
     outbox: list[Outgoing] = field(default_factory=list)
     events: list[object] = field(default_factory=list)  # handlers.events, after commit
     readings: list[str] = field(default_factory=list)  # how a loose name was read: shown

@@ -49,7 +49,6 @@ from handlers.understand import Reading, understand
 from handlers.views import clip
 from storage import accounts, inbound, pending, users
 from storage import contacts as contact_repo
-from storage.health import RfmCache
 from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -164,7 +163,6 @@ class Dispatcher:
         *,
         commands: CommandTable,
         on_command: CommandObserver = unobserved,
-        rfm_cache: RfmCache | None = None,
         directories: Mapping[str, Directory] | None = None,
         on_event: Callable[[object], None] | None = None,
         book_names: BookNames | None = None,
@@ -172,7 +170,6 @@ class Dispatcher:
         self.engine = engine
         self.commands = commands
         self.on_command = on_command  # told each message's command, outcome and time
-        self.rfm_cache = rfm_cache or RfmCache()
         self.settings = settings
         self.notifier = notifier
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -369,7 +366,6 @@ class Dispatcher:
             request_id=incoming.request_id,
             parse=pctx,
             commands=self.commands,
-            rfm_cache=self.rfm_cache,
         )
 
     def _run(self, spec: CommandSpec, ctx: Context, args: str) -> Reply:

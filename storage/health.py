@@ -3,7 +3,7 @@
     health_facts(session, account, now=…, settings=…, tz=…) -> HealthFacts   (/account)
     health_signals(session, now=…, settings=…, team_ids=…) -> {account id: HealthSignals}
                                                                             (the digest)
-    rfm_book(session, now=…, settings=…, tz=…) -> RfmBook        (every account's RFM)
+    rfm_book(session, now=…, settings=…, tz=…) -> RfmBook   (every account's RFM: jobs only)
     review_inputs(session, now=…, settings=…, tz=…) -> [ReviewInput]   (the tier review)
     kpi_inputs(session, scope, start=…, end=…, settings=…, tz=…) -> KpiInputs   (/kpi)
 
@@ -15,7 +15,6 @@ the end; like every repository they take the session and never commit.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -35,14 +34,12 @@ from domain.health import (
     PaymentRecord,
     Receivables,
     Rfm,
-    RfmInput,
     account_lifetime_value,
     add_money,
     payment_record,
     policy_of,
     receivables,
     rfm_scores,
-    split_total,
 )
 from domain.models import (
     Account,
@@ -58,6 +55,7 @@ from domain.models import (
     Payment,
 )
 from domain.policy import Policy
+from storage.rfm import AccountRfm, account_rfm, book_inputs
 
 ZERO = Decimal(0)
 CHURNED = AccountStatus.churned.value
@@ -296,6 +294,8 @@ def account_receivables(
 
 
 # --- RFM ----------------------------------------------------------------------------
+# The inputs and the stored cut-points live in ``storage.rfm``; the whole book's scores
+# are for the jobs (the tier review), never a request.
 
 
 @dataclass(frozen=True)
@@ -308,9 +308,6 @@ class RfmBook:
     since: date
 
 
-_QUIET = RfmInput(days_since=None, frequency=0, monetary=ZERO)
-
-
 def rfm_book(
     session: Session,
     *,
@@ -320,122 +317,10 @@ def rfm_book(
     of: Collection[int] | None = None,
 ) -> RfmBook:
     """RFM over the book in three statements; ``of`` limits the scores returned (the
-    ranking is always against the whole book)."""
-    policy = policy_of(settings)
-    today = local_day(now, tz)
-    since_day = today - timedelta(days=policy.rfm_window_days)
-    since = day_start(since_day, tz)
-    ids = list(session.exec(select(Account.id).where(Account.status != CHURNED)))
-    won_sums: dict[int, dict[str, Decimal]] = {}
-    paid_sums: dict[int, dict[str, Decimal]] = {}
-    counts: dict[int, int] = {}
-    last_won: dict[int, datetime] = {}
-    last_paid: dict[int, date] = {}
-    recent = Deal.closed_at >= since
-    for account_id, currency, amount, n, last in session.exec(
-        select(
-            Deal.account_id,
-            Deal.currency,
-            func.sum(case((recent, Deal.amount), else_=0)),
-            func.sum(case((recent, 1), else_=0)),
-            func.max(Deal.closed_at),
-        )
-        .where(Deal.stage == DealStage.won.value, Deal.closed_at <= now)
-        .group_by(Deal.account_id, Deal.currency)
-    ):
-        if n:
-            add_money(won_sums.setdefault(account_id, {}), currency, Decimal(amount or 0))
-            counts[account_id] = counts.get(account_id, 0) + n
-        if account_id not in last_won or last > last_won[account_id]:
-            last_won[account_id] = last
-    recent = Payment.received_on >= since_day
-    for account_id, currency, amount, n, last in session.exec(
-        select(
-            Payment.account_id,
-            Payment.currency,
-            func.sum(case((recent, Payment.amount), else_=0)),
-            func.sum(case((recent, 1), else_=0)),
-            func.max(Payment.received_on),
-        )
-        .where(Payment.received_on <= today)
-        .group_by(Payment.account_id, Payment.currency)
-    ):
-        if n:
-            add_money(paid_sums.setdefault(account_id, {}), currency, Decimal(amount or 0))
-            counts[account_id] = counts.get(account_id, 0) + n
-        if account_id not in last_paid or last > last_paid[account_id]:
-            last_paid[account_id] = last
-    inputs: dict[int, RfmInput] = {}
-    unconverted: dict[int, frozenset[str]] = {}
-    for account_id in ids:
-        won_at, paid_on = last_won.get(account_id), last_paid.get(account_id)
-        if won_at is None and paid_on is None:
-            inputs[account_id] = _QUIET
-            continue
-        last = max(d for d in (won_at and local_day(won_at, tz), paid_on) if d is not None)
-        won, left_won = _in_house(won_sums.get(account_id), settings)
-        paid, left_paid = _in_house(paid_sums.get(account_id), settings)
-        if left_won or left_paid:
-            unconverted[account_id] = left_won | left_paid
-        inputs[account_id] = RfmInput(
-            days_since=max((today - last).days, 0),
-            frequency=counts.get(account_id, 0),
-            monetary=max(won, paid),
-        )
-    return RfmBook(rfm_scores(inputs, of), unconverted, since_day)
-
-
-_NOTHING: frozenset[str] = frozenset()
-
-
-def _in_house(
-    amounts: dict[str, Decimal] | None, settings: Policy
-) -> tuple[Decimal, frozenset[str]]:
-    house = settings.currency
-    if not amounts:
-        return ZERO, _NOTHING
-    if len(amounts) == 1 and house in amounts:
-        return amounts[house], _NOTHING
-    return split_total(amounts, house, house=house, rates=settings.fx_rates)
-
-
-class RfmCache:
-    """The whole book's RFM, computed again only when the book's money moved, the day or
-    the hour changed, or an account was added.
-
-    Ranking every account costs time in proportion to the book (about half a second at
-    50,000 accounts), too much for every ``/account``; quintiles over a year's window
-    move slowly.  The key is read in one cheap statement over indexed columns, so a won
-    deal or a payment shows at once.  The app owns one (``bot.bootstrap`` builds it, the
-    dispatcher hands it to commands through the context); a few entries at most.
-    Safe to share between threads.
-    """
-
-    LIMIT = 8
-
-    def __init__(self) -> None:
-        self._books: dict[tuple, RfmBook] = {}
-        self._lock = threading.Lock()
-
-    def book(self, session: Session, *, now: datetime, settings: Policy, tz: ZoneInfo) -> RfmBook:
-        marks = session.exec(
-            select(
-                select(func.max(Deal.closed_at)).scalar_subquery(),
-                select(func.max(Deal.id)).scalar_subquery(),
-                select(func.max(Payment.id)).scalar_subquery(),
-                select(func.max(Account.id)).scalar_subquery(),
-            )
-        ).one()
-        key = (str(session.get_bind().url), local_day(now, tz), now.hour, *marks)
-        with self._lock:
-            book = self._books.get(key)
-        if book is None:
-            book = rfm_book(session, now=now, settings=settings, tz=tz)
-            with self._lock:
-                if len(self._books) > self.LIMIT:
-                    self._books.clear()
-                self._books[key] = book
-        return book
+    ranking is always against the whole book).  Time in proportion to the book: jobs
+    only (a request scores one account with ``storage.rfm.account_rfm``)."""
+    book = book_inputs(session, now=now, settings=settings, tz=tz)
+    return RfmBook(rfm_scores(book.inputs, of), book.unconverted, book.since)
 
 
 # --- /account -----------------------------------------------------------------------
@@ -446,18 +331,27 @@ class HealthFacts:
     """Everything about an account's health that ``/account`` shows.
 
     ``ltv_revenue_from_book`` says the annual revenue in ``ltv`` is the RFM window's
-    monetary value because the account has none recorded.
+    monetary value because the account has none recorded.  ``rfm_of`` is the account's
+    RFM: its own inputs, scored against the book's stored cut-points when there are
+    (``storage.rfm``).
     """
 
     csat: CsatSummary
     open_complaints: int
     oldest_complaint_days: int | None
     receivables: Receivables
-    rfm: Rfm | None
-    rfm_unconverted: frozenset[str]
+    rfm_of: AccountRfm
     ltv: LifetimeValue | None
     ltv_revenue_from_book: bool
     currency: str
+
+    @property
+    def rfm(self) -> Rfm | None:
+        return self.rfm_of.rfm
+
+    @property
+    def rfm_unconverted(self) -> frozenset[str]:
+        return self.rfm_of.unconverted
 
     @property
     def signals(self) -> HealthSignals:
@@ -484,14 +378,13 @@ def health_facts(
     settings: Policy,
     tz: ZoneInfo,
     with_rfm: bool = True,
-    rfm_cache: RfmCache | None = None,
 ) -> HealthFacts:
-    """One account's health in ten statements, whatever the size of the book.
+    """One account's health in a dozen statements, whatever the size of the book.
 
-    RFM ranks the account against the whole book, which costs time in proportion to
-    the book (about 25 ms at 2,000 accounts, 250 ms at 20,000 on SQLite);
-    ``with_rfm=False`` leaves it out (``rfm`` is None and lifetime value then uses only
-    the recorded annual revenue), and ``rfm_cache`` (the app's) spares most of it.
+    RFM scores the account's own won deals and payments against the cut-points the
+    ``rfm`` job stored (``storage.rfm.account_rfm``): no whole-book work.
+    ``with_rfm=False`` leaves it out (lifetime value then uses only the recorded
+    annual revenue).
     """
     policy = policy_of(settings)
     today = local_day(now, tz)
@@ -500,28 +393,23 @@ def health_facts(
         session, since=now - timedelta(days=policy.csat_window_days), where=where
     ).get(account.id, CsatSummary())
     count, oldest = open_complaints_by_account(session, where=where).get(account.id, (0, None))
-    rfm, unconverted = None, frozenset()
+    rfm = AccountRfm("skipped")
     if with_rfm:
-        if rfm_cache is not None:
-            book = rfm_cache.book(session, now=now, settings=settings, tz=tz)
-        else:
-            book = rfm_book(session, now=now, settings=settings, tz=tz)
-        rfm, unconverted = book.scores.get(account.id), book.unconverted.get(account.id)
+        rfm = account_rfm(session, account, now=now, settings=settings, tz=tz)
     ltv, from_book = account_lifetime_value(
         annual_revenue=account.annual_revenue,
         expected_years=account.expected_years,
         margin_pct=account.margin_pct,
         acquisition_cost=account.acquisition_cost,
         default_years=policy.expected_years,
-        rfm=rfm,
+        book_revenue=rfm.inputs.monetary if rfm.inputs is not None else None,
     )
     return HealthFacts(
         csat=csat,
         open_complaints=count,
         oldest_complaint_days=None if oldest is None else complaint_age(oldest, today, tz),
         receivables=account_receivables(session, account, today=today, settings=settings),
-        rfm=rfm,
-        rfm_unconverted=unconverted or frozenset(),
+        rfm_of=rfm,
         ltv=ltv,
         ltv_revenue_from_book=from_book,
         currency=settings.currency,

@@ -69,7 +69,6 @@ def run_account(ctx: Context, cmd: AccountQuery) -> Reply:
         now=ctx.now,
         settings=ctx.settings,
         tz=ctx.tz,
-        rfm_cache=ctx.rfm_cache,
     )
     return AccountView(ctx, facts, health).reply()
 

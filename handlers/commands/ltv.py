@@ -25,9 +25,10 @@ from handlers.parsing.money import leading_money, starts_negative
 from handlers.parsing.text import normalize
 from handlers.registry import command
 from handlers.replies import Field, Reply, Severity
+from handlers.views import fmt_day
 from handlers.views.health import ltv_text, rfm_inputs_text
 from storage import audit
-from storage.health import rfm_book
+from storage.rfm import account_rfm
 
 _ = Catalog("ltv")
 
@@ -107,27 +108,30 @@ def run_ltv(ctx: Context, cmd: LtvCommand) -> Reply:
 def _ltv_view(ctx: Context, account: Account, reply: Reply) -> Reply:
     lang, house = ctx.lang, ctx.settings.currency
     policy = policy_of(ctx.settings)
-    book = rfm_book(ctx.session, now=ctx.now, settings=ctx.settings, tz=ctx.tz, of=[account.id])
-    rfm = book.scores.get(account.id)
+    of = account_rfm(ctx.session, account, now=ctx.now, settings=ctx.settings, tz=ctx.tz)
+    rfm = of.rfm
     if rfm is not None:
-        reply.fields.append(
-            Field(
-                _("rfm", lang),
-                _("rfm_value", lang, code=rfm.code, r=rfm.recency, f=rfm.frequency,
-                  m=rfm.monetary),
-            )
-        )  # fmt: skip
-        reply.lines.append(rfm_inputs_text(rfm, lang, house))
-    left_out = book.unconverted.get(account.id)
-    if left_out:
-        reply.lines.append(_("left_out", lang, currencies=", ".join(sorted(left_out))))
+        scores = {"code": rfm.code, "r": rfm.recency, "f": rfm.frequency, "m": rfm.monetary}
+        if of.as_of is None:
+            value = _("rfm_value", lang, **scores)
+        else:
+            value = _("rfm_value_as_of", lang, date=fmt_day(of.as_of, lang), **scores)
+        reply.fields.append(Field(_("rfm", lang), value))
+    elif of.state == "other_settings":
+        reply.fields.append(Field(_("rfm", lang), _("rfm_other_settings", lang)))
+    elif of.state == "unranked":
+        reply.fields.append(Field(_("rfm", lang), _("rfm_unranked", lang)))
+    if of.inputs is not None:
+        reply.lines.append(rfm_inputs_text(of.inputs, lang, house))
+    if of.unconverted:
+        reply.lines.append(_("left_out", lang, currencies=", ".join(sorted(of.unconverted))))
     ltv, from_book = account_lifetime_value(
         annual_revenue=account.annual_revenue,
         expected_years=account.expected_years,
         margin_pct=account.margin_pct,
         acquisition_cost=account.acquisition_cost,
         default_years=policy.expected_years,
-        rfm=rfm,
+        book_revenue=of.inputs.monetary if of.inputs is not None else None,
     )
     reply.fields.append(Field(_("ltv", lang), ltv_text(ltv, lang, house, account.name)))
     if from_book:

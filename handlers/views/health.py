@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.health import LifetimeValue, Rfm
+from domain.health import LifetimeValue, Rfm, RfmInput
 from handlers.i18n import Catalog
-from handlers.views import fmt_money
+from handlers.views import fmt_day, fmt_money
 from storage.health import HealthFacts
+from storage.rfm import AccountRfm
 
 _ = Catalog("views.health")
 
@@ -37,8 +38,8 @@ def fmt_amounts(amounts: Mapping[str, Decimal], lang: str) -> str:
     return " + ".join(shown) if shown else fmt_money(Decimal(0), "CNY", lang)
 
 
-def rfm_inputs_text(rfm: Rfm, lang: str, currency: str) -> str:
-    i = rfm.inputs
+def rfm_inputs_text(rfm: Rfm | RfmInput, lang: str, currency: str) -> str:
+    i = rfm.inputs if isinstance(rfm, Rfm) else rfm
     days = _("never", lang) if i.days_since is None else _("days_ago", lang, n=i.days_since)
     return _(
         "rfm_inputs", lang, days=days, n=i.frequency, money=fmt_money(i.monetary, currency, lang)
@@ -81,9 +82,24 @@ def health_lines(facts: HealthFacts, lang: str, account_name: str) -> list[str]:
             _("h_receivables", lang, open=fmt_amounts(r.open, lang),
               overdue=fmt_amounts(r.overdue, lang), exposure=exposure)
         )  # fmt: skip
-    if facts.rfm is not None:
-        lines.append(
-            _("h_rfm", lang, code=facts.rfm.code, inputs=rfm_inputs_text(facts.rfm, lang, currency))
-        )
+    rfm_line = _rfm_line(facts.rfm_of, lang, currency)
+    if rfm_line:
+        lines.append(rfm_line)
     lines.append(_("h_ltv", lang, value=ltv_text(facts.ltv, lang, currency, account_name)))
     return lines
+
+
+def _rfm_line(of: AccountRfm, lang: str, currency: str) -> str | None:
+    """The RFM line of ``/account``: the score (dated when the ranking is old), or — with
+    no usable cut-points stored — the account's own figures and why there is no score."""
+    if of.inputs is None:  # churned, or left out
+        return None
+    inputs = rfm_inputs_text(of.inputs, lang, currency)
+    if of.rfm is not None and of.as_of is not None:
+        return _("h_rfm_as_of", lang, code=of.rfm.code, date=fmt_day(of.as_of, lang),
+                 inputs=inputs)  # fmt: skip
+    if of.rfm is not None:
+        return _("h_rfm", lang, code=of.rfm.code, inputs=inputs)
+    if of.state == "other_settings":
+        return _("h_rfm_other_settings", lang, inputs=inputs)
+    return _("h_rfm_unranked", lang, inputs=inputs)

@@ -10,6 +10,8 @@
     digest        weekdays team chats: the risk digest; managers: what only they may see
     tier_review   quarterly  managers: the tier changes to accept or reject
     housekeeping  nightly  forgets old ledger rows and inbound records
+    rfm           nightly  ranks the book's RFM and stores the quintile cut-points that
+                           /account and /ltv score one account against (sends nothing)
 
 Each module declares ``JOB = JobSpec(...)`` (``schedules.registry``); ``job_table()``
 lists them explicitly — importing a module registers nothing.  Every run goes through
@@ -39,6 +41,7 @@ from schedules.jobs import (
     housekeeping,
     lapse,
     reminders,
+    rfm,
     tasks,
     tier_review,
 )
@@ -57,5 +60,6 @@ def job_table() -> JobTable:
             digest.JOB,
             tier_review.JOB,
             housekeeping.JOB,
+            rfm.JOB,
         ]
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
@@ -35,6 +35,7 @@ from domain.models import (
     User,
     UserIdentity,
 )
+from storage.rfm import compute_cutpoints, store_cutpoints
 from storage.tiering import apply_score
 
 if TYPE_CHECKING:
@@ -143,6 +144,11 @@ def seed_demo(session: Session, *, settings: Policy, today: date | None = None) 
     for g in book.goals:
         new["goals"] += _write_goal(session, g, year=today.year, users=users, teams=teams)
     session.flush()
+    # The scheduler ranks the book's RFM nightly; the demo ranks it now, so /account
+    # shows RFM from the start (an upsert: not counted as a new row).
+    end_of_day = datetime.combine(today, time(23, 59, 59), settings.tz)
+    store_cutpoints(session, compute_cutpoints(session, now=end_of_day, settings=settings,
+                                               tz=settings.tz))  # fmt: skip
 
     def count(model: Any) -> int:
         return session.exec(

@@ -28,6 +28,7 @@ from handlers.render.slack import render_blocks
 from handlers.render.wecom import render_markdown
 from handlers.replies import Severity
 from handlers.views.health import health_lines
+from schedules.jobs.rfm import run_rfm
 from storage.engine import make_engine
 from storage.health import health_facts, health_signals
 from storage.migrate import alembic_config, current_revision, upgrade
@@ -526,6 +527,16 @@ def test_health_facts_for_the_account_screen(engine):
     ids = _health_book(engine)
     settings = Settings(fx_rates={"USD": D(7)})
     with unit_of_work(engine, write=False) as s:
+        unranked = health_facts(s, s.get(Account, ids["acme"]), now=NOW, settings=settings,
+                                tz=SHANGHAI)  # fmt: skip
+    assert unranked.rfm is None and unranked.rfm_of.state == "unranked"
+    assert unranked.ltv.value == D("1600000.00")  # the rest of the screen is there
+    assert health_lines(unranked, "en", "Acme")[2] == (
+        "RFM not ranked yet: the nightly job ranks the book · last deal or payment 20 days"
+        " ago · 1 in 12 months · ¥800K in 12 months"
+    )
+    run_rfm(engine, settings, None, NOW)
+    with unit_of_work(engine, write=False) as s:
         acme = s.get(Account, ids["acme"])
         facts = health_facts(s, acme, now=NOW, settings=settings, tz=SHANGHAI)
     assert (facts.csat.average, facts.csat.last, facts.csat.previous) == (7.0, 5, 9)
@@ -589,6 +600,10 @@ def test_health_signals_for_the_digest_are_set_based(engine):
 def test_ltv_view_and_inputs(engine):
     ids = _health_book(engine)
     chat = Chat(engine)
+    unranked = text(chat.say("alice", "/ltv Acme"))
+    assert "RFM: not ranked yet: the nightly job ranks the book" in unranked
+    assert "last deal or payment 20 days ago · 1 in 12 months · ¥800K in 12 months" in unranked
+    run_rfm(engine, chat.settings, None, NOW)
     view = chat.say("alice", "/ltv Acme")
     assert "RFM: 434 — recency 4, frequency 3, monetary 4" in text(view)
     assert "Lifetime value: ¥1.6M = ¥1.2M/yr × 5 yrs × 30% margin − ¥200K acquisition" in text(view)

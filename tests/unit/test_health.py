@@ -427,14 +427,16 @@ def test_an_accounts_lifetime_value_takes_the_books_revenue_only_when_none_is_re
     rfm = Rfm(3, 2, 4, RfmInput(days_since=10, frequency=2, monetary=D(500_000)))
     inputs = {"expected_years": None, "margin_pct": 20, "acquisition_cost": D(10_000)}
     recorded, from_book = account_lifetime_value(
-        annual_revenue=D(1_000_000), default_years=3, rfm=rfm, **inputs
+        annual_revenue=D(1_000_000), default_years=3, book_revenue=rfm.inputs.monetary, **inputs
     )
     assert (recorded.value, from_book) == (D("590000.00"), False)  # 1M × 3 × 20% − 10k
     booked, from_book = account_lifetime_value(
-        annual_revenue=None, default_years=3, rfm=rfm, **inputs
+        annual_revenue=None, default_years=3, book_revenue=rfm.inputs.monetary, **inputs
     )
     assert (booked.value, from_book) == (D("290000.00"), True)  # 500k × 3 × 20% − 10k
-    assert account_lifetime_value(annual_revenue=None, default_years=3, rfm=None, **inputs) == (
+    assert account_lifetime_value(
+        annual_revenue=None, default_years=3, book_revenue=None, **inputs
+    ) == (
         None,
         False,
     )
