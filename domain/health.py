@@ -404,7 +404,8 @@ def rfm_scores(inputs: Mapping[K, RfmInput], of: Collection[K] | None = None) ->
 # strictly below v.  The score is at least k + 1 exactly when ``below ≥ ⌈k × n / 5⌉``,
 # that is when v is above the ``⌈k × n / 5⌉``-th smallest value.  Those four values
 # (k = 1…4) are the cut-points, and ``1 + (how many cut-points v is above)`` is the same
-# score, ties included, for any v — one in the book or a new one.
+# score, ties included, for any v of the book; a new v (an account's figures since the
+# ranking) gets the same rule against the book as it was ranked, at most 5.
 
 
 def _cut_ranks(n: int) -> list[int]:
