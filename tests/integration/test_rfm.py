@@ -364,3 +364,21 @@ def test_the_cut_points_are_the_domain_cut_points_of_the_stored_inputs():
         CUTS["frequency"],
         CUTS["monetary"],
     )
+
+
+# --- the benchmark's shape ------------------------------------------------------------------
+
+
+def test_the_rfm_bench_runs_on_a_small_generated_book(engine, database_url):
+    from benchmarks import bench_settings, rfm_bench
+    from benchmarks.book import generate_large
+
+    settings = bench_settings(database_url)
+    generate_large(engine, accounts=200, interactions=1_000, deals=400, settings=settings)
+    result = rfm_bench.run(database_url, accounts=10, warmup=1)
+    assert result["payments_added"] > 0 and result["job"]["note"].startswith("stored")
+    assert result["failed"] == 0
+    assert result["rfm_scored"] == 10  # every /account after its /paid showed a score
+    assert result["account_after_paid"]["n"] == 10
+    again = rfm_bench.run(database_url, accounts=10, warmup=1)
+    assert again["payments_added"] == 0  # paid accounts keep their payments
