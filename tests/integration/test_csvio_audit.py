@@ -18,7 +18,11 @@ from tests.csvkit import checksum, row_counts, run_import, state
 from tests.harness import Chat, book
 
 runner = CliRunner()
-TRAIL = ("audit_entry", "book_version", "rfm_cutpoints")  # what an import and its undo add on purpose
+TRAIL = (
+    "audit_entry",
+    "book_version",
+    "rfm_cutpoints",
+)  # what an import and its undo add on purpose
 
 ACCOUNTS = (
     "name,owner,industry,annual_revenue\n"
