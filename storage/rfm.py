@@ -262,7 +262,7 @@ def store_cutpoints(session: Session, row: RfmCutpoints) -> bool:
         set_={name: stmt.excluded[name] for name in _STORED},
         where=RfmCutpoints.__table__.c.computed_at <= stmt.excluded.computed_at,
     )
-    return session.execute(stmt).rowcount == 1
+    return session.execute(stmt.returning(RfmCutpoints.scope)).first() is not None
 
 
 def stored_cutpoints(session: Session, scope: str = BOOK) -> RfmCutpoints | None:

@@ -382,3 +382,15 @@ def test_the_rfm_bench_runs_on_a_small_generated_book(engine, database_url):
     assert result["account_after_paid"]["n"] == 10
     again = rfm_bench.run(database_url, accounts=10, warmup=1)
     assert again["payments_added"] == 0  # paid accounts keep their payments
+
+
+def test_kam_jobs_run_rfm_ranks_the_book_by_hand(engine, database_url, tmp_path, monkeypatch):
+    small_book(engine)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KAM_DATABASE_URL", database_url)
+    done = runner.invoke(app, ["jobs", "run", "rfm", "--now", NOW.isoformat()])
+    assert done.exit_code == 0, done.output
+    assert "rfm: stored the RFM cut-points of 5 account(s)" in done.output
+    assert as_cuts(stored(engine)) == CUTS
+    listed = runner.invoke(app, ["jobs", "list"])
+    assert "rfm" in listed.output and "the first tick after 00:00" in listed.output
