@@ -11,7 +11,8 @@ it and stores the cut-points, and ``/account`` scores one account against them.
    imports included; ``rss_before_job_mb`` is the same figure before the job);
 3. for each of ``--accounts`` sampled accounts, asked by its owner: ``/paid NAME 1k``
    (untimed), then ``/account NAME`` (timed: wall and CPU) — the worst case of the
-   old cache, which the payment had just invalidated.
+   old cache, which the payment had just invalidated; and (``rfm_part``) the RFM part
+   alone, ``storage.rfm.account_rfm``, in a transaction of its own.
 
     .venv/bin/python -m benchmarks.rfm_bench --database-url sqlite:////tmp/bench.db
 
@@ -41,6 +42,7 @@ from handlers.notify import RecordingNotifier
 from handlers.replies import Severity
 from storage.engine import make_engine
 from storage.migrate import ensure_schema
+from storage.session import unit_of_work
 
 BATCH = 10_000
 NOTE = "rfm bench"
@@ -127,7 +129,11 @@ def run(
         def say(handle: str, text: str):
             return dispatcher.handle(Incoming(text=text, actor=handle, platform="console"))
 
-        walls, cpus, failed, rfm_shown = [], [], 0, 0
+        try:
+            from storage.rfm import account_rfm
+        except ImportError:  # a checkout from before: RFM is part of health_facts
+            account_rfm = None
+        walls, cpus, rfm_walls, failed, rfm_shown = [], [], [], 0, 0
         for i, acct in enumerate(sample):
             paid = say(acct.owner, f"/paid {acct.name} 1k")
             wall, cpu = time.perf_counter(), _cpu()
@@ -140,6 +146,13 @@ def run(
                 continue
             walls.append(took)
             cpus.append(took_cpu)
+            if account_rfm is not None:  # the RFM part alone: three statements
+                with unit_of_work(engine, write=False) as session:
+                    account = session.get(Account, acct.account_id)
+                    wall = time.perf_counter()
+                    account_rfm(session, account, now=datetime.now(settings.tz),
+                                settings=settings, tz=settings.tz)  # fmt: skip
+                    rfm_walls.append(time.perf_counter() - wall)
             rfm_shown += any(SCORED.match(line) for line in reply.plain_lines())
         return {
             "phase": "rfm",
@@ -151,6 +164,7 @@ def run(
             "job": job,
             "account_after_paid": Stats.of(walls).as_dict(),
             "account_after_paid_cpu": Stats.of(cpus).as_dict(),
+            "rfm_part": Stats.of(rfm_walls).as_dict() if rfm_walls else None,
             "failed": failed,
             "rfm_scored": rfm_shown,
         }
