@@ -29,6 +29,10 @@ What a request shows, by what is stored (``AccountRfm.state``):
                     (comparing amounts in another currency, or counts over another
                     window, would make one up); the scheduler's next tick ranks again
     churned         the account is churned: not ranked, nothing shown (as before)
+    skipped         ``health_facts(with_rfm=False)``: not asked for
+
+The time zone is not part of what is compared: a change of ``timezone`` moves the
+day's edges by hours, and the next day's run ranks with it.
 """
 
 from __future__ import annotations
