@@ -325,11 +325,12 @@ def gather_risks(
     now: datetime,
     team_ids: Collection[int],
     limit: int | None = GROUP_LIMIT,
-    batch: int = BATCH,
+    batch: int | None = None,
 ) -> list[TeamRisks]:
     """The digest of each team in ``team_ids`` (by team name).
 
-    The book is read a page of ``batch`` accounts at a time (``queries.account_pages``)
+    The book is read a page of ``batch`` (``BATCH``) accounts at a time
+    (``queries.account_pages``)
     and judged by the domain rules; each team keeps its counts and the first ``limit``
     accounts of each severity (None: all).  About ten statements per page, plus a few
     for people and goals: the statements grow with the pages, memory does not.
@@ -361,7 +362,8 @@ def gather_risks(
                 by_team[user.team_id].member_goals.append(gs)
 
     health_policy = policy_of(settings)
-    for page in queries.account_pages(session, size=batch, team_ids=team_ids):
+    size = BATCH if batch is None else batch
+    for page in queries.account_pages(session, size=size, team_ids=team_ids):
         rows = queries.account_rows(session, now=now, team_ids=team_ids, id_range=page)
         deals: dict[int, list[DealRow]] = {}
         for deal in queries.deals_at_risk(

@@ -609,16 +609,17 @@ def review_pages(
     settings: Policy,
     tz: ZoneInfo,
     revenue: bool = True,
-    size: int = REVIEW_PAGE,
+    size: int | None = None,
 ) -> Iterator[list[ReviewInput]]:
     """Every account that is not churned, with what the book says about its tier factors,
-    a page of ``size`` accounts at a time (keyset pages, in id order).
+    a page of ``size`` (``REVIEW_PAGE``) accounts at a time (keyset pages, in id order).
 
     Five statements a page (seven with ``revenue``): the accounts, their decision-chain
     depth, CSAT (two), the invoices due in the window and, with ``revenue`` (pass
     whether ``annual_revenue`` is a review factor), the RFM window's monetary value (won
     deals and payments, as ``rfm_book`` sums them; no ranking is needed).
     """
+    size = REVIEW_PAGE if size is None else size
     if size < 1:
         raise ValueError("size must be positive")
     policy = policy_of(settings)
