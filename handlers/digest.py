@@ -364,7 +364,9 @@ def gather_risks(
     health_policy = policy_of(settings)
     size = BATCH if batch is None else batch
     for page in queries.account_pages(session, size=size, team_ids=team_ids):
-        rows = queries.account_rows(session, now=now, team_ids=team_ids, id_range=page)
+        rows = queries.account_rows(
+            session, now=now, team_ids=team_ids, id_range=page, planned_steps=False
+        )
         deals: dict[int, list[DealRow]] = {}
         for deal in queries.deals_at_risk(
             session,

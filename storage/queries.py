@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from lunardate import LunarDate
-from sqlalchemy import and_, case, extract, false, func, or_
+from sqlalchemy import and_, case, extract, false, func, null, or_
 from sqlmodel import Session, select
 
 from domain.calendar import Birthday, next_anniversary, next_occurrence
@@ -178,13 +178,15 @@ def account_rows(
     team_ids: Collection[int] | None = None,
     quiet_before: Mapping[str, datetime] | None = None,
     id_range: IdRange | None = None,
+    planned_steps: bool = True,
 ) -> list[AccountRow]:
     """Accounts (not churned) with their last contact and next planned step.
 
     ``quiet_before`` (by effective tier) keeps only accounts of those tiers not
     contacted since then, or never;
-    ``id_range`` keeps only a page of them.  Two statements: the accounts (with both aggregates joined in), and the
-    text of the planned steps.
+    ``id_range`` keeps only a page of them.  Two statements: the accounts (with both
+    aggregates joined in), and the text of the planned steps; ``planned_steps=False``
+    leaves the planned steps out (None) for callers that do not show them: one statement.
     """
     last = _scoped(
         _paged(
@@ -213,23 +215,20 @@ def account_rows(
         owner_ids,
         team_ids,
     ).subquery("planned")
-    stmt = (
-        select(
-            Account.id,
-            Account.name,
-            EFFECTIVE_TIER,
-            Account.status,
-            Account.owner_id,
-            Account.team_id,
-            Account.snoozed_until,
-            last.c.last,
-            planned.c.next_due,
-        )
-        .outerjoin(last, last.c.account_id == Account.id)
-        .outerjoin(planned, planned.c.account_id == Account.id)
-        .where(Account.status != CHURNED)
-        .order_by(Account.id)
-    )
+    stmt = select(
+        Account.id,
+        Account.name,
+        EFFECTIVE_TIER,
+        Account.status,
+        Account.owner_id,
+        Account.team_id,
+        Account.snoozed_until,
+        last.c.last,
+        planned.c.next_due if planned_steps else null(),
+    ).outerjoin(last, last.c.account_id == Account.id)
+    if planned_steps:
+        stmt = stmt.outerjoin(planned, planned.c.account_id == Account.id)
+    stmt = stmt.where(Account.status != CHURNED).order_by(Account.id)
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, team_ids)
     stmt = _paged(stmt, id_range, Account.id)
     if quiet_before is not None:
