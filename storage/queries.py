@@ -195,6 +195,7 @@ def account_rows(
             .group_by(Interaction.account_id),
             id_range,
             Interaction.account_id,
+            Account.id,
         ),
         Account.owner_id,
         Account.team_id,
@@ -209,12 +210,23 @@ def account_rows(
             .group_by(Task.account_id),
             id_range,
             Task.account_id,
+            Account.id,
         ),
         Account.owner_id,
         Account.team_id,
         owner_ids,
         team_ids,
     ).subquery("planned")
+    seek = id_range is not None and quiet_before is None
+    if seek:  # a page: one index seek per account beats aggregating its interactions
+        last_contact = (
+            select(func.max(Interaction.happened_at))
+            .where(Interaction.account_id == Account.id)
+            .correlate(Account)
+            .scalar_subquery()
+        )
+    else:
+        last_contact = last.c.last
     stmt = select(
         Account.id,
         Account.name,
@@ -223,9 +235,11 @@ def account_rows(
         Account.owner_id,
         Account.team_id,
         Account.snoozed_until,
-        last.c.last,
+        last_contact,
         planned.c.next_due if planned_steps else null(),
-    ).outerjoin(last, last.c.account_id == Account.id)
+    )
+    if not seek:
+        stmt = stmt.outerjoin(last, last.c.account_id == Account.id)
     if planned_steps:
         stmt = stmt.outerjoin(planned, planned.c.account_id == Account.id)
     stmt = stmt.where(Account.status != CHURNED).order_by(Account.id)
@@ -258,6 +272,7 @@ def account_rows(
                 .order_by(Task.id),
                 id_range,
                 Task.account_id,
+                Account.id,
             ),
             Account.owner_id,
             Account.team_id,
@@ -343,7 +358,7 @@ def overdue_task_counts(
         .group_by(Task.account_id)
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
-    stmt = _paged(stmt, id_range, Task.account_id)
+    stmt = _paged(stmt, id_range, Task.account_id, Account.id)
     return {account_id: n for account_id, n in session.exec(stmt)}
 
 
@@ -361,7 +376,7 @@ def oldest_open_complaints(
         .group_by(Complaint.account_id)
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
-    stmt = _paged(stmt, id_range, Complaint.account_id)
+    stmt = _paged(stmt, id_range, Complaint.account_id, Account.id)
     return {account_id: opened for account_id, opened in session.exec(stmt)}
 
 
@@ -420,7 +435,7 @@ def deals_at_risk(
         .order_by(Deal.id)
     )
     stmt = _scoped(stmt, Deal.owner_id, Account.team_id, owner_ids, team_ids)
-    stmt = _paged(stmt, id_range, Deal.account_id)
+    stmt = _paged(stmt, id_range, Deal.account_id, Account.id)
     return [DealRow(*row) for row in session.exec(stmt)]
 
 
@@ -448,7 +463,7 @@ def coverage(
     if tier is not None:
         stmt = stmt.where(EFFECTIVE_TIER == tier)  # noqa: SIM300 (an SQL expression)
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
-    stmt = _paged(stmt, id_range, Contact.account_id)
+    stmt = _paged(stmt, id_range, Contact.account_id, Account.id)
     return {account_id: (n, bool(dm)) for account_id, n, dm in session.exec(stmt)}
 
 
