@@ -47,7 +47,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 for the most severe."""
-        return list(Severity).index(self)
+        return _RANK[self]
+
+
+_RANK = {s: i for i, s in enumerate(Severity)}
 
 
 class RiskPolicy(BaseModel):

@@ -17,6 +17,7 @@ complaints open longer than allowed — plus the goals behind pace.  Who may see
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from handlers.views.goals import metric_label
 from storage import queries
 from storage.goals import actuals
 from storage.health import health_signals
-from storage.queries import AccountRow, AttentionFilter, DealRow, People
+from storage.queries import AccountRow, DealRow, People
 
 GROUP_LIMIT = 20
 """Accounts listed per severity in a pushed digest; the counts always cover them all."""
@@ -234,6 +235,11 @@ def goal_line(gs: GoalStatus, lang: str, settings: Policy, *, who: bool = True) 
 # --- the risk digest ----------------------------------------------------------------
 
 
+BATCH = 2000
+"""Accounts read per page of the book while gathering a digest: what a digest holds
+follows this and the lines it shows, never the size of the book."""
+
+
 @dataclass
 class AccountRisks:
     account: AccountRow
@@ -242,50 +248,105 @@ class AccountRisks:
 
 
 @dataclass
+class SeverityGroup:
+    """The accounts with a risk of one severity: how many, and the first ``limit`` of
+    them by name (``items``: sort key, account id, the account's risks)."""
+
+    count: int = 0
+    items: list[tuple[str, int, AccountRisks]] = field(default_factory=list)
+
+    def add(self, item: AccountRisks, limit: int | None) -> None:
+        self.count += 1
+        self.items.append((item.account.name.casefold(), item.account.id, item))
+        if limit is not None and len(self.items) > 2 * limit + 16:
+            self.items = heapq.nsmallest(limit, self.items, key=_by_name)
+
+    def first(self, limit: int | None) -> list[AccountRisks]:
+        """The first ``limit`` accounts (None: all) by name, then id."""
+        ordered = sorted(self.items, key=_by_name)
+        return [i for _k, _id, i in (ordered if limit is None else ordered[:limit])]
+
+
+def _by_name(entry: tuple[str, int, AccountRisks]) -> tuple[str, int]:
+    return entry[0], entry[1]
+
+
+@dataclass
 class TeamRisks:
-    """One team's digest: account risks and team goals for everyone, reps' goals private."""
+    """One team's digest: account risks and team goals for everyone, reps' goals private.
+
+    The account risks are counted in full (``flagged``, ``kinds``, ``owners``, each
+    group's ``count``) but only the first ``limit`` accounts of each severity are kept,
+    by name: a digest shows no more (``digest_reply``).
+    """
 
     team: Team
-    accounts: list[AccountRisks] = field(default_factory=list)
     team_goals: list[GoalStatus] = field(default_factory=list)
     member_goals: list[GoalStatus] = field(default_factory=list)
+    limit: int | None = GROUP_LIMIT
+    flagged: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    owners: dict[str, tuple[int, tuple[str, int]]] = field(default_factory=dict)
+    groups: dict[Severity, SeverityGroup] = field(
+        default_factory=lambda: {s: SeverityGroup() for s in Severity}
+    )
 
     def is_empty(self, *, private: bool) -> bool:
-        return not (self.accounts or self.team_goals or (private and self.member_goals))
+        return not (self.flagged or self.team_goals or (private and self.member_goals))
+
+    def add(self, item: AccountRisks) -> None:
+        """Count an account with risks, and keep it if it is among the first by name."""
+        self.flagged += 1
+        for kind in {DIGEST_CODES[r.code] for r in item.risks}:
+            self.kinds[kind] += 1
+        key = (item.account.name.casefold(), item.account.id)
+        n, first = self.owners.get(item.owner, (0, key))
+        self.owners[item.owner] = (n + 1, min(first, key))
+        for severity in {r.severity for r in item.risks}:
+            self.groups[severity].add(item, self.limit)
+
+    def owner_counts(self) -> list[tuple[str, int]]:
+        """Accounts with risks per owner, most first (ties: whose account comes first)."""
+        ranked = sorted(self.owners.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
+        return [(name, n) for name, (n, _first) in ranked]
+
+
+def _needs_attention(row: AccountRow, found: set[int]) -> bool:
+    """Whether some rule of the digest looks at the account: A tier, marked at risk, or
+    in ``found`` (an overdue step, a deal at risk, a goal of its own, an open complaint).
+    Only these accounts are judged, so health risks alone do not bring an account in."""
+    return row.tier == "A" or row.status == "at_risk" or row.id in found
 
 
 def gather_risks(
-    session: Session, *, settings: Policy, now: datetime, team_ids: Collection[int]
+    session: Session,
+    *,
+    settings: Policy,
+    now: datetime,
+    team_ids: Collection[int],
+    limit: int | None = GROUP_LIMIT,
+    batch: int | None = None,
 ) -> list[TeamRisks]:
-    """The digest of each team in ``team_ids`` (by team name), in a fixed number of
-    statements however large the book: about ten, plus one per goal metric and scope."""
+    """The digest of each team in ``team_ids`` (by team name).
+
+    The book is read a page of ``batch`` (``BATCH``) accounts at a time
+    (``queries.account_pages``)
+    and judged by the domain rules; each team keeps its counts and the first ``limit``
+    accounts of each severity (None: all).  About ten statements per page, plus a few
+    for people and goals: the statements grow with the pages, memory does not.
+    """
     tz = settings.tz
     today = now.astimezone(tz).date()
     team_ids = sorted(set(team_ids))
     people = queries.people(session)
     limits = settings.risks.stalled_days.values()
     stalled_before = now - timedelta(days=min(limits, default=0))
-    rows = queries.account_rows(
-        session,
-        now=now,
-        team_ids=team_ids,
-        attention=AttentionFilter(now, today, stalled_before, today.year),
-    )
-    deals: dict[int, list[DealRow]] = {}
-    for deal in queries.deals_at_risk(
-        session, stalled_before=stalled_before, closing_before=today, team_ids=team_ids
-    ):
-        deals.setdefault(deal.account_id, []).append(deal)
-    overdue = queries.overdue_task_counts(session, now=now, team_ids=team_ids)
-    complaints = queries.oldest_open_complaints(session, team_ids=team_ids)
-    health = health_signals(session, now=now, settings=settings, tz=tz, team_ids=team_ids)
-    health_policy = policy_of(settings)
-    cover = queries.coverage(session, team_ids=team_ids)
     members = [u.id for u in people.users.values() if u.team_id in team_ids]
     goal_rows = queries.goals_of_year(session, today.year, user_ids=members, team_ids=team_ids)
     goals = goal_statuses(session, goal_rows, people=people, settings=settings, today=today)
+    own_goals = {g.account_id for g, _name, _owner in goal_rows if g.account_id is not None}
 
-    by_team = {t: TeamRisks(people.teams[t]) for t in team_ids if t in people.teams}
+    by_team = {t: TeamRisks(people.teams[t], limit=limit) for t in team_ids if t in people.teams}
     behind_accounts: set[int] = set()
     for gs in goals:
         if not gs.behind:
@@ -300,40 +361,60 @@ def gather_risks(
             if user is not None and user.team_id in by_team:
                 by_team[user.team_id].member_goals.append(gs)
 
-    for row in rows:
-        team = by_team.get(row.team_id)
-        if team is None:
-            continue
-        contacts, has_dm = cover.get(row.id, (0, False))
-        snapshot = AccountSnapshot(
-            name=row.name,
-            tier=row.tier,
-            status=row.status,
-            contact=contact_status(row.last_contact, row.tier, now, settings.cadence, tz),
-            snoozed_until=row.snoozed_until,
-            deals=[deal_snapshot(d, today, tz) for d in deals.get(row.id, [])],
-            overdue_tasks=overdue.get(row.id, 0),
-            contacts=contacts,
-            has_decision_maker=has_dm,
-            goal_behind=row.id in behind_accounts,
-            oldest_complaint_days=(
-                (today - complaints[row.id].astimezone(tz).date()).days
-                if row.id in complaints
-                else None
-            ),
+    health_policy = policy_of(settings)
+    size = BATCH if batch is None else batch
+    for page in queries.account_pages(session, size=size, team_ids=team_ids):
+        rows = queries.account_rows(
+            session, now=now, team_ids=team_ids, id_range=page, planned_steps=False
         )
-        found = assess(snapshot, settings.risks, today)
-        if row.id in health:
-            found += assess_health(health[row.id], health_policy)
-        risks = [
-            r
-            for r in found
-            if r.code in DIGEST_CODES and (r.code not in _A_TIER_ONLY or row.tier == "A")
-        ]
-        if risks:
-            team.accounts.append(AccountRisks(row, people.name(row.owner_id), risks))
-    for team in by_team.values():
-        team.accounts.sort(key=lambda a: a.account.name.casefold())
+        deals: dict[int, list[DealRow]] = {}
+        for deal in queries.deals_at_risk(
+            session,
+            stalled_before=stalled_before,
+            closing_before=today,
+            team_ids=team_ids,
+            id_range=page,
+        ):
+            deals.setdefault(deal.account_id, []).append(deal)
+        overdue = queries.overdue_task_counts(session, now=now, team_ids=team_ids, id_range=page)
+        complaints = queries.oldest_open_complaints(session, team_ids=team_ids, id_range=page)
+        found = own_goals | overdue.keys() | deals.keys() | complaints.keys()
+        rows = [r for r in rows if r.team_id in by_team and _needs_attention(r, found)]
+        if not rows:
+            continue
+        health = health_signals(
+            session, now=now, settings=settings, tz=tz, team_ids=team_ids, id_range=page
+        )
+        cover = queries.coverage(session, team_ids=team_ids, id_range=page)
+        for row in rows:
+            contacts, has_dm = cover.get(row.id, (0, False))
+            snapshot = AccountSnapshot(
+                name=row.name,
+                tier=row.tier,
+                status=row.status,
+                contact=contact_status(row.last_contact, row.tier, now, settings.cadence, tz),
+                snoozed_until=row.snoozed_until,
+                deals=[deal_snapshot(d, today, tz) for d in deals.get(row.id, [])],
+                overdue_tasks=overdue.get(row.id, 0),
+                contacts=contacts,
+                has_decision_maker=has_dm,
+                goal_behind=row.id in behind_accounts,
+                oldest_complaint_days=(
+                    (today - complaints[row.id].astimezone(tz).date()).days
+                    if row.id in complaints
+                    else None
+                ),
+            )
+            found_risks = assess(snapshot, settings.risks, today)
+            if row.id in health:
+                found_risks += assess_health(health[row.id], health_policy)
+            risks = [
+                r
+                for r in found_risks
+                if r.code in DIGEST_CODES and (r.code not in _A_TIER_ONLY or row.tier == "A")
+            ]
+            if risks:
+                by_team[row.team_id].add(AccountRisks(row, people.name(row.owner_id), risks))
     return sorted(by_team.values(), key=lambda t: t.team.name)
 
 
@@ -369,34 +450,29 @@ def digest_reply(
         private = team.team.id in private_teams
         if team.is_empty(private=private):
             continue
-        kinds: Counter[str] = Counter()
-        owners: Counter[str] = Counter()
-        by_severity: dict[Severity, list[str]] = {s: [] for s in Severity}
-        for item in team.accounts:
-            owners[item.owner] += 1
-            for kind in set(DIGEST_CODES[r.code] for r in item.risks):
-                kinds[kind] += 1
-            for severity in Severity:
-                mine = [describe_risk(r, lang) for r in item.risks if r.severity is severity]
-                if mine:
-                    line = f"{item.account.name} · {item.owner} — {joiner.join(mine)}"
-                    by_severity[severity].append(line)
+        if team.limit is not None and (limit is None or limit > team.limit):
+            raise ValueError(f"gathered {team.limit} accounts per severity, asked for {limit}")
+        kinds = Counter(team.kinds)
         kinds["k_goals"] += len(team.team_goals) + (len(team.member_goals) if private else 0)
         summary = " · ".join(
             f"{_(k, lang)} {kinds[k]}" for k in dict.fromkeys(DIGEST_CODES.values()) if kinds[k]
         )
         if summary:
             reply.lines.append(f"{team.team.name}: {summary}" if many else summary)
+        owners = team.owner_counts()
         if owners:
-            owner_text = " · ".join(f"{name} {n}" for name, n in owners.most_common())
+            owner_text = " · ".join(f"{name} {n}" for name, n in owners)
             reply.lines.append(_("owners", lang, owners=owner_text))
-        for severity, lines in by_severity.items():
-            if not lines:
+        for severity, group in team.groups.items():
+            if not group.count:
                 continue
-            totals[severity] += len(lines)
-            shown = lines if limit is None else lines[:limit]
-            if len(lines) > len(shown):
-                rest = len(lines) - len(shown)
+            totals[severity] += group.count
+            shown = []
+            for item in group.first(limit):
+                mine = [describe_risk(r, lang) for r in item.risks if r.severity is severity]
+                shown.append(f"{item.account.name} · {item.owner} — {joiner.join(mine)}")
+            if group.count > len(shown):
+                rest = group.count - len(shown)
                 more = _("more", lang, n=rest, team=team.team.name) if pushed else None
                 shown = [*shown, more or _("more_here", lang, n=rest)]
             key = "team_severity_title" if many else "severity_title"
@@ -408,7 +484,7 @@ def digest_reply(
                     team=team.team.name,
                     mark=MARKS[severity],
                     severity=severity_name,
-                    n=len(lines),
+                    n=group.count,
                 ),
                 shown,
             )

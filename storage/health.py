@@ -3,8 +3,7 @@
     health_facts(session, account, now=…, settings=…, tz=…) -> HealthFacts   (/account)
     health_signals(session, now=…, settings=…, team_ids=…) -> {account id: HealthSignals}
                                                                             (the digest)
-    rfm_book(session, now=…, settings=…, tz=…) -> RfmBook   (every account's RFM: jobs only)
-    review_inputs(session, now=…, settings=…, tz=…) -> [ReviewInput]   (the tier review)
+    review_pages(session, now=…, settings=…, tz=…) -> pages of [ReviewInput]  (the tier review)
     kpi_inputs(session, scope, start=…, end=…, settings=…, tz=…) -> KpiInputs   (/kpi)
 
 Nothing here loops a query over accounts: each figure comes from one grouped statement
@@ -15,7 +14,7 @@ the end; like every repository they take the session and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -39,7 +38,6 @@ from domain.health import (
     payment_record,
     policy_of,
     receivables,
-    rfm_scores,
 )
 from domain.models import (
     Account,
@@ -55,7 +53,7 @@ from domain.models import (
     Payment,
 )
 from domain.policy import Policy
-from storage.rfm import AccountRfm, account_rfm, book_inputs
+from storage.rfm import AccountRfm, account_rfm, in_house
 
 ZERO = Decimal(0)
 CHURNED = AccountStatus.churned.value
@@ -101,7 +99,9 @@ class Scope:
 
 
 def _scope_of(
-    account_ids: Collection[int] | None, team_ids: Collection[int] | None
+    account_ids: Collection[int] | None,
+    team_ids: Collection[int] | None,
+    id_range: tuple[int, int] | None = None,
 ) -> Condition | None:
     """A condition on ``Account`` for the digest's narrower asks."""
     conds = []
@@ -109,6 +109,8 @@ def _scope_of(
         conds.append(Account.id.in_(sorted(account_ids)))
     if team_ids is not None:
         conds.append(Account.team_id.in_(sorted(team_ids)))
+    if id_range is not None:
+        conds.append(Account.id.between(*id_range))
     return and_(*conds) if conds else None
 
 
@@ -293,34 +295,8 @@ def account_receivables(
     )
 
 
-# --- RFM ----------------------------------------------------------------------------
-# The inputs and the stored cut-points live in ``storage.rfm``; the whole book's scores
-# are for the jobs (the tier review), never a request.
-
-
-@dataclass(frozen=True)
-class RfmBook:
-    """RFM scores (ranked over every account that is not churned), and per account the
-    currencies left out of Monetary for want of a rate."""
-
-    scores: dict[int, Rfm]
-    unconverted: dict[int, frozenset[str]]
-    since: date
-
-
-def rfm_book(
-    session: Session,
-    *,
-    now: datetime,
-    settings: Policy,
-    tz: ZoneInfo,
-    of: Collection[int] | None = None,
-) -> RfmBook:
-    """RFM over the book in three statements; ``of`` limits the scores returned (the
-    ranking is always against the whole book).  Time in proportion to the book: jobs
-    only (a request scores one account with ``storage.rfm.account_rfm``)."""
-    book = book_inputs(session, now=now, settings=settings, tz=tz)
-    return RfmBook(rfm_scores(book.inputs, of), book.unconverted, book.since)
+# RFM lives in ``storage.rfm``: the nightly job ranks the book and stores cut-points; a
+# request scores one account against them (``account_rfm``).
 
 
 # --- /account -----------------------------------------------------------------------
@@ -427,14 +403,17 @@ def health_signals(
     tz: ZoneInfo,
     team_ids: Collection[int] | None = None,
     account_ids: Collection[int] | None = None,
+    id_range: tuple[int, int] | None = None,
 ) -> dict[int, HealthSignals]:
     """The health risk inputs of every account in scope that has any, in six statements.
 
-    Accounts with no scores, no open complaint and no open invoice are left out.
+    ``id_range`` (first and last account id) keeps to one page of the book
+    (``storage.queries.account_pages``).  Accounts with no scores, no open complaint
+    and no open invoice are left out.
     """
     policy = policy_of(settings)
     today = local_day(now, tz)
-    where = _scope_of(account_ids, team_ids)
+    where = _scope_of(account_ids, team_ids, id_range)
     live = Account.status != CHURNED
     where = live if where is None else and_(where, live)
     csat = csat_summaries(session, since=now - timedelta(days=policy.csat_window_days), where=where)
@@ -479,53 +458,117 @@ class ReviewInput:
     book: BookFactors
 
 
-def review_inputs(
-    session: Session, *, now: datetime, settings: Policy, tz: ZoneInfo
-) -> list[ReviewInput]:
-    """Every account that is not churned, with what the book says about its tier factors.
+REVIEW_PAGE = 1000
+"""Accounts per page of the tier review: what it holds follows this, not the book."""
 
-    About ten statements: accounts, decision-chain depth per account, CSAT, invoices
-    due in the window, and the RFM book.
+
+def review_pages(
+    session: Session,
+    *,
+    now: datetime,
+    settings: Policy,
+    tz: ZoneInfo,
+    revenue: bool = True,
+    size: int | None = None,
+) -> Iterator[list[ReviewInput]]:
+    """Every account that is not churned, with what the book says about its tier factors,
+    a page of ``size`` (``REVIEW_PAGE``) accounts at a time (keyset pages, in id order).
+
+    Five statements a page (seven with ``revenue``): the accounts, their decision-chain
+    depth, CSAT (two), the invoices due in the window and, with ``revenue`` (pass
+    whether ``annual_revenue`` is a review factor), the RFM window's monetary value (won
+    deals and payments, as ``storage.rfm.book_inputs`` sums them; no ranking is needed).
     """
+    size = REVIEW_PAGE if size is None else size
+    if size < 1:
+        raise ValueError("size must be positive")
     policy = policy_of(settings)
     today = local_day(now, tz)
-    accounts = list(
-        session.exec(select(Account).where(Account.status != CHURNED).order_by(Account.id))
-    )
-    depth = dict(
-        session.exec(
-            select(Contact.account_id, func.count(func.distinct(Contact.role)))
-            .where(Contact.role.is_not(None))
-            .group_by(Contact.account_id)
-        ).all()
-    )
-    csat = csat_summaries(session, since=now - timedelta(days=policy.csat_window_days))
+    csat_since = now - timedelta(days=policy.csat_window_days)
     window_start = today - timedelta(days=policy.rfm_window_days)
-    invoices: dict[int, list[tuple[date, date, date | None]]] = {}
-    for account_id, issued_on, due_on, settled_on in session.exec(
-        select(Invoice.account_id, Invoice.issued_on, Invoice.due_on, Invoice.settled_on).where(
-            Invoice.due_on >= window_start, Invoice.due_on < today
+    after: int | None = None
+    while True:
+        stmt = select(Account).where(Account.status != CHURNED).order_by(Account.id)
+        if after is not None:
+            stmt = stmt.where(Account.id > after)
+        accounts = list(session.exec(stmt.limit(size)))
+        if not accounts:
+            return
+        first, last = accounts[0].id, accounts[-1].id
+        depth = dict(
+            session.exec(
+                select(Contact.account_id, func.count(func.distinct(Contact.role)))
+                .where(Contact.role.is_not(None), Contact.account_id.between(first, last))
+                .group_by(Contact.account_id)
+            ).all()
         )
-    ):
-        invoices.setdefault(account_id, []).append((issued_on, due_on, settled_on))
-    book = rfm_book(session, now=now, settings=settings, tz=tz)
-    out = []
-    for account in accounts:
-        rfm = book.scores.get(account.id)
+        csat = csat_summaries(session, since=csat_since, where=Account.id.between(first, last))
+        invoices: dict[int, list[tuple[date, date, date | None]]] = {}
+        for account_id, issued_on, due_on, settled_on in session.exec(
+            select(Invoice.account_id, Invoice.issued_on, Invoice.due_on, Invoice.settled_on)
+            .where(Invoice.due_on >= window_start, Invoice.due_on < today)
+            .where(Invoice.account_id.between(first, last))
+        ):
+            invoices.setdefault(account_id, []).append((issued_on, due_on, settled_on))
         monetary = (
-            rfm.inputs.monetary if rfm is not None and account.id not in book.unconverted else None
+            _window_monetary(session, (first, last), now=now, settings=settings, tz=tz)
+            if revenue
+            else {}
         )
-        out.append(
+        yield [
             ReviewInput(
                 account=account,
                 decision_chain_depth=depth.get(account.id, 0),
                 book=BookFactors.measure(
-                    monetary=monetary,
+                    monetary=monetary.get(account.id),
                     csat=csat.get(account.id, CsatSummary()),
                     payments=payment_record(invoices.get(account.id, [])),
                 ),
             )
+            for account in accounts
+        ]
+        if len(accounts) < size:
+            return
+        after = last
+
+
+def _window_monetary(
+    session: Session, id_range: tuple[int, int], *, now: datetime, settings: Policy, tz: ZoneInfo
+) -> dict[int, Decimal | None]:
+    """RFM's Monetary of the accounts in ``id_range`` (first and last id): the larger of
+    won value and payments received in the window, in the house currency; None where a
+    currency has no rate (``storage.rfm.book_inputs`` leaves those out of the ranking the same way).
+    Accounts with nothing in the window are absent (0)."""
+    today = local_day(now, tz)
+    since_day = today - timedelta(days=policy_of(settings).rfm_window_days)
+    won: dict[int, dict[str, Decimal]] = {}
+    for account_id, currency, amount in session.exec(
+        select(Deal.account_id, Deal.currency, func.sum(Deal.amount))
+        .where(
+            Deal.stage == DealStage.won.value,
+            Deal.closed_at >= day_start(since_day, tz),
+            Deal.closed_at <= now,
+            Deal.account_id.between(*id_range),
         )
+        .group_by(Deal.account_id, Deal.currency)
+    ):
+        add_money(won.setdefault(account_id, {}), currency, Decimal(amount or 0))
+    paid: dict[int, dict[str, Decimal]] = {}
+    for account_id, currency, amount in session.exec(
+        select(Payment.account_id, Payment.currency, func.sum(Payment.amount))
+        .where(
+            Payment.received_on >= since_day,
+            Payment.received_on <= today,
+            Payment.account_id.between(*id_range),
+        )
+        .group_by(Payment.account_id, Payment.currency)
+    ):
+        add_money(paid.setdefault(account_id, {}), currency, Decimal(amount or 0))
+    out: dict[int, Decimal | None] = {}
+    for account_id in won.keys() | paid.keys():
+        won_value, left_won = in_house(won.get(account_id), settings)
+        paid_value, left_paid = in_house(paid.get(account_id), settings)
+        out[account_id] = None if left_won or left_paid else max(won_value, paid_value)
     return out
 
 

@@ -8,18 +8,23 @@ SQL to a small superset and finished by the caller or below with ``domain``.
 
 Scopes: most scans take ``owner_ids`` and/or ``team_ids`` (None means the whole
 book).  They are applied in SQL; callers pass a handful of ids, never the book.
+
+Pages: the scans the risk digest runs also take ``id_range``, a ``(first, last)`` pair
+of account ids from ``account_pages``; the digest reads the book one page at a time,
+so what it holds follows the page size, not the book (a fixed number of statements
+per page).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
 from lunardate import LunarDate
-from sqlalchemy import and_, case, extract, false, func, or_
+from sqlalchemy import and_, case, extract, false, func, null, or_
 from sqlmodel import Session, select
 
 from domain.calendar import Birthday, next_anniversary, next_occurrence
@@ -46,12 +51,51 @@ EFFECTIVE_TIER = func.coalesce(Account.tier_override, Account.tier)
 CHURNED = AccountStatus.churned.value
 
 
+IdRange = tuple[int, int]
+"""The first and last account id of a page (both included)."""
+
+
 def _scoped(stmt, owner_col, team_col, owner_ids, team_ids):
     if owner_ids is not None:
         stmt = stmt.where(owner_col.in_(sorted(owner_ids)) if owner_ids else false())
     if team_ids is not None:
         stmt = stmt.where(team_col.in_(sorted(team_ids)) if team_ids else false())
     return stmt
+
+
+def _paged(stmt, id_range: IdRange | None, *columns):
+    """``stmt`` kept to the accounts of a page: each of ``columns`` (an account id, the
+    account's own and a child table's, so either side's index serves) in the range."""
+    if id_range is None:
+        return stmt
+    first, last = id_range
+    return stmt.where(*(c.between(first, last) for c in columns))
+
+
+def account_pages(
+    session: Session,
+    *,
+    size: int,
+    owner_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+) -> Iterator[IdRange]:
+    """Keyset pages over the accounts in scope (not churned), in id order: the first
+    and last id of each run of ``size`` accounts.  One statement per page."""
+    if size < 1:
+        raise ValueError("size must be positive")
+    after: int | None = None
+    while True:
+        stmt = select(Account.id).where(Account.status != CHURNED).order_by(Account.id)
+        if after is not None:
+            stmt = stmt.where(Account.id > after)
+        stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, team_ids)
+        ids = session.exec(stmt.limit(size)).all()
+        if not ids:
+            return
+        yield ids[0], ids[-1]
+        if len(ids) < size:
+            return
+        after = ids[-1]
 
 
 # --- people -------------------------------------------------------------------------
@@ -133,52 +177,74 @@ def account_rows(
     owner_ids: Collection[int] | None = None,
     team_ids: Collection[int] | None = None,
     quiet_before: Mapping[str, datetime] | None = None,
-    attention: AttentionFilter | None = None,
+    id_range: IdRange | None = None,
+    planned_steps: bool = True,
 ) -> list[AccountRow]:
     """Accounts (not churned) with their last contact and next planned step.
 
     ``quiet_before`` (by effective tier) keeps only accounts of those tiers not
     contacted since then, or never;
-    ``attention`` keeps only accounts some risk rule may flag.  Two statements: the
-    accounts (with both aggregates joined in), and the text of the planned steps.
+    ``id_range`` keeps only a page of them.  Two statements: the accounts (with both
+    aggregates joined in), and the text of the planned steps; ``planned_steps=False``
+    leaves the planned steps out (None) for callers that do not show them: one statement.
     """
     last = _scoped(
-        select(Interaction.account_id, func.max(Interaction.happened_at).label("last"))
-        .join(Account, Account.id == Interaction.account_id)
-        .group_by(Interaction.account_id),
+        _paged(
+            select(Interaction.account_id, func.max(Interaction.happened_at).label("last"))
+            .join(Account, Account.id == Interaction.account_id)
+            .group_by(Interaction.account_id),
+            id_range,
+            Interaction.account_id,
+            Account.id,
+        ),
         Account.owner_id,
         Account.team_id,
         owner_ids,
         team_ids,
     ).subquery("last_contact")
     planned = _scoped(
-        select(Task.account_id, func.min(Task.due_at).label("next_due"))
-        .join(Account, Account.id == Task.account_id)
-        .where(Task.done_at.is_(None), Task.due_at >= now)
-        .group_by(Task.account_id),
+        _paged(
+            select(Task.account_id, func.min(Task.due_at).label("next_due"))
+            .join(Account, Account.id == Task.account_id)
+            .where(Task.done_at.is_(None), Task.due_at >= now)
+            .group_by(Task.account_id),
+            id_range,
+            Task.account_id,
+            Account.id,
+        ),
         Account.owner_id,
         Account.team_id,
         owner_ids,
         team_ids,
     ).subquery("planned")
-    stmt = (
-        select(
-            Account.id,
-            Account.name,
-            EFFECTIVE_TIER,
-            Account.status,
-            Account.owner_id,
-            Account.team_id,
-            Account.snoozed_until,
-            last.c.last,
-            planned.c.next_due,
+    seek = id_range is not None and quiet_before is None
+    if seek:  # a page: one index seek per account beats aggregating its interactions
+        last_contact = (
+            select(func.max(Interaction.happened_at))
+            .where(Interaction.account_id == Account.id)
+            .correlate(Account)
+            .scalar_subquery()
         )
-        .outerjoin(last, last.c.account_id == Account.id)
-        .outerjoin(planned, planned.c.account_id == Account.id)
-        .where(Account.status != CHURNED)
-        .order_by(Account.id)
+    else:
+        last_contact = last.c.last
+    stmt = select(
+        Account.id,
+        Account.name,
+        EFFECTIVE_TIER,
+        Account.status,
+        Account.owner_id,
+        Account.team_id,
+        Account.snoozed_until,
+        last_contact,
+        planned.c.next_due if planned_steps else null(),
     )
+    if not seek:
+        stmt = stmt.outerjoin(last, last.c.account_id == Account.id)
+    if planned_steps:
+        stmt = stmt.outerjoin(planned, planned.c.account_id == Account.id)
+    stmt = stmt.where(Account.status != CHURNED).order_by(Account.id)
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, team_ids)
+    stmt = _paged(stmt, id_range, Account.id)
     if quiet_before is not None:
         quiet = [
             and_(EFFECTIVE_TIER == tier, last.c.last < since)  # noqa: SIM300 (SQL)
@@ -187,21 +253,27 @@ def account_rows(
         stmt = stmt.where(
             EFFECTIVE_TIER.in_(sorted(quiet_before)), or_(last.c.last.is_(None), *quiet)
         )
-    if attention is not None:
-        stmt = stmt.where(attention.condition())
     rows = session.exec(stmt).all()
 
     texts: dict[int, str] = {}
     if any(r[8] is not None for r in rows):
         first_steps = _scoped(
-            select(Task.account_id, Task.due_at, Task.text)
-            .join(Account, Account.id == Task.account_id)
-            .join(
-                planned,
-                and_(planned.c.account_id == Task.account_id, planned.c.next_due == Task.due_at),
-            )
-            .where(Task.done_at.is_(None))
-            .order_by(Task.id),
+            _paged(
+                select(Task.account_id, Task.due_at, Task.text)
+                .join(Account, Account.id == Task.account_id)
+                .join(
+                    planned,
+                    and_(
+                        planned.c.account_id == Task.account_id,
+                        planned.c.next_due == Task.due_at,
+                    ),
+                )
+                .where(Task.done_at.is_(None))
+                .order_by(Task.id),
+                id_range,
+                Task.account_id,
+                Account.id,
+            ),
             Account.owner_id,
             Account.team_id,
             owner_ids,
@@ -224,38 +296,6 @@ def account_rows(
         )
         for r in rows
     ]
-
-
-@dataclass(frozen=True)
-class AttentionFilter:
-    """Accounts a risk rule may flag: A tier, marked at risk, an overdue step, a deal
-    stalled or past its close date, a goal of its own, or an open complaint."""
-
-    now: datetime
-    today: date
-    stalled_before: datetime
-    year: int
-
-    def condition(self):
-        # Uncorrelated IN (…) subqueries: each is computed once, whatever the number of
-        # accounts (a correlated EXISTS may be planned as one scan per account).
-        overdue_task = select(Task.account_id).where(Task.done_at.is_(None), Task.due_at < self.now)
-        deal_at_risk = select(Deal.account_id).where(
-            Deal.stage.not_in(CLOSED_STAGES),
-            or_(Deal.stage_changed_at < self.stalled_before, Deal.close_date < self.today),
-        )
-        own_goal = select(Goal.account_id).where(
-            Goal.account_id.is_not(None), Goal.year == self.year
-        )
-        open_complaint = select(Complaint.account_id).where(Complaint.resolved_at.is_(None))
-        return or_(
-            EFFECTIVE_TIER == "A",
-            Account.status == AccountStatus.at_risk.value,
-            Account.id.in_(overdue_task),
-            Account.id.in_(deal_at_risk),
-            Account.id.in_(own_goal),
-            Account.id.in_(open_complaint),
-        )
 
 
 # --- next steps ---------------------------------------------------------------------
@@ -304,7 +344,11 @@ def open_tasks_due(
 
 
 def overdue_task_counts(
-    session: Session, *, now: datetime, team_ids: Collection[int] | None = None
+    session: Session,
+    *,
+    now: datetime,
+    team_ids: Collection[int] | None = None,
+    id_range: IdRange | None = None,
 ) -> dict[int, int]:
     """Open next steps past due, counted per account (one GROUP BY)."""
     stmt = (
@@ -314,11 +358,15 @@ def overdue_task_counts(
         .group_by(Task.account_id)
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
+    stmt = _paged(stmt, id_range, Task.account_id, Account.id)
     return {account_id: n for account_id, n in session.exec(stmt)}
 
 
 def oldest_open_complaints(
-    session: Session, *, team_ids: Collection[int] | None = None
+    session: Session,
+    *,
+    team_ids: Collection[int] | None = None,
+    id_range: IdRange | None = None,
 ) -> dict[int, datetime]:
     """When each account's oldest unresolved complaint was opened (one GROUP BY)."""
     stmt = (
@@ -328,6 +376,7 @@ def oldest_open_complaints(
         .group_by(Complaint.account_id)
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
+    stmt = _paged(stmt, id_range, Complaint.account_id, Account.id)
     return {account_id: opened for account_id, opened in session.exec(stmt)}
 
 
@@ -356,6 +405,7 @@ def deals_at_risk(
     closing_before: date,
     owner_ids: Collection[int] | None = None,
     team_ids: Collection[int] | None = None,
+    id_range: IdRange | None = None,
 ) -> list[DealRow]:
     """Open deals unchanged since ``stalled_before`` or due to close before a date.
 
@@ -385,6 +435,7 @@ def deals_at_risk(
         .order_by(Deal.id)
     )
     stmt = _scoped(stmt, Deal.owner_id, Account.team_id, owner_ids, team_ids)
+    stmt = _paged(stmt, id_range, Deal.account_id, Account.id)
     return [DealRow(*row) for row in session.exec(stmt)]
 
 
@@ -392,7 +443,11 @@ def deals_at_risk(
 
 
 def coverage(
-    session: Session, *, team_ids: Collection[int] | None = None, tier: str | None = "A"
+    session: Session,
+    *,
+    team_ids: Collection[int] | None = None,
+    tier: str | None = "A",
+    id_range: IdRange | None = None,
 ) -> dict[int, tuple[int, bool]]:
     """Per account of ``tier``: how many contacts, and whether one is a decision maker.
 
@@ -408,6 +463,7 @@ def coverage(
     if tier is not None:
         stmt = stmt.where(EFFECTIVE_TIER == tier)  # noqa: SIM300 (an SQL expression)
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
+    stmt = _paged(stmt, id_range, Contact.account_id, Account.id)
     return {account_id: (n, bool(dm)) for account_id, n, dm in session.exec(stmt)}
 
 

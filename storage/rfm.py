@@ -155,7 +155,7 @@ def _gather(
     return sums
 
 
-def _in_house(
+def in_house(
     amounts: dict[str, Decimal] | None, settings: Policy
 ) -> tuple[Decimal, frozenset[str]]:
     house = settings.currency
@@ -169,8 +169,8 @@ def _in_house(
 def _input(s: _Sums | None, today: date, settings: Policy) -> tuple[RfmInput, frozenset[str]]:
     if s is None or s.last is None:
         return _QUIET, _NOTHING
-    won, left_won = _in_house(s.won, settings)
-    paid, left_paid = _in_house(s.paid, settings)
+    won, left_won = in_house(s.won, settings)
+    paid, left_paid = in_house(s.paid, settings)
     return (
         RfmInput(days_since=max((today - s.last).days, 0), frequency=s.count,
                  monetary=max(won, paid)),

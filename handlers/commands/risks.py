@@ -57,7 +57,9 @@ def run_risks(ctx: Context, cmd: RisksQuery) -> Reply:
         return Reply(
             title=_("no_team", lang), lines=[_("no_team_hint", lang)], severity=Severity.info
         )
-    teams = gather_risks(session, settings=ctx.settings, now=ctx.now, team_ids=team_ids)
+    teams = gather_risks(
+        session, settings=ctx.settings, now=ctx.now, team_ids=team_ids, limit=LIMIT
+    )
     private = {t.team.id for t in teams} if is_admin else managed
     return digest_reply(
         teams,

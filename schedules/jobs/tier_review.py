@@ -5,9 +5,11 @@
 A run has three steps, each its own transaction:
 
 1. **review** — once per quarter (``2026Q4``): every account that is not churned is
-   re-scored with what the book knows (``storage.health.review_inputs``: CSAT, payment
+   re-scored with what the book knows (``storage.health.review_pages``: CSAT, payment
    behaviour and, if configured, revenue — ``HealthPolicy.review_factors``), and where
-   the tier moves a ``TierProposal`` is stored with the numbers behind it.  Pending
+   the tier moves a ``TierProposal`` is stored with the numbers behind it.  The book
+   is read a page of accounts at a time and each page's proposals are flushed before
+   the next is read: the run holds a page and the proposals, never the whole book.  Pending
    proposals of earlier quarters expire.  An account gets at most one proposal a
    quarter, so what a manager rejected is not proposed again that quarter;
 2. **build** — one message per manager and review run, listing the run's proposals
@@ -46,7 +48,7 @@ from schedules.registry import JobSpec
 from schedules.timing import Slot, due_day, next_quarter_start
 from storage import ledger, queries
 from storage.clock import db_now
-from storage.health import ReviewInput, review_inputs
+from storage.health import ReviewInput, review_pages
 from storage.ledger import DeliveryKey
 from storage.queries import People
 from storage.session import unit_of_work
@@ -119,31 +121,33 @@ def review_book(
         )
         .values(status=ProposalStatus.expired.value, decided_at=now)
     )
-    inputs = review_inputs(session, now=now, settings=settings, tz=settings.tz)
     already = set(
         session.exec(select(TierProposal.account_id).where(TierProposal.quarter == quarter))
     )
-    review = TierReview(quarter=quarter, started_at=now, accounts=len(inputs), on_demand=on_demand)
+    review = TierReview(quarter=quarter, started_at=now, accounts=0, on_demand=on_demand)
     session.add(review)
     session.flush()
     proposals = []
-    for item, change in proposed_changes(inputs, settings):
-        if item.account.id in already:
-            continue
-        proposal = TierProposal(
-            review_id=review.id,
-            quarter=quarter,
-            account_id=item.account.id,
-            from_tier=change.from_tier,
-            to_tier=change.to_tier,
-            from_score=change.from_score,
-            to_score=change.to_score,
-            factors={c.factor: _json(c.new) for c in change.changes},
-            reasons=_reasons(item, change),
-            created_at=now,
-        )
-        session.add(proposal)
-        proposals.append(proposal)
+    for page in _pages(session, settings, now):
+        review.accounts += len(page)
+        for item, change in proposed_changes(page, settings):
+            if item.account.id in already:
+                continue
+            proposal = TierProposal(
+                review_id=review.id,
+                quarter=quarter,
+                account_id=item.account.id,
+                from_tier=change.from_tier,
+                to_tier=change.to_tier,
+                from_score=change.from_score,
+                to_score=change.to_score,
+                factors={c.factor: _json(c.new) for c in change.changes},
+                reasons=_reasons(item, change),
+                created_at=now,
+            )
+            session.add(proposal)
+            proposals.append(proposal)
+        session.flush()  # the page's accounts can go: the session keeps no unchanged row
     review.proposals = len(proposals)
     session.add(review)
     session.flush()
@@ -155,6 +159,11 @@ def review_book(
         review.proposals,
     )
     return review, proposals
+
+
+def _pages(session: Session, settings: Policy, now: datetime):
+    revenue = "annual_revenue" in policy_of(settings).review_factors
+    return review_pages(session, now=now, settings=settings, tz=settings.tz, revenue=revenue)
 
 
 def proposed_changes(
@@ -273,13 +282,17 @@ def _dry_messages(
     session: Session, settings: Policy, now: datetime, quarter: str
 ) -> list[Outbound]:
     """What a review now would propose, worded for each manager; nothing is stored."""
-    inputs = review_inputs(session, now=now, settings=settings, tz=settings.tz)
     already = set(
         session.exec(select(TierProposal.account_id).where(TierProposal.quarter == quarter))
     )
     people = queries.people(session)
     by_user: dict[int, list[tuple[TierProposal, Account]]] = defaultdict(list)
-    for item, change in proposed_changes(inputs, settings):
+    changes = (
+        found
+        for page in _pages(session, settings, now)
+        for found in proposed_changes(page, settings)
+    )
+    for item, change in changes:
         if item.account.id in already:
             continue
         draft = TierProposal(
