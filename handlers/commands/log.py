@@ -180,7 +180,7 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
     account = resolve_account(ctx, cmd.account)
     require_write(session, ctx.actor, account, lang)
     owners = [_owner(ctx, step) for step in cmd.next_steps]  # all known before any write
-    contacts = contact_repo.of_account(session, account.id)
+    contacts = contact_repo.names_of_account(session, account.id)
     candidates = [Candidate(key=c.id, name=c.name) for c in contacts]
     matches = match_contacts(cmd.notes, candidates)
     linked: list[int] = list(dict.fromkeys(matches.linked))
