@@ -5,7 +5,12 @@ Chinese as reps type them: a date phrase, notes naming a contact of the account 
 new one), and often a next step with its own due date.  Timed: ``Dispatcher.handle``
 from text to the committed reply (interaction, contact links, task, audit entries),
 plus ``render_blocks``.  Afterwards the book must hold exactly one new interaction per
-command that answered success.
+command that answered success (and one per floor run).
+
+The floor (``benchmarks.floor``), timed after each command: the same write by hand on
+a DBAPI connection — find the author and the account, read its contacts, insert the
+interaction, its contact link and next step when the message has them, the audit
+entries in one statement, commit.
 
     .venv/bin/python -m benchmarks.visit_bench --database-url sqlite:///bench.db
 """
@@ -21,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, event, func, select
 
 from benchmarks import Sampled, Stats, bench_settings, cli, sample_accounts
+from benchmarks.floor import Floor
 from bot.bootstrap import build_commands
 from bot.config import Settings
 from domain.models import Contact, Interaction
@@ -64,6 +70,24 @@ def messages(accounts: list[Sampled], contacts: dict[int, str]) -> Iterator[tupl
         yield a, template.format(account=a.name, contact=contacts.get(a.account_id, "Li Wei"))
 
 
+def floor_write(
+    hand: Floor, a: Sampled, text: str, contact: str | None, *, now, request_id: str
+) -> tuple[float, float, int]:
+    """What the message writes, by hand: its note, the contact it names, its next step."""
+    note, _, step = text.partition(" next: " if " next: " in text else " 下一步：")
+    notes = note.split(a.name, 1)[-1].strip()
+    link = contact if contact and contact in note else None
+    return hand.visit(
+        a.owner,
+        a.name,
+        notes=notes,
+        link=link,
+        step=step.strip() or None,
+        now=now,
+        request_id=request_id,
+    )
+
+
 def interactions(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count(Interaction.id))).scalar_one()
@@ -92,10 +116,19 @@ def run(
     for a, text in messages(warm, contacts):
         dispatcher.handle(Incoming(text=text, actor=a.owner, platform="console"))
 
+    hand = Floor(engine)
+    for n, (a, text) in enumerate(messages(warm, contacts)):  # the floor's plans, too
+        floor_write(
+            hand, a, text, contacts.get(a.account_id), now=dispatcher.clock(), request_id=f"w{n}"
+        )
+
     before = interactions(engine)
     counter = StatementCounter(engine)
     took: list[float] = []
     cpu: list[float] = []  # this process's CPU: what is left when the machine is busy
+    floor: list[float] = []
+    floor_cpu: list[float] = []
+    floor_counts: list[int] = []
     statements: list[int] = []
     failures: list[str] = []
     try:
@@ -109,16 +142,36 @@ def run(
             statements.append(counter.count)
             if reply.severity is not Severity.success:
                 failures.append(f"{text}: {reply.title} {reply.lines[:1]}")
+            counter.count = 0  # the floor's own statements are counted by the floor
+            seconds, seconds_cpu, n = floor_write(
+                hand,
+                a,
+                text,
+                contacts.get(a.account_id),
+                now=dispatcher.clock(),
+                request_id="floor",
+            )
+            floor_cpu.append(seconds_cpu)
+            floor.append(seconds)
+            floor_counts.append(n)
     finally:
         counter.close()
-    written = interactions(engine) - before
+    written = interactions(engine) - before - len(floor)
     ok = len(accounts) - len(failures)
+    end_to_end, raw = Stats.of(took), Stats.of(floor)
     return {
         "database": engine.dialect.name,
         "samples": len(accounts),
         "statements": int(median(statements)),
-        "e2e": Stats.of(took).as_dict(),
+        "floor_statements": int(median(floor_counts)),
+        "e2e": end_to_end.as_dict(),
         "e2e_cpu": Stats.of(cpu).as_dict(),
+        "floor": raw.as_dict(),
+        "floor_cpu": Stats.of(floor_cpu).as_dict(),
+        "ratio_median": round(end_to_end.median_ms / raw.median_ms, 1),
+        "ratio_p95": round(end_to_end.p95_ms / raw.p95_ms, 1),
+        # CPU over CPU: the ratio that a busy machine does not blur
+        "ratio_cpu_median": round(Stats.of(cpu).median_ms / Stats.of(floor_cpu).median_ms, 1),
         "written": written,
         "errors": len(failures) + abs(written - ok),
         "first_error": failures[0]

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, SQLModel
 
 from domain.models import User
@@ -111,7 +112,12 @@ class Context:
         account_id: int | None = None,
         summary: str = "",
     ) -> None:
-        self.session.flush()
+        # A new, changed or deleted ``obj`` is written first (a new row gets its id); one
+        # already written is not, so the entries of a command's rows written together
+        # (``/visit``: the interaction, its links and tasks) go in one statement.
+        state = sa_inspect(obj)
+        if not state.persistent or state.modified or obj in self.session.deleted:
+            self.session.flush()
         entry = audit.record(
             self.session,
             action=action,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import event, func, inspect, update
+from sqlalchemy import bindparam, event, func, inspect, update
 from sqlmodel import Session, select
 
 from domain.models import Account, AccountAlias, BookVersion
@@ -32,30 +32,37 @@ def known_names(session: Session, names: Iterable[str]) -> set[str]:
     return {name.lower() for name in found}
 
 
+# ``find_exact``'s four lookups, built once: every command naming an account runs them.
+_TEXT = bindparam("text")
+_BY_NAME = select(Account).where(Account.name == _TEXT)
+_BY_ALIAS = (
+    select(Account)
+    .join(AccountAlias, AccountAlias.account_id == Account.id)
+    .where(AccountAlias.alias == _TEXT)
+)
+_BY_LOWER_NAME = select(Account).where(func.lower(Account.name) == _TEXT)
+_BY_LOWER_ALIAS = (
+    select(Account)
+    .join(AccountAlias, AccountAlias.account_id == Account.id)
+    .where(func.lower(AccountAlias.alias) == _TEXT)
+)
+
+
 def find_exact(session: Session, text: str) -> Account | None:
     """An account by exact name or alias, then the same case-insensitively."""
     text = text.strip()
-    account = session.exec(select(Account).where(Account.name == text)).first()
-    if account:
-        return account
-    account = session.exec(
-        select(Account)
-        .join(AccountAlias, AccountAlias.account_id == Account.id)
-        .where(AccountAlias.alias == text)
-    ).first()
-    if account:
-        return account
-    # Name, then alias, in two queries: each is one lookup in its lower() index, where
-    # an OR across the outer join would read every account.
-    low = text.lower()
-    account = session.exec(select(Account).where(func.lower(Account.name) == low)).first()
-    if account:
-        return account
-    return session.exec(
-        select(Account)
-        .join(AccountAlias, AccountAlias.account_id == Account.id)
-        .where(func.lower(AccountAlias.alias) == low)
-    ).first()
+    # Name, then alias, each in its own query: each is one lookup in its (lower())
+    # index, where an OR across the outer join would read every account.
+    for query, value in (
+        (_BY_NAME, text),
+        (_BY_ALIAS, text),
+        (_BY_LOWER_NAME, text.lower()),
+        (_BY_LOWER_ALIAS, text.lower()),
+    ):
+        account = session.exec(query, params={"text": value}).first()
+        if account:
+            return account
+    return None
 
 
 def name_candidates(session: Session) -> list[tuple[int, str, tuple[str, ...]]]:

@@ -114,7 +114,16 @@ def actuals(
         pair: _grouped(session, pair[0], pair[1], sorted(ids), lo, hi)
         for pair, ids in wanted.items()
     }
-    rates = fx_rates or {}
+    return sum_actuals(goals, results, fx_rates or {})
+
+
+def sum_actuals(
+    goals: Iterable[Goal],
+    results: Mapping[tuple[str, str], Mapping[tuple[int, str | None], Decimal]],
+    rates: Mapping[str, Decimal],
+) -> dict[int, Decimal]:
+    """Each goal's actual from the grouped sums: by (metric, scope), the amount of each
+    (owner, currency) — currency None for counts — converted to the goal's currency."""
     out: dict[int, Decimal] = {}
     for g in goals:
         total = ZERO

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, select
 
 from domain.models import Role, Team, TeamManager, User, UserIdentity
@@ -19,9 +19,13 @@ IDENTITY_COLUMNS: dict[str, str] = {"slack_id": "slack", "wecom_id": "wecom"}
 """The users file's identity columns (docs/csv.md) and the platform each names."""
 
 
+# Every message looks its sender up: the statement is built once.
+_BY_HANDLE = select(User).where(func.lower(User.handle) == bindparam("handle"))
+
+
 def by_handle(session: Session, handle: str) -> User | None:
     handle = handle.lstrip("@").strip()
-    return session.exec(select(User).where(func.lower(User.handle) == handle.lower())).first()
+    return session.exec(_BY_HANDLE, params={"handle": handle.lower()}).first()
 
 
 def by_identity(session: Session, platform: str, ref: str) -> User | None:

@@ -30,7 +30,6 @@ from handlers.views import (
 from handlers.views.goals import metric_label
 from handlers.views.health import health_lines
 from handlers.views.tiers import tier_label
-from storage.goals import actuals
 from storage.health import HealthFacts, health_facts
 from storage.summary import AccountFacts, account_facts, days_in_stage
 
@@ -62,7 +61,9 @@ def parse_account(args: str, pctx: ParseContext) -> AccountQuery:
 def run_account(ctx: Context, cmd: AccountQuery) -> Reply:
     account = resolve_account(ctx, cmd.account)
     require_read(ctx.session, ctx.actor, account, ctx.lang)
-    facts = account_facts(ctx.session, account, year=ctx.now.year)
+    facts = account_facts(
+        ctx.session, account, year=ctx.now.year, tz=ctx.tz, fx_rates=ctx.settings.fx_rates
+    )
     health = health_facts(
         ctx.session,
         account,
@@ -96,7 +97,7 @@ class AccountView:
         if a.tier_override:
             tier += _("override", lang, reason=a.tier_override_reason or "—")
         reply.fields.append(Field(_("tier", lang), tier))
-        owner = f.owner.display_name + (f" · {f.team.name}" if f.team else "")
+        owner = f.owner_name + (f" · {f.team_name}" if f.team_name else "")
         reply.fields.append(Field(_("owner", lang), owner))
         reply.fields.append(Field(_("contact", lang), self._contact_text(status)))
         reply.fields.append(Field(_("status", lang), label(a.status, lang)))
@@ -175,9 +176,7 @@ class AccountView:
         if not goals:
             return [], False
         start, end = period_bounds(ctx.now.year)
-        got = actuals(
-            ctx.session, goals, start=start, end=end, tz=ctx.tz, fx_rates=ctx.settings.fx_rates
-        )
+        got = self.facts.actuals
         lines, behind = [], False
         for g in goals:
             metric = GoalMetric(g.metric)

@@ -180,7 +180,7 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
     account = resolve_account(ctx, cmd.account)
     require_write(session, ctx.actor, account, lang)
     owners = [_owner(ctx, step) for step in cmd.next_steps]  # all known before any write
-    contacts = contact_repo.of_account(session, account.id)
+    contacts = contact_repo.names_of_account(session, account.id)
     candidates = [Candidate(key=c.id, name=c.name) for c in contacts]
     matches = match_contacts(cmd.notes, candidates)
     linked: list[int] = list(dict.fromkeys(matches.linked))
@@ -191,11 +191,7 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
             continue
         contact = Contact(account_id=account.id, name=name, title=title, created_by_id=ctx.actor.id)
         session.add(contact)
-        ctx.audit("create", contact, account_id=account.id, summary=f"new contact {name}")
         added.append(contact)
-        by_id[contact.id] = contact
-        linked.append(contact.id)
-
     interaction = Interaction(
         account_id=account.id,
         kind=cmd.kind.value,
@@ -205,11 +201,12 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
         channel=ctx.platform,
     )
     session.add(interaction)
-    ctx.audit("create", interaction, account_id=account.id, summary=f"{cmd.kind.value} logged")
-    for contact_id in linked:
-        link = InteractionContact(interaction_id=interaction.id, contact_id=contact_id)
-        session.add(link)
-        ctx.audit("create", link, account_id=account.id)
+    session.flush()  # the ids the links, the tasks and the audit entries name
+    for contact in added:
+        by_id[contact.id] = contact
+        linked.append(contact.id)
+    links = [InteractionContact(interaction_id=interaction.id, contact_id=c) for c in linked]
+    session.add_all(links)
     tasks: list[tuple[Task, User, NextStep]] = []
     for step, owner in zip(cmd.next_steps, owners, strict=True):
         task = Task(
@@ -220,8 +217,17 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
             interaction_id=interaction.id,
         )
         session.add(task)
-        ctx.audit("create", task, account_id=account.id, summary=f"next step: {step.text}")
         tasks.append((task, owner, step))
+    session.flush()
+    # Every row is written: their audit entries go in together (contacts, interaction,
+    # links, tasks, as before), in one statement at commit.
+    for contact in added:
+        ctx.audit("create", contact, account_id=account.id, summary=f"new contact {contact.name}")
+    ctx.audit("create", interaction, account_id=account.id, summary=f"{cmd.kind.value} logged")
+    for link in links:
+        ctx.audit("create", link, account_id=account.id)
+    for task, _who, step in tasks:
+        ctx.audit("create", task, account_id=account.id, summary=f"next step: {step.text}")
 
     kind = label(cmd.kind.value, lang)
     reply = Reply(

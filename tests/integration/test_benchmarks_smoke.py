@@ -84,7 +84,9 @@ def test_visit_bench_writes_one_interaction_per_command(large):
 
     assert result["errors"] == 0, result["first_error"]
     assert result["written"] == 16
-    assert _interactions(engine) == before + 16 + 2  # the warm-up's two as well
+    # kam's and the hand-written floor's, the warm-up's two each as well
+    assert _interactions(engine) == before + (16 + 2) * 2
+    assert set(result["floor"]) == STATS_KEYS and result["floor_statements"] >= 5
     assert set(result["e2e"]) == STATS_KEYS and result["e2e"]["n"] == 16
     assert result["statements"] > 3
 
