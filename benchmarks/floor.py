@@ -8,8 +8,7 @@ DBAPI connection from the engine's pool, every row fetched, no conversion of val
 
 ``/account`` (13 statements): the asker; the account with its owner, team and aliases
 (one join); the contact, complaint, CSAT and goal-year interaction aggregates (one row);
-the RFM cut-points (one row: ``book_version`` stands in for the stored cut-points table
-until it exists, the same one-row primary-key read); the account's won deals and its
+the RFM cut-points (one row of ``rfm_cutpoints``); the account's won deals and its
 payments, each one grouped statement that serves RFM, the revenue goal and the credits;
 the last three interactions with author and contacts (one join); open deals; open
 tasks; contacts; goals; the last two CSAT scores; open invoices.
@@ -78,8 +77,9 @@ ACCOUNT_SQL = (
              WHERE account_id = :id AND resolved_at IS NULL) c,
             (SELECT avg(score) AS avg, count(*) AS n FROM csat_score
              WHERE account_id = :id AND recorded_at >= :csat_since) s""",
-    # 4. the stored RFM cut-points, one row (stand-in: the same one-row key read)
-    "SELECT n FROM book_version WHERE name = 'names'",
+    # 4. the stored RFM cut-points, one row
+    """SELECT day, window_days, currency, fx_rates, recency, frequency, monetary
+       FROM rfm_cutpoints WHERE scope = 'book'""",
     # 5. won deals: RFM recency/frequency/monetary and the revenue goal, by currency
     """SELECT currency,
               sum(CASE WHEN closed_at >= :rfm_since THEN amount ELSE 0 END),
