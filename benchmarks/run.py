@@ -498,20 +498,25 @@ def targets(runs: dict[int, Results]) -> list[Verdict]:
     out: list[Verdict] = []
 
     def check(
-        target: str, size: int, metric: Metric, limit: float, *, exact: bool = False
-    ) -> float | None:
+        target: str,
+        size: int,
+        metric: Metric,
+        limit: float,
+        *,
+        exact: bool = False,
+        cpu: str | None = None,
+    ) -> None:
         at = size if size in runs else (None if exact else _nearest(runs, size))
         value = metric.value(runs[at].phases) if at is not None else None
-        if value is None:
+        if at is None or value is None:
             out.append(Verdict(target, "not measured", None))
-            return None
-        where = "" if at == size else f" (at {at:,})"
-        out.append(
-            Verdict(
-                target, f"{_fmt(value, metric.unit)}{where}", value <= limit if at == size else None
-            )
-        )
-        return value
+            return
+        shown = _fmt(value, metric.unit)
+        if cpu and (used := dig(runs[at].phases.get(metric.phase), cpu)) is not None:
+            shown += f" (CPU {used:.2f} s)"
+        if at != size:
+            shown += f" (at {at:,})"
+        out.append(Verdict(target, shown, value <= limit if at == size else None))
 
     miss = Metric("", "names", NAMES_P95, "ms")
     ratio = Metric("", "names", ("ratio_p95",), "×")
@@ -526,6 +531,7 @@ def targets(runs: dict[int, Results]) -> list[Verdict]:
                 50_000,
                 Metric("", "jobs", (f"jobs.{job}.wall_s",), "s"),
                 limit_s,
+                cpu=f"jobs.{job}.cpu_s",
             )
         rss = Metric("", "jobs", (f"jobs.{job}.peak_rss_mb",), "MiB")
         check(f"{job} ≤ {limit_mb} MB RSS @50k", 50_000, rss, limit_mb * 1e6 / 2**20)
@@ -544,22 +550,43 @@ def targets(runs: dict[int, Results]) -> list[Verdict]:
         )
     else:
         check("/account ≤ 2× floor (PostgreSQL) @50k", 50_000, account_ratio, 2)
-    check("cold `kam say /help` ≤ 0.5 s", 50_000, Metric("", "say", ("help.wall_s",), "s"), 0.5)
+    check(
+        "cold `kam say /help` ≤ 0.5 s",
+        50_000,
+        Metric("", "say", ("help.wall_s",), "s"),
+        0.5,
+        cpu="help.cpu_s",
+    )
     check(
         'cold `kam say "/account NAME"` ≤ 0.7 s @50k',
         50_000,
         Metric("", "say", ("account.wall_s",), "s"),
         0.7,
+        cpu="account.cpu_s",
     )
     return out
 
 
-def targets_table(runs: dict[int, Results], smoke: bool = False) -> list[str]:
+def _mark(v: Verdict, smoke: bool) -> str:
+    return "" if smoke or v.ok is None else ("✓" if v.ok else "✗")
+
+
+def targets_table(
+    runs: dict[int, Results], smoke: bool = False, before: dict[int, Results] | None = None
+) -> list[str]:
+    """A row per issue-16 target: the figure and ✓/✗ (with ``before``: both runs')."""
     database = next(iter(runs.values())).database if runs else "?"
-    lines = [f"| issue-16 target | {database} | |", "|---|---|---|"]
+    if before is None:
+        lines = [f"| issue-16 target | {database} | |", "|---|---|---|"]
+        for v in targets(runs):
+            lines.append(f"| {v.target} | {v.measured} | {_mark(v, smoke)} |")
+        return lines
+    lines = [f"| issue-16 target ({database}) | before | after | |", "|---|---|---|---|"]
+    was = {v.target: v for v in targets(before)}
     for v in targets(runs):
-        mark = "" if smoke or v.ok is None else ("✓" if v.ok else "✗")
-        lines.append(f"| {v.target} | {v.measured} | {mark} |")
+        old = was.get(v.target)
+        before_cell = f"{old.measured} {_mark(old, smoke)}".strip() if old else "not measured"
+        lines.append(f"| {v.target} | {before_cell} | {v.measured} | {_mark(v, smoke)} |")
     return lines
 
 
@@ -592,7 +619,9 @@ def machine() -> dict[str, str]:
     }
 
 
-def report(runs: dict[int, Results], info: dict[str, str], before: Any = None) -> str:
+def report(
+    runs: dict[int, Results], info: dict[str, str], before: dict[int, Results] | None = None
+) -> str:
     plans = [r.plan for r in runs.values()]
     smoke = any(p.smoke for p in plans)
     database = next(iter(runs.values())).database if runs else "?"
@@ -608,9 +637,9 @@ def report(runs: dict[int, Results], info: dict[str, str], before: Any = None) -
         f"Python {info['python']}; {info['date']}; "
         f"load average {info['load']} before, {info.get('load_after', '?')} after",
         "",
-        *growth_table(runs, before),
+        *growth_table(runs, {k: r.phases for k, r in before.items()} if before else None),
         "",
-        *targets_table(runs, smoke),
+        *targets_table(runs, smoke, before),
         "",
     ]
     for size, r in sorted(runs.items()):
@@ -624,12 +653,20 @@ def report(runs: dict[int, Results], info: dict[str, str], before: Any = None) -
     return "\n".join(out)
 
 
-def load_before(path: Path) -> dict[int, dict[str, Any]]:
-    """An earlier ``--json`` file's phases by size (either layout)."""
+def load_runs(path: Path) -> tuple[dict[str, str], dict[int, Results]]:
+    """An earlier ``--json`` file: its machine, and its results by size (either layout)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    if "sizes" in data:
-        return {int(k): v["phases"] for k, v in data["sizes"].items()}
-    return {int(data["plan"]["accounts"]): data["phases"]}
+    sizes = data.get("sizes") or {
+        str(data["plan"]["accounts"]): {"plan": data["plan"], "phases": data["phases"]}
+    }
+    runs = {}
+    for size, r in sizes.items():
+        results = Results(plan=Plan(**r["plan"]), database=data.get("database", "?"))
+        results.phases = r["phases"]
+        results.failures = r.get("failures", [])
+        results.skipped = r.get("skipped", [])
+        runs[int(size)] = results
+    return data.get("machine", {}), runs
 
 
 # --- the command ---------------------------------------------------------------------
@@ -661,7 +698,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--compare", type=Path, help="an earlier --json file: before → after")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--report", type=Path, help="measure nothing: print the tables of this --json file"
+    )
     args = parser.parse_args(argv)
+    before = load_runs(args.compare)[1] if args.compare else None
+    if args.report:
+        info, runs = load_runs(args.report)
+        print(report(runs, {**machine(), **info}, before), flush=True)
+        return 0
 
     phases = tuple(p for p in args.phases.split(",") if p)
     if unknown := set(phases) - set(PHASES):
@@ -712,7 +757,6 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     info["load_after"] = _load()
-    before = load_before(args.compare) if args.compare else None
     print(report(runs, info, before), flush=True)
     if args.json:
         only = next(iter(runs.values()))

@@ -3,6 +3,8 @@ working on both engines.  Shapes and correctness only: never a time."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import date
 
 import pytest
@@ -333,3 +335,21 @@ def test_a_generated_book_has_planner_statistics_on_postgresql(large):
             )
         ).all()
     assert dict(rows) == {"account": 200, "interaction": 2000}  # -1: never analyzed
+
+
+def test_a_json_file_is_reported_again_and_compared(tmp_path, capsys):
+    from benchmarks.run import main
+
+    plan = asdict(Plan.of(50_000))
+    phases = {"jobs": {"jobs": {"digest": {"wall_s": 6.0, "cpu_s": 5.0, "peak_rss_mb": 280}}}}
+    before = {"database": "db", "sizes": {"50000": {"plan": plan, "phases": phases}}}
+    phases = {"jobs": {"jobs": {"digest": {"wall_s": 1.0, "cpu_s": 0.9, "peak_rss_mb": 120}}}}
+    after = {"database": "db", "sizes": {"50000": {"plan": plan, "phases": phases}}}
+    (tmp_path / "before.json").write_text(json.dumps(before))
+    (tmp_path / "after.json").write_text(json.dumps(after))
+
+    args = ["--report", str(tmp_path / "after.json"), "--compare", str(tmp_path / "before.json")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "| job digest: wall | 6.00 s → 1.00 s |" in out
+    assert "| digest ≤ 1.5 s @50k | 6.00 s (CPU 5.00 s) ✗ | 1.00 s (CPU 0.90 s) | ✓ |" in out
