@@ -558,12 +558,13 @@ def _write_health(
 ) -> dict[str, int]:
     """Aliases, CSAT scores, complaints, invoices and payments, in proportion to the book.
 
-    Per account, on average: 0.1 aliases, 1.75 CSAT scores (one account in eight
-    unhappy: a low latest score or a drop), 0.3 complaints (a quarter of them open),
+    Per account, on average: 0.1 aliases, 1.75 CSAT scores, 0.3 complaints (a quarter of them open),
     two invoices over the last year (most paid by a payment naming them, some partly,
     some open and a third of those overdue, a few long overdue), and one account in
     a hundred holds an unapplied credit.  Prospects have no invoices.  One account in
-    ten has a fortnightly reminder due today.
+    eight is unhappy: low CSAT scores, invoices paid late (so the quarterly review
+    proposes a lower tier for some).  One account in ten has a fortnightly reminder
+    due today.
     """
     rand = rng.random
     currency = settings.currency
@@ -606,14 +607,15 @@ def _write_health(
         if rand() < 0.1:
             aliases.add(alias_id, account, f"A{number + k + 1:05d}")
             alias_id += 1
+        # an unhappy account scores low and pays late: the tier review may move it
+        unhappy = rand() < 0.13
         if rand() < 0.7:
-            unhappy = rand() < 0.18
             n = rng.randint(1, 4)
             moments = sorted(midnight - int(rand() * year) for _ in range(n))
             for j, at in enumerate(moments):
                 value = rng.randint(7, 10)
-                if unhappy and j == n - 1:
-                    value = rng.randint(2, 6)
+                if unhappy and (j == n - 1 or rand() < 0.7):
+                    value = rng.randint(1, 5)
                 scores.add(score_id, account, value, "", at, owner, at)
                 score_id += 1
         if rand() < 0.25:
@@ -639,8 +641,8 @@ def _write_health(
             paid, settled = zero, None
             if (late and draw < 0.95) or (not late and draw < 0.8):
                 paid = amount
-                settled = min(today, due + timedelta(days=rng.randint(-25, 20)))
-                settled = max(settled, issued)
+                days = rng.randint(20, 90) if unhappy else rng.randint(-25, 20)
+                settled = max(min(today, due + timedelta(days=days)), issued)
             elif draw < (0.97 if late else 0.85):
                 paid = amount / 2
             invoices.add(
