@@ -669,6 +669,17 @@ def load_runs(path: Path) -> tuple[dict[str, str], dict[int, Results]]:
     return data.get("machine", {}), runs
 
 
+def load_all(paths: list[Path]) -> tuple[dict[str, str], dict[int, Results]]:
+    """Several ``--json`` files of one engine (e.g. 5k+50k and 200k) as one run."""
+    info: dict[str, str] = {}
+    runs: dict[int, Results] = {}
+    for path in paths:
+        more_info, more = load_runs(path)
+        info = info or more_info
+        runs.update(more)
+    return info, dict(sorted(runs.items()))
+
+
 # --- the command ---------------------------------------------------------------------
 
 
@@ -696,15 +707,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="measure the book already there")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
-    parser.add_argument("--compare", type=Path, help="an earlier --json file: before → after")
+    parser.add_argument(
+        "--compare", type=Path, nargs="+", help="earlier --json files: before → after"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
-        "--report", type=Path, help="measure nothing: print the tables of this --json file"
+        "--report",
+        type=Path,
+        nargs="+",
+        help="measure nothing: print the tables of these --json files (one engine, any sizes)",
     )
     args = parser.parse_args(argv)
-    before = load_runs(args.compare)[1] if args.compare else None
+    before = load_all(args.compare)[1] if args.compare else None
     if args.report:
-        info, runs = load_runs(args.report)
+        info, runs = load_all(args.report)
         print(report(runs, {**machine(), **info}, before), flush=True)
         return 0
 

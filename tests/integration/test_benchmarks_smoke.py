@@ -348,8 +348,12 @@ def test_a_json_file_is_reported_again_and_compared(tmp_path, capsys):
     (tmp_path / "before.json").write_text(json.dumps(before))
     (tmp_path / "after.json").write_text(json.dumps(after))
 
-    args = ["--report", str(tmp_path / "after.json"), "--compare", str(tmp_path / "before.json")]
+    big = {"database": "db", "sizes": {"200000": {"plan": asdict(Plan.of(200_000)), "phases": {}}}}
+    (tmp_path / "big.json").write_text(json.dumps(big))
+    args = ["--report", str(tmp_path / "after.json"), str(tmp_path / "big.json")]
+    args += ["--compare", str(tmp_path / "before.json")]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "| job digest: wall | 6.00 s → 1.00 s |" in out
+    assert "| db | 50,000 accounts | 200,000 accounts |" in out  # both files, one table
+    assert "| job digest: wall | 6.00 s → 1.00 s | — → — |" in out
     assert "| digest ≤ 1.5 s @50k | 6.00 s (CPU 5.00 s) ✗ | 1.00 s (CPU 0.90 s) | ✓ |" in out
