@@ -647,10 +647,31 @@ def report(
             out += [f"Skipped at {size:,}:", *(f"  - {s}" for s in r.skipped)]
         if r.failures:
             out += [f"FAILED at {size:,}:", *(f"  - {f}" for f in r.failures)]
+    if grew := growing_statements(runs):
+        out += ["Jobs whose statement count grows with the book:"]
+        out += [f"  - {g}" for g in grew]
     missed = [v for v in targets(runs) if v.ok is False]
     if missed and not smoke:
         out += ["Targets missed:", *(f"  - {v.target}: {v.measured}" for v in missed)]
     return "\n".join(out)
+
+
+def growing_statements(runs: dict[int, Results]) -> list[str]:
+    """Jobs whose statement count differs between sizes: the book is scanned set-based
+    and the messages go to the same people at every size, so it should not."""
+    out = []
+    for metric in metrics_for(runs):
+        if metric.phase != "jobs" or not metric.label.endswith("statements"):
+            continue  # (a command's median depends on the sample: which templates)
+        counts = {}
+        for size, r in runs.items():
+            value = metric.value(r.phases)
+            if value is not None:
+                counts[size] = value
+        if len(set(counts.values())) > 1:
+            cells = " → ".join(f"{v:,.0f} at {k:,}" for k, v in sorted(counts.items()))
+            out.append(f"{metric.label.removesuffix(' statements').rstrip(':')}: {cells}")
+    return out
 
 
 def load_runs(path: Path) -> tuple[dict[str, str], dict[int, Results]]:

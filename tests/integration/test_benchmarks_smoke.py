@@ -357,3 +357,13 @@ def test_a_json_file_is_reported_again_and_compared(tmp_path, capsys):
     assert "| db | 50,000 accounts | 200,000 accounts |" in out  # both files, one table
     assert "| job digest: wall | 6.00 s → 1.00 s | — → — |" in out
     assert "| digest ≤ 1.5 s @50k | 6.00 s (CPU 5.00 s) ✗ | 1.00 s (CPU 0.90 s) | ✓ |" in out
+
+
+def test_a_job_whose_statements_grow_with_the_book_is_named():
+    from benchmarks.run import growing_statements
+
+    runs = {}
+    for size, lapse in ((5_000, 449), (50_000, 449 * 10)):
+        jobs = {"lapse": {"statements": lapse}, "tasks": {"statements": 207}}
+        runs.update(_runs(size, jobs={"jobs": jobs}))
+    assert growing_statements(runs) == ["job lapse: 449 at 5,000 → 4,490 at 50,000"]
