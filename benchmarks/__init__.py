@@ -12,7 +12,10 @@ give every phase its own process and read its peak memory (``ru_maxrss``) alone:
     visit_bench        /visit end to end (parse with dates → write → commit)
     concurrency_bench  simultaneous /visit commands from threads (SQLite: no "locked")
     startup_bench      ``kam run`` to /healthz 200; importing the handlers
-    jobs_bench         every daily job over the book (time, statements, memory)
+    jobs_bench         every job of the job table on the book, each in its own process
+                       (time, CPU, statements, peak memory)
+    names_bench        a typo'd account name against an in-memory rapidfuzz floor
+    rfm_bench          /account right after /paid
 
 This module holds what they share: summary statistics, peak memory, a reproducible
 sample of accounts with their owners, and the settings they run with.
@@ -26,7 +29,10 @@ import math
 import os
 import random
 import resource
+import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,6 +51,7 @@ class Stats:
     n: int
     median_ms: float
     p95_ms: float
+    p99_ms: float
     max_ms: float
 
     @classmethod
@@ -56,6 +63,7 @@ class Stats:
             n=len(ms),
             median_ms=round(percentile(ms, 50), 3),
             p95_ms=round(percentile(ms, 95), 3),
+            p99_ms=round(percentile(ms, 99), 3),
             max_ms=round(ms[-1], 3),
         )
 
@@ -94,6 +102,57 @@ def kam_command() -> list[str]:
     """The ``kam`` console script next to this interpreter (else ``python -m bot.cli``)."""
     script = Path(sys.executable).with_name("kam")
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+@dataclass
+class Child:
+    """A finished child process: its output, how long it ran, its CPU and peak memory."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+    cpu_seconds: float = 0.0
+
+    def json(self) -> dict[str, Any]:
+        """The last line of stdout that is a JSON object (a bench module's result)."""
+        for line in reversed(self.stdout.splitlines()):
+            if line.startswith("{"):
+                return json.loads(line)
+        raise RuntimeError("no result line")
+
+
+def run_child(
+    cmd: list[str], *, env: dict[str, str], cwd: Path | None = None, echo: bool = False
+) -> Child:
+    """Run ``cmd`` to the end; stdout is read (and echoed, indented, when ``echo``).
+
+    Peak memory and CPU are the child's own, from ``wait4`` (its ``rusage``)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=err, text=True, encoding="utf-8",
+        )  # fmt: skip
+        out: list[str] = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.append(line)
+            if echo:
+                print("    " + line.rstrip(), flush=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        err.seek(0)
+        return Child(
+            proc.returncode,
+            "".join(out),
+            err.read(),
+            seconds,
+            round(usage.ru_maxrss / 1024, 1),
+            round(usage.ru_utime + usage.ru_stime, 3),
+        )
 
 
 def bench_settings(database_url: str) -> Settings:

@@ -26,19 +26,28 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
+from domain.goals import GoalMetric
 from domain.models import (
     Account,
+    AccountAlias,
     AccountStatus,
+    Complaint,
     Contact,
     ContactRole,
+    CsatScore,
     Deal,
     DealStage,
     DealStageChange,
+    Goal,
     Interaction,
     InteractionContact,
+    Invoice,
+    Payment,
+    Reminder,
     Role,
     Task,
     Team,
+    TeamManager,
     User,
 )
 from domain.tiers import TierFactors, TierPolicy, score
@@ -73,7 +82,12 @@ _FACTOR_COLUMNS = (
     *("executive_contact", "payment_record", "satisfaction"),
 )
 _LARGE_MODELS = (Team, User, Account, Contact, Interaction, InteractionContact, Deal)
-_LARGE_MODELS += (DealStageChange, Task)
+_LARGE_MODELS += (DealStageChange, Task, TeamManager, Goal, Reminder, AccountAlias, CsatScore)
+_LARGE_MODELS += (Complaint, Invoice, Payment)
+HEALTH_SEED_OFFSET = 1  # health data draws from a generator of its own: the rest is as before
+# account statuses: (upper bound of a uniform draw, status); the rest are active
+_STATUSES = ((0.04, AccountStatus.churned), (0.10, AccountStatus.at_risk))
+_STATUSES += ((0.13, AccountStatus.prospect),)
 _ACCT_NAME = re.compile(r"^Acct (\d+) ")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SQLITE_CACHE_KIB = -256 * 1024
@@ -218,6 +232,7 @@ def generate_large(
                 interactions=interactions,
                 deals=deals,
                 rng=random.Random(seed),
+                health=random.Random(seed + HEALTH_SEED_OFFSET),
                 settings=settings,
                 today=today or datetime.now(settings.tz).date(),
             )
@@ -262,6 +277,7 @@ def _write_large(
     interactions: int,
     deals: int,
     rng: random.Random,
+    health: random.Random,
     settings: Settings,
     today: date,
 ) -> dict[str, int]:
@@ -281,15 +297,22 @@ def _write_large(
         return _Bulk(conn, tables[name], columns, after=after)
 
     # teams and reps: reuse what an earlier run made
-    teams = bulk("team", "id", "name", "created_at")
+    # every team has a Slack channel (the digest's) and a manager; reps and teams a goal
+    teams = bulk("team", "id", "name", "slack_channel", "created_at")
+    goals = bulk(
+        "goal", "id", "year", "metric", "scope", "user_id", "team_id", "target", "currency",
+        "created_at",
+    )  # fmt: skip
     team_ids: list[int] = []
+    new_teams: list[int] = []
     for n in range(1, LARGE_TEAMS + 1):
         name = f"Region {n:02d}"
         found = conn.execute(select(Team.id).where(Team.name == name)).scalar()
         if found is None:
             found = next_id["team"]
             next_id["team"] += 1
-            teams.add(found, name, now)
+            teams.add(found, name, f"C{found:08d}", now)
+            new_teams.append(found)
         team_ids.append(found)
     teams.flush()
 
@@ -298,6 +321,7 @@ def _write_large(
         "timezone", "language", "active", "created_at", after=teams,
     )  # fmt: skip
     rep_ids: list[int] = []
+    new_reps: list[int] = []
     rep_team: dict[int, int | None] = {}
     for n in range(1, LARGE_REPS + 1):
         handle = f"rep{n:03d}"
@@ -310,11 +334,36 @@ def _write_large(
                 Role.rep.value, team_id, settings.timezone, "zh" if n % 2 else "en",
                 True, now,
             )  # fmt: skip
+            new_reps.append(rep_id)
         else:
             rep_id, team_id = found_row
         rep_ids.append(rep_id)
         rep_team[rep_id] = team_id
-    reps.flush()
+    managers = bulk(
+        "kam_user", "id", "handle", "display_name", "email", "role", "team_id",
+        "timezone", "language", "active", "created_at", after=reps,
+    )  # fmt: skip
+    manages = bulk("team_manager", "team_id", "user_id", after=managers)
+    for n, team_id in enumerate(team_ids, start=1):
+        handle = f"mgr{n:02d}"
+        if conn.execute(select(User.id).where(User.handle == handle)).first() is None:
+            manager_id = next_id["kam_user"]
+            next_id["kam_user"] += 1
+            managers.add(
+                manager_id, handle, f"Manager {n:02d}", f"{handle}@bench.example",
+                Role.manager.value, team_id, settings.timezone, "en", True, now,
+            )  # fmt: skip
+            manages.add(team_id, manager_id)
+    manages.flush()
+    won = GoalMetric.WON_REVENUE.value
+    for scope, ids, target in (("user", new_reps, 5_000_000), ("team", new_teams, 50_000_000)):
+        for owner_id in ids:
+            goals.add(
+                next_id["goal"], today.year, won, scope, owner_id if scope == "user" else None,
+                owner_id if scope == "team" else None, Decimal(target), settings.currency, now,
+            )  # fmt: skip
+            next_id["goal"] += 1
+    goals.flush()
 
     # accounts, numbered after the last generated one
     last_number = 0
@@ -324,12 +373,14 @@ def _write_large(
     account_rows = bulk(
         "account", "id", "name", "industry", "owner_id", "team_id", "status",
         "partnership_start", "tier", "score", "score_current", "score_potential",
-        "score_strategic", "score_relationship", *_FACTOR_COLUMNS, "created_at",
-        "updated_at", after=reps,
+        "score_strategic", "score_relationship", *_FACTOR_COLUMNS, "credit_limit",
+        "acquisition_cost", "created_at", "updated_at", after=reps,
     )  # fmt: skip
     first_account = next_id["account"]
     owners: list[int] = []
+    statuses: list[str] = []
     policy: TierPolicy = settings.tiers
+    hrand = health.random
     for k in range(accounts):
         owner = rep_ids[k % LARGE_REPS]
         factors = _draw_factors(rng, rng.choice("ABBCCC"))
@@ -340,13 +391,20 @@ def _write_large(
         start = None if years is None else today - timedelta(days=round(years * 365.25))
         industry = _INDUSTRIES[k % len(_INDUSTRIES)]
         dims = result.dimensions
+        draw = hrand()
+        status = next((s.value for bound, s in _STATUSES if draw < bound), "active")
+        # most accounts have a credit limit; a few owe more than it (a risk)
+        limit = Decimal(health.randint(5, 80) * 10_000) if hrand() < 0.7 else None
+        acquisition = Decimal(health.randint(1, 50) * 1_000) if hrand() < 0.5 else None
         account_rows.add(
             first_account + k, f"Acct {last_number + k + 1:05d} {industry}", industry,
-            owner, rep_team[owner], AccountStatus.active.value, start, result.tier,
+            owner, rep_team[owner], status, start, result.tier,
             result.total, dims.current, dims.potential, dims.strategic,
-            dims.relationship, *(factors[c] for c in _FACTOR_COLUMNS), now, now,
+            dims.relationship, *(factors[c] for c in _FACTOR_COLUMNS), limit,
+            acquisition, now, now,
         )  # fmt: skip
         owners.append(owner)
+        statuses.append(status)
     account_rows.flush()
 
     # contacts: two to four per account, roles along the decision chain
@@ -455,6 +513,11 @@ def _write_large(
         task_id += 1
     tasks.flush()
 
+    written = _write_health(
+        bulk, next_id, health, settings=settings, today=today, now=now, midnight=midnight,
+        first_account=first_account, owners=owners, statuses=statuses, number=last_number,
+    )  # fmt: skip
+
     if conn.dialect.name == "postgresql":
         for name in next_id:
             conn.execute(
@@ -466,6 +529,8 @@ def _write_large(
     return {
         "teams": teams.written,
         "users": reps.written,
+        "managers": managers.written,
+        "goals": goals.written,
         "accounts": account_rows.written,
         "contacts": contacts.written,
         "interactions": rows.written,
@@ -473,6 +538,141 @@ def _write_large(
         "deals": deal_rows.written,
         "deal_stage_changes": changes.written,
         "tasks": tasks.written,
+        **written,
+    }
+
+
+def _write_health(
+    bulk: Any,
+    next_id: dict[str, int],
+    rng: random.Random,
+    *,
+    settings: Settings,
+    today: date,
+    now: int,
+    midnight: int,
+    first_account: int,
+    owners: list[int],
+    statuses: list[str],
+    number: int,
+) -> dict[str, int]:
+    """Aliases, CSAT scores, complaints, invoices and payments, in proportion to the book.
+
+    Per account, on average: 0.1 aliases, 1.75 CSAT scores, 0.3 complaints (a quarter of them open),
+    two invoices over the last year (most paid by a payment naming them, some partly,
+    some open and a third of those overdue, a few long overdue), and one account in
+    a hundred holds an unapplied credit.  Prospects have no invoices.  One account in
+    eight is unhappy: low CSAT scores, invoices paid late (so the quarterly review
+    proposes a lower tier for some).  One account in ten has a fortnightly reminder
+    due today.
+    """
+    rand = rng.random
+    currency = settings.currency
+    year = 365 * DAY
+    aliases = bulk("account_alias", "id", "account_id", "alias")
+    scores = bulk(
+        "csat_score", "id", "account_id", "score", "comment", "recorded_at", "author_id",
+        "created_at", after=aliases,
+    )  # fmt: skip
+    complaints = bulk(
+        "complaint", "id", "account_id", "text", "opened_at", "opened_by_id", "resolved_at",
+        "resolved_by_id", "resolution", "created_at", after=scores,
+    )  # fmt: skip
+    invoices = bulk(
+        "invoice", "id", "number", "account_id", "amount", "currency", "paid_amount",
+        "issued_on", "due_on", "settled_on", "note", "created_by_id", "created_at",
+        after=complaints,
+    )  # fmt: skip
+    payments = bulk(
+        "payment", "id", "number", "account_id", "amount", "currency", "received_on",
+        "unapplied", "note", "recorded_by_id", "invoice_id", "created_at", after=invoices,
+    )  # fmt: skip
+    alias_id, score_id = next_id["account_alias"], next_id["csat_score"]
+    complaint_id, invoice_id = next_id["complaint"], next_id["invoice"]
+    payment_id = next_id["payment"]
+    reminders = bulk(
+        "reminder", "id", "account_id", "text", "every_days", "every_months", "start_date",
+        "next_date", "active", "created_by_id", "created_at", after=payments,
+    )  # fmt: skip
+    reminder_id = next_id["reminder"]
+    zero = Decimal(0)
+    for k, owner in enumerate(owners):
+        account = first_account + k
+        if k % 10 == 0:  # one account in ten has a reminder due today
+            reminders.add(
+                reminder_id, account, "Check the consignment stock", 14, 0,
+                today - timedelta(days=14), today, True, owner, now,
+            )  # fmt: skip
+            reminder_id += 1
+        if rand() < 0.1:
+            aliases.add(alias_id, account, f"A{number + k + 1:05d}")
+            alias_id += 1
+        # an unhappy account scores low and pays late: the tier review may move it
+        unhappy = rand() < 0.13
+        if rand() < 0.7:
+            n = rng.randint(1, 4)
+            moments = sorted(midnight - int(rand() * year) for _ in range(n))
+            for j, at in enumerate(moments):
+                value = rng.randint(7, 10)
+                if unhappy and (j == n - 1 or rand() < 0.7):
+                    value = rng.randint(1, 5)
+                scores.add(score_id, account, value, "", at, owner, at)
+                score_id += 1
+        if rand() < 0.25:
+            for _ in range(rng.choice((1, 1, 1, 2))):
+                opened = midnight - int(rand() * year)
+                resolved = opened + rng.randint(1, 30) * DAY if rand() < 0.75 else None
+                if resolved is not None and resolved > now:
+                    resolved = None
+                complaints.add(
+                    complaint_id, account, "Late delivery and no call back", opened, owner,
+                    resolved, owner if resolved else None,
+                    "Expedited the replacement" if resolved else None, opened,
+                )  # fmt: skip
+                complaint_id += 1
+        if statuses[k] == AccountStatus.prospect.value:
+            continue
+        for _ in range(rng.choice((0, 1, 2, 2, 3, 4))):
+            issued = today - timedelta(days=rng.randint(1, 365))
+            due = issued + timedelta(days=30)
+            amount = Decimal(rng.randint(1, 200) * 1_000)
+            draw = rand()
+            late = (today - due).days > 60
+            paid, settled = zero, None
+            if (late and draw < 0.95) or (not late and draw < 0.8):
+                paid = amount
+                days = rng.randint(20, 90) if unhappy else rng.randint(-25, 20)
+                settled = max(min(today, due + timedelta(days=days)), issued)
+            elif draw < (0.97 if late else 0.85):
+                paid = amount / 2
+            invoices.add(
+                invoice_id, f"FP{invoice_id:08d}", account, amount, currency, paid, issued,
+                due, settled, "", owner, now,
+            )  # fmt: skip
+            if paid:
+                received = settled or min(today, issued + timedelta(days=rng.randint(1, 40)))
+                payments.add(
+                    payment_id, f"SK{payment_id:08d}", account, paid, currency, received,
+                    zero, "", owner, invoice_id, now,
+                )  # fmt: skip
+                payment_id += 1
+            invoice_id += 1
+        if rand() < 0.01:
+            credit = Decimal(rng.randint(1, 20) * 1_000)
+            received = today - timedelta(days=rng.randint(1, 200))
+            payments.add(
+                payment_id, f"SK{payment_id:08d}", account, credit, currency, received, credit,
+                "", owner, None, now,
+            )  # fmt: skip
+            payment_id += 1
+    reminders.flush()
+    return {
+        "reminders": reminders.written,
+        "aliases": aliases.written,
+        "csat_scores": scores.written,
+        "complaints": complaints.written,
+        "invoices": invoices.written,
+        "payments": payments.written,
     }
 
 

@@ -1,239 +1,190 @@
-"""Every scheduled job over a large generated book: time, SQL statements, peak memory.
+"""Every scheduled job on the realistic book, each in a process of its own: time, CPU,
+SQL statements and the process's peak resident memory.
 
-    .venv/bin/python -m benchmarks.jobs_bench                     # 5,000 then 50,000 accounts
-    .venv/bin/python -m benchmarks.jobs_bench --sizes 1000 10000
-    .venv/bin/python -m benchmarks.jobs_bench --database-url postgresql+psycopg://…/empty_db
+    .venv/bin/python -m benchmarks.jobs_bench --database-url sqlite:///bench.db            # every job
+    .venv/bin/python -m benchmarks.jobs_bench --database-url sqlite:///bench.db --job digest
 
-The book comes from ``benchmarks.book.generate_large`` (100 reps in 10 regional teams,
-about three contacts per account, five interactions and half a deal per account, a
-next step on every other account), grown in place from one size to the next; on top
-of it each team gets a Slack channel and a manager, every rep and team a revenue
-goal, and every tenth account a reminder due today — so every job has work to do.
+The book is the one ``python -m benchmarks.book`` builds (20 interactions and 4 deals
+per account, CSAT scores, complaints, invoices and payments, accounts at risk and
+churned, a channel and a manager per team, goals, reminders due today), so every job
+has work to do.  The jobs are the job table's (``schedules.jobs.job_table``), not a
+list of ours: a job added there is measured here.
 
-Each job runs on demand (every recipient due) as of 09:05 today: a dry run (the build
-phase alone: the book scans), a real run into a notifier that only counts (the build,
-then a claim and a mark per message, and for reminders the batch that moves them on),
-and a dry run under ``tracemalloc`` for the peak of Python allocations (off while
-timing: it slows every allocation).  The ledger is emptied before each job.
-Statements are counted with a ``before_cursor_execute`` listener.
+Each job runs once, on demand (every recipient due), as of 09:05 today in kam's time
+zone, into a notifier that sends nothing but renders every message as its platform
+would (Slack Block Kit, WeCom markdown, plain text): formatting is part of the cost.
+The ledger is emptied first, so every message is built and delivered.  Measured in
+the job's own process: wall time and CPU time (``time.process_time``) of the run,
+statements sent (a ``before_cursor_execute`` listener), messages and rendered
+characters, and peak resident memory (``ru_maxrss``) — the whole process's, imports
+included, beside the same figure just before the run (``baseline_rss_mb``).
 
-The statements that scan the book, and the statements per message delivered, must be
-the same at every size — the script exits 1 if they are not.  How many messages there
-are depends on how many people have something to be told (at most one per recipient
-and job), not on the number of accounts.
-
-The default database is a fresh SQLite file in a temporary directory; a PostgreSQL
-URL must name an empty database (it is migrated, filled and left as it is).
+Without ``--job`` every job is started in turn as ``--job NAME`` in a child process;
+the result is one JSON line with the figures of each.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import sys
-import tempfile
 import time
-import tracemalloc
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, delete, event
 
-from benchmarks.book import generate_large
-from bot.config import Settings
-from domain.models import Account, Delivery, Goal, Reminder, Role, Team, TeamManager, User
-from schedules.jobs import job_table
-from schedules.registry import run
-from storage.engine import make_engine
-from storage.migrate import ensure_schema
+from benchmarks import bench_settings, clean_env, peak_rss_mb, run_child
+from handlers.notify import Recipient
+from handlers.replies import Reply
 
-INTERACTIONS_PER_ACCOUNT = 5
-DEALS_PER_ACCOUNT = 0.5
+RUN_AT = (9, 5)
 
 
-class Counting:
-    """A notifier that only counts what it is given."""
+class RenderingNotifier:
+    """Sends nothing; renders each message as its platform would, and counts."""
 
     def __init__(self) -> None:
         self.sent = 0
+        self.chars = 0
 
-    def send(self, recipient, reply) -> None:
+    def send(self, recipient: Recipient, reply: Reply) -> None:
+        from handlers.render.slack import render_blocks
+        from handlers.render.text import render_text
+        from handlers.render.wecom import render_markdown
+
+        if recipient.platform == "slack":
+            rendered = json.dumps(render_blocks(reply), ensure_ascii=False)
+        elif recipient.platform == "wecom":
+            rendered = "".join(render_markdown(reply))
+        else:
+            rendered = render_text(reply)
         self.sent += 1
+        self.chars += len(rendered)
 
 
-class StatementCounter:
-    def __init__(self, engine: Engine) -> None:
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._count)
+def job_names() -> list[str]:
+    """Every job in the job table, in ``kam jobs list`` order."""
+    from schedules.jobs import job_table
 
-    def _count(self, *_args) -> None:
-        self.count += 1
+    return job_table().names()
 
 
-@dataclass
-class Measure:
-    job: str
-    size: int
-    build_seconds: float
-    build_statements: int
-    run_seconds: float
-    run_statements: int
-    messages: int
-    peak_mib: float
+def run_job(engine: Engine, settings: Any, job: str, now: datetime | None = None) -> dict[str, Any]:
+    """Run one job on demand into a rendering notifier; its figures."""
+    from domain.models import Delivery
+    from schedules.jobs import job_table
+    from schedules.registry import run
 
-    @property
-    def per_message(self) -> float:
-        """Statements the delivery took per message: claim, mark (and a follow-up)."""
-        if not self.messages:
-            return 0.0
-        return (self.run_statements - self.build_statements) / self.messages
-
-
-def grow(engine: Engine, settings: Settings, accounts: int, today) -> None:
-    """Add ``accounts`` more to the book, then the channels, managers, goals, reminders."""
-    started = time.perf_counter()
-    counts = generate_large(
-        engine,
-        accounts=accounts,
-        interactions=accounts * INTERACTIONS_PER_ACCOUNT,
-        deals=int(accounts * DEALS_PER_ACCOUNT),
-        settings=settings,
-        today=today,
-    )
-    now = datetime.now(UTC)
-    with engine.begin() as conn:
-        teams = conn.execute(select(Team.id, Team.name).where(Team.name.like("Region %"))).all()
-        for team_id, name in teams:
-            channel = f"C{team_id:08d}"
-            conn.execute(update(Team).where(Team.id == team_id).values(slack_channel=channel))
-            handle = f"mgr{name[-2:]}"
-            if conn.execute(select(User.id).where(User.handle == handle)).scalar() is None:
-                manager = {
-                    "handle": handle,
-                    "display_name": f"Manager {name[-2:]}",
-                    "role": Role.manager.value,
-                    "team_id": team_id,
-                    "timezone": settings.timezone,
-                    "language": "en",
-                    "active": True,
-                    "created_at": now,
-                }
-                manager_id = conn.execute(insert(User).values(manager).returning(User.id)).scalar()
-                conn.execute(insert(TeamManager).values(team_id=team_id, user_id=manager_id))
-        if not conn.execute(select(func.count()).select_from(Goal)).scalar():
-            goal = {"year": today.year, "metric": "won_revenue", "currency": settings.currency}
-            goal["created_at"] = now
-            reps = conn.execute(select(User.id).where(User.handle.like("rep%"))).scalars()
-            rep_goal = {**goal, "scope": "user", "target": Decimal(5_000_000)}
-            team_goal = {**goal, "scope": "team", "target": Decimal(50_000_000)}
-            conn.execute(insert(Goal), [{**rep_goal, "user_id": r} for r in reps])
-            conn.execute(insert(Goal), [{**team_goal, "team_id": t} for t, _name in teams])
-        have = set(conn.execute(select(Reminder.account_id)).scalars())
-        ids = conn.execute(select(Account.id).order_by(Account.id)).scalars().all()
-        reminder = {
-            "text": "Check the consignment stock",
-            "every_days": 14,
-            "active": True,
-            "start_date": today - timedelta(days=14),
-            "next_date": today,
-            "created_at": now,
-        }
-        rows = [{**reminder, "account_id": a} for a in ids[::10] if a not in have]
-        if rows:
-            conn.execute(insert(Reminder), rows)
-    took = time.perf_counter() - started
-    print(f"  generated {counts.get('accounts', 0):,} accounts in {took:.0f}s", flush=True)
-
-
-def measure(engine: Engine, settings: Settings, job: str, now: datetime, size: int) -> Measure:
-    """Time a dry run and a real run, then measure a dry run's peak memory on its own
-    (tracemalloc slows every allocation down, so it stays off while timing)."""
-    counter = StatementCounter(engine)
+    spec = job_table()[job]
+    if now is None:
+        now = datetime.now(settings.tz).replace(
+            hour=RUN_AT[0], minute=RUN_AT[1], second=0, microsecond=0
+        )
     with engine.begin() as conn:
         conn.execute(delete(Delivery))
+    statements = 0
 
-    counter.count = 0
-    started = time.perf_counter()
-    spec = job_table()[job]
-    report = run(spec, engine, settings, None, now, dry_run=True, on_demand=True)
-    build_seconds = time.perf_counter() - started
-    build_statements = counter.count
+    def count(*_args: Any) -> None:
+        nonlocal statements
+        statements += 1
 
-    notifier = Counting()
-    counter.count = 0
-    started = time.perf_counter()
-    run(spec, engine, settings, notifier, now, on_demand=True)
-    run_seconds = time.perf_counter() - started
-    run_statements = counter.count
-    event.remove(engine, "before_cursor_execute", counter._count)
-    assert notifier.sent == len(report.messages), (job, notifier.sent, len(report.messages))
+    notifier = RenderingNotifier()
+    baseline = peak_rss_mb()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        report = run(spec, engine, settings, notifier, now, on_demand=True)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return {
+        "job": job,
+        "database": engine.dialect.name,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "statements": statements,
+        "messages": notifier.sent,
+        "built": len(report.messages),
+        "rendered_chars": notifier.chars,
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
-    tracemalloc.start()
-    run(spec, engine, settings, None, now, dry_run=True, on_demand=True)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return Measure(
-        job=job,
-        size=size,
-        build_seconds=build_seconds,
-        build_statements=build_statements,
-        run_seconds=run_seconds,
-        run_statements=run_statements,
-        messages=notifier.sent,
-        peak_mib=peak / 2**20,
-    )
+
+def run_all(
+    database_url: str, jobs: list[str] | None = None, *, separate: bool = True
+) -> dict[str, Any]:
+    """Each job in a child process of its own (``--job NAME``); their figures by name.
+
+    A job that fails is reported with its error and does not stop the others.  With
+    ``separate=False`` (the CI smoke run: shapes, not figures) every job runs in one
+    child, one after the other, so their peak memories are not their own."""
+    out: dict[str, Any] = {}
+    errors: list[str] = []
+    if not separate:
+        cmd = [sys.executable, "-m", "benchmarks.jobs_bench", "--database-url", database_url]
+        child = run_child(
+            [*cmd, "--job", ",".join(jobs or job_names())], env=clean_env(database_url)
+        )
+        if child.code != 0:
+            message = f"jobs: exit {child.code}: {child.stderr.strip()[-500:]}"
+            return {"jobs": {}, "errors": 1, "first_error": message}
+        return {"jobs": child.json()["jobs"], "errors": 0, "first_error": None}
+    for job in jobs or job_names():
+        cmd = [sys.executable, "-m", "benchmarks.jobs_bench", "--database-url", database_url]
+        child = run_child([*cmd, "--job", job], env=clean_env(database_url))
+        if child.code != 0:
+            errors.append(f"{job}: exit {child.code}: {child.stderr.strip()[-500:]}")
+            continue
+        result = child.json()
+        result["peak_rss_mb"] = max(result.get("peak_rss_mb", 0.0), child.peak_rss_mb)
+        result["child_cpu_s"] = round(child.cpu_seconds, 3)
+        out[job] = result
+    return {
+        "jobs": out,
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 50_000])
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument(
+        "--job", help="run this job only, in this process (several, comma-separated: in turn)"
+    )
+    parser.add_argument("--jobs", help="comma-separated subset (default: the job table)")
+    parser.add_argument("--list", action="store_true", help="print the job names and stop")
     args = parser.parse_args(argv)
-    sizes = sorted(args.sizes)
+    if args.list:
+        result: dict[str, Any] = {"jobs": job_names()}
+    elif args.job and "," not in args.job:
+        from storage.engine import make_engine
 
-    settings = Settings()
-    tmp = None
-    url = args.database_url
-    if url is None:
-        tmp = tempfile.TemporaryDirectory(prefix="kam-bench-")
-        url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    engine = make_engine(url)
-    ensure_schema(engine)
-    now = datetime.now(settings.tz).replace(hour=9, minute=5, second=0, microsecond=0)
-    pushes = [spec.name for spec in job_table() if spec.push]
-    results: list[Measure] = []
-    have = 0
-    try:
-        for size in sizes:
-            print(f"{size:,} accounts ({engine.dialect.name})", flush=True)
-            grow(engine, settings, size - have, now.date())
-            have = size
-            for job in pushes:
-                m = measure(engine, settings, job, now, size)
-                results.append(m)
-                print(
-                    f"  {job:<10} build {m.build_seconds:6.2f}s {m.build_statements:3d} stmts"
-                    f" | run {m.run_seconds:6.2f}s {m.messages:4d} msgs"
-                    f" {m.per_message:5.1f} stmts/msg | peak {m.peak_mib:6.1f} MiB",
-                    flush=True,
-                )
-    finally:
-        engine.dispose()
-        if tmp is not None:
-            tmp.cleanup()
+        engine = make_engine(args.database_url)
+        try:
+            result = run_job(engine, bench_settings(args.database_url), args.job)
+        finally:
+            engine.dispose()
+        result["peak_rss_mb"] = peak_rss_mb()
+        result["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    elif args.job:  # several, one after the other in this process
+        from storage.engine import make_engine
 
-    print("\nStatements by size — scanning the book / delivering one message:")
-    ok = True
-    for job in pushes:
-        mine = [m for m in results if m.job == job]
-        builds = {m.build_statements for m in mine}
-        per_message = {round(m.per_message, 2) for m in mine if m.messages}
-        same = len(builds) == 1 and len(per_message) <= 1
-        ok &= same
-        cells = "  ".join(f"{m.size:>7,}: {m.build_statements} / {m.per_message:.1f}" for m in mine)
-        print(f"  {job:<10} {cells}  {'constant' if same else 'GROWS WITH THE BOOK'}")
-    return 0 if ok else 1
+        engine = make_engine(args.database_url)
+        settings = bench_settings(args.database_url)
+        try:
+            result = {"jobs": {j: run_job(engine, settings, j) for j in args.job.split(",")}}
+        finally:
+            engine.dispose()
+    else:
+        jobs = [j for j in (args.jobs or "").split(",") if j] or None
+        result = run_all(args.database_url, jobs)
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 1 if result.get("errors") else 0
 
 
 if __name__ == "__main__":
