@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from benchmarks import Stats, bench_settings, cli, sample_accounts
+from benchmarks import Stats, bench_settings, cli, percentile, sample_accounts
 from benchmarks.visit_bench import first_contacts, interactions, messages
 from bot.bootstrap import build_commands
 from bot.config import Settings
@@ -60,8 +60,14 @@ def sqlite_pragmas(engine: Engine) -> dict[str, Any]:
         }
 
 
+def tail(seconds: list[float]) -> dict[str, float]:
+    """Median, p95 and p99 of ``seconds``, in milliseconds."""
+    ms = sorted(s * 1000 for s in seconds)
+    return {f"p{q}_ms": round(percentile(ms, q), 3) for q in (50, 95, 99)}
+
+
 def run(
-    engine: Engine, settings: Settings, *, threads: int = 20, rounds: int = 5, seed: int = 10
+    engine: Engine, settings: Settings, *, threads: int = 16, rounds: int = 10, seed: int = 10
 ) -> dict[str, Any]:
     accounts = sample_accounts(engine, threads * rounds, seed)
     contacts = first_contacts(engine, [a.account_id for a in accounts])
@@ -73,6 +79,7 @@ def run(
     walls: list[float] = []
     guard = threading.Lock()
     before = interactions(engine)
+    cpu = time.process_time()
 
     def one(barrier: threading.Barrier, owner: str, text: str) -> None:
         barrier.wait()
@@ -105,6 +112,7 @@ def run(
             walls.append(time.perf_counter() - started)
     finally:
         locks.close()
+    cpu = time.process_time() - cpu
     written = interactions(engine) - before
     return {
         "database": engine.dialect.name,
@@ -118,13 +126,15 @@ def run(
         "errors": len(failures) + abs(written - (len(work) - len(failures))),
         "first_error": failures[0] if failures else (locks.seen[0] if locks.seen else None),
         "latency": Stats.of(latencies).as_dict(),
+        "per_command": {"visit": {"n": len(latencies), **tail(latencies)}},
         "round_wall": Stats.of(walls).as_dict(),
+        "cpu_s": round(cpu, 3),
     }
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threads", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seed", type=int, default=10, help="which accounts are drawn")
 
 
