@@ -8,6 +8,12 @@ they did not need: the lock only guards the swap.  A big book (``BACKGROUND_AT``
 and more: 50,000 accounts take about a second) is rebuilt in a background thread while
 requests go on with the previous one; exact names are read from the database anyway
 (``resolve_account``), so only finding a brand-new name inside a sentence waits for it.
+
+A command gets the index through ``lazy(session)``: nothing is read or built until a
+parser really asks it something, and ``cold`` tells the parser it would be built first
+— a process's first ``/account Acme`` with an exact name reads that name from its
+index in the database instead (``handlers.lookup.split_account``) and never pays for
+the whole book.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from sqlmodel import Session
 from handlers.parsing.entities import NameBook
 from storage import accounts
 
-__all__ = ["BookNames"]
+__all__ = ["BookNames", "LazyNames"]
 
 
 BACKGROUND_AT = 5_000
@@ -35,6 +41,15 @@ class BookNames:
         self._generation = -1
         self._fingerprint: tuple[int, ...] | None = None
         self._checked = 0.0
+
+    @property
+    def cold(self) -> bool:
+        """No index built yet in this process: the next ``get`` reads the whole book."""
+        return self._book is None
+
+    def lazy(self, session: Session) -> LazyNames:
+        """The index as ``get(session)`` would give it, fetched on first use."""
+        return LazyNames(self, session)
 
     def get(self, session: Session) -> NameBook:
         now = time.monotonic()
@@ -72,3 +87,28 @@ class BookNames:
                 self._building = False
 
         threading.Thread(target=build, name="kam-book-names", daemon=True).start()
+
+
+class LazyNames:
+    """A ``NameBook`` that is fetched (``BookNames.get``) when first asked anything."""
+
+    def __init__(self, owner: BookNames, session: Session) -> None:
+        self._owner, self._session = owner, session
+        self._book: NameBook | None = None
+
+    @property
+    def cold(self) -> bool:
+        """Asking would first build the whole index (nothing built in this process)."""
+        return self._book is None and self._owner.cold
+
+    @property
+    def book(self) -> NameBook:
+        if self._book is None:
+            self._book = self._owner.get(self._session)
+        return self._book
+
+    def __len__(self) -> int:
+        return len(self.book)
+
+    def __getattr__(self, name: str):  # find, exact, prefixed, fuzzy, names, …
+        return getattr(self.book, name)
