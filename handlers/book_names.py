@@ -4,7 +4,8 @@ One ``BookNames`` per app (like ``RfmCache``): ``get(session)`` returns the curr
 ``NameBook`` (``handlers.parsing.entities``), rebuilt when this process has written an
 account or alias since, or when another process has (a cheap fingerprint of the two
 tables, checked at most every ``ttl`` seconds).  Readers never wait for a rebuild
-they did not need: the lock only guards the swap.  A big book (``BACKGROUND_AT`` names
+they did not need: the lock only guards the swap; when a request cannot go on without
+a (first, or small) book, one thread builds it and the others wait for that one.  A big book (``BACKGROUND_AT`` names
 and more: 50,000 accounts take about a second) is rebuilt in a background thread while
 requests go on with the previous one; exact names are read from the database anyway
 (``resolve_account``), so only finding a brand-new name inside a sentence waits for it.
@@ -36,6 +37,7 @@ class BookNames:
     def __init__(self, ttl: float = 2.0) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
+        self._build = threading.Lock()  # one thread builds while the others wait for it
         self._building = False
         self._book: NameBook | None = None
         self._generation = -1
@@ -64,7 +66,22 @@ class BookNames:
         if book is not None and len(book) >= BACKGROUND_AT:
             self._rebuild_later(session.get_bind(), generation, fingerprint)
             return book
-        return self._rebuild(session, generation, fingerprint)
+        return self._rebuild_once(session, generation, fingerprint)
+
+    def _rebuild_once(
+        self, session: Session, generation: int, fingerprint: tuple[int, ...]
+    ) -> NameBook:
+        """Build now, once however many threads need it: those that waited take the book
+        the first one built, when it is at least as new as what they saw."""
+        with self._build:
+            book = self._book
+            fresh = (
+                book is not None
+                and self._generation >= generation
+                and self._fingerprint is not None
+                and self._fingerprint >= fingerprint
+            )
+            return book if fresh else self._rebuild(session, generation, fingerprint)
 
     def _rebuild(self, session: Session, generation: int, fingerprint: tuple[int, ...]) -> NameBook:
         book = NameBook(accounts.name_candidates(session))

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlmodel import Session
 
 from domain.models import Account
@@ -171,3 +172,40 @@ def test_an_exact_name_in_a_fresh_process_does_not_build_the_index(engine):
     typo = chat.say("ann", "/account Acme Crop")
     assert typo.title.startswith("Acme Corp")
     assert not index.cold and built == [1]  # the typo built it, once
+
+
+def test_threads_that_all_need_the_first_index_build_it_once(engine):
+    with unit_of_work(engine) as session:
+        owner = f.user(session, "ann")
+        team_id = owner.team_id
+    rows = [
+        {"name": f"Firm {i:04d} Trading", "owner_id": owner.id, "team_id": team_id, "tier": "B"}
+        for i in range(3000)
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(Account), rows)
+    builds: list[int] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _whole_book(_conn, _cursor, statement, *_args):
+        flat = " ".join(statement.lower().split())
+        if flat.startswith("select account.id, account.name") and "where" not in flat:
+            builds.append(1)
+
+    index = BookNames()
+    threads = 8
+    barrier = threading.Barrier(threads)
+    sizes: list[int] = []
+
+    def ask() -> None:
+        barrier.wait()
+        with Session(engine) as session:
+            sizes.append(len(index.get(session)))
+
+    pool = [threading.Thread(target=ask) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert sizes == [3000] * threads
+    assert builds == [1]
