@@ -255,7 +255,9 @@ class NameBook:
         while end - start > SHORTLIST and depth < len(short):
             depth += 1
             start, end = self._range(short[:depth])
-        pick = [k for k in self._sorted[start:end] if lo <= len(k)]
+        # a phrase that thousands of names start with (``Acct``) singles none of them
+        # out: the first few thousand are enough to say so, or to suggest from
+        pick = [k for k in self._sorted[start : min(end, start + SHORTLIST)] if lo <= len(k)]
         if len(pick) < 50 and len(self._keys) <= 20_000:
             grams = {short[i : i + 3] for i in range(len(short) - 2)}
             seen = set(pick)
