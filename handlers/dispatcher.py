@@ -353,7 +353,7 @@ class Dispatcher:
             known_accounts=lambda names: accounts.known_names(session, names),
             mentions={ref.token.casefold(): ref for ref in incoming.mentions},
             languages={p: d.language for p, d in self.directories.items() if d.language},
-            names=self.book_names.get(session),
+            names=self.book_names.lazy(session),  # type: ignore[arg-type]  # a NameBook, on use
             text=incoming.text,
         )
         return Context(

@@ -60,7 +60,15 @@ def split_account(args: str, pctx: ParseContext, *, required: bool = True) -> tu
         args = args[label.end() :]
     if pctx.names is None:
         return _split_by_prefixes(args, pctx)
+    if getattr(pctx.names, "cold", False) and _whole_name(args, pctx):
+        return args.strip(), ""  # an exact name alone: no need to build the name index
     return _split_by_book(args, pctx, pctx.names)
+
+
+def _whole_name(args: str, pctx: ParseContext) -> bool:
+    """``args`` is, as typed, one account's name or alias (one indexed lookup)."""
+    name = args.strip()
+    return bool(name) and name.lower() in pctx.known_accounts([name])
 
 
 def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, str]:

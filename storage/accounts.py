@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, event, func, inspect, update
+from sqlalchemy import bindparam, event, func, inspect
 from sqlmodel import Session, select
 
 from domain.models import Account, AccountAlias, BookVersion
@@ -90,8 +90,10 @@ def count_owned(session: Session, owner_id: int) -> int:
 # --- knowing when names change --------------------------------------------------------
 #
 # In-memory name indexes (``handlers.book_names``) are rebuilt when a name or alias
-# changes: this process's writes move ``_generation`` at once, and every process's move
-# the ``book_version`` row in the same transaction, read in one lookup by the others.
+# changes: this process's ORM writes move ``_generation`` at once; every write, by any
+# process and any path (the ORM, SQLAlchemy Core, a bulk import, psql), moves the
+# ``book_version`` row in its own transaction through the database's triggers
+# (migration 0012), read in one lookup by the others.
 
 _generation = 0
 
@@ -111,8 +113,6 @@ def _names_touched(session: Session, _context: object, _instances: object) -> No
     global _generation
     if _touches_names(session):
         _generation += 1
-        bump = update(BookVersion).where(BookVersion.name == NAMES).values(n=BookVersion.n + 1)
-        session.connection().execute(bump)
 
 
 def names_generation() -> int:
@@ -121,9 +121,7 @@ def names_generation() -> int:
 
 
 def names_fingerprint(session: Session) -> tuple[int, ...]:
-    """Changes when any process changes a name or alias: the ``book_version`` counter,
-    and the newest account and alias ids (rows written in bulk, outside the ORM)."""
+    """Changes when any process changes a name or alias, however it writes: the
+    ``book_version`` counter, moved by the database's triggers."""
     version = session.exec(select(BookVersion.n).where(BookVersion.name == NAMES)).first()
-    newest = session.exec(select(func.max(Account.id))).one()
-    alias = session.exec(select(func.max(AccountAlias.id))).one()
-    return int(version or 0), int(newest or 0), int(alias or 0)
+    return (int(version or 0),)

@@ -4,15 +4,30 @@ SQLite (the default, a file in the working directory) gets WAL, a busy timeout,
 foreign keys, and ``BEGIN IMMEDIATE`` for write transactions so two writers queue
 instead of failing on a lock upgrade.  PostgreSQL gets a pre-pinged pool so a
 restarted server is reconnected to without anyone noticing.
+
+SQLite's own queue is its busy handler: a writer that finds the file locked sleeps
+and tries again, up to 100 ms a try, so under sixteen threads the unlucky ones wait
+far longer than the writes in front of them take.  Within one process, writers
+therefore queue on a Python lock first (``WriterLock``, one per database file): the
+thread that holds it is the only one of this process in ``BEGIN IMMEDIATE``, and
+the next one is woken the moment the transaction commits or rolls back.  The wait is
+bounded by the same ``wait_ms`` (else the busy timeout) and ends in the same
+``database is locked`` error as SQLite's; other processes still meet in SQLite's busy
+handler.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
+import time
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from domain.errors import InvalidInput
 
@@ -83,12 +98,66 @@ def make_engine(url: str = DEFAULT_URL, *, echo: bool = False, pool_size: int = 
     )
 
 
+class WriterLock:
+    """This process's writers to one SQLite file, one at a time (``BEGIN IMMEDIATE``
+    to ``COMMIT``/``ROLLBACK``).  Not re-entrant, like SQLite's own write lock: a
+    second write transaction opened inside a first on the same file waits, and fails
+    when its wait is up, as it always did."""
+
+    _files: ClassVar[dict[str, WriterLock]] = {}
+    _files_guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_database(cls, database: str | None) -> WriterLock:
+        """The lock of this database file (the same for every engine on it); an
+        in-memory database gets its own."""
+        if database in (None, "", ":memory:") or database.startswith("file:"):
+            return cls()
+        key = os.path.realpath(os.path.expanduser(database))
+        with cls._files_guard:
+            return cls._files.setdefault(key, cls())
+
+    def acquire(self, timeout_ms: int) -> bool:
+        return self._lock.acquire(timeout=max(timeout_ms, 1) / 1000)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+
+_HOLDS_WRITER = "kam_holds_writer_lock"  # in the pooled connection's info while held
+_SHORTENED_AFTER_MS = 50  # a wait this long shortens SQLite's own timeout to what is left
+
+
+def _info(connection: object) -> dict | None:
+    """A pooled connection's ``info`` (None for a bare driver connection)."""
+    try:
+        return getattr(connection, "info", None)
+    except NotImplementedError:
+        return None
+
+
+def _locked_error() -> OperationalError:
+    """What SQLite says when the write lock is not free in time, as SQLAlchemy wraps it."""
+    return OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+
+
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     engine = create_engine(
         url,
         echo=echo,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
     )
+    writer = WriterLock.for_database(make_url(url).database)
+
+    def release(info: dict | None) -> None:
+        if info is not None and info.pop(_HOLDS_WRITER, False):
+            writer.release()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
@@ -107,13 +176,63 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         options = conn.get_execution_options()
         # How long this transaction may wait for another's write lock (``wait_ms``).
         busy = int(options.get("wait_ms") or SQLITE_BUSY_TIMEOUT_MS)
-        if conn.info.get("busy_ms", SQLITE_BUSY_TIMEOUT_MS) != busy:  # set only on change
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
-            conn.info["busy_ms"] = busy
         immediate = options.get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:  # this process's writers queue here, not in SQLite's busy handler
+            started = time.monotonic()
+            if not writer.acquire(busy):
+                raise _locked_error()
+            conn.info[_HOLDS_WRITER] = True
+            waited = int((time.monotonic() - started) * 1000)
+            if waited >= _SHORTENED_AFTER_MS:  # another process may hold it: what is left
+                busy = max(busy - waited, 1)
+        try:
+            if conn.info.get("busy_ms", SQLITE_BUSY_TIMEOUT_MS) != busy:  # set only on change
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
+                conn.info["busy_ms"] = busy
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            release(conn.info)
+            raise
 
+    # The lock is let go once the transaction has ended, whichever way: after the
+    # driver's COMMIT or ROLLBACK (SQLAlchemy's own, or the pool's when a connection
+    # comes back with a transaction open), and, last, when a connection is returned,
+    # dropped or invalidated while still marked as holding it.
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            release(_info(dbapi_connection))
+
+    def do_rollback(dbapi_connection) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            release(_info(dbapi_connection))
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "checkin")
+    @event.listens_for(engine, "close")
+    @event.listens_for(engine, "invalidate")
+    def _let_go(_dbapi_conn, record, *_args):  # pragma: no cover - a safety net
+        try:
+            info = record.info if record is not None else None
+        except NotImplementedError:  # a record without info: nothing held on it
+            return
+        release(info)
+
+    engine._kam_writer_lock = writer  # type: ignore[attr-defined]
     return engine
+
+
+def writer_lock(engine: Engine) -> WriterLock | None:
+    """The in-process writer lock of a SQLite engine (None for PostgreSQL)."""
+    return getattr(engine, "_kam_writer_lock", None)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -13,9 +13,12 @@ a message is scanned once, whatever the size of the book.  A Latin name must sta
 as whole words (``Acme`` is not found in ``Acmeville``); a Chinese one needs nothing
 around it.  Overlapping hits keep the leftmost, then the longest.
 
-``fuzzy`` scores a phrase against every compact name with rapidfuzz, after a cheap
-shortlist (same first character or, in a small book, a shared three-letter run), for typos
-in names (``Acme Crop``, ``Blue Harbr``: a long name's first words count too).  Pure: the book's rows are handed in, and the
+``fuzzy`` scores a phrase against compact names with rapidfuzz, after a cheap
+shortlist: the names that start as the phrase does — its first character, or as many
+first characters as it takes to bring the shortlist under ``SHORTLIST`` names (a slice
+of the sorted names, found by bisection: no pass over the book) — or, in a small book,
+names sharing a three-letter run (a typo in the first letter); for typos in names
+(``Acme Crop``, ``Blue Harbr``: a long name's first words count too).  Pure: the book's rows are handed in, and the
 caller (``handlers.book_names``) rebuilds the book when names change.
 """
 
@@ -39,8 +42,8 @@ __all__ = ["NameBook", "NameHit", "compact", "compact_map"]
 FUZZY_CUTOFF = 84.0
 RESEMBLES = 50.0  # below this WRatio a name does not look like the phrase at all
 PREFIX_PENALTY = 4.0
-HEAD_BUCKET = 2_000  # names with one first letter beyond which two letters shortlist
-BIG_BOOK = 20_000  # names; beyond, suggestions come from the names with the same first letter  # a prefix that fits is a little less sure than a whole name
+SHORTLIST = 5_000  # names starting alike beyond which one more first character must match
+BIG_BOOK = 20_000  # names; beyond, suggestions come from the names that start alike
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -104,11 +107,6 @@ class NameBook:
             self._auto.add_word(short, index)
         if self._labels:
             self._auto.make_automaton()
-        self._by_first: dict[str, list[str]] = {}
-        self._by_head: dict[str, list[str]] = {}  # by the first two characters
-        for short in self._keys:
-            self._by_first.setdefault(short[0], []).append(short)
-            self._by_head.setdefault(short[:2], []).append(short)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -172,6 +170,11 @@ class NameBook:
                     if key not in best or best[key][2] < score:
                         best[key] = (key, label, float(score))
         return sorted(best.values(), key=lambda t: (-t[2], t[1]))
+
+    def _range(self, prefix: str) -> tuple[int, int]:
+        """Where the compact names starting with ``prefix`` lie in ``_sorted``."""
+        start = bisect.bisect_left(self._sorted, prefix)
+        return start, bisect.bisect_left(self._sorted, prefix + "\U0010ffff", start)
 
     def _starting(self, short: str, limit: int) -> list[str]:
         i = bisect.bisect_left(self._sorted, short)
@@ -243,14 +246,18 @@ class NameBook:
         return [self.names[k] for k, _s in top[:n]]
 
     def _shortlist(self, short: str) -> list[str]:
-        """Compact names worth scoring: same first character (the first two where that is
-        thousands of names), or in a small book sharing a 3-letter run (a typo in the
-        first letter); none much shorter than the phrase."""
+        """Compact names worth scoring: the same first character (the first two, three, …
+        where that is more than ``SHORTLIST`` names), or in a small book sharing a
+        3-letter run (a typo in the first letter); none much shorter than the phrase."""
         lo = len(short) * 2 // 3
-        bucket = self._by_first.get(short[0], ())
-        if len(bucket) > HEAD_BUCKET:  # many names start alike: the first two characters
-            bucket = self._by_head.get(short[:2], ())
-        pick = [k for k in bucket if lo <= len(k)]
+        depth = 1
+        start, end = self._range(short[:1])
+        while end - start > SHORTLIST and depth < len(short):
+            depth += 1
+            start, end = self._range(short[:depth])
+        # a phrase that thousands of names start with (``Acct``) singles none of them
+        # out: the first few thousand are enough to say so, or to suggest from
+        pick = [k for k in self._sorted[start : min(end, start + SHORTLIST)] if lo <= len(k)]
         if len(pick) < 50 and len(self._keys) <= 20_000:
             grams = {short[i : i + 3] for i in range(len(short) - 2)}
             seen = set(pick)

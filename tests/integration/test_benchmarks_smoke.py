@@ -16,6 +16,7 @@ from benchmarks import (
     bench_settings,
     concurrency_bench,
     jobs_bench,
+    names_bench,
     percentile,
     sample_accounts,
     startup_bench,
@@ -369,3 +370,19 @@ def test_a_job_whose_statements_grow_with_the_book_is_named():
         jobs = {"lapse": {"statements": lapse}, "tasks": {"statements": 207}}
         runs.update(_runs(size, jobs={"jobs": jobs}))
     assert growing_statements(runs) == ["job lapse: 449 at 5,000 → 4,490 at 50,000"]
+
+
+def test_names_bench_reads_every_mistyped_name_but_the_known_chinese_gaps(large):
+    engine, settings = large
+    result = names_bench.run(engine, settings, reps=1, synthetic=2, cold_runs=0)
+
+    assert result["named_added"] == len(names_bench.NAMED)
+    assert result["cases"] == len(names_bench.CASES) + 2 * 4
+    # a homophone and pinyin for a Chinese name are not read yet; everything else is
+    assert [w for w in result["wrong"] if not w.startswith("chinese")] == []
+    assert set(result["kinds"]) == {"exact", *names_bench.MISSES}
+    for key in ("miss", "miss_cpu", "floor", "floor_cpu", "floor_ratio"):
+        assert set(result[key]) == STATS_KEYS
+    assert result["cold"]["first_exact_built_index"] is False
+    assert result["cold"]["first_typo_built_index"] is True
+    assert names_bench.run(engine, settings, reps=1, synthetic=0, cold_runs=0)["named_added"] == 0
