@@ -93,7 +93,7 @@ def count_owned(session: Session, owner_id: int) -> int:
 # changes: this process's ORM writes move ``_generation`` at once; every write, by any
 # process and any path (the ORM, SQLAlchemy Core, a bulk import, psql), moves the
 # ``book_version`` row in its own transaction through the database's triggers
-# (migration 0012), read in one lookup by the others.
+# (migration 0011), read in one lookup by the others.
 
 _generation = 0
 

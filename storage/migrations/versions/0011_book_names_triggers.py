@@ -8,8 +8,8 @@ the same transaction, whoever writes: PostgreSQL once per statement, SQLite once
 row (it has no statement triggers).  A later SQLite migration that rebuilds one of
 the two tables (Alembic's batch mode copies it) must create its triggers again.
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06 15:45:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
