@@ -68,13 +68,12 @@ def _busy_acme(engine):
 def test_account_sends_few_statements_whatever_it_shows(engine):
     ids = _busy_acme(engine)
     chat = Chat(engine)
-    chat.say("alice", "/account Acme")  # the RFM cache and the name index, warm
+    chat.say("alice", "/account Acme")  # the name index, warm
     with Statements(engine) as seen:
         reply = chat.say("alice", "/account Acme")
     assert reply.title == "Acme (ACME Corp / Acme Holdings)"
     with Statements(engine) as health, unit_of_work(engine, write=False) as s:
-        health_facts(s, s.get(Account, ids["acme"]), now=NOW, settings=chat.settings,
-                     tz=SHANGHAI, rfm_cache=chat.dispatcher.rfm_cache)  # fmt: skip
+        health_facts(s, s.get(Account, ids["acme"]), now=NOW, settings=chat.settings, tz=SHANGHAI)
     assert len(health) >= 1
     assert len(seen) - len(health) <= ACCOUNT_STATEMENTS, "\n".join(seen)
 
