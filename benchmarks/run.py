@@ -55,6 +55,8 @@ TARGETS = {
     "job_s": 5.0,
     "memory_mb": 300.0,
     "ready_s": 2.0,
+    "say_help_s": 0.5,
+    "say_account_s": 0.7,
 }
 
 
@@ -69,6 +71,7 @@ class Plan:
     threads: int = 20
     rounds: int = 5
     startup_runs: int = 3
+    say_runs: int = 5
     smoke: bool = False
 
     @property
@@ -83,6 +86,7 @@ SMOKE = Plan(
     samples=50,
     rounds=2,
     startup_runs=1,
+    say_runs=1,
     smoke=True,
 )
 
@@ -321,7 +325,9 @@ def measure(db: BenchDatabase, plan: Plan, phases: tuple[str, ...]) -> Results:
             db, "concurrency_bench", "--threads", str(plan.threads), "--rounds", str(plan.rounds)
         ),
         "jobs": lambda: daily_jobs(db, plan),
-        "startup": lambda: measured(db, "startup_bench", "--runs", str(plan.startup_runs)),
+        "startup": lambda: measured(
+            db, "startup_bench", "--runs", str(plan.startup_runs), "--say-runs", str(plan.say_runs)
+        ),
     }
     for phase in phases:
         print(f"== {phase}", flush=True)
@@ -366,6 +372,11 @@ def judge(results: Results) -> None:
                 missed.append(f"job {job} peak {at['peak_mib']:.0f} MiB > 300 MiB")
     if (s := p.get("startup")) and s["healthz_s"]["median"] > TARGETS["ready_s"]:
         missed.append(f"kam run to /healthz {s['healthz_s']['median']:.2f} s > 2 s")
+    for key, what in (("say_help", "/help"), ("say_account", "/account")):
+        if (s := p.get("startup", {}).get(key)) and s["wall_s"]["median"] > TARGETS[f"{key}_s"]:
+            missed.append(
+                f"cold kam say {what} {s['wall_s']['median']:.2f} s > {TARGETS[f'{key}_s']} s"
+            )
     for phase in ("account", "visit", "concurrency", "startup"):
         if (r := p.get(phase)) and r.get("peak_rss_mb", 0) > TARGETS["memory_mb"]:
             missed.append(f"{phase} peak memory {r['peak_rss_mb']:.0f} MiB > 300 MiB")
@@ -490,6 +501,17 @@ def table(results: Results) -> list[str]:
                 s["healthz_s"]["median"] <= TARGETS["ready_s"],
             )
         )
+        for key, what in (("say_help", "/help"), ("say_account", "/account NAME")):
+            if c := s.get(key):
+                rows.append(
+                    (
+                        f"cold `kam say {what}`, median wall (max) / CPU, peak memory",
+                        f"{c['wall_s']['median']:.2f} s ({c['wall_s']['max']:.2f} s) / "
+                        f"{c['cpu_s']['median']:.2f} s, {c['peak_rss_mb']:.0f} MiB",
+                        f"≤ {TARGETS[f'{key}_s']} s",
+                        c["wall_s"]["median"] <= TARGETS[f"{key}_s"],
+                    )
+                )
         rows.append(
             (
                 "`import handlers.dispatcher`",

@@ -125,6 +125,16 @@ def test_kam_run_reaches_healthz(engine, database_url):
     assert result["rss_at_ready_mb"] > 0
 
 
+def test_cold_kam_say_is_timed_with_the_childs_cpu_and_memory(large, database_url):
+    speaker, name = startup_bench.say_sample(database_url)
+    result = startup_bench.cold_say(database_url, speaker, f"/account {name}", runs=1)
+
+    assert result["errors"] == 0
+    assert result["answer"].startswith(name)  # the account's screen, not an error
+    assert 0 < result["cpu_s"]["median"] and 0 < result["wall_s"]["median"]
+    assert result["peak_rss_mb"] > 20  # a Python process with kam loaded, read from wait4
+
+
 def test_slowest_imports_reads_python_importtime():
     report = (
         "import time: self [us] | cumulative | imported package\n"
