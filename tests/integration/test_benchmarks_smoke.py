@@ -131,7 +131,7 @@ def test_cold_kam_say_is_timed_with_the_childs_cpu_and_memory(large, database_ur
 
     assert result["errors"] == 0
     assert result["answer"].startswith(name)  # the account's screen, not an error
-    assert 0 < result["cpu_s"]["median"] and 0 < result["wall_s"]["median"]
+    assert result["cpu_s"]["median"] > 0 and result["wall_s"]["median"] > 0
     assert result["peak_rss_mb"] > 20  # a Python process with kam loaded, read from wait4
 
 
