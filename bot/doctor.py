@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import httpx
 import typer
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -218,6 +216,8 @@ def _migrations(engine: Engine) -> Finding:
             "the database is empty: kam's tables have not been created",
             "run `kam db upgrade` (kam run also does this on an empty database)",
         )
+    from alembic.script import ScriptDirectory  # only for a database that is behind
+
     known = ScriptDirectory.from_config(alembic_config(engine)).get_revision(current)
     if known is None:
         return fail(
@@ -299,6 +299,8 @@ def _slack(settings: Settings) -> Iterator[Finding]:
             "SLACK_APP_TOKEN is not an app-level token (it should start with xapp-)",
             "create an app-level token with connections:write under Basic Information",
         )
+    import httpx  # (with what it imports, a tenth of a second): only when it asks Slack
+
     url = slack.api_url.rstrip("/") + "/auth.test"
     try:
         response = httpx.post(
@@ -354,6 +356,8 @@ def _wecom(settings: Settings) -> Iterator[Finding]:
             "WECOM_AGENT_ID is not set: kam cannot message members",
             "set WECOM_AGENT_ID to the app's AgentId (应用管理 → the app)",
         )
+    import httpx
+
     url = w.api_base_url.rstrip("/") + "/gettoken"
     try:
         response = httpx.get(

@@ -41,10 +41,9 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -53,6 +52,9 @@ from bot.config import WecomSettings
 from handlers.notify import SendError
 from storage import tokens
 from storage.session import unit_of_work
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +166,9 @@ class WecomClient:
         self.corp_id = corp_id
         self._secret = secret
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self._http = http or httpx.Client(timeout=timeout)
+        self._client = http
+        self._timeout = timeout
+        self._client_lock = threading.Lock()
         self.backoff = tuple(backoff)
         self.webhook_limiter = webhook_limiter or RateLimiter()
         self._sleep = sleep
@@ -188,8 +192,22 @@ class WecomClient:
         """Token-authenticated calls need WECOM_CORP_ID and WECOM_SECRET."""
         return bool(self.corp_id and self._secret)
 
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client, made on the first call: every kam process builds this client
+        (for its notifier and directory) and most never call WeCom, so they do not
+        import httpx either."""
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    import httpx
+
+                    self._client = httpx.Client(timeout=self._timeout)
+        return self._client
+
     def close(self) -> None:
-        self._http.close()
+        if self._client is not None:
+            self._client.close()
 
     # -- the token ----------------------------------------------------------------------
 
@@ -327,6 +345,8 @@ class WecomClient:
         # UTF-8 JSON, not \u escapes: WeCom's byte limits count the characters' bytes.
         body = _dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json; charset=utf-8"} if body else None
+        import httpx
+
         try:
             response = self._http.request(
                 method,

@@ -116,8 +116,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import dateparser
-
 try:  # the first characters a rule can start with (see ``_dispatch``)
     import re._parser as re_parser
 except ImportError:  # pragma: no cover - then every rule is tried everywhere
@@ -389,7 +387,12 @@ _HAS_TIME = re.compile(
 
 
 def _dateparser(phrase: str, ctx: _Ctx) -> _Hit | None:
-    """Ask dateparser, for phrases our rules don't cover; None unless it's sure."""
+    """Ask dateparser, for phrases our rules don't cover; None unless it's sure.
+
+    Imported here, not at the top: most messages never get this far, and a command
+    line run (``kam say``) should not pay for loading it."""
+    import dateparser
+
     settings: dict[str, object] = {
         "RELATIVE_BASE": ctx.now.replace(tzinfo=None),
         "PREFER_DATES_FROM": ctx.prefer,

@@ -28,7 +28,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
@@ -469,13 +468,21 @@ def _single_words() -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
+def _pinyin(text: str) -> str:
+    """``拜访`` → ``bai fang``.  pypinyin loads its phrase dictionary on import (a
+    third of a second), so only a Chinese first word that is no command word pays it."""
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(text))
+
+
 @cache
 def _sounds() -> dict[str, tuple[str, str]]:
     """Chinese entries by their toneless pinyin: ``bai fang`` → (拜访, visit)."""
     out: dict[str, tuple[str, str]] = {}
     for surface, command, strength in _CJK:
         if strength != "weak" and len(surface) >= 2:
-            out.setdefault(" ".join(lazy_pinyin(surface)), (surface, command))
+            out.setdefault(_pinyin(surface), (surface, command))
     return out
 
 
@@ -520,7 +527,7 @@ def first_word_guesses(
         piece = head[:size]
         if len(piece) < size or not all(is_cjk(ch) for ch in piece) or piece in _CJK_BY_KEY:
             continue
-        found = sounds.get(" ".join(lazy_pinyin(piece)))
+        found = sounds.get(_pinyin(piece))
         if found is not None:
             surface, command = found
             return [IntentHit(start, start + size, command, "sound", surface)]
