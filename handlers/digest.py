@@ -40,7 +40,7 @@ from handlers.views.goals import metric_label
 from storage import queries
 from storage.goals import actuals
 from storage.health import health_signals
-from storage.queries import AccountRow, DealRow, People
+from storage.queries import AccountRow, DealRow, IdRange, People
 
 GROUP_LIMIT = 20
 """Accounts listed per severity in a pushed digest; the counts always cover them all."""
@@ -250,25 +250,27 @@ class AccountRisks:
 @dataclass
 class SeverityGroup:
     """The accounts with a risk of one severity: how many, and the first ``limit`` of
-    them by name (``items``: sort key, account id, the account's risks)."""
+    them by name (``keys``: casefolded name and account id; ``items``: those accounts
+    judged by the domain rules, filled in by ``gather_risks``)."""
 
     count: int = 0
-    items: list[tuple[str, int, AccountRisks]] = field(default_factory=list)
+    keys: list[tuple[str, int]] = field(default_factory=list)
+    items: dict[int, AccountRisks] = field(default_factory=dict)
 
-    def add(self, item: AccountRisks, limit: int | None) -> None:
+    def add(self, key: tuple[str, int], limit: int | None) -> None:
         self.count += 1
-        self.items.append((item.account.name.casefold(), item.account.id, item))
-        if limit is not None and len(self.items) > 2 * limit + 16:
-            self.items = heapq.nsmallest(limit, self.items, key=_by_name)
+        self.keys.append(key)
+        if limit is not None and len(self.keys) > 2 * limit + 16:
+            self.keys = heapq.nsmallest(limit, self.keys)
+
+    def first_ids(self, limit: int | None) -> list[int]:
+        """The ids of the first ``limit`` accounts (None: all) by name, then id."""
+        ordered = sorted(self.keys)
+        return [i for _k, i in (ordered if limit is None else ordered[:limit])]
 
     def first(self, limit: int | None) -> list[AccountRisks]:
         """The first ``limit`` accounts (None: all) by name, then id."""
-        ordered = sorted(self.items, key=_by_name)
-        return [i for _k, _id, i in (ordered if limit is None else ordered[:limit])]
-
-
-def _by_name(entry: tuple[str, int, AccountRisks]) -> tuple[str, int]:
-    return entry[0], entry[1]
+        return [self.items[i] for i in self.first_ids(limit) if i in self.items]
 
 
 @dataclass
@@ -294,16 +296,25 @@ class TeamRisks:
     def is_empty(self, *, private: bool) -> bool:
         return not (self.flagged or self.team_goals or (private and self.member_goals))
 
-    def add(self, item: AccountRisks) -> None:
-        """Count an account with risks, and keep it if it is among the first by name."""
+    def add(
+        self,
+        key: tuple[str, int],
+        owner: str,
+        codes: Iterable[str],
+        severities: Iterable[Severity],
+    ) -> None:
+        """Count an account with risks (``key``: casefolded name and id), and keep it if
+        it is among the first by name."""
         self.flagged += 1
-        for kind in {DIGEST_CODES[r.code] for r in item.risks}:
+        for kind in {DIGEST_CODES[c] for c in codes}:
             self.kinds[kind] += 1
-        key = (item.account.name.casefold(), item.account.id)
-        n, first = self.owners.get(item.owner, (0, key))
-        self.owners[item.owner] = (n + 1, min(first, key))
-        for severity in {r.severity for r in item.risks}:
-            self.groups[severity].add(item, self.limit)
+        n, first = self.owners.get(owner, (0, key))
+        self.owners[owner] = (n + 1, min(first, key))
+        for severity in set(severities):
+            self.groups[severity].add(key, self.limit)
+
+    def shown_ids(self) -> set[int]:
+        return {i for g in self.groups.values() for i in g.first_ids(self.limit)}
 
     def owner_counts(self) -> list[tuple[str, int]]:
         """Accounts with risks per owner, most first (ties: whose account comes first)."""
@@ -311,11 +322,24 @@ class TeamRisks:
         return [(name, n) for name, (n, _first) in ranked]
 
 
-def _needs_attention(row: AccountRow, found: set[int]) -> bool:
+def _needs_attention(tier: str, status: str, looked_at: bool) -> bool:
     """Whether some rule of the digest looks at the account: A tier, marked at risk, or
-    in ``found`` (an overdue step, a deal at risk, a goal of its own, an open complaint).
+    ``looked_at`` (an overdue step, a deal at risk, a goal of its own, an open complaint).
     Only these accounts are judged, so health risks alone do not bring an account in."""
-    return row.tier == "A" or row.status == "at_risk" or row.id in found
+    return tier == "A" or status == "at_risk" or looked_at
+
+
+def _digest_risks(risks: Iterable[Risk], tier: str) -> list[Risk]:
+    """The risks the digest reports (lapsed and never contacted for A tier only)."""
+    return [
+        r for r in risks if r.code in DIGEST_CODES and (r.code not in _A_TIER_ONLY or tier == "A")
+    ]
+
+
+@dataclass(frozen=True)
+class _Goals:
+    behind: frozenset[int]  # accounts with a goal of their own behind pace
+    own: frozenset[int]  # accounts with a goal of their own this year
 
 
 def gather_risks(
@@ -329,22 +353,21 @@ def gather_risks(
 ) -> list[TeamRisks]:
     """The digest of each team in ``team_ids`` (by team name).
 
-    The book is read a page of ``batch`` (``BATCH``) accounts at a time
-    (``queries.account_pages``)
-    and judged by the domain rules; each team keeps its counts and the first ``limit``
-    accounts of each severity (None: all).  About ten statements per page, plus a few
-    for people and goals: the statements grow with the pages, memory does not.
+    The book is classified in SQL a page of ``batch`` (``BATCH``) accounts at a time
+    (``queries.risk_marks``: which risk codes and severities each account has); each
+    team counts them all and keeps the first ``limit`` accounts of each severity by name
+    (None: all).  Only those are then judged by the domain rules (``judge_accounts``),
+    which give the risks shown.  About one statement per page, plus a few for people,
+    goals and the accounts shown: the statements grow with the pages, memory does not.
     """
     tz = settings.tz
     today = now.astimezone(tz).date()
     team_ids = sorted(set(team_ids))
     people = queries.people(session)
-    limits = settings.risks.stalled_days.values()
-    stalled_before = now - timedelta(days=min(limits, default=0))
     members = [u.id for u in people.users.values() if u.team_id in team_ids]
     goal_rows = queries.goals_of_year(session, today.year, user_ids=members, team_ids=team_ids)
     goals = goal_statuses(session, goal_rows, people=people, settings=settings, today=today)
-    own_goals = {g.account_id for g, _name, _owner in goal_rows if g.account_id is not None}
+    own_goals = frozenset(g.account_id for g, _n, _o in goal_rows if g.account_id is not None)
 
     by_team = {t: TeamRisks(people.teams[t], limit=limit) for t in team_ids if t in people.teams}
     behind_accounts: set[int] = set()
@@ -360,62 +383,143 @@ def gather_risks(
             user = people.users.get(g.user_id)
             if user is not None and user.team_id in by_team:
                 by_team[user.team_id].member_goals.append(gs)
+    goal_sets = _Goals(frozenset(behind_accounts), own_goals)
 
-    health_policy = policy_of(settings)
     size = BATCH if batch is None else batch
-    for page in queries.account_pages(session, size=size, team_ids=team_ids):
-        rows = queries.account_rows(
-            session, now=now, team_ids=team_ids, id_range=page, planned_steps=False
-        )
-        deals: dict[int, list[DealRow]] = {}
-        for deal in queries.deals_at_risk(
-            session,
-            stalled_before=stalled_before,
-            closing_before=today,
-            team_ids=team_ids,
-            id_range=page,
-        ):
-            deals.setdefault(deal.account_id, []).append(deal)
-        overdue = queries.overdue_task_counts(session, now=now, team_ids=team_ids, id_range=page)
-        complaints = queries.oldest_open_complaints(session, team_ids=team_ids, id_range=page)
-        found = own_goals | overdue.keys() | deals.keys() | complaints.keys()
-        rows = [r for r in rows if r.team_id in by_team and _needs_attention(r, found)]
-        if not rows:
-            continue
-        health = health_signals(
-            session, now=now, settings=settings, tz=tz, team_ids=team_ids, id_range=page
-        )
-        cover = queries.coverage(session, team_ids=team_ids, id_range=page)
-        for row in rows:
-            contacts, has_dm = cover.get(row.id, (0, False))
-            snapshot = AccountSnapshot(
-                name=row.name,
-                tier=row.tier,
-                status=row.status,
-                contact=contact_status(row.last_contact, row.tier, now, settings.cadence, tz),
-                snoozed_until=row.snoozed_until,
-                deals=[deal_snapshot(d, today, tz) for d in deals.get(row.id, [])],
-                overdue_tasks=overdue.get(row.id, 0),
-                contacts=contacts,
-                has_decision_maker=has_dm,
-                goal_behind=row.id in behind_accounts,
-                oldest_complaint_days=(
-                    (today - complaints[row.id].astimezone(tz).date()).days
-                    if row.id in complaints
-                    else None
-                ),
+    for row, marks in classify_accounts(
+        session, settings=settings, now=now, team_ids=team_ids, goals=goal_sets, size=size
+    ):
+        team = by_team.get(row.team_id)
+        if team is not None:
+            team.add(
+                (row.name.casefold(), row.id),
+                people.name(row.owner_id),
+                (code for code, _s in marks),
+                (s for _c, s in marks),
             )
-            found_risks = assess(snapshot, settings.risks, today)
-            if row.id in health:
-                found_risks += assess_health(health[row.id], health_policy)
-            risks = [
-                r
-                for r in found_risks
-                if r.code in DIGEST_CODES and (r.code not in _A_TIER_ONLY or row.tier == "A")
-            ]
-            if risks:
-                by_team[row.team_id].add(AccountRisks(row, people.name(row.owner_id), risks))
+
+    shown = sorted({i for t in by_team.values() for i in t.shown_ids()})
+    judged: dict[int, AccountRisks] = {}
+    for start in range(0, len(shown), size):
+        for item in judge_accounts(
+            session,
+            settings=settings,
+            now=now,
+            team_ids=team_ids,
+            goals=goal_sets,
+            accounts=frozenset(shown[start : start + size]),
+            people=people,
+        ):
+            judged[item.account.id] = item
+    for team in by_team.values():
+        for group in team.groups.values():
+            group.items = {i: judged[i] for i in group.first_ids(limit) if i in judged}
     return sorted(by_team.values(), key=lambda t: t.team.name)
+
+
+def classify_accounts(
+    session: Session,
+    *,
+    settings: Policy,
+    now: datetime,
+    team_ids: Collection[int],
+    goals: _Goals,
+    size: int,
+) -> Iterable[tuple[queries.RiskMarks, list[tuple[str, Severity]]]]:
+    """Each account of the teams the digest reports on, with the ``(code, severity)``
+    of its digest risks, as SQL finds them (``queries.risk_marks``); accounts without
+    any are left out."""
+    for page in queries.risk_marks(
+        session, now=now, settings=settings, tz=settings.tz, team_ids=team_ids, size=size
+    ):
+        for row in page:
+            if not _needs_attention(row.tier, row.status, row.looked_at or row.id in goals.own):
+                continue
+            marks = [(c, Severity(s)) for c, s in row.marks]
+            if row.id in goals.behind:
+                marks.append(("goal_behind", Severity.MEDIUM))
+            marks = [
+                (c, s)
+                for c, s in marks
+                if c in DIGEST_CODES and (c not in _A_TIER_ONLY or row.tier == "A")
+            ]
+            if marks:
+                yield row, marks
+
+
+def judge_accounts(
+    session: Session,
+    *,
+    settings: Policy,
+    now: datetime,
+    team_ids: Collection[int],
+    goals: _Goals,
+    accounts: IdRange | frozenset[int],
+    people: People,
+) -> list[AccountRisks]:
+    """The digest risks of ``accounts`` (a page ``(first, last)`` or a set of ids) as
+    the domain rules (``domain.risks.assess``, ``domain.health.assess_health``) judge
+    them; accounts the digest does not look at, or without risks, are left out.
+    Seven statements."""
+    tz = settings.tz
+    today = now.astimezone(tz).date()
+    limits = settings.risks.stalled_days.values()
+    stalled_before = now - timedelta(days=min(limits, default=0))
+    rows = queries.account_rows(
+        session, now=now, team_ids=team_ids, id_range=accounts, planned_steps=False
+    )
+    deals: dict[int, list[DealRow]] = {}
+    for deal in queries.deals_at_risk(
+        session,
+        stalled_before=stalled_before,
+        closing_before=today,
+        team_ids=team_ids,
+        id_range=accounts,
+    ):
+        deals.setdefault(deal.account_id, []).append(deal)
+    overdue = queries.overdue_task_counts(session, now=now, team_ids=team_ids, id_range=accounts)
+    complaints = queries.oldest_open_complaints(session, team_ids=team_ids, id_range=accounts)
+    found = goals.own | overdue.keys() | deals.keys() | complaints.keys()
+    rows = [r for r in rows if _needs_attention(r.tier, r.status, r.id in found)]
+    if not rows:
+        return []
+    if isinstance(accounts, tuple):
+        health = health_signals(
+            session, now=now, settings=settings, tz=tz, team_ids=team_ids, id_range=accounts
+        )
+    else:
+        health = health_signals(
+            session, now=now, settings=settings, tz=tz, team_ids=team_ids, account_ids=accounts
+        )
+    cover = queries.coverage(session, team_ids=team_ids, id_range=accounts)
+    health_policy = policy_of(settings)
+    out = []
+    for row in rows:
+        contacts, has_dm = cover.get(row.id, (0, False))
+        snapshot = AccountSnapshot(
+            name=row.name,
+            tier=row.tier,
+            status=row.status,
+            contact=contact_status(row.last_contact, row.tier, now, settings.cadence, tz),
+            snoozed_until=row.snoozed_until,
+            deals=[deal_snapshot(d, today, tz) for d in deals.get(row.id, [])],
+            overdue_tasks=overdue.get(row.id, 0),
+            contacts=contacts,
+            has_decision_maker=has_dm,
+            goal_behind=row.id in goals.behind,
+            oldest_complaint_days=(
+                (today - complaints[row.id].astimezone(tz).date()).days
+                if row.id in complaints
+                else None
+            ),
+        )
+        found_risks = assess(snapshot, settings.risks, today)
+        if row.id in health:
+            found_risks += assess_health(health[row.id], health_policy)
+        risks = _digest_risks(found_risks, row.tier)
+        if risks:
+            out.append(AccountRisks(row, people.name(row.owner_id), risks))
+    return out
 
 
 def private_title(teams: list[TeamRisks], lang: str, today: date) -> str:

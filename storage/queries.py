@@ -24,11 +24,12 @@ from decimal import Decimal
 from functools import cached_property
 
 from lunardate import LunarDate
-from sqlalchemy import and_, case, extract, false, func, null, or_
+from sqlalchemy import and_, case, exists, extract, false, func, literal, null, or_
 from sqlmodel import Session, select
 
 from domain.calendar import Birthday, next_anniversary, next_occurrence
 from domain.errors import InvalidInput
+from domain.health import policy_of, receivables
 from domain.models import (
     CLOSED_STAGES,
     Account,
@@ -36,15 +37,18 @@ from domain.models import (
     Complaint,
     Contact,
     ContactRole,
+    CsatScore,
     Deal,
     Goal,
     Interaction,
+    Invoice,
     Reminder,
     Task,
     Team,
     TeamManager,
     User,
 )
+from storage.health import balances_by_account, credits_by_account, day_start
 from storage.users import all_identities
 
 EFFECTIVE_TIER = func.coalesce(Account.tier_override, Account.tier)
@@ -63,11 +67,15 @@ def _scoped(stmt, owner_col, team_col, owner_ids, team_ids):
     return stmt
 
 
-def _paged(stmt, id_range: IdRange | None, *columns):
+def _paged(stmt, id_range: IdRange | frozenset[int] | None, *columns):
     """``stmt`` kept to the accounts of a page: each of ``columns`` (an account id, the
-    account's own and a child table's, so either side's index serves) in the range."""
+    account's own and a child table's, so either side's index serves) in the range, or
+    among the ids of a set."""
     if id_range is None:
         return stmt
+    if isinstance(id_range, frozenset):
+        ids = sorted(id_range)
+        return stmt.where(*(c.in_(ids) for c in columns))
     first, last = id_range
     return stmt.where(*(c.between(first, last) for c in columns))
 
@@ -177,7 +185,7 @@ def account_rows(
     owner_ids: Collection[int] | None = None,
     team_ids: Collection[int] | None = None,
     quiet_before: Mapping[str, datetime] | None = None,
-    id_range: IdRange | None = None,
+    id_range: IdRange | frozenset[int] | None = None,
     planned_steps: bool = True,
 ) -> list[AccountRow]:
     """Accounts (not churned) with their last contact and next planned step.
@@ -348,7 +356,7 @@ def overdue_task_counts(
     *,
     now: datetime,
     team_ids: Collection[int] | None = None,
-    id_range: IdRange | None = None,
+    id_range: IdRange | frozenset[int] | None = None,
 ) -> dict[int, int]:
     """Open next steps past due, counted per account (one GROUP BY)."""
     stmt = (
@@ -366,7 +374,7 @@ def oldest_open_complaints(
     session: Session,
     *,
     team_ids: Collection[int] | None = None,
-    id_range: IdRange | None = None,
+    id_range: IdRange | frozenset[int] | None = None,
 ) -> dict[int, datetime]:
     """When each account's oldest unresolved complaint was opened (one GROUP BY)."""
     stmt = (
@@ -405,7 +413,7 @@ def deals_at_risk(
     closing_before: date,
     owner_ids: Collection[int] | None = None,
     team_ids: Collection[int] | None = None,
-    id_range: IdRange | None = None,
+    id_range: IdRange | frozenset[int] | None = None,
 ) -> list[DealRow]:
     """Open deals unchanged since ``stalled_before`` or due to close before a date.
 
@@ -447,7 +455,7 @@ def coverage(
     *,
     team_ids: Collection[int] | None = None,
     tier: str | None = "A",
-    id_range: IdRange | None = None,
+    id_range: IdRange | frozenset[int] | None = None,
 ) -> dict[int, tuple[int, bool]]:
     """Per account of ``tier``: how many contacts, and whether one is a decision maker.
 
@@ -661,3 +669,230 @@ def reminders_due(
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, None)
     return [ReminderRow(r, name, owner) for r, name, owner in session.exec(stmt)]
+
+
+# --- the risk digest, classified in SQL ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskMarks:
+    """One account's digest risks as SQL judged them: ``(code, severity)`` pairs (the
+    codes of ``domain.risks``/``domain.health``; one pair per code and severity, a code
+    seen on several deals once per severity), and whether any rule of the digest looks
+    at the account (``looked_at``: an overdue step, a deal past a stage limit or its
+    close date, an open complaint; A tier, at risk and own goals are the caller's)."""
+
+    id: int
+    name: str
+    tier: str
+    status: str
+    owner_id: int
+    team_id: int | None
+    looked_at: bool
+    marks: tuple[tuple[str, str], ...]
+
+
+def risk_marks(
+    session: Session,
+    *,
+    now: datetime,
+    settings,
+    tz,
+    team_ids: Collection[int] | None = None,
+    size: int,
+) -> Iterator[list[RiskMarks]]:
+    """The accounts in scope (not churned), a keyset page of ``size`` at a time, each
+    with the risks the digest's rules find on it, judged in SQL.
+
+    Every rule is an exact comparison against a cut-off worked out here from the same
+    policy numbers ``domain.risks``, ``domain.cadence`` and ``domain.health`` apply
+    (days counted as calendar days in ``tz``: "more than N days" is "before the start
+    of the day N days before today").  The credit limit (exposure converted to the house
+    currency) is judged by ``domain.health`` itself, on the few accounts with a limit
+    and an open invoice.  One statement per page (four more when a page has accounts
+    to check against a credit limit); ``tests/integration/test_digest_agreement.py``
+    holds SQL and the domain rules to the same answers.
+    """
+    if size < 1:
+        raise ValueError("size must be positive")
+    risks, health = settings.risks, policy_of(settings)
+    today = now.astimezone(tz).date()
+
+    def cut(days: int) -> datetime:
+        """The start of the local day ``days`` days before today: an instant before it
+        is more than ``days`` calendar days ago."""
+        return day_start(today - timedelta(days=days), tz)
+
+    a = Account
+    is_a = EFFECTIVE_TIER == "A"
+    open_deal = and_(Deal.account_id == a.id, Deal.stage.not_in(CLOSED_STAGES))
+    limits = sorted(risks.stalled_days.items())
+    stalled_high = exists().where(
+        open_deal,
+        or_(*(and_(Deal.stage == s, Deal.stage_changed_at < cut(2 * n)) for s, n in limits)),
+    )
+    stalled_medium = exists().where(
+        open_deal,
+        or_(
+            *(
+                and_(
+                    Deal.stage == s,
+                    Deal.stage_changed_at < cut(n),
+                    Deal.stage_changed_at >= cut(2 * n),
+                )
+                for s, n in limits
+            )
+        ),
+    )
+    deal_overdue = exists().where(open_deal, Deal.close_date < today)
+    shortest = min((n for _s, n in limits), default=0)
+    deal_looked_at = exists().where(
+        open_deal,
+        or_(Deal.stage_changed_at < now - timedelta(days=shortest), Deal.close_date < today),
+    )
+    open_complaint = and_(Complaint.account_id == a.id, Complaint.resolved_at.is_(None))
+    complaint_old = exists().where(open_complaint, Complaint.opened_at < cut(risks.complaint_days))
+
+    def unset(column):
+        """``column IS NULL`` written so that no index serves it: SQLite would otherwise
+        pick the open-rows index (``done_at``/``settled_on``, then the due day) over the
+        account's own and scan the whole book's open rows for every account."""
+        return case((column.is_(None), 1), else_=0) == 1
+
+    overdue_step = exists().where(Task.account_id == a.id, unset(Task.done_at), Task.due_at < now)
+    contacts = select(func.count(Contact.id)).where(Contact.account_id == a.id).scalar_subquery()
+    has_dm = exists().where(
+        Contact.account_id == a.id, Contact.role == ContactRole.decision_maker.value
+    )
+    snoozed = and_(a.snoozed_until.is_not(None), a.snoozed_until >= today)
+    lapsed = and_(
+        is_a,
+        ~snoozed,
+        ~exists().where(
+            Interaction.account_id == a.id, Interaction.happened_at >= cut(settings.cadence.a)
+        ),
+    )
+    since = now - timedelta(days=health.csat_window_days)
+
+    def csat(offset: int):
+        return (
+            select(CsatScore.score)
+            .where(CsatScore.account_id == a.id, CsatScore.recorded_at >= since)
+            .order_by(CsatScore.recorded_at.desc(), CsatScore.id.desc())
+            .limit(1)
+            .offset(offset)
+            .scalar_subquery()
+        )
+
+    open_invoice = and_(
+        Invoice.account_id == a.id,
+        unset(Invoice.settled_on),
+        Invoice.amount > Invoice.paid_amount,
+    )
+    overdue_invoice = exists().where(open_invoice, Invoice.due_on < today)
+    long_overdue = exists().where(
+        open_invoice, Invoice.due_on < today - timedelta(days=health.overdue_high_days)
+    )
+    credit_check = and_(a.credit_limit.is_not(None), exists().where(open_invoice))
+
+    def flag(cond):
+        return case((cond, literal(1)), else_=literal(0))
+
+    columns = (
+        a.id,
+        a.name,
+        EFFECTIVE_TIER,
+        a.status,
+        a.owner_id,
+        a.team_id,
+        flag(or_(deal_looked_at, overdue_step, exists().where(open_complaint))),
+        flag(lapsed),
+        flag(stalled_high),
+        flag(stalled_medium),
+        flag(deal_overdue),
+        flag(complaint_old),
+        flag(overdue_step),
+        case((is_a, contacts), else_=literal(risks.min_contacts_a)),
+        case((is_a, flag(has_dm)), else_=literal(1)),
+        csat(0),
+        csat(1),
+        flag(overdue_invoice),
+        flag(long_overdue),
+        flag(credit_check),
+        a.credit_limit,
+    )
+    high, medium = "high", "medium"
+    after: int | None = None
+    while True:
+        stmt = select(*columns).where(a.status != CHURNED).order_by(a.id)
+        if after is not None:
+            stmt = stmt.where(a.id > after)
+        stmt = _scoped(stmt, a.owner_id, a.team_id, None, team_ids)
+        rows = session.exec(stmt.limit(size)).all()
+        if not rows:
+            return
+        over_limit = _over_credit_limit(
+            session, [(r[0], r[20]) for r in rows if r[19]], today=today, settings=settings
+        )
+        page = []
+        for r in rows:
+            (aid, name, tier, status, owner, team, looked, lap, s_high, s_med, d_over) = r[:11]
+            (c_old, steps, n_contacts, dm, last, previous, inv, inv_long) = r[11:19]
+            marks: list[tuple[str, str]] = []
+            if status == AccountStatus.at_risk.value:
+                marks.append(("at_risk", high))
+            if lap:
+                marks.append(("lapsed", high))
+            if d_over:
+                marks.append(("deal_overdue", high))
+            if s_high:
+                marks.append(("deal_stalled", high))
+            if s_med:
+                marks.append(("deal_stalled", medium))
+            if c_old:
+                marks.append(("complaint_open", high))
+            if steps:
+                marks.append(("tasks_overdue", medium))
+            if n_contacts < risks.min_contacts_a:
+                marks.append(("thin_coverage", medium))
+            if not dm:
+                marks.append(("no_decision_maker", medium))
+            if last is not None and last <= health.csat_low:
+                marks.append(("csat_low", high))
+            elif last is not None and previous is not None and previous - last >= health.csat_drop:
+                marks.append(("csat_drop", medium))
+            if inv:
+                marks.append(("receivables_overdue", high if inv_long else medium))
+            if aid in over_limit:
+                marks.append(("credit_limit_exceeded", high))
+            page.append(RiskMarks(aid, name, tier, status, owner, team, bool(looked), tuple(marks)))
+        yield page
+        if len(rows) < size:
+            return
+        after = rows[-1][0]
+
+
+def _over_credit_limit(
+    session: Session, limits: list[tuple[int, Decimal]], *, today: date, settings
+) -> set[int]:
+    """Of ``limits`` (account id, credit limit), the accounts whose exposure in the house
+    currency is above their limit, as ``domain.health.receivables`` measures it."""
+    if not limits:
+        return set()
+    ids = sorted(i for i, _limit in limits)
+    where = Account.id.in_(ids)
+    balances = balances_by_account(session, where=where)
+    credits = credits_by_account(session, where=where)
+    out = set()
+    for account_id, limit in limits:
+        r = receivables(
+            balances.get(account_id, []),
+            credits.get(account_id, {}),
+            today=today,
+            credit_limit=limit,
+            house=settings.currency,
+            rates=settings.fx_rates,
+        )
+        if r.over_limit is not None:
+            out.add(account_id)
+    return out
