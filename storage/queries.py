@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from lunardate import LunarDate
-from sqlalchemy import and_, case, exists, extract, false, func, literal, null, or_
+from sqlalchemy import and_, bindparam, case, exists, extract, false, func, literal, null, or_
 from sqlmodel import Session, select
 
 from domain.calendar import Birthday, next_anniversary, next_occurrence
@@ -709,9 +709,11 @@ def risk_marks(
     (days counted as calendar days in ``tz``: "more than N days" is "before the start
     of the day N days before today").  The credit limit (exposure converted to the house
     currency) is judged by ``domain.health`` itself, on the few accounts with a limit
-    and an open invoice.  One statement per page (four more when a page has accounts
-    to check against a credit limit); ``tests/integration/test_digest_agreement.py``
-    holds SQL and the domain rules to the same answers.
+    and an open invoice.  Two statements per page (the page's ids, then the accounts;
+    two more when a page has accounts to check against a credit limit); every subquery
+    keeps to the page, so no statement reads more than a page's rows of any table.
+    ``tests/integration/test_digest_agreement.py`` holds SQL and the domain rules to
+    the same answers.
     """
     if size < 1:
         raise ValueError("size must be positive")
@@ -725,7 +727,13 @@ def risk_marks(
 
     a = Account
     is_a = EFFECTIVE_TIER == "A"
-    open_deal = and_(Deal.account_id == a.id, Deal.stage.not_in(CLOSED_STAGES))
+    lo, hi = bindparam("lo"), bindparam("hi")  # the page: PostgreSQL may hash a
+    # subquery over its whole table instead of seeking per account, so each keeps to it
+    open_deal = and_(
+        Deal.account_id == a.id,
+        Deal.account_id.between(lo, hi),
+        Deal.stage.not_in(CLOSED_STAGES),
+    )
     limits = sorted(risks.stalled_days.items())
     stalled_high = exists().where(
         open_deal,
@@ -750,7 +758,11 @@ def risk_marks(
         open_deal,
         or_(Deal.stage_changed_at < now - timedelta(days=shortest), Deal.close_date < today),
     )
-    open_complaint = and_(Complaint.account_id == a.id, Complaint.resolved_at.is_(None))
+    open_complaint = and_(
+        Complaint.account_id == a.id,
+        Complaint.account_id.between(lo, hi),
+        Complaint.resolved_at.is_(None),
+    )
     complaint_old = exists().where(open_complaint, Complaint.opened_at < cut(risks.complaint_days))
 
     def unset(column):
@@ -759,17 +771,30 @@ def risk_marks(
         account's own and scan the whole book's open rows for every account."""
         return case((column.is_(None), 1), else_=0) == 1
 
-    overdue_step = exists().where(Task.account_id == a.id, unset(Task.done_at), Task.due_at < now)
-    contacts = select(func.count(Contact.id)).where(Contact.account_id == a.id).scalar_subquery()
+    overdue_step = exists().where(
+        Task.account_id == a.id,
+        Task.account_id.between(lo, hi),
+        unset(Task.done_at),
+        Task.due_at < now,
+    )
+    contacts = (
+        select(func.count(Contact.id))
+        .where(Contact.account_id == a.id, Contact.account_id.between(lo, hi))
+        .scalar_subquery()
+    )
     has_dm = exists().where(
-        Contact.account_id == a.id, Contact.role == ContactRole.decision_maker.value
+        Contact.account_id == a.id,
+        Contact.account_id.between(lo, hi),
+        Contact.role == ContactRole.decision_maker.value,
     )
     snoozed = and_(a.snoozed_until.is_not(None), a.snoozed_until >= today)
     lapsed = and_(
         is_a,
         ~snoozed,
         ~exists().where(
-            Interaction.account_id == a.id, Interaction.happened_at >= cut(settings.cadence.a)
+            Interaction.account_id == a.id,
+            Interaction.account_id.between(lo, hi),
+            Interaction.happened_at >= cut(settings.cadence.a),
         ),
     )
     since = now - timedelta(days=health.csat_window_days)
@@ -777,7 +802,11 @@ def risk_marks(
     def csat(offset: int):
         return (
             select(CsatScore.score)
-            .where(CsatScore.account_id == a.id, CsatScore.recorded_at >= since)
+            .where(
+                CsatScore.account_id == a.id,
+                CsatScore.account_id.between(lo, hi),
+                CsatScore.recorded_at >= since,
+            )
             .order_by(CsatScore.recorded_at.desc(), CsatScore.id.desc())
             .limit(1)
             .offset(offset)
@@ -786,6 +815,7 @@ def risk_marks(
 
     open_invoice = and_(
         Invoice.account_id == a.id,
+        Invoice.account_id.between(lo, hi),
         unset(Invoice.settled_on),
         Invoice.amount > Invoice.paid_amount,
     )
@@ -822,15 +852,10 @@ def risk_marks(
         a.credit_limit,
     )
     high, medium = "high", "medium"
-    after: int | None = None
-    while True:
-        stmt = select(*columns).where(a.status != CHURNED).order_by(a.id)
-        if after is not None:
-            stmt = stmt.where(a.id > after)
+    for first, last in account_pages(session, size=size, team_ids=team_ids):
+        stmt = select(*columns).where(a.status != CHURNED, a.id.between(lo, hi)).order_by(a.id)
         stmt = _scoped(stmt, a.owner_id, a.team_id, None, team_ids)
-        rows = session.exec(stmt.limit(size)).all()
-        if not rows:
-            return
+        rows = session.exec(stmt, params={"lo": first, "hi": last}).all()
         over_limit = _over_credit_limit(
             session, [(r[0], r[20]) for r in rows if r[19]], today=today, settings=settings
         )
@@ -867,9 +892,6 @@ def risk_marks(
                 marks.append(("credit_limit_exceeded", high))
             page.append(RiskMarks(aid, name, tier, status, owner, team, bool(looked), tuple(marks)))
         yield page
-        if len(rows) < size:
-            return
-        after = rows[-1][0]
 
 
 def _over_credit_limit(
