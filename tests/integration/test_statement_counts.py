@@ -22,6 +22,7 @@ from tests import factories as f
 from tests.harness import NOW, SHANGHAI, Chat, book
 
 ACCOUNT_STATEMENTS = 9  # the asker, the account, six facts, the goals' actuals
+HEALTH_STATEMENTS = 2  # one row of facts (and the RFM cut-points), one of money
 VISIT_STATEMENTS = 9  # the author, the account, its contacts, three inserts, three audit entries
 
 
@@ -74,10 +75,37 @@ def test_account_sends_few_statements_whatever_it_shows(engine):
     with Statements(engine) as seen:
         reply = chat.say("alice", "/account Acme")
     assert reply.title == "Acme (ACME Corp / Acme Holdings)"
-    with Statements(engine) as health, unit_of_work(engine, write=False) as s:
-        health_facts(s, s.get(Account, ids["acme"]), now=NOW, settings=chat.settings, tz=SHANGHAI)
-    assert len(health) >= 1
-    assert len(seen) - len(health) <= ACCOUNT_STATEMENTS, "\n".join(seen)
+    with unit_of_work(engine, write=False) as s:
+        acme = s.get(Account, ids["acme"])
+        with Statements(engine) as health:
+            health_facts(s, acme, now=NOW, settings=chat.settings, tz=SHANGHAI)
+    assert len(health) == HEALTH_STATEMENTS, "\n".join(health)
+    assert len(seen) <= ACCOUNT_STATEMENTS + HEALTH_STATEMENTS, "\n".join(seen)
+
+
+def test_a_cold_exact_name_reads_the_account_once(engine):
+    """A process's first ``/account Acme`` (no name index built): the name is confirmed
+    by reading the account, and the command takes that account — not looked up thrice."""
+    _busy_acme(engine)
+    chat = Chat(engine)
+    assert chat.dispatcher.book_names.cold
+    with Statements(engine) as seen:
+        reply = chat.say("alice", "/account Acme")
+    assert reply.title == "Acme (ACME Corp / Acme Holdings)"
+    assert chat.dispatcher.book_names.cold  # the whole book was not read for it
+    assert len(seen) <= ACCOUNT_STATEMENTS + HEALTH_STATEMENTS, "\n".join(seen)
+    assert sum(" FROM account " in f" {s} " and "account_alias" not in s for s in seen) <= 1
+
+
+def test_a_cold_alias_in_another_case_is_the_same_account(engine):
+    _busy_acme(engine)
+    chat = Chat(engine)
+    with Statements(engine) as seen:
+        reply = chat.say("alice", "/account acme holdings")
+    assert reply.title == "Acme (ACME Corp / Acme Holdings)"
+    assert chat.dispatcher.book_names.cold
+    # exact name, exact alias, lower(name) and lower(alias) tried in turn: once
+    assert len(seen) <= ACCOUNT_STATEMENTS + HEALTH_STATEMENTS + 3, "\n".join(seen)
 
 
 def test_account_goal_lines_agree_with_the_goals_actuals(engine):
