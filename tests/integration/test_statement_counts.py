@@ -147,3 +147,55 @@ def test_visit_sends_few_statements(engine):
     # PostgreSQL also takes the account's row lock (``storage.locks``): one more
     expected = VISIT_STATEMENTS + (engine.dialect.name == "postgresql")
     assert len(seen) <= expected, "\n".join(seen)
+
+
+def test_health_facts_merged_statements_agree_with_the_separate_reads(engine):
+    """``health_facts`` reads complaints, CSAT, receivables and RFM in two statements:
+    the same figures as ``account_receivables``, ``csat_summaries``,
+    ``open_complaints_by_account`` and ``account_rfm`` read one by one — with open
+    invoices, credits and won deals and payments in two currencies, cut-points stored."""
+    from domain.models import Complaint, CsatScore, Invoice, Payment
+    from storage.health import account_receivables, csat_summaries, open_complaints_by_account
+    from storage.rfm import account_rfm, compute_cutpoints, store_cutpoints
+
+    ids = _busy_acme(engine)
+    settings = Settings(fx_rates={"USD": D("7.2")})
+    today = NOW.astimezone(SHANGHAI).date()
+    with unit_of_work(engine) as s:
+        a, alice = ids["acme"], ids["alice"]
+        s.add_all([
+            Invoice(account_id=a, amount=D("1000"), paid_amount=D("250"), currency="CNY",
+                    issued_on=today - timedelta(days=60), due_on=today - timedelta(days=30)),
+            Invoice(account_id=a, amount=D("500"), currency="USD",
+                    issued_on=today - timedelta(days=5), due_on=today + timedelta(days=25)),
+            Invoice(account_id=a, amount=D("80"), paid_amount=D("80"), currency="CNY",
+                    issued_on=today - timedelta(days=90), due_on=today - timedelta(days=60),
+                    settled_on=today - timedelta(days=61)),
+            Payment(account_id=a, amount=D("400"), unapplied=D("150"), currency="CNY",
+                    received_on=today - timedelta(days=10)),
+            Payment(account_id=a, amount=D("90"), unapplied=D("90"), currency="USD",
+                    received_on=today - timedelta(days=400)),
+            Payment(account_id=a, amount=D("70"), currency="CNY",
+                    received_on=today + timedelta(days=3)),  # not yet: no RFM, no credit
+            Complaint(account_id=a, text="late", opened_at=NOW - timedelta(days=9),
+                      opened_by_id=alice),
+            Complaint(account_id=a, text="older", opened_at=NOW - timedelta(days=20),
+                      opened_by_id=alice, resolved_at=NOW - timedelta(days=2)),
+            *(CsatScore(account_id=a, score=v, recorded_at=NOW - timedelta(days=d),
+                        author_id=alice) for v, d in ((9, 40), (6, 3), (7, 100), (2, 500))),
+        ])  # fmt: skip
+    with unit_of_work(engine) as s:
+        store_cutpoints(s, compute_cutpoints(s, now=NOW, settings=settings, tz=SHANGHAI))
+    with unit_of_work(engine, write=False) as s:
+        acme = s.get(Account, ids["acme"])
+        got = health_facts(s, acme, now=NOW, settings=settings, tz=SHANGHAI)
+        since = NOW - timedelta(days=365)
+        assert got.csat == csat_summaries(s, since=since, where=acme.id)[acme.id]
+        assert (got.csat.last, got.csat.previous, got.csat.count) == (6, 9, 3)
+        n, oldest = open_complaints_by_account(s, where=acme.id)[acme.id]
+        assert got.open_complaints == n == 1
+        assert got.oldest_complaint_days == 9
+        assert got.receivables == account_receivables(s, acme, today=today, settings=settings)
+        assert got.rfm_of == account_rfm(s, acme, now=NOW, settings=settings, tz=SHANGHAI)
+        assert got.rfm_of.state == "ranked" and got.rfm is not None
+    assert oldest == NOW - timedelta(days=9)
