@@ -210,8 +210,10 @@ def resolve_account(ctx: Context, typed: str) -> Account:
     """The account ``typed`` names, or NotFound/Ambiguous with the closest three."""
     if not typed.strip():
         raise ParseError(_("which_account", ctx.lang))
-    # found while parsing, in this session: not read again
-    account = ctx.parse.confirmed.get(typed.strip()) or accounts.find_exact(ctx.session, typed)
+    # found while parsing, in this session: not read again (a bare parse context, as
+    # ``benchmarks.parse_speed`` builds, has none)
+    confirmed = getattr(ctx.parse, "confirmed", None) or {}
+    account = confirmed.get(typed.strip()) or accounts.find_exact(ctx.session, typed)
     if account is not None:
         return account
     book = ctx.parse.names
