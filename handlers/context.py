@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, SQLModel
 
-from domain.models import User
+from domain.models import Account, User
 from domain.policy import Policy
 from handlers.replies import Reply
 from storage import audit
@@ -50,6 +50,12 @@ class ParseContext:
     settings: Policy
     # Which of these strings are account names or aliases (case-insensitive)?
     known_accounts: Callable[[list[str]], set[str]] = lambda names: set()
+    # The account this text is the name or alias of (``storage.accounts.find_exact``),
+    # if any; None: not offered, ``known_accounts`` is asked instead
+    find_account: Callable[[str], Account | None] | None = None
+    # names the parser found exact, with their account (read in the command's session):
+    # the command takes it from here (``handlers.lookup.resolve_account``), not again
+    confirmed: dict[str, Account] = field(default_factory=dict)
     # the message's mentions by token (casefolded): ``@carol`` → IdentityRef
     mentions: Mapping[str, IdentityRef] = field(default_factory=dict)
     # the language of someone reached only on a platform, where it has one (Directory)

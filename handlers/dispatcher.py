@@ -351,6 +351,7 @@ class Dispatcher:
             currency=self.settings.currency,
             settings=self.settings,
             known_accounts=lambda names: accounts.known_names(session, names),
+            find_account=lambda name: accounts.find_exact(session, name),
             mentions={ref.token.casefold(): ref for ref in incoming.mentions},
             languages={p: d.language for p, d in self.directories.items() if d.language},
             names=self.book_names.lazy(session),  # type: ignore[arg-type]  # a NameBook, on use

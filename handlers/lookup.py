@@ -66,9 +66,18 @@ def split_account(args: str, pctx: ParseContext, *, required: bool = True) -> tu
 
 
 def _whole_name(args: str, pctx: ParseContext) -> bool:
-    """``args`` is, as typed, one account's name or alias (one indexed lookup)."""
+    """``args`` is, as typed, one account's name or alias (one indexed lookup); the
+    account found is kept (``ParseContext.confirmed``) for ``resolve_account``."""
     name = args.strip()
-    return bool(name) and name.lower() in pctx.known_accounts([name])
+    if not name:
+        return False
+    if pctx.find_account is None:
+        return name.lower() in pctx.known_accounts([name])
+    account = pctx.find_account(name)
+    if account is None:
+        return False
+    pctx.confirmed[name] = account
+    return True
 
 
 def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, str]:
@@ -201,7 +210,10 @@ def resolve_account(ctx: Context, typed: str) -> Account:
     """The account ``typed`` names, or NotFound/Ambiguous with the closest three."""
     if not typed.strip():
         raise ParseError(_("which_account", ctx.lang))
-    account = accounts.find_exact(ctx.session, typed)
+    # found while parsing, in this session: not read again (a bare parse context, as
+    # ``benchmarks.parse_speed`` builds, has none)
+    confirmed = getattr(ctx.parse, "confirmed", None) or {}
+    account = confirmed.get(typed.strip()) or accounts.find_exact(ctx.session, typed)
     if account is not None:
         return account
     book = ctx.parse.names

@@ -1,6 +1,7 @@
 """Account health read from the book, set-based: a fixed number of statements per call.
 
-    health_facts(session, account, now=…, settings=…, tz=…) -> HealthFacts   (/account)
+    health_facts(session, account, now=…, settings=…, tz=…) -> HealthFacts   (/account,
+                                                                     two statements)
     health_signals(session, now=…, settings=…, team_ids=…) -> {account id: HealthSignals}
                                                                             (the digest)
     review_pages(session, now=…, settings=…, tz=…) -> pages of [ReviewInput]  (the tier review)
@@ -18,9 +19,24 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    true,
+    union_all,
+)
 from sqlmodel import Session, select
 
 from domain.health import (
@@ -51,9 +67,20 @@ from domain.models import (
     Interaction,
     Invoice,
     Payment,
+    RfmCutpoints,
 )
 from domain.policy import Policy
-from storage.rfm import AccountRfm, account_rfm, in_house
+from storage.rfm import (
+    ACCOUNT_PAID,
+    ACCOUNT_WON,
+    BOOK,
+    CUT_COLUMNS,
+    AccountRfm,
+    in_house,
+    input_of,
+    rated,
+    window_params,
+)
 
 ZERO = Decimal(0)
 CHURNED = AccountStatus.churned.value
@@ -346,6 +373,70 @@ class HealthFacts:
         )
 
 
+# ``health_facts``' statements, built once with bound parameters and sent through
+# SQLAlchemy Core on the session's connection: every ``/account`` runs them.
+_AID = bindparam("account_id")
+_CSAT_SINCE = bindparam("csat_since", type_=CsatScore.recorded_at.type)
+
+
+def _scalar(stmt) -> Any:
+    return stmt.scalar_subquery()
+
+
+def _latest_csat(column, offset: int) -> Any:
+    return _scalar(
+        select(column)
+        .where(CsatScore.account_id == _AID, CsatScore.recorded_at >= _CSAT_SINCE)
+        .order_by(CsatScore.recorded_at.desc(), CsatScore.id.desc())
+        .limit(1)
+        .offset(offset)
+    )
+
+
+_open_complaint = and_(Complaint.account_id == _AID, Complaint.resolved_at.is_(None))
+_in_window = and_(CsatScore.account_id == _AID, CsatScore.recorded_at >= _CSAT_SINCE)
+_one = select(literal_column("1").label("one")).subquery("one")
+_FACTS = select(
+    _scalar(select(func.count(Complaint.id)).where(_open_complaint)).label("complaints"),
+    _scalar(select(func.min(Complaint.opened_at)).where(_open_complaint)).label("oldest"),
+    _scalar(select(func.avg(CsatScore.score)).where(_in_window)).label("csat_average"),
+    _scalar(select(func.count(CsatScore.id)).where(_in_window)).label("csat_count"),
+    _latest_csat(CsatScore.score, 0).label("csat_last"),
+    _latest_csat(CsatScore.recorded_at, 0).label("csat_last_at"),
+    _latest_csat(CsatScore.score, 1).label("csat_previous"),
+    *CUT_COLUMNS,
+).select_from(_one.outerjoin(RfmCutpoints.__table__, RfmCutpoints.scope == BOOK))
+"""One row: open complaints (how many, the oldest), the CSAT window (mean, count, the
+latest two), and the book's stored RFM cut-points (NULL when none are stored)."""
+
+_MONEY = union_all(
+    ACCOUNT_WON,
+    ACCOUNT_PAID,
+    select(
+        literal_column("'credit'", String),
+        Payment.currency,
+        func.sum(Payment.unapplied),
+        cast(null(), Integer),
+        cast(null(), Deal.closed_at.type),
+        cast(null(), Payment.received_on.type),
+    )
+    .where(Payment.account_id == _AID, Payment.unapplied > 0)
+    .group_by(Payment.currency),
+    select(
+        literal_column("'invoice'", String),
+        Invoice.currency,
+        Invoice.amount - Invoice.paid_amount,
+        Invoice.id,
+        cast(null(), Deal.closed_at.type),
+        Invoice.due_on,
+    ).where(Invoice.account_id == _AID, Invoice.settled_on.is_(None)),
+)
+"""The account's money, one statement: RFM's won deals and payments by currency
+(``storage.rfm``), unapplied credits by currency, and open invoices (the invoice's id
+in ``n``, its due day in ``last_on``) — ``credits_by_account`` and
+``balances_by_account`` for one account."""
+
+
 def health_facts(
     session: Session,
     account: Account,
@@ -355,23 +446,43 @@ def health_facts(
     tz: ZoneInfo,
     with_rfm: bool = True,
 ) -> HealthFacts:
-    """One account's health in a dozen statements, whatever the size of the book.
+    """One account's health in two statements, whatever the size of the book.
 
     RFM scores the account's own won deals and payments against the cut-points the
-    ``rfm`` job stored (``storage.rfm.account_rfm``): no whole-book work.
-    ``with_rfm=False`` leaves it out (lifetime value then uses only the recorded
-    annual revenue).
+    ``rfm`` job stored (``storage.rfm.rated``): no whole-book work.  ``with_rfm=False``
+    leaves it out (lifetime value then uses only the recorded annual revenue).
     """
     policy = policy_of(settings)
     today = local_day(now, tz)
-    where = account.id
-    csat = csat_summaries(
-        session, since=now - timedelta(days=policy.csat_window_days), where=where
-    ).get(account.id, CsatSummary())
-    count, oldest = open_complaints_by_account(session, where=where).get(account.id, (0, None))
+    conn = session.connection()
+    params = {"account_id": account.id, **window_params(now, settings, tz)}
+    money = conn.execute(_MONEY, params).all()
+    facts = conn.execute(
+        _FACTS,
+        {"account_id": account.id, "csat_since": now - timedelta(days=policy.csat_window_days)},
+    ).one()
+    csat = CsatSummary()
+    if facts.csat_count:
+        csat = CsatSummary(
+            average=float(facts.csat_average),
+            count=facts.csat_count,
+            last=facts.csat_last,
+            previous=facts.csat_previous,
+            last_at=facts.csat_last_at,
+        )
+    balances, credits = [], {}
+    for what, currency, amount, n, _at, on in money:
+        if what == "invoice":
+            balances.append(Balance(n, amount, currency, on))
+        elif what == "credit":
+            credits[currency] = Decimal(amount or 0)
     rfm = AccountRfm("skipped")
     if with_rfm:
-        rfm = account_rfm(session, account, now=now, settings=settings, tz=tz)
+        rfm = AccountRfm("churned")
+        if account.status != CHURNED:
+            inputs, left_out = input_of(money, now=now, settings=settings, tz=tz)
+            cuts = facts if facts.population is not None else None
+            rfm = rated(inputs, left_out, cuts, now=now, settings=settings, tz=tz)
     ltv, from_book = account_lifetime_value(
         annual_revenue=account.annual_revenue,
         expected_years=account.expected_years,
@@ -380,11 +491,19 @@ def health_facts(
         default_years=policy.expected_years,
         book_revenue=rfm.inputs.monetary if rfm.inputs is not None else None,
     )
+    oldest = facts.oldest
     return HealthFacts(
         csat=csat,
-        open_complaints=count,
+        open_complaints=facts.complaints,
         oldest_complaint_days=None if oldest is None else complaint_age(oldest, today, tz),
-        receivables=account_receivables(session, account, today=today, settings=settings),
+        receivables=receivables(
+            balances,
+            credits,
+            today=today,
+            credit_limit=account.credit_limit,
+            house=settings.currency,
+            rates=settings.fx_rates,
+        ),
         rfm_of=rfm,
         ltv=ltv,
         ltv_revenue_from_book=from_book,

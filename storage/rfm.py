@@ -4,14 +4,16 @@
     compute_cutpoints(session, now=…, settings=…, tz=…) -> RfmCutpoints   (unsaved)
     store_cutpoints(session, row) -> bool                  (upsert; newer reads win)
     account_input(session, account_id, now=…, settings=…, tz=…) -> (RfmInput, unconverted)
-    account_rfm(session, account, now=…, settings=…, tz=…) -> AccountRfm   (/account, /ltv)
+    account_rfm(session, account, now=…, settings=…, tz=…) -> AccountRfm   (/ltv)
+    rated(inputs, unconverted, row, now=…, settings=…, tz=…) -> AccountRfm  (/account:
+                                        ``storage.health`` reads the same rows with more)
 
 Ranking the book costs time in proportion to it (about half a second at 50,000
 accounts), so no request does it: the ``rfm`` job (``schedules.jobs.rfm``: nightly,
 after a CSV import, ``kam jobs run rfm``) stores the quintile cut-points in
 ``rfm_cutpoints``, and a request reads that one row and the account's own won deals
 and payments (two aggregates over ``ix_deal_account_stage_closed`` and
-``ix_payment_account_received``), then scores them (``domain.health.score_rfm``).
+``ix_payment_account_received``, in one statement), then scores them (``domain.health.score_rfm``).
 An account's own ``/paid`` or won deal therefore shows at once; the rest of the book's
 movements show after the next run.
 
@@ -37,12 +39,14 @@ day's edges by hours, and the next day's run ranks with it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func
+from sqlalchemy import String, bindparam, case, cast, func, literal_column, null, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -202,12 +206,91 @@ def book_inputs(session: Session, *, now: datetime, settings: Policy, tz: ZoneIn
     return BookInputs(inputs, unconverted, w.since_day)
 
 
+# One account's inputs, for a request: the same sums as ``_won``/``_paid`` for one
+# account, built once (bound parameters) and sent as one statement through SQLAlchemy
+# Core.  Each branch's rows say what they are (``what``); columns a branch has no value
+# for are NULL, cast to their type (PostgreSQL resolves a UNION's types pairwise).
+_AID = bindparam("account_id")
+_SINCE = bindparam("rfm_since", type_=Deal.closed_at.type)
+_NOW = bindparam("rfm_now", type_=Deal.closed_at.type)
+_SINCE_DAY = bindparam("rfm_since_day", type_=Payment.received_on.type)
+_TODAY = bindparam("rfm_today", type_=Payment.received_on.type)
+
+
+def _null(column) -> Any:
+    return cast(null(), column.type)
+
+
+_recent_won = Deal.closed_at >= _SINCE
+ACCOUNT_WON = (
+    select(
+        literal_column("'won'", String).label("what"),
+        Deal.currency.label("currency"),
+        func.sum(case((_recent_won, Deal.amount), else_=0)).label("amount"),
+        func.sum(case((_recent_won, 1), else_=0)).label("n"),
+        func.max(Deal.closed_at).label("last_at"),
+        _null(Payment.received_on).label("last_on"),
+    )
+    .where(Deal.account_id == _AID, Deal.stage == DealStage.won.value, Deal.closed_at <= _NOW)
+    .group_by(Deal.currency)
+)
+"""One row per currency of the account's won deals closed by ``rfm_now``: what the RFM
+window (from ``rfm_since``) holds, how many, and the last close."""
+
+_recent_paid = Payment.received_on >= _SINCE_DAY
+ACCOUNT_PAID = (
+    select(
+        literal_column("'paid'", String),
+        Payment.currency,
+        func.sum(case((_recent_paid, Payment.amount), else_=0)),
+        func.sum(case((_recent_paid, 1), else_=0)),
+        _null(Deal.closed_at),
+        func.max(Payment.received_on),
+    )
+    .where(Payment.account_id == _AID, Payment.received_on <= _TODAY)
+    .group_by(Payment.currency)
+)
+"""The same for the account's payments received by ``rfm_today``."""
+
+_ACCOUNT_MONEY = union_all(ACCOUNT_WON, ACCOUNT_PAID)
+
+
+def window_params(now: datetime, settings: Policy, tz: ZoneInfo) -> dict[str, Any]:
+    """The bound parameters of ``ACCOUNT_WON`` and ``ACCOUNT_PAID`` as of ``now``."""
+    w = Window.of(now, settings, tz)
+    return {"rfm_since": w.since, "rfm_now": now, "rfm_since_day": w.since_day,
+            "rfm_today": w.today}  # fmt: skip
+
+
+def input_of(
+    rows: Iterable[Any], *, now: datetime, settings: Policy, tz: ZoneInfo
+) -> tuple[RfmInput, frozenset[str]]:
+    """One account's RFM inputs from the rows of ``ACCOUNT_WON`` and ``ACCOUNT_PAID``
+    (``what``, currency, amount, n, last_at, last_on; other rows are passed over), summed
+    as ``book_inputs`` sums the book."""
+    s = _Sums()
+    for what, currency, amount, n, last_at, last_on in rows:
+        if what == "won":
+            if n:
+                add_money(s.won, currency, Decimal(amount or 0))
+                s.count += n
+            s.seen(_local_day(last_at, tz))
+        elif what == "paid":
+            if n:
+                add_money(s.paid, currency, Decimal(amount or 0))
+                s.count += n
+            s.seen(last_on)
+    return _input(s, _local_day(now, tz), settings)
+
+
 def account_input(
     session: Session, account_id: int, *, now: datetime, settings: Policy, tz: ZoneInfo
 ) -> tuple[RfmInput, frozenset[str]]:
-    """One account's RFM inputs (as ``book_inputs`` has them) in two indexed statements."""
-    w = Window.of(now, settings, tz)
-    return _input(_gather(session, now, w, tz, account_id).get(account_id), w.today, settings)
+    """One account's RFM inputs (as ``book_inputs`` has them) in one indexed statement."""
+    rows = session.connection().execute(
+        _ACCOUNT_MONEY, {"account_id": account_id, **window_params(now, settings, tz)}
+    )
+    return input_of(rows, now=now, settings=settings, tz=tz)
 
 
 # --- the stored cut-points ---------------------------------------------------------------
@@ -306,15 +389,39 @@ class AccountRfm:
     as_of: date | None = None
 
 
+_CUTS = select(
+    *(RfmCutpoints.__table__.c[name] for name in ("day", "window_days", "currency", "fx_rates",
+                                                    "population", "recency", "frequency",
+                                                    "monetary"))
+).where(RfmCutpoints.scope == BOOK)  # fmt: skip
+CUT_COLUMNS = tuple(_CUTS.selected_columns)
+"""The stored cut-points' columns a request scores with (``rated``)."""
+
+
 def account_rfm(
     session: Session, account: Account, *, now: datetime, settings: Policy, tz: ZoneInfo
 ) -> AccountRfm:
-    """Score one account against the stored cut-points: three indexed statements."""
+    """Score one account against the stored cut-points: two indexed statements."""
     if account.status == CHURNED:
         return AccountRfm("churned")
     inputs, left_out = account_input(session, account.id, now=now, settings=settings, tz=tz)
-    row = stored_cutpoints(session)
-    if row is None or row.population == 0:
+    row = session.connection().execute(_CUTS).first()
+    return rated(inputs, left_out, row, now=now, settings=settings, tz=tz)
+
+
+def rated(
+    inputs: RfmInput,
+    left_out: frozenset[str],
+    row: Any,
+    *,
+    now: datetime,
+    settings: Policy,
+    tz: ZoneInfo,
+) -> AccountRfm:
+    """An account's inputs scored against ``row`` — the stored cut-points (an
+    ``RfmCutpoints`` or a row of ``CUT_COLUMNS``), None when there are none — as the
+    module says by ``state``."""
+    if row is None or not row.population:
         return AccountRfm("unranked", inputs=inputs, unconverted=left_out)
     if not matches(row, settings):
         return AccountRfm("other_settings", inputs=inputs, unconverted=left_out)

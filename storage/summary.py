@@ -62,10 +62,10 @@ class AccountFacts:
     aliases: list[str]
     last_contact: datetime | None
     recent: list[InteractionLine]
-    open_deals: Sequence[Row[Any]]  # the columns of ``Deal``
-    open_tasks: Sequence[Row[Any]]  # the columns of ``Task``
-    contacts: Sequence[Row[Any]]  # the columns of ``Contact``
-    goals: Sequence[Row[Any]] = field(default_factory=list)  # the columns of ``Goal``
+    open_deals: Sequence[Row[Any]]  # ``DEAL_COLUMNS`` of ``Deal``
+    open_tasks: Sequence[Row[Any]]  # ``TASK_COLUMNS`` of ``Task``
+    contacts: Sequence[Row[Any]]  # ``CONTACT_COLUMNS`` of ``Contact``
+    goals: Sequence[Row[Any]] = field(default_factory=list)  # ``GOAL_COLUMNS`` of ``Goal``
     actuals: dict[int, Decimal] = field(default_factory=dict)  # by goal id, this year
     interactions_total: int = 0
 
@@ -111,18 +111,37 @@ _RECENT = (
     .outerjoin(Contact, Contact.id == InteractionContact.contact_id)
     .order_by(_last.c.happened_at.desc(), _last.c.id.desc(), InteractionContact.contact_id)
 )
+# What the card shows of each row, no more (every timestamp read costs a conversion).
+DEAL_COLUMNS = ("id", "name", "amount", "currency", "stage", "close_date", "stage_changed_at")
+TASK_COLUMNS = ("id", "text", "due_at")
+CONTACT_COLUMNS = ("id", "name", "title", "role", "birthday_month", "birthday_day",
+                   "birthday_year", "birthday_lunar", "birthday_leap_month")  # fmt: skip
+GOAL_COLUMNS = ("id", "metric", "scope", "user_id", "team_id", "account_id", "target", "currency")
+
+
+def _columns(model, names: Sequence[str]) -> list[Any]:
+    return [model.__table__.c[name] for name in names]
+
+
 _DEALS = (
-    select(*Deal.__table__.c)
-    .where(Deal.account_id == _ID, Deal.stage.not_in(CLOSED_STAGES))
+    select(*_columns(Deal, DEAL_COLUMNS))
+    # each closed stage its own ``!=``: ``NOT IN (…)`` would be expanded at every run
+    .where(Deal.account_id == _ID, *(Deal.stage != stage for stage in sorted(CLOSED_STAGES)))
     .order_by(Deal.close_date.is_(None), Deal.close_date, Deal.id)
 )
 _TASKS = (
-    select(*Task.__table__.c)
+    select(*_columns(Task, TASK_COLUMNS))
     .where(Task.account_id == _ID, Task.done_at.is_(None))
     .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
 )
-_CONTACTS = select(*Contact.__table__.c).where(Contact.account_id == _ID).order_by(Contact.id)
-_GOALS = select(*Goal.__table__.c).where(Goal.account_id == _ID, Goal.year == bindparam("year"))
+_CONTACTS = (
+    select(*_columns(Contact, CONTACT_COLUMNS))
+    .where(Contact.account_id == _ID)
+    .order_by(Contact.id)
+)
+_GOALS = select(*_columns(Goal, GOAL_COLUMNS)).where(
+    Goal.account_id == _ID, Goal.year == bindparam("year")
+)
 
 # The account goals' actuals in one statement: won deals by currency (revenue and
 # count), then the year's interactions and new contacts — ``storage.goals.actuals``

@@ -68,7 +68,11 @@ def _label_key(text: str) -> str:
 
 
 def _label_regex(label: str) -> str | None:
-    norm = normalize(label)
+    return _norm_regex(normalize(label))
+
+
+def _norm_regex(norm: str) -> str | None:
+    """``_label_regex`` of a label already normalised."""
     if not norm:
         return None
     body = r"\s*".join(re.escape(part) for part in norm.split(" "))
@@ -87,12 +91,13 @@ def _book(names: tuple[tuple[str, ...], ...]) -> _Book:
     by_word: dict[str, list[int]] = {}
     for i, labels in enumerate(names):
         for label in labels:
-            regex = _label_regex(label)
+            norm = normalize(label)
+            regex = _norm_regex(norm)
             if regex is None:
                 continue
-            key = _label_key(normalize(label))
+            key = _label_key(norm)
             regexes.setdefault(key, regex)
-            firsts.setdefault(key, normalize(label).casefold().split(" ")[0][:2])
+            firsts.setdefault(key, norm.casefold().split(" ")[0][:2])
             owners = by_label.setdefault(key, [])
             if i not in owners:
                 owners.append(i)
@@ -136,8 +141,11 @@ def match_contacts(text: str, contacts: Sequence[Candidate]) -> ContactMatches:
         return result
     book = _book(tuple(c.labels for c in contacts))
     spans: list[tuple[int, int, str, list[int]]] = []
-    low = s.casefold()
-    present = tuple(rx for first, _key, rx in book.regexes if first in low)
+    # Only the labels whose letters are in the text, as they would match (case and
+    # spaces aside), go into the regex: most notes name none or one of the contacts,
+    # so most compile nothing, or a one-label pattern.
+    low = _label_key(s)
+    present = tuple(rx for _first, key, rx in book.regexes if key in low)
     if present:
         for m in _labels_regex(present).finditer(s):
             owners = book.by_label.get(_label_key(m.group(0)))

@@ -127,7 +127,9 @@ class Statements:
         return [st for st in self.seen if st.startswith("INSERT INTO rfm_cutpoints")]
 
     def reads_cutpoints(self) -> int:
-        return sum(1 for st in self.seen if "FROM rfm_cutpoints" in st)
+        """Statements that read the stored cut-points (``/account`` joins them to its
+        one-row facts)."""
+        return sum(1 for st in self.seen if re.search(r"\b(FROM|JOIN) rfm_cutpoints\b", st))
 
 
 # --- the job ------------------------------------------------------------------------------

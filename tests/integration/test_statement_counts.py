@@ -22,6 +22,7 @@ from tests import factories as f
 from tests.harness import NOW, SHANGHAI, Chat, book
 
 ACCOUNT_STATEMENTS = 9  # the asker, the account, six facts, the goals' actuals
+HEALTH_STATEMENTS = 2  # one row of facts (and the RFM cut-points), one of money
 VISIT_STATEMENTS = 9  # the author, the account, its contacts, three inserts, three audit entries
 
 
@@ -74,10 +75,37 @@ def test_account_sends_few_statements_whatever_it_shows(engine):
     with Statements(engine) as seen:
         reply = chat.say("alice", "/account Acme")
     assert reply.title == "Acme (ACME Corp / Acme Holdings)"
-    with Statements(engine) as health, unit_of_work(engine, write=False) as s:
-        health_facts(s, s.get(Account, ids["acme"]), now=NOW, settings=chat.settings, tz=SHANGHAI)
-    assert len(health) >= 1
-    assert len(seen) - len(health) <= ACCOUNT_STATEMENTS, "\n".join(seen)
+    with unit_of_work(engine, write=False) as s:
+        acme = s.get(Account, ids["acme"])
+        with Statements(engine) as health:
+            health_facts(s, acme, now=NOW, settings=chat.settings, tz=SHANGHAI)
+    assert len(health) == HEALTH_STATEMENTS, "\n".join(health)
+    assert len(seen) <= ACCOUNT_STATEMENTS + HEALTH_STATEMENTS, "\n".join(seen)
+
+
+def test_a_cold_exact_name_reads_the_account_once(engine):
+    """A process's first ``/account Acme`` (no name index built): the name is confirmed
+    by reading the account, and the command takes that account — not looked up thrice."""
+    _busy_acme(engine)
+    chat = Chat(engine)
+    assert chat.dispatcher.book_names.cold
+    with Statements(engine) as seen:
+        reply = chat.say("alice", "/account Acme")
+    assert reply.title == "Acme (ACME Corp / Acme Holdings)"
+    assert chat.dispatcher.book_names.cold  # the whole book was not read for it
+    assert len(seen) <= ACCOUNT_STATEMENTS + HEALTH_STATEMENTS, "\n".join(seen)
+    assert sum(" FROM account " in f" {s} " and "account_alias" not in s for s in seen) <= 1
+
+
+def test_a_cold_alias_in_another_case_is_the_same_account(engine):
+    _busy_acme(engine)
+    chat = Chat(engine)
+    with Statements(engine) as seen:
+        reply = chat.say("alice", "/account acme holdings")
+    assert reply.title == "Acme (ACME Corp / Acme Holdings)"
+    assert chat.dispatcher.book_names.cold
+    # exact name, exact alias, lower(name) and lower(alias) tried in turn: once
+    assert len(seen) <= ACCOUNT_STATEMENTS + HEALTH_STATEMENTS + 3, "\n".join(seen)
 
 
 def test_account_goal_lines_agree_with_the_goals_actuals(engine):
@@ -119,3 +147,55 @@ def test_visit_sends_few_statements(engine):
     # PostgreSQL also takes the account's row lock (``storage.locks``): one more
     expected = VISIT_STATEMENTS + (engine.dialect.name == "postgresql")
     assert len(seen) <= expected, "\n".join(seen)
+
+
+def test_health_facts_merged_statements_agree_with_the_separate_reads(engine):
+    """``health_facts`` reads complaints, CSAT, receivables and RFM in two statements:
+    the same figures as ``account_receivables``, ``csat_summaries``,
+    ``open_complaints_by_account`` and ``account_rfm`` read one by one — with open
+    invoices, credits and won deals and payments in two currencies, cut-points stored."""
+    from domain.models import Complaint, CsatScore, Invoice, Payment
+    from storage.health import account_receivables, csat_summaries, open_complaints_by_account
+    from storage.rfm import account_rfm, compute_cutpoints, store_cutpoints
+
+    ids = _busy_acme(engine)
+    settings = Settings(fx_rates={"USD": D("7.2")})
+    today = NOW.astimezone(SHANGHAI).date()
+    with unit_of_work(engine) as s:
+        a, alice = ids["acme"], ids["alice"]
+        s.add_all([
+            Invoice(account_id=a, amount=D("1000"), paid_amount=D("250"), currency="CNY",
+                    issued_on=today - timedelta(days=60), due_on=today - timedelta(days=30)),
+            Invoice(account_id=a, amount=D("500"), currency="USD",
+                    issued_on=today - timedelta(days=5), due_on=today + timedelta(days=25)),
+            Invoice(account_id=a, amount=D("80"), paid_amount=D("80"), currency="CNY",
+                    issued_on=today - timedelta(days=90), due_on=today - timedelta(days=60),
+                    settled_on=today - timedelta(days=61)),
+            Payment(account_id=a, amount=D("400"), unapplied=D("150"), currency="CNY",
+                    received_on=today - timedelta(days=10)),
+            Payment(account_id=a, amount=D("90"), unapplied=D("90"), currency="USD",
+                    received_on=today - timedelta(days=400)),
+            Payment(account_id=a, amount=D("70"), currency="CNY",
+                    received_on=today + timedelta(days=3)),  # not yet: no RFM, no credit
+            Complaint(account_id=a, text="late", opened_at=NOW - timedelta(days=9),
+                      opened_by_id=alice),
+            Complaint(account_id=a, text="older", opened_at=NOW - timedelta(days=20),
+                      opened_by_id=alice, resolved_at=NOW - timedelta(days=2)),
+            *(CsatScore(account_id=a, score=v, recorded_at=NOW - timedelta(days=d),
+                        author_id=alice) for v, d in ((9, 40), (6, 3), (7, 100), (2, 500))),
+        ])  # fmt: skip
+    with unit_of_work(engine) as s:
+        store_cutpoints(s, compute_cutpoints(s, now=NOW, settings=settings, tz=SHANGHAI))
+    with unit_of_work(engine, write=False) as s:
+        acme = s.get(Account, ids["acme"])
+        got = health_facts(s, acme, now=NOW, settings=settings, tz=SHANGHAI)
+        since = NOW - timedelta(days=365)
+        assert got.csat == csat_summaries(s, since=since, where=acme.id)[acme.id]
+        assert (got.csat.last, got.csat.previous, got.csat.count) == (6, 9, 3)
+        n, oldest = open_complaints_by_account(s, where=acme.id)[acme.id]
+        assert got.open_complaints == n == 1
+        assert got.oldest_complaint_days == 9
+        assert got.receivables == account_receivables(s, acme, today=today, settings=settings)
+        assert got.rfm_of == account_rfm(s, acme, now=NOW, settings=settings, tz=SHANGHAI)
+        assert got.rfm_of.state == "ranked" and got.rfm is not None
+    assert oldest == NOW - timedelta(days=9)
