@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,6 +70,7 @@ from domain.models import (
     RfmCutpoints,
 )
 from domain.policy import Policy
+from storage.clock import day_start, local_day
 from storage.rfm import (
     ACCOUNT_PAID,
     ACCOUNT_WON,
@@ -91,14 +92,6 @@ Condition = ColumnElement[bool]
 Accounts = Condition | int | None
 """Which accounts a query looks at: those meeting a condition, one account (its id),
 or (None) all."""
-
-
-def local_day(moment: datetime, tz: ZoneInfo) -> date:
-    return moment.astimezone(tz).date()
-
-
-def day_start(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tz)
 
 
 # --- scopes -------------------------------------------------------------------------

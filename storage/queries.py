@@ -48,7 +48,8 @@ from domain.models import (
     TeamManager,
     User,
 )
-from storage.health import balances_by_account, credits_by_account, day_start
+from storage.clock import day_start
+from storage.health import balances_by_account, credits_by_account
 from storage.users import all_identities
 
 EFFECTIVE_TIER = func.coalesce(Account.tier_override, Account.tier)

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -63,7 +63,7 @@ from domain.health import (
 )
 from domain.models import Account, AccountStatus, Deal, DealStage, Payment, RfmCutpoints
 from domain.policy import Policy
-from storage.clock import db_now
+from storage.clock import day_start, db_now, local_day
 
 ZERO = Decimal(0)
 CHURNED = AccountStatus.churned.value
@@ -78,10 +78,6 @@ _NOTHING: frozenset[str] = frozenset()
 _QUIET = RfmInput(days_since=None, frequency=0, monetary=ZERO)
 
 
-def _local_day(moment: datetime, tz: ZoneInfo) -> date:
-    return moment.astimezone(tz).date()
-
-
 @dataclass(frozen=True)
 class Window:
     """The RFM window as of ``now``: its first local day and that day's start."""
@@ -92,9 +88,9 @@ class Window:
 
     @classmethod
     def of(cls, now: datetime, settings: Policy, tz: ZoneInfo) -> Window:
-        today = _local_day(now, tz)
+        today = local_day(now, tz)
         since_day = today - timedelta(days=policy_of(settings).rfm_window_days)
-        return cls(today, since_day, datetime.combine(since_day, time(), tz))
+        return cls(today, since_day, day_start(since_day, tz))
 
 
 # --- the inputs: one statement shape for the book and for one account ------------------
@@ -135,7 +131,12 @@ class _Sums:
     count: int = 0
     last: date | None = None
 
-    def seen(self, day: date) -> None:
+    def add(self, into: dict[str, Decimal], currency: str, amount, n: int, day: date) -> None:
+        """One grouped row of won deals (``into=self.won``) or payments (``self.paid``):
+        the window's amount and count, and the last day seen."""
+        if n:
+            add_money(into, currency, Decimal(amount or 0))
+            self.count += n
         if self.last is None or day > self.last:
             self.last = day
 
@@ -146,16 +147,10 @@ def _gather(
     sums: dict[int, _Sums] = {}
     for acc, currency, amount, n, last in session.exec(_won(now, w, account_id)):
         s = sums.setdefault(acc, _Sums())
-        if n:
-            add_money(s.won, currency, Decimal(amount or 0))
-            s.count += n
-        s.seen(_local_day(last, tz))
+        s.add(s.won, currency, amount, n, local_day(last, tz))
     for acc, currency, amount, n, last in session.exec(_paid(w, account_id)):
         s = sums.setdefault(acc, _Sums())
-        if n:
-            add_money(s.paid, currency, Decimal(amount or 0))
-            s.count += n
-        s.seen(last)
+        s.add(s.paid, currency, amount, n, last)
     return sums
 
 
@@ -271,16 +266,10 @@ def input_of(
     s = _Sums()
     for what, currency, amount, n, last_at, last_on in rows:
         if what == "won":
-            if n:
-                add_money(s.won, currency, Decimal(amount or 0))
-                s.count += n
-            s.seen(_local_day(last_at, tz))
+            s.add(s.won, currency, amount, n, local_day(last_at, tz))
         elif what == "paid":
-            if n:
-                add_money(s.paid, currency, Decimal(amount or 0))
-                s.count += n
-            s.seen(last_on)
-    return _input(s, _local_day(now, tz), settings)
+            s.add(s.paid, currency, amount, n, last_on)
+    return _input(s, local_day(now, tz), settings)
 
 
 def account_input(
@@ -318,7 +307,7 @@ def compute_cutpoints(
     cuts = rfm_cutpoints(book.inputs.values())
     return RfmCutpoints(
         scope=scope,
-        day=_local_day(now, tz),
+        day=local_day(now, tz),
         window_days=policy_of(settings).rfm_window_days,
         currency=settings.currency,
         fx_rates=_rates(settings),
@@ -425,7 +414,7 @@ def rated(
         return AccountRfm("unranked", inputs=inputs, unconverted=left_out)
     if not matches(row, settings):
         return AccountRfm("other_settings", inputs=inputs, unconverted=left_out)
-    age = (_local_day(now, tz) - row.day).days
+    age = (local_day(now, tz) - row.day).days
     rfm = score_rfm(inputs, cuts_of(row), age_days=age)
     state, as_of = ("as_of", row.day) if age > FRESH_DAYS else ("ranked", None)
     return AccountRfm(state, rfm=rfm, inputs=inputs, unconverted=left_out, as_of=as_of)

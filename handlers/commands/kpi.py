@@ -46,8 +46,9 @@ from handlers.views.goals import metric_label
 from handlers.views.health import fmt_pct, fmt_score
 from storage import goals as goal_repo
 from storage import users
+from storage.clock import day_start
 from storage.goals import actuals
-from storage.health import KpiInputs, Scope, day_start, days_in_period, kpi_inputs
+from storage.health import KpiInputs, Scope, days_in_period, kpi_inputs
 
 _ = Catalog("kpi")
 
