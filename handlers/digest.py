@@ -329,11 +329,14 @@ def _needs_attention(tier: str, status: str, looked_at: bool) -> bool:
     return tier == "A" or status == "at_risk" or looked_at
 
 
+def _reported(code: str, tier: str) -> bool:
+    """Whether the digest reports a risk (lapsed and never contacted for A tier only)."""
+    return code in DIGEST_CODES and (code not in _A_TIER_ONLY or tier == "A")
+
+
 def _digest_risks(risks: Iterable[Risk], tier: str) -> list[Risk]:
-    """The risks the digest reports (lapsed and never contacted for A tier only)."""
-    return [
-        r for r in risks if r.code in DIGEST_CODES and (r.code not in _A_TIER_ONLY or tier == "A")
-    ]
+    """The risks the digest reports."""
+    return [r for r in risks if _reported(r.code, tier)]
 
 
 @dataclass(frozen=True)
@@ -438,11 +441,7 @@ def classify_accounts(
             marks = [(c, Severity(s)) for c, s in row.marks]
             if row.id in goals.behind:
                 marks.append(("goal_behind", Severity.MEDIUM))
-            marks = [
-                (c, s)
-                for c, s in marks
-                if c in DIGEST_CODES and (c not in _A_TIER_ONLY or row.tier == "A")
-            ]
+            marks = [(c, s) for c, s in marks if _reported(c, row.tier)]
             if marks:
                 yield row, marks
 
