@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
-from datetime import time as dtime
 
 from sqlalchemy import Engine
 
@@ -31,6 +30,7 @@ from domain.policy import Policy
 from handlers.notify import Notifier
 from schedules.delivery import JobReport
 from schedules.registry import JobSpec
+from storage.clock import day_start, local_day
 from storage.rfm import compute_cutpoints, is_current, store_cutpoints, stored_cutpoints
 from storage.session import unit_of_work
 
@@ -73,7 +73,7 @@ def run_rfm(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     report = JobReport(RFM, now, dry_run=dry_run)
-    today = now.astimezone(settings.tz).date()
+    today = local_day(now, settings.tz)
     if not on_demand:
         with unit_of_work(engine, write=False) as session:
             current = is_current(stored_cutpoints(session), today=today, settings=settings)
@@ -102,8 +102,7 @@ def _describe(settings: Policy) -> str:
 
 
 def _next_midnight(now: datetime, settings: Policy) -> datetime:
-    tomorrow = now.astimezone(settings.tz).date() + timedelta(days=1)
-    return datetime.combine(tomorrow, dtime(), settings.tz)
+    return day_start(local_day(now, settings.tz) + timedelta(days=1), settings.tz)
 
 
 JOB = JobSpec(
