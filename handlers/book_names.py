@@ -1,14 +1,15 @@
 """The book's account names, in memory, for finding them anywhere in a message.
 
-One ``BookNames`` per app (like ``RfmCache``): ``get(session)`` returns the current
-``NameBook`` (``handlers.parsing.entities``), rebuilt when this process has written an
-account or alias since, or when another process has (a cheap fingerprint of the two
-tables, checked at most every ``ttl`` seconds).  Readers never wait for a rebuild
-they did not need: the lock only guards the swap; when a request cannot go on without
-a (first, or small) book, one thread builds it and the others wait for that one.  A big book (``BACKGROUND_AT`` names
-and more: 50,000 accounts take about a second) is rebuilt in a background thread while
-requests go on with the previous one; exact names are read from the database anyway
-(``resolve_account``), so only finding a brand-new name inside a sentence waits for it.
+One ``BookNames`` per dispatcher: ``get(session)`` returns the current ``NameBook``
+(``handlers.parsing.entities``), rebuilt when any process has changed a name or alias
+since: the ``book_version`` counter, which database triggers move on every such write
+(migration 0011), read at most every ``ttl`` seconds.  Readers never wait for a
+rebuild they did not need: the lock only guards the swap; when a request cannot go on
+without a (first, or small) book, one thread builds it and the others wait for that
+one.  A big book (``BACKGROUND_AT`` names and more: 50,000 accounts take about a
+second) is rebuilt in a background thread while requests go on with the previous one;
+exact names are read from the database anyway (``resolve_account``), so only finding
+a brand-new name inside a sentence waits for it.
 
 A command gets the index through ``lazy(session)``: nothing is read or built until a
 parser really asks it something, and ``cold`` tells the parser it would be built first
