@@ -43,7 +43,28 @@ class AccountStatus(StrEnum):
     prospect = "prospect"
     active = "active"
     at_risk = "at_risk"
+    dormant = "dormant"  # no business for now; may come back
+    lost = "lost"  # lost to a competitor
     churned = "churned"
+
+
+INACTIVE_STATUSES = (
+    AccountStatus.churned.value,
+    AccountStatus.dormant.value,
+    AccountStatus.lost.value,
+)
+"""Statuses that take an account out of pushes, the digest, reviews and rankings."""
+
+
+class MemberRole(StrEnum):
+    """What a supporting member of an account team does there (``AccountMember``)."""
+
+    tech = "tech"
+    service = "service"
+    legal = "legal"
+    finance = "finance"
+    exec_sponsor = "exec_sponsor"
+    other = "other"
 
 
 class ContactRole(StrEnum):
@@ -150,9 +171,12 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     industry: str | None = Field(default=None, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
     owner_id: int = Field(foreign_key="kam_user.id", index=True)
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     status: str = Field(default=AccountStatus.active.value, max_length=16)
+    status_reason: str | None = Field(default=None, max_length=500)
+    status_changed_at: datetime | None = _ts()
     partnership_start: date | None = None
 
     # tier: computed from the factors below, unless overridden
@@ -197,6 +221,22 @@ class Account(SQLModel, table=True):
         return self.tier_override or self.tier
 
 
+class AccountMember(SQLModel, table=True):
+    """A supporting member of an account's team (协同): tech, service, legal, finance, an
+    executive sponsor…  The one accountable owner stays ``Account.owner_id``; members
+    read the account, log interactions and add next steps, and receive the pushes of
+    their role."""
+
+    __tablename__ = "account_member"
+    __table_args__ = (UniqueConstraint("account_id", "user_id", name="uq_account_member"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    user_id: int = Field(foreign_key="kam_user.id", index=True)
+    role: str = Field(default=MemberRole.other.value, max_length=16)
+    added_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
 class AccountAlias(SQLModel, table=True):
     __tablename__ = "account_alias"
     id: int | None = Field(default=None, primary_key=True)
@@ -222,6 +262,8 @@ class Contact(SQLModel, table=True):
     birthday_leap_month: bool = False
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=200)
+    # left the company: kept in history, off the decision chain
+    left_at: datetime | None = _ts()
     created_by_id: int | None = Field(default=None, foreign_key="kam_user.id")
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
 

@@ -234,8 +234,9 @@ class Dispatcher:
         obs.command = spec.name
         outbox: list[tuple[Recipient, Reply]] = []
         events: list[object] = []
+        writes = spec.writes_for(args if word else "")
         try:
-            with unit_of_work(self.engine, write=spec.writes) as session:
+            with unit_of_work(self.engine, write=writes) as session:
                 actor = users.by_identity(session, incoming.platform, incoming.actor)
                 if actor is None:
                     obs.outcome = "forbidden"
@@ -246,10 +247,10 @@ class Dispatcher:
                 reply = self._run(spec, ctx, args if word else "")
                 outbox = self._addressed(session, ctx.outbox)  # resolved before commit
                 events = ctx.events
-                if spec.writes:
+                if writes:
                     track.complete(session, reply, outbox)
                     failpoints.hit("command.inside")
-            if spec.writes:
+            if writes:
                 failpoints.hit("command.committed")
         except Choose as exc:
             obs.outcome = "asked"
@@ -441,7 +442,7 @@ class Dispatcher:
             )
         words = _("or", lang).join(spec.text("usage", lang).split()[0] for spec in specs)
         lines = [_("eg", lang, example=spec.text("example", lang)) for spec in specs]
-        if any(spec.writes for spec in specs):
+        if any(spec.may_write() for spec in specs):
             lines.append(_("not_saved", lang, words=words))
         return Reply(
             title=_("did_you_mean", lang, words=words), lines=lines, severity=Severity.warning

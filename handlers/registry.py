@@ -27,10 +27,21 @@ class CommandSpec:
     aliases: tuple[str, ...]
     parse: Callable[[str, ParseContext], Any]
     run: Callable[[Context, Any], Reply]
-    writes: bool = False
+    # True for a command that changes the book; a predicate over the arguments for one
+    # that only sometimes does (``/account Acme`` reads, ``/account Acme set …`` writes)
+    writes: bool | Callable[[str], bool] = False
     slash: bool = False  # also a Slack short-form slash command (/account, /visit…)
     roles: frozenset[str] = field(default_factory=lambda: frozenset({"rep", "manager", "admin"}))
     group: str = "main"  # help groups the commands by this
+
+    def writes_for(self, args: str) -> bool:
+        """Whether running this command with ``args`` may change the book: it then runs
+        in a write transaction and its answer is kept for a retried delivery."""
+        return self.writes(args) if callable(self.writes) else self.writes
+
+    def may_write(self) -> bool:
+        """Whether some arguments make this command change the book."""
+        return callable(self.writes) or self.writes
 
     def text(self, what: str, lang: str) -> str:
         """``summary``, ``usage`` or ``example``: the message ``command.<name>.<what>``."""

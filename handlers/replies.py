@@ -40,6 +40,17 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A chart sent with a reply: PNG bytes and the text that stands for it.  Everything
+    the picture shows is also in the reply's text, so nothing is only in the picture;
+    each renderer decides how (or whether) to send it."""
+
+    png: bytes
+    alt: str
+    name: str = "chart.png"
+
+
+@dataclass(frozen=True)
 class Section:
     title: str | None
     lines: tuple[str, ...] = ()
@@ -61,6 +72,8 @@ class Reply:
     # The pending question (``storage.pending``) whose choices ``actions`` are: a platform
     # with its own question cards (WeCom's button_interaction) keys them by it.
     question: int | None = None
+    # A chart (issue 18): sent after the text where the platform can, else left out.
+    image: Image | None = None
 
     def add_section(self, title: str | None, lines: list[str] | tuple[str, ...]) -> None:
         if lines:

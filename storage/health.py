@@ -56,8 +56,8 @@ from domain.health import (
     receivables,
 )
 from domain.models import (
+    INACTIVE_STATUSES,
     Account,
-    AccountStatus,
     AuditEntry,
     Complaint,
     Contact,
@@ -84,7 +84,6 @@ from storage.rfm import (
 )
 
 ZERO = Decimal(0)
-CHURNED = AccountStatus.churned.value
 
 Condition = ColumnElement[bool]
 """A condition on ``Account`` rows: which accounts a query looks at."""
@@ -472,7 +471,7 @@ def health_facts(
     rfm = AccountRfm("skipped")
     if with_rfm:
         rfm = AccountRfm("churned")
-        if account.status != CHURNED:
+        if account.status not in INACTIVE_STATUSES:
             inputs, left_out = input_of(money, now=now, settings=settings, tz=tz)
             cuts = facts if facts.population is not None else None
             rfm = rated(inputs, left_out, cuts, now=now, settings=settings, tz=tz)
@@ -526,7 +525,7 @@ def health_signals(
     policy = policy_of(settings)
     today = local_day(now, tz)
     where = _scope_of(account_ids, team_ids, id_range)
-    live = Account.status != CHURNED
+    live = Account.status.not_in(INACTIVE_STATUSES)
     where = live if where is None else and_(where, live)
     csat = csat_summaries(session, since=now - timedelta(days=policy.csat_window_days), where=where)
     complaints = open_complaints_by_account(session, where=where)
@@ -600,7 +599,7 @@ def review_pages(
     window_start = today - timedelta(days=policy.rfm_window_days)
     after: int | None = None
     while True:
-        stmt = select(Account).where(Account.status != CHURNED).order_by(Account.id)
+        stmt = select(Account).where(Account.status.not_in(INACTIVE_STATUSES)).order_by(Account.id)
         if after is not None:
             stmt = stmt.where(Account.id > after)
         accounts = list(session.exec(stmt.limit(size)))

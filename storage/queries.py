@@ -32,6 +32,7 @@ from domain.errors import InvalidInput
 from domain.health import policy_of, receivables
 from domain.models import (
     CLOSED_STAGES,
+    INACTIVE_STATUSES,
     Account,
     AccountStatus,
     Complaint,
@@ -53,7 +54,6 @@ from storage.health import balances_by_account, credits_by_account
 from storage.users import all_identities
 
 EFFECTIVE_TIER = func.coalesce(Account.tier_override, Account.tier)
-CHURNED = AccountStatus.churned.value
 
 
 IdRange = tuple[int, int]
@@ -94,7 +94,9 @@ def account_pages(
         raise ValueError("size must be positive")
     after: int | None = None
     while True:
-        stmt = select(Account.id).where(Account.status != CHURNED).order_by(Account.id)
+        stmt = (
+            select(Account.id).where(Account.status.not_in(INACTIVE_STATUSES)).order_by(Account.id)
+        )
         if after is not None:
             stmt = stmt.where(Account.id > after)
         stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, team_ids)
@@ -251,7 +253,7 @@ def account_rows(
         stmt = stmt.outerjoin(last, last.c.account_id == Account.id)
     if planned_steps:
         stmt = stmt.outerjoin(planned, planned.c.account_id == Account.id)
-    stmt = stmt.where(Account.status != CHURNED).order_by(Account.id)
+    stmt = stmt.where(Account.status.not_in(INACTIVE_STATUSES)).order_by(Account.id)
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, team_ids)
     stmt = _paged(stmt, id_range, Account.id)
     if quiet_before is not None:
@@ -345,7 +347,7 @@ def open_tasks_due(
         )
         .join(Account, Account.id == Task.account_id)
         .where(Task.done_at.is_(None), Task.due_at.is_not(None), Task.due_at < before)
-        .where(Account.status != CHURNED)
+        .where(Account.status.not_in(INACTIVE_STATUSES))
         .order_by(Task.due_at, Task.id)
     )
     stmt = _scoped(stmt, Task.owner_id, Account.team_id, owner_ids, team_ids)
@@ -363,7 +365,7 @@ def overdue_task_counts(
     stmt = (
         select(Task.account_id, func.count(Task.id))
         .join(Account, Account.id == Task.account_id)
-        .where(Task.done_at.is_(None), Task.due_at < now, Account.status != CHURNED)
+        .where(Task.done_at.is_(None), Task.due_at < now, Account.status.not_in(INACTIVE_STATUSES))
         .group_by(Task.account_id)
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
@@ -381,7 +383,7 @@ def oldest_open_complaints(
     stmt = (
         select(Complaint.account_id, func.min(Complaint.opened_at))
         .join(Account, Account.id == Complaint.account_id)
-        .where(Complaint.resolved_at.is_(None), Account.status != CHURNED)
+        .where(Complaint.resolved_at.is_(None), Account.status.not_in(INACTIVE_STATUSES))
         .group_by(Complaint.account_id)
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, None, team_ids)
@@ -438,7 +440,7 @@ def deals_at_risk(
         .join(Account, Account.id == Deal.account_id)
         .where(
             Deal.stage.not_in(CLOSED_STAGES),
-            Account.status != CHURNED,
+            Account.status.not_in(INACTIVE_STATUSES),
             or_(Deal.stage_changed_at < stalled_before, Deal.close_date < closing_before),
         )
         .order_by(Deal.id)
@@ -466,7 +468,7 @@ def coverage(
     stmt = (
         select(Contact.account_id, func.count(Contact.id), func.max(is_dm))
         .join(Account, Account.id == Contact.account_id)
-        .where(Account.status != CHURNED)
+        .where(Account.status.not_in(INACTIVE_STATUSES))
         .group_by(Contact.account_id)
     )
     if tier is not None:
@@ -533,7 +535,7 @@ def birthdays_on(
     stmt = (
         select(Contact, Account.name, Account.owner_id)
         .join(Account, Account.id == Contact.account_id)
-        .where(Account.status != CHURNED)
+        .where(Account.status.not_in(INACTIVE_STATUSES))
         .where(or_(matches(gregorian, False), matches(lunar, True)))
         .order_by(Contact.id)
     )
@@ -597,7 +599,7 @@ def anniversaries_on(
     day_of = extract("day", Account.partnership_start)
     stmt = (
         select(Account.id, Account.name, Account.owner_id, Account.partnership_start)
-        .where(Account.status != CHURNED, Account.partnership_start.is_not(None))
+        .where(Account.status.not_in(INACTIVE_STATUSES), Account.partnership_start.is_not(None))
         .where(or_(*(and_(month == m, day_of == d) for m, d in sorted(pairs))))
         .order_by(Account.id)
     )
@@ -665,7 +667,7 @@ def reminders_due(
         select(Reminder, Account.name, Account.owner_id)
         .join(Account, Account.id == Reminder.account_id)
         .where(Reminder.active.is_(True), Reminder.next_date <= on_or_before)
-        .where(Account.status != CHURNED)
+        .where(Account.status.not_in(INACTIVE_STATUSES))
         .order_by(Reminder.next_date, Reminder.id)
     )
     stmt = _scoped(stmt, Account.owner_id, Account.team_id, owner_ids, None)
@@ -854,7 +856,11 @@ def risk_marks(
     )
     high, medium = "high", "medium"
     for first, last in account_pages(session, size=size, team_ids=team_ids):
-        stmt = select(*columns).where(a.status != CHURNED, a.id.between(lo, hi)).order_by(a.id)
+        stmt = (
+            select(*columns)
+            .where(a.status.not_in(INACTIVE_STATUSES), a.id.between(lo, hi))
+            .order_by(a.id)
+        )
         stmt = _scoped(stmt, a.owner_id, a.team_id, None, team_ids)
         rows = session.exec(stmt, params={"lo": first, "hi": last}).all()
         over_limit = _over_credit_limit(

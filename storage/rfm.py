@@ -61,12 +61,18 @@ from domain.health import (
     score_rfm,
     split_total,
 )
-from domain.models import Account, AccountStatus, Deal, DealStage, Payment, RfmCutpoints
+from domain.models import (
+    INACTIVE_STATUSES,
+    Account,
+    Deal,
+    DealStage,
+    Payment,
+    RfmCutpoints,
+)
 from domain.policy import Policy
 from storage.clock import day_start, db_now, local_day
 
 ZERO = Decimal(0)
-CHURNED = AccountStatus.churned.value
 BOOK = "book"
 """The one scope ranked today: every account that is not churned."""
 
@@ -190,7 +196,7 @@ class BookInputs:
 def book_inputs(session: Session, *, now: datetime, settings: Policy, tz: ZoneInfo) -> BookInputs:
     """Every account that is not churned, with its RFM inputs, in three statements."""
     w = Window.of(now, settings, tz)
-    ids = session.exec(select(Account.id).where(Account.status != CHURNED)).all()
+    ids = session.exec(select(Account.id).where(Account.status.not_in(INACTIVE_STATUSES))).all()
     sums = _gather(session, now, w, tz, None)
     inputs: dict[int, RfmInput] = {}
     unconverted: dict[int, frozenset[str]] = {}
@@ -391,7 +397,7 @@ def account_rfm(
     session: Session, account: Account, *, now: datetime, settings: Policy, tz: ZoneInfo
 ) -> AccountRfm:
     """Score one account against the stored cut-points: two indexed statements."""
-    if account.status == CHURNED:
+    if account.status in INACTIVE_STATUSES:
         return AccountRfm("churned")
     inputs, left_out = account_input(session, account.id, now=now, settings=settings, tz=tz)
     row = session.connection().execute(_CUTS).first()

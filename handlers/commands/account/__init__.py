@@ -1,4 +1,12 @@
-"""``/account Acme`` (``/客户 华夏重工``): one phone screen about one account."""
+"""``/account Acme`` (``/客户 华夏重工``): one phone screen about one account.
+
+``/account`` is also the door to the rest of the account's life, each in a module of
+its own, chosen here from the words after the name:
+
+    /account new Zenith Corp …        create (``account.create``)
+    /account Acme set industry …      edit (``account.edit``)
+    /account Acme all                 the whole 360° file, paged (``account.file``)
+"""
 
 from __future__ import annotations
 
@@ -11,10 +19,12 @@ from domain.goals import GoalMetric, period_bounds, progress, progress_bar
 from domain.health import assess_health, policy_of
 from domain.risks import AccountSnapshot, DealSnapshot, Risk, assess
 from handlers.auth import require_read
+from handlers.commands.account import create, edit, file
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
 from handlers.paging import bounded
+from handlers.parsing.text import fold
 from handlers.registry import command
 from handlers.replies import Action, Field, Reply, Severity
 from handlers.views import (
@@ -45,20 +55,53 @@ class AccountQuery(BaseModel):
     account: str
 
 
-def parse_account(args: str, pctx: ParseContext) -> AccountQuery:
+def parse_account(args: str, pctx: ParseContext) -> BaseModel:
+    if create.is_new(args):
+        return create.parse_new(create.after_new_word(args), pctx)
     name, rest = split_account(args, pctx)
-    if rest:  # `/account Acme Corp` with an unknown multi-word name: keep it whole
-        name = f"{name} {rest}".strip()
+    if rest:
+        word, more = _first_word(rest)
+        if word in file.FILE_WORDS:
+            return file.parse_file(name, more, pctx)
+        if word in edit.SET_WORDS:
+            return edit.parse_set(name, more, pctx)
+        # `/account Acme owner @wang`: understood as a set, or refused with an example
+        change = edit.parse_trailing(name, rest, pctx)
+        if change is not None:
+            return change
+        name = f"{name} {rest}".strip()  # `/account Acme Corp`, unknown: kept whole
     return AccountQuery(account=name)
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    word, _sep, more = text.strip().partition(" ")
+    return fold(word).strip(), more.strip()
+
+
+def account_writes(args: str) -> bool:
+    """``/account new …`` and ``/account Acme set …`` change the book; a summary reads."""
+    return create.is_new(args) or edit.mentions_set(args)
 
 
 @command(
     name="account",
     aliases=("客户", "acct", "a"),
     parse=parse_account,
+    writes=account_writes,
     slash=True,
 )
-def run_account(ctx: Context, cmd: AccountQuery) -> Reply:
+def run_account(ctx: Context, cmd: BaseModel) -> Reply:
+    if isinstance(cmd, create.AccountNew):
+        return create.run_new(ctx, cmd)
+    if isinstance(cmd, edit.AccountSet):
+        return edit.run_set(ctx, cmd)
+    if isinstance(cmd, file.AccountFile):
+        return file.run_file(ctx, cmd)
+    assert isinstance(cmd, AccountQuery)
+    return run_summary(ctx, cmd)
+
+
+def run_summary(ctx: Context, cmd: AccountQuery) -> Reply:
     account = resolve_account(ctx, cmd.account)
     require_read(ctx.session, ctx.actor, account, ctx.lang)
     facts = account_facts(
