@@ -51,6 +51,32 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Series:
+    """One row of numbers in a chart, a value per category (``Chart.categories``)."""
+
+    label: str
+    values: tuple[float, ...]
+    kind: str = "bar"  # "bar" | "line"
+    stacked: bool = False  # a bar stacked on the bar series before it
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What a chart shows, as numbers and labels, built by a command from the numbers
+    its text already prints (never from SQL); ``handlers.render`` draws it as an
+    ``Image`` where the platform takes pictures (issue 18)."""
+
+    kind: str  # "funnel" | "bars" | "hbars" | "stacked"
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    alt: str  # one line saying what the picture shows, for screen readers and logs
+    unit: str = ""  # a currency symbol or "%"
+    reference: tuple[float | None, ...] | None = None  # a goal or pace line, per category
+    reference_label: str = ""
+
+
+@dataclass(frozen=True)
 class Section:
     title: str | None
     lines: tuple[str, ...] = ()
@@ -72,8 +98,8 @@ class Reply:
     # The pending question (``storage.pending``) whose choices ``actions`` are: a platform
     # with its own question cards (WeCom's button_interaction) keys them by it.
     question: int | None = None
-    # A chart (issue 18): sent after the text where the platform can, else left out.
-    image: Image | None = None
+    # A chart (issue 18): drawn and sent after the text where the platform can.
+    chart: Chart | None = None
 
     def add_section(self, title: str | None, lines: list[str] | tuple[str, ...]) -> None:
         if lines:
