@@ -22,8 +22,6 @@ from tests.harness import SHANGHAI, book
 DIGEST = job_table()["digest"]
 
 
-
-
 def _digest_chats(engine, at: datetime, settings: Settings | None = None) -> list[str]:
     notifier = RecordingNotifier()
     run(DIGEST, engine, settings or Settings(), notifier, at)
