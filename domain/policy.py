@@ -43,6 +43,16 @@ class ScheduleConfig(Strict):
     max_attempts: int = Field(default=5, ge=1, le=100)
 
 
+class CalendarConfig(Strict):
+    """Which country's working days the pushes follow (``domain.workdays``): ``country``
+    for everyone (``"CN"``, ``"US"``; ``""`` for Monday to Friday without holidays),
+    by default each recipient's from their time zone; ``teams`` overrides it for a
+    team's chat and its people (``teams = { "West" = "US" }``)."""
+
+    country: str | None = Field(default=None, max_length=2)
+    teams: dict[str, Annotated[str, Field(max_length=2)]] = Field(default_factory=dict)
+
+
 class DealConfig(Strict):
     """Deal stages in order, with the win probability of each."""
 
@@ -97,6 +107,7 @@ class Policy(Strict):
     risks: RiskPolicy = Field(default_factory=RiskPolicy)
     health: HealthPolicy = Field(default_factory=HealthPolicy)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     deals: DealConfig = Field(default_factory=DealConfig)
 
     @field_validator("timezone")

@@ -16,10 +16,11 @@ from sqlmodel import Session
 
 from domain.models import User
 from domain.policy import Policy
+from domain.workdays import WorkCalendar
 from handlers.i18n import Catalog
 from handlers.notify import Recipient, user_recipient
 from schedules.delivery import ledger_name
-from schedules.timing import Slot, due_day, period_of, zone
+from schedules.timing import Slot, due_day, period_of, work_calendar, zone
 from storage import ledger, queries
 from storage.clock import db_now
 from storage.ledger import DeliveryKey
@@ -65,11 +66,24 @@ class Plan:
     def tz(self, user: User | None) -> ZoneInfo:
         return zone(user.timezone if user else None, self.settings)
 
-    def due(self, tz: ZoneInfo) -> date | None:
-        """The local day whose slot is due for someone in ``tz``, or None."""
+    def calendar(self, tz: ZoneInfo, team: str | None = None) -> WorkCalendar:
+        """The working days of someone in ``tz`` (of ``team``): ``timing.work_calendar``."""
+        return work_calendar(self.settings, tz, team)
+
+    def due(self, tz: ZoneInfo, team: str | None = None) -> date | None:
+        """The local day whose slot is due for someone in ``tz`` (of ``team``), or None."""
         if self.on_demand:
             return self.now.astimezone(tz).date()
-        return due_day(self.now, tz, self.slot, self.settings.schedule)
+        calendar = self.calendar(tz, team)
+        return due_day(self.now, tz, self.slot, self.settings.schedule, calendar)
+
+    def team_name(self, user: User) -> str | None:
+        team = self.people.teams.get(user.team_id) if user.team_id is not None else None
+        return team.name if team is not None else None
+
+    def due_for(self, user: User) -> date | None:
+        """The local day whose slot is due for ``user``, or None."""
+        return self.due(self.tz(user), self.team_name(user))
 
     def period(self, day: date) -> str:
         return period_of(day, self.slot)
@@ -82,7 +96,7 @@ class Plan:
         """Every active user whose slot is due, with their local day."""
         out = {}
         for user in self.people.users.values():
-            day = self.due(self.tz(user))
+            day = self.due_for(user)
             if day is not None:
                 out[user.id] = day
         return out

@@ -32,7 +32,7 @@ from domain.policy import Policy
 from handlers.notify import Notifier
 from schedules.delivery import JobReport, Outbound, deliver
 from schedules.plan import Plan
-from schedules.timing import Slot, next_slot
+from schedules.timing import Slot, next_slot, work_calendar
 from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class JobSpec:
         if slot.weekly:
             day = f"{_WEEKDAY_NAMES[slot.weekday]} {at}"
         else:
-            day = f"weekdays {at}" if slot.weekdays_only else f"daily {at}"
+            day = f"working days {at}" if slot.weekdays_only else f"daily {at}"
         return day + " in each recipient's time zone"
 
     def next_slot(self, now: datetime, settings: Policy) -> datetime | None:
@@ -101,7 +101,8 @@ class JobSpec:
         if self.next_at is not None:
             return self.next_at(now, settings)
         if self.slot is not None:
-            return next_slot(now, settings.tz, self.slot(settings), settings.schedule)
+            calendar = work_calendar(settings, settings.tz)
+            return next_slot(now, settings.tz, self.slot(settings), settings.schedule, calendar)
         return None
 
 

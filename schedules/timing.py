@@ -11,6 +11,10 @@ inside one window send the message once.
 A bot that was down at 09:00 and back at 11:00 is still inside the window: its first
 tick sends what was missed, once.  Back after the window (the next day, say), it sends
 that day's messages only — not one per missed day.
+
+Which days are working days is the recipient's country's calendar
+(``domain.workdays``: China's holidays and make-up working days, other countries'
+public holidays), chosen by ``work_calendar``; without one, Monday to Friday.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.policy import Policy, ScheduleConfig
+from domain.workdays import WorkCalendar, calendar_for, country_of_zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -28,8 +33,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class Slot:
     """A job's time of day; ``weekday`` (0 = Monday) for a weekly job.
 
-    ``weekdays_only`` skips Saturdays and Sundays whatever ``skip_weekends`` says
-    (the risk digest goes out on weekdays by definition).
+    ``weekdays_only`` skips days off (weekends and holidays, but not a make-up
+    working Saturday) whatever ``skip_weekends`` says (the risk digest goes out on
+    working days by definition).
     """
 
     at: time
@@ -60,14 +66,37 @@ def in_quiet_hours(moment: time, start: time, end: time) -> bool:
     return moment >= start or moment < end
 
 
-def runs_on(day: date, slot: Slot, cfg: ScheduleConfig) -> bool:
+def work_calendar(settings: Policy, tz: ZoneInfo, team: str | None = None) -> WorkCalendar:
+    """The working calendar of someone in ``tz`` (of ``team``): the team's country if
+    ``[calendar] teams`` names one, else ``[calendar] country``, else the time zone's."""
+    cfg = settings.calendar
+    country = cfg.teams.get(team) if team else None
+    if country is None:
+        country = cfg.country if cfg.country is not None else country_of_zone(tz.key)
+    return calendar_for(country)
+
+
+def is_working_day(day: date, calendar: WorkCalendar | None) -> bool:
+    return calendar.is_working_day(day) if calendar is not None else day.weekday() < 5
+
+
+def runs_on(
+    day: date, slot: Slot, cfg: ScheduleConfig, calendar: WorkCalendar | None = None
+) -> bool:
     if slot.weekly:
         return day.weekday() == slot.weekday
-    weekend = day.weekday() >= 5
-    return not (weekend and (cfg.skip_weekends or slot.weekdays_only))
+    if cfg.skip_weekends or slot.weekdays_only:
+        return is_working_day(day, calendar)
+    return True
 
 
-def due_day(now: datetime, tz: ZoneInfo, slot: Slot, cfg: ScheduleConfig) -> date | None:
+def due_day(
+    now: datetime,
+    tz: ZoneInfo,
+    slot: Slot,
+    cfg: ScheduleConfig,
+    calendar: WorkCalendar | None = None,
+) -> date | None:
     """The local date whose slot is due at ``now`` in ``tz``, or None.
 
     Checks today's slot and yesterday's (a late slot's window may run past midnight).
@@ -78,7 +107,7 @@ def due_day(now: datetime, tz: ZoneInfo, slot: Slot, cfg: ScheduleConfig) -> dat
     grace = timedelta(hours=cfg.misfire_grace_hours)
     for day in (local.date(), local.date() - timedelta(days=1)):
         start = datetime.combine(day, slot.at, tz)
-        if start <= local < start + grace and runs_on(day, slot, cfg):
+        if start <= local < start + grace and runs_on(day, slot, cfg, calendar):
             return day
     return None
 
@@ -91,39 +120,53 @@ def period_of(day: date, slot: Slot) -> str:
     return day.isoformat()
 
 
-def next_slot(now: datetime, tz: ZoneInfo, slot: Slot, cfg: ScheduleConfig) -> datetime:
+def next_slot(
+    now: datetime,
+    tz: ZoneInfo,
+    slot: Slot,
+    cfg: ScheduleConfig,
+    calendar: WorkCalendar | None = None,
+) -> datetime:
     """The next start of the slot after ``now`` in ``tz`` (for ``kam jobs list``)."""
     local = now.astimezone(tz)
     day = local.date()
-    for _ in range(15):
+    for _ in range(45):  # past the longest holiday (春节, 国庆: 8 days)
         start = datetime.combine(day, slot.at, tz)
-        if start > local and runs_on(day, slot, cfg):
+        if start > local and runs_on(day, slot, cfg, calendar):
             return start
         day += timedelta(days=1)
-    raise AssertionError("unreachable: every slot runs at least once a week")
+    raise AssertionError("unreachable: every slot runs at least once in 45 days")
 
 
-def working_days_from(day: date, cfg: ScheduleConfig) -> list[date]:
+def working_days_from(
+    day: date, cfg: ScheduleConfig, calendar: WorkCalendar | None = None
+) -> list[date]:
     """``day`` and the days after it up to the next day a daily job runs.
 
     On a Friday with weekends skipped: Friday, Saturday and Sunday — what happens on
-    the weekend has to be announced on Friday.
+    the weekend has to be announced on Friday; on the eve of 国庆, the whole holiday.
     """
     days = [day]
     nxt = day + timedelta(days=1)
-    while cfg.skip_weekends and nxt.weekday() >= 5:
+    while cfg.skip_weekends and not is_working_day(nxt, calendar) and len(days) < 45:
         days.append(nxt)
         nxt += timedelta(days=1)
     return days
 
 
-def next_quarter_start(now: datetime, tz: ZoneInfo, slot: Slot, cfg: ScheduleConfig) -> datetime:
+def next_quarter_start(
+    now: datetime,
+    tz: ZoneInfo,
+    slot: Slot,
+    cfg: ScheduleConfig,
+    calendar: WorkCalendar | None = None,
+) -> datetime:
     """The slot on the first working day of the next quarter (or of this one, if ahead)."""
     local = now.astimezone(tz)
     year, month = local.year, (local.month - 1) // 3 * 3 + 1
     for _ in range(2):
         day = datetime(year, month, 1, slot.at.hour, slot.at.minute, tzinfo=tz)
-        while not runs_on(day.date(), slot, cfg):
+        while not runs_on(day.date(), slot, cfg, calendar):
             day += timedelta(days=1)
         if day > local:
             return day

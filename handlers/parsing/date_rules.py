@@ -237,6 +237,22 @@ def _weekend(ctx: _Ctx) -> date:
     return _nearest_weekday(5, ctx)
 
 
+def _working_day(ctx: _Ctx, *, after: bool) -> date:
+    """The next working day (``after``) or the last one before today, in the country of
+    the person's time zone (``domain.workdays``: China's holidays and make-up days)."""
+    from domain.workdays import calendar_for, country_of_zone
+
+    cal = calendar_for(country_of_zone(getattr(ctx.now.tzinfo, "key", "") or ""))
+    if after:
+        return cal.next_working_day(ctx.today)
+    day = ctx.today - timedelta(days=1)
+    for _ in range(40):
+        if cal.is_working_day(day):
+            return day
+        day -= timedelta(days=1)
+    return day
+
+
 def _quarter_start(day: date, shift: int) -> date:
     first = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
     return add_months(first, 3 * shift)

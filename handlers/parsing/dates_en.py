@@ -32,6 +32,7 @@ from .date_rules import (
     _weekday_in_week,
     _weekend,
     _with_en_time,
+    _working_day,
 )
 from .spans import _EN_NUMBERS, add_months
 
@@ -201,6 +202,11 @@ def _en_end_of(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if unit == "quarter":
         return _Hit(day=_month_end(add_months(_quarter_start(today, shift), 2)))
     return _Hit(day=date(today.year + shift, 12, 31))
+
+
+@RULES.add(r"(?<![a-z0-9])(?P<w>next|last|previous)\s+(?:working|business|work)\s+day(?![a-z0-9])")
+def _en_working_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    return _Hit(day=_working_day(ctx, after=m.group("w").lower() == "next"))
 
 
 @RULES.add(r"(?<![a-z0-9])(?:(?:this|the)\s+)?weekend(?![a-z0-9])")

@@ -33,6 +33,7 @@ from .date_rules import (
     _weekday_in_week,
     _weekend,
     _with_cn_time,
+    _working_day,
 )
 from .spans import add_months
 from .text import cn_to_int
@@ -103,6 +104,11 @@ def _cn_weekday(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
         if shift == 0:
             day = _lean_week(day, ctx)  # 本周五 said on a Sunday: the coming Friday
     return _with_cn_time(day, m)
+
+
+@RULES.add(r"(?P<w>下|上)一?个?工作日" + _CN_TIME)
+def _cn_working_day(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    return _with_cn_time(_working_day(ctx, after=m.group("w") == "下"), m)
 
 
 @RULES.add(_NOT_COUNTED + r"(?P<wk>" + _WEEK_REL + r")?周末")

@@ -40,8 +40,10 @@ def build(plan: Plan) -> list[Outbound]:
     windows: dict[int, tuple[date, list[date]]] = {}
     events: set[date] = set()
     for owner_id in owners:
-        today = plan.due(plan.tz(people.users[owner_id]))
-        notice_days = working_days_from(today, cfg)
+        owner = people.users[owner_id]
+        today = plan.due_for(owner)
+        calendar = plan.calendar(plan.tz(owner), plan.team_name(owner))
+        notice_days = working_days_from(today, cfg, calendar)
         windows[owner_id] = (today, notice_days)
         events |= {d + timedelta(days=k) for d in notice_days for k in offsets}
     owner_ids = set(owners)

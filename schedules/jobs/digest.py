@@ -3,6 +3,8 @@ only they may see (weekdays at ``digest_time``)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from handlers.digest import TeamRisks, digest_reply, gather_risks, private_title
 from handlers.notify import Recipient, team_recipients
 from schedules.delivery import Outbound
@@ -15,12 +17,15 @@ from storage.ledger import DeliveryKey
 def build(plan: Plan) -> list[Outbound]:
     people, settings = plan.people, plan.settings
     cfg = settings.schedule
-    team_day = plan.due(settings.tz)
     chats: list[tuple[DeliveryKey, Recipient, int]] = []
-    if team_day is not None:
-        for team in people.teams.values():
-            for recipient in team_recipients(team, settings.language):
-                chats.append((plan.key(recipient, "risks", team_day), recipient, team.id))
+    team_days: dict[int, date] = {}
+    for team in people.teams.values():
+        team_day = plan.due(settings.tz, team.name)  # the team's own working days
+        if team_day is None:
+            continue
+        team_days[team.id] = team_day
+        for recipient in team_recipients(team, settings.language):
+            chats.append((plan.key(recipient, "risks", team_day), recipient, team.id))
     managers = {u: d for u, d in plan.due_users().items() if people.managed_teams(u)}
     private = plan.user_keys("private", managers)
     still_open = plan.open(k for k, _r, _t in chats)
@@ -41,7 +46,11 @@ def build(plan: Plan) -> list[Outbound]:
         if digest.is_empty(private=False) and not cfg.send_empty_digest:
             continue
         reply = digest_reply(
-            [digest], lang=recipient.lang, today=team_day, settings=settings, private_teams=()
+            [digest],
+            lang=recipient.lang,
+            today=team_days[team_id],
+            settings=settings,
+            private_teams=(),
         )
         out.append(Outbound(key, recipient, reply))
     for manager_id, (key, recipient) in private.items():
@@ -57,7 +66,7 @@ def build(plan: Plan) -> list[Outbound]:
             if not (without_chat and cfg.send_empty_digest):
                 continue
             shown = without_chat
-        today = plan.due(plan.tz(people.users[manager_id]))
+        today = plan.due_for(people.users[manager_id])
         reply = digest_reply(
             shown,
             lang=recipient.lang,

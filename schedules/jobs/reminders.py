@@ -99,7 +99,7 @@ def build(plan: Plan) -> list[Outbound]:
     owners = plan.user_keys("due", plan.due_users())
     if not owners:
         return []
-    days = {u: plan.due(plan.tz(plan.people.users[u])) for u in owners}
+    days = {u: plan.due_for(plan.people.users[u]) for u in owners}
     rows = queries.reminders_due(
         plan.session, on_or_before=max(days.values()), owner_ids=sorted(owners)
     )

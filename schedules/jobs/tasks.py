@@ -32,7 +32,7 @@ def build(plan: Plan) -> list[Outbound]:
     out = []
     for owner_id, (key, recipient) in owners.items():
         lang, tz = recipient.lang, plan.tz(people.users[owner_id])
-        today = plan.due(tz)
+        today = plan.due_for(people.users[owner_id])
         end_of_today = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
         start_of_today = datetime.combine(today, datetime.min.time(), tz)
         mine = [t for t in by_owner.get(owner_id, []) if t.due_at < end_of_today]

@@ -45,7 +45,7 @@ from handlers.notify import Notifier, user_recipient
 from handlers.views.tiers import proposals_reply
 from schedules.delivery import JobReport, Outbound, deliver, ledger_name
 from schedules.registry import JobSpec
-from schedules.timing import Slot, due_day, next_quarter_start
+from schedules.timing import Slot, due_day, next_quarter_start, work_calendar
 from storage import ledger, queries
 from storage.clock import db_now
 from storage.health import ReviewInput, review_pages
@@ -77,7 +77,7 @@ def run_tier_review(
     report = JobReport(TIER_REVIEW, now, dry_run=dry_run)
     if not on_demand:
         slot = Slot(settings.schedule.digest_time, weekdays_only=True)
-        if due_day(now, tz, slot, settings.schedule) is None:
+        if due_day(now, tz, slot, settings.schedule, work_calendar(settings, tz)) is None:
             return report
     if dry_run:
         with unit_of_work(engine, write=False) as session:
@@ -332,6 +332,6 @@ JOB = JobSpec(
         f"first working day of each quarter, {_slot(settings).at:%H:%M} in {settings.timezone}"
     ),
     next_at=lambda now, settings: next_quarter_start(
-        now, settings.tz, _slot(settings), settings.schedule
+        now, settings.tz, _slot(settings), settings.schedule, work_calendar(settings, settings.tz)
     ),
 )

@@ -90,7 +90,7 @@ def test_list_and_bad_input(demo):
     listing = demo("jobs", "list").stdout
     for job in PLAUSIBLE:
         assert job in listing
-    assert "weekdays 09:00" in listing and "every 15 minutes" in listing
+    assert "working days 09:00" in listing and "every 15 minutes" in listing
     unknown = demo("jobs", "run", "nope", check=False)
     assert unknown.returncode == 2 and "no job 'nope'" in unknown.stderr
     bad_time = demo("jobs", "run", "lapse", "--now", "tomorrow", check=False)

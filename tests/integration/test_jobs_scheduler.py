@@ -152,7 +152,7 @@ def test_job_infos_show_the_next_slot_in_kams_time_zone():
     infos = {i.name: i for i in scheduler.job_infos(JOBS, Settings(), now)}
     assert infos["lapse"].next_slot == datetime(2026, 11, 19, 9, 0, tzinfo=SHANGHAI)
     assert infos["goals"].next_slot == datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
-    assert infos["digest"].when == "weekdays 09:00 in each recipient's time zone"
+    assert infos["digest"].when == "working days 09:00 in each recipient's time zone"
     assert infos["lapse"].next_tick == datetime(2026, 11, 18, 2, 15, tzinfo=UTC)
-    # the first working day of 2027's first quarter: Friday 1 January
-    assert infos["tier-review"].next_slot == datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI)
+    # 2027-01-01 is 元旦, a holiday: the first working day of 2027 Q1 is Monday Jan 4
+    assert infos["tier-review"].next_slot == datetime(2027, 1, 4, 9, 0, tzinfo=SHANGHAI)
