@@ -106,6 +106,7 @@ def diagnose(load: Callable[[], Settings] = load_settings) -> Iterator[Finding]:
             yield schema
             if not schema.failed:
                 yield _user_timezones(engine)
+                yield _scheduler(engine)
         finally:
             engine.dispose()
     else:
@@ -231,6 +232,32 @@ def _migrations(engine: Engine) -> Finding:
         f"the schema is at revision {current}; this kam needs {head}",
         "run `kam db upgrade` (back the database up first: `kam backup FILE`)",
     )
+
+
+def _scheduler(engine: Engine) -> Finding:
+    """Is a scheduler beating on this database (``storage.heartbeat``)?"""
+    from storage import heartbeat as beats
+    from storage.clock import db_now
+    from storage.session import unit_of_work
+
+    name = "scheduler"
+    start = (
+        "start it: `kam run` (the scheduler runs beside the server unless --no-scheduler) "
+        "or `kam jobs scheduler`; then `kam jobs status` shows each job's last run"
+    )
+    with unit_of_work(engine, write=False) as session:
+        health = beats.health(session, now=db_now(session))
+    if health.state == "never":
+        return fail(name, "no scheduler has ever run on this database: no push goes out", start)
+    minutes = int(health.age.total_seconds() // 60)
+    if health.state == "stale":
+        return fail(
+            name,
+            f"stopped: the last heartbeat was {minutes} min ago "
+            f"(one every {health.interval} s expected); no reminder or push goes out",
+            start,
+        )
+    return ok(name, f"running: last heartbeat {int(health.age.total_seconds())} s ago")
 
 
 def _user_timezones(engine: Engine) -> Finding:

@@ -167,6 +167,7 @@ def status(
 ) -> None:
     """What the jobs sent, what is pending, and what failed (with the error)."""
     from bot.bootstrap import build_jobs
+    from storage import heartbeat as beats
     from storage import ledger
     from storage.clock import db_now
     from storage.engine import make_engine
@@ -183,11 +184,14 @@ def status(
         with unit_of_work(engine, write=False) as session:
             counts = ledger.counts_since(session, now - timedelta(days=days))
             problems = ledger.problems(session, now=db_now(session), stale_after=stale)
+            health = beats.health(session, now=db_now(session))
+            runs = beats.job_runs(session)
     finally:
         engine.dispose()
     names = build_jobs().names()  # in the table's order; a job no longer there, last
     counts.sort(key=lambda c: (names.index(c.job) if c.job in names else len(names), c.job))
     width = max(12, *(len(name) for name in names))
+    _echo_scheduler(health, runs, names, width, tz)
     typer.echo(f"Last {days} days:")
     if not counts:
         typer.echo("  nothing claimed")
@@ -212,6 +216,30 @@ def status(
         typer.echo(f"  {key}  attempts {d.attempts}  {state}")
         if d.last_error:
             typer.echo(f"      {d.last_error}")
+
+
+def _echo_scheduler(health, runs, names: list[str], width: int, tz) -> None:
+    """The scheduler's last heartbeat, and each job's last run and last success."""
+
+    def at(moment) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+    if health.state == "never":
+        typer.echo("Scheduler: no scheduler has ever run on this database (see kam doctor)")
+    else:
+        state = "running" if health.ok else "STOPPED"
+        typer.echo(
+            f"Scheduler: {state}, last heartbeat {at(health.last_beat)} "
+            f"({int(health.age.total_seconds())} s ago, one every {health.interval} s)"
+        )
+    for name in names:
+        run = runs.get(name)
+        if run is None:
+            typer.echo(f"  {name:<{width}} never run by a scheduler")
+            continue
+        line = f"  {name:<{width}} last run {at(run.last_run_at)}  last ok {at(run.last_ok_at)}"
+        typer.echo(line + (f"  error: {run.last_error}" if run.last_error else ""))
+    typer.echo("")
 
 
 def scheduler_command(

@@ -1,6 +1,8 @@
 """``kam run``'s HTTP server: one Starlette app on uvicorn.
 
-    GET  /healthz         200 when the database answers, else 503 with the reason
+    GET  /healthz         200 when the database answers, else 503 with the reason;
+                          "degraded" (200, or 503 by ``schedule.healthz_degraded_status``)
+                          when no scheduler has beaten for two heartbeat intervals
     GET  /metrics         Prometheus text format (bot.metrics)
     POST /slack/events    Slack (when SLACK_SIGNING_SECRET is set)      — bot/slack
     GET/POST /wecom/callback  WeCom (when WECOM_* are set)               — bot/wecom
@@ -52,6 +54,24 @@ def _platform_routes(kam: App, limits: dict[str, int]) -> list[BaseRoute]:
     return routes
 
 
+def scheduler_problem(engine) -> str | None:
+    """Why the scheduler looks stopped (no heartbeat for two intervals), else None.
+    A database no scheduler ever ran on is not judged here (``kam doctor`` says so)."""
+    from storage import heartbeat as beats
+    from storage.clock import db_now
+    from storage.session import unit_of_work
+
+    with unit_of_work(engine, write=False) as session:
+        health = beats.health(session, now=db_now(session))
+    if health.state != "stale":
+        return None
+    minutes = int(health.age.total_seconds() // 60)
+    return (
+        f"scheduler stopped: no heartbeat for {minutes} min (every {health.interval} s "
+        f"expected); start kam run or kam jobs scheduler"
+    )
+
+
 def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     def healthz(_request: Request) -> JSONResponse:
         # The database must answer and take a write (a rolled-back row; for SQLite also
@@ -62,6 +82,10 @@ def create_web_app(kam: App, extra_routes: list[BaseRoute] | None = None) -> Sta
         if reason is not None:
             log.warning("healthz: %s", reason)
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        stopped = scheduler_problem(kam.engine)
+        if stopped is not None:
+            code = kam.settings.schedule.healthz_degraded_status
+            return JSONResponse({"status": "degraded", "reason": stopped}, status_code=code)
         return JSONResponse({"status": "ok"})
 
     def metrics(_request: Request) -> Response:

@@ -449,6 +449,33 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
 
 
+class SchedulerBeat(SQLModel, table=True):
+    """A running scheduler's heartbeat (``storage.heartbeat``): one row per scheduler
+    process, its ``beat_at`` moved every ``interval_seconds``.  ``gap_from`` and
+    ``resumed_at`` mark that no scheduler had beaten for a while before this one came:
+    the ``watchdog`` job tells the admins once the catch-up ran."""
+
+    __tablename__ = "scheduler_beat"
+    worker: str = Field(primary_key=True, max_length=100)
+    started_at: datetime = _ts(nullable=False)
+    beat_at: datetime = _ts(nullable=False, index=True)
+    interval_seconds: int = 60
+    gap_from: datetime | None = _ts()
+    resumed_at: datetime | None = _ts()
+
+
+class JobRun(SQLModel, table=True):
+    """The last scheduled run of each job, and the last that went well (``kam jobs
+    status``)."""
+
+    __tablename__ = "job_run"
+    job: str = Field(primary_key=True, max_length=64)
+    last_run_at: datetime = _ts(nullable=False)
+    last_ok_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, max_length=1000)
+    runs: int = 0
+
+
 class InboundState(StrEnum):
     """Where a message taken in stands (``storage.inbound``, the inbox)."""
 

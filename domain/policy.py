@@ -41,6 +41,10 @@ class ScheduleConfig(Strict):
     misfire_grace_hours: int = Field(default=6, ge=1, le=48)
     claim_timeout_minutes: int = Field(default=10, ge=1, le=1440)
     max_attempts: int = Field(default=5, ge=1, le=100)
+    # every scheduler process records a heartbeat this often; /healthz and kam doctor
+    # report the scheduler stopped after two of these without one
+    heartbeat_seconds: int = Field(default=60, ge=1, le=3600)
+    healthz_degraded_status: Literal[200, 503] = 200  # /healthz's code when degraded
 
 
 class CalendarConfig(Strict):

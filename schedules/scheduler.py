@@ -38,17 +38,22 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from domain.policy import Policy
 from handlers.notify import Notifier
-from schedules.delivery import JobReport
+from schedules.delivery import JobReport, worker_id
 from schedules.registry import JobSpec, JobTable, run
+from storage import heartbeat as beats
+from storage.clock import db_now
+from storage.session import unit_of_work
 
 log = logging.getLogger(__name__)
 
 TICK_MINUTES = 15
 JOB_ID_PREFIX = "kam."
+HEARTBEAT_ID = JOB_ID_PREFIX + "heartbeat"
 
 Clock = Callable[[], datetime]
 Scheduler = BackgroundScheduler
@@ -98,12 +103,44 @@ def tick(
     now = clock() if clock else datetime.now(UTC)
     try:
         if not spec.ticks:
-            return run(spec, engine, settings, notifier, now)
-        with job_timer(spec.name, on_job):
-            return run(spec, engine, settings, notifier, now)
-    except Exception:
+            report = run(spec, engine, settings, notifier, now)
+        else:
+            with job_timer(spec.name, on_job):
+                report = run(spec, engine, settings, notifier, now)
+    except Exception as exc:
         log.exception("scheduled job %s failed at %s", spec.name, now.isoformat())
+        _record_run(engine, spec.name, f"{type(exc).__name__}: {exc}")
         return None
+    _record_run(engine, spec.name, None)
+    return report
+
+
+def _record_run(engine: Engine, job: str, error: str | None) -> None:
+    """Note the run for ``kam jobs status``; a database that fails here is logged."""
+    try:
+        with unit_of_work(engine) as session:
+            beats.record_run(session, job=job, ok=error is None, error=error, now=db_now(session))
+    except Exception:
+        log.warning("could not record the run of job %s", job, exc_info=True)
+
+
+def heartbeat(engine: Engine, worker: str, interval: int) -> beats.Gap | None:
+    """This process's scheduler is alive: one beat (``storage.heartbeat``).  A beat
+    that ends a gap logs it; the ``watchdog`` job tells the admins after the catch-up."""
+    try:
+        with unit_of_work(engine) as session:
+            gap = beats.beat(session, worker=worker, interval=interval, now=db_now(session))
+    except Exception:
+        log.warning("scheduler heartbeat failed", exc_info=True)
+        return None
+    if gap is not None:
+        log.warning(
+            "no scheduler ran from %s to %s (%s): catching up what is still due",
+            gap.start.isoformat(),
+            gap.end.isoformat(),
+            gap.length,
+        )
+    return gap
 
 
 def create_scheduler(
@@ -133,6 +170,17 @@ def create_scheduler(
         timezone=UTC,
     )
     first = datetime.now(UTC)  # catch up at start: whatever is due runs once, now
+    interval = settings.schedule.heartbeat_seconds
+    scheduler.add_job(
+        heartbeat,
+        trigger=IntervalTrigger(seconds=interval, timezone=UTC),
+        args=(engine, worker_id(), interval),
+        id=HEARTBEAT_ID,
+        name="heartbeat",
+        replace_existing=True,
+        next_run_time=first,  # before the catch-up ticks: a gap is seen first
+        **once,
+    )
     for spec in jobs:
         at_start = {"next_run_time": first} if spec.ticks else {}
         scheduler.add_job(

@@ -12,6 +12,7 @@
     housekeeping  nightly  forgets old ledger rows and inbound records
     rfm           nightly  ranks the book's RFM and stores the quintile cut-points that
                            /account and /ltv score one account against (sends nothing)
+    watchdog      each tick  admins: the scheduler is back after a gap, and what it caught up
 
 Each module declares ``JOB = JobSpec(...)`` (``schedules.registry``); ``job_table()``
 lists them explicitly — importing a module registers nothing.  Every run goes through
@@ -44,6 +45,7 @@ from schedules.jobs import (
     rfm,
     tasks,
     tier_review,
+    watchdog,
 )
 from schedules.registry import JobTable
 
@@ -61,5 +63,6 @@ def job_table() -> JobTable:
             tier_review.JOB,
             housekeeping.JOB,
             rfm.JOB,
+            watchdog.JOB,
         ]
     )

@@ -76,6 +76,9 @@ def test_a_real_run_sends_once_and_status_shows_it(demo):
     assert again.stdout == ""
     assert "digest: nothing to send" in again.stderr
     status = demo("jobs", "status")
+    # no scheduler ran on this book: said first, then each job "never run by a scheduler"
+    assert "Scheduler: no scheduler has ever run on this database" in status.stdout
+    assert "  lapse        never run by a scheduler" in status.stdout
     assert f"digest       sent {3 - len(failed):>5}  pending   0  failed {len(failed):>3}" in (
         status.stdout
     )

@@ -47,9 +47,11 @@ def test_jobs_have_fixed_ids_explicit_timezones_and_hours_of_grace(engine):
     settings = Settings(schedule=ScheduleConfig(misfire_grace_hours=5))
     sched = scheduler.create_scheduler(JOBS, engine, settings, RecordingNotifier())
     found = {job.id: job for job in sched.get_jobs()}
+    beat = found.pop("kam.heartbeat")  # every heartbeat_seconds, first at start
+    assert beat.next_run_time is not None and beat.trigger.interval.total_seconds() == 60
     pushes = ["lapse", "birthdays", "tasks", "reminders", "goals", "digest"]
     assert sorted(found) == sorted(
-        f"kam.{name}" for name in [*pushes, "tier-review", "housekeeping", "rfm"]
+        f"kam.{name}" for name in [*pushes, "tier-review", "housekeeping", "rfm", "watchdog"]
     )
     for job in found.values():
         assert isinstance(job.trigger, CronTrigger)
@@ -59,7 +61,7 @@ def test_jobs_have_fixed_ids_explicit_timezones_and_hours_of_grace(engine):
     assert str(found["kam.digest"].trigger.timezone) == "UTC"
     assert str(found["kam.housekeeping"].trigger.timezone) == "Asia/Shanghai"
     # every tick job runs once at start: the catch-up (rfm ranks a book with nothing stored)
-    ticking = [*pushes, "tier-review", "rfm"]
+    ticking = [*pushes, "tier-review", "rfm", "watchdog"]
     assert all(found[f"kam.{name}"].next_run_time is not None for name in ticking)
 
 

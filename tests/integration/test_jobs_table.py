@@ -67,7 +67,10 @@ def test_an_unknown_job_lists_the_jobs_with_an_example_that_runs(kam):
     done = kam("jobs", "run", "nope")
     assert done.exit_code == 2
     assert "no job 'nope'" in done.output
-    names = "lapse, birthdays, tasks, reminders, goals, digest, tier-review, housekeeping, rfm"
+    names = (
+        "lapse, birthdays, tasks, reminders, goals, digest, tier-review, housekeeping, rfm, "
+        "watchdog"
+    )
     assert f"Jobs: {names}." in done.output
     (example,) = re.findall(r"Example: kam (.+)", done.output)
     again = kam(*shlex.split(example))
@@ -100,7 +103,7 @@ def test_bootstrap_hands_the_table_to_the_scheduler(engine):
     assert kam.jobs.names() == job_table().names()
     sched = build_scheduler(kam)
     assert sorted(job.id for job in sched.get_jobs()) == sorted(
-        f"kam.{name}" for name in kam.jobs.names()
+        [f"kam.{name}" for name in kam.jobs.names()] + ["kam.heartbeat"]
     )
 
 
