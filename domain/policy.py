@@ -32,6 +32,8 @@ class ScheduleConfig(Strict):
     reminders_time: time = time(9, 0)
     goals_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     goals_time: time = time(9, 0)
+    week_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "fri"  # 周报
+    week_time: time = time(16, 0)
     digest_time: time = time(9, 0)
     birthday_days_ahead: tuple[Annotated[int, Field(ge=0, le=366)], ...] = (3, 0)
     quiet_start: time = time(21, 0)

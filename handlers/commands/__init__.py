@@ -28,6 +28,7 @@ from handlers.commands import (
     tier,
     undo,
     users,
+    week,
 )
 from handlers.registry import CommandTable, specs_in
 
@@ -53,6 +54,7 @@ MODULES = (
     tasks,
     tier,
     users,
+    week,
 )
 
 

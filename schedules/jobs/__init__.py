@@ -7,6 +7,8 @@
     tasks         daily    owners: next steps due today or overdue
     reminders     daily    owners: their /remind reminders whose day has come
     goals         weekly   everyone with goals: progress; managers: their teams' table
+    week          weekly   everyone: their week (周报), Fridays 16:00, drafted from the book
+    week_team     weekly   managers: their teams' last week, a line per person, Mondays
     digest        weekdays team chats: the risk digest; managers: what only they may see
     tier_review   quarterly  managers: the tier changes to accept or reject
     housekeeping  nightly  forgets old ledger rows and inbound records
@@ -46,6 +48,8 @@ from schedules.jobs import (
     tasks,
     tier_review,
     watchdog,
+    week,
+    week_team,
 )
 from schedules.registry import JobTable
 
@@ -59,6 +63,8 @@ def job_table() -> JobTable:
             tasks.JOB,
             reminders.JOB,
             goals.JOB,
+            week.JOB,
+            week_team.JOB,
             digest.JOB,
             tier_review.JOB,
             housekeeping.JOB,

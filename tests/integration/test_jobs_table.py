@@ -68,8 +68,8 @@ def test_an_unknown_job_lists_the_jobs_with_an_example_that_runs(kam):
     assert done.exit_code == 2
     assert "no job 'nope'" in done.output
     names = (
-        "lapse, birthdays, tasks, reminders, goals, digest, tier-review, housekeeping, rfm, "
-        "watchdog"
+        "lapse, birthdays, tasks, reminders, goals, week, week-team, digest, tier-review, "
+        "housekeeping, rfm, watchdog"
     )
     assert f"Jobs: {names}." in done.output
     (example,) = re.findall(r"Example: kam (.+)", done.output)
