@@ -609,7 +609,11 @@ def review_pages(
         depth = dict(
             session.exec(
                 select(Contact.account_id, func.count(func.distinct(Contact.role)))
-                .where(Contact.role.is_not(None), Contact.account_id.between(first, last))
+                .where(
+                    Contact.role.is_not(None),
+                    Contact.left_at.is_(None),
+                    Contact.account_id.between(first, last),
+                )
                 .group_by(Contact.account_id)
             ).all()
         )

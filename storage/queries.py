@@ -468,7 +468,7 @@ def coverage(
     stmt = (
         select(Contact.account_id, func.count(Contact.id), func.max(is_dm))
         .join(Account, Account.id == Contact.account_id)
-        .where(Account.status.not_in(INACTIVE_STATUSES))
+        .where(Account.status.not_in(INACTIVE_STATUSES), Contact.left_at.is_(None))
         .group_by(Contact.account_id)
     )
     if tier is not None:
@@ -535,7 +535,7 @@ def birthdays_on(
     stmt = (
         select(Contact, Account.name, Account.owner_id)
         .join(Account, Account.id == Contact.account_id)
-        .where(Account.status.not_in(INACTIVE_STATUSES))
+        .where(Account.status.not_in(INACTIVE_STATUSES), Contact.left_at.is_(None))
         .where(or_(matches(gregorian, False), matches(lunar, True)))
         .order_by(Contact.id)
     )
@@ -782,13 +782,18 @@ def risk_marks(
     )
     contacts = (
         select(func.count(Contact.id))
-        .where(Contact.account_id == a.id, Contact.account_id.between(lo, hi))
+        .where(
+            Contact.account_id == a.id,
+            Contact.account_id.between(lo, hi),
+            Contact.left_at.is_(None),
+        )
         .scalar_subquery()
     )
     has_dm = exists().where(
         Contact.account_id == a.id,
         Contact.account_id.between(lo, hi),
         Contact.role == ContactRole.decision_maker.value,
+        Contact.left_at.is_(None),
     )
     snoozed = and_(a.snoozed_until.is_not(None), a.snoozed_until >= today)
     lapsed = and_(

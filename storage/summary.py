@@ -136,7 +136,7 @@ _TASKS = (
 )
 _CONTACTS = (
     select(*_columns(Contact, CONTACT_COLUMNS))
-    .where(Contact.account_id == _ID)
+    .where(Contact.account_id == _ID, Contact.left_at.is_(None))  # the current ones
     .order_by(Contact.id)
 )
 _GOALS = select(*_columns(Goal, GOAL_COLUMNS)).where(

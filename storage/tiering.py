@@ -7,7 +7,7 @@ already prefers it.  ``updated_at`` moves only when a stored value actually chan
 so re-scoring an unchanged account is a no-op.
 
 The decision-chain depth is not a column: it is how many distinct contact roles the
-book knows at the account (``decision_chain_depth``); ``rescore`` counts it and
+account's current contacts (not those who left) hold (``decision_chain_depth``); ``rescore`` counts it and
 applies the score in one call.
 """
 
@@ -75,10 +75,10 @@ def apply_score(
 
 
 def decision_chain_depth(session: Session, account_id: int) -> int:
-    """How many distinct decision-chain roles the account's contacts cover."""
+    """How many distinct decision-chain roles the account's current contacts cover."""
     return session.exec(
         select(func.count(func.distinct(Contact.role))).where(
-            Contact.account_id == account_id, Contact.role.is_not(None)
+            Contact.account_id == account_id, Contact.role.is_not(None), Contact.left_at.is_(None)
         )
     ).one()
 
@@ -95,7 +95,11 @@ def decision_chain_depths(session: Session, account_ids: Collection[int]) -> dic
         return {}
     rows = session.exec(
         select(Contact.account_id, func.count(func.distinct(Contact.role)))
-        .where(Contact.account_id.in_(sorted(account_ids)), Contact.role.is_not(None))
+        .where(
+            Contact.account_id.in_(sorted(account_ids)),
+            Contact.role.is_not(None),
+            Contact.left_at.is_(None),
+        )
         .group_by(Contact.account_id)
     )
     return dict(rows.all())

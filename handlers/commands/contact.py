@@ -1,9 +1,20 @@
-"""``/contact`` (``/联系人``): add or update a person at an account; list the decision chain.
+"""``/contact`` (``/联系人``): add or update a person at an account; list the decision chain;
+the contact's life over time (left, back, merged, removed).
 
     /contact Acme Li Wei, CFO, decision maker, birthday 5-3
     /contact Acme "Tom Brown" champion phone +86 138 0013 8000 email tom@acme.com
     /联系人 华夏重工 王建国 总经理 决策人 生日 农历四月初八
+    /contact Acme Li Wei title CFO role decision maker     (one field or several, by name)
+    /contact Acme Li Wei name Wei Li                        (rename; 姓名/改名)
+    /contact Acme Sarah Miller left joined Globex          (离职/已离职/走了; kept in history)
+    /contact Acme Sarah Miller back                         (回来/复职)
+    /contact Acme merge "Sarah" into "Sarah Miller"         (合并 "李经理" 到 "李娜")
+    /contact Acme remove Tom Brown                          (删除; managers, no history)
     /contact Acme                                (everyone at Acme)
+
+A contact who left keeps her interactions and stays in the list, apart; she is off the
+decision chain (not counted for coverage, the decision maker or the tier), out of
+birthday pushes, and linked to a new visit only when named in full.
 
 The name comes first (quoted, before the first comma or dash, or the person name the
 text starts with: ``Zhang Min Head of Purchasing``, ``周凯项目经理``).  Then, in any
@@ -26,11 +37,13 @@ from types import SimpleNamespace
 
 from pydantic import BaseModel
 from pydantic import Field as ModelField
+from rapidfuzz import fuzz, process
 
 from domain.calendar import Birthday, next_occurrence, parse_lunar_text
-from domain.errors import InvalidInput, ParseError
-from domain.models import Account, Contact, ContactRole
-from handlers.auth import require_read, require_write
+from domain.errors import Forbidden, InvalidInput, NotFound, ParseError
+from domain.models import Account, Contact, ContactRole, InteractionContact
+from handlers.auth import is_manager, require_read, require_write
+from handlers.clarify import Choice, Choose
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
@@ -49,6 +62,9 @@ MAX_NAME = 100
 MAX_TITLE = 100
 MAX_PHONE = 40
 MAX_EMAIL = 200
+MAX_NOTE = 300
+MAX_CHOICES = 3
+CLOSE_SCORE = 70
 
 _ = Catalog("contact")
 
@@ -138,9 +154,35 @@ class ContactCommand(BaseModel):
     birthday: BirthdayIn | None = None
     phone: str | None = None
     email: str | None = None
+    new_name: str | None = None  # "/contact Acme Li Wei name Wei Li"
     page: int | None = ModelField(
         default=None, exclude=True
     )  # the list's page: "/contact Acme p 2"
+
+
+class ContactLeft(BaseModel):
+    """``/contact Acme Sarah Miller left [note]``, or ``… back`` (``back=True``)."""
+
+    command: str = "contact"
+    account: str
+    name: str
+    back: bool = False
+    note: str | None = None
+
+
+class ContactMerge(BaseModel):
+    """``/contact Acme merge "Sarah" into "Sarah Miller"``: ``duplicate`` goes into ``keep``."""
+
+    command: str = "contact"
+    account: str
+    duplicate: str
+    keep: str
+
+
+class ContactRemove(BaseModel):
+    command: str = "contact"
+    account: str
+    name: str
 
 
 # --- parsing ----------------------------------------------------------------------
@@ -369,8 +411,112 @@ def _take_name(parts: list[str]) -> tuple[str | None, list[str]]:
 
 _PARTS = re.compile(r"\s*(?:[,;、]|\s[-–—]+\s|[–—]+)\s*")
 
+# --- a contact's life over time: left, back, merge, remove -----------------------------
 
-def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
+_NAME = r"(?P<name>[^,;、，；]+?)"
+_LEFT = re.compile(
+    _NAME + r"\s*(?:(?<![A-Za-z])(?:has\s+left|left\s+the\s+company|left)(?![A-Za-z])"
+    r"|已经离职了|已经离职|已离职|离职了|离职|已经走了|走了)"
+    r"(?:\s*$|[\s,;:，；：。、—–-]+(?P<note>.*))",
+    re.IGNORECASE | re.DOTALL,
+)
+_BACK = re.compile(
+    _NAME + r"\s*(?:(?<![A-Za-z])(?:is\s+back|came\s+back|back|returned|rejoined)(?![A-Za-z])"
+    r"|回来了|回来|复职了|复职|重新入职)[\s.!。！]*$",
+    re.IGNORECASE,
+)
+_MERGE = re.compile(
+    r"(?:(?:merge)\s+(?P<a>.+?)\s+(?:into|to|->|→)\s+(?P<b>.+)"
+    r"|合并\s*(?P<c>.+?)\s*(?:到|进|入|至|->|→)\s*(?P<d>.+)"
+    r"|把?\s*(?P<e>.+?)\s*合并(?:到|进|入|至)\s*(?P<f>.+))$",
+    re.IGNORECASE,
+)
+_REMOVE = re.compile(r"(?:(?:remove|delete)\s+|(?:删除|删掉)\s*)(?P<name>.+)$", re.IGNORECASE)
+_MERGE_WORD = re.compile(r"(?:merge(?![A-Za-z])|合并)", re.IGNORECASE)
+
+
+def _unquote(text: str) -> str:
+    text = text.strip().strip(" .。")
+    if len(text) >= 2 and text[0] in _QUOTES and text[-1] == _QUOTES[text[0]]:
+        text = text[1:-1].strip()
+    return text
+
+
+def _person(name: str, account: str, lang: str) -> str:
+    """A contact's name as typed for left/back/merge/remove, checked."""
+    name = _unquote(name)
+    if not name:
+        raise ParseError(_("no_name", lang, account=account))
+    if len(name) > MAX_NAME:
+        raise ParseError(_("too_long", lang, what=_("what_name", lang), n=MAX_NAME))
+    return name
+
+
+def _parse_life(account: str, rest: str, lang: str) -> BaseModel | None:
+    """``left``/``back``/``merge``/``remove`` forms, or None for an add-or-update."""
+    if (m := _REMOVE.fullmatch(rest)) is not None:
+        return ContactRemove(account=account, name=_person(m["name"], account, lang))
+    m = _MERGE.fullmatch(rest)
+    if m is None and _MERGE_WORD.match(rest):  # "merge Sarah": which into which?
+        raise ParseError(_("merge_how", lang, account=account))
+    if m is not None:
+        a, b = (m["a"], m["b"]) if m["a"] else (m["c"], m["d"]) if m["c"] else (m["e"], m["f"])
+        return ContactMerge(
+            account=account,
+            duplicate=_person(a, account, lang),
+            keep=_person(b, account, lang),
+        )
+    if (m := _BACK.fullmatch(rest)) is not None:
+        return ContactLeft(account=account, name=_person(m["name"], account, lang), back=True)
+    if (m := _LEFT.fullmatch(rest)) is not None:
+        note = (m["note"] or "").strip() or None
+        if note is not None and len(note) > MAX_NOTE:
+            raise ParseError(_("too_long", lang, what=_("what_note", lang), n=MAX_NOTE))
+        return ContactLeft(account=account, name=_person(m["name"], account, lang), note=note)
+    return None
+
+
+# --- one field by name: "Li Wei title CFO", "李娜 职位 采购总监" --------------------------
+
+_FIELD_KW = re.compile(
+    r"(?<![A-Za-z])(?P<en>title|role|new\s+name|rename(?:\s+to)?|name)(?![A-Za-z])"
+    r"(?:\s+(?:is|to)(?![A-Za-z]))?\s*[:=]?\s*"
+    r"|(?P<zh>职位|职务|头衔|角色|新名字|姓名|名字|改名为|改名|更名为|更名)\s*(?:改为|为|是|[:：=])?\s*",
+    re.IGNORECASE,
+)
+_FIELD_OF = {
+    "title": "title",
+    "职位": "title",
+    "职务": "title",
+    "头衔": "title",
+    "role": "role",
+    "角色": "role",
+}
+
+
+def _take_fields(rest: str, lang: str, account: str) -> tuple[str, dict[str, str]] | None:
+    """``Li Wei title CFO role decision maker`` → (``Li Wei``, {title: CFO, role: …}).
+
+    None when no field is named after a name (the comma form is read as before)."""
+    found = [m for m in _FIELD_KW.finditer(rest) if rest[: m.start()].strip(" " + _SEP)]
+    if not found:
+        return None
+    head = rest[: found[0].start()].strip(" " + _SEP)
+    values: dict[str, str] = {}
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(rest)
+        word = " ".join((m["en"] or m["zh"]).casefold().split())
+        what = _FIELD_OF.get(word, "name")
+        value = rest[m.end() : end].strip(" " + _SEP)
+        if not value:
+            raise ParseError(_("field_empty", lang, field=m.group().strip(), account=account))
+        if what in values:
+            raise ParseError(_("field_twice", lang, field=m.group().strip()))
+        values[what] = value
+    return head, values
+
+
+def parse_contact(args: str, pctx: ParseContext) -> BaseModel:
     lang = pctx.lang
     body, page = split_page(args)
     if page is not None and body:
@@ -382,6 +528,9 @@ def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
     cmd = ContactCommand(account=account)
     if not rest:
         return cmd
+    life = _parse_life(account, rest, lang)
+    if life is not None:
+        return life
 
     name: str | None = None
     if rest[0] in _QUOTES:
@@ -399,6 +548,11 @@ def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
         )
     cmd.email, cmd.phone = email, phone
 
+    fields = _take_fields(rest, lang, account)
+    if fields is not None:
+        rest, explicit = fields
+        if name is None and not any(ch in rest for ch in _SEP):  # just the name
+            name, rest = _unquote(rest), ""
     parts = [p.strip() for p in _PARTS.split(rest.strip(" " + _SEP)) if p.strip()]
     if name is None and parts:
         name, parts = _take_name(parts)
@@ -426,11 +580,35 @@ def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
         )
     cmd.role = distinct[0] if distinct else None
     if titles:
-        title = ", ".join(titles)
-        if len(title) > MAX_TITLE:
-            raise ParseError(_("too_long", lang, what=_("what_title", lang), n=MAX_TITLE))
-        cmd.title = title
+        cmd.title = ", ".join(titles)
+    if fields is not None:
+        _explicit(cmd, explicit, lang)
+    if cmd.title is not None and len(cmd.title) > MAX_TITLE:
+        raise ParseError(_("too_long", lang, what=_("what_title", lang), n=MAX_TITLE))
     return cmd
+
+
+def _explicit(cmd: ContactCommand, values: dict[str, str], lang: str) -> None:
+    """Fields named with their word (``title CFO``): they win over a reading of the rest."""
+    if "title" in values:
+        cmd.title = values["title"]
+    if "role" in values:
+        roles, left = _roles_in(values["role"].split())
+        distinct = list(dict.fromkeys(roles))
+        if len(distinct) != 1 or left:
+            raise ParseError(_("bad_role", lang, text=values["role"], roles=_role_list(lang)))
+        cmd.role = distinct[0]
+    if "name" in values:
+        new = _unquote(values["name"])
+        if is_role_word(new) or _is_title(new) or _is_role(new.split()):
+            raise ParseError(_("title_not_name", lang, account=cmd.account, title=new))
+        if len(new) > MAX_NAME:
+            raise ParseError(_("too_long", lang, what=_("what_name", lang), n=MAX_NAME))
+        cmd.new_name = new
+
+
+def _role_list(lang: str) -> str:
+    return ", ".join(label(role, lang) for role in ROLE_ORDER)
 
 
 # --- running ----------------------------------------------------------------------
@@ -443,16 +621,77 @@ def parse_contact(args: str, pctx: ParseContext) -> ContactCommand:
     writes=True,
     slash=True,
 )
-def run_contact(ctx: Context, cmd: ContactCommand) -> Reply:
-    account = resolve_account(ctx, cmd.account)
+def run_contact(ctx: Context, cmd: BaseModel) -> Reply:
+    account = resolve_account(ctx, cmd.account)  # type: ignore[attr-defined]
+    if isinstance(cmd, ContactRemove):
+        if not is_manager(ctx.actor):  # before anything about the contact is read
+            raise Forbidden(_("remove_managers", ctx.lang, account=account.name))
+        require_write(ctx.session, ctx.actor, account, ctx.lang)
+        return _remove(ctx, account, cmd)
+    if isinstance(cmd, ContactLeft):
+        require_write(ctx.session, ctx.actor, account, ctx.lang)
+        return _back(ctx, account, cmd) if cmd.back else _left(ctx, account, cmd)
+    if isinstance(cmd, ContactMerge):
+        require_write(ctx.session, ctx.actor, account, ctx.lang)
+        return _merge(ctx, account, cmd)
+    assert isinstance(cmd, ContactCommand)
     if cmd.name is None:
         require_read(ctx.session, ctx.actor, account, ctx.lang)
         return _list(ctx, account, cmd.page)
     require_write(ctx.session, ctx.actor, account, ctx.lang)
     contact = contact_repo.by_name(ctx.session, account.id, cmd.name)
     if contact is None:
-        return _create(ctx, account, cmd)
+        if cmd.new_name is not None:  # a rename needs someone to rename
+            contact = _find(ctx, account, cmd.name, lambda n: _retyped(ctx, cmd, n))
+        else:
+            return _create(ctx, account, cmd)
     return _update(ctx, account, contact, cmd)
+
+
+def _retyped(ctx: Context, cmd: ContactCommand, name: str) -> str:
+    """``cmd`` as a message again, about ``name``: what a choice runs."""
+    bits = [f"contact {cmd.account} {_quoted(name)}"]
+    if cmd.new_name is not None:
+        bits.append(f"name {cmd.new_name}")
+    if cmd.title is not None:
+        bits.append(f"title {cmd.title}")
+    if cmd.role is not None:
+        bits.append(f"role {label(cmd.role, 'en')}")
+    if cmd.phone is not None:
+        bits.append(f"phone {cmd.phone}")
+    if cmd.email is not None:
+        bits.append(f"email {cmd.email}")
+    if cmd.birthday is not None:
+        b = cmd.birthday
+        day = f"{b.month}-{b.day}" if b.year is None else f"{b.year}-{b.month}-{b.day}"
+        bits.append(f"birthday {'lunar ' if b.lunar else ''}{'leap ' if b.leap_month else ''}{day}")
+    return " ".join(bits)
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def _find(ctx: Context, account: Account, name: str, retry) -> Contact:
+    """The account's contact called ``name``; else ask between the close ones
+    (``retry(name)`` is the message each choice runs), else NotFound."""
+    contact = contact_repo.by_name(ctx.session, account.id, name)
+    if contact is not None:
+        return contact
+    lang = ctx.lang
+    names = [row.name for row in contact_repo.names_of_account(ctx.session, account.id)]
+    close = process.extract(
+        name, names, scorer=fuzz.WRatio, limit=MAX_CHOICES, score_cutoff=CLOSE_SCORE
+    )
+    if close:
+        raise Choose(
+            _("which", lang, name=name, account=account.name),
+            [Choice(n, retry(n)) for n, _score, _i in close],
+        )
+    raise NotFound(
+        _("no_such", lang, name=name, account=account.name),
+        hint=_("list_hint", lang, account=account.name),
+    )
 
 
 def _values(cmd: ContactCommand) -> dict[str, object]:
@@ -502,6 +741,13 @@ def _update(ctx: Context, account: Account, contact: Contact, cmd: ContactComman
     lang = ctx.lang
     before = audit.snapshot(contact)
     old = SimpleNamespace(**{k: getattr(contact, k) for k in Contact.model_fields})
+    if cmd.new_name is not None and cmd.new_name != contact.name:
+        other = contact_repo.by_name(ctx.session, account.id, cmd.new_name)
+        if other is not None and other.id != contact.id:
+            raise InvalidInput(
+                _("name_taken", lang, name=other.name, account=account.name, old=contact.name)
+            )
+        contact.name = cmd.new_name
     for key, value in _values(cmd).items():
         setattr(contact, key, value)
     changed = {k for k in Contact.model_fields if getattr(contact, k) != getattr(old, k)}
@@ -515,7 +761,7 @@ def _update(ctx: Context, account: Account, contact: Contact, cmd: ContactComman
         contact,
         before=before,
         account_id=account.id,
-        summary=f"contact {contact.name}: " + ", ".join(sorted(changed)),
+        summary=f"contact {old.name}: " + ", ".join(sorted(changed)),
     )
     reply = _contact_reply(
         ctx,
@@ -527,6 +773,238 @@ def _update(ctx: Context, account: Account, contact: Contact, cmd: ContactComman
     )
     reply.severity = Severity.success
     if "role" in changed:
+        _rescore(ctx, account, reply)
+    return reply
+
+
+# --- a contact's life over time ---------------------------------------------------
+
+
+def _left_line(ctx: Context, account: Account, contact: Contact) -> str:
+    day = fmt_day(contact.left_at, ctx.lang, ctx.tz)
+    return _("left_on", ctx.lang, name=contact.name, account=account.name, date=day)
+
+
+def _chain_lines(ctx: Context, account: Account, reply: Reply) -> None:
+    """What the decision chain looks like now: a warning when it has thinned out."""
+    lang = ctx.lang
+    current, has_dm = contact_repo.chain(ctx.session, account.id)
+    if not has_dm:
+        reply.lines.append(_("chain_no_dm", lang, account=account.name))
+    if current <= 1:
+        reply.lines.append(_("chain_single", lang, account=account.name, n=current))
+    if not has_dm or current <= 1:
+        reply.severity = Severity.warning
+
+
+def _left(ctx: Context, account: Account, cmd: ContactLeft) -> Reply:
+    lang = ctx.lang
+
+    def retry(name: str) -> str:
+        return f"contact {account.name} {_quoted(name)} left" + (f" {cmd.note}" if cmd.note else "")
+
+    contact = _find(ctx, account, cmd.name, retry)
+    if contact.left_at is not None:
+        reply = Reply(title=_("already_left", lang, name=contact.name, account=account.name))
+        reply.lines.append(_left_line(ctx, account, contact))
+        reply.lines.append(_("back_hint", lang, account=account.name, name=contact.name))
+        return reply
+    before = audit.snapshot(contact)
+    contact.left_at = ctx.now
+    ctx.session.add(contact)
+    ctx.audit(
+        "update",
+        contact,
+        before=before,
+        account_id=account.id,
+        summary=f"contact {contact.name} left the company" + (f": {cmd.note}" if cmd.note else ""),
+    )
+    reply = Reply(
+        title=_("left_title", lang, name=contact.name, account=account.name),
+        severity=Severity.success,
+    )
+    reply.fields.append(Field(_("left_field", lang), fmt_day(ctx.now, lang, ctx.tz)))
+    if cmd.note:
+        reply.fields.append(Field(_("note", lang), cmd.note))
+    n = contact_repo.interaction_count(ctx.session, contact.id)
+    reply.lines.append(_("history_kept", lang, n=n))
+    if contact.role:
+        reply.lines.append(_("off_chain", lang, name=contact.name, role=label(contact.role, lang)))
+    _chain_lines(ctx, account, reply)
+    if contact.role:
+        _rescore(ctx, account, reply)
+    reply.lines.append(_("back_hint", lang, account=account.name, name=contact.name))
+    return reply
+
+
+def _back(ctx: Context, account: Account, cmd: ContactLeft) -> Reply:
+    lang = ctx.lang
+    contact = _find(ctx, account, cmd.name, lambda n: f"contact {account.name} {_quoted(n)} back")
+    if contact.left_at is None:
+        return Reply(title=_("not_left", lang, name=contact.name, account=account.name))
+    before = audit.snapshot(contact)
+    was = contact.left_at
+    contact.left_at = None
+    ctx.session.add(contact)
+    ctx.audit(
+        "update",
+        contact,
+        before=before,
+        account_id=account.id,
+        summary=f"contact {contact.name} is back",
+    )
+    reply = Reply(
+        title=_("back_title", lang, name=contact.name, account=account.name),
+        severity=Severity.success,
+    )
+    reply.lines.append(_("was_left", lang, date=fmt_day(was, lang, ctx.tz)))
+    if contact.role:
+        reply.lines.append(_("on_chain", lang, name=contact.name, role=label(contact.role, lang)))
+        _rescore(ctx, account, reply)
+    return reply
+
+
+_BIRTHDAY_COLUMNS = (
+    "birthday_month",
+    "birthday_day",
+    "birthday_year",
+    "birthday_lunar",
+    "birthday_leap_month",
+)
+
+
+def _merge(ctx: Context, account: Account, cmd: ContactMerge) -> Reply:
+    """Move everything that names the duplicate to the contact kept, fill the kept
+    contact's empty fields from it (never overwriting), and delete it — one command,
+    so ``/undo`` restores both as they were."""
+    lang, session = ctx.lang, ctx.session
+    dup = _find(
+        ctx,
+        account,
+        cmd.duplicate,
+        lambda n: f"contact {account.name} merge {_quoted(n)} into {_quoted(cmd.keep)}",
+    )
+    keep = _find(
+        ctx,
+        account,
+        cmd.keep,
+        lambda n: f"contact {account.name} merge {_quoted(dup.name)} into {_quoted(n)}",
+    )
+    if keep.id == dup.id:
+        raise InvalidInput(_("merge_self", lang, name=keep.name))
+    if keep.account_id != dup.account_id:  # both are looked up at one account
+        raise InvalidInput(_("merge_accounts", lang))
+
+    # The interaction links: every interaction that named the duplicate names the kept
+    # contact (once: an interaction that named both keeps its one link to the kept).
+    together = contact_repo.interaction_ids(session, keep.id)
+    moved = shared = 0
+    for link in contact_repo.links_of(session, dup.id):
+        before = audit.snapshot(link)
+        interaction_id = link.interaction_id
+        session.delete(link)
+        ctx.audit("delete", link, before=before, account_id=account.id)
+        if interaction_id in together:
+            shared += 1
+            continue
+        new = InteractionContact(interaction_id=interaction_id, contact_id=keep.id)
+        session.add(new)
+        ctx.audit("create", new, account_id=account.id)
+        moved += 1
+
+    # The fields: the kept contact's empty ones from the duplicate; where both have a
+    # value and they differ, the kept one stays and the reply says so.
+    before_keep = audit.snapshot(keep)
+    filled: list[str] = []
+    kept: list[str] = []
+    for key, columns, show in _merge_fields(lang):
+        mine, theirs = show(keep), show(dup)
+        if not theirs:
+            continue
+        if not mine:
+            for column in columns:
+                setattr(keep, column, getattr(dup, column))
+            filled.append(_("filled_one", lang, field=_(key, lang), value=theirs))
+        elif mine != theirs:
+            kept.append(_("kept_one", lang, field=_(key, lang), mine=mine, theirs=theirs))
+    if filled:
+        session.add(keep)
+        ctx.audit(
+            "update",
+            keep,
+            before=before_keep,
+            account_id=account.id,
+            summary=f"contact {keep.name}: filled from {dup.name}",
+        )
+    before_dup = audit.snapshot(dup)
+    session.delete(dup)
+    ctx.audit(
+        "delete",
+        dup,
+        before=before_dup,
+        account_id=account.id,
+        summary=f"contact {dup.name} merged into {keep.name}",
+    )
+
+    reply = Reply(
+        title=_("merged", lang, dup=dup.name, keep=keep.name, account=account.name),
+        severity=Severity.success,
+    )
+    reply.fields.append(Field(_("interactions_moved", lang), str(moved + shared)))
+    if shared:
+        reply.lines.append(_("merge_shared", lang, n=shared, name=keep.name))
+    if filled:
+        reply.fields.append(Field(_("filled", lang), "; ".join(filled)))
+    for line in kept:
+        reply.lines.append(line)
+    if keep.left_at is not None:
+        reply.lines.append(_left_line(ctx, account, keep))
+    reply.lines.append(_("merge_undo", lang, dup=dup.name))
+    _rescore(ctx, account, reply)
+    return reply
+
+
+def _merge_fields(lang: str):
+    """(message key, columns, how the value reads) of each field a merge fills."""
+    return (
+        ("title", ("title",), lambda c: c.title or ""),
+        ("role", ("role",), lambda c: label(c.role, lang)),
+        ("phone", ("phone",), lambda c: c.phone or ""),
+        ("email", ("email",), lambda c: c.email or ""),
+        (
+            "birthday",
+            _BIRTHDAY_COLUMNS,
+            lambda c: format_birthday(b, lang) if (b := birthday_of(c)) else "",
+        ),
+    )
+
+
+def _remove(ctx: Context, account: Account, cmd: ContactRemove) -> Reply:
+    """Delete a contact entered by mistake.  One with interactions is refused: her
+    history would lose its name; ``left`` keeps it, ``merge`` moves it to a duplicate."""
+    lang = ctx.lang
+    contact = _find(ctx, account, cmd.name, lambda n: f"contact {account.name} remove {_quoted(n)}")
+    n = contact_repo.interaction_count(ctx.session, contact.id)
+    if n:
+        raise InvalidInput(
+            _("remove_has_history", lang, name=contact.name, n=n, account=account.name)
+        )
+    before = audit.snapshot(contact)
+    ctx.session.delete(contact)
+    ctx.audit(
+        "delete",
+        contact,
+        before=before,
+        account_id=account.id,
+        summary=f"contact {contact.name} removed",
+    )
+    reply = Reply(
+        title=_("removed", lang, name=contact.name, account=account.name),
+        severity=Severity.success,
+    )
+    reply.lines.append(_("undo_hint", lang))
+    if contact.role and contact.left_at is None:
+        _chain_lines(ctx, account, reply)
         _rescore(ctx, account, reply)
     return reply
 
@@ -566,6 +1044,8 @@ def _contact_reply(
 ) -> Reply:
     lang = ctx.lang
     reply = Reply(title=title)
+    if old is not None and "name" in changed:
+        reply.fields.append(Field(_("name", lang), _("was", lang, new=contact.name, old=old.name)))
 
     def add(key: str, columns: set[str], show, show_old=None) -> None:
         value = show(contact)
@@ -592,6 +1072,8 @@ def _contact_reply(
     )
     add("phone", {"phone"}, lambda c: c.phone or "")
     add("email", {"email"}, lambda c: c.email or "")
+    if contact.left_at is not None:
+        reply.lines.append(_left_line(ctx, account, contact))
     visit = _("visit_prefill", lang, account=account.name, name=contact.name)
     reply.actions.append(Action(_("log_visit", lang), visit, kind="modal"))
     return reply
@@ -616,11 +1098,14 @@ def _list(ctx: Context, account: Account, number: int | None = None) -> Reply:
         reply.lines.append(_("list_none", lang, account=account.name))
         return reply
     rank = {role.value: i for i, role in enumerate(ROLE_ORDER)}
-    keys.sort(key=lambda k: (rank.get(k[1] or "", len(rank)), k[2].casefold(), k[0]))
+    # the current ones by role, then those who left (apart, in a section of their own)
+    keys.sort(
+        key=lambda k: (k[3] is not None, rank.get(k[1] or "", len(rank)), k[2].casefold(), k[0])
+    )
     page = page_of(len(keys), number)
     ids = [k[0] for k in keys[page.offset : page.offset + page.size]]
     people = contact_repo.by_ids(ctx.session, ids)
-    lines = []
+    lines, gone = [], []
     for c in people:
         bits = [c.name]
         if c.title:
@@ -631,9 +1116,14 @@ def _list(ctx: Context, account: Account, number: int | None = None) -> Reply:
         if b is not None:
             bits.append(_("birthday_short", lang, b=format_birthday(b, lang)))
         bits += [x for x in (c.phone, c.email) if x]
-        lines.append(" · ".join(bits))
+        if c.left_at is not None:
+            bits.append(_("left_short", lang, date=fmt_day(c.left_at, lang, ctx.tz)))
+            gone.append(" · ".join(bits))
+        else:
+            lines.append(" · ".join(bits))
     reply.add_section(None, lines)
-    if not any(k[1] == ContactRole.decision_maker.value for k in keys):
+    reply.add_section(_("left_section", lang), gone)
+    if not any(k[1] == ContactRole.decision_maker.value and k[3] is None for k in keys):
         reply.lines.append(_("no_decision_maker", lang))
         reply.severity = Severity.warning
     return paged(reply, page, lang, _("page_command", lang, account=account.name))

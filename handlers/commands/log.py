@@ -182,12 +182,13 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
     owners = [_owner(ctx, step) for step in cmd.next_steps]  # all known before any write
     contacts = contact_repo.names_of_account(session, account.id)
     candidates = [Candidate(key=c.id, name=c.name) for c in contacts]
-    matches = match_contacts(cmd.notes, candidates)
+    gone = {c.id for c in contacts if c.left_at is not None}  # named in full only
+    matches = match_contacts(cmd.notes, candidates, gone)
     linked: list[int] = list(dict.fromkeys(matches.linked))
     by_id = {c.id: c for c in contacts}
     added: list[Contact] = []
     for name, title in cmd.new_contacts:
-        if match_contacts(name, candidates).linked or name in matches.ambiguous:
+        if match_contacts(name, candidates, gone).linked or name in matches.ambiguous:
             continue
         contact = Contact(account_id=account.id, name=name, title=title, created_by_id=ctx.actor.id)
         session.add(contact)
@@ -254,6 +255,12 @@ def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
     if cmd.other_dates:
         phrases = ", ".join(f"“{p}”" for p in cmd.other_dates)
         reply.lines.append(_("other_dates", lang, phrases=phrases))
+    for i in linked:
+        if i in gone:
+            day = fmt_day(by_id[i].left_at, lang, ctx.tz)
+            reply.lines.append(
+                _("left_contact", lang, name=by_id[i].name, account=account.name, date=day)
+            )
     for name in matches.ambiguous:
         reply.lines.append(_("ambiguous", lang, name=name))
     for c in added:

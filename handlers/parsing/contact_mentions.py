@@ -1,15 +1,17 @@
 """Contacts mentioned in a text: by full name or alias, surname + honorific, or a
 lone first name / surname.
 
-    match_contacts(text, contacts) -> ContactMatches(linked, ambiguous, unknown)
+    match_contacts(text, contacts, exact_only=()) -> ContactMatches(linked, ambiguous, unknown)
 
-See :mod:`handlers.parsing.people` for when a mention links, is ambiguous or unknown.
+Contacts whose keys are in ``exact_only`` (those who left the company) link only when
+named in full (name or alias): a lone ``Sarah``, ``Mr. Miller`` or ``李经理`` is about
+the people still there.  See :mod:`handlers.parsing.people` for when a mention links, is ambiguous or unknown.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -82,7 +84,8 @@ def _norm_regex(norm: str) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def _book(names: tuple[tuple[str, ...], ...]) -> _Book:
+def _book(names: tuple[tuple[str, ...], ...], exact: tuple[bool, ...] = ()) -> _Book:
+    """``exact[i]``: contact ``i`` is found by full name or alias only."""
     by_label: dict[str, list[int]] = {}
     regexes: dict[str, str] = {}
     firsts: dict[str, str] = {}
@@ -101,6 +104,8 @@ def _book(names: tuple[tuple[str, ...], ...]) -> _Book:
             owners = by_label.setdefault(key, [])
             if i not in owners:
                 owners.append(i)
+        if i < len(exact) and exact[i]:
+            continue
         cn = chinese_surname(labels[0])
         if cn:
             by_cn.setdefault(cn, []).append(i)
@@ -125,7 +130,9 @@ _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9'’])[A-Z][A-Za-z'’-]*(?![A-Za-z0-9]
 _SENTENCE_END = re.compile(r"(?:^|[.!?;:。！？；：\n]\s*)$")
 
 
-def match_contacts(text: str, contacts: Sequence[Candidate]) -> ContactMatches:
+def match_contacts(
+    text: str, contacts: Sequence[Candidate], exact_only: Collection[Any] = ()
+) -> ContactMatches:
     """The contacts ``text`` mentions: by full name or alias, surname + honorific, or
     a lone first name / surname.
 
@@ -134,12 +141,14 @@ def match_contacts(text: str, contacts: Sequence[Candidate]) -> ContactMatches:
     lone ``Sarah`` / ``Miller`` link when exactly one contact fits (see the module
     docstring); when several do the mention goes to ``ambiguous``; a surname +
     honorific that fits nobody goes to ``unknown``.  Keys come in order of first mention.
+    The contacts whose keys are in ``exact_only`` link by full name or alias alone.
     """
     s = _fold(text)
     result = ContactMatches()
     if not s.strip():
         return result
-    book = _book(tuple(c.labels for c in contacts))
+    exact = tuple(c.key in exact_only for c in contacts) if exact_only else ()
+    book = _book(tuple(c.labels for c in contacts), exact)
     spans: list[tuple[int, int, str, list[int]]] = []
     # Only the labels whose letters are in the text, as they would match (case and
     # spaces aside), go into the regex: most notes name none or one of the contacts,
