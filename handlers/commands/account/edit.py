@@ -48,7 +48,7 @@ from handlers.parsing.account_fields import (
     lower,
 )
 from handlers.parsing.money import parse_money
-from handlers.parsing.text import fold, normalize
+from handlers.parsing.text import fold
 from handlers.parsing.values import read_bool, read_number, read_whole
 from handlers.replies import Field, Reply, Severity
 from handlers.views import fmt_money, status_label
@@ -249,7 +249,8 @@ def _parse_changes(name: str, rest: str, pctx: ParseContext) -> AccountSet:
 
 
 def _reason(typed: str, name: str, lang: str) -> str:
-    reason = _TAIL.sub("", _LEAD.sub("", normalize(typed))).strip().translate(_UNQUOTE)
+    a, b = _strip(fold(typed))
+    reason = " ".join(typed[a:b].translate(_UNQUOTE).split())  # as typed, spaces tidied
     if not reason:
         raise ParseError(_("no_reason_text", lang), hint=_field_example("status", name, lang))
     if len(reason) > MAX_REASON:
