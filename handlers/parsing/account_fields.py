@@ -134,3 +134,12 @@ def first_field_word(text: str) -> int | None:
     is no payment, ``/客户 华夏重工 状态 流失 原因 拜访后发现…`` no visit."""
     found = detector().search(lower(fold(text)))
     return found.start() if found else None
+
+
+def starts_with_set_word(text: str) -> bool:
+    """``set industry …``, ``Set …``, ``设置行业…``: ``text`` begins with a set word."""
+    low = lower(fold(text)).strip()
+    return any(
+        low.startswith(word) and (not word.isascii() or low[len(word) : len(word) + 1] in ("", " "))
+        for word in SET_WORDS
+    )

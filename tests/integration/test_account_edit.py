@@ -327,3 +327,20 @@ def test_a_dormant_account_leaves_the_digest(engine):
     notifier = RecordingNotifier()
     run(digest, engine, Settings(), notifier, AT + timedelta(days=1))
     assert all("Stark" not in text(r) for _rec, r in notifier.sent)
+
+
+def test_without_the_command_word_and_with_a_payment_word_it_is_still_an_edit(engine):
+    ids = book(engine)
+    chat = Chat(engine)
+    assert chat.say("alice", "Acme set industry Robotics").title == "Acme updated"
+    assert chat.say("wang", "华夏重工设置行业制造").title == "已更新 华夏重工"
+    # "payment" and 回款 are money words, but here they name tier factors
+    assert chat.say("alice", "/account Acme payment days 45").title == "Acme updated"
+    reply = chat.say("wang", "/客户 华夏重工 回款天数 60 回款记录 80")
+    assert reply.title == "已更新 华夏重工", text(reply)
+    acme, huaxia = account(engine, ids, "acme"), account(engine, ids, "huaxia")
+    assert (acme.industry, acme.payment_days) == ("Robotics", 45)
+    assert (huaxia.industry, huaxia.payment_days, huaxia.payment_record) == ("制造", 60, 80)
+    # a story told after the name is still a story, not an edit
+    visit = chat.say("alice", "/account Acme paid 300k today")
+    assert visit.title != "Acme updated"
