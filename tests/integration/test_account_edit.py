@@ -142,6 +142,7 @@ def test_a_tier_set_by_hand_stays_and_is_mentioned(engine):
         globex.tier_override, globex.tier_override_reason = "A", "strategic partner"
     reply = Chat(engine).say("alice", "/account Globex set revenue 12m")
     said = text(reply)
+    assert "Computed tier C maintain → B key (score 28.0 → 60.0" in said, said
     assert "The tier stays A, set by hand (strategic partner)" in said
     assert "/tier Globex auto" in said
     globex = account(engine, ids, "globex")
@@ -244,6 +245,10 @@ def test_status_needs_a_reason_to_leave_and_none_to_come_back(engine):
     assert {fl.label: fl.value for fl in back.fields} == {"status": "lost → active"}
     acme = account(engine, ids, "acme")
     assert (acme.status, acme.status_reason) == ("active", None)
+    # a new reason for the status it already has
+    chat.say("wang", "/客户 华夏重工 状态 休眠 原因 明年再谈")
+    again = chat.say("wang", "/客户 华夏重工 设置 原因 预算冻结到明年三月")
+    assert {fl.label: fl.value for fl in again.fields} == {"原因": "明年再谈 → 预算冻结到明年三月"}
     alone = chat.say("alice", "/account Acme set reason no idea")
     assert "A reason goes with a status" in text(alone)
 

@@ -434,6 +434,11 @@ _BAD = {
     "years": "bad_years",
     "bool": "bad_bool",
 }
+_REASON_EXAMPLES = {
+    "dormant": "x_reason_dormant",
+    "lost": "x_reason_lost",
+    "churned": "x_reason_churned",
+}
 _DIMENSIONS = {
     "current": "d_current",
     "potential": "d_potential",
@@ -586,7 +591,10 @@ def _changes(ctx: Context, account: Account, cmd: AccountSet) -> list[_Change]:
                     "example_is",
                     lang,
                     example=_(
-                        "x_reason", lang, account=account.name, status=status_label(status, lang)
+                        _REASON_EXAMPLES[status],
+                        lang,
+                        account=account.name,
+                        status=status_label(status, lang),
                     ),
                 ),
             )
@@ -601,9 +609,10 @@ def _changes(ctx: Context, account: Account, cmd: AccountSet) -> list[_Change]:
             _check_name(ctx, account, new)
             if new == account.name:
                 continue
-        elif code == "status":
-            if new == old and (cmd.reason is None or cmd.reason == account.status_reason):
-                continue
+        elif code == "status" and new == old:
+            if cmd.reason is not None and cmd.reason != account.status_reason:
+                out.append(_Change("reason", account.status_reason, cmd.reason))
+            continue
         elif _same(old, new):
             continue
         out.append(_Change(code, old, new))
@@ -753,12 +762,13 @@ def _tier_lines(
         "a": f"{th.a:g}",
         "b": f"{th.b:g}",
     }
+    by_hand = bool(account.tier_override)  # then the tier computed is what moves
     if old_tier != account.tier:
-        lines = [_("tier_moved", lang, **params)]
+        lines = [_("computed_moved" if by_hand else "tier_moved", lang, **params)]
     elif round(old_score, 1) != round(account.score, 1):
-        lines = [_("tier_kept", lang, **params)]
+        lines = [_("computed_kept" if by_hand else "tier_kept", lang, **params)]
     else:
-        lines = [_("tier_same", lang, **params)]
+        lines = [_("computed_same" if by_hand else "tier_same", lang, **params)]
     if moved:
         lines.append(_("tier_why", lang, dims=" · ".join(moved)))
     if account.tier_override:
