@@ -62,7 +62,7 @@ MAX_NAME = 200  # Account.name, AccountAlias.alias
 MAX_TEXT = 100  # Account.industry, Account.region
 MAX_REASON = 500  # Account.status_reason
 
-# --- the fields and the words for them -----------------------------------------------
+# --- the words of the values (the fields' words: handlers.parsing.account_fields) ----
 
 
 _OPS = {
