@@ -6,6 +6,8 @@ parameters, not text: ``describe`` words it in English or Chinese.
 
     code               severity              when
     churned            low                   status is churned (no other rule runs)
+    dormant            low                   status is dormant (no other rule runs)
+    lost               low                   status is lost (no other rule runs)
     at_risk            high                  status is at_risk
     lapsed             high A / medium B, C  past the contact cadence, unless snoozed
     never_contacted    high A / medium B, C  no contact on record, unless snoozed
@@ -35,6 +37,9 @@ from domain.cadence import ContactStatus
 from domain.tiers import normalise_tier
 
 CLOSED_STAGES = frozenset({"won", "lost"})
+
+# account statuses that end the rules (``domain.models.INACTIVE_STATUSES``, kept pure here)
+_OUT_OF_WORK = frozenset({"churned", "dormant", "lost"})
 
 DEFAULT_STALLED_DAYS = {"lead": 30, "qualify": 21, "proposal": 21, "negotiation": 14}
 
@@ -111,12 +116,13 @@ class Risk:
 def assess(snapshot: AccountSnapshot, policy: RiskPolicy, today: date) -> list[Risk]:
     """Every risk on the account, by severity (high first), then code.
 
-    A churned account yields only ``churned``: there is nothing left to keep.
-    Snoozing (``snoozed_until`` on or after today) silences the contact rules only.
+    A churned account yields only ``churned``: there is nothing left to keep; a dormant
+    or lost one (``models.INACTIVE_STATUSES``) only its status, the same way — it is out
+    of the pushes until someone sets it active again.  Snoozing (``snoozed_until`` on or after today) silences the contact rules only.
     """
     s = snapshot
-    if s.status == "churned":
-        return [Risk("churned", Severity.LOW)]
+    if s.status in _OUT_OF_WORK:
+        return [Risk(s.status, Severity.LOW)]
 
     is_a = normalise_tier(s.tier) == "A"
     risks: list[Risk] = []
@@ -176,7 +182,16 @@ def _deal_risks(deal: DealSnapshot, policy: RiskPolicy, today: date) -> list[Ris
 
 
 RISK_CODES = (
-    *("churned", "at_risk", "lapsed", "never_contacted", "deal_overdue", "deal_stalled"),
+    *(
+        "churned",
+        "dormant",
+        "lost",
+        "at_risk",
+        "lapsed",
+        "never_contacted",
+        "deal_overdue",
+        "deal_stalled",
+    ),
     *("complaint_open", "tasks_overdue", "thin_coverage", "no_decision_maker", "goal_behind"),
 )
 """Every code ``assess`` can report; handlers/views/risks.py has the words for each."""

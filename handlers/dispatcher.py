@@ -37,6 +37,7 @@ from handlers.i18n import Catalog, languages
 from handlers.inbox import outbox_sent, outcome_to_dict
 from handlers.notify import Notifier, Recipient, SendError, team_recipients, user_recipient
 from handlers.observe import CommandObservation, CommandObserver, observe_command, unobserved
+from handlers.parsing.account_fields import first_field_word
 from handlers.parsing.dates import find_dates
 from handlers.parsing.intents import find_intents
 from handlers.parsing.money import find_amounts
@@ -135,8 +136,13 @@ def message_body(text: str) -> str:
 
 
 def _tells_more(args: str) -> bool:
-    """An account's name followed by what happened there (a logging or money word)."""
-    return any(hit.strength == "strong" for hit in find_intents(args))
+    """An account's name followed by what happened there (a logging or money word) —
+    before any field word: ``/account Acme payment days 45`` edits the account."""
+    edit_at = first_field_word(args)
+    return any(
+        hit.strength == "strong" and (edit_at is None or hit.start < edit_at)
+        for hit in find_intents(args)
+    )
 
 
 def accounts_of_people(session: Session, actor: User, text: str) -> list[int]:

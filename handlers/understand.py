@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 
 from handlers.clarify import Choice, Choose
 from handlers.i18n import Catalog
+from handlers.parsing.account_fields import starts_with_set_word
 from handlers.parsing.entities import NameBook, NameHit, compact
 from handlers.parsing.intents import IntentHit, find_intents, first_word_guesses
 from handlers.parsing.money import find_amounts
@@ -180,6 +181,8 @@ def understand(
         rest = _rest(text, [(a_start, a_end)])
         if _ACCOUNT_WORDS.match(rest):
             return Reading("account", _quote(name), readings, trace)
+        if starts_with_set_word(rest):  # ``Acme set industry Robotics``: an edit
+            return Reading("account", _line("", name, rest), readings, trace)
         raise Choose(
             _("which_kind", lang, account=name),
             [

@@ -32,7 +32,7 @@ from domain.health import (
     win_rate,
 )
 from domain.health import resolution_rate as resolution_rate_of
-from domain.models import Role, User
+from domain.models import INACTIVE_STATUSES, Role, User
 from handlers.auth import may_see_person
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
@@ -194,7 +194,7 @@ def _coverage(ctx: Context, k: KpiInputs, end: datetime, first: date, last: date
     days = []
     for history, tier in zip(k.histories, k.tiers, strict=True):
         status = history.status_at(end)
-        if status is None or status == "churned":
+        if status is None or status in INACTIVE_STATUSES:  # out of the book's work
             continue
         days.append((days_in_period(history, first, last, ctx.tz), cadence.days_for(tier)))
     return Coverage(

@@ -3,7 +3,8 @@
 Amounts as chat reads them (``handlers.parsing.money``: ``120万``, ``¥1,200,000``,
 ``1.2m``, ``300k``); dates as chat reads them where the order is certain (``2026-03-05``,
 ``2026/3/5``, ``2026.3.5``, ``2026年3月5日``) and refused where it is not (``03/05/2026``:
-March 5 or May 3?); booleans ``true``/``false``, yes/no, 1/0, 是/否.  A parser raises
+March 5 or May 3?); booleans ``true``/``false``, yes/no, 1/0, 是/否 and numbers as chat reads them
+(``handlers.parsing.values``).  A parser raises
 ``Bad`` with the reason, worded for the row's error line.
 """
 
@@ -20,6 +21,7 @@ from domain.errors import InvalidInput, KamError
 from domain.tiers import normalise_tier
 from handlers.parsing.dates import parse_date
 from handlers.parsing.money import Money, parse_money
+from handlers.parsing.values import read_bool, read_number, read_whole
 
 
 class Bad(Exception):
@@ -107,35 +109,24 @@ def money(value: str) -> Money:
 
 
 def number(value: str) -> float:
-    try:
-        return float(value.removesuffix("%").replace(",", ""))
-    except ValueError:
-        raise Bad(f"'{value}' is not a number") from None
+    found = read_number(value)
+    if found is None:
+        raise Bad(f"'{value}' is not a number")
+    return found
 
 
 def whole(value: str) -> int:
-    try:
-        found = Decimal(value.replace(",", ""))
-        if found != found.to_integral_value():
-            raise ArithmeticError
-        return int(found)
-    except ArithmeticError:
-        raise Bad(f"'{value}' is not a whole number") from None
-    except Exception:  # noqa: BLE001 - decimal.InvalidOperation and friends
-        raise Bad(f"'{value}' is not a whole number") from None
-
-
-_TRUE = {"true", "yes", "y", "1", "t", "是", "有"}
-_FALSE = {"false", "no", "n", "0", "f", "否", "无"}
+    found = read_whole(value)
+    if found is None:
+        raise Bad(f"'{value}' is not a whole number")
+    return found
 
 
 def boolean(value: str) -> bool:
-    low = value.lower()
-    if low in _TRUE:
-        return True
-    if low in _FALSE:
-        return False
-    raise Bad(f"'{value}' is not true or false")
+    found = read_bool(value)
+    if found is None:
+        raise Bad(f"'{value}' is not true or false")
+    return found
 
 
 def currency(value: str) -> str:

@@ -26,6 +26,14 @@ def label(value: str | None, lang: str) -> str:
     return _(value, lang) if value in _ else value
 
 
+def status_label(status: str | None, lang: str) -> str:
+    """The word for an account's status (``lost`` is not a deal's ``lost``: 已丢失, not 输单)."""
+    if not status:
+        return ""
+    key = f"status_{status}"
+    return _(key, lang) if key in _ else status
+
+
 def fmt_date(d: date | datetime | None, lang: str, tz: ZoneInfo | None = None) -> str:
     if d is None:
         return "—"

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.cadence import CadencePolicy, ContactStatus, contact_status
+from domain.models import INACTIVE_STATUSES
 from domain.risks import (
     RISK_CODES,
     AccountSnapshot,
@@ -192,6 +193,21 @@ def test_churned_account_reports_only_that():
     assert assess(snapshot, POLICY, TODAY) == [Risk("churned", Severity.LOW)]
 
 
+@pytest.mark.parametrize("status", ["dormant", "lost"])
+def test_dormant_and_lost_accounts_report_only_their_status(status):
+    """Out of the pushes like a churned one: no lapse, no overdue-task or deal risks."""
+    snapshot = account(
+        status=status,
+        tier="A",
+        contact=contact(90, "A"),
+        overdue_tasks=2,
+        deals=[deal(stage="lead", days_in_stage=99, close_date=TODAY - timedelta(days=3))],
+    )
+    assert assess(snapshot, POLICY, TODAY) == [Risk(status, Severity.LOW)]
+    assert set(INACTIVE_STATUSES) == {"churned", "dormant", "lost"}  # the rules' list agrees
+    assert describe(Risk(status, Severity.LOW), "zh") != describe(Risk(status, Severity.LOW), "en")
+
+
 def test_risks_are_sorted_by_severity_then_code():
     snapshot = account(
         tier="A",
@@ -251,6 +267,8 @@ def test_every_code_has_text_in_both_languages():
         *assess(snapshot, POLICY, TODAY),
         *assess(replace(snapshot, contact=contact(None, "A")), POLICY, TODAY),
         *assess(replace(snapshot, status="churned"), POLICY, TODAY),
+        *assess(replace(snapshot, status="dormant"), POLICY, TODAY),
+        *assess(replace(snapshot, status="lost"), POLICY, TODAY),
     ]
     assert {r.code for r in risks} == set(RISK_CODES)
     for risk in risks:

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from domain.cadence import contact_status
 from domain.goals import GoalMetric, period_bounds, progress, progress_bar
 from domain.health import assess_health, policy_of
+from domain.models import INACTIVE_STATUSES
 from domain.risks import AccountSnapshot, DealSnapshot, Risk, assess
 from handlers.auth import require_read
 from handlers.commands.account import create, edit, file
@@ -35,6 +36,7 @@ from handlers.views import (
     fmt_money,
     format_birthday,
     label,
+    status_label,
     upcoming_birthdays,
 )
 from handlers.views.goals import metric_label
@@ -143,7 +145,10 @@ class AccountView:
         owner = f.owner_name + (f" · {f.team_name}" if f.team_name else "")
         reply.fields.append(Field(_("owner", lang), owner))
         reply.fields.append(Field(_("contact", lang), self._contact_text(status)))
-        reply.fields.append(Field(_("status", lang), label(a.status, lang)))
+        status_text = status_label(a.status, lang)
+        if a.status in INACTIVE_STATUSES and a.status_reason:
+            status_text += f" — {a.status_reason}"
+        reply.fields.append(Field(_("status", lang), status_text))
         reply.lines.append(
             _(
                 "dims",
