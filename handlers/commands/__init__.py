@@ -25,6 +25,7 @@ from handlers.commands import (
     risks,
     snooze,
     tasks,
+    team,
     tier,
     undo,
     users,
@@ -51,6 +52,7 @@ MODULES = (
     risks,
     snooze,
     tasks,
+    team,
     tier,
     users,
 )

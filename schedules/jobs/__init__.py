@@ -5,6 +5,8 @@
     birthdays     daily    owners: contacts' birthdays (Gregorian and lunar) and
                            partnership anniversaries, days ahead and on the day
     tasks         daily    owners: next steps due today or overdue
+    team          daily    account-team members (协同): finance — overdue receivables;
+                           executive sponsors — their strategic accounts past the cadence
     reminders     daily    owners: their /remind reminders whose day has come
     goals         weekly   everyone with goals: progress; managers: their teams' table
     digest        weekdays team chats: the risk digest; managers: what only they may see
@@ -43,6 +45,7 @@ from schedules.jobs import (
     reminders,
     rfm,
     tasks,
+    team,
     tier_review,
 )
 from schedules.registry import JobTable
@@ -61,5 +64,6 @@ def job_table() -> JobTable:
             tier_review.JOB,
             housekeeping.JOB,
             rfm.JOB,
+            team.JOB,
         ]
     )

@@ -67,7 +67,9 @@ def test_an_unknown_job_lists_the_jobs_with_an_example_that_runs(kam):
     done = kam("jobs", "run", "nope")
     assert done.exit_code == 2
     assert "no job 'nope'" in done.output
-    names = "lapse, birthdays, tasks, reminders, goals, digest, tier-review, housekeeping, rfm"
+    names = (
+        "lapse, birthdays, tasks, reminders, goals, digest, tier-review, housekeeping, rfm, team"
+    )
     assert f"Jobs: {names}." in done.output
     (example,) = re.findall(r"Example: kam (.+)", done.output)
     again = kam(*shlex.split(example))
