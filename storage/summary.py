@@ -96,7 +96,7 @@ _HEADER = select(
     )
     .select_from(AccountMember)
     .join(User, User.id == AccountMember.user_id)
-    .where(AccountMember.account_id == _ID)
+    .where(AccountMember.account_id == _ID, User.active.is_(True))
     .scalar_subquery()
     .label("members"),
     select(func.max(Interaction.happened_at))

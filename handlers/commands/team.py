@@ -115,11 +115,13 @@ def parse_team(args: str, pctx: ParseContext) -> TeamCommand:
         return cmd
     if not extra:
         typed = f'"{account}"' if any(ch.isspace() for ch in account) else account
+        # five choices fit (``Choose``): the roles with pushes and legal; "other" is typed
+        roles = [r for r in MemberRole if r != MemberRole.other]
         raise Choose(
             _("which_role", lang, who=f"@{handle}", account=account),
             [
                 Choice(role_label(role.value, lang), f"team {typed} add @{handle} {role.value}")
-                for role in MemberRole
+                for role in roles
             ],
         )
     role = ROLE_WORDS.get(" ".join(extra).casefold())

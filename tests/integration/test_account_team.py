@@ -356,3 +356,57 @@ def test_churned_accounts_and_removed_members_are_not_pushed(engine, chat, b):
     run(TEAM, engine, Settings(), notifier, AT)
     assert not notifier.sent
     _ = Team  # the Solutions team lives in the fixture
+
+
+def test_a_member_closes_only_their_own_steps_and_lists_the_accounts(engine, chat, b):
+    chat.say("alice", "/team Acme add @dave tech")
+    with unit_of_work(engine) as s:
+        acme = s.get(Account, b["acme"])
+        alices = f.task(s, acme, "send the quote", owner=s.get(User, b["alice"])).id
+        daves = f.task(s, acme, "check the API limits", owner=s.get(User, b["dave"])).id
+    listed = chat.say("dave", "/tasks Acme")  # everyone's steps at an account they're on
+    assert listed.title == "Acme — next steps (2 open)"
+    refused = chat.say("dave", f"/done {alices}")
+    assert refused.severity == Severity.error
+    assert chat.say("dave", f"/done {daves}").severity == Severity.success
+
+
+def test_the_finance_push_is_bounded_and_counts_the_rest(engine, chat, b):
+    from schedules.plan import MAX_LINES
+    from tests.integration.test_jobs_bounded import count_rows
+
+    chat.say("alice", "/team Acme add @finn finance")
+    many = MAX_LINES + 7
+    with unit_of_work(engine) as s:
+        for n in range(many):
+            s.add(Invoice(account_id=b["acme"], amount=Decimal(100 + n),
+                          issued_on=AT.date() - timedelta(days=90),
+                          due_on=AT.date() - timedelta(days=60 - n % 50)))  # fmt: skip
+    fetched = count_rows(engine)
+    notifier = chat.notifier.__class__()
+    run(TEAM, engine, Settings(), notifier, AT)
+    (msg,) = notifier.to("user:finn")
+    assert msg.title == f"Overdue invoices at the accounts you are on: {many}"
+    assert len(msg.lines) == MAX_LINES + 1
+    assert msg.lines[-1].startswith("…and 7 more")
+    assert 0 < fetched.widest <= MAX_LINES, fetched.widest_sql()
+
+
+def test_a_step_given_to_a_member_comes_in_their_daily_push(engine, chat, b):
+    chat.say("alice", "/team Acme add @dave tech")
+    chat.say("alice", "/visit Acme met Li Wei. next: @dave send the pilot plan today")
+    notifier = chat.notifier.__class__()
+    tomorrow_morning = AT + timedelta(days=1)
+    run(job_table()["tasks"], engine, Settings(), notifier, tomorrow_morning)
+    (push,) = notifier.to("user:dave")
+    assert any("Acme — send the pilot plan" in line for line in push.plain_lines())
+
+
+def test_account_leaves_out_inactive_members(engine, chat, b):
+    chat.say("alice", "/team Acme add @dave tech")
+    chat.say("alice", "/team Acme add @finn finance")
+    with unit_of_work(engine) as s:
+        s.get(User, b["finn"]).active = False
+    assert _fields(chat.say("alice", "/account Acme"))["Team"] == "Dave Li (tech)"
+    listed = chat.say("alice", "/team Acme")  # the team view marks them instead
+    assert _fields(listed)["finance"] == "Finn (@finn) · inactive"
