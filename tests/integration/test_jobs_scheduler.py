@@ -47,7 +47,7 @@ def test_jobs_have_fixed_ids_explicit_timezones_and_hours_of_grace(engine):
     settings = Settings(schedule=ScheduleConfig(misfire_grace_hours=5))
     sched = scheduler.create_scheduler(JOBS, engine, settings, RecordingNotifier())
     found = {job.id: job for job in sched.get_jobs()}
-    pushes = ["lapse", "birthdays", "tasks", "reminders", "goals", "digest"]
+    pushes = ["lapse", "birthdays", "tasks", "reminders", "goals", "digest", "team"]
     assert sorted(found) == sorted(
         f"kam.{name}" for name in [*pushes, "tier-review", "housekeeping", "rfm"]
     )
