@@ -29,7 +29,7 @@ from domain.models import Account, Role, Team, User
 from handlers.context import Context, IdentityRef
 from handlers.i18n import Catalog
 from handlers.replies import Reply
-from storage import users
+from storage import members, users
 
 _ = Catalog("people")
 
@@ -205,14 +205,25 @@ def visible_teams(
 
 
 def tell_owner_and_managers(
-    ctx: Context, account: Account, build: Callable[[str], Reply], *, managers: bool
+    ctx: Context,
+    account: Account,
+    build: Callable[[str], Reply],
+    *,
+    managers: bool,
+    roles: Collection[str] = (),
 ) -> None:
     """Queue ``build(lang)`` for the account's owner (unless the actor) and, if asked,
-    the owner's managers."""
+    the owner's managers and the members of the account's team in ``roles`` (协同:
+    ``service`` hears of complaints and low CSAT) — each person once."""
     owner = ctx.session.get(User, account.owner_id)
     people = [owner] if owner is not None else []
     if managers and owner is not None:
         people += users.managers_of(ctx.session, owner)
+    if roles and account.id is not None:
+        for user_id in members.member_ids_with_role(ctx.session, account.id, roles):
+            member = ctx.session.get(User, user_id)
+            if member is not None:
+                people.append(member)
     seen = set()
     for person in people:
         if person.id in seen or not person.active:

@@ -6,8 +6,8 @@ connection (the same transaction), so each answer pays neither for building a
 ``select()`` nor for loading ORM entities.  Rows keep the columns' names and types
 (``Deal`` rows have ``.name``, ``.amount`` as Decimal, ``.stage_changed_at`` aware).
 
-Six statements, seven with goals: the header (owner, team, aliases, last contact and
-count), the last interactions with their authors and contacts, open deals, open tasks,
+Six statements, seven with goals: the header (owner, team, aliases, the account team
+(协同) with roles, last contact and count), the last interactions with their authors and contacts, open deals, open tasks,
 contacts, goals, and the goals' actuals for the year.
 """
 
@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, func, literal, null, select, union_all
+from sqlalchemy import Row, String, bindparam, cast, func, literal, null, select, union_all
 from sqlmodel import Session
 
 from domain.goals import GoalMetric, period_bounds
@@ -28,6 +28,7 @@ from domain.models import (
     CLOSED_STAGES,
     Account,
     AccountAlias,
+    AccountMember,
     Contact,
     Deal,
     DealStage,
@@ -42,6 +43,7 @@ from storage.goals import local_bounds, sum_actuals
 
 RECENT = 3  # interactions on the card
 _SEP = "\x1f"  # between aliases in the header's one string (a control character no name has)
+_FIELD = "\x1e"  # between a team member's name, role and row id in that string
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class AccountFacts:
     owner_name: str
     team_name: str | None
     aliases: list[str]
+    team: list[tuple[str, str]]  # the account team (协同): (name, role), as added
     last_contact: datetime | None
     recent: list[InteractionLine]
     open_deals: Sequence[Row[Any]]  # ``DEAL_COLUMNS`` of ``Deal``
@@ -81,6 +84,21 @@ _HEADER = select(
     .where(AccountAlias.account_id == _ID)
     .scalar_subquery()
     .label("aliases"),
+    select(
+        func.aggregate_strings(
+            User.display_name
+            + _FIELD
+            + AccountMember.role
+            + _FIELD
+            + cast(AccountMember.id, String),
+            _SEP,
+        )
+    )
+    .select_from(AccountMember)
+    .join(User, User.id == AccountMember.user_id)
+    .where(AccountMember.account_id == _ID, User.active.is_(True))
+    .scalar_subquery()
+    .label("members"),
     select(func.max(Interaction.happened_at))
     .where(Interaction.account_id == _ID)
     .scalar_subquery()
@@ -181,7 +199,7 @@ def account_facts(
     """Gather the facts; the caller (a handler) judges them with the domain rules."""
     conn = session.connection()
     ids = {"account_id": account.id}
-    owner, team, aliases, last_contact, total = conn.execute(
+    owner, team, aliases, members, last_contact, total = conn.execute(
         _HEADER, {**ids, "owner_id": account.owner_id, "team_id": account.team_id}
     ).one()
     lines: dict[int, InteractionLine] = {}
@@ -200,6 +218,7 @@ def account_facts(
         owner_name=owner,
         team_name=team,
         aliases=aliases.split(_SEP) if aliases else [],
+        team=_team(members),
         last_contact=last_contact,
         recent=list(lines.values()),
         open_deals=conn.execute(_DEALS, ids).all(),
@@ -209,6 +228,14 @@ def account_facts(
         actuals=_actuals(conn, account.id, goals, year, tz, fx_rates) if goals else {},
         interactions_total=total or 0,
     )
+
+
+def _team(joined: str | None) -> list[tuple[str, str]]:
+    """The header's one string of members back as (name, role), in the order added."""
+    if not joined:
+        return []
+    parts = [m.split(_FIELD) for m in joined.split(_SEP)]
+    return [(name, role) for name, role, _id in sorted(parts, key=lambda p: int(p[2]))]
 
 
 def _actuals(conn, account_id: int, goals, year: int, tz, fx_rates) -> dict[int, Decimal]:

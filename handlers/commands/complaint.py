@@ -4,8 +4,9 @@
     /complaint resolve 12 replaced the batch     /投诉 解决 12 已补发
     /complaint [Acme]                            (open complaints)
 
-Whoever may change an account (``handlers.auth``) opens and resolves its complaints; the
-owner and their managers hear of a new one.  One open longer than
+Whoever may contribute to an account (``handlers.auth.can_contribute``: those who may
+change it, and the members of its team) opens and resolves its complaints; the owner,
+their managers and the team's service members hear of a new one.  One open longer than
 ``risks.complaint_days`` shows as a risk.
 """
 
@@ -17,8 +18,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from domain.errors import InvalidInput, NotFound, ParseError
-from domain.models import Account, Complaint, Role
-from handlers.auth import require_read, require_write
+from domain.models import Account, Complaint, MemberRole, Role
+from handlers.auth import require_contribute, require_read
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
@@ -38,6 +39,8 @@ from storage.health import (
 
 MAX_COMMENT = 1000  # Complaint.text, Complaint.resolution
 LIST_LIMIT = 20
+
+SERVICE = (MemberRole.service.value,)  # the account-team members told of complaints
 
 _ = Catalog("complaint")
 
@@ -120,7 +123,7 @@ def run_complaint(ctx: Context, cmd: ComplaintCommand) -> Reply:
     if cmd.action == "list":
         return _list_complaints(ctx, cmd.account)
     account = resolve_account(ctx, cmd.account or "")
-    require_write(ctx.session, ctx.actor, account, ctx.lang)
+    require_contribute(ctx.session, ctx.actor, account, ctx.lang)
     return _open_complaint(ctx, account, cmd.text)
 
 
@@ -160,7 +163,7 @@ def _open_complaint(ctx: Context, account: Account, text: str) -> Reply:
             actions=[Action(_("view_account", reader_lang), f"account {account.name}")],
         )
 
-    tell_owner_and_managers(ctx, account, note, managers=True)
+    tell_owner_and_managers(ctx, account, note, managers=True, roles=SERVICE)
     return reply
 
 
@@ -170,7 +173,7 @@ def _resolve_complaint(ctx: Context, cmd: ComplaintCommand) -> Reply:
     if complaint is None:
         raise NotFound(_("no_such_complaint", lang, id=cmd.number))
     account = ctx.session.get(Account, complaint.account_id)
-    require_write(ctx.session, ctx.actor, account, lang)
+    require_contribute(ctx.session, ctx.actor, account, lang)
     ctx.session.refresh(complaint)  # read again under the account lock: resolved meanwhile?
     if complaint.resolved_at is not None:
         raise InvalidInput(
@@ -216,7 +219,7 @@ def _resolve_complaint(ctx: Context, cmd: ComplaintCommand) -> Reply:
             severity=Severity.success,
         )
 
-    tell_owner_and_managers(ctx, account, note, managers=False)
+    tell_owner_and_managers(ctx, account, note, managers=False, roles=SERVICE)
     return reply
 
 

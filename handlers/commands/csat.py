@@ -4,8 +4,10 @@ an account or the averages of a team's accounts.
     /csat Acme 8 quick fix on the rollout        /满意度 华夏重工 9 交付很及时
     /csat Acme          /csat team East          (history; the team's accounts)
 
-Whoever may change an account (``handlers.auth``) records its scores; the owner hears of
-one, and when it trips a health rule (``domain.health``) the owner's managers too.
+Whoever may contribute to an account (``handlers.auth.can_contribute``: those who may
+change it, and the members of its team) records its scores; the owner hears of one, and
+when it trips a health rule (``domain.health``) the owner's managers and the team's
+service members too.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from pydantic import BaseModel
 
 from domain.errors import ParseError
 from domain.health import CsatSummary, HealthSignals, assess_health, policy_of, team_csat
-from domain.models import Account, CsatScore
-from handlers.auth import require_read, require_write
+from domain.models import Account, CsatScore, MemberRole
+from handlers.auth import require_contribute, require_read
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
 from handlers.lookup import resolve_account, split_account
@@ -109,7 +111,7 @@ def run_csat(ctx: Context, cmd: CsatCommand) -> Reply:
     if cmd.score is None:
         require_read(ctx.session, ctx.actor, account, ctx.lang)
         return _csat_view(ctx, account)
-    require_write(ctx.session, ctx.actor, account, ctx.lang)
+    require_contribute(ctx.session, ctx.actor, account, ctx.lang)
     return _csat_record(ctx, account, cmd)
 
 
@@ -172,7 +174,9 @@ def _csat_record(ctx: Context, account: Account, cmd: CsatCommand) -> Reply:
             told.severity = Severity.warning
         return told
 
-    tell_owner_and_managers(ctx, account, note, managers=bool(risks))
+    # a low or falling score also reaches the service members of the account's team
+    service = (MemberRole.service.value,) if risks else ()
+    tell_owner_and_managers(ctx, account, note, managers=bool(risks), roles=service)
     return reply
 
 

@@ -9,15 +9,17 @@ log an interaction in one line, the way reps type it.
 says when it happened (anywhere in the note; cut from the stored note only when it
 leads it), default now — and the reply says "today (no date given)".  Every next step
 after ``next:`` / ``下一步`` / ``todo:`` … becomes its own task with its own due date
-and owner (``@carol``; else the author).  What is stored is what was typed (``，``
+and owner (``@carol``; else the author) — someone who works the account: its owner, a
+member of its team (``/team``), or someone who may change it.  The author may be a team
+member (``handlers.auth.can_contribute``).  What is stored is what was typed (``，``
 stays ``，``).  Contacts named in the note are linked, and a name after met/with/
 见了/拜访了 that matches no contact is added as a new one.
 
 Refused, nothing written: no notes at all (``/visit Acme``: "what happened?"); a date
 that hasn't happened yet leading the note or in its first clause (later, as in
 ``客户说下个月再定``, it is what was said: kept, named, logged for today); a step due in the past; a step that is only a date; an
-unknown or inactive owner.  Asked (``Choose``): two different days in the note when
-none leads it.  Allowed and said: a note that is only a date ("no notes"; a visit
+unknown or inactive owner, or one who does not work the account.  Asked
+(``Choose``): two different days in the note when none leads it.  Allowed and said: a note that is only a date ("no notes"; a visit
 on a known day is real information), phrases that look like dates but could not be
 read ("couldn't read “after the fair” as a date — logged for today"), and other
 dates kept in the note as text.
@@ -32,6 +34,7 @@ from pydantic import BaseModel
 
 from domain.errors import InvalidInput, ParseError
 from domain.models import (
+    Account,
     Contact,
     Interaction,
     InteractionContact,
@@ -39,7 +42,7 @@ from domain.models import (
     Task,
     User,
 )
-from handlers.auth import require_write
+from handlers.auth import can_contribute, require_contribute
 from handlers.clarify import Choice, Choose
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
@@ -151,8 +154,12 @@ def parse_log(args: str, pctx: ParseContext, *, kind: InteractionKind, name: str
     )
 
 
-def _owner(ctx: Context, step: NextStep) -> User:
-    """Who owns ``step``: the user it names, else the author; unknown → NotFound."""
+def _owner(ctx: Context, account: Account, step: NextStep) -> User:
+    """Who owns ``step``: the user it names, else the author; unknown → NotFound.
+
+    Someone named must work the account — its owner, a member of its team (协同), or
+    someone who may change it (its team, a manager, an admin): a step is never handed
+    to someone unrelated; the reply says how to add them to the team first."""
     if step.owner is None:
         return ctx.actor
     ref = UserRef(me=True) if step.owner.lower() in ME_WORDS else UserRef(handle=step.owner)
@@ -161,6 +168,17 @@ def _owner(ctx: Context, step: NextStep) -> User:
     )
     if not user.active:
         raise InvalidInput(_("inactive_owner", ctx.lang, who=user.display_name, text=step.text))
+    if user.id != account.owner_id and not can_contribute(ctx.session, user, account):
+        raise InvalidInput(
+            _(
+                "not_on_team",
+                ctx.lang,
+                who=user.display_name,
+                handle=user.handle,
+                account=account.name,
+                text=step.text,
+            )
+        )
     return user
 
 
@@ -178,8 +196,8 @@ def _step_line(ctx: Context, task: Task, owner: User | None, lang: str) -> str:
 def run_log(ctx: Context, cmd: LogInteraction) -> Reply:
     lang, session = ctx.lang, ctx.session
     account = resolve_account(ctx, cmd.account)
-    require_write(session, ctx.actor, account, lang)
-    owners = [_owner(ctx, step) for step in cmd.next_steps]  # all known before any write
+    require_contribute(session, ctx.actor, account, lang)
+    owners = [_owner(ctx, account, step) for step in cmd.next_steps]  # all known before any write
     contacts = contact_repo.names_of_account(session, account.id)
     candidates = [Candidate(key=c.id, name=c.name) for c in contacts]
     gone = {c.id for c in contacts if c.left_at is not None}  # named in full only

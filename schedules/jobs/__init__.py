@@ -5,6 +5,8 @@
     birthdays     daily    owners: contacts' birthdays (Gregorian and lunar) and
                            partnership anniversaries, days ahead and on the day
     tasks         daily    owners: next steps due today or overdue
+    team          daily    account-team members (协同): finance — overdue receivables;
+                           executive sponsors — their strategic accounts past the cadence
     reminders     daily    owners: their /remind reminders whose day has come
     goals         weekly   everyone with goals: progress; managers: their teams' table
     week          weekly   everyone: their week (周报), Fridays 16:00, drafted from the book
@@ -46,6 +48,7 @@ from schedules.jobs import (
     reminders,
     rfm,
     tasks,
+    team,
     tier_review,
     watchdog,
     week,
@@ -70,5 +73,6 @@ def job_table() -> JobTable:
             housekeeping.JOB,
             rfm.JOB,
             watchdog.JOB,
+            team.JOB,
         ]
     )

@@ -69,7 +69,7 @@ def test_an_unknown_job_lists_the_jobs_with_an_example_that_runs(kam):
     assert "no job 'nope'" in done.output
     names = (
         "lapse, birthdays, tasks, reminders, goals, week, week-team, digest, tier-review, "
-        "housekeeping, rfm, watchdog"
+        "housekeeping, rfm, watchdog, team"
     )
     assert f"Jobs: {names}." in done.output
     (example,) = re.findall(r"Example: kam (.+)", done.output)

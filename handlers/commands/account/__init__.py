@@ -41,6 +41,7 @@ from handlers.views import (
 )
 from handlers.views.goals import metric_label
 from handlers.views.health import health_lines
+from handlers.views.team import team_line
 from handlers.views.tiers import tier_label
 from storage.health import HealthFacts, health_facts
 from storage.summary import AccountFacts, account_facts, days_in_stage
@@ -144,6 +145,8 @@ class AccountView:
         reply.fields.append(Field(_("tier", lang), tier))
         owner = f.owner_name + (f" · {f.team_name}" if f.team_name else "")
         reply.fields.append(Field(_("owner", lang), owner))
+        if f.team:  # the account team (协同, ``/team``)
+            reply.fields.append(Field(_("team", lang), team_line(f.team, lang)))
         reply.fields.append(Field(_("contact", lang), self._contact_text(status)))
         status_text = status_label(a.status, lang)
         if a.status in INACTIVE_STATUSES and a.status_reason:
