@@ -28,7 +28,6 @@ from handlers.clarify import Choice, Choose
 from handlers.context import Context
 from handlers.i18n import Catalog
 from handlers.parsing.company_names import core, readings, related
-from handlers.parsing.entities import compact
 from handlers.parsing.text import fold
 from storage import accounts
 from storage.users import managed_team_ids
@@ -51,6 +50,7 @@ class Near:
 
     account: Account
     label: str  # its name or alias that looked alike
+    typed: str  # the new name (or alias) that looked like it
     exact: bool  # the very name (case, width, spacing and punctuation aside): refused
     readable: bool  # the asker may see it (else only its team is said)
 
@@ -90,42 +90,41 @@ def may_create(session: Session, actor: User) -> bool:
 
 def near_accounts(ctx: Context, names: list[str], *, limit: int = MAX_NEAR) -> list[Near]:
     """The accounts ``names`` (a new name and its aliases) may already be, exact first."""
-    found: dict[int, tuple[int, str]] = {}  # account id → (rank, label): 0 exact, 1 same, 2 near
+    # account id → (rank: 0 exact, 1 the same company, 2 near; its label; the name typed)
+    found: dict[int, tuple[int, str, str]] = {}
 
-    def keep(key: int, label: str, rank: int) -> None:
+    def keep(key: int, label: str, rank: int, name: str) -> None:
         if key not in found or found[key][0] > rank:
-            found[key] = (rank, label)
+            found[key] = (rank, label, name)
 
     typed = [n.strip() for n in names if n.strip()]
     for name in typed:
         account = accounts.find_exact(ctx.session, name)  # indexed; newer than any index
         if account is not None and account.id is not None:
-            keep(account.id, name, 0)
+            keep(account.id, account.name, 0, name)
     book = ctx.parse.names
     if book is not None and len(book):
         for name in typed:
             for key, label in book.exact(name):
-                keep(key, label, 0)
+                keep(key, label, 0, name)
             short = core(name)
             for key, label in [*book.exact(short), *book.prefixed(short, limit=PREFIXED)]:
                 if related(name, label):
-                    keep(key, label, 1 if core(label) == short else 2)
+                    keep(key, label, 1 if core(label) == short else 2, name)
             for hit in book.find(name):  # an existing name inside the new one, at its start
                 if hit.start == 0 and related(name, hit.label):
-                    keep(hit.key, hit.label, 1 if core(hit.label) == short else 2)
+                    keep(hit.key, hit.label, 1 if core(hit.label) == short else 2, name)
             for phrase in dict.fromkeys((name, short)):
                 for key, label, _score in book.fuzzy(phrase, limit=3, cutoff=FUZZY):
-                    keep(key, label, 2)
+                    keep(key, label, 2, name)
     ranked = sorted(found.items(), key=lambda kv: (kv[1][0], kv[1][1]))
     out: list[Near] = []
-    for key, (rank, label) in ranked:
+    for key, (rank, label, name) in ranked:
         account = ctx.session.get(Account, key)
         if account is None:  # gone since the index was built
             continue
-        if rank == 0 and not any(compact(label) == compact(n) for n in typed):
-            rank = 1  # the index's exact is compact; the database's is case-insensitive
         readable = can_read(ctx.session, ctx.actor, account)
-        out.append(Near(account, label, rank == 0, readable))
+        out.append(Near(account, label, name, rank == 0, readable))
         if len(out) == limit:
             break
     return out

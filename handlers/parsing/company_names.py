@@ -187,7 +187,8 @@ def readings(text: str, *, first: str = "") -> list[str]:
         add(chinese_head(word))
         cut = next((m.start() for m in _CJK_STOP.finditer(word) if m.start() >= MIN_CORE), None)
         add(word[:cut] if cut is not None else word)
-        add(first)
+        if first and not any(m.start() >= MIN_CORE for m in _CJK_STOP.finditer(first)):
+            add(first)
         return out[:3]
     words = text.split()[: MAX_WORDS + 1]
     for n, word in enumerate(words[:MAX_WORDS], 1):

@@ -274,9 +274,9 @@ def _check_book(ctx: Context, cmd: AccountNew) -> None:
     if exact:
         n = exact[0]
         if n.readable:
-            line = _("exists", lang, typed=n.label, what=describe(ctx, n), name=n.account.name)
+            line = _("exists", lang, typed=n.typed, what=describe(ctx, n), name=n.account.name)
         else:
-            line = _("exists_elsewhere", lang, typed=n.label, what=describe(ctx, n))
+            line = _("exists_elsewhere", lang, typed=n.typed, what=describe(ctx, n))
         raise InvalidInput(line)
     if not near or cmd.anyway:
         return
