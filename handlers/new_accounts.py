@@ -18,6 +18,7 @@ The text of each choice is a complete message (``/newaccount "Zenith Corp" then 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -27,7 +28,7 @@ from handlers.auth import can_read
 from handlers.clarify import Choice, Choose
 from handlers.context import Context
 from handlers.i18n import Catalog
-from handlers.parsing.company_names import core, readings, related
+from handlers.parsing.company_names import core, core_words, pinyin_brand, readings, related
 from handlers.parsing.text import fold
 from storage import accounts
 from storage.users import managed_team_ids
@@ -111,9 +112,19 @@ def near_accounts(ctx: Context, names: list[str], *, limit: int = MAX_NEAR) -> l
             for key, label in [*book.exact(short), *book.prefixed(short, limit=PREFIXED)]:
                 if related(name, label):
                     keep(key, label, 1 if core(label) == short else 2, name)
+            words = core_words(name)
+            if len(words) > 1 and len(words[0]) >= 3 and words[0].isascii():
+                # Zenith Robotics · Zenith Corp: the same first word, and one of them no more
+                for key, label in book.prefixed(words[0], limit=PREFIXED):
+                    if related(name, label):
+                        keep(key, label, 2, name)
             for hit in book.find(name):  # an existing name inside the new one, at its start
                 if hit.start == 0 and related(name, hit.label):
                     keep(hit.key, hit.label, 1 if core(hit.label) == short else 2, name)
+            brand = pinyin_brand(name)  # 华夏重工 · Huaxia Heavy Industries
+            for key, label in book.prefixed(brand, limit=10) if brand else ():
+                if label.isascii() and _words_start(label, brand):
+                    keep(key, label, 2, name)
             for phrase in dict.fromkeys((name, short)):
                 for key, label, _score in book.fuzzy(phrase, limit=3, cutoff=FUZZY):
                     keep(key, label, 2, name)
@@ -128,6 +139,18 @@ def near_accounts(ctx: Context, names: list[str], *, limit: int = MAX_NEAR) -> l
         if len(out) == limit:
             break
     return out
+
+
+def _words_start(label: str, brand: str) -> bool:
+    """``Huaxia Heavy`` starts with the words of ``huaxia`` (not ``Huaxiang``)."""
+    joined = ""
+    for word in re.findall(r"[^\W_]+", label.casefold()):
+        joined += word
+        if joined == brand:
+            return True
+        if len(joined) >= len(brand):
+            return False
+    return False
 
 
 def team_of(session: Session, account: Account) -> str | None:

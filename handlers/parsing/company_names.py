@@ -22,7 +22,16 @@ from domain.names import name_key
 from .entities import compact
 from .text import fold, is_cjk
 
-__all__ = ["LEGAL_WORDS", "chinese_head", "core", "readings", "related", "short_of"]
+__all__ = [
+    "LEGAL_WORDS",
+    "chinese_head",
+    "core",
+    "core_words",
+    "pinyin_brand",
+    "readings",
+    "related",
+    "short_of",
+]
 
 # Latin legal forms and the words that only say "a company" (as whole words, at the end)
 LEGAL_WORDS = frozenset(
@@ -89,14 +98,19 @@ def _latin_words(text: str) -> list[str]:
     return _WORD.findall(name_key(text))
 
 
-def core(name: str) -> str:
-    """``name`` compact, without its legal form (the compact name when that is all)."""
+def core_words(name: str) -> list[str]:
+    """``name``'s words (case folded) without a legal form at the end or ``the`` first."""
     words = _latin_words(name)
     while words and words[-1] in LEGAL_WORDS and len(words) > 1:
         words.pop()
     if words and words[0] == "the" and len(words) > 1:
         words.pop(0)
-    short = "".join(words)
+    return words
+
+
+def core(name: str) -> str:
+    """``name`` compact, without its legal form (the compact name when that is all)."""
+    short = "".join(core_words(name))
     changed = True
     while changed:
         changed = False
@@ -106,6 +120,19 @@ def core(name: str) -> str:
                 changed = True
                 break
     return short if len(short) >= MIN_CORE else compact(name)
+
+
+def pinyin_brand(name: str) -> str:
+    """A Chinese name's brand in toneless pinyin, as it is often written in Latin letters:
+    its first two characters (华夏重工股份有限公司 → ``huaxia``, Huaxia Heavy Industries);
+    "" for a name that does not start with Chinese.  pypinyin loads its dictionary on
+    first use, so only a new Chinese name pays it."""
+    short = core(name)
+    if len(short) < MIN_CORE or not (is_cjk(short[0]) and is_cjk(short[1])):
+        return ""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(short[:2])).lower()
 
 
 def short_of(short: str, long: str) -> bool:
@@ -121,7 +148,7 @@ def short_of(short: str, long: str) -> bool:
         return False
     if is_cjk(a[0]):
         return True
-    head = "".join(_latin_words(long)[: len(_latin_words(short))])
+    head = "".join(core_words(long)[: len(core_words(short))])
     return len(a) >= 3 and head == a
 
 

@@ -206,6 +206,16 @@ def test_a_short_name_of_an_existing_account_is_asked_about(engine):
     assert reply.title == "是不是 东方电气股份有限公司 (负责人 王磊)？", _text(reply)
 
 
+def test_a_chinese_name_whose_pinyin_starts_a_latin_name_is_asked_about(engine):
+    ids = book(engine)
+    with unit_of_work(engine) as s:
+        from domain.models import User
+
+        f.account(s, "Zhongxing Telecom", owner=s.get(User, ids["alice"]))
+    reply = Chat(engine).say("alice", "/account new 中兴通讯")
+    assert reply.title == "Did you mean Zhongxing Telecom (owned by Alice Chen)?", _text(reply)
+
+
 def test_picking_the_existing_account_creates_nothing(engine):
     book(engine)
     chat = Chat(engine)

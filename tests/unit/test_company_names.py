@@ -76,3 +76,11 @@ def test_chinese_head():
     assert chinese_head("星海科技有限公司下周见") == "星海科技有限公司"
     assert chinese_head("美的集团") == "美的集团"
     assert chinese_head("远航物流") == "远航物流"
+
+
+def test_pinyin_brand_of_a_chinese_name():
+    from handlers.parsing.company_names import pinyin_brand
+
+    assert pinyin_brand("中兴通讯股份有限公司") == "zhongxing"
+    assert pinyin_brand("华夏重工") == "huaxia"
+    assert pinyin_brand("Acme Corp") == ""

@@ -37,6 +37,7 @@ from handlers.new_accounts import (
     near_accounts,
     quote,
 )
+from handlers.parsing.company_names import LEGAL_WORDS
 from handlers.parsing.entities import compact
 from handlers.parsing.text import fold
 from handlers.people import find_team, find_user, user_ref_of
@@ -129,7 +130,7 @@ def parse_new(args: str, pctx: ParseContext) -> AccountNew:
         first = _option_at(text, 0)
         cut = first.start(1) if first else len(text)
         name, rest = text[:cut], text[cut:].strip()
-    name = name.strip(_EDGES)
+    name = _name_as_written(name)
     if not compact(name):
         raise _no_name(lang)
     if len(name) > MAX_NAME:
@@ -137,6 +138,16 @@ def parse_new(args: str, pctx: ParseContext) -> AccountNew:
     cmd = AccountNew(name=name, anyway=anyway, then=then or None, options=rest)
     _read_options(rest, cmd, lang)
     return cmd
+
+
+def _name_as_written(name: str) -> str:
+    """The name without the punctuation around it, keeping the full stop of a legal
+    form (``Acme Co.``, ``Zenith Inc.``)."""
+    bare = name.strip(_EDGES)
+    rest = name.strip(" \t\n,，、:：;；")
+    if rest.endswith(".") and bare and fold(bare.split()[-1]).casefold() in LEGAL_WORDS:
+        return bare + "."
+    return bare
 
 
 def _option_at(text: str, start: int) -> re.Match[str] | None:
