@@ -216,7 +216,7 @@ def create_offer(ctx: Context, typed: str, closest: list[str]) -> Choose | None:
     not know (``closest``: the book's nearest names): pick a close account, or create
     this one (and, for a command that writes, run it there).  None when there is no
     command to rerun, or the asker may not create accounts."""
-    spec, args = ctx.command, ctx.args
+    spec, args = getattr(ctx, "command", None), getattr(ctx, "args", None)
     lang, session = ctx.lang, ctx.session
     if spec is None or args is None or spec.name == "newaccount" or not typed.strip():
         return None

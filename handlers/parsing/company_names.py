@@ -167,6 +167,36 @@ _CJK_STOP = re.compile(
     r"见了|见到|拜访|会见|约了|拜会|聊了|谈了|打了|签了|吃了|开了"
 )
 _CONNECT = frozenset(("&", "and", "of", "de", "und", "et", "the"))
+# words that lead to a name, never are one (``call with Nancy``)
+_NOT_NAMES = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "by",
+        "for",
+        "from",
+        "with",
+        "without",
+        "about",
+        "our",
+        "my",
+        "your",
+        "their",
+        "this",
+        "that",
+        "today",
+        "yesterday",
+        "tomorrow",
+    ]
+)
 
 
 def chinese_head(word: str) -> str:
@@ -204,7 +234,7 @@ def readings(text: str, *, first: str = "") -> list[str]:
         name = name.strip().strip(",，.。:：;；!！?？、")
         if name.endswith((" Co", " co", " Inc", " Ltd", " Corp")) and text.startswith(name + "."):
             name += "."  # Co. / Inc. as written
-        if name and name not in out:
+        if name and name not in out and name.casefold() not in _NOT_NAMES:
             out.append(name)
 
     if not text:

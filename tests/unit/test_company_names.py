@@ -65,6 +65,7 @@ def test_short_of_either_way():
         ("新星科技今天见了王总", ["新星科技"]),
         ("星海科技有限公司今天见了李总", ["星海科技有限公司"]),
         ("华夏重工集团", ["华夏重工集团"]),
+        ("with Nancy today, she wants samples", []),  # a word that leads to a name
     ],
 )
 def test_readings_best_first(text, expect):
