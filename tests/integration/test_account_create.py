@@ -156,6 +156,7 @@ def test_a_manager_creates_for_a_team_they_manage_and_an_admin_anywhere(engine):
     [
         ("alice", "/account new acme", "“acme” is already in the book: Acme (ACME Corp, owned by Alice Chen)"),
         ("alice", "/account new Acme-Corp", "“Acme-Corp” is already in the book: Acme"),
+        ("alice", "/account new ACME --anyway", "“ACME” is already in the book"),
         ("alice", "/account new Zenith alias ACME corp", "“ACME corp” is already in the book"),
         ("wang", "/新客户 华夏", "“华夏”已在客户库中：华夏重工 (华夏, 负责人 王磊)"),
     ],
