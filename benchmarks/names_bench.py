@@ -136,8 +136,8 @@ def ensure_named(engine: Engine) -> tuple[int, str]:
 
 
 def right(reply: Reply, meant: str | None) -> bool:
-    if meant is None:
-        return reply.severity is Severity.error
+    if meant is None:  # not found: refused, or asked whether to create it (issue 17)
+        return reply.severity is Severity.error or reply.question is not None
     return reply.severity is not Severity.error and reply.title.startswith(meant)
 
 

@@ -23,7 +23,7 @@ from storage import audit
 
 if TYPE_CHECKING:
     from handlers.parsing.entities import NameBook
-    from handlers.registry import CommandTable
+    from handlers.registry import CommandSpec, CommandTable
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,10 @@ class Context:
     outbox: list[Outgoing] = field(default_factory=list)
     events: list[object] = field(default_factory=list)  # handlers.events, after commit
     readings: list[str] = field(default_factory=list)  # how a loose name was read: shown
+    # the command running and its arguments (the dispatcher's ``_run``): a command that
+    # names an unknown account offers to create it and run this again (issue 17)
+    command: CommandSpec | None = None
+    args: str | None = None
 
     @property
     def lang(self) -> str:

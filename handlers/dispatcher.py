@@ -213,7 +213,12 @@ class Dispatcher:
         spec = self.commands.find(word or "help")
         lang = self.language_of(incoming.platform)
         readings: list[str] = []
-        if spec is not None and spec.name == "account" and _tells_more(args):
+        if (
+            spec is not None
+            and spec.name == "account"
+            and not spec.writes_for(args)
+            and _tells_more(args)
+        ):
             spec = None  # 客户：华夏重工，今天拜访了 — a visit, not a summary
         if spec is None:
             # Not a command word first: what is the message about? (read-only)
@@ -298,7 +303,12 @@ class Dispatcher:
         word, args = split_command(incoming.text, self.commands)
         spec = self.commands.find(word or "help")
         stages: dict[str, object] = {"text": incoming.text, "folded": fold(incoming.text)}
-        if spec is not None and spec.name == "account" and _tells_more(args):
+        if (
+            spec is not None
+            and spec.name == "account"
+            and not spec.writes_for(args)
+            and _tells_more(args)
+        ):
             spec = None
         with unit_of_work(self.engine, write=False) as session:
             actor = users.by_identity(session, incoming.platform, incoming.actor)
@@ -380,6 +390,7 @@ class Dispatcher:
         if ctx.actor.role not in spec.roles:
             roles = ", ".join(sorted(spec.roles))
             raise Forbidden(_("only_roles", ctx.lang, roles=roles, name=spec.name))
+        ctx.command, ctx.args = spec, args
         cmd = spec.parse(args, ctx.parse)
         reply = spec.run(ctx, cmd)
         # how kam read what was typed loosely, first

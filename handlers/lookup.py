@@ -6,18 +6,21 @@ alias at the start, however it is spaced or punctuated (``Acme Corp,``, ``华夏
 ``客户：华夏``); a typo'd or shortened name (``Acme Crop``, ``Blue Harbor``) is read as the
 account it clearly is and the reply says so.  Running resolves it (``resolve_account``):
 exact name or alias in the database, then the name index (ignoring punctuation, a
-unique prefix, a clear fuzzy winner); unknown or ambiguous names raise with the three
-closest, and nothing changes.
+unique prefix, a clear fuzzy winner); ambiguous names raise with the three closest, and
+nothing changes; an unknown one asks instead: the close accounts, or create it — and
+for a command that writes, create it and run the message there (issue 17).
 """
 
 from __future__ import annotations
 
 import re
 
-from domain.errors import Ambiguous, NotFound, ParseError
+from domain.errors import Ambiguous, KamError, NotFound, ParseError
 from domain.models import Account
 from handlers.context import Context, ParseContext
 from handlers.i18n import Catalog
+from handlers.new_accounts import create_offer
+from handlers.parsing.company_names import chinese_head
 from handlers.parsing.dates import find_dates
 from handlers.parsing.entities import NameBook
 from handlers.parsing.money import find_amounts
@@ -115,6 +118,10 @@ def _split_by_book(args: str, pctx: ParseContext, book: NameBook) -> tuple[str, 
                     )
                 return name, _after(args, end)
     first = words[0].end() if words else len(args)
+    if words and is_cjk(s[0]):  # 新星科技今天见了王总: a name no one knows yet, then the rest
+        head = len(chinese_head(s[:first]))
+        if head < first:
+            return args[:head], args[head:].strip()
     cut = first
     while cut > 0 and s[cut - 1] in _TRAILING:
         cut -= 1
@@ -220,7 +227,7 @@ def resolve_account(ctx: Context, typed: str) -> Account:
     if book is None:
         return _resolve_by_scan(ctx, typed)
     if not len(book):
-        raise NotFound(_("no_accounts", ctx.lang))
+        raise _offer(ctx, typed, NotFound(_("no_accounts", ctx.lang)))
     keys = list(dict.fromkeys(k for k, _label in book.exact(typed)))
     if not keys:
         keys = list(dict.fromkeys(k for k, _label in book.prefixed(typed)))
@@ -234,7 +241,10 @@ def resolve_account(ctx: Context, typed: str) -> Account:
     if len(keys) > 1:
         raise Ambiguous("name_ambiguous", candidates=names[:3], query=typed.strip())
     if not keys:
-        raise NotFound("name_not_found", candidates=book.closest(typed), query=typed.strip())
+        closest = book.closest(typed)
+        raise _offer(
+            ctx, typed, NotFound("name_not_found", candidates=closest, query=typed.strip())
+        )
     account = ctx.session.get(Account, keys[0])
     if account is None:  # renamed or removed since the index was built
         return _resolve_by_scan(ctx, typed)
@@ -242,6 +252,13 @@ def resolve_account(ctx: Context, typed: str) -> Account:
     # seen at once (and undone) rather than stored quietly
     ctx.readings.append(_("read_as", ctx.lang, typed=typed.strip(), name=account.name))
     return account
+
+
+def _offer(ctx: Context, typed: str, missing: NotFound) -> KamError:
+    """An unknown account: the question offering the close ones and creating it
+    (``handlers.new_accounts.create_offer``), else ``missing`` as it is."""
+    offer = create_offer(ctx, typed, missing.candidates)
+    return offer if offer is not None else missing
 
 
 def _resolve_by_scan(ctx: Context, typed: str) -> Account:

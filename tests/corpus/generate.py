@@ -1823,7 +1823,13 @@ def handwritten(c: Corpus) -> None:
     ref("en", "alice", "/paid Acme")
     ref("zh", "wang", "回款 华夏 50万 下周一")
     ref("en", "alice", "Acme paid 300k tomorrow")
-    ref("en", "alice", "/visit Zorblax Industries today met the CEO")
+    # an account kam doesn't know: create it and log the visit there? (issue 17)
+    ask(
+        "en",
+        "alice",
+        "/visit Zorblax Industries today met the CEO",
+        ["Create “Zorblax Industries”, then /visit there"],
+    )
     A("zh", "wang", "/拜访 火星重工 今天 见了王总", command=["refuse", "ask"])  # 华夏重工?
     A("en", "alice", 'deal Acme "Line 4" won', command=["ask", "refuse"])
     A("zh", "li", "太湖食品 冷库项目 赢单", command=["ask", "refuse"])

@@ -179,7 +179,7 @@ def test_a_chosen_text_may_ask_again(engine, chat):
 
 def test_a_chosen_text_that_fails_leaves_the_question_open(engine, chat):
     book(engine)
-    chat.say("alice", "ask /visit Nowhere Corp met someone | /visit Acme met Li Wei")
+    chat.say("alice", "ask /visit Acme tomorrow met someone | /visit Acme met Li Wei")
     failed = chat.say("alice", "1")
     assert failed.severity == Severity.error
     assert _questions(engine)[0].answered_at is None

@@ -72,12 +72,16 @@ def test_alias_case_and_fuzzy_names_find_the_account(engine):
     )  # no space after the command
 
 
-def test_unknown_account_lists_the_closest_three_and_changes_nothing(engine):
+def test_unknown_account_offers_the_closest_and_creating_it_and_changes_nothing(engine):
     book(engine)
     reply = Chat(engine).say("alice", "/account Zzyzx Holdings")
-    assert reply.severity is Severity.error
-    text = _text(reply)
-    assert "Closest:" in text and "Example: /account Acme" in text
+    assert reply.severity is Severity.warning  # a question (issue 17), not an error
+    assert reply.title == "No account “Zzyzx Holdings”. Did you mean one of these, or create it?"
+    assert [a.label for a in reply.actions] == [
+        "1. Create the account “Zzyzx Holdings”",
+        "2. Acme (an existing account)",
+        "3. Globex (an existing account)",  # Initech is West's: not offered to alice
+    ]
     with unit_of_work(engine, write=False) as s:
         assert s.exec(select(func.count()).select_from(AuditEntry)).one() == 0
 

@@ -102,7 +102,7 @@ def test_a_message_whose_lease_holds_is_busy_and_then_resumed(engine):
 def test_a_failed_command_is_done_with_its_error_and_changes_nothing(engine):
     book(engine)
     inbox = _inbox(engine)
-    nowhere = Incoming(text="/visit Nowhere x", actor="alice", platform="console")
+    nowhere = Incoming(text="/visit Acme tomorrow x", actor="alice", platform="console")
     _taken, kept = inbox.take("k3", nowhere, {})
     reply = inbox.run(kept)
     assert reply.severity == Severity.error

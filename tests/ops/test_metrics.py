@@ -63,7 +63,7 @@ def test_each_command_is_counted_by_name_and_outcome_and_timed(engine):
     latency_before = latency_count(metrics, "account")
 
     chat.say("alice", "/account Acme")
-    chat.say("alice", "/account Nosuchcompanyatall")
+    chat.say("alice", "/account new")  # no name: refused with an example
     chat.say("eve", "/visit Acme met Li Wei")  # Acme is East's; eve is West
     chat.say("alice", "/frobnicate")
     chat.say("stranger", "/help")  # not a kam user

@@ -3,7 +3,7 @@
 ``/account`` is also the door to the rest of the account's life, each in a module of
 its own, chosen here from the words after the name:
 
-    /account new Zenith Corp …        create (``account.create``)
+    /account new Zenith Corp …        create (``account.create``; also /新客户 …)
     /account Acme set industry …      edit (``account.edit``)
     /account Acme all                 the whole 360° file, paged (``account.file``)
 """
@@ -59,7 +59,7 @@ class AccountQuery(BaseModel):
 
 
 def parse_account(args: str, pctx: ParseContext) -> BaseModel:
-    if create.is_new(args):
+    if create.is_new(args) and not _named(args, pctx):
         return create.parse_new(create.after_new_word(args), pctx)
     name, rest = split_account(args, pctx)
     if rest:
@@ -74,6 +74,18 @@ def parse_account(args: str, pctx: ParseContext) -> BaseModel:
             return change
         name = f"{name} {rest}".strip()  # `/account Acme Corp`, unknown: kept whole
     return AccountQuery(account=name)
+
+
+def _named(args: str, pctx: ParseContext) -> bool:
+    """``New Horizons``: the words are an account's name, not ``new`` and a name."""
+    name = args.strip()
+    if pctx.find_account is not None and pctx.find_account(name) is not None:
+        return True
+    book = pctx.names
+    if book is None or getattr(book, "cold", False):
+        return False
+    first = len(name.split(" ", 1)[0])
+    return any(hit.start == 0 and hit.end > first for hit in book.find(name))
 
 
 def _first_word(text: str) -> tuple[str, str]:
@@ -102,6 +114,23 @@ def run_account(ctx: Context, cmd: BaseModel) -> Reply:
         return file.run_file(ctx, cmd)
     assert isinstance(cmd, AccountQuery)
     return run_summary(ctx, cmd)
+
+
+def parse_new_account(args: str, pctx: ParseContext) -> BaseModel:
+    """``/新客户 新星科技 …``: the words after ``/account new``."""
+    if create.is_new(args):  # /新客户 新建 …
+        args = create.after_new_word(args)
+    return create.parse_new(args, pctx)
+
+
+@command(
+    name="newaccount",
+    aliases=("新客户", "新建客户", "new-account"),
+    parse=parse_new_account,
+    writes=True,
+)
+def run_new_account(ctx: Context, cmd: create.AccountNew) -> Reply:
+    return create.run_new(ctx, cmd)
 
 
 def run_summary(ctx: Context, cmd: AccountQuery) -> Reply:
