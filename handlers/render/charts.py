@@ -91,9 +91,16 @@ def _setup() -> None:
 # -- numbers -------------------------------------------------------------------------------
 
 
-def _is_zh(chart: Chart) -> bool:
+def chart_lang(chart: Chart) -> str:
+    """The language a chart is in (``zh`` when its words are Chinese), for the words a
+    transport adds around it ("the chart is in your DM"): a chart is always built in
+    its reader's language."""
     texts = [chart.title, *chart.categories, *(s.label for s in chart.series)]
-    return any("\u4e00" <= ch <= "\u9fff" for text in texts for ch in text)
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for text in texts for ch in text) else "en"
+
+
+def _is_zh(chart: Chart) -> bool:
+    return chart_lang(chart) == "zh"
 
 
 def compact(value: float, unit: str = "", *, zh: bool = False) -> str:
