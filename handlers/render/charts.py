@@ -277,6 +277,8 @@ def _hbars(ax: Axes, chart: Chart) -> None:
                     linestyle="--", label=None if shown else (chart.reference_label or None))  # fmt: skip
             shown = True
     ax.set_yticks(ys, [_clip(c, 28) for c in chart.categories])
+    pad = max(0, 3 - n) / 2  # one or two bars keep a bar's thickness, not the whole height
+    ax.set_ylim(-0.6 - pad, n - 0.4 + pad)
     ax.xaxis.set_major_formatter(lambda v, _pos: compact(v, chart.unit, zh=zh))
     ax.grid(axis="x", color=GRID, zorder=0)
     ax.margins(x=0.15)
