@@ -20,11 +20,10 @@ from handlers.dispatcher import Incoming
 from handlers.render.charts import render_chart
 from handlers.replies import Chart, Reply, Series
 
-# (language, who asks, what they type) — the manager sees the whole book in English,
-# the rep his own in Chinese.
-SPEAKERS = (("en", "bob"), ("zh", "wang"))
+# (language, who asks, how they ask for goals) — the manager sees the whole book in
+# English, the rep his own in Chinese.
+SPEAKERS = (("en", "bob", "/goal team East"), ("zh", "wang", "/目标"))
 COMMANDS = ("pipeline", "forecast", "pyramid")
-GOAL_ASKS = {"en": "/goal team East", "zh": "/目标"}
 
 Row = tuple[Path, int, float]  # the file, its bytes, milliseconds to draw
 
@@ -43,16 +42,15 @@ def draw_demo_charts(kam, directory: Path) -> tuple[list[Row], list[str]]:
         if kam.commands.find(name) is None:
             notes.append(f"/{name}: no such command in this kam yet, skipped")
             continue
-        for lang, handle in SPEAKERS:
+        for lang, handle, _goal in SPEAKERS:
             reply = kam.dispatcher.handle(
                 Incoming(text=f"/{name}", actor=handle, platform="console")
             )
             _draw(reply, directory / f"{name}-{lang}.png", f"/{name} as {handle}", rows, notes)
-    for lang, handle in SPEAKERS:
-        text = GOAL_ASKS[lang]
+    for lang, handle, text in SPEAKERS:
         reply = kam.dispatcher.handle(Incoming(text=text, actor=handle, platform="console"))
         _draw(reply, directory / f"goal-{lang}.png", f"{text} as {handle}", rows, notes)
-    for lang, handle in SPEAKERS:
+    for lang, handle, _goal in SPEAKERS:
         reply = _weekly_goals(kam, handle)
         where = directory / f"goals-weekly-{lang}.png"
         if reply is None:
