@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+demo_app = typer.Typer(help="The sample book, and the charts it shows.")
+app.add_typer(demo_app, name="demo")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(slack_app, name="slack")
 app.command("doctor")(doctor_command)
@@ -88,12 +91,15 @@ def db_upgrade() -> None:
     print_counts(["revision", "migration"], todo)
 
 
-@app.command()
-def demo() -> None:
+@demo_app.callback(invoke_without_command=True)
+def demo(ctx: typer.Context) -> None:
     """Fill the database with the sample book (idempotent).
 
-    The large synthetic book for benchmarks: ``python -m benchmarks.book --accounts N``.
+    ``kam demo charts DIR`` draws the book's charts into DIR.  The large synthetic book
+    for benchmarks: ``python -m benchmarks.book --accounts N``.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from bot.tables import print_counts
     from storage.demo import seed_demo
     from storage.session import unit_of_work
@@ -110,7 +116,32 @@ def demo() -> None:
     print_counts(["kind", "created", "updated", "unchanged"], rows)
 
 
+@demo_app.command("charts")
+def demo_charts(
+    directory: Annotated[Path, typer.Argument(help="Where the PNGs go (made if missing)")],
+) -> None:
+    """Draw the demo book's charts, in English and Chinese, into DIR: /pipeline,
+    /forecast, /pyramid and /goal as a manager (en) and a rep (zh) ask them, and the
+    weekly goals push; with each file's size and the time it took to draw."""
+    from bot.demo_charts import draw_demo_charts
+
+    kam = _app()
+    try:
+        rows, notes = draw_demo_charts(kam, directory)
+    finally:
+        kam.engine.dispose()
+    for note in notes:
+        typer.echo(note)
+    width = max((len(str(path)) for path, _size, _ms in rows), default=4)
+    typer.echo(f"{'chart'.ljust(width)}  {'bytes':>7}  {'ms':>5}")
+    for path, size, ms in rows:
+        typer.echo(f"{str(path).ljust(width)}  {size:>7}  {ms:>5.0f}")
+    if not rows:
+        raise _fail("no chart drawn")
+
+
 AS_HELP = "Who you speak as: a handle or display name (alice, wang, 王磊); env KAM_AS"
+CHART_DIR_HELP = "Write each reply's chart there as a PNG and print its path"
 
 
 def _speaker(kam, as_: str | None) -> User:
@@ -135,26 +166,28 @@ def _speaker(kam, as_: str | None) -> User:
 def say(
     text: Annotated[str, typer.Argument(help="The chat message, e.g. '/account Acme'")],
     as_: Annotated[str | None, typer.Option("--as", envvar="KAM_AS", help=AS_HELP)] = None,
+    chart_dir: Annotated[Path | None, typer.Option("--chart-dir", help=CHART_DIR_HELP)] = None,
 ) -> None:
     """Handle one chat message as a user and print the reply."""
+    from bot.console import answer_text
     from handlers.dispatcher import Incoming
-    from handlers.render.text import render_text
 
     kam = _app()
     user = _speaker(kam, as_)
     reply = kam.dispatcher.handle(Incoming(text=text, actor=user.handle, platform="console"))
-    typer.echo(render_text(reply))
+    typer.echo(answer_text(reply, text, chart_dir))
 
 
 @app.command()
 def console(
     as_: Annotated[str | None, typer.Option("--as", envvar="KAM_AS", help=AS_HELP)] = None,
+    chart_dir: Annotated[Path | None, typer.Option("--chart-dir", help=CHART_DIR_HELP)] = None,
 ) -> None:
     """Chat with kam in the terminal (line editing, history); from a pipe, one reply a line."""
     from bot.console import run_console
 
     kam = _app()
-    run_console(kam, _speaker(kam, as_))
+    run_console(kam, _speaker(kam, as_), chart_dir)
 
 
 @app.command()

@@ -5,10 +5,15 @@ Who is speaking is always said (``--as``, or ``KAM_AS``): a handle or a display 
 any case, full-width or not (``--as 王磊``, ``--as "alice chen"``).  At a terminal the
 console edits lines and keeps history; from a pipe it answers each line and exits 0
 at the end of the input.
+
+Charts: with ``--chart-dir DIR`` a reply's chart is written there as a PNG (named after
+the command: ``goal.png``, then ``goal-2.png``…, never over an earlier one) and its path
+printed under the text; without it the text, which holds every number, is all.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +25,7 @@ from domain.models import User
 from domain.names import name_key
 from handlers.dispatcher import Incoming
 from handlers.render.text import render_text
+from handlers.replies import Reply
 
 SHOWN_USERS = 10
 _QUIT = ("exit", "quit", "/exit", "/quit")
@@ -67,19 +73,53 @@ def _listing(users: Iterable[User]) -> str:
     return ", ".join(f"{u.handle} ({u.display_name}, {u.role})" for u in users)
 
 
-def _answer(kam, handle: str, text: str) -> str:
+def answer_text(reply: Reply, text: str, chart_dir: Path | None) -> str:
+    """The reply as the terminal shows it: its text, and with ``chart_dir`` the path of
+    its chart written there."""
+    out = render_text(reply)
+    if chart_dir is not None and reply.chart is not None:
+        path = save_chart(reply, chart_dir, _stem(text))
+        out += f"\n📊 {path}" if path else "\n📊 (the chart could not be drawn: see the log)"
+    return out
+
+
+def save_chart(reply: Reply, chart_dir: Path, stem: str, *, replace: bool = False) -> Path | None:
+    """Draw the reply's chart into ``chart_dir/stem.png`` (``stem-2.png``… when taken,
+    unless ``replace``); None when there is no chart or it could not be drawn."""
+    from handlers.render.charts import chart_image
+
+    image = chart_image(reply)
+    if image is None:
+        return None
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    path = chart_dir / f"{stem}.png"
+    n = 2
+    while path.exists() and not replace:
+        path = chart_dir / f"{stem}-{n}.png"
+        n += 1
+    path.write_bytes(image.png)
+    return path.resolve()
+
+
+def _stem(text: str) -> str:
+    """A file name from the message's command word: ``/goal team East`` → ``goal``."""
+    word = text.strip().lstrip("/").split(maxsplit=1)[0] if text.strip() else ""
+    return re.sub(r"[^\w-]+", "", word)[:40] or "chart"
+
+
+def _answer(kam, handle: str, text: str, chart_dir: Path | None = None) -> str:
     reply = kam.dispatcher.handle(Incoming(text=text, actor=handle, platform="console"))
-    return render_text(reply)
+    return answer_text(reply, text, chart_dir)
 
 
-def run_console(kam, user: User) -> None:
+def run_console(kam, user: User, chart_dir: Path | None = None) -> None:
     handle = user.handle
     banner = (
         f"kam console — you are {user.display_name} (@{handle}, {user.role}). "
         "/help for commands, Ctrl-D to leave."
     )
     if not sys.stdin.isatty():
-        _run_piped(kam, handle, banner, sys.stdin)
+        _run_piped(kam, handle, banner, sys.stdin, chart_dir)
         return
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
@@ -96,11 +136,13 @@ def run_console(kam, user: User) -> None:
             continue
         if text.strip() in _QUIT:
             return
-        print(_answer(kam, handle, text))
+        print(_answer(kam, handle, text, chart_dir))
         print()
 
 
-def _run_piped(kam, handle: str, banner: str, lines: Iterable[str]) -> None:
+def _run_piped(
+    kam, handle: str, banner: str, lines: Iterable[str], chart_dir: Path | None = None
+) -> None:
     """One reply per non-empty input line, separated by a blank line; the banner on stderr."""
     print(banner, file=sys.stderr)
     first = True
@@ -112,5 +154,5 @@ def _run_piped(kam, handle: str, banner: str, lines: Iterable[str]) -> None:
             return
         if not first:
             print()
-        print(_answer(kam, handle, text), flush=True)
+        print(_answer(kam, handle, text, chart_dir), flush=True)
         first = False

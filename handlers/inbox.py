@@ -29,7 +29,16 @@ from handlers import failpoints
 from handlers.context import IdentityRef
 from handlers.i18n import Catalog
 from handlers.notify import Recipient
-from handlers.replies import Action, Field, Reply, Section, Severity, Visibility
+from handlers.replies import (
+    Action,
+    Chart,
+    Field,
+    Reply,
+    Section,
+    Series,
+    Severity,
+    Visibility,
+)
 from storage import inbound
 from storage.inbound import AlreadyDone, Entry, Taken
 from storage.session import unit_of_work
@@ -106,6 +115,27 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         visibility=Visibility(data.get("visibility", Visibility.private)),
         once=bool(data.get("once", False)),
         question=data.get("question"),
+        chart=chart_from_dict(data.get("chart")),
+    )
+
+
+def chart_from_dict(data: dict[str, Any] | None) -> Chart | None:
+    """A reply's chart back from its JSON (lists become the model's tuples again)."""
+    if not data:
+        return None
+    reference = data.get("reference")
+    return Chart(
+        kind=data["kind"],
+        title=data["title"],
+        categories=tuple(data["categories"]),
+        series=tuple(
+            Series(s["label"], tuple(s["values"]), s.get("kind", "bar"), bool(s.get("stacked")))
+            for s in data["series"]
+        ),
+        alt=data.get("alt", ""),
+        unit=data.get("unit", ""),
+        reference=tuple(reference) if reference is not None else None,
+        reference_label=data.get("reference_label", ""),
     )
 
 

@@ -84,6 +84,8 @@ class ConsoleNotifier:
         with self._lock:
             self._write(f"── to {recipient.key} ({recipient.platform}:{recipient.address}) ──")
             self._write(render_text(reply))
+            if reply.chart is not None:  # a terminal shows no picture: what it would show
+                self._write(f"📊 {reply.chart.alt}")
 
 
 @dataclass

@@ -8,6 +8,11 @@
 Whatever cannot be delivered there (an expired response_url, an ephemeral to a channel
 the bot is not in, a channel since archived) goes to the person as a DM instead; only
 when the DM fails too is the failure logged — there is nobody left to tell.
+
+A reply's chart is uploaded (``SlackNotifier.upload``, the files_upload_v2 flow) after
+the text, where the text went.  An ephemeral answer cannot carry a file: its chart
+goes to the asker's DM with kam, and the answer says so in a line under it.  A chart
+that cannot be uploaded in the channel goes to the DM too; the text holds every number.
 """
 
 from __future__ import annotations
@@ -23,11 +28,16 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.slack.notifier import SlackNotifier
 from bot.slack.web import TIMEOUT_SECONDS, error_code, retry_handlers
+from handlers.i18n import Catalog
 from handlers.notify import SendError
-from handlers.render.slack import render_blocks
-from handlers.replies import Reply, Visibility
+from handlers.render.charts import chart_image, chart_lang
+from handlers.render.escape import slack_mrkdwn
+from handlers.render.slack import BLOCK_LIMIT, render_blocks
+from handlers.replies import Image, Reply, Visibility
 
 log = logging.getLogger(__name__)
+
+_ = Catalog("bot.slack.delivery")
 
 
 @dataclass(frozen=True)
@@ -53,21 +63,57 @@ class Responder:
         """Deliver the reply to its asker; what cannot be delivered there goes by DM.
 
         A long reply is several messages; if one fails, it and the rest go by DM, so
-        nothing arrives twice and nothing is lost.  Never raises.
+        nothing arrives twice and nothing is lost.  Its chart follows the text (see the
+        module's docstring).  Never raises.
         """
         messages = render_blocks(reply)
-        deliver = self._way(origin, public=reply.visibility == Visibility.public)
+        image = chart_image(reply)
+        public = reply.visibility == Visibility.public
+        deliver = self._way(origin, public=public)
         if deliver is None:
-            self._direct(origin.user, messages)
+            self._direct(origin.user, messages, image)
             return
+        shared_in = self._chart_channel(origin, public=public)
+        if image is not None and shared_in is None:  # ephemeral: no files; the DM has it
+            assert reply.chart is not None
+            if self._chart_to_dm(origin.user, image, reply.title):
+                messages = _with_note(messages, _("chart_in_dm", chart_lang(reply.chart)))
+            image = None
         for i, message in enumerate(messages):
             try:
                 deliver(message)
             except SendError as exc:
                 log.info("answer to %s in %s failed (%s); sending a DM", origin.user,
                          origin.channel, exc)  # fmt: skip
-                self._direct(origin.user, messages[i:])
+                self._direct(origin.user, messages[i:], image)
                 return
+        if image is not None and shared_in is not None:
+            try:
+                self.notifier.upload(shared_in, image, thread_ts=origin.thread_ts)
+            except SendError as exc:
+                log.info("chart for %s not uploaded in %s (%s); sending it by DM", origin.user,
+                         shared_in, exc)  # fmt: skip
+                self._chart_to_dm(origin.user, image, reply.title)
+
+    @staticmethod
+    def _chart_channel(origin: Origin, *, public: bool) -> str | None:
+        """The channel the answer shows in for everyone (where its chart can be
+        shared), or None when the answer is ephemeral."""
+        if origin.response_url:
+            return origin.channel if (public or origin.bot_dm) else None
+        if origin.channel and (public or origin.bot_dm):
+            return origin.channel
+        return None
+
+    def _chart_to_dm(self, user: str, image: Image, title: str) -> bool:
+        """The chart in the bot's DM with ``user``, titled with the reply; False (logged)
+        when even that fails."""
+        try:
+            self.notifier.upload(self.notifier.dm_channel(user), image, comment=title)
+        except SendError as exc:
+            log.warning("chart for %s not delivered (the text was): %s", user, exc)
+            return False
+        return True
 
     def _way(self, origin: Origin, *, public: bool) -> Callable[[Message], None] | None:
         """How to answer where they asked (None: there is only the DM)."""
@@ -96,12 +142,20 @@ class Responder:
         except (SendError, SlackApiError, SlackClientError, OSError) as exc:
             log.info("could not update the answered question in %s: %s", channel, exc)
 
-    def _direct(self, user: str, messages: list[Message]) -> None:
-        """A DM to the user; a failure is logged (there is nowhere else to tell them)."""
+    def _direct(self, user: str, messages: list[Message], image: Image | None = None) -> None:
+        """A DM to the user, its chart after it; a failure is logged (there is nowhere
+        else to tell them)."""
         try:
-            self.notifier.post(self.notifier.dm_channel(user), messages, what=f"DM to {user}")
+            channel = self.notifier.dm_channel(user)
+            self.notifier.post(channel, messages, what=f"DM to {user}")
         except SendError as exc:
             log.error("could not answer %s on Slack at all: %s", user, exc)
+            return
+        if image is not None:
+            try:
+                self.notifier.upload(channel, image)
+            except SendError as exc:
+                log.warning("chart for %s not delivered (the text was): %s", user, exc)
 
     # -- the ways to answer in place -------------------------------------------------
 
@@ -130,3 +184,12 @@ class Responder:
             self.client.chat_postEphemeral(**kwargs)
         except (SlackApiError, SlackClientError, OSError) as exc:
             raise SendError(f"ephemeral in {origin.channel}: {error_code(exc)}") from exc
+
+
+def _with_note(messages: list[Message], note: str) -> list[Message]:
+    """The messages with ``note`` as a context line at the end."""
+    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_mrkdwn(note)}]}
+    *head, last = messages
+    if len(last["blocks"]) < BLOCK_LIMIT:
+        return [*head, {**last, "blocks": [*last["blocks"], block]}]
+    return [*messages, {"text": slack_mrkdwn(note), "blocks": [block]}]

@@ -22,6 +22,7 @@ BOT_SCOPES = (
     "chat:write",  # replies, DMs and ephemeral answers
     "chat:write.public",  # team digests to public channels kam was not invited to
     "commands",  # /kam and the short forms
+    "files:write",  # charts, uploaded with files_upload_v2 (issue 18)
     "im:history",  # message.im: direct messages to kam
     "im:write",  # conversations.open, to DM reminders
     "users:read",  # users.info: name and timezone of a newly registered user

@@ -13,8 +13,9 @@ times at most).  kam waits up to ``PASSIVE_WINDOW`` seconds for the dispatcher:
 
 * answer ready, fits one text message (2048 bytes) → an encrypted passive text reply
   (passive replies can't be markdown);
-* answer ready but longer, or not ready in time → an empty 200 now, and the answer as
-  markdown through ``message/send`` once it is ready (``kam.notifier``).
+* answer ready but longer, or with a chart (passive replies carry no picture), or not
+  ready in time → an empty 200 now, and the answer as markdown through
+  ``message/send`` once it is ready (``kam.notifier``; a chart follows as an image).
 
 WeCom's redelivery is byte-identical (same timestamp, nonce and signature), so the
 message is looked up *before* its nonce is claimed: a redelivery of a message already
@@ -393,6 +394,8 @@ class WecomCallback:
             handoff.deliver((update, None) if update else None)
             return False
         texts = [] if reply.question is not None and self._cards else render_wecom_text(reply)
+        if reply.chart is not None and self._pictures:  # a passive reply has no picture
+            texts = []
         if message.msgtype != "text" or len(texts) != 1:  # cards are never passive
             handoff.deliver(None)
             return False
@@ -435,6 +438,11 @@ class WecomCallback:
             created=int(time.time()),
         )
         return self.crypto.encrypt_reply(xml)
+
+    @property
+    def _pictures(self) -> bool:
+        """A chart can follow the answer: kam can call message/send (and media/upload)."""
+        return self.client.can_call and bool(self.kam.settings.wecom.agent_id)
 
     @property
     def _cards(self) -> bool:

@@ -4,6 +4,7 @@
     client.call("POST", "message/send", json={...})     # token handled for you
     client.get_user("wanglei")                          # user/get
     client.post_webhook(team.wecom_webhook, {...})      # 群机器人, no token
+    client.upload_media("image", "chart.png", png)      # media/upload → media_id (3 days)
 
 Why not wechatpy's ``WeChatClient``: it fetches tokens from a hard-coded
 ``https://qyapi.weixin.qq.com`` address, so ``WECOM_API_BASE_URL`` (private
@@ -269,8 +270,10 @@ class WecomClient:
         *,
         params: dict[str, Any] | None = None,
         json: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
-        """Call ``endpoint`` (e.g. ``message/send``) with the shared token; the answer's JSON."""
+        """Call ``endpoint`` (e.g. ``message/send``) with the shared token; the answer's
+        JSON.  ``files`` sends a multipart form instead of JSON (``media/upload``)."""
         token = self.access_token()
         refreshed = False
         attempt = 0
@@ -281,6 +284,7 @@ class WecomClient:
                 endpoint=endpoint,
                 params={**(params or {}), "access_token": token},
                 json=json,
+                files=files,
             )
             errcode = _errcode(data)
             if errcode == 0:
@@ -305,6 +309,20 @@ class WecomClient:
     def get_user(self, userid: str) -> dict[str, Any]:
         """``user/get``: a member's record (``name``, ``department``…)."""
         return self.call("GET", "user/get", params={"userid": userid})
+
+    def upload_media(self, kind: str, filename: str, data: bytes, content_type: str) -> str:
+        """``media/upload`` (素材上传): a temporary media file, good for three days; its
+        ``media_id`` for an ``image`` (or ``file``) message."""
+        answer = self.call(
+            "POST",
+            "media/upload",
+            params={"type": kind},
+            files={"media": (filename, data, content_type)},
+        )
+        media_id = answer.get("media_id")
+        if not media_id:
+            raise WecomApiError("media/upload", None, "no media_id in the answer")
+        return str(media_id)
 
     def webhook_url(self, address: str) -> str:
         """A group robot's address: its full webhook URL, or just its ``key``."""
@@ -340,6 +358,7 @@ class WecomClient:
         endpoint: str,
         params: dict[str, Any] | None = None,
         json: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]:
         # UTF-8 JSON, not \u escapes: WeCom's byte limits count the characters' bytes.
@@ -353,6 +372,7 @@ class WecomClient:
                 url,
                 params=params,
                 content=body,
+                files=files,
                 headers=headers,
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )

@@ -17,10 +17,21 @@ deployments) or 40058 (invalid parameter — e.g. a deployment with a smaller si
 limit).  On those, decided by errcode, the same reply is sent as plain text; after a
 40008 every later message of that kind goes as text straight away.  A team whose
 members live in the plugin should be given ``markdown=False``.
+
+Charts (issue 18) follow the text as a picture:
+
+    user, channel   media/upload (type=image, multipart) → media_id (lives 3 days)
+                    → an ``image`` message with that media_id
+    webhook         ``msgtype: image`` with the PNG as base64 and its md5 (≤ 2 MB)
+
+A chart that cannot be sent leaves the text, which holds every number, delivered: the
+failure is logged, not raised (raising would have the ledger send the text again).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -31,14 +42,16 @@ from sqlalchemy import Engine
 from bot.config import WecomSettings
 from bot.wecom.client import WecomApiError, WecomClient
 from handlers.notify import Recipient, SendError
+from handlers.render.charts import chart_image
 from handlers.render.wecom import MARKDOWN_LIMIT, TEXT_LIMIT, render_markdown, render_wecom_text
-from handlers.replies import Reply
+from handlers.replies import Image, Reply
 
 log = logging.getLogger(__name__)
 
 MARKDOWN_UNSUPPORTED = 40008  # invalid message type
 DUPLICATE_WINDOW_S = 1800  # WeCom allows up to 4 h; longer than the ledger's claim timeout
 MARKDOWN_REFUSED = frozenset({MARKDOWN_UNSUPPORTED, 40058})  # …, invalid parameter
+ROBOT_IMAGE_LIMIT = 2 * 1024 * 1024  # a group robot's image, before base64
 
 
 class WecomNotifier:
@@ -75,6 +88,42 @@ class WecomNotifier:
         self._deliver(
             recipient, reply, lambda msgtype, content: post(recipient.address, msgtype, content)
         )
+        image = chart_image(reply)
+        if image is not None:
+            try:
+                self._picture(recipient, image)
+            except SendError as exc:
+                log.warning("chart to %s not sent (the text went): %s", recipient.key, exc)
+
+    def _picture(self, recipient: Recipient, image: Image) -> None:
+        """The chart as an image message to where the text went."""
+        if recipient.kind == "webhook":
+            if len(image.png) > ROBOT_IMAGE_LIMIT:
+                raise SendError(f"a {len(image.png)}-byte chart is over the robot's 2 MB",
+                                retryable=False)  # fmt: skip
+            picture = {
+                "base64": base64.b64encode(image.png).decode("ascii"),
+                "md5": hashlib.md5(image.png).hexdigest(),
+            }
+            self.client.post_webhook(recipient.address, {"msgtype": "image", "image": picture})
+            return
+        if recipient.kind == "user" and self.agent_id is None:
+            raise SendError("WECOM_AGENT_ID is needed to message a member", retryable=False)
+        media_id = self.client.upload_media("image", image.name, image.png, "image/png")
+        payload = {"msgtype": "image", "image": {"media_id": media_id}}
+        if recipient.kind == "user":
+            data = self.client.call(
+                "POST",
+                "message/send",
+                json={"touser": recipient.address, "agentid": self.agent_id, **payload},
+            )
+            if data.get("invaliduser") or data.get("unlicenseduser"):
+                raise SendError(f"WeCom did not deliver the chart to {recipient.address}",
+                                retryable=False)  # fmt: skip
+        else:
+            self.client.call(
+                "POST", "appchat/send", json={"chatid": recipient.address, **payload, "safe": 0}
+            )
 
     # -- one reply, as markdown or as text -------------------------------------------------
 

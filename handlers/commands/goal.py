@@ -7,6 +7,9 @@
     /goal            my goals this year          /goal 2026Q4     one quarter
     /goal team East  /goal @alice  /goal Acme    (views, with an optional period)
 
+A view carries a chart (issue 18): its first goal's done-to-date by month against the
+target's pace line (``handlers.views.goals.month_chart``); the text has every number.
+
 Metrics: won revenue (``revenue``, ``sales``, ``赢单金额``, ``销售额``), won deals
 (``deals``, ``wins``, ``赢单数``), interactions (``visits``, ``interactions``,
 ``跟进次数``, ``拜访``) and new contacts (``contacts``, ``新增联系人``).  A year's target is
@@ -39,6 +42,7 @@ from handlers.replies import Field, Reply, Severity
 from handlers.views.goals import (
     goal_section,
     metric_label,
+    month_chart,
     period_actuals,
     show_amount_fn,
     split_of,
@@ -318,4 +322,6 @@ def _view(ctx: Context, s: Subject, year: int, quarter: int | None) -> Reply:
         behind |= section.behind
     if behind and year == ctx.now.year:
         reply.severity = Severity.warning
+    # The chart: the first goal (won revenue before the counts) by month, with its pace.
+    reply.chart = month_chart(ctx, goals[0], year, quarter, s.name(lang))
     return reply

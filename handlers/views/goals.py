@@ -1,8 +1,12 @@
 """Showing goals against the book: a progress bar with the expected pace, the numbers,
-what is needed per month when behind, and the quarters (``/goal``)."""
+what is needed per month when behind, and the quarters (``/goal``); and the charts of
+goal progress (issue 18): done to date by month against the target's pace
+(``month_chart``), and each goal's share done against the expected share
+(``pace_chart``, a manager's team table)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +24,7 @@ from domain.goals import (
 from domain.models import Goal
 from handlers.context import Context
 from handlers.i18n import Catalog
+from handlers.replies import Chart, Series
 from handlers.views import fmt_money
 from storage.goals import actuals
 
@@ -120,3 +125,82 @@ def goal_section(
             )
         lines.append(" · ".join(cells))
     return Section(metric_label(metric, lang), lines, p.status is PaceStatus.BEHIND)
+
+
+# --- charts -----------------------------------------------------------------------
+
+PACE_CHART_ROWS = 12  # bars a phone screen shows readably; the text lists every goal
+
+
+def chart_unit(metric: GoalMetric, currency: str | None) -> str:
+    """What a chart writes before its numbers: the currency's symbol (``¥``, ``$``), or
+    nothing for counts."""
+    if not metric.is_money:
+        return ""
+    return fmt_money(Decimal(0), currency or "CNY", "en").removesuffix("0")
+
+
+def month_chart(ctx: Context, goal: Goal, year: int, quarter: int | None, who: str) -> Chart:
+    """Done to date at the end of each month of the period (bars, months not begun
+    left empty) against the target's pace (the line: what the month split expects by
+    then), in the reader's language.  One ``actuals`` query per month begun."""
+    from babel.dates import format_date
+
+    lang, today = ctx.lang, ctx.now.date()
+    metric = GoalMetric(goal.metric)
+    split = split_of(goal)
+    months = range(1, 13) if quarter is None else range(3 * quarter - 2, 3 * quarter + 1)
+    done: list[float] = []
+    pace: list[float | None] = []
+    actual = target = Decimal(0)
+    for m in months:
+        target += split.months[m - 1]
+        pace.append(float(target))
+        if date(year, m, 1) <= today:
+            got = period_actuals(ctx, [goal], year, f"M{m}")
+            actual += got.get(goal.id, Decimal(0))
+            done.append(float(actual))
+        else:
+            done.append(0.0)
+    show = show_amount_fn(metric, goal.currency or ctx.settings.currency, lang)
+    period = str(year) if quarter is None else f"{year} Q{quarter}"
+    label = metric_label(metric, lang)
+    return Chart(
+        kind="bars",
+        title=_("chart_title", lang, metric=label, period=period, who=who),
+        categories=tuple(format_date(date(year, m, 1), "MMM", locale=lang) for m in months),
+        series=(Series(_("chart_done", lang), tuple(done)),),
+        alt=_("chart_alt", lang, metric=label, who=who, actual=show(actual), target=show(target)),
+        unit=chart_unit(metric, goal.currency or ctx.settings.currency),
+        reference=tuple(pace),
+        reference_label=_("chart_pace", lang),
+    )
+
+
+@dataclass(frozen=True)
+class PaceRow:
+    """One goal in a pace chart: whose and what, how much of it is done, how much is
+    expected by today (percent of the period's target)."""
+
+    label: str
+    percent: Decimal
+    expected: Decimal
+
+
+def pace_chart(title: str, rows: Sequence[PaceRow], lang: str) -> Chart | None:
+    """Each goal's share done (bars) against the share expected by now (a red tick):
+    goals of different metrics and currencies side by side, per person for a
+    manager's team table.  None when there is nothing to draw."""
+    rows = list(rows)[:PACE_CHART_ROWS]
+    if not rows:
+        return None
+    return Chart(
+        kind="hbars",
+        title=title,
+        categories=tuple(r.label for r in rows),
+        series=(Series(_("chart_share", lang), tuple(float(r.percent) for r in rows)),),
+        alt=_("chart_pace_alt", lang, n=len(rows)),
+        unit="%",
+        reference=tuple(float(r.expected) for r in rows),
+        reference_label=_("chart_expected", lang),
+    )

@@ -1,5 +1,7 @@
 """Weekly goal progress: everyone with goals hears how they pace, managers get their
-teams' table (weekly, ``goals_day`` at ``goals_time``)."""
+teams' table (weekly, ``goals_day`` at ``goals_time``).  The push carries a chart
+(issue 18): each goal's share done against the share expected by now, per person of
+the team table for a manager, else the recipient's own goals."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from domain.policy import Policy
 from handlers.digest import GoalStatus, goal_line, goal_statuses
 from handlers.i18n import Catalog
 from handlers.replies import Reply, Severity
+from handlers.views.goals import PaceRow, metric_label, pace_chart
 from schedules.delivery import Outbound
 from schedules.plan import Plan
 from schedules.registry import JobSpec
@@ -38,6 +41,14 @@ def _goal_order(gs: GoalStatus) -> tuple:
     order = [PaceStatus.BEHIND, PaceStatus.ON_PACE, PaceStatus.AHEAD, PaceStatus.DONE]
     return (gs.who.casefold(), list(GoalMetric).index(GoalMetric(gs.goal.metric)),
             order.index(gs.progress.status))  # fmt: skip
+
+
+def _pace_row(gs: GoalStatus, lang: str, *, who: bool) -> PaceRow:
+    """A goal as a bar of the chart: what, and whose (in a team table, or an account's)."""
+    metric = metric_label(GoalMetric(gs.goal.metric), lang)
+    p = gs.progress
+    assert p.percent is not None
+    return PaceRow(f"{gs.who} · {metric}" if who else metric, p.percent, p.expected_percent)
 
 
 def build(plan: Plan) -> list[Outbound]:
@@ -99,6 +110,13 @@ def build(plan: Plan) -> list[Outbound]:
             reply.add_section(
                 _("team_table", lang, team=team.name), [_paced(gs, lang, settings) for gs in table]
             )
+        if tables:  # a manager: the team table, per person
+            rows = [_pace_row(gs, lang, who=True) for _t, table in tables for gs in table
+                    if gs.progress.percent is not None]  # fmt: skip
+        else:
+            rows = [_pace_row(gs, lang, who=gs.goal.scope != "user")
+                    for gs in sorted(own, key=_goal_order) if gs.progress.percent is not None]  # fmt: skip
+        reply.chart = pace_chart(reply.title, rows, lang)
         out.append(Outbound(key, recipient, reply))
     return out
 

@@ -7,6 +7,13 @@ methods kam uses, serves ``response_url`` posts at ``fake.response_url(name)``, 
 can be told to fail the next calls of a method (``fail("chat.postMessage", status=429,
 retry_after=1)`` or ``fail("chat.postEphemeral", error="not_in_channel")``).
 
+File uploads take Slack's v2 flow, checked at each step: ``files.getUploadURLExternal``
+(a filename and the length to come) hands out an upload URL on the fake; the POST of the
+bytes there must be exactly that length and a PNG that decodes (else HTTP 400);
+``files.completeUploadExternal`` must name uploaded files and a ``channel_id``, which
+must not be in ``fake.not_in`` (``not_in_channel``).  ``fake.uploads()`` lists the
+files shared: bytes, size, channel, comment.
+
 ``FakeSocketMode`` is Slack's end of a Socket Mode connection: a WebSocket server kam
 dials (via ``apps.connections.open``), which sends envelopes and records the acks.
 
@@ -42,7 +49,7 @@ APP_TOKEN = "xapp-1-A0KAM-kam-test"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_USER_ID = "UKAMBOT"
 TEAM_ID = "T0KAM"
-_JSON_FIELDS = ("blocks", "view", "attachments")
+_JSON_FIELDS = ("blocks", "view", "attachments", "files")
 
 
 @dataclass
@@ -84,6 +91,21 @@ class Call:
         return "\n".join(out)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file shared through the v2 flow, as the fake received and checked it."""
+
+    file_id: str
+    filename: str
+    data: bytes
+    size_px: tuple[int, int]  # the decoded PNG's width and height
+    title: str | None
+    alt_txt: str | None
+    channel: str
+    initial_comment: str | None
+    thread_ts: str | None
+
+
 @dataclass
 class _Failure:
     status: int
@@ -103,6 +125,10 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure | None]] = defaultdict(deque)
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self.not_in: set[str] = set()  # channels kam is not a member of (uploads fail)
+        self._pending: dict[str, dict[str, Any]] = {}  # file id → what getUploadURL said
+        self._shared: list[Upload] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -181,7 +207,57 @@ class FakeSlack:
                     raise AssertionError(f"waited {timeout}s for {count} × {method}; saw {seen}")
                 self._lock.wait(min(left, 0.05))
 
+    def uploads(self) -> list[Upload]:
+        """The files shared in a channel (completeUploadExternal accepted), in order."""
+        with self._lock:
+            return list(self._shared)
+
     # -- answering -------------------------------------------------------------------
+
+    def _receive_file(self, file_id: str, data: bytes) -> tuple[int, str]:
+        """The POST to an upload URL: the announced length, a PNG that decodes."""
+        from tests.e2e.png import decode_png
+
+        with self._lock:
+            pending = self._pending.get(file_id)
+        if pending is None:
+            return 404, "no such upload URL"
+        if len(data) != int(pending["length"]):
+            return 400, f"length {len(data)} is not the {pending['length']} announced"
+        try:
+            pending["size_px"] = decode_png(data)
+        except ValueError as exc:
+            return 400, str(exc)
+        with self._lock:
+            pending["data"] = data
+        return 200, f"OK - {len(data)}"
+
+    def _complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = body.get("channel_id")
+        if not channel:
+            return {"ok": False, "error": "kam always shares in a channel: no channel_id"}
+        if channel in self.not_in:
+            return {"ok": False, "error": "not_in_channel"}
+        files = body.get("files") or []
+        shared = []
+        with self._lock:
+            for f in files:
+                pending = self._pending.get(str(f.get("id")))
+                if pending is None or "data" not in pending:
+                    return {"ok": False, "error": "file_not_found"}
+            for f in files:
+                pending = self._pending.pop(str(f["id"]))
+                upload = Upload(
+                    file_id=str(f["id"]), filename=pending["filename"], data=pending["data"],
+                    size_px=pending["size_px"], title=f.get("title"),
+                    alt_txt=pending.get("alt_txt"), channel=channel,
+                    initial_comment=body.get("initial_comment"), thread_ts=body.get("thread_ts"),
+                )  # fmt: skip
+                self._shared.append(upload)
+                shared.append(
+                    {"id": upload.file_id, "title": upload.title, "name": upload.filename}
+                )
+        return {"ok": True, "files": shared}
 
     def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[
         int, dict[str, str], Any
@@ -217,6 +293,19 @@ class FakeSlack:
             return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
             return 200, {}, {"ok": True, "message_ts": ts}
+        if method == "files.getUploadURLExternal":
+            if not body.get("filename") or not str(body.get("length", "")).isdigit():
+                return 200, {}, {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._file_ids):08d}"
+            with self._lock:
+                self._pending[file_id] = {
+                    "filename": body["filename"], "length": int(body["length"]),
+                    "alt_txt": body.get("alt_txt"),
+                }  # fmt: skip
+            return 200, {}, {"ok": True, "file_id": file_id,
+                             "upload_url": f"{self.url}/upload/v1/{file_id}"}  # fmt: skip
+        if method == "files.completeUploadExternal":
+            return 200, {}, self._complete(body)
         if method == "conversations.open":
             return 200, {}, {"ok": True, "channel": {"id": "D" + str(body.get("users", ""))}}
         if method == "users.info":
@@ -253,6 +342,9 @@ class FakeSlack:
 
             def _handle(self, raw: bytes) -> None:
                 parts = urlsplit(self.path)
+                if parts.path.startswith("/upload/v1/"):
+                    self._upload(parts.path.removeprefix("/upload/v1/"), raw)
+                    return
                 if parts.path.startswith("/response/"):
                     method = "response_url"
                 else:
@@ -270,6 +362,16 @@ class FakeSlack:
                 status, extra, answer = fake._answer(method, body, headers)
                 ok = status == 200 and (answer == "ok" or bool(answer.get("ok")))
                 fake._record(Call(method, self.path, headers, body, status, ok))
+                self._send(status, extra, answer)
+
+            def _upload(self, file_id: str, raw: bytes) -> None:
+                status, text = fake._receive_file(file_id, raw)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                body = {"file_id": file_id, "size": len(raw), "answer": text}
+                fake._record(Call("upload", self.path, headers, body, status, status == 200))
+                self._send(status, {}, text)
+
+            def _send(self, status: int, extra: dict[str, str], answer: Any) -> None:
                 data = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
                 self.send_response(status)
                 ctype = "text/plain" if isinstance(answer, str) else "application/json"

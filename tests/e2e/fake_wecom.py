@@ -9,6 +9,13 @@
     POST appchat/send?access_token
     GET  user/get?access_token&userid      names from ``members``
     POST webhook/send?key                  at most 20 messages a minute per key
+    POST media/upload?access_token&type    multipart ``media``: kept by media_id
+
+Pictures are checked as WeCom would and more: ``media/upload`` takes ``type=image`` and
+a ``media`` part that must be a PNG that decodes (≤ 10 MB); an ``image`` message must
+name a media_id uploaded before (else 40007); a robot's ``image`` must carry base64
+that decodes to a PNG of at most 2 MB whose md5 is the one given (else 40058).
+``pictures(path)`` lists the PNGs delivered as image messages.
 
 A ``message/send`` with ``"enable_duplicate_check": 1`` whose request JSON is the same
 as one accepted within ``duplicate_check_interval`` seconds (default 1800) is answered
@@ -63,6 +70,16 @@ class Call:
     duplicate: bool = False  # answered ok, dropped by WeCom's duplicate check
 
 
+@dataclass(frozen=True)
+class Media:
+    """A file kam uploaded (media/upload), as the fake received and decoded it."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    size_px: tuple[int, int]
+
+
 class FakeWecom:
     def __init__(
         self,
@@ -83,6 +100,7 @@ class FakeWecom:
         self._fail: dict[str, deque[int]] = defaultdict(deque)
         self._robot_sent: dict[str, deque[float]] = defaultdict(deque)
         self._checked: dict[str, float] = {}  # request JSON → when it was delivered
+        self.media: dict[str, Media] = {}  # media_id → the uploaded file
         self._clock = clock
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -138,6 +156,20 @@ class FakeWecom:
         with self._lock:
             return [c.body or {} for c in self.calls if c.path == path and c.duplicate]
 
+    def pictures(self, path: str) -> list[tuple[dict[str, Any], bytes]]:
+        """Image messages delivered to ``path`` (``message/send``, ``appchat/send`` or
+        ``webhook/send``): each body with the PNG it showed."""
+        out = []
+        for body in self.delivered(path):
+            if body.get("msgtype") != "image":
+                continue
+            image = body.get("image") or {}
+            if "media_id" in image:
+                out.append((body, self.media[image["media_id"]].data))
+            else:
+                out.append((body, base64.b64decode(image["base64"])))
+        return out
+
     def answers(self, path: str) -> list[int]:
         with self._lock:
             return [c.answer.get("errcode", 0) for c in self.calls if c.path == path]
@@ -166,6 +198,8 @@ class FakeWecom:
                 return {"errcode": 42001, "errmsg": "access_token expired"}
             if self._fail[path]:
                 return {"errcode": self._fail[path].popleft(), "errmsg": "failing on purpose"}
+        if path == "media/upload":
+            return self._upload(query, body)
         if path == "user/get":
             if (hook := self.hooks.get(path)) is not None:
                 hook(query)
@@ -176,7 +210,10 @@ class FakeWecom:
         if path in ("message/send", "appchat/send"):
             if path == "message/send" and body.get("agentid") != self.agent_id:
                 return {"errcode": 40056, "errmsg": "invalid agentid"}
-            if (error := _content_error(body)) is not None:
+            error = self._image_error(body)
+            if error is None:
+                error = _content_error(body)
+            if error:
                 return error
             if path == "message/send" and body.get("touser") not in self.members:
                 return {"errcode": 0, "errmsg": "ok", "invaliduser": body.get("touser")}
@@ -185,6 +222,37 @@ class FakeWecom:
                         "_duplicate": True}  # fmt: skip
             return {"errcode": 0, "errmsg": "ok", "msgid": secrets.token_hex(8)}
         return {"errcode": 404, "errmsg": f"no such API: {path}"}
+
+    def _upload(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        from tests.e2e.png import decode_png
+
+        if query.get("type") != "image":
+            return {"errcode": 40004, "errmsg": "invalid media type"}
+        part = (body or {}).get("media")
+        if part is None:
+            return {"errcode": 41001, "errmsg": "missing media part"}
+        filename, content_type, data = part
+        if len(data) > 10 * 1024 * 1024:
+            return {"errcode": 40009, "errmsg": "invalid image size"}
+        try:
+            size_px = decode_png(data)
+        except ValueError as exc:
+            return {"errcode": 40113, "errmsg": f"unsupported file type: {exc}"}
+        media_id = "3" + secrets.token_hex(16)
+        with self._lock:
+            self.media[media_id] = Media(filename, content_type, data, size_px)
+        return {"errcode": 0, "errmsg": "ok", "type": "image", "media_id": media_id,
+                "created_at": str(int(time.time()))}  # fmt: skip
+
+    def _image_error(self, body: Any) -> dict[str, Any] | None:
+        """An app's ``image`` message: a media_id uploaded before."""
+        if not isinstance(body, dict) or body.get("msgtype") != "image":
+            return None
+        media_id = (body.get("image") or {}).get("media_id")
+        with self._lock:
+            if media_id not in self.media:
+                return {"errcode": 40007, "errmsg": "invalid media_id"}
+        return {}  # checked: ``_content_error`` has nothing to add
 
     def _seen_within_interval(self, body: dict[str, Any]) -> bool:
         """WeCom's duplicate check: the same request JSON within the interval."""
@@ -220,7 +288,10 @@ class FakeWecom:
                 sent.popleft()
             if len(sent) >= 20:
                 return {"errcode": 45009, "errmsg": "api freq out of limit"}
-            if (error := _content_error(body)) is not None:
+            error = _robot_image_error(body) if body.get("msgtype") == "image" else None
+            if error is None:
+                error = _content_error(body) if body.get("msgtype") != "image" else None
+            if error is not None:
                 return error
             sent.append(now)
         return {"errcode": 0, "errmsg": "ok"}
@@ -240,6 +311,26 @@ def _card_error(card: Any) -> dict[str, Any] | None:
     buttons = card.get("button_list") or []
     if not 1 <= len(buttons) <= 6 or not all(b.get("text") and b.get("key") for b in buttons):
         return {"errcode": 40058, "errmsg": "template_card.button_list"}
+    return None
+
+
+def _robot_image_error(body: dict[str, Any]) -> dict[str, Any] | None:
+    """A group robot's image: base64 of a PNG of at most 2 MB, and its md5."""
+    from tests.e2e.png import decode_png
+
+    image = body.get("image") or {}
+    try:
+        data = base64.b64decode(image.get("base64") or "", validate=True)
+    except ValueError:
+        return {"errcode": 40058, "errmsg": "image.base64 is not base64"}
+    if not data or len(data) > 2 * 1024 * 1024:
+        return {"errcode": 40058, "errmsg": "image size must be 1 byte to 2 MB"}
+    if hashlib.md5(data).hexdigest() != image.get("md5"):
+        return {"errcode": 40058, "errmsg": "image.md5 does not match"}
+    try:
+        decode_png(data)
+    except ValueError as exc:
+        return {"errcode": 40058, "errmsg": f"image: {exc}"}
     return None
 
 
@@ -264,6 +355,9 @@ def _handler_for(fake: FakeWecom) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if urlsplit(self.path).path.endswith("/media/upload"):
+                self._serve(_multipart(self.headers.get("Content-Type", ""), raw))
+                return
             try:
                 body = json.loads(raw.decode("utf-8"))  # strict UTF-8: a split character fails
             except (UnicodeDecodeError, ValueError):
@@ -293,6 +387,25 @@ def _handler_for(fake: FakeWecom) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, tuple[str, str, bytes]]:
+    """A multipart/form-data body: each part by its name, as (filename, type, bytes)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    if not content_type.startswith("multipart/form-data"):
+        return {}
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    parts = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            payload = part.get_payload(decode=True) or b""
+            parts[str(name)] = (part.get_filename() or "", part.get_content_type(), payload)
+    return parts
 
 
 @contextmanager

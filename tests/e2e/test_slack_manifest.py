@@ -64,7 +64,8 @@ def test_the_manifest_asks_for_what_kam_uses():
         "message.im",
     }
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "im:write", "im:history", "users:read.email"} <= scopes
+    assert {"commands", "chat:write", "im:write", "im:history", "users:read.email",
+            "files:write"} <= scopes  # fmt: skip
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert len(manifest["display_information"]["description"]) <= 140
 

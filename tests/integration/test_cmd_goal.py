@@ -259,3 +259,74 @@ def test_the_goal_year_defaults_to_this_year(engine):
     book(engine)
     Chat(engine, now=NOW).say("alice", "/goal visits 100")
     assert _goals(engine)[0][:2] == (2026, "interactions")
+
+
+# -- the chart of /goal (issue 18): done to date by month against the target's pace --------
+
+
+def _render_strictly(chart):
+    """Draw the chart with every warning an error (a Chinese glyph missing fails)."""
+    import warnings
+
+    from handlers.render.charts import render_chart
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return render_chart(chart)
+
+
+def test_the_progress_chart_is_done_to_date_by_month_against_the_pace(engine):
+    ids = book(engine)
+    _alices_year(engine, ids)
+    chart = Chat(engine).say("alice", "/goal").chart
+    assert chart is not None
+    assert (chart.kind, chart.unit) == ("bars", "¥")
+    assert chart.title == "won revenue 2026 · Alice Chen"
+    assert chart.categories == (
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    )  # fmt: skip
+    [done] = chart.series
+    assert done.label == "Done to date"
+    # 3m won in May, 1m in November; December has not begun (an empty bar)
+    assert done.values == (0, 0, 0, 0, 3e6, 3e6, 3e6, 3e6, 3e6, 3e6, 4e6, 0)
+    assert chart.reference_label == "Target pace"
+    assert chart.reference is not None
+    assert chart.reference[0] == pytest.approx(833_333.33)
+    assert chart.reference[5] == pytest.approx(5_000_000, abs=0.1)
+    assert chart.reference[-1] == pytest.approx(10_000_000)
+    assert chart.alt.endswith("¥4M of ¥10M")
+    assert _render_strictly(chart).png.startswith(b"\x89PNG")
+
+
+def test_a_quarter_chart_has_its_three_months(engine):
+    ids = book(engine)
+    _alices_year(engine, ids)
+    chart = Chat(engine).say("alice", "/goal 2026Q4").chart
+    assert chart.categories == ("Oct", "Nov", "Dec")
+    assert chart.series[0].values == (0, 1e6, 0)
+    assert chart.reference == pytest.approx((833_333.34, 1_666_666.68, 2_500_000.02))
+    assert chart.title == "won revenue 2026 Q4 · Alice Chen"
+
+
+def test_the_chart_is_in_chinese_for_a_chinese_reader(engine):
+    ids = book(engine)
+    with unit_of_work(engine) as s:
+        huaxia, wang = s.get(Account, ids["huaxia"]), s.get(User, ids["wang"])
+        f.deal(s, huaxia, "一期", owner=wang, amount="2000000", stage="won",
+               stage_changed_at=_at(9, 1))  # fmt: skip
+        f.goal(s, year=2026, metric="won_revenue", target="12000000", user=wang)
+    chart = Chat(engine).say("wang", "/目标").chart
+    assert chart.title == "王磊 · 赢单金额 2026"
+    assert chart.categories[:3] == ("1月", "2月", "3月")
+    assert chart.series[0].label == "累计完成"
+    assert chart.series[0].values[7:11] == (0, 2e6, 2e6, 2e6)
+    assert chart.reference_label == "目标进度线"
+    assert chart.reference[-1] == pytest.approx(12_000_000)
+    assert "已完成 200万 / 1200万" in chart.alt
+    image = _render_strictly(chart)
+    assert 5_000 < len(image.png) <= 200 * 1024
+
+
+def test_no_goals_no_chart(engine):
+    book(engine)
+    assert Chat(engine).say("alice", "/goal").chart is None

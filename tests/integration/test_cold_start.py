@@ -46,6 +46,10 @@ NOT_AT_START = {
     "starlette": "the web server",
     "uvicorn": "the web server",
     "prompt_toolkit": "kam console",
+    "matplotlib": "charts: drawn only when a reply's chart is sent or saved",
+    "numpy": "matplotlib's arrays",
+    "PIL": "matplotlib's image files",
+    "noto_cjk_sans_otc": "the charts' Chinese font",
 }
 
 _RUN = """

@@ -8,6 +8,7 @@ lease runs out, by one sweeper only; a message that keeps failing is given up, s
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ from handlers.inbox import (
     reply_from_dict,
     reply_to_dict,
 )
-from handlers.replies import Action, Field, Reply, Section, Severity, Visibility
+from handlers.replies import Action, Chart, Field, Reply, Section, Series, Severity, Visibility
 from storage import inbound
 from storage.inbound import AlreadyDone, Taken
 from storage.session import unit_of_work
@@ -63,8 +64,19 @@ def test_a_reply_survives_its_json_whole():
         severity=Severity.success,
         visibility=Visibility.public,
         question=7,
+        chart=Chart(
+            "stacked",
+            "回款预测",
+            ("1月", "2月"),
+            (Series("确定", (1.5, 2.0)), Series("最佳", (0.5, 1.0), stacked=True)),
+            alt="a",
+            unit="¥",
+            reference=(3.0, None),
+            reference_label="目标",
+        ),
     )
-    assert reply_from_dict(reply_to_dict(reply)) == reply
+    assert reply_from_dict(json.loads(json.dumps(reply_to_dict(reply)))) == reply
+    assert reply_from_dict(reply_to_dict(Reply(title="t"))).chart is None
 
 
 def test_a_message_is_kept_run_once_and_answered(engine):

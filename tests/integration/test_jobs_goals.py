@@ -107,3 +107,48 @@ def test_the_weekly_push_goes_on_its_day_in_each_timezone_once(engine, ids):
     assert len(notifier.sent) == 4
     run(GOALS, engine, Settings(), notifier, MONDAY + timedelta(days=7))
     assert len(notifier.sent) == 7  # next week, again (New York: still Sunday)
+
+
+# -- the push's chart (issue 18): share done against the share expected by now ----------
+
+
+def test_an_owner_gets_a_chart_of_their_own_goals(engine, ids):
+    notifier = RecordingNotifier()
+    run(GOALS, engine, Settings(), notifier, MONDAY)
+    (alice,) = notifier.to("user:alice")
+    chart = alice.chart
+    assert (chart.kind, chart.unit, chart.title) == ("hbars", "%", "Goal progress · week 47")
+    assert chart.categories == ("Acme · won deals", "won revenue", "interactions")
+    assert chart.series[0].values == (50, 50, 100)
+    assert chart.reference == pytest.approx((87.7, 87.7, 87.7), abs=0.5)
+    assert chart.reference_label == "Expected by now"
+
+
+def test_a_manager_gets_a_chart_per_person_of_the_team_table(engine, ids):
+    notifier = RecordingNotifier()
+    run(GOALS, engine, Settings(), notifier, MONDAY)
+    (bob,) = notifier.to("user:bob")
+    assert bob.chart.categories == (
+        "Alice Chen · won revenue",
+        "Alice Chen · interactions",
+        "Carol · won revenue",
+        "East · won revenue",
+        "王磊 · won revenue",
+    )
+    assert bob.chart.series[0].values == pytest.approx((50, 100, 0, 25, 88.9), abs=0.05)
+
+
+def test_the_push_chart_speaks_chinese_to_a_chinese_reader(engine, ids):
+    import warnings
+
+    from handlers.render.charts import render_chart
+
+    notifier = RecordingNotifier()
+    run(GOALS, engine, Settings(), notifier, MONDAY)
+    (wang,) = notifier.to("user:wang")
+    assert wang.chart.categories == ("赢单金额",)
+    assert wang.chart.series[0].label == "完成率（占目标 %）"
+    assert wang.chart.reference_label == "当前应达"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing Chinese glyph fails
+        assert render_chart(wang.chart).png.startswith(b"\x89PNG")
