@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from alembic import command
-from sqlalchemy import Index, text
+from sqlalchemy import Index, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from domain.models import (
-    Account,
     Contact,
     Deal,
     Goal,
@@ -64,6 +64,15 @@ def test_the_database_refuses_a_second_contact_of_the_same_name(engine):
         s.add(User(handle="ALICE", display_name="Another Alice"))
 
 
+def _contact_0007(s, account_id: int, name: str, **fields) -> SimpleNamespace:
+    """A contact as the 0007 schema holds it: only its columns (the model has more now)."""
+    row = {"account_id": account_id, "name": name, "birthday_lunar": False,
+           "birthday_leap_month": False, "created_at": NOW, **fields}  # fmt: skip
+    table = Contact.__table__
+    new_id = s.exec(insert(table).values(**row).returning(table.c.id)).scalar_one()
+    return SimpleNamespace(id=new_id)
+
+
 def _back_to_0007(engine) -> None:
     command.downgrade(alembic_config(engine), "0007")
     assert not NEW & _index_names(engine)
@@ -73,10 +82,11 @@ def test_0008_puts_right_a_book_that_broke_them(engine):
     ids = book(engine)
     _back_to_0007(engine)
     with unit_of_work(engine) as s:
-        acme, alice = s.get(Account, ids["acme"]), s.get(User, ids["alice"])
-        twin = f.contact(s, acme, "li wei", phone="+86 138 0000 0000", email="li@acme.com",
-                         birthday_month=3, birthday_day=9)  # fmt: skip
-        f.contact(s, acme, "LI WEI", phone="+86 139 1111 1111")
+        # the account as 0007 knows it: its id (the model's later columns are not there yet)
+        acme, alice = SimpleNamespace(id=ids["acme"]), s.get(User, ids["alice"])
+        twin = _contact_0007(s, acme.id, "li wei", phone="+86 138 0000 0000",
+                             email="li@acme.com", birthday_month=3, birthday_day=9)  # fmt: skip
+        _contact_0007(s, acme.id, "LI WEI", phone="+86 139 1111 1111")
         seen = Interaction(account_id=acme.id, happened_at=NOW, author_id=alice.id)
         s.add(seen)
         s.flush()
@@ -123,7 +133,7 @@ def test_0008_stops_on_names_that_differ_only_in_case_and_changes_nothing(engine
             s.add(User(handle="Alice", display_name="Alice Two"))
         else:
             s.add(Team(name="EAST"))
-        f.contact(s, s.get(Account, ids["acme"]), "li wei")
+        _contact_0007(s, ids["acme"], "li wei")
     with pytest.raises(RuntimeError) as err:
         upgrade(engine)
     message = str(err.value)
@@ -131,4 +141,4 @@ def test_0008_stops_on_names_that_differ_only_in_case_and_changes_nothing(engine
     assert ("'alice'" in message and "'Alice'" in message) or "'EAST'" in message
     assert current_revision(engine) == "0007"
     with unit_of_work(engine, write=False) as s:  # not even the contacts were merged
-        assert len(s.exec(select(Contact).where(Contact.name.ilike("li wei"))).all()) == 2
+        assert len(s.exec(select(Contact.id).where(Contact.name.ilike("li wei"))).all()) == 2
