@@ -8,16 +8,21 @@ the file's order (its page numbers), are ``SECTIONS``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.goals import GoalMetric, period_bounds, progress, progress_bar
 from domain.health import days_overdue, split_total
 from domain.models import Account, AuditEntry
-from handlers.i18n import Catalog
+from handlers.i18n import Catalog, languages
+from handlers.paging import split_page
+from handlers.parsing.text import fold
 from handlers.replies import Field
 from handlers.views import birthday_of, clip, fmt_day, fmt_money, format_birthday, label
 from handlers.views.changes import describe_entries
@@ -62,6 +67,70 @@ def words(section: str, lang: str) -> list[str]:
     """What a reader types for a section (``deals``, ``deal`` / ``商机``); the first is the
     one kam writes in the commands it shows."""
     return [w.strip() for w in _words(section, lang).split(",") if w.strip()]
+
+
+# --- reading what was typed after the account ------------------------------------------
+
+FILE_WORDS = ("all", "file", "360", "全部", "档案")
+"""The words after an account's name that ask for its file: ``/account Acme all``."""
+
+_FILE = re.compile(r"(?:(?<![a-z0-9])(?:all|file|360)(?![a-z0-9])|全部|档案)", re.IGNORECASE)
+_NUMBER = re.compile(r"(?P<body>.*?)\s*(?P<n>\d{1,6})\s*", re.DOTALL)
+
+
+def _key(word: str) -> str:
+    return " ".join(fold(word).casefold().split())
+
+
+@cache
+def section_words() -> dict[str, str]:
+    """Every word for a section, in every language, folded: ``{"deals": "deals", "商机":
+    "deals", …}`` (the words kam writes in its commands are among them)."""
+    out: dict[str, str] = {}
+    for section in SECTIONS:
+        for lang in languages():
+            for word in words(section, lang):
+                out.setdefault(_key(word), section)
+    return out
+
+
+@dataclass(frozen=True)
+class FileAsk:
+    """What follows the file word: a section, a page, both or neither; ``unknown`` is
+    a word that names no section."""
+
+    section: str | None = None
+    page: int | None = None
+    unknown: str | None = None
+
+
+def read_file_ask(text: str) -> FileAsk:
+    """``deals 2`` → deals, page 2; ``2`` → the file's page 2; ``商机第2页``; ``more``."""
+    body, page = split_page(text)
+    if page is None:
+        found = _NUMBER.fullmatch(body.strip())
+        if found:
+            body, page = found["body"], max(1, int(found["n"]))
+    body = _key(body)
+    if not body:
+        return FileAsk(page=page)
+    section = section_words().get(body)
+    if section is None:
+        return FileAsk(page=page, unknown=body)
+    return FileAsk(section, page)
+
+
+def names_a_file_page(args: str) -> bool:
+    """Whether ``args`` (what followed ``/account``) ask for a page of an account's file:
+    a file word, then only a section and a page (``Acme all deals 2``, ``华夏重工全部商机``)
+    — so the dispatcher reads ``/客户 华夏重工 全部 回款`` as the file, not a payment."""
+    folded = fold(args)
+    for found in _FILE.finditer(folded):
+        if found.start() == 0:
+            continue  # the account's name comes first
+        if read_file_ask(folded[found.end() :]).unknown is None:
+            return True
+    return False
 
 
 def file_command(account: str, lang: str, section: str | None = None) -> str:

@@ -14,11 +14,9 @@ permission; every section reads one bounded page (``storage.account_file``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
 from pydantic import BaseModel
 
@@ -27,17 +25,16 @@ from domain.goals import period_bounds
 from domain.models import Account
 from handlers.auth import require_read
 from handlers.context import Context, ParseContext
-from handlers.i18n import Catalog, languages
+from handlers.i18n import Catalog
 from handlers.lookup import resolve_account
-from handlers.paging import Page, footer, page_of, split_page
-from handlers.parsing.text import fold
+from handlers.paging import Page, footer, page_of
 from handlers.replies import Action, Reply, Severity
 from handlers.views import account_file as view
 from handlers.views.health import fmt_score
 from storage import account_file as facts
 from storage.account_file import FileCounts
 
-FILE_WORDS = ("all", "file", "360", "全部", "档案")
+FILE_WORDS = view.FILE_WORDS
 ROWS = 10  # rows of a long section on one page
 CHAIN_PEOPLE = 15  # people of the decision chain shown; the rest are in the contacts
 LEFT_SHOWN = 5  # contacts who left, the latest
@@ -53,44 +50,17 @@ class AccountFile(BaseModel):
     page: int | None = None
 
 
-_NUMBER = re.compile(r"(?P<body>.*?)\s*(?P<n>\d{1,6})\s*", re.DOTALL)
-
-
-def _key(word: str) -> str:
-    return " ".join(fold(word).casefold().split())
-
-
-@cache
-def section_words() -> dict[str, str]:
-    """Every word for a section, in every language, folded: ``{"deals": "deals", "商机":
-    "deals", …}`` (the words kam shows in its commands are among them)."""
-    out: dict[str, str] = {}
-    for section in view.SECTIONS:
-        for lang in languages():
-            for word in view.words(section, lang):
-                out.setdefault(_key(word), section)
-    return out
-
-
 def parse_file(name: str, rest: str, pctx: ParseContext) -> AccountFile:
     """``rest`` is what follows the file word: a section, a page, both or nothing."""
-    body, page = split_page(rest)
-    if page is None:
-        found = _NUMBER.fullmatch(body.strip())
-        if found:
-            body, page = found["body"], max(1, int(found["n"]))
-    body = _key(body)
-    section = None
-    if body:
-        section = section_words().get(body)
-        if section is None:
-            lang = pctx.lang
-            known = _("sep", lang).join(view.words(s, lang)[0] for s in view.SECTIONS)
-            raise InvalidInput(
-                _("unknown_section", lang, word=body.strip(), sections=known,
-                  example=view.file_command(name, lang, "deals") + " 2")
-            )  # fmt: skip
-    return AccountFile(account=name, section=section, page=page)
+    ask = view.read_file_ask(rest)
+    if ask.unknown is not None:
+        lang = pctx.lang
+        known = _("sep", lang).join(view.words(s, lang)[0] for s in view.SECTIONS)
+        raise InvalidInput(
+            _("unknown_section", lang, word=ask.unknown, sections=known,
+              example=view.file_command(name, lang, "deals") + " 2")
+        )  # fmt: skip
+    return AccountFile(account=name, section=ask.section, page=ask.page)
 
 
 def run_file(ctx: Context, cmd: AccountFile) -> Reply:
