@@ -122,21 +122,14 @@ class _Sheet:
             text = footer(self.more, lang, here)
             if text:
                 bottom.append(text)
-            if not self.more.last:
-                nxt = f"{here} {self.more.number + 1}"
-                reply.actions.append(Action(_("next_page", lang), nxt.lstrip("/")))
         after = view.SECTIONS[view.SECTIONS.index(self.section) + 1 :]
         following = next((s for s in after if self.counts.of(s)), None)
         if following is not None:
             number = view.SECTIONS.index(following) + 1
             command = f"{view.file_command(name, lang)} {number}"
-            bottom.append(
-                _("next_section", lang, section=view.title(following, lang),
-                  count=view.count_text(following, self.counts, lang), command=command)
-            )  # fmt: skip
-            reply.actions.append(
-                Action(_("go", lang, section=view.title(following, lang)), command.lstrip("/"))
-            )
+            what = _("next_section", lang, section=view.title(following, lang),
+                     count=view.count_text(following, self.counts, lang))  # fmt: skip
+            reply.actions.append(Action(what, command.lstrip("/")))
         if self.section != "profile":
             bottom.append(_("to_index", lang, command=view.file_command(name, lang)))
         reply.footer = "\n".join(bottom) or None
@@ -164,10 +157,11 @@ def _chain(s: _Sheet, _page: int | None) -> None:
     if gaps:
         s.reply.lines += [f"! {view.gap_text(g, lang)}" for g in gaps]
         s.reply.severity = Severity.warning
-    s.reply.add_section(None, view.chain_lines(chain, lang))
+    lines = view.chain_lines(chain, lang)
     if chain.current > len(chain.people):
         where = view.file_command(s.account.name, lang, "contacts")
-        s.reply.lines.append(_("all_contacts", lang, n=chain.current, command=where))
+        lines.append(_("all_contacts", lang, n=chain.current, command=where))
+    s.reply.add_section(None, lines)
     if chain.left:
         lines = [view.left_line(row, lang, ctx.tz) for row in chain.left]
         if s.counts.left > len(chain.left):
@@ -203,8 +197,8 @@ def _deals(s: _Sheet, page: int | None) -> None:
 def _receivables(s: _Sheet, page: int | None) -> None:
     ctx, lang, today = s.ctx, s.lang, s.ctx.now.date()
     p = s.page(page)
-    if p.number == 1:
-        owed = facts.owed(ctx.session, s.account.id, today=today)
+    owed = facts.owed(ctx.session, s.account.id, today=today) if p.number == 1 else None
+    if owed is not None and (owed.open or owed.credit):
         s.reply.fields += view.owed_fields(
             owed, s.account.credit_limit, lang, today,
             house=ctx.settings.currency, rates=ctx.settings.fx_rates,
