@@ -120,17 +120,24 @@ def read_file_ask(text: str) -> FileAsk:
     return FileAsk(section, page)
 
 
+def asks_for_file(text: str) -> bool:
+    """Whether ``text`` (what follows an account's name) is a file word, then only a
+    section and a page: ``all``, ``档案``, ``all deals 2``, ``全部商机``."""
+    folded = fold(text).strip()
+    found = _FILE.match(folded)
+    return found is not None and read_file_ask(folded[found.end() :]).unknown is None
+
+
 def names_a_file_page(args: str) -> bool:
     """Whether ``args`` (what followed ``/account``) ask for a page of an account's file:
     a file word, then only a section and a page (``Acme all deals 2``, ``华夏重工全部商机``)
     — so the dispatcher reads ``/客户 华夏重工 全部 回款`` as the file, not a payment."""
     folded = fold(args)
-    for found in _FILE.finditer(folded):
-        if found.start() == 0:
-            continue  # the account's name comes first
-        if read_file_ask(folded[found.end() :]).unknown is None:
-            return True
-    return False
+    return any(
+        asks_for_file(folded[found.start() :])
+        for found in _FILE.finditer(folded)
+        if found.start() > 0  # the account's name comes first
+    )
 
 
 def file_command(account: str, lang: str, section: str | None = None) -> str:

@@ -323,9 +323,15 @@ def test_section_words_that_are_also_command_words_open_the_file(engine, chat):
     assert chat.say("alice", "/account Acme all paid").title == "Acme — file 7/14: Payments"
     with unit_of_work(engine) as s:
         assert s.execute(select(func.count(AuditEntry.id))).scalar_one() == 0
+    # without a command word: the account's name, then the file word
+    assert chat.say("wang", "华夏重工档案").title == "华夏重工 (华夏) · 档案 1/14：概况"
+    assert chat.say("wang", "华夏重工 全部 商机").title == "华夏重工 · 档案 5/14：商机"
+    assert chat.say("alice", "acme all deals 2").title == "Acme — file 5/14: Deals"
     # a sentence that only contains "all" is still what it says
     logged = chat.say("wang", "客户：华夏重工，今天拜访了王总")
     assert logged.severity.value == "success" and "拜访" in logged.title
+    logged = chat.say("alice", "Acme: visited today, met all of them")
+    assert logged.title == "Logged visit with Acme"
 
 
 def test_an_unknown_section_is_refused_with_an_example(engine, chat):
