@@ -333,7 +333,7 @@ def gap_text(code: str, lang: str) -> str:
 
 def person(row: Any, lang: str, *, role: bool = True) -> str:
     """``Li Wei (CFO)``, with the role when asked: ``Li Wei (CFO) · decision maker``."""
-    text = row.name + (f" ({row.title})" if row.title else "")
+    text = _("person_title", lang, name=row.name, title=row.title) if row.title else row.name
     if role and row.role:
         text += f" · {label(row.role, lang)}"
     return text
@@ -349,11 +349,11 @@ def chain_lines(facts: Chain, lang: str) -> list[str]:
         names = by_role.get(role)
         if not names:
             continue
-        shown = ", ".join(names)
+        shown = _("names_sep", lang).join(names)
         hidden = facts.by_role.get(role, 0) - len(names)
         if hidden > 0:
             shown += _("and_more", lang, n=hidden)
-        lines.append(f"{label(role, lang)}: {shown}")
+        lines.append(_("role_line", lang, role=label(role, lang), names=shown))
     unplaced = facts.current - sum(facts.by_role.values())
     if unplaced:
         lines.append(_("unplaced", lang, n=unplaced))

@@ -231,9 +231,9 @@ def test_every_section_in_chinese(engine, chat):
     ]
 
     chain = text(chat.say("wang", "/客户 华夏重工 档案 决策链"))
-    assert "决策人: 王建国 (总经理)" in chain
+    assert "决策人：王建国（总经理）" in chain
     assert "单线联系：关系只维系在一个人身上。" in chain
-    assert "已离职（1）" in chain and "李娜 (采购经理) · 采购 · 2026年11月11日 离职" in chain
+    assert "已离职（1）" in chain and "李娜（采购经理） · 采购 · 2026年11月11日 离职" in chain
     talks = text(chat.say("wang", "/客户 华夏重工 全部 互动"))
     assert "2026年11月16日 拜访 · 王磊 — 见了王总，预算已批" in talks
     deals = text(chat.say("wang", "/客户 华夏重工 全部 商机"))
