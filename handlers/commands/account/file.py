@@ -113,8 +113,8 @@ class _Sheet:
             self.reply.lines.append(_("empty", self.lang))
 
     def finish(self) -> Reply:
-        """The page's paging line, and where to go next: the next section that holds
-        something, or the index."""
+        """The page's paging line, the way back to the index, and a button for the next
+        section that holds something (with its count)."""
         lang, name, reply = self.lang, self.account.name, self.reply
         here = view.file_command(name, lang, self.section)
         bottom = []
