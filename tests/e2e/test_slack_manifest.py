@@ -36,7 +36,8 @@ def test_slash_commands_describe_themselves_from_the_table():
     spec = build_commands().find("account")
     assert spec.text("summary", "en") in account["description"]
     assert spec.text("summary", "zh") in account["description"]
-    assert account["usage_hint"] == "NAME"
+    assert account["usage_hint"] == spec.text("usage", "en").removeprefix("/account ")
+    assert account["usage_hint"].startswith("NAME")
     assert all(c["should_escape"] for c in commands.values())  # mentions arrive as ids
 
 
