@@ -48,6 +48,7 @@ from handlers.replies import Action, Reply, Severity
 from handlers.suggest import CN_PARTICLES, guess
 from handlers.understand import Reading, understand
 from handlers.views import clip
+from handlers.views.account_file import names_a_file_page
 from storage import accounts, inbound, pending, users
 from storage import contacts as contact_repo
 from storage.session import unit_of_work
@@ -213,13 +214,16 @@ class Dispatcher:
         spec = self.commands.find(word or "help")
         lang = self.language_of(incoming.platform)
         readings: list[str] = []
+        # 客户：华夏重工，今天拜访了 — a visit, not a summary; but /account … set/new writes,
+        # and /客户 华夏重工 全部 回款 is the file
         if (
             spec is not None
             and spec.name == "account"
             and not spec.writes_for(args)
             and _tells_more(args)
+            and not names_a_file_page(args)
         ):
-            spec = None  # 客户：华夏重工，今天拜访了 — a visit, not a summary
+            spec = None
         if spec is None:
             # Not a command word first: what is the message about? (read-only)
             try:
@@ -308,6 +312,7 @@ class Dispatcher:
             and spec.name == "account"
             and not spec.writes_for(args)
             and _tells_more(args)
+            and not names_a_file_page(args)
         ):
             spec = None
         with unit_of_work(self.engine, write=False) as session:

@@ -41,6 +41,7 @@ from handlers.parsing.intents import IntentHit, find_intents, first_word_guesses
 from handlers.parsing.money import find_amounts
 from handlers.parsing.text import fold, is_cjk, join_text, split_next_step
 from handlers.registry import CommandTable
+from handlers.views.account_file import asks_for_file
 
 __all__ = ["Reading", "Trace", "understand"]
 
@@ -177,8 +178,10 @@ def understand(
     if trace.people:
         readings.append(_("account_of_contact", lang, name=name))
 
+    rest = _rest(text, [(a_start, a_end)])
+    if asks_for_file(rest):  # 华夏重工档案, Acme all deals: the account's file
+        return Reading("account", f"{_quote(name)} {rest}", readings, trace)
     if not intents:
-        rest = _rest(text, [(a_start, a_end)])
         if _ACCOUNT_WORDS.match(rest):
             return Reading("account", _quote(name), readings, trace)
         if starts_with_set_word(rest):  # ``Acme set industry Robotics``: an edit

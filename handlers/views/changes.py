@@ -7,6 +7,7 @@ contact Li Wei`` (or in Chinese), from its audit entries.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from domain.models import AuditEntry
@@ -38,8 +39,12 @@ _SILENT = {
 
 def describe(ctx: Context, entries: list[AuditEntry]) -> str:
     """``visit logged at Acme, next step #12, new contact Li Wei`` (or in Chinese)."""
-    lang = ctx.lang
-    names = _account_names(ctx, entries)
+    return describe_entries(entries, _account_names(ctx, entries), ctx.lang)
+
+
+def describe_entries(entries: list[AuditEntry], names: Mapping[int, str], lang: str) -> str:
+    """``describe`` with the names of the accounts the entries touch already known
+    (the 360° file: they are all the one account's)."""
     parts: list[str] = []
     for entry in sorted(entries, key=lambda e: (_ORDER.get(e.entity, 9), e.id or 0)):
         if entry.entity in _SILENT:
@@ -74,7 +79,7 @@ def _account_names(ctx: Context, entries: list[AuditEntry]) -> dict[int, str]:
     return health.account_names(ctx.session, ids)
 
 
-def _one(entry: AuditEntry, names: dict[int, str], lang: str) -> str:
+def _one(entry: AuditEntry, names: Mapping[int, str], lang: str) -> str:
     row: dict[str, Any] = entry.after or entry.before or {}
     before: dict[str, Any] = entry.before or {}
     account = names.get(entry.account_id or row.get("account_id") or 0) or row.get("name", "?")
