@@ -49,7 +49,17 @@ def test_jobs_have_fixed_ids_explicit_timezones_and_hours_of_grace(engine):
     found = {job.id: job for job in sched.get_jobs()}
     beat = found.pop("kam.heartbeat")  # every heartbeat_seconds, first at start
     assert beat.next_run_time is not None and beat.trigger.interval.total_seconds() == 60
-    pushes = ["lapse", "birthdays", "tasks", "reminders", "goals", "week", "week-team", "digest", "team"]
+    pushes = [
+        "lapse",
+        "birthdays",
+        "tasks",
+        "reminders",
+        "goals",
+        "week",
+        "week-team",
+        "digest",
+        "team",
+    ]
     assert sorted(found) == sorted(
         f"kam.{name}" for name in [*pushes, "tier-review", "housekeeping", "rfm", "watchdog"]
     )
