@@ -13,6 +13,7 @@ from handlers.commands import (
     csat,
     deal,
     goal,
+    handover,
     help,
     history,
     kpi,
@@ -53,6 +54,7 @@ MODULES = (
     tasks,
     tier,
     users,
+    handover,
 )
 
 
