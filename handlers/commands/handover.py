@@ -66,7 +66,7 @@ ALL_WORDS = {"all", "everything", "全部", "所有", "全部客户", "所有客
 ME_WORDS = {"me", "myself", "我", "自己"}
 _NOTE = re.compile(
     r"(?:^|\s)(?:note|notes|memo)\s*[:：]?\s+|(?:^|\s)(?:note|notes|memo)\s*[:：]\s*"
-    r"|(?:备注|留言|交接说明|说明)\s*[:：]?\s*",
+    r"|(?:备注|留言|交接说明)\s*[:：]?\s*",
     re.IGNORECASE,
 )
 _GOALS = re.compile(
@@ -108,7 +108,9 @@ def parse_handover(args: str, pctx: ParseContext) -> Handover:
     note = None
     m = _NOTE.search(text)
     if m:
-        note = text[m.end() :].strip() or None
+        # the note as typed (full-width punctuation and all), not as normalised
+        typed = _NOTE.search(pctx.text) if pctx.text else None
+        note = (pctx.text[typed.end() :] if typed else text[m.end() :]).strip() or None
         text = text[: m.start()]
         if note and len(note) > MAX_NOTE:
             raise ParseError(_("note_long", lang, n=len(note), max=MAX_NOTE))

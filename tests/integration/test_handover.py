@@ -214,18 +214,21 @@ def test_an_admin_hands_over_across_teams_and_the_managers_hear_of_it(engine, ch
 def test_chinese_command_and_reply(engine, chat):
     ids = _busy(engine)
     chat.say("bob", "/user set me lang zh")
-    reply = chat.say("bob", "/交接 @王磊 给 @carol 全部 备注 华夏重工下周续约")
+    reply = chat.say(
+        "bob", "/交接 @王磊 给 @carol 全部 备注：华夏重工下周续约，先找王总；李娜管采购"
+    )
     assert reply.severity == Severity.success, reply.plain_lines()
     assert reply.title == "已将 王磊 的客户交接给 Carol"
     fields = {f.label: f.value for f in reply.fields}
-    assert fields["客户"] == "华夏重工" and fields["备注"] == "华夏重工下周续约"
+    note = "华夏重工下周续约，先找王总；李娜管采购"  # as typed, full-width punctuation kept
+    assert fields["客户"] == "华夏重工" and fields["备注"] == note
     assert "已随 Carol 转入团队 East：华夏重工。" in reply.lines
     assert _get(engine, Account, ids["huaxia"]).owner_id == ids["carol"]
     [told] = chat.notifier.to("user:wang")
     assert told.title == "Bob 已将你的 1 个客户交接给 Carol：华夏重工。"
     [brief] = chat.notifier.to("user:carol")
     assert brief.title == "Handover: 华夏重工 (from 王磊)"  # in Carol's language
-    assert "Note from 王磊: 华夏重工下周续约" in brief.plain_lines()
+    assert f"Note from 王磊: {note}" in brief.plain_lines()
     undo = chat.say("bob", "/撤销")
     assert undo.severity == Severity.success
     assert _get(engine, Account, ids["huaxia"]).owner_id == ids["wang"]
