@@ -15,6 +15,7 @@ from domain.models import (
     AccountMember,
     AuditEntry,
     Complaint,
+    Contact,
     Deal,
     Goal,
     Invoice,
@@ -160,7 +161,10 @@ def test_a_handover_moves_every_linked_item_at_once_and_undo_restores_it(engine,
 
 
 def test_the_new_owner_gets_a_brief_in_chinese(engine, chat):
-    _busy(engine)
+    ids = _busy(engine)
+    with unit_of_work(engine) as s:  # left the company: off the decision chain
+        s.add(Contact(account_id=ids["acme"], name="Sarah Miller", role="champion",
+                      left_at=NOW - timedelta(days=30)))  # fmt: skip
     chat.say("bob", "/handover @alice to @wang Acme note 李伟喜欢微信沟通")
     [brief] = chat.notifier.to("user:wang")
     assert brief.title == "交接：Acme（来自 Alice Chen）"
