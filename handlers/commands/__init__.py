@@ -13,6 +13,7 @@ from handlers.commands import (
     csat,
     deal,
     goal,
+    handover,
     help,
     history,
     kpi,
@@ -57,6 +58,7 @@ MODULES = (
     tier,
     users,
     week,
+    handover,
 )
 
 

@@ -47,10 +47,9 @@ from handlers.people import (
     resolve_user,
 )
 from handlers.registry import command
-from handlers.replies import Field, Reply, Severity
-from storage import accounts as account_repo
+from handlers.replies import Action, Field, Reply, Severity
 from storage import audit, locks, users
-from storage import tasks as task_repo
+from storage import handover as handover_repo
 
 SELF_SERVICE = {"display_name", "language", "timezone", "email"}
 
@@ -434,14 +433,39 @@ def _remove(ctx: Context, user: User) -> Reply:
     session.add(user)
     ctx.audit("update", user, before=before, summary=f"user {user.handle} deactivated")
     _set_managed(ctx, user, set(), _Changes())
-    accounts = account_repo.count_owned(session, user.id)
-    tasks = task_repo.count_open(session, owner_ids=[user.id])
-    return Reply(
+    held = handover_repo.holdings(session, user.id)
+    reply = Reply(
         title=_("removed", lang, name=user.display_name, handle=user.handle),
-        lines=[_("keeps", lang, accounts=accounts, tasks=tasks)] if accounts or tasks else [],
         footer=_("undo_hint", lang, hours=ctx.settings.undo_own_hours),
         severity=Severity.success,
     )
+    if held.accounts or held.deals or held.tasks:
+        reply.lines.append(
+            _("keeps", lang, accounts=held.accounts, deals=held.deals, tasks=held.tasks)
+        )
+        reply.actions += _handover_actions(ctx, user)
+    return reply
+
+
+HANDOVER_CHOICES = 3  # teammates offered a one-tap handover when someone leaves
+
+
+def _handover_actions(ctx: Context, user: User) -> list[Action]:
+    """Hand over what a deactivated person still holds: one button per active teammate
+    (up to ``HANDOVER_CHOICES``; ``/handover`` then asks which accounts), and a form
+    prefilled with ``/handover @them to @`` for anyone else."""
+    mates = [
+        u
+        for u in users.everyone(ctx.session, team_id=user.team_id, include_inactive=False)
+        if u.id != user.id and u.role == Role.rep
+    ] if user.team_id is not None else []  # fmt: skip
+    actions = [
+        Action(_("hand_to", ctx.lang, name=u.display_name),
+               f"handover @{user.handle} to @{u.handle}")
+        for u in mates[:HANDOVER_CHOICES]
+    ]  # fmt: skip
+    actions.append(Action(_("hand_over", ctx.lang), f"handover @{user.handle} to @", kind="modal"))
+    return actions
 
 
 # --- showing -------------------------------------------------------------------------

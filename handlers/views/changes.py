@@ -31,6 +31,7 @@ _ORDER = {
     "reminder": 5,
 }
 IMPORT_PARTS = 3  # how many rows of an import its description names
+COMMAND_PARTS = 8  # how many rows of any other command
 _SILENT = {
     *("interaction_contact", "team_manager", "deal_stage_change", "account_alias"),
     "user_identity",
@@ -57,6 +58,8 @@ def describe_entries(entries: list[AuditEntry], names: Mapping[int, str], lang: 
     file = _import_file(entries)
     if file is not None and len(parts) > IMPORT_PARTS:  # a file of many rows: the first few
         parts = [*parts[:IMPORT_PARTS], _("more", lang, n=len(parts) - IMPORT_PARTS)]
+    elif len(parts) > COMMAND_PARTS:  # a command of many rows (/handover): the first few
+        parts = [*parts[: COMMAND_PARTS - 1], _("more", lang, n=len(parts) - COMMAND_PARTS + 1)]
     what = _("sep", lang).join(parts)
     return what if file is None else _("import", lang, file=file, what=what)
 
@@ -104,6 +107,8 @@ def _one(entry: AuditEntry, names: Mapping[int, str], lang: str) -> str:
         return _("account_edit", lang, account=row.get("name", account))
     if kind == "reminder":
         key = "reminder_new" if action == "create" else "reminder_off"
+        if action == "update" and row.get("active") == before.get("active"):
+            key = "reminder_edit"  # still active: moved or handed over, not cancelled
         return _(key, lang, id=entry.entity_id)
     if kind == "deal":
         key = "deal_new" if action == "create" else "deal_edit"

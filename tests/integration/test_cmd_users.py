@@ -292,7 +292,13 @@ def test_remove_deactivates_and_keeps_the_accounts(engine, chat):
 
     carol = chat.say("admin", "/user remove @carol")
     assert carol.lines == [
-        "They still own 1 accounts and 0 open next steps; reassign them so nothing is missed."
+        "They still own 1 accounts, 0 open deals and 0 open next steps: hand them over so"
+        " nothing is missed."
+    ]
+    # the handover is one tap away: a teammate, or anyone through a prefilled form
+    assert [(a.label, a.command, a.kind) for a in carol.actions] == [
+        ("Hand over to Alice Chen", "handover @carol to @alice", "button"),
+        ("Hand over to…", "handover @carol to @", "modal"),
     ]
     with unit_of_work(engine, write=False) as s:
         from domain.models import Account
