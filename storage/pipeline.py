@@ -35,14 +35,12 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     func,
     literal,
     or_,
     true,
     type_coerce,
 )
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from domain.forecast import Month, band_cuts
@@ -185,37 +183,40 @@ def conversions(
 ) -> dict[str, tuple[int, int]]:
     """For each of the open ``stages`` (in order): how many deals in scope entered it in
     [since, until) and how many of those later reached a stage after it (or won)."""
-    order = [*stages, DealStage.won.value]
-    rank = {s: i for i, s in enumerate(order)}
-    entries = (
-        select(
-            DealStageChange.deal_id.label("deal_id"),
-            DealStageChange.to_stage.label("stage"),
-            func.min(DealStageChange.changed_at).label("entered"),
-        )
-        .join(Deal, Deal.id == DealStageChange.deal_id)
-        .join(Account, Account.id == Deal.account_id)
-        .where(
-            scope.deals(),
-            DealStageChange.changed_at >= since,
-            DealStageChange.changed_at < until,
-            DealStageChange.to_stage.in_(list(stages)),
-        )
-        .group_by(DealStageChange.deal_id, DealStageChange.to_stage)
+    # One pass over the window's stage changes, per deal: when it first entered each
+    # stage, and the last time it moved to a stage after it (a move after the entry is
+    # in the window too).  Entered X and advanced: the latter is not before the former.
+    rank = {s: i for i, s in enumerate([*stages, DealStage.won.value])}
+    change = DealStageChange
+    rank_of = case(rank, value=change.to_stage, else_=-1)
+    cols = []
+    for i, stage in enumerate(stages):
+        cols.append(func.min(case((change.to_stage == stage, change.changed_at))).label(f"e{i}"))
+        cols.append(func.max(case((rank_of > i, change.changed_at))).label(f"l{i}"))
+    per_deal = (
+        select(change.deal_id.label("deal_id"), *cols)
+        .where(change.changed_at >= since, change.changed_at < until)
+        .group_by(change.deal_id)
         .subquery()
     )
-    later = aliased(DealStageChange)
-    advanced = exists().where(
-        later.deal_id == entries.c.deal_id,
-        later.changed_at >= entries.c.entered,
-        case(rank, value=later.to_stage, else_=-1) > case(rank, value=entries.c.stage),
-    )
-    stmt = select(
-        entries.c.stage,
-        func.count(),
-        func.sum(case((advanced, 1), else_=0)),
-    ).group_by(entries.c.stage)
-    return {s: (int(n), int(a or 0)) for s, n, a in session.exec(stmt)}
+    sums = []
+    for i in range(len(stages)):
+        entered, later = per_deal.c[f"e{i}"], per_deal.c[f"l{i}"]
+        sums.append(func.count(entered))
+        sums.append(func.sum(case((and_(entered.is_not(None), later >= entered), 1), else_=0)))
+    row = session.exec(
+        select(*sums)
+        .select_from(per_deal)
+        .join(Deal, Deal.id == per_deal.c.deal_id)
+        .join(Account, Account.id == Deal.account_id)
+        .where(scope.deals())
+    ).one()
+    out = {}
+    for i, stage in enumerate(stages):
+        entered, advanced = int(row[2 * i] or 0), int(row[2 * i + 1] or 0)
+        if entered:
+            out[stage] = (entered, advanced)
+    return out
 
 
 # --- the forecast ---------------------------------------------------------------------
