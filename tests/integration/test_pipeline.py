@@ -142,3 +142,43 @@ def test_an_empty_scope_says_so_and_bad_words_are_refused(engine):
     unknown = chat.say("bob", "/pipeline team Nowhere")
     assert unknown.severity == "error"
     assert "There is no team called Nowhere." in " ".join(unknown.plain_lines())
+
+
+def _statements(engine, chat, handle, text) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        chat.say(handle, text)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_statements_do_not_grow_with_the_book(engine):
+    """Set-based: the same number of statements for a bigger book (no query per deal,
+    account, stage or month)."""
+    ids = numbers_book(engine)
+    chat = Chat(engine)
+    asks = [("admin", "/pipeline"), ("admin", "/forecast 2026"), ("admin", "/pyramid")]
+    before = [_statements(engine, chat, who, text) for who, text in asks]
+    with unit_of_work(engine) as s:
+        from domain.models import User
+
+        carol = s.get(User, ids["carol"])
+        for i in range(30):
+            account = f.account(s, f"Bulk {i}", owner=carol, tier="ABC"[i % 3])
+            for stage in ("lead", "proposal", "won", "negotiation"):
+                f.deal(s, account, f"D{stage}", owner=carol, stage=stage, amount=str(1000 + i))
+    after = [_statements(engine, chat, who, text) for who, text in asks]
+    assert after[:2] == before[:2]
+    # /pyramid reads the listed review candidates' revenue in one more statement when it
+    # lists any: none in numbers_book, a C account in the top band among the bulk ones
+    assert after[2] == before[2] + 1
+    assert all(n <= 20 for n in after), after
