@@ -30,6 +30,7 @@ from handlers.i18n import Catalog
 from handlers.parsing.periods import period_of
 from handlers.parsing.text import normalize
 from handlers.people import ME_WORDS, TEAM_WORDS, resolve_user, user_ref_of, visible_teams
+from handlers.views import fmt_money
 from storage import users
 from storage.pipeline import BookScope
 
@@ -146,6 +147,11 @@ def house_total(amounts: Mapping[str, Decimal], settings: Policy) -> tuple[Decim
     """The amounts by currency in the house currency (``fx_rates``), and the currencies
     left out for want of a rate."""
     return split_total(amounts, settings.currency, house=settings.currency, rates=settings.fx_rates)
+
+
+def currency_unit(currency: str) -> str:
+    """The currency's symbol for a chart's axis (``¥``, ``$``), else its code."""
+    return fmt_money(Decimal(0), currency, "en").removesuffix("0").strip()
 
 
 def by_currency(rows: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:

@@ -12,7 +12,7 @@ from domain.forecast import Month, MonthForecast, ratio
 from handlers.i18n import Catalog
 from handlers.replies import Chart, Field, Reply, Series
 from handlers.views import fmt_money
-from handlers.views.book_scope import month_label
+from handlers.views.book_scope import currency_unit, month_label
 from handlers.views.health import fmt_pct
 
 _ = Catalog("views.forecast")
@@ -63,9 +63,13 @@ def forecast_reply(
         Field(_("best_case", lang), money(best)),
     ]
     if has_goal:
-        reply.fields.append(Field(_("against_goal", lang), _(
-            "against_goal_value", lang, pct=fmt_pct(ratio(best, goal)),
-            gap=money(max(goal - best, ZERO)))))  # fmt: skip
+        pct = fmt_pct(ratio(best, goal))
+        value = (
+            _("against_goal_short", lang, pct=pct, gap=money(goal - best))
+            if best < goal
+            else _("against_goal_above", lang, pct=pct, gap=money(best - goal))
+        )
+        reply.fields.append(Field(_("against_goal", lang), value))
     lines = []
     for m in months:
         key = "month_line_goal" if has_goal else "month_line"
@@ -103,7 +107,7 @@ def forecast_reply(
             Series(_("series_upside", lang), tuple(float(m.upside) for m in months), stacked=True),
         ),
         alt=_("alt", lang, period=period, won=money(won), best=money(best)),
-        unit=currency,
+        unit=currency_unit(currency),
         reference=tuple(float(m.goal or 0) for m in months) if has_goal else None,
         reference_label=_("series_goal", lang) if has_goal else "",
     )

@@ -11,6 +11,7 @@ from domain.forecast import conversion, median_days, stalled, weighted
 from handlers.i18n import Catalog
 from handlers.replies import Chart, Field, Reply, Series
 from handlers.views import fmt_money, label
+from handlers.views.book_scope import currency_unit
 from handlers.views.health import fmt_pct
 
 _ = Catalog("views.pipeline")
@@ -103,6 +104,6 @@ def pipeline_reply(
             Series(_("series_weighted", lang), tuple(float(s.weighted) for s in stages)),
         ),
         alt=_("alt", lang, deals=deals, amount=money(amount), weighted=money(weighted_total)),
-        unit=currency,
+        unit=currency_unit(currency),
     )
     return reply

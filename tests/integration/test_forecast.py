@@ -178,3 +178,14 @@ def test_nothing_to_forecast(engine):
         "Nothing to forecast for Eve in 2026 Q4: no deals, invoices or revenue goal."
     ]
     assert reply.chart is None
+
+
+def test_above_the_goal_says_by_how_much(engine):
+    ids = forecast_book(engine)
+    with unit_of_work(engine) as s:
+        f.goal(s, year=2026, metric="won_revenue", target="120000", user=s.get(User, ids["alice"]))
+    reply = Chat(engine).say("bob", "/forecast @alice")
+    # 10,000 a month: 30,000 in Q4 against a best case of 500,000 + 150,000
+    assert fields(reply)["Revenue goal"] == "¥30K"
+    assert fields(reply)["Best case vs goal"] == "2166.7% of goal · above by ¥620K"
+    assert reply.chart.unit == "¥"

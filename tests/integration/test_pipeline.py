@@ -56,6 +56,7 @@ def test_a_manager_sees_the_funnel_of_the_teams_they_manage(chat):
     )
     chart = reply.chart
     assert chart.kind == "funnel"
+    assert chart.unit == "¥"
     assert chart.categories == ("lead", "qualify", "proposal", "negotiation")
     assert [s.label for s in chart.series] == ["Amount", "Weighted"]
     assert chart.series[0].values == (100000.0, 200000.0, 1300000.0, 400000.0)
