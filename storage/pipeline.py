@@ -440,7 +440,9 @@ def review_candidates(
         return 0, 0, []
     top, middle = band_cuts(int(n))
     whens = [(Deal.currency == house, Deal.amount)]
-    whens += [(Deal.currency == c, Deal.amount * float(r)) for c, r in sorted(rates.items())]
+    # the rate as a plain number: a MoneyAmount-typed bind would be stored in cents
+    rate = lambda r: literal(float(r), type_=Float)  # noqa: E731
+    whens += [(Deal.currency == c, Deal.amount * rate(r)) for c, r in sorted(rates.items())]
     value = type_coerce(case(*whens, else_=None), Float)
     won = and_(
         Deal.account_id == Account.id,

@@ -145,3 +145,26 @@ def test_no_accounts(engine):
     reply = Chat(engine).say("admin", "/pyramid team Empty")
     assert reply.lines == ["No active accounts for team Empty."]
     assert reply.chart is None
+
+
+def test_other_currencies_rank_at_their_rate_and_an_a_in_the_bottom_band(engine):
+    from sqlmodel import select
+
+    from bot.config import Settings
+
+    ids = pyramid_book(engine)
+    with unit_of_work(engine) as s:
+        eve = s.get(User, ids["eve"])
+        umbrella = s.exec(select(Account).where(Account.name == "Umbrella")).one()
+        initech = s.get(Account, ids["initech"])
+        f.deal(s, initech, "I9", owner=eve, amount="100000", currency="USD", stage="won",
+               stage_changed_at=datetime(2026, 10, 1, 12, tzinfo=SHANGHAI))  # fmt: skip
+        won(s, umbrella, "U0", eve, "10000", (2026, 7, 1))
+    reply = Chat(engine, settings=Settings(fx_rates={"USD": "7"})).say("admin", "/pyramid")
+    # Initech: 100,000 + USD 100,000 × 7 = 800,000 → rank 2; Acme 3 (band B); Umbrella
+    # 10,000 → rank 6 of 6, bottom band
+    assert reply.sections[0].lines[1].startswith("B key — 2 accounts (33.3%) · revenue ¥1.1M")
+    assert reply.sections[1].lines == (
+        "Globex — tier C, but revenue rank 1 of 6 (top 20%): ¥900K",
+        "Umbrella — tier A, but revenue rank 6 of 6 (bottom band): ¥10K",
+    )
