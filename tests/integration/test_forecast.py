@@ -125,6 +125,9 @@ def test_wang_in_chinese_against_his_own_goal(chat):
     )
     assert reply.chart.categories == ("2026年10月", "2026年11月", "2026年12月")
     assert reply.chart.reference_label == "目标"
+    team = chat.say("wang", "/预测 团队 华东 本季度")
+    assert team.title == "预测 · 团队 华东 · 2026年第4季度"
+    assert fields(team)["收入目标"] == "30万"  # the 华东 team goal: 1,200,000 a year
     q1 = chat.say("wang", "/预测 2027Q1")
     assert q1.title == "预测 · 王磊 · 2027年第1季度"
     assert fields(q1)["收入目标"] == "未设置（/目标）"

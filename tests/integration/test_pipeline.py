@@ -78,6 +78,10 @@ def test_in_chinese_for_wang_his_own_deals(chat):
     )
     assert reply.chart.categories == ("线索", "需求确认", "方案", "谈判")
     assert reply.chart.series[1].label == "加权金额"
+    assert chat.say("wang", "/销售漏斗 我").title == "销售漏斗 · 王磊"
+    team = chat.say("wang", "/漏斗 团队 华东 本季度")
+    assert team.title == "销售漏斗 · 团队 华东 · 2026年第4季度预计成交"
+    assert team.fields[0].value == "0 个商机 · 0"  # H1 closes in January
 
 
 def test_a_rep_sees_their_own_deals_and_not_a_colleagues(chat):
