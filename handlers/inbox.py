@@ -136,6 +136,7 @@ def chart_from_dict(data: dict[str, Any] | None) -> Chart | None:
         unit=data.get("unit", ""),
         reference=tuple(reference) if reference is not None else None,
         reference_label=data.get("reference_label", ""),
+        lang=data.get("lang", ""),
     )
 
 

@@ -74,6 +74,7 @@ class Chart:
     unit: str = ""  # a currency symbol or "%"
     reference: tuple[float | None, ...] | None = None  # a goal or pace line, per category
     reference_label: str = ""
+    lang: str = ""  # the reader's language ("en", "zh"); "" when unknown: read from the words
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ def chart_lang(chart: Chart) -> str:
     """The language a chart is in (``zh`` when its words are Chinese), for the words a
     transport adds around it ("the chart is in your DM"): a chart is always built in
     its reader's language."""
+    if chart.lang:
+        return chart.lang
     texts = [chart.title, *chart.categories, *(s.label for s in chart.series)]
     return "zh" if any("\u4e00" <= ch <= "\u9fff" for text in texts for ch in text) else "en"
 

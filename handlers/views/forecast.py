@@ -99,6 +99,7 @@ def forecast_reply(
     reply.footer = _("footer", lang)
     reply.chart = Chart(
         kind="stacked",
+        lang=lang,
         title=title,
         categories=tuple(month_label(m.month, lang) for m in months),
         series=(

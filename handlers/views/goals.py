@@ -167,6 +167,7 @@ def month_chart(ctx: Context, goal: Goal, year: int, quarter: int | None, who: s
     label = metric_label(metric, lang)
     return Chart(
         kind="bars",
+        lang=lang,
         title=_("chart_title", lang, metric=label, period=period, who=who),
         categories=tuple(format_date(date(year, m, 1), "MMM", locale=lang) for m in months),
         series=(Series(_("chart_done", lang), tuple(done)),),
@@ -196,6 +197,7 @@ def pace_chart(title: str, rows: Sequence[PaceRow], lang: str) -> Chart | None:
         return None
     return Chart(
         kind="hbars",
+        lang=lang,
         title=title,
         categories=tuple(r.label for r in rows),
         series=(Series(_("chart_share", lang), tuple(float(r.percent) for r in rows)),),

@@ -97,6 +97,7 @@ def pipeline_reply(
     reply.footer = _("footer", lang)
     reply.chart = Chart(
         kind="funnel",
+        lang=lang,
         title=title,
         categories=tuple(label(s.stage, lang) for s in stages),
         series=(

@@ -88,6 +88,7 @@ def pyramid_reply(
     reply.footer = _("footer", lang)
     reply.chart = Chart(
         kind="hbars",
+        lang=lang,
         title=title,
         categories=tuple(f"{t.tier} {tier_label(t.tier, lang)}" for t in tiers),
         series=(
