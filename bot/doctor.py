@@ -247,8 +247,12 @@ def _scheduler(engine: Engine) -> Finding:
     )
     with unit_of_work(engine, write=False) as session:
         health = beats.health(session, now=db_now(session))
-    if health.state == "never":
-        return fail(name, "no scheduler has ever run on this database: no push goes out", start)
+    if health.state == "never":  # a new installation: kam run will start one
+        return skip(
+            name,
+            "no scheduler has run on this database yet: `kam run` starts one beside the "
+            "server (or `kam jobs scheduler`); until then no push goes out",
+        )
     minutes = int(health.age.total_seconds() // 60)
     if health.state == "stale":
         return fail(
