@@ -276,8 +276,8 @@ def kind_of_word(word: str) -> str | None:
 
 
 def kind_word(kind: str, lang: str) -> str:
-    words = KIND_WORDS[kind]
-    return words[-1] if lang == "zh" else words[0]
+    """The word ``/risks`` understands for ``kind``, in ``lang``."""
+    return _(f"w_{kind}", lang)
 
 
 @dataclass
@@ -704,9 +704,18 @@ def _money(amount: Decimal, settings: Policy, lang: str) -> str:
     return fmt_money(amount, settings.currency, lang)
 
 
-def _named(entries: list[Entry], settings: Policy, lang: str) -> str:
-    """``Acme ¥6.2M, Stark, …``: names, with their money where they have some."""
-    parts = [f"{e.name} {_money(e.value, settings, lang)}" if e.value else e.name for e in entries]
+def _named(entries: list[Entry], settings: Policy, lang: str, kind: str = ALL) -> str:
+    """``Acme ¥6.2M, Stark, …``: names, with the money ``kind`` puts at risk on each
+    (overdue receivables, open pipeline) or, for other kinds, its value."""
+
+    def money(e: Entry) -> Decimal:
+        if kind == "k_receivables":
+            return e.overdue
+        return e.pipeline if kind in PIPELINE_KINDS else e.value
+
+    parts = [
+        f"{e.name} {_money(money(e), settings, lang)}" if money(e) else e.name for e in entries
+    ]
     return _("list_joiner", lang).join(parts)
 
 
@@ -753,7 +762,7 @@ def _kind_line(kind: str, group: KindGroup, team: TeamRisks, lang: str, settings
     if group.money:
         head += f" · {_money(group.money, settings, lang)}"
     shown = group.first(SHOWN)
-    names = _named(shown, settings, lang)
+    names = _named(shown, settings, lang, kind)
     if group.count > len(shown):
         names += _("list_joiner", lang) + "…"
     return _("kind_line", lang, head=head, names=names)
