@@ -723,10 +723,11 @@ def _kind_names(kinds: Iterable[str], lang: str) -> str:
     return _("list_joiner", lang).join(_(k, lang) for k in KINDS if k in set(kinds))
 
 
-def _changes(team: TeamRisks, lang: str, settings: Policy) -> list[str]:
-    """What changed since the team's last digest, in at most ``SHOWN + 3`` lines."""
+def _changes(team: TeamRisks, lang: str, settings: Policy, *, pushed: bool) -> list[str]:
+    """What changed since the team's last digest, in at most ``SHOWN + 3`` lines (the
+    first pushed digest says so; ``/risks`` before any digest says nothing)."""
     if team.previous is None:
-        return [_("first_digest", lang, n=team.flagged)] if team.flagged else []
+        return [_("first_digest", lang)] if team.flagged and pushed else []
     since = fmt_date(team.previous.day, lang)
     if not (team.new.count or team.cleared.count or team.moved_count):
         return [_("nothing_new", lang, date=since)]
@@ -775,12 +776,15 @@ def team_lines(
     settings: Policy,
     budget: int,
     command: str,
+    pushed: bool = True,
 ) -> list[str]:
     """A team's digest in at most ``budget`` lines: what changed, then the standing
     risks as counts per kind with the first few by value, then where the details are."""
-    out = _changes(team, lang, settings)
-    if team.flagged:
+    out = _changes(team, lang, settings, pushed=pushed)
+    if team.flagged and team.money:
         out.append(_("standing", lang, n=team.flagged, money=_money(team.money, settings, lang)))
+    elif team.flagged:
+        out.append(_("standing_count", lang, n=team.flagged))
     kinds = [_kind_line(k, g, team, lang, settings) for k, g in team.ordered_kinds() if k != ALL]
     goals = [_("team_goal_line", lang, goal=goal_line(g, lang, settings)) for g in team.team_goals]
     body = kinds + goals
@@ -834,7 +838,9 @@ def digest_reply(
         high += team.high
         if team.flagged or team.team_goals or team.cleared.count or team.moved_count:
             budget = max_lines - (0 if many else 1)
-            lines = team_lines(team, lang=lang, settings=settings, budget=budget, command=command)
+            lines = team_lines(
+                team, lang=lang, settings=settings, budget=budget, command=command, pushed=pushed
+            )
             if many:
                 reply.add_section(team.team.name, lines[: budget - 1])
             else:

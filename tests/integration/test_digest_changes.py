@@ -43,8 +43,8 @@ def test_new_cleared_and_standing_risks_with_money(engine, owed):
     lines = first.plain_lines()
     assert lines[:5] == [
         "Risk digest · East · Nov 18",
-        "First digest: 3 accounts with risks, all new.",
-        "Standing: 3 accounts · ¥600K at risk",  # Acme ¥100K + ¥300K owed, Globex ¥200K
+        "First digest: every risk below is new.",
+        "Accounts with risks: 3 · ¥600K at risk",  # Acme ¥100K + ¥300K owed, Globex ¥200K
         "Overdue receivables 1 · ¥300K: Acme ¥300K",
         "Stalled deals 1 · ¥200K: Globex ¥200K",
     ]
@@ -81,7 +81,7 @@ def test_the_next_day_says_briefly_that_nothing_is_new(engine, owed):
     again = _digest(engine, NEXT)
     lines = again.plain_lines()
     assert lines[1] == "Nothing new since Nov 18."
-    assert lines[2] == "Standing: 3 accounts · ¥600K at risk"
+    assert lines[2] == "Accounts with risks: 3 · ¥600K at risk"
     assert "Stalled deals 1 · ¥200K: Globex ¥200K" in lines
     assert not any(line.startswith(("+ ", "✓", "⇅")) for line in lines)
     # the same day again sends nothing and keeps one snapshot per team and day
@@ -102,8 +102,8 @@ def test_chinese_digest(engine, owed):
     first = _digest(engine, AT, "team:华东")
     assert first.plain_lines()[:3] == [
         "风险日报 · 华东 · 11月18日",
-        "首份日报：1 个客户有风险，均为新增。",
-        "现有风险：1 个客户 · 涉及 0",
+        "首份日报：以下风险均为新增。",
+        "有风险的客户：1 个",
     ]
     assert first.plain_lines()[-1] == "详情：/风险 华东 失联 · 按金额：/风险 华东 全部"
     again = _digest(engine, NEXT, "team:华东")
@@ -120,7 +120,7 @@ def test_risks_pages_and_one_kind(engine, owed):
     assert len([ln for ln in text if not ln.startswith("  ")]) <= 20
     one = chat.say("bob", "/risks East lapsed")
     assert one.plain_lines()[1:] == [
-        "1 accounts · ¥100K",
+        "Accounts: 1 · ¥100K",
         "Acme · Alice Chen · ¥400K — No contact for 21 days (cadence 14 days)",
     ]
     every = chat.say("bob", "/risks East all")

@@ -116,7 +116,8 @@ def test_the_digest_counts_every_account_and_lists_the_first_by_value(engine):
     _east_book(engine)
     reply = _digest(engine, batch=PAGE)
     lines = reply.plain_lines()
-    assert lines[1] == f"First digest: {MANY + 1} accounts with risks, all new."
+    assert lines[1] == "First digest: every risk below is new."
+    assert lines[2].startswith(f"Accounts with risks: {MANY + 1} · ")
     invoiced = len(range(0, MANY, 5))
     stalled = next(line for line in lines if line.startswith("Stalled deals"))
     assert stalled.startswith(f"Stalled deals {MANY}")
@@ -145,7 +146,7 @@ def test_no_digest_statement_returns_more_than_a_page(engine, monkeypatch):
     notifier = RecordingNotifier()
     run(job_table()["digest"], engine, Settings(), notifier, AT)
     (east,) = notifier.to("team:East")
-    assert east.lines[0] == f"First digest: {MANY + 1} accounts with risks, all new."
+    assert east.lines[0] == "First digest: every risk below is new."
     # a page of accounts, their deals (one each) and the like; never the whole team
     assert 0 < fetched.widest <= 2 * PAGE, fetched.widest_sql()
     assert len(fetched.statements) < 15 * (MANY // PAGE + 2)  # O(pages)

@@ -79,8 +79,8 @@ def test_the_team_chat_gets_its_risks_grouped_by_severity(engine, ids):
     (east,) = notifier.to("team:East")
     assert east.title == "Risk digest · East · Nov 18"
     assert east.lines[:3] == [
-        "First digest: 3 accounts with risks, all new.",
-        "Standing: 3 accounts · ¥300K at risk",
+        "First digest: every risk below is new.",
+        "Accounts with risks: 3 · ¥300K at risk",
         "Stalled deals 1 · ¥200K: Globex ¥200K",
     ]
     assert "Lapsed A-tier 1 · ¥100K: Acme ¥100K" in east.lines
