@@ -699,6 +699,26 @@ class TierProposal(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
 
 
+class DigestSnapshot(SQLModel, table=True):
+    """What a team's risk digest said on a day, compact, for the next day's to compare
+    against: ``marks`` the risk codes per account (only the accounts with risks, ids as
+    keys), ``tiers`` those accounts' tiers, ``values`` their money at risk (house
+    currency, a decimal string).  Written once per team and day when the digest is sent."""
+
+    __tablename__ = "digest_snapshot"
+    __table_args__ = (UniqueConstraint("team_id", "day", name="uq_digest_snapshot_team_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    day: date
+    marks: dict[str, list[str]] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    tiers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    values: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sent_at: datetime = _ts(nullable=False)
+
+
 class BookVersion(SQLModel, table=True):
     """How many times a kind of thing changed (``names``: account names and aliases), so
     a process's in-memory copy knows with one row read whether it is stale."""

@@ -18,36 +18,33 @@ complaints open longer than allowed — plus the goals behind pace.  Who may see
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from domain.cadence import ContactStatus, contact_status
 from domain.goals import GoalMetric, GoalProgress, PaceStatus, period_bounds, progress, progress_bar
-from domain.health import assess_health, policy_of
+from domain.health import ZERO, assess_health, policy_of
 from domain.models import Goal, Team
 from domain.policy import Policy
 from domain.risks import AccountSnapshot, DealSnapshot, Risk, Severity, assess
 from handlers.i18n import Catalog
-from handlers.replies import Action, Field, Reply
+from handlers.paging import Page, paged
+from handlers.replies import Action, Reply
 from handlers.replies import Severity as ReplySeverity
 from handlers.views import describe_risk, fmt_date, fmt_money
 from handlers.views.goals import metric_label
 from storage import queries
+from storage.digest import Exposure, Snapshot, briefs, exposures, latest_snapshot
 from storage.goals import actuals
 from storage.health import health_signals
 from storage.queries import AccountRow, DealRow, IdRange, People
 
-GROUP_LIMIT = 20
-"""Accounts listed per severity in a pushed digest; the counts always cover them all."""
-
 _ = Catalog("digest")
-
-MARKS = {Severity.HIGH: "●", Severity.MEDIUM: "◐", Severity.LOW: "○"}
 
 DIGEST_CODES = {
     "at_risk": "k_at_risk",
@@ -239,87 +236,192 @@ BATCH = 2000
 """Accounts read per page of the book while gathering a digest: what a digest holds
 follows this and the lines it shows, never the size of the book."""
 
+SHOWN = 3
+"""Accounts named per kind, and per change, in a digest."""
+
+MAX_LINES = 15
+"""Lines of a team digest (title included): it fits a phone."""
+
+KINDS = tuple(dict.fromkeys(DIGEST_CODES.values()))
+ALL = "all"
+"""The pseudo-kind of every account with a risk (``/risks East all``)."""
+
+KIND_WORDS: dict[str, tuple[str, ...]] = {
+    "k_at_risk": ("atrisk", "at-risk", "marked", "标记"),
+    "k_complaint": ("complaints", "complaint", "投诉"),
+    "k_lapsed": ("lapsed", "lapse", "失联"),
+    "k_stalled": ("stalled", "stall", "停滞"),
+    "k_deal_overdue": ("overdue", "late", "逾期"),
+    "k_tasks": ("tasks", "steps", "待办"),
+    "k_coverage": ("coverage", "contacts", "联系人"),
+    "k_no_dm": ("dm", "decision", "决策人"),
+    "k_goals": ("goals", "目标"),
+    "k_csat": ("csat", "unhappy", "满意度"),
+    "k_receivables": ("receivables", "ar", "应收"),
+    ALL: ("all", "全部"),
+}
+"""What ``/risks TEAM KIND`` understands for each kind (the first word is the one the
+digest points to in English; the last in Chinese)."""
+
+PIPELINE_KINDS = frozenset({"k_lapsed", "k_stalled", "k_deal_overdue", "k_at_risk"})
+"""Kinds that put an account's open pipeline at risk (overdue receivables always are)."""
+
+
+def kind_of_word(word: str) -> str | None:
+    w = word.strip().casefold()
+    for kind, words in KIND_WORDS.items():
+        if w in words:
+            return kind
+    return None
+
+
+def kind_word(kind: str, lang: str) -> str:
+    """The word ``/risks`` understands for ``kind``, in ``lang``."""
+    return _(f"w_{kind}", lang)
+
 
 @dataclass
 class AccountRisks:
+    """An account as the domain rules judge it: its digest risks."""
+
     account: AccountRow
     owner: str
     risks: list[Risk]
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One account with digest risks: its codes, the kinds they count under, its money."""
+
+    id: int
+    name: str
+    owner_id: int
+    tier: str
+    codes: frozenset[str]
+    new: frozenset[str]  # the kinds it was not in at the last digest (all: first digest)
+    pipeline: Decimal = ZERO
+    overdue: Decimal = ZERO
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(DIGEST_CODES[c] for c in self.codes)
+
+    @property
+    def value(self) -> Decimal:
+        """What ranks it: its open pipeline and overdue receivables."""
+        return self.pipeline + self.overdue
+
+    @property
+    def at_risk(self) -> Decimal:
+        """The money its risks put at risk."""
+        money = self.pipeline if self.kinds & PIPELINE_KINDS else ZERO
+        return money + (self.overdue if "k_receivables" in self.kinds else ZERO)
+
+
+def _rank(entry: Entry) -> tuple:
+    return (-entry.value, entry.name.casefold(), entry.id)
+
+
 @dataclass
-class SeverityGroup:
-    """The accounts with a risk of one severity: how many, and the first ``limit`` of
-    them by name (``keys``: casefolded name and account id; ``items``: those accounts
-    judged by the domain rules, filled in by ``gather_risks``)."""
+class KindGroup:
+    """The accounts of one kind: how many, how many new, their money at risk, and the
+    first ``limit`` of them by value (then name)."""
 
     count: int = 0
-    keys: list[tuple[str, int]] = field(default_factory=list)
-    items: dict[int, AccountRisks] = field(default_factory=dict)
+    new: int = 0
+    money: Decimal = ZERO
+    top: list[tuple[tuple, Entry]] = field(default_factory=list)
 
-    def add(self, key: tuple[str, int], limit: int | None) -> None:
+    def add(self, entry: Entry, money: Decimal, new: bool, limit: int | None) -> None:
         self.count += 1
-        self.keys.append(key)
-        if limit is not None and len(self.keys) > 2 * limit + 16:
-            self.keys = heapq.nsmallest(limit, self.keys)
+        self.new += new
+        self.money += money
+        self.top.append((_rank(entry), entry))
+        if limit is not None and len(self.top) > 2 * limit + 16:
+            self.top = heapq.nsmallest(limit, self.top, key=lambda t: t[0])
 
-    def first_ids(self, limit: int | None) -> list[int]:
-        """The ids of the first ``limit`` accounts (None: all) by name, then id."""
-        ordered = sorted(self.keys)
-        return [i for _k, i in (ordered if limit is None else ordered[:limit])]
+    def first(self, limit: int | None) -> list[Entry]:
+        ordered = sorted(self.top, key=lambda t: t[0])
+        return [e for _k, e in (ordered if limit is None else ordered[:limit])]
 
-    def first(self, limit: int | None) -> list[AccountRisks]:
-        """The first ``limit`` accounts (None: all) by name, then id."""
-        return [self.items[i] for i in self.first_ids(limit) if i in self.items]
+
+@dataclass(frozen=True)
+class Moved:
+    name: str
+    before: str
+    after: str
+    value: Decimal
 
 
 @dataclass
 class TeamRisks:
-    """One team's digest: account risks and team goals for everyone, reps' goals private.
-
-    The account risks are counted in full (``flagged``, ``kinds``, ``owners``, each
-    group's ``count``) but only the first ``limit`` accounts of each severity are kept,
-    by name: a digest shows no more (``digest_reply``).
-    """
+    """One team's digest: every account with a risk counted per kind, the first
+    ``limit`` of each kind by value kept, and what changed since the last digest
+    (``previous``).  ``marks``/``tiers``/``values`` are what the next digest compares
+    against (``snapshot``): the accounts with risks only."""
 
     team: Team
     team_goals: list[GoalStatus] = field(default_factory=list)
     member_goals: list[GoalStatus] = field(default_factory=list)
-    limit: int | None = GROUP_LIMIT
+    limit: int | None = SHOWN
+    previous: Snapshot | None = None
     flagged: int = 0
-    kinds: Counter[str] = field(default_factory=Counter)
-    owners: dict[str, tuple[int, tuple[str, int]]] = field(default_factory=dict)
-    groups: dict[Severity, SeverityGroup] = field(
-        default_factory=lambda: {s: SeverityGroup() for s in Severity}
-    )
+    high: int = 0
+    money: Decimal = ZERO
+    kinds: dict[str, KindGroup] = field(default_factory=dict)
+    new: KindGroup = field(default_factory=KindGroup)
+    cleared: KindGroup = field(default_factory=KindGroup)
+    cleared_kinds: dict[int, frozenset[str]] = field(default_factory=dict)
+    moved: list[Moved] = field(default_factory=list)
+    moved_count: int = 0
+    marks: dict[int, frozenset[str]] = field(default_factory=dict)
+    tiers: dict[int, str] = field(default_factory=dict)
+    values: dict[int, Decimal] = field(default_factory=dict)
 
     def is_empty(self, *, private: bool) -> bool:
-        return not (self.flagged or self.team_goals or (private and self.member_goals))
+        return not (
+            self.flagged
+            or self.team_goals
+            or (private and self.member_goals)
+            or self.cleared.count
+            or self.moved_count
+        )
 
-    def add(
-        self,
-        key: tuple[str, int],
-        owner: str,
-        codes: Iterable[str],
-        severities: Iterable[Severity],
-    ) -> None:
-        """Count an account with risks (``key``: casefolded name and id), and keep it if
-        it is among the first by name."""
+    @property
+    def first_digest(self) -> bool:
+        return self.previous is None
+
+    def add(self, entry: Entry, high: bool) -> None:
         self.flagged += 1
-        for kind in {DIGEST_CODES[c] for c in codes}:
-            self.kinds[kind] += 1
-        n, first = self.owners.get(owner, (0, key))
-        self.owners[owner] = (n + 1, min(first, key))
-        for severity in set(severities):
-            self.groups[severity].add(key, self.limit)
+        self.high += high
+        self.money += entry.at_risk
+        self.marks[entry.id] = entry.codes
+        self.tiers[entry.id] = entry.tier
+        if entry.value:
+            self.values[entry.id] = entry.value
+        for kind in entry.kinds:
+            if kind in PIPELINE_KINDS:
+                money = entry.pipeline
+            elif kind == "k_receivables":
+                money = entry.overdue
+            else:
+                money = ZERO
+            group = self.kinds.setdefault(kind, KindGroup())
+            group.add(entry, money, kind in entry.new, self.limit)
+        self.kinds.setdefault(ALL, KindGroup()).add(
+            entry, entry.at_risk, bool(entry.new), self.limit
+        )
+        if entry.new and not self.first_digest:
+            self.new.add(entry, entry.at_risk, True, self.limit)
 
-    def shown_ids(self) -> set[int]:
-        return {i for g in self.groups.values() for i in g.first_ids(self.limit)}
+    def snapshot(self) -> dict:
+        """What ``storage.digest.save_snapshot`` keeps of this digest."""
+        return {"marks": self.marks, "tiers": self.tiers, "values": self.values}
 
-    def owner_counts(self) -> list[tuple[str, int]]:
-        """Accounts with risks per owner, most first (ties: whose account comes first)."""
-        ranked = sorted(self.owners.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
-        return [(name, n) for name, (n, _first) in ranked]
+    def ordered_kinds(self) -> list[tuple[str, KindGroup]]:
+        """The kinds found, most money first, then most accounts."""
+        found = [(k, self.kinds[k]) for k in KINDS if k in self.kinds]
+        return sorted(found, key=lambda kg: (-kg[1].money, -kg[1].count, KINDS.index(kg[0])))
 
 
 def _needs_attention(tier: str, status: str, looked_at: bool) -> bool:
@@ -345,26 +447,34 @@ class _Goals:
     own: frozenset[int]  # accounts with a goal of their own this year
 
 
+def _new_kinds(codes: frozenset[str], before: frozenset[str] | None) -> frozenset[str]:
+    kinds = frozenset(DIGEST_CODES[c] for c in codes)
+    if before is None:
+        return kinds
+    return kinds - {DIGEST_CODES[c] for c in before if c in DIGEST_CODES}
+
+
 def gather_risks(
     session: Session,
     *,
     settings: Policy,
     now: datetime,
     team_ids: Collection[int],
-    limit: int | None = GROUP_LIMIT,
+    limit: int | None = SHOWN,
     batch: int | None = None,
+    today: date | None = None,
 ) -> list[TeamRisks]:
-    """The digest of each team in ``team_ids`` (by team name).
+    """The digest of each team in ``team_ids`` (by team name), compared with each team's
+    last digest before ``today`` (``storage.digest.latest_snapshot``).
 
     The book is classified in SQL a page of ``batch`` (``BATCH``) accounts at a time
-    (``queries.risk_marks``: which risk codes and severities each account has); each
-    team counts them all and keeps the first ``limit`` accounts of each severity by name
-    (None: all).  Only those are then judged by the domain rules (``judge_accounts``),
-    which give the risks shown.  About one statement per page, plus a few for people,
-    goals and the accounts shown: the statements grow with the pages, memory does not.
+    (``queries.risk_marks``); the money of each page's accounts with risks comes from
+    two grouped statements (``storage.digest.exposures``).  Each team counts every
+    account per kind and keeps the first ``limit`` of each kind by value (None: all).
+    The statements grow with the pages, memory with the accounts that have risks.
     """
     tz = settings.tz
-    today = now.astimezone(tz).date()
+    today = today or now.astimezone(tz).date()
     team_ids = sorted(set(team_ids))
     people = queries.people(session)
     members = [u.id for u in people.users.values() if u.team_id in team_ids]
@@ -372,7 +482,13 @@ def gather_risks(
     goals = goal_statuses(session, goal_rows, people=people, settings=settings, today=today)
     own_goals = frozenset(g.account_id for g, _n, _o in goal_rows if g.account_id is not None)
 
-    by_team = {t: TeamRisks(people.teams[t], limit=limit) for t in team_ids if t in people.teams}
+    by_team = {
+        t: TeamRisks(
+            people.teams[t], limit=limit, previous=latest_snapshot(session, t, before=today)
+        )
+        for t in team_ids
+        if t in people.teams
+    }
     behind_accounts: set[int] = set()
     for gs in goals:
         if not gs.behind:
@@ -389,35 +505,101 @@ def gather_risks(
     goal_sets = _Goals(frozenset(behind_accounts), own_goals)
 
     size = BATCH if batch is None else batch
-    for row, marks in classify_accounts(
+    for page in classify_pages(
         session, settings=settings, now=now, team_ids=team_ids, goals=goal_sets, size=size
     ):
-        team = by_team.get(row.team_id)
-        if team is not None:
-            team.add(
-                (row.name.casefold(), row.id),
-                people.name(row.owner_id),
-                (code for code, _s in marks),
-                (s for _c, s in marks),
-            )
-
-    shown = sorted({i for t in by_team.values() for i in t.shown_ids()})
-    judged: dict[int, AccountRisks] = {}
-    for start in range(0, len(shown), size):
-        for item in judge_accounts(
+        money = exposures(
             session,
-            settings=settings,
-            now=now,
-            team_ids=team_ids,
-            goals=goal_sets,
-            accounts=frozenset(shown[start : start + size]),
-            people=people,
-        ):
-            judged[item.account.id] = item
+            [row.id for row, _m in page],
+            today=today,
+            house=settings.currency,
+            rates=settings.fx_rates,
+        )
+        for row, marks in page:
+            team = by_team.get(row.team_id)
+            if team is None:
+                continue
+            codes = frozenset(c for c, _s in marks)
+            before = None if team.previous is None else team.previous.marks.get(row.id, frozenset())
+            exposure = money.get(row.id, Exposure())
+            entry = Entry(
+                row.id,
+                row.name,
+                row.owner_id,
+                row.tier,
+                codes,
+                _new_kinds(codes, before),
+                exposure.pipeline,
+                exposure.overdue,
+            )
+            team.add(entry, any(s is Severity.HIGH for _c, s in marks))
     for team in by_team.values():
-        for group in team.groups.values():
-            group.items = {i: judged[i] for i in group.first_ids(limit) if i in judged}
+        _compare(session, team, size=size)
     return sorted(by_team.values(), key=lambda t: t.team.name)
+
+
+def _compare(session: Session, team: TeamRisks, *, size: int) -> None:
+    """What cleared and which accounts moved tier since the team's last digest: the
+    accounts of the last snapshot only (their names and tiers read ``size`` at a time)."""
+    previous = team.previous
+    if previous is None:
+        return
+    cleared: dict[int, frozenset[str]] = {}
+    for account_id, codes in previous.marks.items():
+        then = {DIGEST_CODES[c] for c in codes if c in DIGEST_CODES}
+        still = {DIGEST_CODES[c] for c in team.marks.get(account_id, ())}
+        if then - still:
+            cleared[account_id] = frozenset(then - still)
+    unknown = {i for i, t in previous.tiers.items() if team.tiers.get(i, "") != t}
+    current = briefs(session, cleared.keys() | unknown, size=size)
+    for account_id, kinds in cleared.items():
+        brief = current.get(account_id)
+        if brief is None:  # deleted since
+            continue
+        value = previous.values.get(account_id, ZERO)
+        entry = Entry(account_id, brief.name, 0, brief.tier, frozenset(), frozenset(), value)
+        team.cleared.add(entry, ZERO, False, team.limit)
+        team.cleared_kinds[account_id] = kinds
+    moved: list[Moved] = []
+    for account_id, tier_then in previous.tiers.items():
+        brief = current.get(account_id)
+        tier_now = team.tiers.get(account_id) or (brief.tier if brief else None)
+        if tier_now is None or tier_now == tier_then:
+            continue
+        team.moved_count += 1
+        name = brief.name if brief else f"#{account_id}"
+        value = team.values.get(account_id, previous.values.get(account_id, ZERO))
+        moved.append(Moved(name, tier_then, tier_now, value))
+        moved = sorted(moved, key=lambda m: (-m.value, m.name.casefold()))[:SHOWN]
+    team.moved = moved
+
+
+def classify_pages(
+    session: Session,
+    *,
+    settings: Policy,
+    now: datetime,
+    team_ids: Collection[int],
+    goals: _Goals,
+    size: int,
+) -> Iterable[list[tuple[queries.RiskMarks, list[tuple[str, Severity]]]]]:
+    """A page at a time: each account of the teams the digest reports on, with the
+    ``(code, severity)`` of its digest risks, as SQL finds them
+    (``queries.risk_marks``); accounts without any are left out."""
+    for page in queries.risk_marks(
+        session, now=now, settings=settings, tz=settings.tz, team_ids=team_ids, size=size
+    ):
+        out = []
+        for row in page:
+            if not _needs_attention(row.tier, row.status, row.looked_at or row.id in goals.own):
+                continue
+            marks = [(c, Severity(s)) for c, s in row.marks]
+            if row.id in goals.behind:
+                marks.append(("goal_behind", Severity.MEDIUM))
+            marks = [(c, s) for c, s in marks if _reported(c, row.tier)]
+            if marks:
+                out.append((row, marks))
+        yield out
 
 
 def classify_accounts(
@@ -432,18 +614,10 @@ def classify_accounts(
     """Each account of the teams the digest reports on, with the ``(code, severity)``
     of its digest risks, as SQL finds them (``queries.risk_marks``); accounts without
     any are left out."""
-    for page in queries.risk_marks(
-        session, now=now, settings=settings, tz=settings.tz, team_ids=team_ids, size=size
+    for page in classify_pages(
+        session, settings=settings, now=now, team_ids=team_ids, goals=goals, size=size
     ):
-        for row in page:
-            if not _needs_attention(row.tier, row.status, row.looked_at or row.id in goals.own):
-                continue
-            marks = [(c, Severity(s)) for c, s in row.marks]
-            if row.id in goals.behind:
-                marks.append(("goal_behind", Severity.MEDIUM))
-            marks = [(c, s) for c, s in marks if _reported(c, row.tier)]
-            if marks:
-                yield row, marks
+        yield from page
 
 
 def judge_accounts(
@@ -526,6 +700,117 @@ def private_title(teams: list[TeamRisks], lang: str, today: date) -> str:
     return _("private_title", lang, teams=names, date=fmt_date(today, lang))
 
 
+def _money(amount: Decimal, settings: Policy, lang: str) -> str:
+    return fmt_money(amount, settings.currency, lang)
+
+
+def _named(entries: list[Entry], settings: Policy, lang: str, kind: str = ALL) -> str:
+    """``Acme ¥6.2M, Stark, …``: names, with the money ``kind`` puts at risk on each
+    (overdue receivables, open pipeline) or, for other kinds, its value."""
+
+    def money(e: Entry) -> Decimal:
+        if kind == "k_receivables":
+            return e.overdue
+        return e.pipeline if kind in PIPELINE_KINDS else e.value
+
+    parts = [
+        f"{e.name} {_money(money(e), settings, lang)}" if money(e) else e.name for e in entries
+    ]
+    return _("list_joiner", lang).join(parts)
+
+
+def _kind_names(kinds: Iterable[str], lang: str) -> str:
+    return _("list_joiner", lang).join(_(k, lang) for k in KINDS if k in set(kinds))
+
+
+def _changes(team: TeamRisks, lang: str, settings: Policy, *, pushed: bool) -> list[str]:
+    """What changed since the team's last digest, in at most ``SHOWN + 3`` lines (the
+    first pushed digest says so; ``/risks`` before any digest says nothing)."""
+    if team.previous is None:
+        return [_("first_digest", lang)] if team.flagged and pushed else []
+    since = fmt_date(team.previous.day, lang)
+    if not (team.new.count or team.cleared.count or team.moved_count):
+        return [_("nothing_new", lang, date=since)]
+    parts = []
+    if team.new.count:
+        parts.append(_("n_new", lang, n=team.new.count))
+    if team.cleared.count:
+        parts.append(_("n_cleared", lang, n=team.cleared.count))
+    if team.moved_count:
+        parts.append(_("n_moved", lang, n=team.moved_count))
+    out = [_("since", lang, date=since, changes=" · ".join(parts))]
+    for e in team.new.first(SHOWN):
+        money = f" {_money(e.value, settings, lang)}" if e.value else ""
+        out.append(_("new_line", lang, name=e.name, money=money, kinds=_kind_names(e.new, lang)))
+    if team.cleared.count:
+        shown = team.cleared.first(SHOWN)
+        names = _("list_joiner", lang).join(
+            f"{e.name} ({_kind_names(team.cleared_kinds[e.id], lang)})" for e in shown
+        )
+        rest = team.cleared.count - len(shown)
+        out.append(_("cleared_line", lang, names=names) + (_("plus", lang, n=rest) if rest else ""))
+    if team.moved:
+        names = _("list_joiner", lang).join(f"{m.name} {m.before}→{m.after}" for m in team.moved)
+        rest = team.moved_count - len(team.moved)
+        out.append(_("moved_line", lang, names=names) + (_("plus", lang, n=rest) if rest else ""))
+    return out
+
+
+def _kind_line(kind: str, group: KindGroup, team: TeamRisks, lang: str, settings: Policy) -> str:
+    head = f"{_(kind, lang)} {group.count}"
+    if group.new and not team.first_digest:
+        head += _("kind_new", lang, n=group.new)
+    if group.money:
+        head += f" · {_money(group.money, settings, lang)}"
+    shown = group.first(SHOWN)
+    names = _named(shown, settings, lang, kind)
+    if group.count > len(shown):
+        names += _("list_joiner", lang) + "…"
+    return _("kind_line", lang, head=head, names=names)
+
+
+def team_lines(
+    team: TeamRisks,
+    *,
+    lang: str,
+    settings: Policy,
+    budget: int,
+    command: str,
+    pushed: bool = True,
+) -> list[str]:
+    """A team's digest in at most ``budget`` lines: what changed, then the standing
+    risks as counts per kind with the first few by value, then where the details are."""
+    out = _changes(team, lang, settings, pushed=pushed)
+    if team.flagged and team.money:
+        out.append(_("standing", lang, n=team.flagged, money=_money(team.money, settings, lang)))
+    elif team.flagged:
+        out.append(_("standing_count", lang, n=team.flagged))
+    kinds = [_kind_line(k, g, team, lang, settings) for k, g in team.ordered_kinds() if k != ALL]
+    goals = [_("team_goal_line", lang, goal=goal_line(g, lang, settings)) for g in team.team_goals]
+    body = kinds + goals
+    room = budget - len(out) - 1  # the last line says where the details are
+    if len(body) > room:
+        keep = max(room - 1, 0)
+        rest = [(k, g) for k, g in team.ordered_kinds() if k != ALL][keep:]
+        also = [f"{_(k, lang)} {g.count}" for k, g in rest[: max(0, len(kinds) - keep)]]
+        hidden_goals = len(goals) - max(keep - len(kinds), 0)
+        if hidden_goals > 0:
+            also.append(f"{_('k_goals', lang)} {hidden_goals}")
+        body = [*body[:keep], _("also", lang, kinds=" · ".join(also))]
+    out += body
+    if team.flagged:
+        example = next((k for k, _g in team.ordered_kinds() if k != ALL), ALL)
+        out.append(
+            _(
+                "details",
+                lang,
+                example=f"{command} {team.team.name} {kind_word(example, lang)}",
+                all=f"{command} {team.team.name} {kind_word(ALL, lang)}",
+            )
+        )
+    return out[:budget]
+
+
 def digest_reply(
     teams: list[TeamRisks],
     *,
@@ -533,82 +818,91 @@ def digest_reply(
     today: date,
     settings: Policy,
     private_teams: Collection[int] = (),
-    limit: int | None = GROUP_LIMIT,
     pushed: bool = True,
     title: str | None = None,
+    max_lines: int = MAX_LINES,
 ) -> Reply:
-    """The digest of one or more teams as a reply.
-
-    ``private_teams`` are the teams whose reps' goals may be shown (the reader manages
-    them); ``limit`` caps the accounts listed per severity (None: all), the counts
-    always covering everything.
-    """
+    """The digest of one or more teams as a reply: per team at most ``max_lines`` lines
+    (title included) of account risks and team goals, then — for ``private_teams``, the
+    teams the reader manages — their reps' goals behind pace, a few lines."""
     names = ", ".join(t.team.name for t in teams) or "—"
     key = "digest_title" if pushed else "risks_title"
     reply = Reply(title=title or _(key, lang, teams=names, date=fmt_date(today, lang)))
+    command = _("command", lang)
     many = len(teams) > 1
-    joiner = _("joiner", lang)
-    totals: Counter[Severity] = Counter()
+    high = 0
     for team in teams:
         private = team.team.id in private_teams
         if team.is_empty(private=private):
             continue
-        if team.limit is not None and (limit is None or limit > team.limit):
-            raise ValueError(f"gathered {team.limit} accounts per severity, asked for {limit}")
-        kinds = Counter(team.kinds)
-        kinds["k_goals"] += len(team.team_goals) + (len(team.member_goals) if private else 0)
-        summary = " · ".join(
-            f"{_(k, lang)} {kinds[k]}" for k in dict.fromkeys(DIGEST_CODES.values()) if kinds[k]
-        )
-        if summary:
-            reply.lines.append(f"{team.team.name}: {summary}" if many else summary)
-        owners = team.owner_counts()
-        if owners:
-            owner_text = " · ".join(f"{name} {n}" for name, n in owners)
-            reply.lines.append(_("owners", lang, owners=owner_text))
-        for severity, group in team.groups.items():
-            if not group.count:
-                continue
-            totals[severity] += group.count
-            shown = []
-            for item in group.first(limit):
-                mine = [describe_risk(r, lang) for r in item.risks if r.severity is severity]
-                shown.append(f"{item.account.name} · {item.owner} — {joiner.join(mine)}")
-            if group.count > len(shown):
-                rest = group.count - len(shown)
-                more = _("more", lang, n=rest, team=team.team.name) if pushed else None
-                shown = [*shown, more or _("more_here", lang, n=rest)]
-            key = "team_severity_title" if many else "severity_title"
-            severity_name = _(severity.value, lang)
-            reply.add_section(
-                _(
-                    key,
-                    lang,
-                    team=team.team.name,
-                    mark=MARKS[severity],
-                    severity=severity_name,
-                    n=group.count,
-                ),
-                shown,
+        high += team.high
+        if team.flagged or team.team_goals or team.cleared.count or team.moved_count:
+            budget = max_lines - (0 if many else 1)
+            lines = team_lines(
+                team, lang=lang, settings=settings, budget=budget, command=command, pushed=pushed
             )
-        if team.team_goals:
-            heading = _("team_goals_of", lang, team=team.team.name) if many else None
-            reply.add_section(
-                heading or _("team_goals", lang),
-                [goal_line(g, lang, settings) for g in team.team_goals],
-            )
+            if many:
+                reply.add_section(team.team.name, lines[: budget - 1])
+            else:
+                reply.lines.extend(lines)
         if private and team.member_goals:
             key = "member_goals_of" if many else "member_goals"
-            reply.add_section(
-                _(key, lang, team=team.team.name),
-                [goal_line(g, lang, settings) for g in team.member_goals],
-            )
-    for severity in Severity:
-        if totals[severity]:
-            reply.fields.append(Field(_(severity.value, lang), str(totals[severity])))
-    if not reply.sections:
+            goals = [goal_line(g, lang, settings) for g in team.member_goals]
+            if len(goals) > SHOWN + 1:
+                rest = len(goals) - SHOWN
+                goals = [
+                    *goals[:SHOWN],
+                    _("more", lang, n=rest, where=f"{command} {team.team.name}"),
+                ]
+            reply.add_section(_(key, lang, team=team.team.name), goals)
+    if not reply.lines and not reply.sections:
         reply.lines.append(_("all_clear", lang, teams=names))
         reply.severity = ReplySeverity.success
-    elif totals[Severity.HIGH]:
+    elif high:
+        reply.severity = ReplySeverity.warning
+    return reply
+
+
+def detail_reply(
+    team: TeamRisks,
+    kind: str,
+    items: list[tuple[Entry, str, list[Risk]]],
+    *,
+    page: Page,
+    lang: str,
+    today: date,
+    settings: Policy,
+) -> Reply:
+    """One kind of one team's risks, a page of accounts by value: each with its owner,
+    its money and what the domain rules say (``judge_accounts``)."""
+    group = team.kinds.get(kind, KindGroup())
+    label = _("k_all", lang) if kind == ALL else _(kind, lang)
+    reply = Reply(
+        title=_("detail_title", lang, team=team.team.name, kind=label, date=fmt_date(today, lang))
+    )
+    if not group.count:
+        reply.lines.append(_("none_of_kind", lang, team=team.team.name, kind=label))
+        reply.severity = ReplySeverity.success
+        return reply
+    summary = _("detail_count", lang, n=group.count)
+    if group.money:
+        summary += f" · {_money(group.money, settings, lang)}"
+    if group.new and not team.first_digest:
+        summary += _("kind_new", lang, n=group.new)
+    reply.lines.append(summary)
+    joiner = _("joiner", lang)
+    people = []
+    for entry, owner, risks in items:
+        mine = [r for r in risks if kind == ALL or DIGEST_CODES.get(r.code) == kind]
+        money = f" · {_money(entry.value, settings, lang)}" if entry.value else ""
+        is_new = (kind in entry.new or (kind == ALL and entry.new)) and not team.first_digest
+        mark = _("new_mark", lang) if is_new else ""
+        text = joiner.join(describe_risk(r, lang) for r in mine) or _kind_names(entry.kinds, lang)
+        people.append(f"{mark}{entry.name} · {owner}{money} — {text}")
+    reply.lines.extend(people)
+    command = _("command", lang)
+    word = kind_word(kind, lang)
+    paged(reply, page, lang, f"{command} {team.team.name} {word}")
+    if team.high:
         reply.severity = ReplySeverity.warning
     return reply

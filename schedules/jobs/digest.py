@@ -1,9 +1,19 @@
 """The daily risk digest: team chats get their team's risks, managers privately what
-only they may see (weekdays at ``digest_time``)."""
+only they may see (weekdays at ``digest_time``).
+
+Each digest leads with what changed since the team's last one: when a team's digest is
+sent (its chat's, or its manager's when the team has no chat), a compact snapshot of it
+is stored for that team and day (``storage.digest.save_snapshot``, with the ledger's
+``sent`` mark), and the next day's digest compares against it.  A second chat of the
+team, or a run again the same day, writes the same row again: the snapshot of a day is
+whatever that day's digest said, and tomorrow compares with the last day before it."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlmodel import Session
 
 from handlers.digest import TeamRisks, digest_reply, gather_risks, private_title
 from handlers.notify import Recipient, team_recipients
@@ -11,7 +21,18 @@ from schedules.delivery import Outbound
 from schedules.plan import Plan
 from schedules.registry import JobSpec
 from schedules.timing import Slot
+from storage.digest import save_snapshot
 from storage.ledger import DeliveryKey
+
+
+def _keep(digest: TeamRisks, day: date) -> Callable[[Session, datetime], None]:
+    """Store what the digest said, once it is sent."""
+    team_id, payload = digest.team.id, digest.snapshot()
+
+    def after_sent(session: Session, at: datetime) -> None:
+        save_snapshot(session, team_id, day, sent_at=at, **payload)
+
+    return after_sent
 
 
 def build(plan: Plan) -> list[Outbound]:
@@ -52,9 +73,10 @@ def build(plan: Plan) -> list[Outbound]:
             settings=settings,
             private_teams=(),
         )
-        out.append(Outbound(key, recipient, reply))
+        out.append(Outbound(key, recipient, reply, _keep(digest, team_days[team_id])))
     for manager_id, (key, recipient) in private.items():
         teams = []
+        today = plan.due_for(people.users[manager_id])
         for team_id in people.managed_teams(manager_id):
             digest = digests[team_id]
             if team_id in has_chat:  # the chat has the rest: only what it may not see
@@ -66,7 +88,6 @@ def build(plan: Plan) -> list[Outbound]:
             if not (without_chat and cfg.send_empty_digest):
                 continue
             shown = without_chat
-        today = plan.due_for(people.users[manager_id])
         reply = digest_reply(
             shown,
             lang=recipient.lang,
@@ -75,8 +96,19 @@ def build(plan: Plan) -> list[Outbound]:
             private_teams={t.team.id for t in teams},
             title=private_title(shown, recipient.lang, today),
         )
-        out.append(Outbound(key, recipient, reply))
+        whole = [t for t in shown if t.team.id not in has_chat]  # no chat keeps its snapshot
+        out.append(Outbound(key, recipient, reply, _keep_all(whole, today) if whole else None))
     return out
+
+
+def _keep_all(digests: list[TeamRisks], day: date) -> Callable[[Session, datetime], None]:
+    keeps = [_keep(d, day) for d in digests]
+
+    def after_sent(session: Session, at: datetime) -> None:
+        for keep in keeps:
+            keep(session, at)
+
+    return after_sent
 
 
 JOB = JobSpec(

@@ -36,36 +36,48 @@ def section_titles(reply) -> list[str]:
 def test_a_rep_sees_their_team_without_anyones_personal_goals(chat):
     reply = chat.say("alice", "/risks")
     assert reply.title == "Risks · East · Nov 18"
-    assert section_titles(reply) == ["● High — 1", "Team goals behind pace"]
-    assert reply.sections[0].lines == (
-        "Acme · Alice Chen — No contact for 20 days (cadence 14 days)",
-    )
+    assert reply.lines == [
+        "Accounts with risks: 1",
+        "Lapsed A-tier 1: Acme",
+        "Team goal behind: East · interactions ░░░░░░░░░░ 0.2% · 1 / 500 · expected 88%",
+        "Details: /risks East lapsed · by value: /risks East all",
+    ]
     assert reply.severity is Severity.warning
     assert "Initech" not in chat.text("alice", "/risks")  # West is not hers to see
+    assert "¥1M" not in chat.text("alice", "/risks")  # her own goal: managers only
 
 
 def test_a_manager_sees_every_team_they_manage_with_reps_goals(chat):
     reply = chat.say("bob", "/risks")
     assert reply.title == "Risks · East, 华东 · Nov 18"
     assert section_titles(reply) == [
-        "East · ● High — 1",
-        "East · team goals behind pace",
+        "East",
         "East · reps' goals behind pace (managers only)",
-        "华东 · ◐ Medium — 1",
+        "华东",
     ]
-    assert reply.sections[2].lines[0].startswith("Alice Chen · won revenue")
-    assert reply.sections[3].lines == (
-        "华夏重工 · 王磊 — Deal 二期 has been in negotiation for 20 days (limit 14)",
+    assert reply.sections[1].lines[0].startswith("Alice Chen · won revenue")
+    assert reply.sections[2].lines == (
+        "Accounts with risks: 1 · ¥100K at risk",
+        "Stalled deals 1 · ¥100K: 华夏重工 ¥100K",
+        "Details: /risks 华东 stalled · by value: /risks 华东 all",
     )
-    assert [(fl.label, fl.value) for fl in reply.fields] == [("High", "1"), ("Medium", "1")]
+    detail = chat.say("bob", "/risks 华东 stalled")
+    assert detail.lines[1] == (
+        "华夏重工 · 王磊 · ¥100K — Deal 二期 has been in negotiation for 20 days (limit 14)"
+    )
 
 
 def test_one_team_by_name_in_chinese(chat):
     reply = chat.say("wang", "/风险 华东")
     assert reply.title == "风险 · 华东 · 11月18日"
-    assert reply.sections[0].lines == (
-        "华夏重工 · 王磊 — 商机「二期」停留在谈判阶段20天（上限14天）",
-    )
+    assert reply.lines == [
+        "有风险的客户：1 个 · 涉及 10万",
+        "停滞商机 1 · 10万：华夏重工 10万",
+        "详情：/风险 华东 停滞 · 按金额：/风险 华东 全部",
+    ]
+    detail = chat.say("wang", "/风险 华东 停滞")
+    assert detail.lines[1] == "华夏重工 · 王磊 · 10万 — 商机「二期」停留在谈判阶段20天（上限14天）"
+    assert chat.say("wang", "/风险 华东 失联").lines == ["华东 今天没有“A类失联”。"]
 
 
 def test_other_teams_are_refused_and_unknown_ones_suggested(chat):
@@ -80,7 +92,8 @@ def test_other_teams_are_refused_and_unknown_ones_suggested(chat):
 def test_an_admin_sees_every_team_and_a_teamless_user_is_told_why(chat):
     reply = chat.say("admin", "/risks")
     assert reply.title == "Risks · East, West, 华东 · Nov 18"
-    assert "West · ◐ Medium — 1" in section_titles(reply)
+    assert section_titles(reply) == ["East", "East · reps' goals behind pace (managers only)",
+                                     "West", "华东"]  # fmt: skip
     with unit_of_work(chat.engine) as s:
         f.user(s, "solo")
     solo = chat.say("solo", "/risks")

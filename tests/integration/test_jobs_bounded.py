@@ -109,32 +109,25 @@ def _digest(engine: Engine, *, batch: int | None = None, limit: int = 20):
         east = s.exec(select(User.team_id).where(User.handle == "alice")).one()
         teams = gather_risks(s, settings=settings, now=AT, team_ids={east}, limit=limit,
                              batch=batch)  # fmt: skip
-        return digest_reply(teams, lang="en", today=AT.date(), settings=settings, limit=limit)
+        return digest_reply(teams, lang="en", today=AT.date(), settings=settings)
 
 
-def test_the_digest_counts_every_account_and_lists_the_first_by_name(engine):
+def test_the_digest_counts_every_account_and_lists_the_first_by_value(engine):
     _east_book(engine)
     reply = _digest(engine, batch=PAGE)
-    high = reply.sections[0]
-    assert high.title == f"● High — {MANY + 1}"  # and Acme, never contacted (A tier)
-    names = [f"{'bulk' if n % 4 == 0 else 'Bulk'} {MANY - n:02d}" for n in range(MANY)]
-    expected = ["Acme", *sorted(names, key=str.casefold)[:19]]
-    assert [line.split(" · ")[0] for line in high.lines[:20]] == expected
-    assert expected[3] == "bulk 03"  # between Bulk 02 and Bulk 04, whatever the case
-    assert high.lines[20] == f"…and {MANY + 1 - 20} more — /risks East shows more"
-    assert len(high.lines) == 21
-    medium = reply.sections[1]
-    overdue_steps = len(range(0, MANY, 3))
-    assert medium.title == f"◐ Medium — {overdue_steps}"
-    assert [(fl.label, fl.value) for fl in reply.fields] == [
-        ("High", str(MANY + 1)),
-        ("Medium", str(overdue_steps)),
-    ]
-    summary = reply.lines[0]
-    assert f"Stalled deals {MANY}" in summary
-    assert f"Overdue receivables {len(range(0, MANY, 5))}" in summary
-    assert f"Accounts with overdue next steps {overdue_steps}" in summary
-    assert reply.lines[1] == "Owners: Alice Chen 25 · Carol 23"
+    lines = reply.plain_lines()
+    assert lines[1] == "First digest: every risk below is new."
+    assert lines[2].startswith(f"Accounts with risks: {MANY + 1} · ")
+    invoiced = len(range(0, MANY, 5))
+    stalled = next(line for line in lines if line.startswith("Stalled deals"))
+    assert stalled.startswith(f"Stalled deals {MANY}")
+    receivables = next(line for line in lines if line.startswith("Overdue receivables"))
+    # by value: the accounts with an overdue invoice first (¥1K), then by name
+    assert (
+        receivables
+        == f"Overdue receivables {invoiced} · ¥{invoiced}K: Bulk 02 ¥1K, bulk 07 ¥1K, Bulk 12 ¥1K, …"
+    )
+    assert len(lines) <= 15
 
 
 def test_the_page_size_changes_nothing_in_the_digest(engine):
@@ -153,7 +146,7 @@ def test_no_digest_statement_returns_more_than_a_page(engine, monkeypatch):
     notifier = RecordingNotifier()
     run(job_table()["digest"], engine, Settings(), notifier, AT)
     (east,) = notifier.to("team:East")
-    assert east.sections[0].title == f"● High — {MANY + 1}"
+    assert east.lines[0] == "First digest: every risk below is new."
     # a page of accounts, their deals (one each) and the like; never the whole team
     assert 0 < fetched.widest <= 2 * PAGE, fetched.widest_sql()
     assert len(fetched.statements) < 15 * (MANY // PAGE + 2)  # O(pages)

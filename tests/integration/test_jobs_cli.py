@@ -23,7 +23,7 @@ PLAUSIBLE = {
     "tasks": ["Next steps: ", "overdue", "/done "],
     "reminders": ["Reminder: Acme", "renewal check", "every month"],
     "goals": ["Goal progress · week", "Your goals", "East — team", "expected"],
-    "digest": ["Risk digest · East", "风险日报 · 华东", "● High", "Owners: "],
+    "digest": ["Risk digest · East", "风险日报 · 华东", "Accounts with risks: ", "/risks East all"],
 }
 
 

@@ -116,11 +116,15 @@ def test_risks_are_bounded_per_severity_and_team(engine, chat):
         assert len(s.exec(select(Account)).all()) >= 80
     reply = chat.say("bob", "/risks East")
     text = render_text(reply)
-    listed = [line for line in text.splitlines() if "Never " in line]
-    assert 0 < len(listed) <= 25 * 3
-    assert "more" in text
+    assert "Lapsed A-tier 81: Acme, Never 00, Never 01, …" in text
     assert len(text.encode()) < 12_000
     assert len(render_markdown(reply)) <= 3
+    listed = chat.say("bob", "/risks East lapsed")
+    names = [line for line in listed.lines if line.startswith(("Never ", "Acme"))]
+    assert len(names) == 10
+    assert listed.lines[-1] == "Page 1 of 9 (81 in all) · next: /risks East lapsed page 2"
+    last = chat.say("bob", "/risks East lapsed 9")
+    assert [ln.split(" · ")[0] for ln in last.lines[1:-1]] == ["Never 79"]
 
 
 def test_mine_bounds_each_section_and_keeps_the_count(engine, chat):

@@ -32,7 +32,7 @@ DYNAMIC: dict[str, str] = {
     "views.tiers.labels": "|".join(TIERS),  # tier_label(tier)
     "views.goals": "|".join(s.value for s in PaceStatus),  # status=_(p.status.value)
     "views.goals.metrics": "|".join(m.value for m in GoalMetric),  # metric_label(metric)
-    "digest": "high|medium|low",  # _(severity.value)
+    "digest": r"w_\w+",  # kind_word(): "w_" + the kind
     "review": r"s_\w+",  # "s_" + proposal.status
     "tasks": r"none_\w+",  # "none_" + title_key
     "users": rf"role_\w+|(taken_)?({'|'.join(PLATFORMS)})",  # _role_label(role), a platform
