@@ -98,7 +98,8 @@ class WecomNotifier:
         self._deliver(
             recipient, reply, lambda msgtype, content: post(recipient.address, msgtype, content)
         )
-        if recipient.kind == "user" and self.cards and self.agent_id is not None:
+        # a scheduled push's buttons (answers keep their short numbered lines)
+        if reply.once and recipient.kind == "user" and self.cards and self.agent_id is not None:
             self._action_card(recipient, reply)
         image = chart_image(reply)
         if image is not None:
