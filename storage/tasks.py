@@ -79,3 +79,25 @@ def with_accounts(
     if lock:
         query = locks.locking(query, Task)
     return {task.id: (task, account) for task, account in session.exec(query)}
+
+
+def closed_by(session: Session, task: Task, account_id: int) -> User | None:
+    """Who closed ``task`` (its latest ``done`` audit entry, not undone); None when the
+    audit does not say (closed by a script, or before the audit kept it)."""
+    from domain.models import AuditEntry
+
+    entry = session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.account_id == account_id,  # indexed; the rest narrows its few rows
+            AuditEntry.entity == Task.__tablename__,
+            AuditEntry.entity_id == task.id,
+            AuditEntry.summary.startswith("done:"),
+            AuditEntry.undone_at.is_(None),
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if entry is None or entry.actor_id is None:
+        return None
+    return session.get(User, entry.actor_id)

@@ -27,6 +27,7 @@ five minutes), when the database may be back; a slash command shows Slack's own 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -35,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App as BoltApp
 from slack_bolt import BoltResponse
@@ -65,6 +67,7 @@ from handlers.i18n import Catalog
 from handlers.inbox import Kept, crash_reply
 from handlers.lookup import split_account
 from handlers.registry import CommandTable
+from handlers.render.escape import slack_mrkdwn
 from handlers.replies import Reply, Severity
 from storage import accounts, users
 from storage.session import unit_of_work
@@ -202,6 +205,16 @@ class SlackAdapter:
         if answer is not None and answer.question_id is not None:
             route["question"] = answer.question_id
             route["container"] = body.get("container") or {}
+        elif (message := body.get("message")) and message.get("blocks"):
+            # a push's button (Done, Snooze): once it changed something, its message
+            # shows who did what in place of the button (``show_done``)
+            route["container"] = body.get("container") or {}
+            route["pressed"] = {
+                "action_id": actions[0].get("action_id"),
+                "label": ((actions[0].get("text") or {}).get("text") or "")[:75],
+                "text": message.get("text") or "",
+                "blocks": message["blocks"],
+            }
         return _request(body.get("trigger_id"), command, route, ())
 
     def form_request(self, body: dict[str, Any], context) -> Request | None:
@@ -238,6 +251,8 @@ class SlackAdapter:
         self.responder.answer(origin, reply)
         if route.get("question") is not None:
             self.show_answered(route.get("container") or {}, origin, int(route["question"]))
+        elif route.get("pressed") and reply.severity == Severity.success:
+            self.show_done(route.get("container") or {}, origin, route["pressed"])
         self.kam.inbox.answered("slack", kept.key)
 
     def _origin(self, route: dict[str, Any]) -> Origin:
@@ -283,6 +298,31 @@ class SlackAdapter:
                 return
         self.responder.replace(
             card,
+            channel=container.get("channel_id"),
+            ts=container.get("message_ts") if not container.get("is_ephemeral") else None,
+            response_url=origin.response_url,
+        )
+
+    def show_done(self, container: dict[str, Any], origin: Origin, pressed: dict[str, Any]) -> None:
+        """A push's button that did its work (``/done 3`` closed #3): the message it was
+        on shows "✓ Done #3 — Alice Chen 10:02" in place of that button.  Only a click
+        that changed something gets here, so a second click (already done) leaves the
+        message as the first one made it."""
+        with unit_of_work(self.kam.engine, write=False) as session:
+            user = users.by_identity(session, "slack", origin.user)
+            if user is None:
+                return
+            lang = user.language or self.kam.settings.language
+            name, tz = user.display_name, self.kam.settings.tz
+            if user.timezone:
+                with contextlib.suppress(KeyError, ValueError):
+                    tz = ZoneInfo(user.timezone)
+        mark = _("pressed", lang, action=pressed.get("label") or "", who=name,
+                 time=datetime.now(tz).strftime("%H:%M"))  # fmt: skip
+        blocks = marked_done(pressed.get("blocks") or [], pressed.get("action_id"), mark)
+        self.responder.replace_blocks(
+            pressed.get("text") or mark,
+            blocks,
             channel=container.get("channel_id"),
             ts=container.get("message_ts") if not container.get("is_ephemeral") else None,
             response_url=origin.response_url,
@@ -447,6 +487,25 @@ def _request(
         mentions=mentions,
     )
     return (key if event else f"trigger:{key}"), incoming, route
+
+
+def marked_done(blocks: list[dict[str, Any]], action_id: str | None, mark: str) -> list[dict]:
+    """``blocks`` with the button ``action_id`` taken out (its actions block too, once
+    empty) and a context line ``mark`` after the buttons."""
+    out: list[dict[str, Any]] = []
+    at = None
+    for block in blocks:
+        if block.get("type") == "actions":
+            elements = [e for e in block.get("elements") or [] if e.get("action_id") != action_id]
+            if len(elements) != len(block.get("elements") or []):
+                at = len(out) + (1 if elements else 0)
+            if elements:
+                out.append({**block, "elements": elements})
+            continue
+        out.append(block)
+    context = {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_mrkdwn(mark)}]}
+    out.insert(len(out) if at is None else at, context)
+    return out[:50]
 
 
 def _asked_of(session: Session, question_id: int, user_id: int) -> bool:

@@ -142,6 +142,26 @@ class Responder:
         except (SendError, SlackApiError, SlackClientError, OSError) as exc:
             log.info("could not update the answered question in %s: %s", channel, exc)
 
+    def replace_blocks(
+        self,
+        text: str,
+        blocks: list[dict[str, Any]],
+        *,
+        channel: str | None,
+        ts: str | None,
+        response_url: str | None,
+    ) -> None:
+        """Rewrite a message kam sent with ``blocks`` as they are (a push whose button
+        was pressed); like ``replace``, a failure is logged."""
+        message = {"text": text[:3000], "blocks": blocks}
+        try:
+            if channel and ts:
+                self.client.chat_update(channel=channel, ts=ts, **message)
+            elif response_url:
+                self._send_response(response_url, {"replace_original": True, **message})
+        except (SendError, SlackApiError, SlackClientError, OSError) as exc:
+            log.info("could not mark the pressed button in %s: %s", channel, exc)
+
     def _direct(self, user: str, messages: list[Message], image: Image | None = None) -> None:
         """A DM to the user, its chart after it; a failure is logged (there is nowhere
         else to tell them)."""

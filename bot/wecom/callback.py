@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
 from starlette.background import BackgroundTask
@@ -59,8 +60,8 @@ from handlers.dispatcher import Incoming
 from handlers.i18n import Catalog
 from handlers.inbox import Kept
 from handlers.notify import Recipient, SendError
-from handlers.render.wecom import render_question_card, render_wecom_text
-from handlers.replies import Reply
+from handlers.render.wecom import ACTION_KEY, render_question_card, render_wecom_text
+from handlers.replies import Reply, Severity
 from storage import users
 from storage.inbound import claim_event
 from storage.session import unit_of_work
@@ -94,6 +95,7 @@ class WecomMessage:
     event_key: str = ""  # a card button's key (template_card_event)
     task_id: str = ""  # the card's task_id (template_card_event)
     agent_id: str = ""  # AgentID: which of the corp's apps it was sent to
+    response_code: str = ""  # a card event's ResponseCode: updates that card once, 72 h
 
     @classmethod
     def parse(cls, xml: str) -> WecomMessage:
@@ -121,6 +123,7 @@ class WecomMessage:
             event_key=text("EventKey"),
             task_id=text("TaskId"),
             agent_id=text("AgentID"),
+            response_code=text("ResponseCode"),
         )
 
     def route(self) -> dict[str, object]:
@@ -134,6 +137,7 @@ class WecomMessage:
             "event": self.event,
             "event_key": self.event_key,
             "task_id": self.task_id,
+            "response_code": self.response_code,
         }
 
     @classmethod
@@ -147,6 +151,7 @@ class WecomMessage:
             event=route.get("event") or None,  # type: ignore[arg-type]
             event_key=str(route.get("event_key") or ""),
             task_id=str(route.get("task_id") or ""),
+            response_code=str(route.get("response_code") or ""),
         )
 
     @property
@@ -326,6 +331,9 @@ class WecomCallback:
         if message.msgtype == "text" or message.event == "subscribe":
             text, mentions = read(message.content if message.msgtype == "text" else "")
             command = text  # "" is /help
+        elif message.event == CARD_EVENT and message.event_key.startswith(ACTION_KEY):
+            # a push's button (Done, Snooze): its key carries the command, run as the clicker
+            command, mentions = message.event_key[len(ACTION_KEY) :].strip(), ()
         elif message.event == CARD_EVENT:
             task = _TASK_ID.match(message.task_id)
             if task is None or not message.event_key.isdigit():
@@ -384,7 +392,35 @@ class WecomCallback:
         if handoff is not None and self._passive(message, reply, handoff):
             return  # marked answered once the response is sent (``_finished``)
         self._send_active(message.sender, reply)
+        if message.event == CARD_EVENT and message.event_key.startswith(ACTION_KEY):
+            self._mark_card(message, reply)
         self._finished(message)
+
+    def _mark_card(self, message: WecomMessage, reply: Reply) -> None:
+        """A push's button that did its work: the card shows "✓ 完成 #3 — 王磊 10:02"
+        on the clicked button (message/update_template_card with the event's
+        ResponseCode, single-use, 72 h).  A click that changed nothing (already done)
+        leaves the card as the first click made it."""
+        if reply.severity != Severity.success or not message.response_code:
+            return
+        with unit_of_work(self.kam.engine, write=False) as session:
+            user = users.by_identity(session, PLATFORM, message.sender)
+            if user is None:
+                return
+            lang, name, tz = user.language or "zh", user.display_name, self.kam.settings.tz
+            with contextlib.suppress(KeyError, ValueError):
+                tz = ZoneInfo(user.timezone)
+        mark = _("pressed", lang, who=name, time=datetime.now(tz).strftime("%H:%M"))
+        payload = {
+            "userids": [message.sender],
+            "agentid": self.kam.settings.wecom.agent_id,
+            "response_code": message.response_code,
+            "button": {"replace_name": mark},
+        }
+        try:
+            self.client.call("POST", "message/update_template_card", json=payload)
+        except SendError as exc:  # the answer went; the card keeps its button
+            log.info("could not mark the card %s: %s", message.task_id, exc)
 
     def _passive(self, message: WecomMessage, reply: Reply, handoff: _Handoff) -> bool:
         """Hand the waiting request its passive reply; True when that reply *is* the

@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import secrets
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -43,7 +44,13 @@ from bot.config import WecomSettings
 from bot.wecom.client import WecomApiError, WecomClient
 from handlers.notify import Recipient, SendError
 from handlers.render.charts import chart_image
-from handlers.render.wecom import MARKDOWN_LIMIT, TEXT_LIMIT, render_markdown, render_wecom_text
+from handlers.render.wecom import (
+    MARKDOWN_LIMIT,
+    TEXT_LIMIT,
+    render_action_card,
+    render_markdown,
+    render_wecom_text,
+)
 from handlers.replies import Image, Reply
 
 log = logging.getLogger(__name__)
@@ -63,15 +70,18 @@ class WecomNotifier:
         markdown: bool = True,
         markdown_limit: int = MARKDOWN_LIMIT,
         text_limit: int = TEXT_LIMIT,
+        cards: bool = False,
     ) -> None:
         self.client = client
         self.agent_id = agent_id
+        self.cards = cards  # a push's buttons may go as a template card (wecom.question_cards)
         self.markdown_limit = markdown_limit
         self.text_limit = text_limit
         self._text_only: set[str] = set() if markdown else {"user", "channel", "webhook"}
 
     @classmethod
     def from_settings(cls, settings: WecomSettings, engine: Engine, **kw: Any) -> WecomNotifier:
+        kw.setdefault("cards", settings.question_cards)
         return cls(WecomClient.from_settings(settings, engine), agent_id=settings.agent_id, **kw)
 
     def send(self, recipient: Recipient, reply: Reply) -> None:
@@ -88,12 +98,33 @@ class WecomNotifier:
         self._deliver(
             recipient, reply, lambda msgtype, content: post(recipient.address, msgtype, content)
         )
+        # a scheduled push's buttons (answers keep their short numbered lines)
+        if reply.once and recipient.kind == "user" and self.cards and self.agent_id is not None:
+            self._action_card(recipient, reply)
         image = chart_image(reply)
         if image is not None:
             try:
                 self._picture(recipient, image)
             except SendError as exc:
                 log.warning("chart to %s not sent (the text went): %s", recipient.key, exc)
+
+    def _action_card(self, recipient: Recipient, reply: Reply) -> None:
+        """The push's buttons as a card after its text; the text (with its short "回复
+        完成 3" lines) has arrived already, so a refused card is only logged."""
+        card = render_action_card(reply, f"kamp-{secrets.token_hex(8)}")
+        if card is None:
+            return
+        payload = {
+            "touser": recipient.address,
+            "msgtype": "template_card",
+            "agentid": self.agent_id,
+            "template_card": card,
+        }
+        try:
+            self.client.call("POST", "message/send", json=payload)
+        except SendError as exc:
+            log.warning("WeCom refused the buttons card to %s (the text went): %s",
+                        recipient.key, exc)  # fmt: skip
 
     def _picture(self, recipient: Recipient, image: Image) -> None:
         """The chart as an image message to where the text went."""

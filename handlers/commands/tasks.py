@@ -30,7 +30,7 @@ from handlers.registry import command
 from handlers.replies import Action, Reply, Severity
 from handlers.views import clip, fmt_date, fmt_day
 from storage import audit
-from storage.tasks import TaskLine, count_open, open_tasks, with_accounts
+from storage.tasks import TaskLine, closed_by, count_open, open_tasks, with_accounts
 
 MAX_LINES = 30  # one phone screen or two; the rest is counted
 MAX_IDS = 20
@@ -198,7 +198,17 @@ def run_done(ctx: Context, cmd: DoneTasks) -> Reply:
     for task_id in cmd.ids:
         task, account = found[task_id]
         if task.done_at is not None:
-            already.append(_("already", lang, id=task.id, date=fmt_day(task.done_at, lang, ctx.tz)))
+            when = (
+                fmt_day(task.done_at, lang, ctx.tz)
+                + " "
+                + f"{task.done_at.astimezone(ctx.tz):%H:%M}"
+            )
+            who = closed_by(session, task, account.id)
+            already.append(
+                _("already_by", lang, id=task.id, who=who.display_name, date=when)
+                if who is not None
+                else _("already", lang, id=task.id, date=when)
+            )
             continue
         before = audit.snapshot(task)
         task.done_at = ctx.now

@@ -109,5 +109,42 @@ def render_question_card(reply: Reply, task_id: str) -> dict[str, Any]:
     }
 
 
+ACTION_KEY = "kam:"  # a push's card button: its key is this and the command it runs
+
+
+def card_actions(reply: Reply) -> list[Any]:
+    """The actions a push's card can carry: buttons that run a command (a WeCom card
+    cannot open a form), at most six."""
+    if reply.question is not None:
+        return []
+    keyed = [a for a in reply.actions if a.kind == "button"]
+    return [a for a in keyed if len((ACTION_KEY + a.command).encode()) <= 1024][:CARD_BUTTONS]
+
+
+def render_action_card(reply: Reply, task_id: str) -> dict[str, Any] | None:
+    """A push's buttons (Done, Snooze) as a button_interaction card sent after its
+    text: each button's key is ``kam:`` and the command it runs as the clicker (the
+    callback's ``EventKey``); None when the reply has no such button."""
+    actions = card_actions(reply)
+    if not actions:
+        return None
+    return {
+        "card_type": "button_interaction",
+        "main_title": {"title": _clip(plain(reply.title), CARD_TITLE)},
+        "sub_title_text": _clip(
+            "\n".join(plain(line) for line in reply.plain_lines()[1:4]), CARD_SUBTITLE
+        ),
+        "task_id": task_id,
+        "button_list": [
+            {
+                "text": _clip(plain(a.label), CARD_BUTTON_TEXT),
+                "style": 1 if a.style == "primary" else 2,
+                "key": ACTION_KEY + a.command,
+            }
+            for a in actions
+        ],
+    }
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -11,12 +11,14 @@ from handlers.digest import find_lapsed, lapsed_line, log_visit
 from handlers.i18n import Catalog
 from handlers.replies import Action, Reply, Severity
 from schedules.delivery import Outbound
+from schedules.jobs.tasks import account_actions
 from schedules.plan import MAX_BUTTONS, MAX_LINES, Plan, more_mine
 from schedules.registry import JobSpec
 from schedules.timing import Slot
 from storage import queries
 
 _ = Catalog("schedules.jobs.lapse")
+ACCOUNT_BUTTONS = 5  # two buttons each: ten on a phone screen; the rest in /mine
 
 
 def build(plan: Plan) -> list[Outbound]:
@@ -69,7 +71,11 @@ def build(plan: Plan) -> list[Outbound]:
             if len(group) > len(shown):
                 lines.append(more_mine(lang, len(group) - len(shown)))
             reply.add_section(_(title_key, lang, n=len(group)), lines)
-        reply.actions = [log_visit(i.account.name, lang) for i in items[:MAX_BUTTONS]]
+        for i in items[:ACCOUNT_BUTTONS]:
+            reply.actions += [
+                log_visit(i.account.name, lang),
+                account_actions(i.account.name, lang)[1],
+            ]
         out.append(Outbound(key, recipient, reply))
 
     for manager_id, (key, recipient) in managers.items():

@@ -15,12 +15,14 @@ from handlers.i18n import Catalog
 from handlers.replies import Reply
 from handlers.views import fmt_day
 from schedules.delivery import Outbound
+from schedules.jobs.tasks import account_actions
 from schedules.plan import Plan
 from schedules.registry import JobSpec
 from schedules.timing import Slot
 from storage import audit, queries
 
 _ = Catalog("schedules.jobs.reminders")
+ACCOUNT_BUTTONS = 5  # two buttons each: ten on a phone screen
 
 
 def describe_every(reminder: Reminder, lang: str) -> str:
@@ -131,7 +133,10 @@ def build(plan: Plan) -> list[Outbound]:
         )
         sent = {row.reminder.id: row.reminder.next_date for row in mine}
         after = _advance_reminders(sent, today, str(key))
-        out.append(Outbound(key, recipient, Reply(title=title, lines=lines), after_sent=after))
+        reply = Reply(title=title, lines=lines)
+        for account in list(dict.fromkeys(row.account_name for row in mine))[:ACCOUNT_BUTTONS]:
+            reply.actions += account_actions(account, lang)
+        out.append(Outbound(key, recipient, reply, after_sent=after))
     return out
 
 

@@ -11,12 +11,13 @@ from handlers.i18n import Catalog
 from handlers.replies import Action, Reply, Severity
 from handlers.views import fmt_date
 from schedules.delivery import Outbound
-from schedules.plan import MAX_BUTTONS, MAX_LINES, Plan, more_mine
+from schedules.plan import MAX_LINES, Plan, more_mine
 from schedules.registry import JobSpec
 from schedules.timing import Slot
 from storage import queries
 
 _ = Catalog("schedules.jobs.tasks")
+DONE_BUTTONS = 5  # one phone screen of buttons; the rest are in /tasks
 
 
 def build(plan: Plan) -> list[Outbound]:
@@ -56,10 +57,23 @@ def build(plan: Plan) -> list[Outbound]:
             ],
         )
         reply.actions = [
-            Action(_("done", lang, id=t.id), f"done {t.id}") for t in mine[:MAX_BUTTONS]
+            Action(_("done", lang, id=t.id), f"done {t.id}", style="primary")
+            for t in mine[:DONE_BUTTONS]
         ]
+        accounts = list(dict.fromkeys(t.account_name for t in mine[:DONE_BUTTONS]))
+        if len(accounts) == 1:  # one account: the call and the pause fit on a phone too
+            reply.actions += account_actions(accounts[0], lang)
         out.append(Outbound(key, recipient, reply))
     return out
+
+
+def account_actions(account: str, lang: str) -> list[Action]:
+    """A push's buttons for one account: log a call (a form, prefilled) and pause its
+    contact reminders for a week."""
+    return [
+        Action(_("call", lang, account=account), f"call {account} ", kind="modal"),
+        Action(_("snooze", lang, account=account), f"snooze {account} 1w"),
+    ]
 
 
 def _overdue_line(t, today: date, lang: str, tz: ZoneInfo) -> str:

@@ -100,6 +100,7 @@ class FakeWecom:
         self._fail: dict[str, deque[int]] = defaultdict(deque)
         self._robot_sent: dict[str, deque[float]] = defaultdict(deque)
         self._checked: dict[str, float] = {}  # request JSON → when it was delivered
+        self._used_codes: set[str] = set()  # update_template_card's spent ResponseCodes
         self.media: dict[str, Media] = {}  # media_id → the uploaded file
         self._clock = clock
         self._lock = threading.Lock()
@@ -200,6 +201,13 @@ class FakeWecom:
                 return {"errcode": self._fail[path].popleft(), "errmsg": "failing on purpose"}
         if path == "media/upload":
             return self._upload(query, body)
+        if path == "message/update_template_card":  # a ResponseCode works once
+            code = (body or {}).get("response_code")
+            with self._lock:
+                if not code or code in self._used_codes:
+                    return {"errcode": 40000, "errmsg": "invalid response_code"}
+                self._used_codes.add(code)
+            return {"errcode": 0, "errmsg": "ok"}
         if path == "user/get":
             if (hook := self.hooks.get(path)) is not None:
                 hook(query)
@@ -495,7 +503,8 @@ class WecomPeer:
             "</xml>"
         )
 
-    def card_event(self, sender: str, task_id: str, key: str, *, created: int | None = None) -> str:
+    def card_event(self, sender: str, task_id: str, key: str, *, created: int | None = None,
+                   response_code: str = "response-code-1") -> str:  # fmt: skip
         """A click on a button of a template card kam sent (模板卡片事件推送)."""
         return (
             "<xml>"
@@ -507,7 +516,7 @@ class WecomPeer:
             f"<EventKey><![CDATA[{key}]]></EventKey>"
             f"<TaskId><![CDATA[{task_id}]]></TaskId>"
             "<CardType><![CDATA[button_interaction]]></CardType>"
-            "<ResponseCode><![CDATA[response-code-1]]></ResponseCode>"
+            f"<ResponseCode><![CDATA[{response_code}]]></ResponseCode>"
             f"<AgentID>{self.agent_id}</AgentID>"
             "</xml>"
         )

@@ -243,9 +243,34 @@ def test_done_twice_says_it_was_already_done(engine, chat):
     reply = chat.say("alice", f"/done {ids['done']}")
     assert reply.severity == Severity.info
     assert reply.title == "Nothing to close: already done"
-    assert reply.lines == [f"#{ids['done']} was already done on 2026-11-10."]
+    # closed before the audit kept it: the day and time, no name
+    assert reply.lines == [f"#{ids['done']} was already done on 2026-11-10 10:00."]
     with unit_of_work(engine, write=False) as s:
         assert s.exec(select(AuditEntry)).all() == []
+
+
+def test_done_again_says_who_closed_it_and_when_and_changes_nothing(engine, chat):
+    b = book(engine)
+    ids = _add_tasks(engine, b)
+    assert chat.say("alice", f"/done {ids['today']}").severity == Severity.success
+    again = chat.say("bob", f"/done {ids['today']}")  # her manager, a second click
+    assert again.severity == Severity.info
+    assert again.title == "Nothing to close: already done"
+    assert again.lines == [f"#{ids['today']} was already done by Alice Chen on 2026-11-18 10:00."]
+    with unit_of_work(engine, write=False) as s:
+        entries = s.exec(select(AuditEntry).where(AuditEntry.entity == "task")).all()
+    assert [e.actor_id for e in entries] == [b["alice"]]
+
+
+def test_done_again_in_chinese(engine, chat):
+    b = book(engine)
+    with unit_of_work(engine) as s:
+        huaxia, wang = s.get(Account, b["huaxia"]), s.get(User, b["wang"])
+        one = f.task(s, huaxia, "发送报价", owner=wang).id
+    chat.say("wang", f"/完成 {one}")
+    again = chat.say("wang", f"/完成 {one}")
+    assert again.title == "无需关闭：均已完成"
+    assert again.lines == [f"#{one} 已由 王磊 于 2026年11月18日 10:00 完成。"]
 
 
 @pytest.mark.parametrize("text", ["/done", "/done twelve", "/done 0", "/done 12abc"])

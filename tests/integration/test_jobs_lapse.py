@@ -93,12 +93,14 @@ def test_each_owner_is_told_of_exactly_their_lapsed_accounts_most_overdue_first(
     stark_line = alice.sections[0].lines[1]
     assert stark_line == ("Stark (A) — 35 days since last contact, cadence 14: 21 days overdue")
     assert "planned Nov 20: Demo the new line" in alice.sections[1].lines[0]
-    # one tap per account: a form prefilled with /visit ACCOUNT
-    assert [(a.kind, a.command) for a in alice.actions][:2] == [
+    # two taps per account: a form prefilled with /visit ACCOUNT, and a week's pause
+    assert [(a.kind, a.command) for a in alice.actions][:4] == [
         ("modal", "visit Woke "),
+        ("button", "snooze Woke 1w"),
         ("modal", "visit Stark "),
+        ("button", "snooze Stark 1w"),
     ]
-    assert len(alice.actions) == 6
+    assert len(alice.actions) == 10  # five accounts of six: a phone screen of buttons
 
     (wang,) = notifier.to("user:wang")
     assert wang.title == "你有 1 个客户需要跟进"

@@ -54,6 +54,11 @@ def test_a_reminder_is_sent_on_its_day_and_moves_to_the_next(engine, ids):
     (reply,) = notifier.to("user:alice")
     assert reply.title == "Reminder: Acme"
     assert reply.lines == ["Acme — Check the consignment stock · every 2 weeks, next 2026-12-02"]
+    # buttons: log the call the reminder is for (a form), or pause the account a week
+    assert [(a.label, a.kind, a.command) for a in reply.actions] == [
+        ("Log a call: Acme", "modal", "call Acme "),
+        ("Snooze Acme 1 week", "button", "snooze Acme 1w"),
+    ]
     assert reminder(engine, rid).next_date == date(2026, 12, 2)
     with unit_of_work(engine, write=False) as s:
         entry = s.exec(select(AuditEntry).where(AuditEntry.entity == "reminder")).one()
@@ -77,6 +82,7 @@ def test_missed_weeks_send_once_not_once_per_week(engine, ids):
     run(REMINDERS, engine, Settings(), notifier, at(date(2026, 11, 18)))
     (reply,) = notifier.to("user:wang")  # the account's owner, in his language
     assert reply.title == "提醒：华夏重工"
+    assert [a.label for a in reply.actions] == ["记录电话：华夏重工", "华夏重工 暂停提醒一周"]
     assert reply.lines == ["华夏重工 — 周报跟进（原定 2026年10月28日） · 每周，下次 2026年11月25日"]
     assert reminder(engine, rid).next_date == date(2026, 11, 25)
 
@@ -120,6 +126,7 @@ def test_an_owners_reminders_of_the_day_come_in_one_message(engine, ids):
     run(REMINDERS, engine, Settings(), notifier, at(date(2026, 11, 18)))
     (reply,) = notifier.to("user:alice")
     assert reply.title == "2 reminders today"
+    assert len(reply.actions) == 2  # one account: its buttons once, not once per reminder
     assert reply.lines == [
         "Acme — QBR · every 3 months, next 2027-02-18",
         "Acme — Renewal · every year, next 2027-11-18",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,8 @@ from sqlmodel import select
 from bot.config import Settings
 from domain.models import Account, Task, User
 from handlers.notify import RecordingNotifier
+from handlers.render.slack import render_blocks
+from handlers.render.text import render_text
 from schedules.jobs import job_table
 from schedules.registry import run
 from storage.session import unit_of_work
@@ -58,11 +61,40 @@ def test_each_owner_gets_their_overdue_and_due_today_steps(engine, ids):
     assert overdue.lines[0].endswith("Acme — Send the proposal · due Nov 15, 3 days ago")
     assert overdue.lines[1].endswith("Acme — Confirm the QBR date · due yesterday")
     assert today.lines == (f"#{overdue_id(alice, 2)} Acme — Call Li Wei",)
-    assert [a.command.split()[0] for a in alice.actions] == ["done"] * 3
+    # a Done per step, then (all at Acme) log a call (a form) and a week's pause
+    assert [a.command.split()[0] for a in alice.actions] == ["done"] * 3 + ["call", "snooze"]
+    assert [(a.label, a.kind, a.command) for a in alice.actions[3:]] == [
+        ("Log a call: Acme", "modal", "call Acme "),
+        ("Snooze Acme 1 week", "button", "snooze Acme 1w"),
+    ]
 
     (wang,) = notifier.to("user:wang")
     assert wang.title == "待办：逾期 1 项，今天到期 0 项"
     assert wang.sections[0].lines[0].endswith("Acme — Translate the contract · 昨天到期")
+    assert [a.label for a in wang.actions] == [
+        f"完成 #{overdue_id(wang, 0)}",
+        "记录电话：Acme",
+        "Acme 暂停提醒一周",
+    ]
+
+
+def test_the_push_on_slack_has_buttons_not_commands_to_type(engine, ids):
+    notifier = RecordingNotifier()
+    run(TASKS, engine, Settings(), notifier, now=AT)
+    (alice,) = notifier.to("user:alice")
+    [message] = render_blocks(alice)
+    text = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "/done" not in text  # no line to type: a button does it
+    buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons][-2:] == ["Log a call: Acme", "Snooze Acme 1 week"]
+    assert [json.loads(b["value"]) for b in buttons][:1] == [
+        {"command": f"done {overdue_id(alice, 0)}", "kind": "button"}
+    ]
+    assert buttons[3]["action_id"].startswith("kam_modal_")  # the call opens the form
+    # the text fallback (console, WeCom text) still says what to type, one short line each
+    plain = render_text(alice)
+    assert f"/done {overdue_id(alice, 0)}" in plain
+    assert plain.count("/done ") == 3
 
 
 def overdue_id(reply, index: int) -> int:
