@@ -136,6 +136,19 @@ def message_body(text: str) -> str:
     return text[_body_start(text) :].strip()
 
 
+def _account_tells_more(spec: CommandSpec | None, args: str) -> bool:
+    """``/客户 华夏重工，今天拜访了`` is a visit, not the summary: read as a message with no
+    command word.  Not ``/account … set|new`` (a write) nor ``/客户 华夏重工 全部 回款`` (the
+    file's page)."""
+    return (
+        spec is not None
+        and spec.name == "account"
+        and not spec.writes_for(args)
+        and _tells_more(args)
+        and not names_a_file_page(args)
+    )
+
+
 def _tells_more(args: str) -> bool:
     """An account's name followed by what happened there (a logging or money word) —
     before any field word: ``/account Acme payment days 45`` edits the account."""
@@ -214,16 +227,8 @@ class Dispatcher:
         spec = self.commands.find(word or "help")
         lang = self.language_of(incoming.platform)
         readings: list[str] = []
-        # 客户：华夏重工，今天拜访了 — a visit, not a summary; but /account … set/new writes,
-        # and /客户 华夏重工 全部 回款 is the file
-        if (
-            spec is not None
-            and spec.name == "account"
-            and not spec.writes_for(args)
-            and _tells_more(args)
-            and not names_a_file_page(args)
-        ):
-            spec = None
+        if _account_tells_more(spec, args):
+            spec = None  # 客户：华夏重工，今天拜访了 — a visit, not a summary
         if spec is None:
             # Not a command word first: what is the message about? (read-only)
             try:
@@ -307,13 +312,7 @@ class Dispatcher:
         word, args = split_command(incoming.text, self.commands)
         spec = self.commands.find(word or "help")
         stages: dict[str, object] = {"text": incoming.text, "folded": fold(incoming.text)}
-        if (
-            spec is not None
-            and spec.name == "account"
-            and not spec.writes_for(args)
-            and _tells_more(args)
-            and not names_a_file_page(args)
-        ):
+        if _account_tells_more(spec, args):
             spec = None
         with unit_of_work(self.engine, write=False) as session:
             actor = users.by_identity(session, incoming.platform, incoming.actor)

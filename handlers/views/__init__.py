@@ -98,6 +98,15 @@ def upcoming_birthdays(
     return sorted(out, key=lambda t: (t[0], t[1].name))
 
 
+def interaction_line(i, lang: str, tz: ZoneInfo | None = None) -> str:
+    """One logged interaction on one line: ``Dec 4 visit · Alice Chen · Li Wei — notes…``
+    (``i``: a ``storage.summary`` interaction row: happened_at, kind, author, contacts,
+    notes)."""
+    who = f" · {', '.join(i.contacts)}" if i.contacts else ""
+    note = f" — {clip(i.notes, 60)}" if i.notes else ""
+    return f"{fmt_date(i.happened_at, lang, tz)} {label(i.kind, lang)} · {i.author}{who}{note}"
+
+
 def clip(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"

@@ -36,6 +36,7 @@ from handlers.views import (
     fmt_day,
     fmt_money,
     format_birthday,
+    interaction_line,
     label,
     upcoming_birthdays,
 )
@@ -204,14 +205,7 @@ class Brief:
 
     def _recent(self) -> list[str]:
         lang, tz = self.lang, self.tz
-        out = []
-        for i in self.facts.recent:
-            who = f" · {', '.join(i.contacts)}" if i.contacts else ""
-            note = f" — {clip(i.notes, 60)}" if i.notes else ""
-            out.append(
-                f"{fmt_date(i.happened_at, lang, tz)} {label(i.kind, lang)} · {i.author}{who}{note}"
-            )
-        return out
+        return [interaction_line(i, lang, tz) for i in self.facts.recent]
 
     def _contacts(self) -> list[Any]:
         """The contacts still at the company."""

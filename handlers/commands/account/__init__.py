@@ -35,6 +35,7 @@ from handlers.views import (
     fmt_day,
     fmt_money,
     format_birthday,
+    interaction_line,
     label,
     status_label,
     upcoming_birthdays,
@@ -226,14 +227,7 @@ class AccountView:
 
     def _recent(self) -> list[str]:
         lang, tz = self.ctx.lang, self.ctx.tz
-        out = []
-        for i in self.facts.recent:
-            who = f" · {', '.join(i.contacts)}" if i.contacts else ""
-            note = f" — {clip(i.notes, 60)}" if i.notes else ""
-            out.append(
-                f"{fmt_date(i.happened_at, lang, tz)} {label(i.kind, lang)} · {i.author}{who}{note}"
-            )
-        return out
+        return [interaction_line(i, lang, tz) for i in self.facts.recent]
 
     def _deals(self) -> list[str]:
         lang, today, tz = self.ctx.lang, self.ctx.now.date(), self.ctx.tz
