@@ -152,6 +152,18 @@ def test_the_domain_raises_keys_that_handlers_word():
     assert error_text(worded, "zh") == "Which account?" and hint_text(worded, "zh") is None
 
 
+@pytest.mark.parametrize("lang", languages())
+def test_every_message_file_parses_strictly_and_every_entry_has_its_text(lang):
+    """A merge can run two entries together (``msgid`` after ``msgid``): Babel then only
+    prints a warning and drops the entry's text, and English would stand in silently."""
+    from babel.messages.pofile import read_po
+
+    with (i18n.MESSAGES / f"{lang}.po").open("rb") as f:
+        catalog = read_po(f, abort_invalid=True)  # raises on a malformed entry
+    empty = [m.id for m in catalog if m.id and not m.string]
+    assert not empty, f"{lang}.po has entries without text: {empty}"
+
+
 def test_every_key_is_in_every_language_file():
     english = set(messages("en"))
     assert len(english) > 100, "the English file is (nearly) empty"
